@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what jzplan needs on Debian 12 when it is missing: GDAL (library, headers, command-line
+# tools for the OGC API test), pkg-config, Chromium (browser tests), wrk (load test).
+# Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists gdal 2>/dev/null || need+=(libgdal-dev)
+command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
+command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+if [ "${JZPLAN_SETUP_BROWSER:-1}" = 1 ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

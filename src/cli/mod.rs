@@ -1,0 +1,127 @@
+//! The command line: clap definitions and thin commands that call the library.
+//! Each area has its own module; this file only dispatches.
+
+pub mod assign;
+pub mod data;
+pub mod io;
+pub mod network;
+pub mod route;
+pub mod serve;
+pub mod works;
+
+use crate::network::RoadNetwork;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// jzplan — planner for Jinzhou's road, bridge and environment works and its traffic choke
+/// points. Every command runs on the embedded Jinzhou data unless `--network` names another.
+#[derive(Parser, Debug)]
+#[command(name = "jzplan", version, about, long_about = None)]
+pub struct Cli {
+    /// Options shared by all commands.
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by all commands.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Road network file (GeoJSON from `jzplan export`/`data build`, GeoPackage, Shapefile,
+    /// FlatGeobuf, or OSM .pbf). Default: the embedded Jinzhou network.
+    #[arg(long, global = true, env = "JZPLAN_NETWORK")]
+    pub network: Option<PathBuf>,
+    /// SQLite database holding works, hotspots, scenarios and history.
+    #[arg(long, global = true, env = "JZPLAN_DB", default_value = "jzplan.db")]
+    pub db: PathBuf,
+    /// More log output (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalOpts {
+    /// Loads the network named by `--network`, or the embedded Jinzhou network.
+    pub fn load_network(&self) -> crate::Result<RoadNetwork> {
+        match &self.network {
+            None => crate::io::geojson::jinzhou_network(),
+            Some(path) => crate::io::read_network_file(path),
+        }
+    }
+}
+
+/// All commands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Shortest route between two points.
+    Route(route::RouteArgs),
+    /// Many-to-many travel-time/distance matrix.
+    Matrix(route::MatrixArgs),
+    /// Everything reachable within a time budget.
+    Isochrone(route::IsochroneArgs),
+    /// Import a network from OpenStreetMap or any OGR line layer.
+    #[command(subcommand)]
+    Import(io::ImportCmd),
+    /// Export the network or a layer to GeoPackage, GeoJSON or FlatGeobuf.
+    Export(io::ExportArgs),
+    /// Network statistics and generators.
+    #[command(subcommand)]
+    Network(network::NetworkCmd),
+    /// Build the Jinzhou dataset from its hand-written sources.
+    #[command(subcommand)]
+    Data(data::DataCmd),
+    /// The works (projects) of the city plan.
+    #[command(subcommand)]
+    Works(works::WorksCmd),
+    /// The 15 traffic choke points.
+    #[command(subcommand)]
+    Hotspots(works::HotspotsCmd),
+    /// Network states on a date and what-if scenarios.
+    #[command(subcommand)]
+    Scenario(works::ScenarioCmd),
+    /// Works that clash (overlapping footprints and dates).
+    Clashes(works::ClashesArgs),
+    /// Static traffic assignment (TNTP or Jinzhou networks).
+    Assign(assign::AssignArgs),
+    /// Before/after impact analysis of works, with a report.
+    Impact(assign::ImpactArgs),
+    /// Serve the API, map layers, tiles and the web viewer.
+    Serve(serve::ServeArgs),
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let g = &cli.global;
+    match cli.command {
+        Command::Route(a) => route::run_route(g, a),
+        Command::Matrix(a) => route::run_matrix(g, a),
+        Command::Isochrone(a) => route::run_isochrone(g, a),
+        Command::Import(c) => io::run_import(g, c),
+        Command::Export(a) => io::run_export(g, a),
+        Command::Network(c) => network::run(g, c),
+        Command::Data(c) => data::run(g, c),
+        Command::Works(c) => works::run_works(g, c),
+        Command::Hotspots(c) => works::run_hotspots(g, c),
+        Command::Scenario(c) => works::run_scenario(g, c),
+        Command::Clashes(a) => works::run_clashes(g, a),
+        Command::Assign(a) => assign::run_assign(g, a),
+        Command::Impact(a) => assign::run_impact(g, a),
+        Command::Serve(a) => serve::run(g, a),
+    }
+}
+
+/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`).
+pub fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

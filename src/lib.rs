@@ -1,0 +1,16 @@
+//! jzplan: a planner for the road, bridge and environment works of Jinzhou (锦州) and the
+//! city's traffic choke points.
+//!
+//! The road network ([`network::RoadNetwork`]) is a petgraph directed graph with geo geometry
+//! and an R-tree for snapping. Works change it while they are built and after; the network on
+//! any date is the base plus an overlay of those changes. Routing, traffic assignment and
+//! impact analysis run on such states; the HTTP API and the CLI call one [`engine::Engine`].
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod io;
+pub mod network;
+
+pub use error::{Error, Result};
