@@ -7,10 +7,12 @@
 //! impact analysis run on such states; the HTTP API and the CLI call one [`engine::Engine`].
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod error;
 pub mod io;
+pub mod layers;
 pub mod network;
 
 pub use error::{Error, Result};

@@ -1,10 +1,67 @@
-//! serve command (being written: see the issue tracker).
-#![allow(missing_docs)]
+//! `jzplan serve`: the HTTP API, map layers, tiles and the web viewer.
 
 use super::GlobalOpts;
+use crate::api::{self, ApiConfig, auth::TokenStore};
+use crate::engine::Engine;
+use anyhow::Context;
 use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Options of `jzplan serve` (each also settable by environment variable).
 #[derive(Args, Debug)]
-pub struct ServeArgs {}
-pub fn run(_g: &GlobalOpts, _a: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "JZPLAN_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Directory with a network to serve instead of the embedded data (`network.geojson`);
+    /// `--network` takes precedence.
+    #[arg(long, env = "JZPLAN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// File of bearer tokens allowed to change works (`NAME SHA256HEX` per line; keep it outside
+    /// the repository). Without it every change is refused.
+    #[arg(long, env = "JZPLAN_TOKEN_FILE")]
+    pub token_file: Option<PathBuf>,
+    /// Request time limit, seconds.
+    #[arg(long, env = "JZPLAN_TIMEOUT_S", default_value_t = 30)]
+    pub timeout_s: u64,
+    /// Largest request body, bytes.
+    #[arg(long, env = "JZPLAN_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Public base URL used in links (behind a proxy); default from the Host header.
+    #[arg(long, env = "JZPLAN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
+    let network = match (&g.network, &a.data_dir) {
+        (None, Some(dir)) => crate::io::read_network_file(&dir.join("network.geojson"))?,
+        _ => g.load_network()?,
+    };
+    let tokens = match &a.token_file {
+        Some(p) => TokenStore::from_file(p)?,
+        None => TokenStore::default(),
+    };
+    let config = ApiConfig {
+        request_timeout: Duration::from_secs(a.timeout_s.max(1)),
+        max_body_bytes: a.max_body_bytes,
+        tokens,
+        public_url: a.public_url.clone(),
+    };
+    let engine = Engine::new(network);
+    let app = api::app(engine, config)?;
+    let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(a.addr)
+            .await
+            .with_context(|| format!("binding {}", a.addr))?;
+        let bound = listener.local_addr()?;
+        // Scripts and tests read this line to find an ephemeral port.
+        println!("jzplan listening on http://{bound}/");
+        tracing::info!(%bound, "serving");
+        api::serve(listener, app).await?;
+        Ok(())
+    })
 }

@@ -1,0 +1,104 @@
+//! Layers derived from the road network.
+
+use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer};
+use crate::network::{EdgeId, RoadNetwork};
+use serde_json::{Map, Value};
+
+/// Properties of the `roads` layer.
+pub fn road_properties() -> Vec<PropertyDef> {
+    use PropKind::*;
+    let p = |name, kind, description| PropertyDef {
+        name,
+        kind,
+        description,
+    };
+    vec![
+        p(
+            "edge_id",
+            Integer,
+            "directed edge id of the first direction",
+        ),
+        p(
+            "twin_edge_id",
+            Integer,
+            "edge id of the opposite direction (absent if one-way)",
+        ),
+        p("way_id", String, "id of the street in its source"),
+        p("name_zh", String, "Chinese street name"),
+        p("name_en", String, "English street name"),
+        p("class", String, "road class (expressway … ramp)"),
+        p("length_m", Number, "geodesic length, metres"),
+        p("speed_kmh", Number, "free-flow speed, km/h"),
+        p("lanes", Integer, "lanes in the first direction"),
+        p(
+            "capacity_vph",
+            Number,
+            "capacity of the first direction, vehicles/hour",
+        ),
+        p("oneway", Boolean, "one-way road"),
+        p("bridge", Boolean, "on a bridge"),
+        p("tunnel", Boolean, "in a tunnel"),
+        p(
+            "planned",
+            Boolean,
+            "planned link, not open in the base network",
+        ),
+        p(
+            "source",
+            String,
+            "provenance (seed:…, estimate:…, model:…, osm:…)",
+        ),
+    ]
+}
+
+/// The `roads` layer: one feature per road segment (both directions of a two-way segment are
+/// one feature, with the lower edge id as its id).
+pub fn roads(net: &RoadNetwork) -> StaticLayer {
+    let mut features = Vec::with_capacity(net.edge_count() / 2 + 1);
+    for (i, e) in net.edges().iter().enumerate() {
+        let id = EdgeId::from_index(i);
+        if e.twin.is_some_and(|t| t < id) {
+            continue;
+        }
+        let s = net.street(e.street);
+        let mut p = Map::new();
+        p.insert("edge_id".into(), Value::from(id.0));
+        if let Some(t) = e.twin {
+            p.insert("twin_edge_id".into(), Value::from(t.0));
+        }
+        p.insert("way_id".into(), Value::from(s.way_id.as_str()));
+        p.insert("name_zh".into(), Value::from(s.name_zh.as_str()));
+        p.insert("name_en".into(), Value::from(s.name_en.as_str()));
+        p.insert("class".into(), Value::from(e.class.as_str()));
+        p.insert("length_m".into(), Value::from(round_to(e.length_m, 1)));
+        p.insert("speed_kmh".into(), Value::from(e.speed_kmh as f64));
+        p.insert("lanes".into(), Value::from(e.lanes));
+        p.insert("capacity_vph".into(), Value::from(e.capacity_vph as f64));
+        p.insert("oneway".into(), Value::from(e.twin.is_none()));
+        p.insert("bridge".into(), Value::from(e.bridge));
+        p.insert("tunnel".into(), Value::from(e.tunnel));
+        p.insert("planned".into(), Value::from(e.planned));
+        p.insert("source".into(), Value::from(&*e.source));
+        features.push(Feature::new(id.0.to_string(), e.geometry.clone().into(), p));
+    }
+    StaticLayer::new(
+        LayerInfo {
+            id: "roads",
+            title: "Roads",
+            description: "Road segments of the network served (both directions of a two-way \
+                          segment are one feature). Jinzhou data is approximate: see each \
+                          feature's source.",
+            geometry_type: "LineString",
+            properties: road_properties(),
+            dated: false,
+            min_zoom: 0,
+        },
+        features,
+    )
+}
+
+/// Rounds to `digits` decimals (for readable output; the network keeps full precision).
+pub fn round_to(x: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits);
+    (x * f).round() / f
+}

@@ -1,0 +1,237 @@
+//! HTTP API through `Router::oneshot` (every endpoint incl. its errors) and through a real
+//! server on 127.0.0.1. Shared helpers for the OGC, tiles and browser tests live here too.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use jzplan::api::{self, ApiConfig};
+use jzplan::engine::Engine;
+use jzplan::network::{EdgeSpec, NetworkBuilder, RoadClass, RoadNetwork};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A 3×3 grid of two-way streets 0.01° apart near Jinzhou (about 840 m east-west, 1,110 m
+/// north-south): rows are 东西路 0–2, columns 南北街 0–2; 12 segments, 24 directed edges.
+#[allow(clippy::needless_range_loop)] // row/column indices read like the drawing
+pub fn grid() -> RoadNetwork {
+    let mut b = NetworkBuilder::new("test:grid3x3");
+    let mut n = [[jzplan::network::NodeId(0); 3]; 3];
+    for (r, row) in n.iter_mut().enumerate() {
+        for (c, node) in row.iter_mut().enumerate() {
+            *node = b
+                .add_node(121.10 + 0.01 * c as f64, 41.10 + 0.01 * r as f64)
+                .unwrap();
+        }
+    }
+    for r in 0..3 {
+        let s = b.add_street(
+            &format!("row{r}"),
+            &format!("东西路{r}"),
+            &format!("Row {r} Road"),
+        );
+        for c in 0..2 {
+            b.add_road(
+                EdgeSpec::new(
+                    n[r][c],
+                    n[r][c + 1],
+                    s,
+                    RoadClass::Primary,
+                    "estimate:test-grid",
+                ),
+                false,
+            )
+            .unwrap();
+        }
+    }
+    for c in 0..3 {
+        let s = b.add_street(
+            &format!("col{c}"),
+            &format!("南北街{c}"),
+            &format!("Col {c} Street"),
+        );
+        for r in 0..2 {
+            b.add_road(
+                EdgeSpec::new(
+                    n[r][c],
+                    n[r + 1][c],
+                    s,
+                    RoadClass::Secondary,
+                    "estimate:test-grid",
+                ),
+                false,
+            )
+            .unwrap();
+        }
+    }
+    b.build().unwrap()
+}
+
+/// The app on the test grid.
+pub fn test_app() -> Router {
+    api::app(Engine::new(grid()), ApiConfig::default()).unwrap()
+}
+
+/// Response of a request: status, headers, body.
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// Sends one request through the router.
+pub async fn send(app: &Router, req: Request<Body>) -> Resp {
+    let r = app.clone().oneshot(req).await.unwrap();
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// GET with `Accept: application/json`.
+pub async fn get(app: &Router, uri: &str) -> Resp {
+    send(
+        app,
+        Request::get(uri)
+            .header(header::ACCEPT, "application/json")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// Asserts a problem+json answer with this status and code.
+pub fn assert_problem(r: &Resp, status: u16, code: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.text());
+    assert_eq!(r.content_type(), "application/problem+json", "{}", r.text());
+    let j = r.json();
+    assert_eq!(j["code"], code, "{j}");
+    assert_eq!(j["status"], status);
+    assert!(j["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+/// Starts a real server on 127.0.0.1 with an ephemeral port; returns its base URL.
+pub async fn spawn(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { api::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn health_reports_the_network_and_layers() {
+    let app = test_app();
+    let r = get(&app, "/health").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let j = r.json();
+    assert_eq!(j["status"], "ok");
+    assert_eq!(j["edges"], 24);
+    assert_eq!(j["nodes"], 9);
+    assert!(j["layers"].as_array().unwrap().iter().any(|l| l == "roads"));
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_problems() {
+    let app = test_app();
+    assert_problem(&get(&app, "/nowhere").await, 404, "NotFound");
+    let r = send(
+        &app,
+        Request::delete("/health").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_problem(&r, 405, "MethodNotAllowed");
+    assert!(r.headers.get(header::ALLOW).is_some());
+}
+
+#[tokio::test]
+async fn openapi_is_3_1_and_lists_the_handlers() {
+    let app = test_app();
+    let j = get(&app, "/openapi.json").await.json();
+    assert!(
+        j["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        j["openapi"]
+    );
+    for p in [
+        "/health",
+        "/collections",
+        "/collections/{collectionId}/items",
+    ] {
+        assert!(j["paths"].get(p).is_some(), "missing {p}");
+    }
+    let r = send(&app, Request::get("/docs/").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text().contains("swagger"), "{}", r.text());
+}
+
+#[tokio::test]
+async fn cors_and_gzip_are_applied() {
+    let app = test_app();
+    let r = send(
+        &app,
+        Request::get("/collections/roads/items?limit=100")
+            .header(header::ORIGIN, "http://example.org")
+            .header(header::ACCEPT_ENCODING, "gzip")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers[header::ACCESS_CONTROL_ALLOW_ORIGIN], "*");
+    assert_eq!(r.headers[header::CONTENT_ENCODING], "gzip");
+    let mut d = flate2::read::GzDecoder::new(&r.body[..]);
+    let mut s = String::new();
+    std::io::Read::read_to_string(&mut d, &mut s).unwrap();
+    let j: Value = serde_json::from_str(&s).unwrap();
+    assert_eq!(j["numberReturned"], 12);
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_a_problem() {
+    let app = api::app(
+        Engine::new(grid()),
+        ApiConfig {
+            max_body_bytes: 16,
+            ..ApiConfig::default()
+        },
+    )
+    .unwrap();
+    let r = send(
+        &app,
+        Request::post("/health")
+            .header(header::CONTENT_LENGTH, "64")
+            .body(Body::from(vec![b'x'; 64]))
+            .unwrap(),
+    )
+    .await;
+    assert_problem(&r, 413, "TooBig");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_server_answers_on_127_0_0_1() {
+    let base = spawn(test_app()).await;
+    let r = reqwest::get(format!("{base}/health")).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let j: Value = r.json().await.unwrap();
+    assert_eq!(j["edges"], 24);
+}

@@ -1,0 +1,204 @@
+//! OGC API – Features: the endpoints through `oneshot`, and GDAL's OAPIF driver (what QGIS
+//! uses) against a real server.
+
+use super::api::{assert_problem, get, send, spawn, test_app};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+#[tokio::test]
+async fn landing_conformance_and_collections() {
+    let app = test_app();
+    let j = get(&app, "/").await.json();
+    let rels: Vec<&str> = j["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["rel"].as_str().unwrap())
+        .collect();
+    for rel in ["self", "service-desc", "conformance", "data"] {
+        assert!(rels.contains(&rel), "{rels:?}");
+    }
+    let c = get(&app, "/conformance").await.json();
+    assert!(
+        c["conformsTo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().ends_with("conf/core"))
+    );
+    let cols = get(&app, "/collections").await.json();
+    let roads = cols["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "roads")
+        .unwrap();
+    let bbox = &roads["extent"]["spatial"]["bbox"][0];
+    assert!((bbox[0].as_f64().unwrap() - 121.10).abs() < 1e-9, "{bbox}");
+    assert!((bbox[3].as_f64().unwrap() - 41.12).abs() < 1e-9, "{bbox}");
+    let one = get(&app, "/collections/roads").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.json()["properties"]["length_m"]["type"], "number");
+    assert_problem(&get(&app, "/collections/nope").await, 404, "NotFound");
+}
+
+#[tokio::test]
+async fn items_page_with_links_and_filters() {
+    let app = test_app();
+    let r = get(&app, "/collections/roads/items?limit=5").await;
+    assert_eq!(r.content_type(), "application/geo+json");
+    let j = r.json();
+    assert_eq!(j["numberMatched"], 12);
+    assert_eq!(j["numberReturned"], 5);
+    let links = j["links"].as_array().unwrap();
+    let next = links.iter().find(|l| l["rel"] == "next").unwrap()["href"]
+        .as_str()
+        .unwrap();
+    assert!(
+        next.ends_with("/collections/roads/items?limit=5&offset=5"),
+        "{next}"
+    );
+    assert!(links.iter().all(|l| l["rel"] != "prev"));
+
+    let last = get(&app, "/collections/roads/items?limit=5&offset=10")
+        .await
+        .json();
+    assert_eq!(last["numberReturned"], 2);
+    let links = last["links"].as_array().unwrap();
+    assert!(links.iter().all(|l| l["rel"] != "next"));
+    assert!(
+        links
+            .iter()
+            .any(|l| l["rel"] == "prev" && l["href"].as_str().unwrap().ends_with("offset=5"))
+    );
+
+    // The grid's rows are primary, its columns secondary: 6 segments each.
+    let prim = get(&app, "/collections/roads/items?class=primary")
+        .await
+        .json();
+    assert_eq!(prim["numberMatched"], 6);
+    for f in prim["features"].as_array().unwrap() {
+        assert_eq!(f["properties"]["class"], "primary");
+        assert_eq!(f["geometry"]["type"], "LineString");
+    }
+    // A small box around the south-west corner node touches the two segments leaving it.
+    let bb = get(
+        &app,
+        "/collections/roads/items?bbox=121.099,41.099,121.101,41.101",
+    )
+    .await
+    .json();
+    assert_eq!(bb["numberMatched"], 2);
+    let named = get(
+        &app,
+        "/collections/roads/items?name_zh=%E5%8D%97%E5%8C%97%E8%A1%971",
+    )
+    .await
+    .json();
+    assert_eq!(named["numberMatched"], 2);
+}
+
+#[tokio::test]
+async fn bad_item_queries_are_problems() {
+    let app = test_app();
+    for q in [
+        "bbox=1,2,3",
+        "bbox=a,b,c,d",
+        "bbox=0,50,1,40",
+        "limit=0",
+        "limit=-3",
+        "offset=x",
+        "datetime=2026-02-30",
+        "colour=red",
+        "f=xml",
+        "date=2026-01-01",
+    ] {
+        let r = get(&app, &format!("/collections/roads/items?{q}")).await;
+        assert_problem(&r, 400, "InvalidInput");
+    }
+    // Over-large limits are clamped, not refused (Part 1, /req/core/query-param-limit).
+    let r = get(&app, "/collections/roads/items?limit=1000000").await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn single_items_and_html() {
+    let app = test_app();
+    let f = get(&app, "/collections/roads/items/0").await.json();
+    assert_eq!(f["type"], "Feature");
+    assert_eq!(f["id"], 0);
+    assert_eq!(f["properties"]["twin_edge_id"], 1);
+    assert_eq!(f["properties"]["source"], "estimate:test-grid");
+    // Edge 1 is the second direction of segment 0: not a feature of its own.
+    assert_problem(
+        &get(&app, "/collections/roads/items/1").await,
+        404,
+        "NotFound",
+    );
+    let html = send(
+        &app,
+        Request::get("/collections/roads/items?limit=2")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(html.content_type().starts_with("text/html"));
+    assert!(html.text().contains("东西路0"), "{}", html.text());
+    let h = get(&app, "/collections?f=html").await;
+    assert!(h.text().contains("<table>"));
+}
+
+/// Runs `ogrinfo` (GDAL's OAPIF driver) and returns stdout, or `None` if GDAL's tools are
+/// missing (then the caller skips with a message).
+async fn ogrinfo(args: &[&str]) -> Option<String> {
+    let out = tokio::process::Command::new("ogrinfo")
+        .args(args)
+        .env("GDAL_HTTP_TIMEOUT", "20")
+        .output()
+        .await;
+    match out {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => panic!("ogrinfo: {e}"),
+        Ok(o) => {
+            assert!(
+                o.status.success(),
+                "ogrinfo {args:?} failed: {}\n{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            Some(String::from_utf8_lossy(&o.stdout).into_owned())
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_oapif_driver_reads_the_layers() {
+    let base = spawn(test_app()).await;
+    let ds = format!("OAPIF:{base}/");
+    let Some(list) = ogrinfo(&["-ro", "-so", &ds]).await else {
+        eprintln!("SKIPPED: ogrinfo (gdal-bin) is not installed; scripts/setup.sh installs it");
+        return;
+    };
+    assert!(list.contains("roads"), "{list}");
+    // Page size 5 makes GDAL follow four `next` links.
+    let ds_paged = format!("OAPIF:{base}/");
+    let info = ogrinfo(&["-ro", "-so", "-oo", "PAGE_SIZE=5", &ds_paged, "roads"])
+        .await
+        .unwrap();
+    assert!(info.contains("Feature Count: 12"), "{info}");
+    assert!(info.contains("Line String"), "{info}");
+    assert!(info.contains("name_zh: String"), "{info}");
+    let all = ogrinfo(&[
+        "-ro",
+        "-oo",
+        "PAGE_SIZE=5",
+        &ds_paged,
+        "roads",
+        "-where",
+        "class = 'secondary'",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(all.matches("OGRFeature(roads)").count(), 6, "{all}");
+}
