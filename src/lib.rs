@@ -14,5 +14,6 @@ pub mod error;
 pub mod io;
 pub mod layers;
 pub mod network;
+pub mod routing;
 
 pub use error::{Error, Result};

@@ -11,6 +11,7 @@
 //! memory and several times faster to scan in Dijkstra's inner loop.
 
 pub mod geom;
+pub mod grid;
 pub mod ids;
 pub mod snap;
 
