@@ -1,18 +1,184 @@
-//! import and export commands (being written: see the issue tracker).
-#![allow(missing_docs)]
+//! `jzplan import osm|gdal` and `jzplan export`: parse, call `io`, print a summary.
 
 use super::GlobalOpts;
+use crate::io::gdal::{self, FieldMapping, GdalReadOptions, VectorFormat};
+use crate::io::osm::{self, OsmOptions};
+use crate::network::{RoadClass, RoadNetwork};
 use clap::{Args, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// Import a road network into a jzplan network file (GeoPackage, GeoJSON or FlatGeobuf) that
+/// every other command reads with `--network FILE`.
 #[derive(Subcommand, Debug)]
 pub enum ImportCmd {
-    Osm {},
-    Gdal {},
+    /// Import the car network of an OpenStreetMap .osm.pbf extract: highway=* ways, oneway
+    /// (incl. -1 and roundabouts), maxspeed, lanes, name, name:zh, name:en, bridge, tunnel;
+    /// ways split at shared nodes; speeds and capacities defaulted per class.
+    Osm(ImportOsmArgs),
+    /// Import any OGR line layer (GeoPackage, Shapefile, GeoJSON, FlatGeobuf, …; any CRS) with
+    /// an attribute mapping.
+    Gdal(ImportGdalArgs),
 }
+
+/// Arguments of `jzplan import osm`.
 #[derive(Args, Debug)]
-pub struct ExportArgs {}
-pub fn run_import(_g: &GlobalOpts, _c: ImportCmd) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+pub struct ImportOsmArgs {
+    /// The OpenStreetMap PBF file (e.g. a Geofabrik extract of Liaoning).
+    pub file: PathBuf,
+    /// Keep only roads inside minlon,minlat,maxlon,maxlat (WGS84), e.g.
+    /// 120.9,40.9,121.4,41.3 for Jinzhou's urban area.
+    #[arg(
+        long,
+        value_name = "MINLON,MINLAT,MAXLON,MAXLAT",
+        allow_hyphen_values = true
+    )]
+    pub bbox: Option<String>,
+    /// Output file; format from the extension (.gpkg: roads + nodes, .geojson/.fgb: roads).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Output format, overriding the extension: gpkg, geojson or fgb.
+    #[arg(long)]
+    pub format: Option<String>,
 }
-pub fn run_export(_g: &GlobalOpts, _a: ExportArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+/// Arguments of `jzplan import gdal`.
+#[derive(Args, Debug)]
+pub struct ImportGdalArgs {
+    /// Any vector file GDAL reads (.gpkg, .shp, .geojson, .fgb, …).
+    pub file: PathBuf,
+    /// Layer to read (default: `roads`, else the first line layer).
+    #[arg(long)]
+    pub layer: Option<String>,
+    /// Attribute mapping KEY=FIELD,…; keys: id, name, name_zh, name_en, lanes, speed, oneway,
+    /// class, bridge, tunnel, capacity, source. Unmapped keys use a field of the usual name
+    /// (name, lanes, maxspeed, oneway, highway/fclass/class, bridge, tunnel, source) if any.
+    /// Example: --map name=NAME,lanes=LANES,speed=MAXSPD,oneway=ONEWAY,class=HWY
+    #[arg(long, value_name = "KEY=FIELD,…")]
+    pub map: Option<String>,
+    /// Class of roads whose class field is missing or empty.
+    #[arg(long, default_value = "residential")]
+    pub default_class: String,
+    /// The lanes field counts one direction (default: both directions together, like OSM).
+    #[arg(long)]
+    pub lanes_per_direction: bool,
+    /// Also split lines at interior vertices that other lines share (for layers whose
+    /// junctions are not at line ends).
+    #[arg(long)]
+    pub split_at_shared_vertices: bool,
+    /// Line ends closer than this many degrees become one node.
+    #[arg(long, default_value_t = 1e-7)]
+    pub snap_tolerance_deg: f64,
+    /// Output file; format from the extension (.gpkg: roads + nodes, .geojson/.fgb: roads).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Output format, overriding the extension: gpkg, geojson or fgb.
+    #[arg(long)]
+    pub format: Option<String>,
+}
+
+/// Arguments of `jzplan export`.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Output format: gpkg, geojson or fgb (default: from the extension of --out).
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Output file (replaced if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Layers to write: roads (directed edges with all attributes), nodes. Default: both for
+    /// GeoPackage, roads for the one-layer formats GeoJSON and FlatGeobuf.
+    #[arg(long, value_delimiter = ',')]
+    pub layer: Vec<String>,
+}
+
+fn out_format(out: &Path, format: Option<&str>) -> crate::Result<VectorFormat> {
+    match format {
+        Some(f) => f.parse(),
+        None => VectorFormat::from_path(out),
+    }
+}
+
+fn summary(net: &RoadNetwork) -> String {
+    format!(
+        "{} nodes, {} directed edges, {} streets",
+        net.node_count(),
+        net.edge_count(),
+        net.streets().len()
+    )
+}
+
+/// Runs `jzplan import …`.
+pub fn run_import(_g: &GlobalOpts, c: ImportCmd) -> anyhow::Result<()> {
+    let (net, out, format) = match c {
+        ImportCmd::Osm(a) => {
+            let format = out_format(&a.out, a.format.as_deref())?;
+            let bbox = a.bbox.as_deref().map(osm::parse_bbox).transpose()?;
+            let net = osm::read_osm_pbf(&a.file, &OsmOptions { bbox })?;
+            (net, a.out, format)
+        }
+        ImportCmd::Gdal(a) => {
+            let format = out_format(&a.out, a.format.as_deref())?;
+            let default_class = RoadClass::parse(&a.default_class).ok_or_else(|| {
+                crate::Error::invalid(format!(
+                    "--default-class '{}' is not a road class",
+                    a.default_class
+                ))
+            })?;
+            let opts = GdalReadOptions {
+                layer: a.layer,
+                mapping: a
+                    .map
+                    .as_deref()
+                    .map(FieldMapping::parse)
+                    .transpose()?
+                    .unwrap_or_default(),
+                default_class,
+                lanes_per_direction: a.lanes_per_direction,
+                split_at_shared_vertices: a.split_at_shared_vertices,
+                snap_tolerance_deg: a.snap_tolerance_deg,
+            };
+            (gdal::read_network(&a.file, &opts)?, a.out, format)
+        }
+    };
+    gdal::write_network(&net, &out, format)?;
+    println!(
+        "imported {} → {} ({}): {}",
+        net.origin,
+        out.display(),
+        format.driver_name(),
+        summary(&net)
+    );
+    Ok(())
+}
+
+/// Runs `jzplan export`.
+pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
+    let format = out_format(&a.out, a.format.as_deref())?;
+    let net = g.load_network()?;
+    let names: Vec<&str> = if a.layer.is_empty() {
+        if format.multi_layer() {
+            gdal::NETWORK_LAYERS.to_vec()
+        } else {
+            vec![gdal::ROADS_LAYER]
+        }
+    } else {
+        a.layer.iter().map(String::as_str).collect()
+    };
+    let layers = names
+        .iter()
+        .map(|n| gdal::network_layer(&net, n))
+        .collect::<crate::Result<Vec<_>>>()?;
+    gdal::write_layers(&a.out, format, &layers)?;
+    println!(
+        "exported {} → {} ({}): {}",
+        net.origin,
+        a.out.display(),
+        format.driver_name(),
+        layers
+            .iter()
+            .map(|l| format!("{} {}", l.features.len(), l.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }

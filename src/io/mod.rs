@@ -1,14 +1,36 @@
 //! Readers and writers: the network GeoJSON format (and the embedded Jinzhou data), GDAL/OGR
 //! layers (GeoPackage, Shapefile, FlatGeobuf), OpenStreetMap PBF, TNTP.
 
+pub mod attrs;
+pub mod gdal;
 pub mod geojson;
+pub mod osm;
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use std::path::Path;
 
-/// Reads a network file, choosing the reader by extension: `.geojson`/`.json` (jzplan's own
-/// network GeoJSON), `.pbf` (OpenStreetMap), anything else through GDAL/OGR.
+/// Start of the message of the [`Error::InvalidFile`] that a jzplan-format reader returns for
+/// a file that is valid in its container format (e.g. GeoJSON) but is not a jzplan network
+/// (lacks jzplan's properties). [`read_network_file`] then reads the file as a generic road
+/// layer through GDAL instead. Build it with [`not_jzplan_network`].
+pub const NOT_A_JZPLAN_NETWORK: &str = "not a jzplan network";
+
+/// The error a jzplan-format reader returns for a file that is not a jzplan network (see
+/// [`NOT_A_JZPLAN_NETWORK`]); `why` says what is missing.
+pub fn not_jzplan_network(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::file(path, "file", format!("{NOT_A_JZPLAN_NETWORK}: {why}"))
+}
+
+/// Whether an error is the "not a jzplan network" rejection of [`not_jzplan_network`].
+pub fn is_not_jzplan_network(e: &Error) -> bool {
+    matches!(e, Error::InvalidFile { message, .. } if message.starts_with(NOT_A_JZPLAN_NETWORK))
+}
+
+/// Reads a network file, choosing the reader by extension: `.pbf` (OpenStreetMap, default
+/// options), `.geojson`/`.json` (jzplan's own network GeoJSON; a GeoJSON that is not one is read
+/// as a generic line layer through GDAL), anything else through GDAL/OGR with the default
+/// attribute mapping (a jzplan export is re-read exactly).
 pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
     let ext = path
         .extension()
@@ -16,11 +38,14 @@ pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
         .unwrap_or("")
         .to_ascii_lowercase();
     match ext.as_str() {
-        "geojson" | "json" => geojson::read_network(path),
-        _ => Err(Error::file(
-            path,
-            "file",
-            format!("no reader for '.{ext}' files yet"),
-        )),
+        "pbf" => osm::read_osm_pbf(path, &osm::OsmOptions::default()),
+        "geojson" | "json" => match geojson::read_network(path) {
+            Err(e) if is_not_jzplan_network(&e) => {
+                tracing::info!("{e}; reading it as a generic line layer");
+                gdal::read_network(path, &gdal::GdalReadOptions::default())
+            }
+            other => other,
+        },
+        _ => gdal::read_network(path, &gdal::GdalReadOptions::default()),
     }
 }

@@ -614,6 +614,28 @@ impl NetworkBuilder {
         Ok((a, Some(b)))
     }
 
+    /// Links two edges added so far as the two directions of one segment (`a.from == b.to`,
+    /// `a.to == b.from`). Readers that keep per-direction attributes (OSM `lanes:forward`, a
+    /// re-read export) add both edges with [`add_edge`](Self::add_edge) and link them here.
+    pub fn set_twins(&mut self, a: EdgeId, b: EdgeId) -> Result<()> {
+        let m = self.edges.len();
+        if a.index() >= m || b.index() >= m || a == b {
+            return Err(Error::invalid(format!(
+                "cannot make edges {a} and {b} twins ({m} edges so far)"
+            )));
+        }
+        let (ea, eb) = (&self.edges[a.index()], &self.edges[b.index()]);
+        if ea.from != eb.to || ea.to != eb.from {
+            return Err(Error::invalid(format!(
+                "edges {a} ({}→{}) and {b} ({}→{}) are not opposite directions",
+                ea.from, ea.to, eb.from, eb.to
+            )));
+        }
+        self.edges[a.index()].twin = Some(b);
+        self.edges[b.index()].twin = Some(a);
+        Ok(())
+    }
+
     /// Finishes the network: builds the petgraph graph and the CSR adjacency.
     pub fn build(self) -> Result<RoadNetwork> {
         if self.edges.is_empty() {
