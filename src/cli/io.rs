@@ -1,8 +1,11 @@
 //! `jzplan import osm|gdal` and `jzplan export`: parse, call `io`, print a summary.
 
 use super::GlobalOpts;
-use crate::io::gdal::{self, FieldMapping, GdalReadOptions, VectorFormat};
+use crate::engine::Engine;
+use crate::io::gdal::VectorFormat;
+use crate::io::gdal::{self, FieldKind, FieldMapping, GdalReadOptions, GeometryKind, OutLayer};
 use crate::io::osm::{self, OsmOptions};
+use crate::layers::{Catalog, Layer, PropKind};
 use crate::network::{RoadClass, RoadNetwork};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -85,8 +88,9 @@ pub struct ExportArgs {
     /// Output file (replaced if it exists).
     #[arg(long)]
     pub out: PathBuf,
-    /// Layers to write: roads (directed edges with all attributes), nodes. Default: both for
-    /// GeoPackage, roads for the one-layer formats GeoJSON and FlatGeobuf.
+    /// Layers to write: roads (directed edges with all attributes; re-readable with
+    /// --network), nodes, or any map layer the server publishes (its collection id). Default:
+    /// roads and nodes for GeoPackage, roads for the one-layer formats GeoJSON and FlatGeobuf.
     #[arg(long, value_delimiter = ',')]
     pub layer: Vec<String>,
 }
@@ -151,10 +155,42 @@ pub fn run_import(_g: &GlobalOpts, c: ImportCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A map layer (today's state) as a layer to write; its properties become typed fields.
+fn map_layer(layer: &dyn Layer) -> crate::Result<OutLayer> {
+    let info = layer.info();
+    let geometry = match info.geometry_type {
+        "Point" => GeometryKind::Point,
+        "LineString" => GeometryKind::LineString,
+        "MultiLineString" => GeometryKind::MultiLineString,
+        "Polygon" => GeometryKind::Polygon,
+        "MultiPolygon" => GeometryKind::MultiPolygon,
+        _ => GeometryKind::Any,
+    };
+    let fields: Vec<(&str, FieldKind)> = info
+        .properties
+        .iter()
+        .map(|p| {
+            let kind = match p.kind {
+                PropKind::String => FieldKind::Text,
+                PropKind::Integer => FieldKind::Integer,
+                PropKind::Number => FieldKind::Real,
+                PropKind::Boolean => FieldKind::Bool,
+            };
+            (p.name, kind)
+        })
+        .collect();
+    let mut out = OutLayer::new(info.id, geometry, &fields);
+    for f in layer.features(None)?.iter() {
+        out.push_json(f.geometry.clone(), &f.properties)?;
+    }
+    Ok(out)
+}
+
 /// Runs `jzplan export`.
 pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     let format = out_format(&a.out, a.format.as_deref())?;
-    let net = g.load_network()?;
+    let engine = Engine::new(g.load_network()?);
+    let net = &engine.network;
     let names: Vec<&str> = if a.layer.is_empty() {
         if format.multi_layer() {
             gdal::NETWORK_LAYERS.to_vec()
@@ -164,10 +200,30 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     } else {
         a.layer.iter().map(String::as_str).collect()
     };
-    let layers = names
-        .iter()
-        .map(|n| gdal::network_layer(&net, n))
-        .collect::<crate::Result<Vec<_>>>()?;
+    // Map layers other than the network's own come from the catalog the server publishes.
+    let catalog = if names.iter().all(|n| gdal::NETWORK_LAYERS.contains(n)) {
+        Catalog::new()
+    } else {
+        Catalog::from_engine(&engine)?
+    };
+    let mut layers = Vec::with_capacity(names.len());
+    for name in names {
+        if gdal::NETWORK_LAYERS.contains(&name) {
+            layers.push(gdal::network_layer(net, name)?);
+            continue;
+        }
+        let layer = catalog.get(name).map_err(|_| {
+            let mut known: Vec<&str> = gdal::NETWORK_LAYERS.to_vec();
+            known.extend(catalog.layers().iter().map(|l| l.info().id));
+            known.sort_unstable();
+            known.dedup();
+            crate::Error::invalid(format!(
+                "unknown layer '{name}'; layers: {}",
+                known.join(", ")
+            ))
+        })?;
+        layers.push(map_layer(layer.as_ref())?);
+    }
     gdal::write_layers(&a.out, format, &layers)?;
     println!(
         "exported {} → {} ({}): {}",

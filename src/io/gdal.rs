@@ -231,6 +231,43 @@ impl OutLayer {
     }
 }
 
+impl OutLayer {
+    /// Adds a feature whose values come from JSON properties by field name (as the map
+    /// layers, GeoJSON and the API hold them): a missing or null property is `Null`; a value
+    /// that does not fit its field's kind is an `InvalidInput` error. Extra properties are
+    /// ignored.
+    pub fn push_json(
+        &mut self,
+        geometry: impl Into<geo_types::Geometry<f64>>,
+        props: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<()> {
+        use serde_json::Value as J;
+        let mut values = Vec::with_capacity(self.fields.len());
+        for (name, kind) in &self.fields {
+            let v = match (kind, props.get(name)) {
+                (_, None | Some(J::Null)) => Some(Value::Null),
+                (FieldKind::Integer, Some(J::Number(n))) => n
+                    .as_i64()
+                    .or_else(|| n.as_f64().filter(|x| x.fract() == 0.0).map(|x| x as i64))
+                    .map(Value::Int),
+                (FieldKind::Real, Some(J::Number(n))) => n.as_f64().map(Value::Real),
+                (FieldKind::Bool, Some(J::Bool(b))) => Some(Value::Bool(*b)),
+                (FieldKind::Text, Some(J::String(s))) => Some(Value::Text(s.clone())),
+                (FieldKind::Text, Some(other)) => Some(Value::Text(other.to_string())),
+                _ => None,
+            };
+            values.push(v.ok_or_else(|| {
+                Error::invalid(format!(
+                    "layer '{}': property '{name}' = {} does not fit a {kind:?} field",
+                    self.name,
+                    props.get(name).map_or(String::new(), |v| v.to_string())
+                ))
+            })?);
+        }
+        self.push(geometry, values)
+    }
+}
+
 /// Routes GDAL's own messages to `tracing` instead of stderr: the errors that matter reach
 /// the caller as `jzplan::Error`s, with the GDAL message included.
 fn quiet_gdal() {

@@ -156,6 +156,29 @@ fn generic_writer_checks_values_and_one_layer_formats() {
     let p = dir.path().join("flows.gpkg");
     jgdal::write_layers(&p, VectorFormat::GeoPackage, &[l]).unwrap();
     assert_eq!(jgdal::layer_names(&p).unwrap(), ["flows"]);
+
+    // Values by name from JSON properties (as map layers hold them).
+    let mut l = OutLayer::new(
+        "works",
+        GeometryKind::Point,
+        &[
+            ("id", FieldKind::Text),
+            ("lanes", FieldKind::Integer),
+            ("open", FieldKind::Bool),
+        ],
+    );
+    let props = serde_json::json!({"id": "P1", "lanes": 4, "extra": 1});
+    let pt = geo_types::Point::new(121.1, 41.1);
+    l.push_json(pt, props.as_object().unwrap()).unwrap();
+    assert_eq!(
+        l.features[0].values,
+        [Value::Text("P1".into()), Value::Int(4), Value::Null]
+    );
+    let wrong = serde_json::json!({"lanes": "four"});
+    assert!(matches!(
+        l.push_json(pt, wrong.as_object().unwrap()),
+        Err(Error::InvalidInput(_))
+    ));
 }
 
 // --- generic line layers ----------------------------------------------------------------------
@@ -865,6 +888,24 @@ fn cli_import_osm_then_export_formats() {
     assert_eq!(
         jgdal::layer_names(&dir.path().join("n.geojson")).unwrap(),
         ["nodes"]
+    );
+    let out = jzplan(
+        &[
+            "--network",
+            "map.gpkg",
+            "export",
+            "--layer",
+            "lakes",
+            "--out",
+            "l.gpkg",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(Error::invalid("").exit_code()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("lakes") && err.contains("nodes, roads"),
+        "{err}"
     );
 }
 
