@@ -9,6 +9,9 @@ use std::sync::Arc;
 pub struct Engine {
     /// The base road network.
     pub network: Arc<RoadNetwork>,
+    /// Works, choke points and scenarios: their store and their attachment to `network`
+    /// (see `works::engine`; empty for `Engine::new`).
+    pub works: Arc<crate::works::engine::WorksBook>,
 }
 
 impl Engine {
@@ -16,6 +19,7 @@ impl Engine {
     pub fn new(network: RoadNetwork) -> Self {
         Engine {
             network: Arc::new(network),
+            works: Arc::new(crate::works::engine::WorksBook::empty()),
         }
     }
 }

@@ -8,12 +8,17 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod analysis;
 pub mod cli;
 pub mod engine;
 pub mod error;
+pub mod hotspot;
 pub mod io;
 pub mod layers;
 pub mod network;
 pub mod routing;
+pub mod scenario;
+pub mod store;
+pub mod works;
 
 pub use error::{Error, Result};

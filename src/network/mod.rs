@@ -455,6 +455,23 @@ impl NetworkBuilder {
         }
     }
 
+    /// A builder holding all of `net` (same node, edge and street ids, twins kept), so that
+    /// more nodes/edges can be appended, e.g. the planned links of works.
+    pub fn from_network(net: &RoadNetwork) -> Self {
+        let mut b = NetworkBuilder::new(net.origin.clone());
+        b.nodes = net.nodes.clone();
+        b.edges = net.edges.clone();
+        b.streets = net.streets.clone();
+        for (i, s) in net.streets.iter().enumerate() {
+            b.street_index
+                .insert(s.way_id.clone(), StreetId::from_index(i));
+        }
+        for e in &net.edges {
+            b.sources.insert(e.source.to_string(), e.source.clone());
+        }
+        b
+    }
+
     /// Reserves room for `nodes` nodes and `edges` edges.
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
         self.nodes.reserve(nodes);

@@ -1,0 +1,470 @@
+//! Clash detection ("dig once") and detours.
+//!
+//! Two works clash when their construction footprints on the network touch — a shared road
+//! segment, a shared junction, or segments within `near_m` of each other — and their
+//! construction windows overlap. A clash is strong when closing both at once cuts every route
+//! between two probe points (district centres: typically a river crossing), makes some probe
+//! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
+//! once. Detours: for every work that closes roads, the fastest way around its closed stretch
+//! and the extra time.
+
+use crate::engine::Engine;
+use crate::network::geom::haversine_m;
+use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
+use crate::works::paths::Dijkstra;
+use crate::works::{
+    Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
+};
+use crate::{Error, Result};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// A named point between which travel times are compared (a district centre).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Probe {
+    /// Name.
+    pub name: String,
+    /// Position.
+    pub at: LonLat,
+}
+
+/// The district seats of Jinzhou's three urban districts and the municipal government
+/// (sourced points, shared/data/jinzhou-geo.md): Guta, Linghe and the old city lie north of the
+/// Xiaoling River, Taihe's seat west of the old city and the government south of the river.
+pub fn jinzhou_probes() -> Vec<Probe> {
+    [
+        ("古塔区 Guta", [121.1226, 41.1152]),
+        ("凌河区 Linghe", [121.1453, 41.1130]),
+        ("太和区 Taihe", [121.0982, 41.1071]),
+        ("市政府 Municipal government", [121.1212, 41.0936]),
+    ]
+    .into_iter()
+    .map(|(n, at)| Probe {
+        name: n.to_string(),
+        at,
+    })
+    .collect()
+}
+
+/// Options of a clash search.
+#[derive(Clone, Debug)]
+pub struct ClashOptions {
+    /// Only clashes overlapping this window.
+    pub window: Option<DateRange>,
+    /// Footprints closer than this (metres) touch.
+    pub near_m: f64,
+    /// Probe points for the strong-clash test.
+    pub probes: Vec<Probe>,
+    /// A detour longer than this factor × the base time makes a clash strong.
+    pub detour_factor: f64,
+}
+
+impl Default for ClashOptions {
+    fn default() -> Self {
+        ClashOptions {
+            window: None,
+            near_m: 100.0,
+            probes: jinzhou_probes(),
+            detour_factor: 2.0,
+        }
+    }
+}
+
+/// How two footprints touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Touch {
+    /// The same road segment.
+    SharedSegment,
+    /// Segments meeting at a junction.
+    SharedJunction,
+    /// Segments within `near_m`.
+    Near,
+}
+
+/// A clash between two works.
+#[derive(Clone, Debug, Serialize)]
+pub struct Clash {
+    /// First work.
+    pub a: WorkId,
+    /// Second work.
+    pub b: WorkId,
+    /// How their footprints touch.
+    pub touch: Touch,
+    /// Shortest distance between the footprints (0 when they share a segment or junction).
+    pub distance_m: f64,
+    /// Days both are on site.
+    pub overlap: DateRange,
+    /// Streets concerned.
+    pub streets: Vec<String>,
+    /// Strong clash (see the module doc).
+    pub strong: bool,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+}
+
+/// The fastest way around one work's closed stretch.
+#[derive(Clone, Debug, Serialize)]
+pub struct Detour {
+    /// The work.
+    pub work: WorkId,
+    /// Streets closed.
+    pub streets: Vec<String>,
+    /// Stretch start and end (the two ends of the closed footprint farthest apart).
+    pub from: LonLat,
+    /// End.
+    pub to: LonLat,
+    /// Free-flow time through the stretch before the closure.
+    pub base_s: f64,
+    /// Fastest time with the work's closures (`None` = no way around).
+    pub detour_s: Option<f64>,
+    /// `detour_s - base_s`.
+    pub extra_s: Option<f64>,
+    /// Streets of the detour.
+    pub via: Vec<String>,
+}
+
+/// A work's construction footprint: canonical segments (lower id of a twin pair), their
+/// junctions, and the closed edges.
+struct Footprint {
+    segments: BTreeSet<EdgeId>,
+    nodes: HashSet<NodeId>,
+    closed: Vec<EdgeId>,
+}
+
+fn canonical(net: &RoadNetwork, e: EdgeId) -> EdgeId {
+    net.edge(e).twin.map_or(e, |t| t.min(e))
+}
+
+fn footprint(net: &RoadNetwork, effects: &[ResolvedEffect]) -> Footprint {
+    let mut f = Footprint {
+        segments: BTreeSet::new(),
+        nodes: HashSet::new(),
+        closed: Vec::new(),
+    };
+    for eff in effects.iter().filter(|e| e.phase == Phase::Construction) {
+        if eff.action == Action::OpenLink {
+            continue;
+        }
+        for &e in &eff.edges {
+            if e.index() >= net.edge_count() || net.edge(e).planned {
+                continue;
+            }
+            f.segments.insert(canonical(net, e));
+            f.nodes.insert(net.edge(e).from);
+            f.nodes.insert(net.edge(e).to);
+            if matches!(eff.action, Action::Close | Action::Remove) {
+                f.closed.push(e);
+            }
+        }
+    }
+    f
+}
+
+fn street_names(net: &RoadNetwork, edges: impl IntoIterator<Item = EdgeId>) -> Vec<String> {
+    let mut v: Vec<String> = edges
+        .into_iter()
+        .map(|e| net.street_of(e).display_name().to_string())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Finds clashes among `works` (cancelled works are ignored) on `net`.
+pub fn find_clashes(
+    net: &RoadNetwork,
+    works: &[Work],
+    effects: &HashMap<WorkId, Vec<ResolvedEffect>>,
+    opts: &ClashOptions,
+) -> Result<Vec<Clash>> {
+    if !(opts.near_m >= 0.0 && opts.near_m <= 5_000.0) {
+        return Err(Error::invalid(format!(
+            "near distance {} m must be in [0, 5000]",
+            opts.near_m
+        )));
+    }
+    if opts.detour_factor.is_nan() || opts.detour_factor <= 1.0 {
+        return Err(Error::invalid("detour factor must be > 1"));
+    }
+    let live: Vec<(&Work, Footprint)> = works
+        .iter()
+        .filter(|w| w.status != Status::Cancelled)
+        .filter_map(|w| {
+            let f = footprint(net, effects.get(&w.id).map(Vec::as_slice).unwrap_or(&[]));
+            (!f.segments.is_empty()).then_some((w, f))
+        })
+        .collect();
+    let probes = ProbeSet::new(net, &opts.probes);
+    let mut out = Vec::new();
+    for i in 0..live.len() {
+        for j in i + 1..live.len() {
+            let (wa, fa) = &live[i];
+            let (wb, fb) = &live[j];
+            // A programme and its own children describe the same site.
+            if wa.parent.as_ref() == Some(&wb.id) || wb.parent.as_ref() == Some(&wa.id) {
+                continue;
+            }
+            let Some(mut overlap) = wa.window().intersection(&wb.window()) else {
+                continue;
+            };
+            if let Some(win) = opts.window {
+                match overlap.intersection(&win) {
+                    Some(o) => overlap = o,
+                    None => continue,
+                }
+            }
+            let shared: Vec<EdgeId> = fa.segments.intersection(&fb.segments).copied().collect();
+            let (touch, distance_m, streets) = if !shared.is_empty() {
+                (Touch::SharedSegment, 0.0, street_names(net, shared))
+            } else if fa.nodes.iter().any(|n| fb.nodes.contains(n)) {
+                let both = fa.segments.iter().chain(&fb.segments).copied();
+                (Touch::SharedJunction, 0.0, street_names(net, both))
+            } else {
+                let d = min_node_distance(net, &fa.nodes, &fb.nodes);
+                if d > opts.near_m {
+                    continue;
+                }
+                let both = fa.segments.iter().chain(&fb.segments).copied();
+                (Touch::Near, d, street_names(net, both))
+            };
+            let mut reasons = vec![match touch {
+                Touch::SharedSegment => format!(
+                    "both work on the same stretch of {} from {} to {}",
+                    streets.join(", "),
+                    overlap.start,
+                    overlap.end
+                ),
+                Touch::SharedJunction => format!(
+                    "their sites meet at a junction ({}) from {} to {}",
+                    streets.join(", "),
+                    overlap.start,
+                    overlap.end
+                ),
+                Touch::Near => format!(
+                    "their sites are {:.0} m apart ({}) from {} to {}",
+                    distance_m,
+                    streets.join(", "),
+                    overlap.start,
+                    overlap.end
+                ),
+            }];
+            let mut strong = false;
+            let bridges_a = fa.closed.iter().any(|&e| net.edge(e).bridge);
+            let bridges_b = fb.closed.iter().any(|&e| net.edge(e).bridge);
+            if bridges_a && bridges_b {
+                strong = true;
+                reasons.push("both close a river bridge at the same time".to_string());
+            }
+            if !fa.closed.is_empty() || !fb.closed.is_empty() {
+                let closed: Vec<EdgeId> = fa.closed.iter().chain(&fb.closed).copied().collect();
+                for r in probes.worse_with_closed(net, &closed, opts.detour_factor) {
+                    strong = true;
+                    reasons.push(r);
+                }
+            }
+            out.push(Clash {
+                a: wa.id.clone(),
+                b: wb.id.clone(),
+                touch,
+                distance_m,
+                overlap,
+                streets,
+                strong,
+                reasons,
+            });
+        }
+    }
+    out.sort_by(|x, y| {
+        y.strong
+            .cmp(&x.strong)
+            .then(x.overlap.start.cmp(&y.overlap.start))
+            .then(x.a.cmp(&y.a))
+            .then(x.b.cmp(&y.b))
+    });
+    Ok(out)
+}
+
+fn min_node_distance(net: &RoadNetwork, a: &HashSet<NodeId>, b: &HashSet<NodeId>) -> f64 {
+    let mut best = f64::INFINITY;
+    for &x in a {
+        let px = net.node(x).point();
+        for &y in b {
+            best = best.min(haversine_m(px, net.node(y).point()));
+        }
+    }
+    best
+}
+
+/// Probe points snapped to nodes, with base travel times between every pair.
+struct ProbeSet {
+    names: Vec<String>,
+    nodes: Vec<NodeId>,
+    base: Vec<Vec<f64>>,
+    weights: Vec<f64>,
+}
+
+impl ProbeSet {
+    fn new(net: &RoadNetwork, probes: &[Probe]) -> ProbeSet {
+        let mut names = Vec::new();
+        let mut nodes = Vec::new();
+        for p in probes {
+            let Ok(s) = net.snap_index().snap_filtered(
+                net,
+                geo_types::Point::new(p.at[0], p.at[1]),
+                3_000.0,
+                |e| !net.edge(e).planned,
+            ) else {
+                continue;
+            };
+            let e = net.edge(s.edge);
+            nodes.push(if s.frac < 0.5 { e.from } else { e.to });
+            names.push(p.name.clone());
+        }
+        let weights = net.weights(Metric::Time);
+        let mut d = Dijkstra::new(net.node_count());
+        let base = nodes
+            .iter()
+            .map(|&a| {
+                d.run(net, &weights, a, None);
+                nodes.iter().map(|&b| d.dist(b)).collect()
+            })
+            .collect();
+        ProbeSet {
+            names,
+            nodes,
+            base,
+            weights,
+        }
+    }
+
+    /// Probe pairs that become unreachable or slower than `factor` × base with `closed` shut.
+    fn worse_with_closed(&self, net: &RoadNetwork, closed: &[EdgeId], factor: f64) -> Vec<String> {
+        if self.nodes.len() < 2 {
+            return Vec::new();
+        }
+        let mut w = self.weights.clone();
+        for &e in closed {
+            w[e.index()] = f64::INFINITY;
+        }
+        let mut d = Dijkstra::new(net.node_count());
+        let mut out = Vec::new();
+        for (i, &a) in self.nodes.iter().enumerate() {
+            d.run(net, &w, a, None);
+            for (j, &b) in self.nodes.iter().enumerate() {
+                let t0 = self.base[i][j];
+                if i == j || a == b || !t0.is_finite() || t0 <= 0.0 {
+                    continue;
+                }
+                let t1 = d.dist(b);
+                if !t1.is_finite() {
+                    out.push(format!(
+                        "closing both cuts every route from {} to {}",
+                        self.names[i], self.names[j]
+                    ));
+                } else if t1 > factor * t0 {
+                    out.push(format!(
+                        "closing both makes {} → {} take {:.0} s instead of {:.0} s ({:.1}×)",
+                        self.names[i],
+                        self.names[j],
+                        t1,
+                        t0,
+                        t1 / t0
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// For every work with closures in `effects`, the fastest way around its closed stretch.
+pub fn detours(
+    net: &RoadNetwork,
+    works: &[Work],
+    effects: &HashMap<WorkId, Vec<ResolvedEffect>>,
+) -> Vec<Detour> {
+    let base = net.weights(Metric::Time);
+    let mut d = Dijkstra::new(net.node_count());
+    let mut out = Vec::new();
+    for w in works.iter().filter(|w| w.status != Status::Cancelled) {
+        let f = footprint(net, effects.get(&w.id).map(Vec::as_slice).unwrap_or(&[]));
+        if f.closed.is_empty() {
+            continue;
+        }
+        // The two ends of the closed stretch: the pair of its nodes farthest apart.
+        let nodes: Vec<NodeId> = {
+            let mut s: Vec<NodeId> = f
+                .closed
+                .iter()
+                .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
+                .collect();
+            s.sort_unstable();
+            s.dedup();
+            s
+        };
+        let mut best = (f64::NEG_INFINITY, nodes[0], nodes[0]);
+        for (i, &a) in nodes.iter().enumerate() {
+            for &b in &nodes[i + 1..] {
+                let dist = haversine_m(net.node(a).point(), net.node(b).point());
+                if dist > best.0 {
+                    best = (dist, a, b);
+                }
+            }
+        }
+        let (_, a, b) = best;
+        d.run(net, &base, a, Some(b));
+        let base_s = d.dist(b);
+        if !base_s.is_finite() {
+            continue;
+        }
+        let mut wc = base.clone();
+        for &e in &f.closed {
+            wc[e.index()] = f64::INFINITY;
+        }
+        d.run(net, &wc, a, Some(b));
+        let t = d.dist(b);
+        let (detour_s, extra_s, via) = if t.is_finite() {
+            (
+                Some(t),
+                Some(t - base_s),
+                street_names(net, d.path_to(net, b)),
+            )
+        } else {
+            (None, None, Vec::new())
+        };
+        let pa = net.node(a);
+        let pb = net.node(b);
+        out.push(Detour {
+            work: w.id.clone(),
+            streets: street_names(net, f.closed.iter().copied()),
+            from: [pa.lon, pa.lat],
+            to: [pb.lon, pb.lat],
+            base_s,
+            detour_s,
+            extra_s,
+            via,
+        });
+    }
+    out
+}
+
+impl Engine {
+    /// Clashes among the stored works on this network.
+    pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
+        let works = self.list_works(&WorkFilter::default())?;
+        let effects = self.resolved_effects()?;
+        find_clashes(&self.network, &works, &effects, opts)
+    }
+
+    /// Detours around every closure of the stored works (optionally only works on site on
+    /// `date`).
+    pub fn detours(&self, date: Option<chrono::NaiveDate>) -> Result<Vec<Detour>> {
+        let works = self.list_works(&WorkFilter {
+            active_on: date,
+            ..Default::default()
+        })?;
+        let effects = self.resolved_effects()?;
+        Ok(detours(&self.network, &works, &effects))
+    }
+}

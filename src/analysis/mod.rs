@@ -1,0 +1,3 @@
+//! Analyses on network states: clash detection and detours (impact and reports join here).
+
+pub mod clash;

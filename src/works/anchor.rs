@@ -1,0 +1,604 @@
+//! Anchoring works to a network by street name and approximate position.
+//!
+//! The catalogue names streets (`锦州街`) and gives approximate coordinates; it never relies on
+//! the edge ids of one particular network. Attaching resolves each anchor on a given network:
+//! the edges of a street with that name within a radius of the anchor line, and for planned
+//! links (new bridges, roads) the nearest node of the named street at each end, on the right
+//! side of the river the link crosses. Every resolution is reported: what matched, how far the
+//! anchor had to move, what could not be matched.
+
+use super::{Action, Effect, LonLat, ResolvedEffect, StreetAnchor, Target, Work, WorkId};
+use crate::network::geom::LocalProjection;
+use crate::network::{EdgeId, EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// One end of a planned link: an approximate position and the streets it should join.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkEnd {
+    /// Approximate position of the end.
+    pub at: LonLat,
+    /// Streets to join (by name); empty = the nearest node of any road.
+    #[serde(default)]
+    pub streets: Vec<String>,
+    /// Search radius in metres.
+    #[serde(default = "default_end_radius_m")]
+    pub radius_m: f64,
+}
+
+fn default_end_radius_m() -> f64 {
+    1_500.0
+}
+
+/// A new link a work builds (bridge, riverside road, ring-road section, interchange ramp,
+/// new alignment). It is added to the network as `planned` edges (closed in the base state)
+/// and opened by the work's `open_link` effect on completion.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlannedLink {
+    /// Link id (`P1-bridge`).
+    pub id: String,
+    /// The work that builds it.
+    pub work: WorkId,
+    /// Street name of the new edges, Chinese.
+    pub name_zh: String,
+    /// Street name, English.
+    pub name_en: String,
+    /// Road class.
+    pub class: RoadClass,
+    /// Lanes per direction.
+    pub lanes: u8,
+    /// Design speed.
+    pub speed_kmh: f32,
+    /// On a bridge.
+    #[serde(default)]
+    pub bridge: bool,
+    /// Start.
+    pub from: LinkEnd,
+    /// End.
+    pub to: LinkEnd,
+    /// Intermediate shape points.
+    #[serde(default)]
+    pub via: Vec<LonLat>,
+    /// A line (a river) the link crosses: its ends must lie on opposite sides of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub across: Vec<LonLat>,
+    /// Provenance.
+    pub source: String,
+}
+
+impl PlannedLink {
+    /// Way id of the link's street in an augmented network.
+    pub fn way_id(&self) -> String {
+        format!("plan:{}", self.id)
+    }
+}
+
+/// One line of an attach report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttachItem {
+    /// The record: work id, hotspot id or link id.
+    pub record: String,
+    /// What was anchored (`effect 1 close 锦州街`, `link end from`).
+    pub what: String,
+    /// Whether it matched.
+    pub matched: bool,
+    /// Street(s) matched.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub street: String,
+    /// Number of edges (or 1 node) matched.
+    pub edges: usize,
+    /// How far the anchor moved to reach the network, metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_m: Option<f64>,
+    /// Why it did not match, or how it matched (fallback).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+/// The result of attaching records to a network.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct AttachReport {
+    /// One item per anchor.
+    pub items: Vec<AttachItem>,
+}
+
+impl AttachReport {
+    /// Anchors that matched.
+    pub fn matched(&self) -> usize {
+        self.items.iter().filter(|i| i.matched).count()
+    }
+    /// Anchors that did not.
+    pub fn unmatched(&self) -> usize {
+        self.items.len() - self.matched()
+    }
+}
+
+/// Normalises a street name for matching: trims, and drops a section suffix (`解放路一段` →
+/// `解放路`) so that a sectioned street matches its plain name.
+fn base_name(s: &str) -> &str {
+    let s = s.trim();
+    if let Some(stripped) = s.strip_suffix('段') {
+        for num in ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"] {
+            if let Some(b) = stripped.strip_suffix(num) {
+                return b;
+            }
+        }
+    }
+    s
+}
+
+/// Whether a street carries one of `names` (Chinese or English, section suffixes ignored).
+fn street_matches(net: &RoadNetwork, e: EdgeId, names: &[String]) -> bool {
+    let st = net.street_of(e);
+    names.iter().any(|n| {
+        let n = n.trim();
+        (!st.name_zh.is_empty() && (st.name_zh == n || base_name(&st.name_zh) == n))
+            || (!st.name_en.is_empty() && st.name_en.eq_ignore_ascii_case(n))
+    })
+}
+
+/// Distance in metres from point `p` to segment `a–b` (local metres), and the parameter t.
+fn seg_dist(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let l2 = dx * dx + dy * dy;
+    let t = if l2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / l2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ((p[0] - a[0] - t * dx).powi(2) + (p[1] - a[1] - t * dy).powi(2)).sqrt()
+}
+
+/// Side (-1, 0, +1) of point `p` relative to a polyline: the sign of the cross product with
+/// the polyline's nearest segment.
+fn side_of(line: &[[f64; 2]], p: [f64; 2]) -> i8 {
+    let mut best = (f64::INFINITY, 0i8);
+    for w in line.windows(2) {
+        let d = seg_dist(p, w[0], w[1]);
+        if d < best.0 {
+            let cross =
+                (w[1][0] - w[0][0]) * (p[1] - w[0][1]) - (w[1][1] - w[0][1]) * (p[0] - w[0][0]);
+            best = (
+                d,
+                if cross > 0.0 {
+                    1
+                } else if cross < 0.0 {
+                    -1
+                } else {
+                    0
+                },
+            );
+        }
+    }
+    best.1
+}
+
+/// The edges of `anchor` on `net`: edges of a street with one of the anchor's names whose
+/// geometry comes within `radius_m` of the anchor line (or point). Planned edges never match.
+/// Returns the edges, the distance the anchor moved (the larger of its two ends' distances to
+/// the matched geometry), and the matched street names.
+pub fn resolve_street(
+    net: &RoadNetwork,
+    anchor: &StreetAnchor,
+) -> std::result::Result<(Vec<EdgeId>, f64, String), String> {
+    let proj = LocalProjection::new(anchor.from[0], anchor.from[1]);
+    let a = proj.forward(geo_types::Coord {
+        x: anchor.from[0],
+        y: anchor.from[1],
+    });
+    let b = anchor
+        .to
+        .map(|t| proj.forward(geo_types::Coord { x: t[0], y: t[1] }))
+        .unwrap_or(a);
+    let mut edges = Vec::new();
+    let mut names = BTreeMap::new();
+    let mut nearest_named = f64::INFINITY;
+    let (mut d_from, mut d_to) = (f64::INFINITY, f64::INFINITY);
+    for (i, e) in net.edges().iter().enumerate() {
+        let id = EdgeId::from_index(i);
+        if e.planned || !street_matches(net, id, &anchor.streets) {
+            continue;
+        }
+        let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
+        // Distance between the edge and the anchor segment: min over edge vertices to the
+        // anchor segment and anchor ends to the edge segments (exact for non-crossing lines).
+        let mut d = pts
+            .iter()
+            .map(|p| seg_dist(*p, a, b))
+            .fold(f64::INFINITY, f64::min);
+        let mut df = f64::INFINITY;
+        let mut dt = f64::INFINITY;
+        for w in pts.windows(2) {
+            df = df.min(seg_dist(a, w[0], w[1]));
+            dt = dt.min(seg_dist(b, w[0], w[1]));
+        }
+        d = d.min(df).min(dt);
+        nearest_named = nearest_named.min(d);
+        if d <= anchor.radius_m {
+            edges.push(id);
+            d_from = d_from.min(df);
+            d_to = d_to.min(dt);
+            *names
+                .entry(net.street_of(id).display_name().to_string())
+                .or_insert(0) += 1;
+        }
+    }
+    if edges.is_empty() {
+        let names = anchor.streets.join("/");
+        return Err(if nearest_named.is_finite() {
+            format!(
+                "street {names} exists but its nearest edge is {:.0} m away (radius {:.0} m)",
+                nearest_named, anchor.radius_m
+            )
+        } else {
+            format!("no street named {names} in the network")
+        });
+    }
+    let moved = d_from.max(d_to);
+    let street = names.into_keys().collect::<Vec<_>>().join(", ");
+    Ok((edges, moved, street))
+}
+
+/// The node a link end joins: the nearest node of the named streets (on the required side of
+/// `across`), else the nearest node of any built road; with the distance and a note.
+fn resolve_end(
+    net: &RoadNetwork,
+    end: &LinkEnd,
+    across: &[[f64; 2]],
+    proj: &LocalProjection,
+    exclude: Option<NodeId>,
+) -> std::result::Result<(NodeId, f64, String), String> {
+    let at = proj.forward(geo_types::Coord {
+        x: end.at[0],
+        y: end.at[1],
+    });
+    let want_side = if across.len() >= 2 {
+        side_of(across, at)
+    } else {
+        0
+    };
+    let mut best_named: Option<(f64, NodeId)> = None;
+    let mut best_any: Option<(f64, NodeId)> = None;
+    for (i, e) in net.edges().iter().enumerate() {
+        if e.planned {
+            continue;
+        }
+        let named =
+            !end.streets.is_empty() && street_matches(net, EdgeId::from_index(i), &end.streets);
+        for n in [e.from, e.to] {
+            if Some(n) == exclude {
+                continue;
+            }
+            let node = net.node(n);
+            let p = proj.forward(geo_types::Coord {
+                x: node.lon,
+                y: node.lat,
+            });
+            if want_side != 0 && side_of(across, p) != want_side {
+                continue;
+            }
+            let d = ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt();
+            if d > end.radius_m {
+                continue;
+            }
+            if named && best_named.is_none_or(|b| d < b.0) {
+                best_named = Some((d, n));
+            }
+            if best_any.is_none_or(|b| d < b.0) {
+                best_any = Some((d, n));
+            }
+        }
+    }
+    match (best_named, best_any) {
+        (Some((d, n)), _) => Ok((n, d, String::new())),
+        (None, Some((d, n))) => Ok((
+            n,
+            d,
+            if end.streets.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "fallback: no {} node within {:.0} m, joined the nearest road node",
+                    end.streets.join("/"),
+                    end.radius_m
+                )
+            },
+        )),
+        (None, None) => Err(format!(
+            "no road node within {:.0} m of {:.5},{:.5}{}",
+            end.radius_m,
+            end.at[0],
+            end.at[1],
+            if want_side != 0 {
+                " on its side of the river"
+            } else {
+                ""
+            }
+        )),
+    }
+}
+
+/// A network with the catalogue's planned links, and where they went.
+pub struct Augmented {
+    /// The network: the base plus every resolvable link as `planned` edges.
+    pub network: RoadNetwork,
+    /// Link id → its edges (both directions).
+    pub links: HashMap<String, Vec<EdgeId>>,
+    /// What matched.
+    pub report: AttachReport,
+}
+
+/// Adds every planned link to `base` as `planned = true` two-way edges between the nodes its
+/// ends resolve to. Base node, edge and street ids are unchanged. Links already present (a
+/// street `plan:<id>` exists, e.g. a network saved after augmenting) are found, not re-added.
+pub fn augment(base: &RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
+    let mut report = AttachReport::default();
+    let mut found: HashMap<String, Vec<EdgeId>> = HashMap::new();
+    let existing: HashMap<&str, usize> = base
+        .streets()
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.way_id.as_str(), i))
+        .collect();
+    let mut b = NetworkBuilder::from_network(base);
+    for link in links {
+        if let Some(&si) = existing.get(link.way_id().as_str()) {
+            let edges: Vec<EdgeId> = (0..base.edge_count())
+                .map(EdgeId::from_index)
+                .filter(|&e| base.edge(e).street.index() == si)
+                .collect();
+            report.items.push(AttachItem {
+                record: link.id.clone(),
+                what: format!("link {} (already in the network)", link.name_zh),
+                matched: !edges.is_empty(),
+                street: link.name_zh.clone(),
+                edges: edges.len(),
+                moved_m: Some(0.0),
+                note: String::new(),
+            });
+            found.insert(link.id.clone(), edges);
+            continue;
+        }
+        let proj = LocalProjection::new(link.from.at[0], link.from.at[1]);
+        let across: Vec<[f64; 2]> = link
+            .across
+            .iter()
+            .map(|c| proj.forward(geo_types::Coord { x: c[0], y: c[1] }))
+            .collect();
+        let from = resolve_end(base, &link.from, &across, &proj, None);
+        let to = match &from {
+            Ok((n, _, _)) => resolve_end(base, &link.to, &across, &proj, Some(*n)),
+            Err(_) => resolve_end(base, &link.to, &across, &proj, None),
+        };
+        for (label, r) in [("from", &from), ("to", &to)] {
+            report.items.push(match r {
+                Ok((_, d, note)) => AttachItem {
+                    record: link.id.clone(),
+                    what: format!("link {} end {label}", link.name_zh),
+                    matched: true,
+                    street: if note.is_empty() {
+                        link.end_named(label).streets.join("/")
+                    } else {
+                        String::new()
+                    },
+                    edges: 1,
+                    moved_m: Some(*d),
+                    note: note.clone(),
+                },
+                Err(why) => AttachItem {
+                    record: link.id.clone(),
+                    what: format!("link {} end {label}", link.name_zh),
+                    matched: false,
+                    street: String::new(),
+                    edges: 0,
+                    moved_m: None,
+                    note: why.clone(),
+                },
+            });
+        }
+        let (Ok((a, _, _)), Ok((z, _, _))) = (from, to) else {
+            continue;
+        };
+        let street = b.add_street(&link.way_id(), &link.name_zh, &link.name_en);
+        let na = b.node(a);
+        let nz = b.node(z);
+        let mut coords = vec![(na.lon, na.lat)];
+        coords.extend(link.via.iter().map(|c| (c[0], c[1])));
+        coords.push((nz.lon, nz.lat));
+        let mut spec = EdgeSpec::new(a, z, street, link.class, &link.source);
+        spec.lanes = Some(link.lanes);
+        spec.speed_kmh = Some(link.speed_kmh);
+        spec.bridge = link.bridge;
+        spec.planned = true;
+        spec.geometry = Some(geo_types::LineString::from(coords));
+        let (e1, e2) = b.add_road(spec, false)?;
+        found.insert(link.id.clone(), std::iter::once(e1).chain(e2).collect());
+    }
+    Ok(Augmented {
+        network: b.build()?,
+        links: found,
+        report,
+    })
+}
+
+impl PlannedLink {
+    fn end_named(&self, label: &str) -> &LinkEnd {
+        if label == "from" {
+            &self.from
+        } else {
+            &self.to
+        }
+    }
+}
+
+/// Works resolved on one network: each work's effects with edge ids.
+#[derive(Clone, Debug, Default)]
+pub struct Attachment {
+    /// Link id → edges (from [`augment`]).
+    pub links: HashMap<String, Vec<EdgeId>>,
+    /// Work → its resolved effects (effects that did not resolve are left out and reported).
+    pub effects: HashMap<WorkId, Vec<ResolvedEffect>>,
+    /// What matched.
+    pub report: AttachReport,
+}
+
+impl Attachment {
+    /// Resolves every effect of `works` on `net` (which should already hold the planned links
+    /// given in `links`). Anchors that do not resolve are reported, never fatal.
+    pub fn resolve(
+        net: &RoadNetwork,
+        works: &[Work],
+        links: HashMap<String, Vec<EdgeId>>,
+    ) -> Attachment {
+        let mut att = Attachment {
+            links,
+            ..Default::default()
+        };
+        for w in works {
+            att.resolve_work(net, w);
+        }
+        att
+    }
+
+    /// (Re-)resolves the effects of one work.
+    pub fn resolve_work(&mut self, net: &RoadNetwork, w: &Work) {
+        self.report.items.retain(|i| i.record != w.id.as_str());
+        let mut out = Vec::with_capacity(w.effects.len());
+        for (k, e) in w.effects.iter().enumerate() {
+            let what = describe_effect(k, e);
+            let r = resolve_target(net, &e.target, &self.links);
+            match r {
+                Ok((edges, moved, street)) => {
+                    self.report.items.push(AttachItem {
+                        record: w.id.to_string(),
+                        what,
+                        matched: true,
+                        street,
+                        edges: edges.len(),
+                        moved_m: moved,
+                        note: String::new(),
+                    });
+                    out.push(ResolvedEffect {
+                        phase: e.phase,
+                        action: e.action.clone(),
+                        edges,
+                    });
+                }
+                Err(why) => self.report.items.push(AttachItem {
+                    record: w.id.to_string(),
+                    what,
+                    matched: false,
+                    street: String::new(),
+                    edges: 0,
+                    moved_m: None,
+                    note: why,
+                }),
+            }
+        }
+        self.effects.insert(w.id.clone(), out);
+    }
+}
+
+type Resolved = (Vec<EdgeId>, Option<f64>, String);
+
+fn resolve_target(
+    net: &RoadNetwork,
+    t: &Target,
+    links: &HashMap<String, Vec<EdgeId>>,
+) -> std::result::Result<Resolved, String> {
+    match t {
+        Target::Street(a) => resolve_street(net, a).map(|(e, m, s)| (e, Some(m), s)),
+        Target::Link { link } => match links.get(link) {
+            Some(e) if !e.is_empty() => Ok((e.clone(), None, format!("planned link {link}"))),
+            _ => Err(format!("planned link {link} is not in the network")),
+        },
+        Target::Edges { edges } => {
+            if let Some(bad) = edges.iter().find(|e| e.index() >= net.edge_count()) {
+                return Err(format!(
+                    "edge {bad} does not exist ({} edges)",
+                    net.edge_count()
+                ));
+            }
+            Ok((edges.clone(), Some(0.0), String::new()))
+        }
+    }
+}
+
+/// Checks that a work's explicit edge targets exist on `net` (user edits): `NotFound` names the
+/// first missing edge.
+pub fn check_edges(net: &RoadNetwork, w: &Work) -> Result<()> {
+    for e in &w.effects {
+        if let Target::Edges { edges } = &e.target {
+            for &id in edges {
+                net.try_edge(id)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn describe_effect(k: usize, e: &Effect) -> String {
+    let action = match &e.action {
+        Action::Close => "close".to_string(),
+        Action::CutLanes { lanes } => format!("cut {lanes} lane(s)"),
+        Action::SetSpeed { speed_kmh } => format!("speed {speed_kmh} km/h"),
+        Action::SetLanes { lanes } => format!("set {lanes} lanes"),
+        Action::AddLanes { lanes } => format!("add {lanes} lane(s)"),
+        Action::ScaleCapacity { factor } => format!("capacity ×{factor}"),
+        Action::OpenLink => "open".to_string(),
+        Action::Remove => "remove".to_string(),
+    };
+    let target = match &e.target {
+        Target::Street(a) => a.streets.join("/"),
+        Target::Link { link } => link.clone(),
+        Target::Edges { edges } => format!("{} edge(s)", edges.len()),
+    };
+    let phase = match e.phase {
+        super::Phase::Construction => "during construction",
+        super::Phase::Completion => "after completion",
+    };
+    format!("effect {} {phase}: {action} {target}", k + 1)
+}
+
+/// Unique edge ids, both directions of every two-way road included.
+pub fn with_twins(net: &RoadNetwork, edges: &[EdgeId]) -> Vec<EdgeId> {
+    let mut set: HashSet<EdgeId> = HashSet::with_capacity(edges.len() * 2);
+    for &e in edges {
+        set.insert(e);
+        if let Some(t) = net.edge(e).twin {
+            set.insert(t);
+        }
+    }
+    let mut v: Vec<EdgeId> = set.into_iter().collect();
+    v.sort_unstable();
+    v
+}
+
+/// Checks a link list: unique ids, valid coordinates, lanes and speeds.
+pub fn validate_links(links: &[PlannedLink]) -> Result<()> {
+    let mut seen = HashSet::new();
+    for l in links {
+        if !seen.insert(l.id.as_str()) {
+            return Err(Error::invalid(format!(
+                "planned link {} appears twice",
+                l.id
+            )));
+        }
+        if l.lanes == 0 || !(l.speed_kmh > 0.0 && l.speed_kmh <= 200.0) {
+            return Err(Error::invalid(format!(
+                "planned link {}: lanes must be ≥ 1 and speed in (0, 200] km/h",
+                l.id
+            )));
+        }
+        for c in [l.from.at, l.to.at].iter().chain(&l.via).chain(&l.across) {
+            if !crate::network::geom::valid_lon_lat(c[0], c[1]) {
+                return Err(Error::invalid(format!(
+                    "planned link {}: coordinate {},{} is not a valid lon/lat",
+                    l.id, c[0], c[1]
+                )));
+            }
+        }
+    }
+    Ok(())
+}

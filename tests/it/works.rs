@@ -1,0 +1,358 @@
+//! Works, network states on dates, planned links, anchoring and clashes, on tiny networks a
+//! person can check by eye.
+
+use jzplan::analysis::clash::{ClashOptions, Probe, Touch, find_clashes};
+use jzplan::engine::Engine;
+use jzplan::network::{EdgeSpec, Metric, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
+use jzplan::scenario::NetworkState;
+use jzplan::store::SqliteStore;
+use jzplan::works::anchor::{Attachment, PlannedLink, augment};
+use jzplan::works::catalogue::Catalogue;
+use jzplan::works::paths::distance;
+use jzplan::works::{Work, parse_date};
+use serde_json::json;
+use std::sync::Arc;
+
+fn d(s: &str) -> chrono::NaiveDate {
+    parse_date(s).unwrap()
+}
+
+/// A river at lat 41.105 between two bank roads (lat 41.100 and 41.110), x = 121.10, .11, .12.
+/// Two bridges exist: 西桥街 at x = .10 and 中桥街 at x = .11. 东街 ends on each bank at
+/// x = .12 (41.103 and 41.107): the planned east bridge will join its two ends.
+///
+/// ```text
+///  n0 ───── n1 ───── n2        北岸路
+///  │西桥    │中桥    │ n2b      东街 (north stub)
+///  ~~~~~~~~~~~~~~~~~~~~~~ river
+///  │        │        │ s2b      东街 (south stub)
+///  s0 ───── s1 ───── s2        南岸路
+/// ```
+fn river() -> RoadNetwork {
+    let mut b = NetworkBuilder::new("test:river");
+    let s: Vec<NodeId> = [121.10, 121.11, 121.12]
+        .iter()
+        .map(|&x| b.add_node(x, 41.100).unwrap())
+        .collect();
+    let n: Vec<NodeId> = [121.10, 121.11, 121.12]
+        .iter()
+        .map(|&x| b.add_node(x, 41.110).unwrap())
+        .collect();
+    let s2b = b.add_node(121.12, 41.103).unwrap();
+    let n2b = b.add_node(121.12, 41.107).unwrap();
+    let south = b.add_street("south", "南岸路", "South Bank Road");
+    let north = b.add_street("north", "北岸路", "North Bank Road");
+    let west = b.add_street("west", "西桥街", "West Bridge Street");
+    let mid = b.add_street("mid", "中桥街", "Middle Bridge Street");
+    let east = b.add_street("east", "东街", "East Street");
+    let road = |b: &mut NetworkBuilder, a, z, st, bridge| {
+        let mut spec = EdgeSpec::new(a, z, st, RoadClass::Secondary, "test");
+        spec.bridge = bridge;
+        b.add_road(spec, false).unwrap();
+    };
+    road(&mut b, s[0], s[1], south, false);
+    road(&mut b, s[1], s[2], south, false);
+    road(&mut b, n[0], n[1], north, false);
+    road(&mut b, n[1], n[2], north, false);
+    road(&mut b, s[0], n[0], west, true);
+    road(&mut b, s[1], n[1], mid, true);
+    road(&mut b, s[2], s2b, east, false);
+    road(&mut b, n2b, n[2], east, false);
+    b.build().unwrap()
+}
+
+fn work(id: &str, start: &str, end: &str, effects: serde_json::Value) -> Work {
+    serde_json::from_value(json!({
+        "id": id, "name_zh": id, "name_en": id, "kind": "widening", "status": "design",
+        "status_source": "estimate:test", "planned": {"start": start, "end": end},
+        "dates_source": "estimate:test", "effects": effects, "source": "estimate:test"
+    }))
+    .unwrap()
+}
+
+fn east_bridge() -> PlannedLink {
+    serde_json::from_value(json!({
+        "id": "east-bridge", "work": "NEW", "name_zh": "东街", "name_en": "East Street",
+        "class": "secondary", "lanes": 2, "speed_kmh": 40, "bridge": true,
+        "from": {"at": [121.1203, 41.1035], "streets": ["东街"]},
+        "to": {"at": [121.1197, 41.1065], "streets": ["东街"]},
+        "across": [[121.09, 41.105], [121.13, 41.105]],
+        "source": "estimate:test"
+    }))
+    .unwrap()
+}
+
+fn river_catalogue() -> Catalogue {
+    let close_mid = json!([{"phase": "construction", "action": {"kind": "close"},
+        "target": {"type": "street", "streets": ["中桥街"], "from": [121.11, 41.101], "to": [121.11, 41.109], "radius_m": 100}}]);
+    let open_east = json!([{"phase": "completion", "action": {"kind": "open_link"},
+        "target": {"type": "link", "link": "east-bridge"}}]);
+    Catalogue {
+        about: String::new(),
+        links: vec![east_bridge()],
+        works: vec![
+            work("OLD", "2022-04-01", "2022-10-31", close_mid),
+            work("NEW", "2022-04-01", "2023-06-30", open_east),
+        ],
+        hotspots: vec![],
+    }
+}
+
+fn engine(net: RoadNetwork, cat: &Catalogue) -> Engine {
+    let store = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let e = Engine::with_works(net, store, cat).unwrap();
+    e.seed(cat).unwrap();
+    e
+}
+
+fn node_at(net: &RoadNetwork, lon: f64, lat: f64) -> NodeId {
+    (0..net.node_count())
+        .map(NodeId::from_index)
+        .find(|&n| (net.node(n).lon - lon).abs() < 1e-9 && (net.node(n).lat - lat).abs() < 1e-9)
+        .unwrap()
+}
+
+#[test]
+fn a_bridge_closed_during_construction_reroutes_the_river_crossing() {
+    let e = engine(river(), &river_catalogue());
+    let net = &e.network;
+    let (s1, n1) = (node_at(net, 121.11, 41.100), node_at(net, 121.11, 41.110));
+    let t = |date: &str| {
+        let st = e.state_on(d(date)).unwrap();
+        distance(net, &st.weights(Metric::Time), s1, n1)
+    };
+    let before = t("2022-03-01");
+    let during = t("2022-06-01");
+    let after = t("2022-11-01");
+    // Direct over the middle bridge: 1.11 km at 40 km/h ≈ 100 s.
+    assert!((before - 100.0).abs() < 5.0, "{before}");
+    // Via the west bridge: 0.84 + 1.11 + 0.84 km ≈ 2.8 km ≈ 251 s.
+    assert!((during - 251.0).abs() < 10.0, "{during}");
+    assert_eq!(after, before);
+    let st = e.state_on(d("2022-06-01")).unwrap();
+    assert_eq!(
+        st.closed_edges().len(),
+        2,
+        "both directions of the middle bridge"
+    );
+    assert_eq!(st.active.construction.len(), 2);
+}
+
+#[test]
+fn a_new_bridge_shortens_the_crossing_after_completion() {
+    let e = engine(river(), &river_catalogue());
+    let net = &e.network;
+    // The planned link exists as two planned edges, closed in the base state.
+    let planned: Vec<_> = net.edges().iter().filter(|x| x.planned).collect();
+    assert_eq!(planned.len(), 2);
+    assert!(planned.iter().all(|x| x.bridge));
+    let (s2, n2) = (node_at(net, 121.12, 41.100), node_at(net, 121.12, 41.110));
+    let t = |date: &str| {
+        let st = e.state_on(d(date)).unwrap();
+        distance(net, &st.weights(Metric::Time), s2, n2)
+    };
+    let base = distance(net, &NetworkState::base(net).weights(Metric::Time), s2, n2);
+    // Before: round by the middle bridge (0.84 + 1.11 + 0.84 km ≈ 251 s).
+    assert!((t("2022-01-01") - base).abs() < 1e-9);
+    assert!((base - 251.0).abs() < 10.0, "{base}");
+    // While the middle bridge is shut too, only the west bridge is left.
+    assert!(t("2022-06-01") > base + 100.0);
+    // After completion: straight across, 1.11 km ≈ 100 s.
+    let after = t("2023-07-01");
+    assert!((after - 100.0).abs() < 5.0, "{after}");
+    let st = e.state_on(d("2023-07-01")).unwrap();
+    assert_eq!(st.opened_edges().len(), 2);
+}
+
+#[test]
+fn planned_link_ends_join_the_named_street_on_each_bank() {
+    let aug = augment(&river(), &[east_bridge()]).unwrap();
+    let edges = &aug.links["east-bridge"];
+    assert_eq!(edges.len(), 2);
+    let e = aug.network.edge(edges[0]);
+    let (a, z) = (aug.network.node(e.from), aug.network.node(e.to));
+    assert_eq!((a.lon, a.lat), (121.12, 41.103));
+    assert_eq!((z.lon, z.lat), (121.12, 41.107));
+    assert!(e.planned);
+    assert_eq!(aug.report.unmatched(), 0);
+    // Augmenting an augmented network finds the link instead of adding it again.
+    let again = augment(&aug.network, &[east_bridge()]).unwrap();
+    assert_eq!(again.network.edge_count(), aug.network.edge_count());
+}
+
+/// One street, 长街, in three segments.
+fn long_street() -> RoadNetwork {
+    let mut b = NetworkBuilder::new("test:street");
+    let ns: Vec<NodeId> = (0..4)
+        .map(|i| b.add_node(121.10 + 0.01 * i as f64, 41.10).unwrap())
+        .collect();
+    let st = b.add_street("long", "长街", "Long Street");
+    for w in ns.windows(2) {
+        b.add_road(
+            EdgeSpec::new(w[0], w[1], st, RoadClass::Primary, "test"),
+            false,
+        )
+        .unwrap();
+    }
+    b.build().unwrap()
+}
+
+#[test]
+fn two_works_on_one_street_clash_when_their_dates_overlap() {
+    let net = long_street();
+    let on_street = |action: serde_json::Value| {
+        json!([{"phase": "construction", "action": action,
+            "target": {"type": "street", "streets": ["长街"], "from": [121.11, 41.10], "to": [121.12, 41.10], "radius_m": 50}}])
+    };
+    let works = vec![
+        work(
+            "PIPE",
+            "2022-04-01",
+            "2022-06-30",
+            on_street(json!({"kind": "cut_lanes", "lanes": 1})),
+        ),
+        work(
+            "WIDEN",
+            "2022-06-01",
+            "2022-08-31",
+            on_street(json!({"kind": "close"})),
+        ),
+        work(
+            "LATER",
+            "2022-09-01",
+            "2022-10-31",
+            on_street(json!({"kind": "close"})),
+        ),
+    ];
+    let att = Attachment::resolve(&net, &works, Default::default());
+    let opts = ClashOptions {
+        probes: vec![],
+        ..Default::default()
+    };
+    let clashes = find_clashes(&net, &works, &att.effects, &opts).unwrap();
+    assert_eq!(clashes.len(), 1, "{clashes:?}");
+    let c = &clashes[0];
+    assert_eq!((c.a.as_str(), c.b.as_str()), ("PIPE", "WIDEN"));
+    assert_eq!(c.touch, Touch::SharedSegment);
+    assert_eq!(c.overlap.start, d("2022-06-01"));
+    assert_eq!(c.overlap.end, d("2022-06-30"));
+    assert_eq!(c.streets, vec!["长街".to_string()]);
+    assert!(!c.strong);
+    // A window that misses the overlap finds nothing.
+    let none = find_clashes(
+        &net,
+        &works,
+        &att.effects,
+        &ClashOptions {
+            window: Some(jzplan::works::DateRange::new(d("2022-07-01"), d("2022-12-31")).unwrap()),
+            probes: vec![],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(none.is_empty());
+}
+
+#[test]
+fn closing_both_bridges_at_once_is_a_strong_clash() {
+    let net = river();
+    let close = |street: &str, x: f64| {
+        json!([{"phase": "construction", "action": {"kind": "close"},
+            "target": {"type": "street", "streets": [street], "from": [x, 41.101], "to": [x, 41.109], "radius_m": 100}}])
+    };
+    let works = vec![
+        work("W", "2022-04-01", "2022-06-30", close("西桥街", 121.10)),
+        work("M", "2022-05-01", "2022-07-31", close("中桥街", 121.11)),
+    ];
+    let att = Attachment::resolve(&net, &works, Default::default());
+    let opts = ClashOptions {
+        near_m: 1_500.0,
+        probes: vec![
+            Probe {
+                name: "south".into(),
+                at: [121.105, 41.100],
+            },
+            Probe {
+                name: "north".into(),
+                at: [121.105, 41.110],
+            },
+        ],
+        ..Default::default()
+    };
+    let clashes = find_clashes(&net, &works, &att.effects, &opts).unwrap();
+    assert_eq!(clashes.len(), 1);
+    let c = &clashes[0];
+    assert_eq!(c.touch, Touch::Near);
+    assert!(c.strong);
+    assert!(
+        c.reasons.iter().any(|r| r.contains("cuts every route")),
+        "{:?}",
+        c.reasons
+    );
+    assert!(
+        c.reasons.iter().any(|r| r.contains("bridge")),
+        "{:?}",
+        c.reasons
+    );
+}
+
+#[test]
+fn every_closure_has_a_detour_with_its_extra_time() {
+    let e = engine(river(), &river_catalogue());
+    let ds = e.detours(None).unwrap();
+    assert_eq!(ds.len(), 1);
+    let det = &ds[0];
+    assert_eq!(det.work.as_str(), "OLD");
+    assert!((det.base_s - 100.0).abs() < 5.0, "{}", det.base_s);
+    assert!(
+        (det.extra_s.unwrap() - 151.0).abs() < 10.0,
+        "{:?}",
+        det.extra_s
+    );
+    assert!(det.via.contains(&"西桥街".to_string()));
+}
+
+#[test]
+fn every_work_of_the_plan_is_in_the_catalogue_with_its_seed_reference() {
+    let c = Catalogue::jinzhou().unwrap();
+    let ids = (1..=12)
+        .map(|i| format!("P{i}"))
+        .chain((1..=6).map(|i| format!("E{i}")));
+    for id in ids {
+        let w = c
+            .works
+            .iter()
+            .find(|w| w.id.as_str() == id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(w.source, format!("seed:{id}"));
+        assert!(!w.seed_quote.is_empty(), "{id} has no quote");
+    }
+    for w in &c.works {
+        let prov = |s: &str| {
+            s.starts_with("seed:") || s.starts_with("estimate:") || s.starts_with("model:")
+        };
+        assert!(prov(&w.source), "{}: {}", w.id, w.source);
+        assert!(prov(&w.dates_source), "{}: {}", w.id, w.dates_source);
+        assert!(prov(&w.status_source), "{}: {}", w.id, w.status_source);
+    }
+    // Keji West Road is P4's named street; P6 has one child per choke point, H01 the named one.
+    let keji = c.works.iter().find(|w| w.id.as_str() == "P4-01").unwrap();
+    assert_eq!(keji.source, "seed:P4");
+    assert!(keji.name_zh.contains("科技西路"));
+    let p6: Vec<_> = c
+        .works
+        .iter()
+        .filter(|w| w.parent.as_ref().is_some_and(|p| p.as_str() == "P6"))
+        .collect();
+    assert_eq!(p6.len(), c.hotspots.len());
+    let h01 = c.hotspots.iter().find(|h| h.id.as_str() == "H01").unwrap();
+    assert_eq!(h01.evidence, "seed:P6");
+    assert_eq!(h01.name_zh, "南阳东路");
+    // Environment works have no effect on the road network.
+    assert!(
+        c.works
+            .iter()
+            .filter(|w| w.id.as_str().starts_with('E'))
+            .all(|w| w.effects.is_empty())
+    );
+}
