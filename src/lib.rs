@@ -7,8 +7,8 @@
 //! impact analysis run on such states; the HTTP API and the CLI call one [`engine::Engine`].
 #![warn(missing_docs)]
 
-pub mod api;
 pub mod analysis;
+pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod error;
