@@ -27,25 +27,43 @@ pub fn is_not_jzplan_network(e: &Error) -> bool {
     matches!(e, Error::InvalidFile { message, .. } if message.starts_with(NOT_A_JZPLAN_NETWORK))
 }
 
+/// Whether a GeoJSON file is in jzplan's own network format (`jzplan-network/…`, read by
+/// [`geojson::read_network`]), judged from its first 64 KiB: the format's `format` member or
+/// its `twin_edge_id` property. Any other GeoJSON (a user's line layer, a GDAL export of
+/// [`gdal::roads_layer`]) is for [`gdal::read_network`].
+pub fn is_jzplan_network_geojson(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| Error::io(path, e))?;
+    let head = String::from_utf8_lossy(&head);
+    Ok(head.contains("\"jzplan-network/") || head.contains("\"twin_edge_id\""))
+}
+
 /// Reads a network file, choosing the reader by extension: `.pbf` (OpenStreetMap, default
-/// options), `.geojson`/`.json` (jzplan's own network GeoJSON; a GeoJSON that is not one is read
-/// as a generic line layer through GDAL), anything else through GDAL/OGR with the default
-/// attribute mapping (a jzplan export is re-read exactly).
+/// options); `.geojson`/`.json` in jzplan's network format (see
+/// [`is_jzplan_network_geojson`]) through [`geojson::read_network`]; anything else — other
+/// GeoJSON included — through GDAL/OGR with the default attribute mapping (a jzplan export is
+/// re-read exactly, a user's line layer is read as roads).
 pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let generic = || gdal::read_network(path, &gdal::GdalReadOptions::default());
     match ext.as_str() {
         "pbf" => osm::read_osm_pbf(path, &osm::OsmOptions::default()),
-        "geojson" | "json" => match geojson::read_network(path) {
-            Err(e) if is_not_jzplan_network(&e) => {
-                tracing::info!("{e}; reading it as a generic line layer");
-                gdal::read_network(path, &gdal::GdalReadOptions::default())
+        "geojson" | "json" if is_jzplan_network_geojson(path)? => {
+            match geojson::read_network(path) {
+                Err(e) if is_not_jzplan_network(&e) => {
+                    tracing::info!("{e}; reading it as a generic line layer");
+                    generic()
+                }
+                other => other,
             }
-            other => other,
-        },
-        _ => gdal::read_network(path, &gdal::GdalReadOptions::default()),
+        }
+        _ => generic(),
     }
 }

@@ -89,7 +89,8 @@ fn geojson_to_geopackage_round_trip_keeps_the_network() {
     let net = tiny();
     let gj = dir.path().join("tiny.geojson");
     jgdal::write_network(&net, &gj, VectorFormat::GeoJson).unwrap();
-    let from_geojson = jgdal::read_network(&gj, &GdalReadOptions::default()).unwrap();
+    assert!(!jzplan::io::is_jzplan_network_geojson(&gj).unwrap());
+    let from_geojson = jzplan::io::read_network_file(&gj).unwrap();
     assert_same(&net, &from_geojson);
 
     let gpkg = dir.path().join("tiny.gpkg");
@@ -250,6 +251,19 @@ fn geojson_line_layer_with_a_custom_mapping() {
     };
     let net = jgdal::read_network(&p, &opts).unwrap();
     check_user_roads(&net, "user.geojson");
+
+    // Without a mapping, through the generic entry point: the usual field names are found
+    // case-insensitively (`NAME`, `ONEWAY`, `LANES`), the rest defaults.
+    assert!(!jzplan::io::is_jzplan_network_geojson(&p).unwrap());
+    let net = jzplan::io::read_network_file(&p).unwrap();
+    assert_eq!(net.edges_named("中山路").len(), 2);
+    assert_eq!(net.edges_named("Harbour Road").len(), 1);
+    // No class field named class/highway/fclass: every road, the footway too, is residential.
+    assert!(
+        net.edges()
+            .iter()
+            .all(|e| e.class == RoadClass::Residential)
+    );
 }
 
 #[test]
