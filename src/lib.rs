@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod assignment;
 pub mod cli;
 pub mod engine;
 pub mod error;

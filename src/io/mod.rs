@@ -5,6 +5,7 @@ pub mod attrs;
 pub mod gdal;
 pub mod geojson;
 pub mod osm;
+pub mod tntp;
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod api;
+mod assignment;
 mod common;
 mod io;
 mod ogc;

@@ -1,0 +1,405 @@
+//! Traffic assignment: hand-checkable tiny networks, flow conservation (proptest), the
+//! SiouxFalls benchmark against its best-known equilibrium, and bad input.
+
+use jzplan::assignment::{
+    Algorithm, AssignNetwork, AssignOptions, LinkId, LinkKind, LinkSpec, OdMatrix, ZoneId, assign,
+};
+use jzplan::io::tntp;
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+/// The shared TNTP benchmark files: `$JZPLAN_TNTP_DIR`, else the first `shared/data/tntp`
+/// beside the repository or one of its parents (CI clones the repo next to `shared/`).
+fn tntp_dir() -> PathBuf {
+    if let Ok(d) = std::env::var("JZPLAN_TNTP_DIR") {
+        return PathBuf::from(d);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    root.ancestors()
+        .map(|a| a.join("shared/data/tntp"))
+        .find(|p| p.join("SiouxFalls/SiouxFalls_net.tntp").is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "TNTP benchmark files not found: expected ../shared/data/tntp/SiouxFalls/ beside \
+                 {} (or set JZPLAN_TNTP_DIR)",
+                root.display()
+            )
+        })
+}
+
+fn link(from: u32, to: u32, t0: f64, cap: f64, alpha: f64, beta: f64) -> LinkSpec {
+    LinkSpec {
+        from,
+        to,
+        free_flow_time: t0,
+        capacity: cap,
+        alpha,
+        beta,
+        length: t0,
+        toll: 0.0,
+        kind: LinkKind::Tntp {
+            init: from + 1,
+            term: to + 1,
+        },
+    }
+}
+
+fn zones(n: usize) -> Vec<String> {
+    (1..=n).map(|i| i.to_string()).collect()
+}
+
+fn opts(algorithm: Algorithm, gap: f64) -> AssignOptions {
+    AssignOptions {
+        algorithm,
+        target_gap: gap,
+        max_iterations: 2000,
+    }
+}
+
+/// Zone 0 → zone 1 over two parallel roads through nodes 2 and 3; the second leg of each route
+/// is a connector with zero free-flow time.
+fn two_routes(beta: f64) -> AssignNetwork {
+    let links = vec![
+        link(0, 2, 10.0, 100.0, 0.15, beta),
+        link(2, 1, 0.0, 0.0, 0.15, beta),
+        link(0, 3, 12.0, 200.0, 0.15, beta),
+        link(3, 1, 0.0, 0.0, 0.15, beta),
+    ];
+    AssignNetwork::new(4, zones(2), 2, 0.0, 0.0, links).unwrap()
+}
+
+#[test]
+fn two_routes_linear_cost_matches_closed_form() {
+    // t1 = 10 + 0.015 v1, t2 = 12 + 0.009 v2, v1 + v2 = 300: equal times give
+    // 0.024 v1 = 4.7, v1 = 195.8333…
+    let net = two_routes(1.0);
+    let mut od = OdMatrix::new(2);
+    od.set(0, 1, 300.0).unwrap();
+    for alg in [Algorithm::Fw, Algorithm::Cfw, Algorithm::Bfw] {
+        let r = assign(&net, &od, &opts(alg, 1e-9)).unwrap();
+        assert!(r.converged, "{alg}");
+        let v1 = 4.7 / 0.024;
+        assert!((r.volume[0] - v1).abs() < 1e-3, "{alg}: {}", r.volume[0]);
+        assert!((r.volume[2] - (300.0 - v1)).abs() < 1e-3, "{alg}");
+        // The zero-time connectors carry the route flows exactly.
+        assert_eq!(r.volume[1], r.volume[0]);
+        assert_eq!(r.volume[3], r.volume[2]);
+        assert_eq!(r.time[1], 0.0);
+        assert!((r.time[0] - r.time[2]).abs() < 1e-5);
+    }
+}
+
+#[test]
+fn two_routes_bpr4_equalises_times_and_msa_is_slower() {
+    let net = two_routes(4.0);
+    let mut od = OdMatrix::new(2);
+    od.set(0, 1, 300.0).unwrap();
+    let bfw = assign(&net, &od, &opts(Algorithm::Bfw, 1e-8)).unwrap();
+    assert!(bfw.converged);
+    assert!((bfw.time[0] - bfw.time[2]).abs() < 1e-4 * bfw.time[0]);
+    assert!((bfw.volume[0] + bfw.volume[2] - 300.0).abs() < 1e-9);
+    // Both routes are used: the free-flow route alone at 300 would cost more than route 2.
+    assert!(bfw.volume[0] > 0.0 && bfw.volume[2] > 0.0);
+    let msa = assign(
+        &net,
+        &od,
+        &AssignOptions {
+            max_iterations: 20,
+            ..opts(Algorithm::Msa, 1e-8)
+        },
+    )
+    .unwrap();
+    assert!(!msa.converged);
+    assert_eq!(msa.iterations, 20);
+    let err = msa.ensure_converged().unwrap_err();
+    assert_eq!(err.code(), "NotConverged");
+    assert!(err.to_string().contains("after 20 iterations"), "{err}");
+}
+
+#[test]
+fn all_or_nothing_uses_free_flow_shortest_paths() {
+    let net = two_routes(4.0);
+    let mut od = OdMatrix::new(2);
+    od.set(0, 1, 300.0).unwrap();
+    let r = assign(&net, &od, &opts(Algorithm::Aon, 0.0)).unwrap();
+    assert_eq!(r.iterations, 1);
+    assert_eq!(r.volume, vec![300.0, 300.0, 0.0, 0.0]);
+    assert!(r.relative_gap > 0.0);
+}
+
+#[test]
+fn centroids_are_not_through_nodes() {
+    // 0 → 2 → 1 is short but passes zone 2; 0 → 3 → 1 is long.
+    let links = vec![
+        link(0, 2, 1.0, 10.0, 0.0, 4.0),
+        link(2, 1, 1.0, 10.0, 0.0, 4.0),
+        link(0, 3, 5.0, 10.0, 0.0, 4.0),
+        link(3, 1, 5.0, 10.0, 0.0, 4.0),
+    ];
+    let mut od = OdMatrix::new(3);
+    od.set(0, 1, 10.0).unwrap();
+    let centroids = AssignNetwork::new(4, zones(3), 3, 0.0, 0.0, links.clone()).unwrap();
+    let r = assign(&centroids, &od, &opts(Algorithm::Aon, 0.0)).unwrap();
+    assert_eq!(r.volume, vec![0.0, 0.0, 10.0, 10.0]);
+    let through = AssignNetwork::new(4, zones(3), 0, 0.0, 0.0, links).unwrap();
+    let r = assign(&through, &od, &opts(Algorithm::Aon, 0.0)).unwrap();
+    assert_eq!(r.volume, vec![10.0, 10.0, 0.0, 0.0]);
+}
+
+#[test]
+fn tolls_and_distance_enter_the_generalized_cost() {
+    // Route A: time 10, toll 8; route B: time 15, no toll. toll_factor 1 makes B cheaper.
+    let mut links = vec![
+        link(0, 1, 10.0, 1.0, 0.0, 4.0),
+        link(0, 1, 15.0, 1.0, 0.0, 4.0),
+    ];
+    links[0].toll = 8.0;
+    let mut od = OdMatrix::new(2);
+    od.set(0, 1, 5.0).unwrap();
+    let free = AssignNetwork::new(2, zones(2), 2, 0.0, 0.0, links.clone()).unwrap();
+    assert_eq!(
+        assign(&free, &od, &opts(Algorithm::Aon, 0.0))
+            .unwrap()
+            .volume,
+        vec![5.0, 0.0]
+    );
+    let tolled = AssignNetwork::new(2, zones(2), 2, 1.0, 0.0, links).unwrap();
+    let r = assign(&tolled, &od, &opts(Algorithm::Aon, 0.0)).unwrap();
+    assert_eq!(r.volume, vec![0.0, 5.0]);
+    assert_eq!(r.cost[0], 18.0);
+}
+
+#[test]
+fn unreachable_pairs_are_reported_not_dropped() {
+    // Zone 2 has no links at all.
+    let links = vec![
+        link(0, 1, 1.0, 10.0, 0.15, 4.0),
+        link(1, 0, 1.0, 10.0, 0.15, 4.0),
+    ];
+    let net = AssignNetwork::new(3, zones(3), 3, 0.0, 0.0, links).unwrap();
+    let mut od = OdMatrix::new(3);
+    od.set(0, 1, 4.0).unwrap();
+    od.set(0, 2, 7.0).unwrap();
+    od.set(2, 1, 1.5).unwrap();
+    let r = assign(&net, &od, &opts(Algorithm::Bfw, 1e-6)).unwrap();
+    assert_eq!(r.unreachable_pairs, 2);
+    assert_eq!(r.unreachable_demand, 8.5);
+    assert_eq!(r.assigned_demand, 4.0);
+    assert_eq!(r.volume[0], 4.0);
+}
+
+#[test]
+fn skims_and_select_link_on_a_chain() {
+    // 0 → 3 → 4 → 1 and 0 → 3 → 2 (zone 2 is a centroid reached from node 3).
+    let links = vec![
+        link(0, 3, 2.0, 100.0, 0.0, 4.0),
+        link(3, 4, 3.0, 100.0, 0.0, 4.0),
+        link(4, 1, 4.0, 100.0, 0.0, 4.0),
+        link(3, 2, 1.0, 100.0, 0.0, 4.0),
+    ];
+    let net = AssignNetwork::new(5, zones(3), 3, 0.0, 0.0, links).unwrap();
+    let mut od = OdMatrix::new(3);
+    od.set(0, 1, 6.0).unwrap();
+    od.set(0, 2, 2.0).unwrap();
+    let r = assign(&net, &od, &opts(Algorithm::Bfw, 1e-9)).unwrap();
+    let sk = r.skims(&net);
+    assert_eq!(sk.get(ZoneId(0), ZoneId(1)), (9.0, 9.0, 9.0));
+    assert_eq!(sk.get(ZoneId(0), ZoneId(2)), (3.0, 3.0, 3.0));
+    assert!(sk.get(ZoneId(1), ZoneId(0)).0.is_infinite());
+    let sel = r.select_link(&net, &od, LinkId(1)).unwrap();
+    assert_eq!(sel.len(), 1);
+    assert_eq!(
+        (sel[0].origin, sel[0].destination, sel[0].demand),
+        (ZoneId(0), ZoneId(1), 6.0)
+    );
+    let sel0 = r.select_link(&net, &od, LinkId(0)).unwrap();
+    assert_eq!(sel0.iter().map(|p| p.demand).sum::<f64>(), 8.0);
+    assert_eq!(
+        r.select_link(&net, &od, LinkId(9)).unwrap_err().code(),
+        "NotFound"
+    );
+}
+
+#[test]
+fn bad_networks_and_demand_are_rejected() {
+    let neg = vec![link(0, 1, 1.0, -5.0, 0.15, 4.0)];
+    let e = AssignNetwork::new(2, zones(2), 2, 0.0, 0.0, neg).unwrap_err();
+    assert_eq!(e.code(), "InvalidInput");
+    assert!(e.to_string().contains("capacity"), "{e}");
+    let mut od = OdMatrix::new(2);
+    assert_eq!(od.set(0, 1, -1.0).unwrap_err().code(), "InvalidInput");
+    assert_eq!(od.set(5, 1, 1.0).unwrap_err().code(), "NotFound");
+    let net = two_routes(4.0);
+    let e = assign(&net, &OdMatrix::new(3), &AssignOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("3 zones"), "{e}");
+}
+
+#[test]
+fn csv_od_names_line_and_field() {
+    let z = vec!["A".to_string(), "B".to_string()];
+    let p = std::path::Path::new("od.csv");
+    let ok = OdMatrix::parse_csv(
+        p,
+        "origin,destination,trips\nA,B,5\nB,A,2.5\nA,B,1\n".as_bytes(),
+        &z,
+    )
+    .unwrap();
+    assert_eq!(ok.data(), &[0.0, 6.0, 2.5, 0.0]);
+    let e = OdMatrix::parse_csv(p, "origin,destination,trips\nA,B,5\nA,C,1\n".as_bytes(), &z)
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidFile");
+    assert!(
+        e.to_string().contains("line 3") && e.to_string().contains("zone 'C'"),
+        "{e}"
+    );
+    let e =
+        OdMatrix::parse_csv(p, "origin,destination,trips\nA,B,-5\n".as_bytes(), &z).unwrap_err();
+    assert!(
+        e.to_string().contains("line 2") && e.to_string().contains("'demand'"),
+        "{e}"
+    );
+    let e =
+        OdMatrix::parse_csv(p, "origin,destination,trips\nA,B,many\n".as_bytes(), &z).unwrap_err();
+    assert!(e.to_string().contains("'many'"), "{e}");
+    let e = OdMatrix::parse_csv(p, "from,to\nA,B\n".as_bytes(), &z).unwrap_err();
+    assert!(e.to_string().contains("no demand column"), "{e}");
+}
+
+/// SiouxFalls with biconjugate Frank-Wolfe to a relative gap of 1e-5 against the best-known
+/// user equilibrium of SiouxFalls_flow.tntp.
+#[test]
+fn sioux_falls_bfw_matches_best_known_equilibrium() {
+    let dir = tntp_dir().join("SiouxFalls");
+    let t = tntp::read_net(&dir.join("SiouxFalls_net.tntp")).unwrap();
+    let trips = tntp::read_trips(&dir.join("SiouxFalls_trips.tntp")).unwrap();
+    let best = tntp::read_flow(&dir.join("SiouxFalls_flow.tntp")).unwrap();
+    assert_eq!((t.zones, t.nodes, t.links.len()), (24, 24, 76));
+    assert_eq!(trips.total_od_flow, Some(360_600.0));
+    let net = AssignNetwork::from_tntp(&t).unwrap();
+    let od = OdMatrix::from_tntp(&trips).unwrap();
+    assert_eq!(od.total(), 360_600.0);
+    let r = assign(&net, &od, &opts(Algorithm::Bfw, 1e-5)).unwrap();
+    assert!(
+        r.converged && r.relative_gap <= 1e-5,
+        "gap {}",
+        r.relative_gap
+    );
+    assert_eq!(best.len(), 76);
+    let mut best_tstt = 0.0;
+    let mut checked = 0;
+    for b in &best {
+        let l = net.tntp_link(b.from, b.to).expect("link of the flow file");
+        best_tstt += b.volume * b.cost;
+        let v = r.volume[l.index()];
+        if b.volume > 1_000.0 {
+            checked += 1;
+            let rel = (v - b.volume).abs() / b.volume;
+            assert!(
+                rel <= 0.01,
+                "link {}-{}: {v} vs best {} ({:.3} %)",
+                b.from,
+                b.to,
+                b.volume,
+                rel * 100.0
+            );
+        }
+    }
+    assert!(checked > 60, "{checked} links checked");
+    let rel_tstt = (r.total_travel_time - best_tstt).abs() / best_tstt;
+    assert!(
+        rel_tstt <= 5e-4,
+        "TSTT {} vs best {best_tstt}",
+        r.total_travel_time
+    );
+}
+
+#[test]
+fn sioux_falls_bfw_needs_fewer_iterations_than_fw_and_msa() {
+    let dir = tntp_dir().join("SiouxFalls");
+    let net = AssignNetwork::from_tntp(&tntp::read_net(&dir.join("SiouxFalls_net.tntp")).unwrap())
+        .unwrap();
+    let od = OdMatrix::from_tntp(&tntp::read_trips(&dir.join("SiouxFalls_trips.tntp")).unwrap())
+        .unwrap();
+    let run = |alg| {
+        assign(
+            &net,
+            &od,
+            &AssignOptions {
+                algorithm: alg,
+                target_gap: 1e-3,
+                max_iterations: 3000,
+            },
+        )
+        .unwrap()
+    };
+    let (msa, fw, bfw) = (run(Algorithm::Msa), run(Algorithm::Fw), run(Algorithm::Bfw));
+    assert!(fw.converged && bfw.converged);
+    assert!(
+        bfw.iterations < fw.iterations,
+        "bfw {} fw {}",
+        bfw.iterations,
+        fw.iterations
+    );
+    assert!(
+        bfw.iterations < msa.iterations,
+        "bfw {} msa {}",
+        bfw.iterations,
+        msa.iterations
+    );
+}
+
+/// A random network: every link has a free-flow time in 0..5 (zero included) and the zones
+/// are the first nodes; some zones are centroids, some not.
+fn arb_case() -> impl Strategy<Value = (usize, usize, usize, Vec<(u32, u32, f64)>, Vec<f64>)> {
+    (2usize..10, 1usize..5).prop_flat_map(|(n, z)| {
+        let z = z.min(n);
+        (
+            Just(n),
+            Just(z),
+            0..=z,
+            prop::collection::vec((0..n as u32, 0..n as u32, 0.0f64..5.0), 1..30),
+            prop::collection::vec(prop_oneof![Just(0.0), 0.0f64..100.0], z * z),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+    #[test]
+    fn aon_conserves_demand_at_every_node((n, z, ft, raw, dem) in arb_case()) {
+        let links: Vec<LinkSpec> = raw.iter().map(|&(a, b, t)| link(a, b, t.floor(), 10.0, 0.15, 4.0)).collect();
+        let net = AssignNetwork::new(n, zones(z), ft, 0.0, 0.0, links.clone()).unwrap();
+        let od = OdMatrix::from_dense(z, dem.clone()).unwrap();
+        let r = assign(&net, &od, &opts(Algorithm::Aon, 0.0)).unwrap();
+        let mut balance = vec![0.0; n];
+        for (l, spec) in links.iter().enumerate() {
+            balance[spec.from as usize] -= r.volume[l];
+            balance[spec.to as usize] += r.volume[l];
+        }
+        let sk = r.skims(&net);
+        let mut expect = vec![0.0; n];
+        let mut unreachable = 0.0;
+        for o in 0..z {
+            for d in 0..z {
+                let v = dem[o * z + d];
+                if o == d || v == 0.0 { continue; }
+                if sk.cost[o * z + d].is_finite() {
+                    expect[o] -= v;
+                    expect[d] += v;
+                } else {
+                    unreachable += v;
+                }
+            }
+        }
+        for i in 0..n {
+            prop_assert!((balance[i] - expect[i]).abs() < 1e-9, "node {}: {} vs {}", i, balance[i], expect[i]);
+        }
+        prop_assert!((r.unreachable_demand - unreachable).abs() < 1e-9);
+        // No centroid other than the ends carries through flow.
+        for c in 0..ft.min(z) {
+            let inflow: f64 = links.iter().enumerate().filter(|(_, s)| s.to as usize == c).map(|(l, _)| r.volume[l]).sum();
+            let arriving: f64 = (0..z).filter(|&o| o != c && sk.cost[o * z + c].is_finite()).map(|o| dem[o * z + c]).sum();
+            prop_assert!((inflow - arriving).abs() < 1e-9, "centroid {} passes through flow", c);
+        }
+    }
+}
