@@ -1,15 +1,331 @@
-//! assign and impact commands (being written: see the issue tracker).
-#![allow(missing_docs)]
+//! `jzplan assign` (static traffic assignment on a TNTP network or the Jinzhou network) and
+//! `jzplan impact` (before/after analysis of works with a report).
 
 use super::GlobalOpts;
+use crate::assignment::{
+    Algorithm, AssignNetwork, AssignOptions, AssignmentResult, LinkId, LinkKind, OdMatrix,
+    assign_with_progress,
+};
+use crate::io::tntp;
+use crate::{Error, Result};
+use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `jzplan assign`.
 #[derive(Args, Debug)]
-pub struct AssignArgs {}
+pub struct AssignArgs {
+    /// TNTP network file (`*_net.tntp`).
+    #[arg(long = "tntp-net", value_name = "FILE")]
+    pub tntp_net: PathBuf,
+    /// Demand: a TNTP trips file or a CSV OD matrix (`origin,destination,trips`). Default:
+    /// the `_trips.tntp` file beside the network.
+    #[arg(long, value_name = "FILE")]
+    pub trips: Option<PathBuf>,
+    /// Algorithm: aon, msa, fw, cfw, bfw.
+    #[arg(long, short = 'a', default_value = "bfw")]
+    pub algorithm: Algorithm,
+    /// Target relative gap.
+    #[arg(long, default_value_t = 1e-4)]
+    pub gap: f64,
+    /// Iteration limit.
+    #[arg(long = "max-iter", default_value_t = 500)]
+    pub max_iter: usize,
+    /// Write link results (volume, v/c, congested time) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write skims (cost, time, distance per OD pair) as CSV.
+    #[arg(long, value_name = "FILE")]
+    pub skims: Option<PathBuf>,
+    /// Select-link analysis of one link (`FROM-TO` node numbers of a TNTP link, or `#N` for
+    /// the N-th link, 0-based): the OD pairs that use it, written to stdout.
+    #[arg(long = "select-link", value_name = "LINK")]
+    pub select_link: Option<String>,
+    /// Compare the link volumes with a TNTP flow file (best-known solution).
+    #[arg(long = "best-known", value_name = "FILE")]
+    pub best_known: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `jzplan impact`.
 #[derive(Args, Debug)]
 pub struct ImpactArgs {}
-pub fn run_assign(_g: &GlobalOpts, _a: AssignArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+/// Runs `jzplan assign`.
+pub fn run_assign(_g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
+    let t = tntp::read_net(&a.tntp_net)?;
+    let net = AssignNetwork::from_tntp(&t)?;
+    let trips = match &a.trips {
+        Some(p) => p.clone(),
+        None => default_trips(&a.tntp_net)?,
+    };
+    let od = read_demand(&trips, &net)?;
+    let opts = AssignOptions {
+        algorithm: a.algorithm,
+        target_gap: a.gap,
+        max_iterations: a.max_iter,
+    };
+    let bar = ProgressBar::new(a.max_iter as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] iter {pos}/{len} gap {msg}")
+            .context("progress template")?
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(a.algorithm.to_string());
+    let started = std::time::Instant::now();
+    let r = assign_with_progress(&net, &od, &opts, |it| {
+        bar.set_position(it.iteration as u64);
+        bar.set_message(format!("{:.3e}", it.relative_gap));
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+
+    if let Some(p) = &a.out {
+        write_links(p, &net, &r)?;
+    }
+    if let Some(p) = &a.skims {
+        write_skims(p, &net, &r)?;
+    }
+    let comparison = match &a.best_known {
+        Some(p) => Some(compare_best_known(p, &net, &r)?),
+        None => None,
+    };
+    let mut out = std::io::stdout().lock();
+    if a.json {
+        let v = serde_json::json!({
+            "network": a.tntp_net, "trips": trips,
+            "algorithm": r.algorithm, "iterations": r.iterations,
+            "relative_gap": r.relative_gap, "target_gap": r.target_gap, "converged": r.converged,
+            "total_travel_time": r.total_travel_time, "total_cost": r.total_cost,
+            "assigned_demand": r.assigned_demand, "unreachable_pairs": r.unreachable_pairs,
+            "unreachable_demand": r.unreachable_demand, "elapsed_s": elapsed,
+            "best_known": comparison.as_ref().map(|c| serde_json::json!({
+                "max_rel_diff_links_over_1000": c.max_rel, "tstt": c.tstt,
+                "tstt_rel_diff": c.tstt_rel })),
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        writeln!(
+            out,
+            "{}: {} links, {} zones, demand {:.1} ({:.1} assigned)",
+            a.tntp_net.display(),
+            net.link_count(),
+            net.zone_count(),
+            od.total(),
+            r.assigned_demand
+        )?;
+        writeln!(
+            out,
+            "{}: {} iterations, relative gap {:.3e} (target {:.1e}), {:.3} s",
+            r.algorithm, r.iterations, r.relative_gap, r.target_gap, elapsed
+        )?;
+        writeln!(
+            out,
+            "total travel time {:.6e}, total generalized cost {:.6e}",
+            r.total_travel_time, r.total_cost
+        )?;
+        if let Some(c) = &comparison {
+            writeln!(
+                out,
+                "vs best known: max |Δv|/v {:.4} % on links over 1,000; TSTT {:.6e} vs {:.6e} ({:+.4} %)",
+                c.max_rel * 100.0,
+                r.total_travel_time,
+                c.tstt,
+                c.tstt_rel * 100.0
+            )?;
+        }
+    }
+    if r.unreachable_pairs > 0 {
+        eprintln!(
+            "warning: {} OD pairs with demand {:.1} have no path and were not assigned",
+            r.unreachable_pairs, r.unreachable_demand
+        );
+    }
+    if let Some(spec) = &a.select_link {
+        let link = parse_link(spec, &net)?;
+        let pairs = r.select_link(&net, &od, link)?;
+        let total: f64 = pairs.iter().map(|p| p.demand).sum();
+        writeln!(
+            out,
+            "select link {spec}: {} OD pairs, demand {total:.1} (least-cost paths at final costs)",
+            pairs.len()
+        )?;
+        writeln!(out, "origin,destination,demand")?;
+        for p in pairs {
+            let z = net.zone_names();
+            writeln!(
+                out,
+                "{},{},{}",
+                z[p.origin.index()],
+                z[p.destination.index()],
+                p.demand
+            )?;
+        }
+    }
+    if r.algorithm == Algorithm::Aon {
+        // All-or-nothing is one loading on free-flow costs, not an equilibrium method: its gap
+        // is reported above, there is nothing to converge.
+        return Ok(());
+    }
+    if !r.converged {
+        eprintln!(
+            "NOT CONVERGED: {} stopped at relative gap {:.3e} after {} iterations (target {:.1e}); \
+             raise --max-iter or loosen --gap",
+            r.algorithm, r.relative_gap, r.iterations, r.target_gap
+        );
+    }
+    r.ensure_converged()?;
+    Ok(())
 }
+
+/// Runs `jzplan impact`.
 pub fn run_impact(_g: &GlobalOpts, _a: ImpactArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+    anyhow::bail!("impact analysis is not built yet (see issue 6, sections 4-5)")
+}
+
+fn default_trips(net: &Path) -> Result<PathBuf> {
+    let name = net.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    match name.strip_suffix("_net.tntp") {
+        Some(prefix) => Ok(net.with_file_name(format!("{prefix}_trips.tntp"))),
+        None => Err(Error::invalid(format!(
+            "cannot guess the trips file of '{}': pass --trips",
+            net.display()
+        ))),
+    }
+}
+
+fn read_demand(path: &Path, net: &AssignNetwork) -> Result<OdMatrix> {
+    let is_csv = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if is_csv {
+        return OdMatrix::read_csv(path, net.zone_names());
+    }
+    let t = tntp::read_trips(path)?;
+    if t.zones as usize != net.zone_count() {
+        return Err(Error::file(
+            path,
+            "metadata",
+            format!(
+                "<NUMBER OF ZONES> {} does not match the network's {}",
+                t.zones,
+                net.zone_count()
+            ),
+        ));
+    }
+    OdMatrix::from_tntp(&t)
+}
+
+fn parse_link(spec: &str, net: &AssignNetwork) -> Result<LinkId> {
+    if let Some(n) = spec.strip_prefix('#') {
+        let i: u32 = n
+            .parse()
+            .map_err(|_| Error::invalid(format!("link '{spec}': '#' must be followed by a number")))?;
+        if i as usize >= net.link_count() {
+            return Err(Error::not_found("link", spec));
+        }
+        return Ok(LinkId(i));
+    }
+    let (a, b) = spec
+        .split_once('-')
+        .ok_or_else(|| Error::invalid(format!("link '{spec}' is not FROM-TO or #N")))?;
+    let parse = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .map_err(|_| Error::invalid(format!("link '{spec}': '{s}' is not a node number")))
+    };
+    net.tntp_link(parse(a)?, parse(b)?)
+        .ok_or_else(|| Error::not_found("link", spec))
+}
+
+fn link_label(kind: LinkKind) -> (String, String) {
+    match kind {
+        LinkKind::Tntp { init, term } => (init.to_string(), term.to_string()),
+        LinkKind::Road(e) => (format!("edge:{e}"), String::new()),
+        LinkKind::Connector(z) => (format!("zone:{z}"), String::new()),
+    }
+}
+
+fn write_links(path: &Path, net: &AssignNetwork, r: &AssignmentResult) -> Result<()> {
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let io = |e: csv::Error| Error::io(path, e.into());
+    w.write_record([
+        "link", "from", "to", "volume", "capacity", "vc", "free_flow_time", "congested_time",
+        "cost",
+    ])
+    .map_err(io)?;
+    for i in 0..net.link_count() {
+        let l = LinkId(i as u32);
+        let (from, to) = link_label(net.link_kind(l));
+        w.write_record([
+            i.to_string(),
+            from,
+            to,
+            format!("{:.6}", r.volume[i]),
+            net.capacity(l).to_string(),
+            format!("{:.6}", r.vc[i]),
+            net.free_flow_time(l).to_string(),
+            format!("{:.6}", r.time[i]),
+            format!("{:.6}", r.cost[i]),
+        ])
+        .map_err(io)?;
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+fn write_skims(path: &Path, net: &AssignNetwork, r: &AssignmentResult) -> Result<()> {
+    let s = r.skims(net);
+    let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
+    let io = |e: csv::Error| Error::io(path, e.into());
+    w.write_record(["origin", "destination", "cost", "time", "distance"])
+        .map_err(io)?;
+    let z = net.zone_names();
+    for o in 0..s.zones {
+        for d in 0..s.zones {
+            let i = o * s.zones + d;
+            if o == d || !s.cost[i].is_finite() {
+                continue;
+            }
+            w.write_record([
+                z[o].clone(),
+                z[d].clone(),
+                format!("{:.6}", s.cost[i]),
+                format!("{:.6}", s.time[i]),
+                format!("{:.6}", s.distance[i]),
+            ])
+            .map_err(io)?;
+        }
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}
+
+struct Comparison {
+    max_rel: f64,
+    tstt: f64,
+    tstt_rel: f64,
+}
+
+fn compare_best_known(path: &Path, net: &AssignNetwork, r: &AssignmentResult) -> Result<Comparison> {
+    let best = tntp::read_flow(path)?;
+    let mut max_rel: f64 = 0.0;
+    let mut tstt = 0.0;
+    for b in &best {
+        let l = net.tntp_link(b.from, b.to).ok_or_else(|| {
+            Error::file(path, format!("link {}-{}", b.from, b.to), "no such link in the network")
+        })?;
+        tstt += b.volume * b.cost;
+        if b.volume > 1_000.0 {
+            max_rel = max_rel.max((r.volume[l.index()] - b.volume).abs() / b.volume);
+        }
+    }
+    Ok(Comparison {
+        max_rel,
+        tstt,
+        tstt_rel: (r.total_travel_time - tstt) / tstt,
+    })
 }
