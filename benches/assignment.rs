@@ -18,7 +18,11 @@ fn sioux_falls() -> (AssignNetwork, OdMatrix) {
     let dir = std::env::var("JZPLAN_TNTP_DIR")
         .map(PathBuf::from)
         .ok()
-        .or_else(|| root.ancestors().map(|a| a.join("shared/data/tntp")).find(|p| p.is_dir()))
+        .or_else(|| {
+            root.ancestors()
+                .map(|a| a.join("shared/data/tntp"))
+                .find(|p| p.is_dir())
+        })
         .expect("../shared/data/tntp not found (set JZPLAN_TNTP_DIR)")
         .join("SiouxFalls");
     let net = AssignNetwork::from_tntp(&tntp::read_net(&dir.join("SiouxFalls_net.tntp")).unwrap())
@@ -48,7 +52,10 @@ fn grid(side: usize, zones: usize) -> (AssignNetwork, OdMatrix) {
                 beta: 4.0,
                 length: t0,
                 toll: 0.0,
-                kind: LinkKind::Tntp { init: f + 1, term: t + 1 },
+                kind: LinkKind::Tntp {
+                    init: f + 1,
+                    term: t + 1,
+                },
             });
         }
     };

@@ -100,9 +100,9 @@ impl Workspace {
                 continue;
             }
             let (a, b) = (net.offsets[u] as usize, net.offsets[u + 1] as usize);
-            for k in a..b {
-                let v = net.head[k] as usize;
-                let nd = dist + cost[k];
+            for (k, (&head, &c)) in net.head[a..b].iter().zip(&cost[a..b]).enumerate() {
+                let (k, v) = (a + k, head as usize);
+                let nd = dist + c;
                 if nd < self.dist[v] {
                     if self.dist[v] == f64::INFINITY {
                         self.touched.push(v as u32);

@@ -223,9 +223,9 @@ fn read_demand(path: &Path, net: &AssignNetwork) -> Result<OdMatrix> {
 
 fn parse_link(spec: &str, net: &AssignNetwork) -> Result<LinkId> {
     if let Some(n) = spec.strip_prefix('#') {
-        let i: u32 = n
-            .parse()
-            .map_err(|_| Error::invalid(format!("link '{spec}': '#' must be followed by a number")))?;
+        let i: u32 = n.parse().map_err(|_| {
+            Error::invalid(format!("link '{spec}': '#' must be followed by a number"))
+        })?;
         if i as usize >= net.link_count() {
             return Err(Error::not_found("link", spec));
         }
@@ -255,7 +255,14 @@ fn write_links(path: &Path, net: &AssignNetwork, r: &AssignmentResult) -> Result
     let mut w = csv::Writer::from_path(path).map_err(|e| Error::io(path, e.into()))?;
     let io = |e: csv::Error| Error::io(path, e.into());
     w.write_record([
-        "link", "from", "to", "volume", "capacity", "vc", "free_flow_time", "congested_time",
+        "link",
+        "from",
+        "to",
+        "volume",
+        "capacity",
+        "vc",
+        "free_flow_time",
+        "congested_time",
         "cost",
     ])
     .map_err(io)?;
@@ -310,13 +317,21 @@ struct Comparison {
     tstt_rel: f64,
 }
 
-fn compare_best_known(path: &Path, net: &AssignNetwork, r: &AssignmentResult) -> Result<Comparison> {
+fn compare_best_known(
+    path: &Path,
+    net: &AssignNetwork,
+    r: &AssignmentResult,
+) -> Result<Comparison> {
     let best = tntp::read_flow(path)?;
     let mut max_rel: f64 = 0.0;
     let mut tstt = 0.0;
     for b in &best {
         let l = net.tntp_link(b.from, b.to).ok_or_else(|| {
-            Error::file(path, format!("link {}-{}", b.from, b.to), "no such link in the network")
+            Error::file(
+                path,
+                format!("link {}-{}", b.from, b.to),
+                "no such link in the network",
+            )
         })?;
         tstt += b.volume * b.cost;
         if b.volume > 1_000.0 {

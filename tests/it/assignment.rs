@@ -350,7 +350,10 @@ fn sioux_falls_bfw_needs_fewer_iterations_than_fw_and_msa() {
 
 /// A random network: every link has a free-flow time in 0..5 (zero included) and the zones
 /// are the first nodes; some zones are centroids, some not.
-fn arb_case() -> impl Strategy<Value = (usize, usize, usize, Vec<(u32, u32, f64)>, Vec<f64>)> {
+/// (nodes, zones, first through node, links (from, to, free-flow time), dense demand).
+type Case = (usize, usize, usize, Vec<(u32, u32, f64)>, Vec<f64>);
+
+fn arb_case() -> impl Strategy<Value = Case> {
     (2usize..10, 1usize..5).prop_flat_map(|(n, z)| {
         let z = z.min(n);
         (
