@@ -398,3 +398,170 @@ impl Scenario {
         Ok(out)
     }
 }
+
+/// A state in numbers and names (for `scenario show` and the API).
+#[derive(Clone, Debug, Serialize)]
+pub struct StateSummary {
+    /// The date.
+    pub date: Option<NaiveDate>,
+    /// Works on site.
+    pub construction: Vec<String>,
+    /// Works completed.
+    pub completed: Vec<String>,
+    /// Edges with any change.
+    pub changed_edges: usize,
+    /// Built edges closed.
+    pub closed_edges: usize,
+    /// Planned edges opened.
+    pub opened_edges: usize,
+    /// Open edges with fewer lanes, lower speed or lower capacity.
+    pub reduced_edges: usize,
+    /// Streets with a closed edge.
+    pub closed_streets: Vec<String>,
+    /// Streets of opened planned edges.
+    pub opened_streets: Vec<String>,
+}
+
+impl StateSummary {
+    /// Summarises a state.
+    pub fn of(s: &NetworkState<'_>) -> StateSummary {
+        let net = s.network();
+        let names = |edges: &[EdgeId]| {
+            let mut v: Vec<String> = edges
+                .iter()
+                .map(|&e| net.street_of(e).display_name().to_string())
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let closed = s.closed_edges();
+        let opened = s.opened_edges();
+        let reduced = s
+            .overlay
+            .changes
+            .iter()
+            .filter(|(e, c)| {
+                s.is_open(*e)
+                    && (c.lanes.is_some_and(|l| l < net.edge(*e).lanes)
+                        || c.speed_kmh.is_some_and(|v| v < net.edge(*e).speed_kmh)
+                        || c.capacity_vph
+                            .is_some_and(|v| v < net.edge(*e).capacity_vph))
+            })
+            .count();
+        StateSummary {
+            date: s.date,
+            construction: s
+                .active
+                .construction
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
+            completed: s.active.completed.iter().map(|w| w.to_string()).collect(),
+            changed_edges: s.overlay.len(),
+            closed_edges: closed.len(),
+            opened_edges: opened.len(),
+            reduced_edges: reduced,
+            closed_streets: names(&closed),
+            opened_streets: names(&opened),
+        }
+    }
+}
+
+/// A route on the base network against the same trip in a state.
+#[derive(Clone, Debug, Serialize)]
+pub struct RouteComparison {
+    /// `on 2022-06-01` or the scenario name.
+    pub label: String,
+    /// Route on the base network (no works, planned links closed).
+    pub base: crate::routing::Route,
+    /// Route in the state (`None` when the works cut every way).
+    pub scenario: Option<crate::routing::Route>,
+    /// Extra seconds in the state.
+    pub extra_s: Option<f64>,
+    /// Extra metres in the state.
+    pub extra_m: Option<f64>,
+    /// Streets used in the state but not in the base route.
+    pub streets_added: Vec<String>,
+    /// Streets of the base route no longer used.
+    pub streets_dropped: Vec<String>,
+    /// Why there is no scenario route.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+}
+
+impl crate::engine::Engine {
+    /// Routes `from → to` in `state` (snapping onto edges open in that state).
+    pub fn route_in(
+        &self,
+        state: &NetworkState<'_>,
+        from: geo_types::Point<f64>,
+        to: geo_types::Point<f64>,
+        metric: Metric,
+    ) -> Result<crate::routing::Route> {
+        let w = state.weights(metric);
+        crate::routing::route(
+            state.network(),
+            &w,
+            metric,
+            from,
+            to,
+            crate::network::snap::DEFAULT_MAX_SNAP_M,
+            &Default::default(),
+        )
+    }
+
+    /// Base route vs the route in `state`: extra time and distance, streets added and dropped.
+    /// `NoRoute` in the state is reported in the comparison, not as an error.
+    pub fn compare_routes(
+        &self,
+        state: &NetworkState<'_>,
+        from: geo_types::Point<f64>,
+        to: geo_types::Point<f64>,
+        metric: Metric,
+    ) -> Result<RouteComparison> {
+        let base = self.route_in(&NetworkState::base(state.network()), from, to, metric)?;
+        let label = state
+            .date
+            .map(|d| format!("on {d}"))
+            .unwrap_or_else(|| "scenario".into());
+        let street_set = |r: &crate::routing::Route| {
+            r.streets
+                .iter()
+                .map(|s| {
+                    if s.name_zh.is_empty() {
+                        s.name_en.clone()
+                    } else {
+                        s.name_zh.clone()
+                    }
+                })
+                .collect::<std::collections::BTreeSet<String>>()
+        };
+        match self.route_in(state, from, to, metric) {
+            Ok(r) => {
+                let (a, b) = (street_set(&base), street_set(&r));
+                Ok(RouteComparison {
+                    label,
+                    extra_s: Some(r.duration_s - base.duration_s),
+                    extra_m: Some(r.distance_m - base.distance_m),
+                    streets_added: b.difference(&a).cloned().collect(),
+                    streets_dropped: a.difference(&b).cloned().collect(),
+                    base,
+                    scenario: Some(r),
+                    note: String::new(),
+                })
+            }
+            Err(e @ (Error::NoRoute(_) | Error::NoSegment { .. })) => Ok(RouteComparison {
+                label,
+                base,
+                scenario: None,
+                extra_s: None,
+                extra_m: None,
+                streets_added: vec![],
+                streets_dropped: vec![],
+                note: e.to_string(),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+}

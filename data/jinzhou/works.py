@@ -15,10 +15,13 @@ import os
 HERE = os.path.dirname(os.path.abspath(__file__))
 YEAR = 2022  # the article speaks of "this year" (今年); its content dates it to about 2022.
 
-# Estimated polylines (shared/data/jinzhou-geo.md, confidence low to very low).
-XIAOLING = [[121.03, 41.135], [121.06, 41.118], [121.09, 41.104], [121.12, 41.100],
-            [121.15, 41.098], [121.175, 41.085], [121.20, 41.05]]
-NUER = [[120.95, 41.08], [121.00, 41.09], [121.04, 41.10], [121.07, 41.108]]
+# River lines of the Jinzhou source (data/jinzhou/source/rivers.csv; hand-drawn estimates), used
+# to put the two ends of each new bridge on opposite banks.
+XIAOLING = [[121.06, 41.128], [121.072, 41.126], [121.08, 41.116], [121.09, 41.1045],
+            [121.105, 41.101], [121.12, 41.099], [121.135, 41.0975], [121.15, 41.0965],
+            [121.16, 41.0925], [121.172, 41.087], [121.185, 41.075], [121.2, 41.055]]
+NUER = [[121.02, 41.065], [121.06, 41.0665], [121.1, 41.0665], [121.14, 41.068],
+        [121.165, 41.071], [121.18, 41.07]]
 
 SEASON = ("estimate:the article gives no dates; outdoor civil works in Liaoning run in the "
           "frost-free season (about April to October)")
@@ -104,7 +107,7 @@ works = []
 
 # ---------------------------------------------------------------- P1, P2: the two new bridges
 links.append(link("P1-bridge", "P1", "锦州街", "Jinzhou Street", "primary", 2, 50,
-                  [121.105, 41.097], ["锦州街"], [121.105, 41.107], ["锦州街"],
+                  [121.105, 41.0983], ["锦州街"], [121.105, 41.1037], ["锦州街"],
                   bridge=True, across=XIAOLING))
 works.append(work(
     "P1", "锦州街跨小凌河大桥", "Jinzhou Street bridge over the Xiaoling River", "bridge",
@@ -114,7 +117,7 @@ works.append(work(
     "estimate:a river bridge of this size takes about two construction seasons (April 2022 to "
     "October 2023); the article gives no dates",
     "seed:P1", "重点推进锦州街跨小凌河大桥",
-    geometry=line([121.105, 41.097], [121.105, 41.107]),
+    geometry=line([121.105, 41.0985], [121.105, 41.1035]),
     effects=[
         # The bridge heads are site compounds: the last stretch of Jinzhou Street on each bank
         # is closed while the bridge is built.
@@ -124,8 +127,8 @@ works.append(work(
     notes="The bridge links the two ends of Jinzhou Street on either bank of the Xiaoling River."))
 
 links.append(link("P2-bridge", "P2", "福州街", "Fuzhou Street", "primary", 2, 50,
-                  [121.115, 41.097], ["福州街"], [121.115, 41.107], ["福州街"],
-                  bridge=True, across=XIAOLING))
+                  [121.115, 41.0690], ["福州街"], [121.115, 41.0644], ["福州街"],
+                  bridge=True, across=NUER))
 works.append(work(
     "P2", "女儿河福州街大桥", "Fuzhou Street bridge over the Nüer River", "bridge",
     "under_construction",
@@ -133,32 +136,31 @@ works.append(work(
     d(YEAR, 4, 15), d(YEAR + 1, 10, 31),
     "estimate:two construction seasons, as P1; the article gives no dates",
     "seed:P2", "重点推进女儿河福州街大桥",
-    geometry=line([121.115, 41.097], [121.115, 41.107]),
+    geometry=line([121.115, 41.0688], [121.115, 41.0646]),
     effects=[
-        eff("construction", close(), street(["福州街"], [121.115, 41.095], [121.115, 41.109], 250)),
+        eff("construction", close(), street(["福州街"], [121.115, 41.071], [121.115, 41.062], 250)),
         open_link("P2-bridge"),
     ],
-    notes="Position estimate: the estimated lines of shared/data/jinzhou-geo.md do not place "
-          "Fuzhou Street on the Nüer River; the link joins the two ends of Fuzhou Street across "
-          "the river the network draws there."))
+    notes="Position estimate: the Jinzhou source draws the Nüer River along the south of "
+          "松山新区 because of this item; the link joins the two ends of Fuzhou Street there."))
 
 # ------------------------------------------------------------- P3, P10: the riverside roads
 links += [
     link("P3-south", "P3", "百股河滨河路", "Baigu Riverside Road", "secondary", 2, 40,
-         [121.103, 41.111], ["解放路"], [121.103, 41.120], ["上海路"], via=[[121.103, 41.1155]]),
+         [121.103, 41.112], ["解放路"], [121.103, 41.121], ["上海路"], via=[[121.103, 41.1155]]),
     link("P3-north", "P3", "百股河滨河路", "Baigu Riverside Road", "secondary", 2, 40,
-         [121.103, 41.120], ["上海路"], [121.103, 41.127], ["北京路"], via=[[121.103, 41.1235]]),
+         [121.103, 41.121], ["上海路"], [121.103, 41.129], ["北京路"], via=[[121.103, 41.125]]),
     link("P10-south", "P10", "二道河滨河路", "Erdao Riverside Road", "secondary", 2, 40,
-         [121.162, 41.113], ["解放路"], [121.162, 41.121], ["上海路"], via=[[121.162, 41.117]]),
+         [121.166, 41.112], ["解放路"], [121.166, 41.121], ["上海路"], via=[[121.166, 41.1165]]),
     link("P10-north", "P10", "二道河滨河路", "Erdao Riverside Road", "secondary", 2, 40,
-         [121.162, 41.121], ["上海路"], [121.162, 41.130], ["北京路"], via=[[121.162, 41.1255]]),
+         [121.166, 41.121], ["上海路"], [121.166, 41.129], ["北京路"], via=[[121.1665, 41.125]]),
 ]
 works.append(work(
     "P3", "百股河滨河路", "Baigu River riverside road", "new_road", "under_construction",
     "estimate:the article says 重点推进 (pushed forward this year), read as on site",
     d(YEAR, 5, 1), d(YEAR, 10, 31), SEASON + "; a 2 km urban road fits one season",
     "seed:P3", "重点推进…百股河滨河路等项目; 百股河滨河路…在设计上要规范美观,项目建设要高标准、高质量",
-    geometry=line([121.103, 41.111], [121.103, 41.120], [121.103, 41.127]),
+    geometry=line([121.103, 41.112], [121.103, 41.121], [121.103, 41.129]),
     effects=[open_link("P3-south"), open_link("P3-north")],
     notes="Alignment estimate: along the east bank of the Baigu River (estimated at 121.10) "
           "from Jiefang Road to Beijing Road."))
@@ -168,9 +170,9 @@ works.append(work(
     "standard, read as in design this year",
     d(YEAR + 1, 4, 1), d(YEAR + 1, 10, 31), SEASON + "; construction assumed the season after design",
     "seed:P10", "二道河滨河路…在设计上要规范美观,项目建设要高标准、高质量",
-    geometry=line([121.162, 41.113], [121.162, 41.121], [121.162, 41.130]),
+    geometry=line([121.166, 41.112], [121.166, 41.121], [121.166, 41.129]),
     effects=[open_link("P10-south"), open_link("P10-north")],
-    notes="Alignment estimate: along the Erdao River (estimated at 121.16) from Jiefang Road "
+    notes="Alignment estimate: along the east bank of the Erdao River (estimated at 121.16) from Jiefang Road "
           "to Beijing Road."))
 
 # ---------------------------------------------------------------------------- P4: 15 streets
@@ -200,21 +202,23 @@ for i, (sfx, zh, en, a, b, src) in enumerate(P4_STREETS):
         notes="" if src == "seed:P4" else p4_rule))
 
 # --------------------------------------------------------------------- P5: Nanguang Road
-links.append(link("P5-new", "P5", "南广路", "Nanguang Road (new alignment)", "primary", 2, 50,
-                  [121.058, 41.103], ["南广路"], [121.062, 41.082], ["南广路", "科技路", "科技西路"],
-                  via=[[121.054, 41.095], [121.056, 41.087]],
-                  source="seed:P5; geometry estimate:placeholder alignment south-west of the "
-                         "estimated line: the article only says 南迁改线 (moved southwards)"))
+links.append(link("P5-new", "P5", "南广路", "Nanguang Road (new alignment)", "secondary", 2, 40,
+                  [121.06, 41.072], ["南广路"], [121.14, 41.072], ["南广路"],
+                  via=[[121.07, 41.0695], [121.13, 41.0695]],
+                  source="seed:P5; geometry estimate:placeholder alignment 300 m south of the "
+                         "source line: the article only says 南迁改线 (moved southwards)"))
 works.append(work(
     "P5", "南广路南迁改线工程", "Nanguang Road relocation southwards", "realignment",
     "preliminary_work", "seed:P5 (启动…前期工作: only the preliminary work starts this year)",
     d(YEAR + 2, 4, 1), d(YEAR + 3, 10, 31),
     "estimate:preliminary work in 2022, so construction is assumed for the 2024-2025 seasons",
     "seed:P5", "启动南广路南迁改线工程前期工作",
-    geometry=line([121.058, 41.103], [121.054, 41.095], [121.056, 41.087], [121.062, 41.082]),
+    geometry=line([121.06, 41.072], [121.07, 41.0695], [121.13, 41.0695], [121.14, 41.072]),
     effects=[open_link("P5-new"),
              eff("completion", {"kind": "remove"},
-                 street(["南广路"], [121.06, 41.087], [121.06, 41.103], 250))]))
+                 street(["南广路"], [121.075, 41.072], [121.125, 41.072], 150))],
+    notes="On completion the new alignment opens and the old line between its two ends is "
+          "removed; both geometries are estimates."))
 
 # ------------------------------------------------------------------ P6: 15 choke points
 with open(os.path.join(HERE, "hotspots.json"), encoding="utf-8") as f:
@@ -250,9 +254,9 @@ works.append(work(
     "estimate:the article says 完成 (to be completed) this year, read as on site",
     d(YEAR, 5, 1), d(YEAR, 8, 31), SEASON + "; resurfacing assumed to take 4 months",
     "seed:P7", "完成松坡路修整工作",
-    geometry=line([121.09, 41.095], [121.09, 41.115]),
-    effects=[eff("construction", cut(1), street(["松坡路"], [121.09, 41.095], [121.09, 41.115])),
-             eff("construction", speed(30), street(["松坡路"], [121.09, 41.095], [121.09, 41.115]))]))
+    geometry=line([121.092, 41.075], [121.092, 41.110]),
+    effects=[eff("construction", cut(1), street(["松坡路"], [121.092, 41.075], [121.092, 41.110])),
+             eff("construction", speed(30), street(["松坡路"], [121.092, 41.075], [121.092, 41.110]))]))
 
 # ------------------------------------------------------------------- P8: pipe renewal
 # 47 compounds; their locations are not given. Estimate: the old-city streets of Guta and
@@ -299,13 +303,22 @@ works.append(work(
 
 # --------------------------------------------------------------------------- P11: ring road
 RING = [
-    ("a", [121.060, 41.104], ["南广路"], [121.112, 41.135], ["士英街"], [[121.07, 41.135]], True),
-    ("b", [121.112, 41.135], ["士英街"], [121.170, 41.130], ["北京路"], [[121.14, 41.142]], False),
-    ("c", [121.170, 41.130], ["北京路"], [121.170, 41.113], ["解放路"], [[121.182, 41.122]], False),
-    ("d", [121.170, 41.113], ["解放路"], [121.150, 41.080], ["南阳路", "南阳东路"],
-     [[121.185, 41.095]], True),
-    ("e", [121.150, 41.080], ["南阳路", "南阳东路"], [121.050, 41.088], ["科技路", "科技西路"],
-     [[121.10, 41.066]], False),
+    ("a", [121.060, 41.112], ["解放西路", "G102国道"], [121.080, 41.129], ["北京路", "锦朝公路"],
+     [[121.062, 41.124]], True),
+    ("b", [121.080, 41.129], ["北京路", "锦朝公路"], [121.127, 41.160], ["中央北街", "锦义公路"],
+     [[121.075, 41.158]], False),
+    ("c", [121.127, 41.160], ["中央北街", "锦义公路"], [121.215, 41.129], ["北京路", "锦北公路"],
+     [[121.180, 41.158]], False),
+    ("d", [121.215, 41.129], ["北京路", "锦北公路"], [121.215, 41.112], ["解放路", "G102国道"],
+     [[121.222, 41.120]], False),
+    ("e", [121.215, 41.112], ["解放路", "G102国道"], [121.165, 41.080], ["南阳东路"],
+     [[121.205, 41.085]], True),
+    ("f", [121.165, 41.080], ["南阳东路"], [121.130, 41.058], ["女儿河南岸支路"],
+     [[121.160, 41.062]], True),
+    ("g", [121.130, 41.058], ["女儿河南岸支路"], [121.050, 41.072], ["南广路"],
+     [[121.060, 41.060]], True),
+    ("h", [121.050, 41.072], ["南广路"], [121.060, 41.112], ["解放西路", "G102国道"],
+     [[121.035, 41.090]], False),
 ]
 for sfx, a, an, b, bn, via, bridge in RING:
     links.append(link(f"P11-{sfx}", "P11", "绕城公路", "Ring Road", "trunk", 2, 70, a, an, b, bn,
@@ -319,20 +332,18 @@ works.append(work(
     "estimate:a ring road takes several seasons; assumed 2023-2025 after design in 2022",
     "seed:P11", "绕城公路…在设计上要规范美观,项目建设要高标准、高质量",
     geometry={"type": "LineString", "coordinates":
-              [[121.060, 41.104], [121.07, 41.135], [121.112, 41.135], [121.14, 41.142],
-               [121.170, 41.130], [121.182, 41.122], [121.170, 41.113], [121.185, 41.095],
-               [121.150, 41.080], [121.10, 41.066], [121.050, 41.088]]},
+              [p for r in RING for p in [r[1]] + r[5]] + [RING[0][1]]},
     effects=[open_link(f"P11-{r[0]}") for r in RING]))
 
 # --------------------------------------------------------------------- P12: the interchange
-JG = ([121.0985, 41.086], [121.0975, 41.074])
+JG = ([121.0992, 41.086], [121.0988, 41.074])
 works.append(work(
     "P12", "锦港大街立交桥", "Jingang Street interchange", "interchange", "design",
     "estimate:the article only asks that its design be 规范美观, read as in design this year",
     d(YEAR + 1, 4, 1), d(YEAR + 2, 10, 31),
     "estimate:an urban flyover takes about two seasons, assumed 2023-2024 after design in 2022",
     "seed:P12", "锦港大街立交桥…在设计上要规范美观,项目建设要高标准、高质量",
-    geometry={"type": "Point", "coordinates": [121.098, 41.080]},
+    geometry={"type": "Point", "coordinates": [121.0990, 41.080]},
     effects=[eff("construction", cut(1), street(["锦港大街"], JG[0], JG[1])),
              eff("construction", speed(30), street(["锦港大街"], JG[0], JG[1])),
              eff("completion", scale(1.6), street(["锦港大街"], JG[0], JG[1]))],
