@@ -11,6 +11,7 @@ pub mod analysis;
 pub mod api;
 pub mod assignment;
 pub mod cli;
+pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod hotspot;

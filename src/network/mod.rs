@@ -10,6 +10,7 @@
 //! backward adjacency in CSR form (offsets + edge ids, sorted by node), which is contiguous in
 //! memory and several times faster to scan in Dijkstra's inner loop.
 
+pub mod build;
 pub mod geom;
 pub mod grid;
 pub mod ids;

@@ -3,6 +3,7 @@
 mod api;
 mod assignment;
 mod common;
+mod data;
 mod io;
 mod ogc;
 mod works;
