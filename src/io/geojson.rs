@@ -154,6 +154,22 @@ fn parse_text(text: &str) -> std::result::Result<Parsed, Located> {
             "the FeatureCollection has no features (empty network)",
         ));
     }
+    // A GeoJSON without our format tag whose first feature has no node ids is some other line
+    // layer: say so, so that `read_network_file` can read it through GDAL instead.
+    let tagged = obj.get("format").and_then(Value::as_str) == Some(FORMAT);
+    let has_nodes = features[0]
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.contains_key("from_node") && p.contains_key("edge_id"));
+    if !tagged && !has_nodes {
+        return Err((
+            "file".to_string(),
+            format!(
+                "{}: no \"format\":\"{FORMAT}\" member and feature 0 has no from_node/edge_id",
+                super::NOT_A_JZPLAN_NETWORK
+            ),
+        ));
+    }
     let mut nodes: Vec<Option<Coord<f64>>> = Vec::new();
     let mut segments = Vec::with_capacity(features.len());
     let mut streets: std::collections::HashMap<String, (String, String)> = Default::default();
@@ -358,7 +374,8 @@ fn to_network(p: &Parsed, origin: &str) -> Result<RoadNetwork> {
 }
 
 /// Parses network GeoJSON text; errors name `path` (used only in messages), the feature index
-/// and the field.
+/// and the field. A GeoJSON that is not in this format (no `format` tag and no node ids on its
+/// first feature) gives the [`super::not_jzplan_network`] error.
 pub fn parse_network(text: &str, path: &Path) -> Result<RoadNetwork> {
     let parsed = parse_text(text).map_err(|(loc, msg)| Error::file(path, loc, msg))?;
     to_network(&parsed, &path.display().to_string())
@@ -575,6 +592,9 @@ mod tests {
         expect_err("{not json", "line 1", "JSON");
         expect_err("", "line 1", "JSON");
         expect_err("[]", "document", "FeatureCollection");
+        let other = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"x"},"geometry":null}]}"#;
+        let e = parse_network(other, Path::new("o.geojson")).unwrap_err();
+        assert!(crate::io::is_not_jzplan_network(&e), "{e}");
         expect_err(
             r#"{"type":"FeatureCollection","features":[]}"#,
             "document",
