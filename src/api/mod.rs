@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod ogc;
+pub mod tiles;
 
 use crate::engine::Engine;
 use crate::layers::Catalog;
@@ -113,6 +114,7 @@ impl FromRequestParts<AppState> for BaseUrl {
     tags(
         (name = "service", description = "Health and metadata"),
         (name = "ogc", description = "OGC API – Features, Part 1 Core"),
+        (name = "tiles", description = "Mapbox vector tiles and TileJSON"),
     )
 )]
 struct ApiDoc;
@@ -122,6 +124,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(ogc::router())
+        .merge(tiles::router())
         .with_state(state)
         .split_for_parts();
     (router, api)

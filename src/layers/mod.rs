@@ -6,6 +6,7 @@
 //! thousand features at most, so a linear scan over pre-computed bounding boxes is fast enough
 //! and keeps every layer simple; a layer with millions of features would add its own index.
 
+pub mod mvt;
 pub mod network;
 
 use crate::engine::Engine;

@@ -235,3 +235,123 @@ async fn a_real_server_answers_on_127_0_0_1() {
     let j: Value = r.json().await.unwrap();
     assert_eq!(j["edges"], 24);
 }
+
+/// The tile containing a lon/lat at zoom z (slippy-map formula).
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = (1u32 << z) as f64;
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let l = lat.to_radians();
+    let y =
+        ((1.0 - (l.tan() + 1.0 / l.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+fn decode(bytes: &[u8]) -> geozero::mvt::Tile {
+    use geozero::mvt::Message;
+    geozero::mvt::Tile::decode(bytes).unwrap()
+}
+
+#[tokio::test]
+async fn vector_tiles_hold_the_clipped_features_with_their_tags() {
+    use geozero::mvt::tile::GeomType;
+    let app = test_app();
+    let (x, y) = tile_of(121.11, 41.11, 10);
+    let r = get(&app, &format!("/tiles/roads/10/{x}/{y}.mvt")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.content_type(), "application/vnd.mapbox-vector-tile");
+    let etag = r.headers[header::ETAG].to_str().unwrap().to_string();
+    assert!(
+        r.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let t = decode(&r.body);
+    assert_eq!(t.layers.len(), 1);
+    let l = &t.layers[0];
+    assert_eq!(
+        (l.name.as_str(), l.extent, l.version),
+        ("roads", Some(4096), 2)
+    );
+    assert_eq!(l.features.len(), 12);
+    let f0 = l.features.iter().find(|f| f.id == Some(0)).unwrap();
+    assert_eq!(f0.r#type(), GeomType::Linestring);
+    // MoveTo(1) x y LineTo(1) dx dy: a straight segment of two points.
+    assert_eq!(f0.geometry.len(), 6);
+    let tags: Vec<(&str, String)> = f0
+        .tags
+        .chunks(2)
+        .map(|kv| {
+            let v = &l.values[kv[1] as usize];
+            let text = v
+                .string_value
+                .clone()
+                .or(v.sint_value.map(|i| i.to_string()))
+                .or(v.bool_value.map(|b| b.to_string()))
+                .or(v.double_value.map(|d| d.to_string()))
+                .unwrap_or_default();
+            (l.keys[kv[0] as usize].as_str(), text)
+        })
+        .collect();
+    assert!(tags.contains(&("name_zh", "东西路0".into())), "{tags:?}");
+    assert!(tags.contains(&("class", "primary".into())), "{tags:?}");
+
+    // Revalidation with the ETag.
+    let r304 = send(
+        &app,
+        Request::get(format!("/tiles/roads/10/{x}/{y}.mvt"))
+            .header(header::IF_NONE_MATCH, &etag)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r304.status, StatusCode::NOT_MODIFIED);
+
+    // At zoom 16 a tile around the centre node holds only the segments that reach it.
+    let (x, y) = tile_of(121.11, 41.11, 16);
+    let t = decode(&get(&app, &format!("/tiles/all/16/{x}/{y}.mvt")).await.body);
+    let n = t
+        .layers
+        .iter()
+        .find(|l| l.name == "roads")
+        .unwrap()
+        .features
+        .len();
+    assert_eq!(n, 4);
+    // Far away: an empty tile.
+    let (x, y) = tile_of(0.0, 0.0, 10);
+    let r = get(&app, &format!("/tiles/roads/10/{x}/{y}.mvt")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(decode(&r.body).layers.is_empty());
+}
+
+#[tokio::test]
+async fn tilejson_and_bad_tile_requests() {
+    let app = test_app();
+    let j = get(&app, "/tiles/roads.json").await.json();
+    assert_eq!(j["tilejson"], "3.0.0");
+    assert!(
+        j["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/tiles/roads/{z}/{x}/{y}.mvt")
+    );
+    assert_eq!(j["vector_layers"][0]["id"], "roads");
+    assert_eq!(j["vector_layers"][0]["fields"]["lanes"], "Number");
+    let b = j["bounds"].as_array().unwrap();
+    assert!((b[0].as_f64().unwrap() - 121.10).abs() < 1e-9);
+    assert!(j["minzoom"].is_number() && j["maxzoom"].is_number());
+    assert_problem(&get(&app, "/tiles/nope.json").await, 404, "NotFound");
+    assert_problem(&get(&app, "/tiles/roads").await, 404, "NotFound");
+    assert_problem(&get(&app, "/tiles/nope/1/0/0.mvt").await, 404, "NotFound");
+    for bad in [
+        "/tiles/roads/1/2/0.mvt",
+        "/tiles/roads/23/0/0.mvt",
+        "/tiles/roads/a/0/0.mvt",
+        "/tiles/roads/1/0/0.png",
+        "/tiles/roads/300/0/0.mvt",
+        "/tiles/roads/1/0/0.mvt?date=x",
+    ] {
+        assert_problem(&get(&app, bad).await, 400, "InvalidInput");
+    }
+}
