@@ -7,6 +7,8 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod ogc;
+pub mod osrm;
+pub mod routing;
 pub mod tiles;
 
 use crate::engine::Engine;
@@ -62,14 +64,18 @@ pub struct AppState {
     pub layers: Arc<Catalog>,
     /// Settings.
     pub config: Arc<ApiConfig>,
+    /// Base edge weights for routing.
+    pub weights: Arc<routing::BaseWeights>,
 }
 
 impl AppState {
     /// State for an engine: builds the layer catalog once.
     pub fn new(engine: Engine, config: ApiConfig) -> Result<AppState> {
         let layers = Arc::new(Catalog::from_engine(&engine)?);
+        let weights = Arc::new(routing::BaseWeights::of(&engine.network));
         Ok(AppState {
             engine,
+            weights,
             layers,
             config: Arc::new(config),
         })
@@ -115,6 +121,8 @@ impl FromRequestParts<AppState> for BaseUrl {
         (name = "service", description = "Health and metadata"),
         (name = "ogc", description = "OGC API – Features, Part 1 Core"),
         (name = "tiles", description = "Mapbox vector tiles and TileJSON"),
+        (name = "routing", description = "Native routing API (GeoJSON)"),
+        (name = "osrm", description = "OSRM-compatible route, table and nearest services"),
     )
 )]
 struct ApiDoc;
@@ -125,6 +133,8 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .merge(ogc::router())
         .merge(tiles::router())
+        .merge(routing::router())
+        .merge(osrm::router())
         .with_state(state)
         .split_for_parts();
     (router, api)
