@@ -5,5 +5,6 @@ mod assignment;
 mod common;
 mod data;
 mod io;
+mod linking;
 mod ogc;
 mod works;
