@@ -281,3 +281,181 @@ pub fn gravity(zones: &[Zone], time_min: &[f64], p: &GravityParams) -> Result<Gr
         max_error,
     })
 }
+
+/// Per-edge results of a road-network assignment (index = `EdgeId`; closed edges carry 0
+/// volume, `INFINITY` time).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoadFlows {
+    /// Volume, vehicles per hour.
+    pub volume_vph: Vec<f64>,
+    /// Volume / capacity in the state.
+    pub vc: Vec<f64>,
+    /// Congested travel time, seconds.
+    pub time_s: Vec<f64>,
+}
+
+/// Maps an assignment on [`road_assign_network`] back to the road edges.
+pub fn road_flows(anet: &AssignNetwork, r: &super::AssignmentResult, edge_count: usize) -> RoadFlows {
+    let mut f = RoadFlows {
+        volume_vph: vec![0.0; edge_count],
+        vc: vec![0.0; edge_count],
+        time_s: vec![f64::INFINITY; edge_count],
+    };
+    for (i, k) in anet.link_kinds().iter().enumerate() {
+        if let LinkKind::Road(e) = *k
+            && e.index() < edge_count
+        {
+            f.volume_vph[e.index()] = r.volume[i];
+            f.vc[e.index()] = r.vc[i];
+            f.time_s[e.index()] = r.time[i];
+        }
+    }
+    f
+}
+
+/// The assignment network of a network state (its free-flow times and capacities; closed and
+/// unbuilt edges left out) with the zones' connectors.
+pub fn state_assign_network(
+    state: &crate::scenario::NetworkState<'_>,
+    zones: &[Zone],
+    conn: &ConnectorOptions,
+) -> Result<AssignNetwork> {
+    road_assign_network(
+        state.network(),
+        zones,
+        &state.free_flow_times_s(),
+        &state.capacities_vph(),
+        conn,
+    )
+}
+
+/// The parameters of the Jinzhou morning-peak-hour demand (see docs/assignment.md): β = 0.10
+/// per minute of free-flow car time, 0.05 car trips per resident in the peak hour.
+pub const JINZHOU_GRAVITY: GravityParams = GravityParams {
+    beta_per_min: 0.10,
+    trips_per_resident: 0.05,
+    max_iterations: 1000,
+    tolerance: 1e-9,
+};
+
+/// Gravity demand on the free-flow zone-to-zone times of an assignment network whose zones
+/// are `zones` (in the same order).
+pub fn gravity_demand(anet: &AssignNetwork, zones: &[Zone], p: &GravityParams) -> Result<GravityResult> {
+    if anet.zone_count() != zones.len() {
+        return Err(Error::invalid(format!(
+            "{} zones for a network with {}",
+            zones.len(),
+            anet.zone_count()
+        )));
+    }
+    let minutes: Vec<f64> = anet.free_flow_skims().time.iter().map(|t| t / 60.0).collect();
+    gravity(zones, &minutes, p)
+}
+
+const JINZHOU_ZONES: &str = include_str!("../../data/jinzhou/zones.geojson");
+
+/// The embedded Jinzhou traffic zones (`data/jinzhou/zones.geojson`).
+pub fn jinzhou_zones() -> Result<Vec<Zone>> {
+    parse_zones(JINZHOU_ZONES, std::path::Path::new("embedded:data/jinzhou/zones.geojson"))
+}
+
+/// Reads a zones GeoJSON file (Point features with `id`, `name_zh`, `name_en`, `district`,
+/// `population`, `jobs`, `source`).
+pub fn read_zones(path: &std::path::Path) -> Result<Vec<Zone>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse_zones(&text, path)
+}
+
+/// Parses a zones GeoJSON text; every error names the feature and the field.
+pub fn parse_zones(text: &str, path: &std::path::Path) -> Result<Vec<Zone>> {
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| Error::file(path, format!("line {}", e.line()), e.to_string()))?;
+    let feats = v
+        .get("features")
+        .and_then(|f| f.as_array())
+        .ok_or_else(|| Error::file(path, "root", "not a FeatureCollection"))?;
+    let mut out: Vec<Zone> = Vec::with_capacity(feats.len());
+    for (i, f) in feats.iter().enumerate() {
+        let loc = || format!("feature {i}");
+        let p = f
+            .get("properties")
+            .ok_or_else(|| Error::file(path, loc(), "no properties"))?;
+        let s = |k: &str| -> Result<String> {
+            p.get(k)
+                .and_then(|x| x.as_str())
+                .map(str::to_string)
+                .ok_or_else(|| Error::file(path, loc(), format!("field '{k}' missing or not text")))
+        };
+        let n = |k: &str| -> Result<f64> {
+            let x = p
+                .get(k)
+                .and_then(|x| x.as_f64())
+                .ok_or_else(|| Error::file(path, loc(), format!("field '{k}' missing or not a number")))?;
+            if !x.is_finite() || x < 0.0 {
+                return Err(Error::file(path, loc(), format!("field '{k}': {x} must be >= 0")));
+            }
+            Ok(x)
+        };
+        let c = f
+            .pointer("/geometry/coordinates")
+            .and_then(|c| c.as_array())
+            .filter(|c| c.len() >= 2)
+            .ok_or_else(|| Error::file(path, loc(), "geometry must be a Point"))?;
+        let (lon, lat) = (c[0].as_f64().unwrap_or(f64::NAN), c[1].as_f64().unwrap_or(f64::NAN));
+        if !crate::network::geom::valid_lon_lat(lon, lat) {
+            return Err(Error::file(path, loc(), format!("coordinates {lon},{lat} are not lon/lat")));
+        }
+        let source = s("source")?;
+        if !["seed:", "estimate:", "model:"]
+            .iter()
+            .any(|pre| source.starts_with(pre) && source.len() > pre.len())
+        {
+            return Err(Error::file(
+                path,
+                loc(),
+                format!("field 'source': '{source}' is not seed:…, estimate:… or model:…"),
+            ));
+        }
+        let id = s("id")?;
+        if id.trim().is_empty() || out.iter().any(|z| z.id == id) {
+            return Err(Error::file(path, loc(), format!("field 'id': '{id}' is empty or repeated")));
+        }
+        out.push(Zone {
+            id,
+            name_zh: s("name_zh")?,
+            name_en: s("name_en")?,
+            district: s("district")?,
+            lon,
+            lat,
+            population: n("population")?,
+            jobs: n("jobs")?,
+            source,
+        });
+    }
+    if out.is_empty() {
+        return Err(Error::file(path, "features", "no zones"));
+    }
+    Ok(out)
+}
+
+/// Writes a demand matrix as `origin,destination,trips,source` CSV (non-zero pairs).
+pub fn write_demand_csv(
+    path: &std::path::Path,
+    zones: &[Zone],
+    od: &OdMatrix,
+    source: &str,
+) -> Result<()> {
+    let io = |e: csv::Error| Error::io(path, e.into());
+    let mut w = csv::Writer::from_path(path).map_err(io)?;
+    w.write_record(["origin", "destination", "trips", "source"]).map_err(io)?;
+    for o in 0..od.zones() {
+        for d in 0..od.zones() {
+            let v = od.get(o, d);
+            if v > 0.0 {
+                w.write_record([&zones[o].id, &zones[d].id, &format!("{v:.3}"), source])
+                    .map_err(io)?;
+            }
+        }
+    }
+    w.flush().map_err(|e| Error::io(path, e))
+}

@@ -2,6 +2,7 @@
 //! `jzplan impact` (before/after analysis of works with a report).
 
 use super::GlobalOpts;
+use crate::assignment::zones::{self, ConnectorOptions};
 use crate::assignment::{
     Algorithm, AssignNetwork, AssignOptions, AssignmentResult, LinkId, LinkKind, OdMatrix,
     assign_with_progress,
@@ -17,13 +18,22 @@ use std::path::{Path, PathBuf};
 /// Arguments of `jzplan assign`.
 #[derive(Args, Debug)]
 pub struct AssignArgs {
-    /// TNTP network file (`*_net.tntp`).
+    /// TNTP network file (`*_net.tntp`). Without it, the road network (`--network`, default
+    /// the embedded Jinzhou network) is assigned with its zones and demand.
     #[arg(long = "tntp-net", value_name = "FILE")]
-    pub tntp_net: PathBuf,
-    /// Demand: a TNTP trips file or a CSV OD matrix (`origin,destination,trips`). Default:
-    /// the `_trips.tntp` file beside the network.
+    pub tntp_net: Option<PathBuf>,
+    /// Demand: a TNTP trips file or a CSV OD matrix (`origin,destination,trips`). Default: the
+    /// `_trips.tntp` file beside a TNTP network; for a road network the gravity model on the
+    /// zones (see docs/assignment.md).
     #[arg(long, value_name = "FILE")]
     pub trips: Option<PathBuf>,
+    /// Zones of a road network (GeoJSON points). Default: the embedded Jinzhou zones.
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
+    /// Road network only: write the demand used (gravity or read) as
+    /// `origin,destination,trips,source` CSV.
+    #[arg(long = "write-demand", value_name = "FILE")]
+    pub write_demand: Option<PathBuf>,
     /// Algorithm: aon, msa, fw, cfw, bfw.
     #[arg(long, short = 'a', default_value = "bfw")]
     pub algorithm: Algorithm,
@@ -39,8 +49,8 @@ pub struct AssignArgs {
     /// Write skims (cost, time, distance per OD pair) as CSV.
     #[arg(long, value_name = "FILE")]
     pub skims: Option<PathBuf>,
-    /// Select-link analysis of one link (`FROM-TO` node numbers of a TNTP link, or `#N` for
-    /// the N-th link, 0-based): the OD pairs that use it, written to stdout.
+    /// Select-link analysis of one link (`FROM-TO` node numbers of a TNTP link, `edge:N` for
+    /// road edge N, or `#N` for the N-th link, 0-based): the OD pairs that use it.
     #[arg(long = "select-link", value_name = "LINK")]
     pub select_link: Option<String>,
     /// Compare the link volumes with a TNTP flow file (best-known solution).
@@ -56,14 +66,44 @@ pub struct AssignArgs {
 pub struct ImpactArgs {}
 
 /// Runs `jzplan assign`.
-pub fn run_assign(_g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
-    let t = tntp::read_net(&a.tntp_net)?;
-    let net = AssignNetwork::from_tntp(&t)?;
-    let trips = match &a.trips {
-        Some(p) => p.clone(),
-        None => default_trips(&a.tntp_net)?,
+pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
+    let (net, od, title, trips) = match &a.tntp_net {
+        Some(path) => {
+            let t = tntp::read_net(path)?;
+            let net = AssignNetwork::from_tntp(&t)?;
+            let trips = match &a.trips {
+                Some(p) => p.clone(),
+                None => default_trips(path)?,
+            };
+            let od = read_demand(&trips, &net)?;
+            (net, od, path.display().to_string(), trips.display().to_string())
+        }
+        None => {
+            let road = g.load_network()?;
+            let zones = match &a.zones {
+                Some(p) => zones::read_zones(p)?,
+                None => zones::jinzhou_zones()?,
+            };
+            let state = crate::scenario::NetworkState::base(&road);
+            let net = zones::state_assign_network(&state, &zones, &ConnectorOptions::default())?;
+            let (od, demand, source) = match &a.trips {
+                Some(p) => (
+                    OdMatrix::read_csv(p, net.zone_names())?,
+                    p.display().to_string(),
+                    format!("file:{}", p.display()),
+                ),
+                None => {
+                    let gr = zones::gravity_demand(&net, &zones, &zones::JINZHOU_GRAVITY)?;
+                    let tag = zones::JINZHOU_GRAVITY.source_tag();
+                    (gr.od, tag.clone(), tag)
+                }
+            };
+            if let Some(p) = &a.write_demand {
+                zones::write_demand_csv(p, &zones, &od, &source)?;
+            }
+            (net, od, road.origin.clone(), demand)
+        }
     };
-    let od = read_demand(&trips, &net)?;
     let opts = AssignOptions {
         algorithm: a.algorithm,
         target_gap: a.gap,
@@ -97,7 +137,7 @@ pub fn run_assign(_g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if a.json {
         let v = serde_json::json!({
-            "network": a.tntp_net, "trips": trips,
+            "network": title, "demand": trips,
             "algorithm": r.algorithm, "iterations": r.iterations,
             "relative_gap": r.relative_gap, "target_gap": r.target_gap, "converged": r.converged,
             "total_travel_time": r.total_travel_time, "total_cost": r.total_cost,
@@ -112,7 +152,7 @@ pub fn run_assign(_g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
         writeln!(
             out,
             "{}: {} links, {} zones, demand {:.1} ({:.1} assigned)",
-            a.tntp_net.display(),
+            title,
             net.link_count(),
             net.zone_count(),
             od.total(),
@@ -230,6 +270,14 @@ fn parse_link(spec: &str, net: &AssignNetwork) -> Result<LinkId> {
             return Err(Error::not_found("link", spec));
         }
         return Ok(LinkId(i));
+    }
+    if let Some(n) = spec.strip_prefix("edge:") {
+        let e: u32 = n
+            .parse()
+            .map_err(|_| Error::invalid(format!("link '{spec}': 'edge:' must be followed by a number")))?;
+        return net
+            .road_link(crate::network::EdgeId(e))
+            .ok_or_else(|| Error::not_found("link", spec));
     }
     let (a, b) = spec
         .split_once('-')

@@ -406,3 +406,112 @@ proptest! {
         }
     }
 }
+
+mod road {
+    use jzplan::assignment::zones::{
+        self, ConnectorOptions, GravityParams, JINZHOU_GRAVITY, Zone, gravity_demand, road_flows,
+        state_assign_network,
+    };
+    use jzplan::assignment::{AssignOptions, LinkKind, assign};
+    use jzplan::network::grid::{GridOptions, grid};
+    use jzplan::scenario::NetworkState;
+
+    fn zone(id: &str, lon: f64, lat: f64, population: f64, jobs: f64) -> Zone {
+        Zone {
+            id: id.into(),
+            name_zh: String::new(),
+            name_en: id.into(),
+            district: "test".into(),
+            lon,
+            lat,
+            population,
+            jobs,
+            source: "estimate:test".into(),
+        }
+    }
+
+    /// A 6×6 grid (200 m blocks) with four zones near its corners.
+    fn setup() -> (jzplan::network::RoadNetwork, Vec<Zone>) {
+        let opts = GridOptions::jinzhou(6, 6);
+        let net = grid(&opts).unwrap();
+        let bb = net.bbox().unwrap();
+        let (x0, y0, x1, y1) = (bb.min().x, bb.min().y, bb.max().x, bb.max().y);
+        let zones = vec![
+            zone("SW", x0, y0, 20_000.0, 5_000.0),
+            zone("SE", x1, y0, 10_000.0, 20_000.0),
+            zone("NW", x0, y1, 15_000.0, 5_000.0),
+            zone("NE", x1, y1, 5_000.0, 30_000.0),
+        ];
+        (net, zones)
+    }
+
+    #[test]
+    fn gravity_matches_productions_and_attractions() {
+        let (net, zones) = setup();
+        let anet = state_assign_network(&NetworkState::base(&net), &zones, &ConnectorOptions::default())
+            .unwrap();
+        let g = gravity_demand(&anet, &zones, &JINZHOU_GRAVITY).unwrap();
+        assert!(g.max_error <= 1e-9, "{}", g.max_error);
+        let total: f64 = zones.iter().map(|z| z.population).sum::<f64>() * 0.05;
+        assert!((g.od.total() - total).abs() < 1e-6 * total);
+        for (i, z) in zones.iter().enumerate() {
+            let row: f64 = g.od.row(i).iter().sum();
+            assert!((row - z.population * 0.05).abs() < 1e-6 * total, "row {i}");
+            let col: f64 = (0..zones.len()).map(|o| g.od.get(o, i)).sum();
+            assert!((col - z.jobs / 60_000.0 * total).abs() < 1e-6 * total, "col {i}");
+            assert_eq!(g.od.get(i, i), 0.0);
+        }
+        // A larger deterrence keeps more trips short: SW→NE (the far corner) loses share.
+        let steep = GravityParams { beta_per_min: 1.0, ..JINZHOU_GRAVITY };
+        let g2 = gravity_demand(&anet, &zones, &steep).unwrap();
+        assert!(g2.od.get(0, 3) < g.od.get(0, 3));
+        assert!(JINZHOU_GRAVITY.source_tag().starts_with("model:gravity"));
+    }
+
+    #[test]
+    fn closing_an_edge_moves_its_flow_and_connectors_carry_all_trips() {
+        let (net, zones) = setup();
+        let base = NetworkState::base(&net);
+        let anet = state_assign_network(&base, &zones, &ConnectorOptions::default()).unwrap();
+        let od = gravity_demand(&anet, &zones, &JINZHOU_GRAVITY).unwrap().od;
+        let opts = AssignOptions { target_gap: 1e-6, max_iterations: 2000, ..Default::default() };
+        let r = assign(&anet, &od, &opts).unwrap();
+        assert!(r.converged);
+        assert_eq!(r.unreachable_pairs, 0);
+        // Every trip leaves its zone on a connector.
+        let leaving: f64 = anet
+            .link_kinds()
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| {
+                matches!(k, LinkKind::Connector(_))
+                    && (anet.link_ends(jzplan::assignment::LinkId(*i as u32)).0 as usize) < zones.len()
+            })
+            .map(|(i, _)| r.volume[i])
+            .sum();
+        assert!((leaving - od.total()).abs() < 1e-6 * od.total());
+        let flows = road_flows(&anet, &r, net.edge_count());
+        let busiest = (0..net.edge_count())
+            .max_by(|&a, &b| flows.volume_vph[a].total_cmp(&flows.volume_vph[b]))
+            .unwrap();
+        let e = jzplan::network::EdgeId::from_index(busiest);
+        let closed = base.with_closed(&[e]);
+        let anet2 = state_assign_network(&closed, &zones, &ConnectorOptions::default()).unwrap();
+        assert!(anet2.road_link(e).is_none());
+        let r2 = assign(&anet2, &od, &opts).unwrap();
+        let flows2 = road_flows(&anet2, &r2, net.edge_count());
+        assert_eq!(flows2.volume_vph[busiest], 0.0);
+        assert!(flows2.time_s[busiest].is_infinite());
+        assert!(r2.total_travel_time >= r.total_travel_time * (1.0 - 1e-9));
+    }
+
+    #[test]
+    fn embedded_zones_are_valid_and_marked() {
+        let z = zones::jinzhou_zones().unwrap();
+        assert!((20..=40).contains(&z.len()), "{} zones", z.len());
+        assert!(z.iter().all(|z| z.source.starts_with("estimate:")));
+        let bad = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A","name_zh":"","name_en":"","district":"x","population":-5,"jobs":1,"source":"estimate:x"},"geometry":{"type":"Point","coordinates":[121.1,41.1]}}]}"#;
+        let e = zones::parse_zones(bad, std::path::Path::new("z.geojson")).unwrap_err();
+        assert!(e.to_string().contains("feature 0") && e.to_string().contains("population"), "{e}");
+    }
+}
