@@ -313,7 +313,9 @@ impl AssignNetwork {
 
     /// Cost, time and distance between zones at free flow (no demand loaded).
     pub fn free_flow_skims(&self) -> super::Skims {
-        let cost: Vec<f64> = (0..self.link_count()).map(|k| self.t0[k] + self.fixed[k]).collect();
+        let cost: Vec<f64> = (0..self.link_count())
+            .map(|k| self.t0[k] + self.fixed[k])
+            .collect();
         super::paths::skims(self, &cost, &self.t0)
     }
 

@@ -295,7 +295,11 @@ pub struct RoadFlows {
 }
 
 /// Maps an assignment on [`road_assign_network`] back to the road edges.
-pub fn road_flows(anet: &AssignNetwork, r: &super::AssignmentResult, edge_count: usize) -> RoadFlows {
+pub fn road_flows(
+    anet: &AssignNetwork,
+    r: &super::AssignmentResult,
+    edge_count: usize,
+) -> RoadFlows {
     let mut f = RoadFlows {
         volume_vph: vec![0.0; edge_count],
         vc: vec![0.0; edge_count],
@@ -340,7 +344,11 @@ pub const JINZHOU_GRAVITY: GravityParams = GravityParams {
 
 /// Gravity demand on the free-flow zone-to-zone times of an assignment network whose zones
 /// are `zones` (in the same order).
-pub fn gravity_demand(anet: &AssignNetwork, zones: &[Zone], p: &GravityParams) -> Result<GravityResult> {
+pub fn gravity_demand(
+    anet: &AssignNetwork,
+    zones: &[Zone],
+    p: &GravityParams,
+) -> Result<GravityResult> {
     if anet.zone_count() != zones.len() {
         return Err(Error::invalid(format!(
             "{} zones for a network with {}",
@@ -348,7 +356,12 @@ pub fn gravity_demand(anet: &AssignNetwork, zones: &[Zone], p: &GravityParams) -
             anet.zone_count()
         )));
     }
-    let minutes: Vec<f64> = anet.free_flow_skims().time.iter().map(|t| t / 60.0).collect();
+    let minutes: Vec<f64> = anet
+        .free_flow_skims()
+        .time
+        .iter()
+        .map(|t| t / 60.0)
+        .collect();
     gravity(zones, &minutes, p)
 }
 
@@ -356,7 +369,10 @@ const JINZHOU_ZONES: &str = include_str!("../../data/jinzhou/zones.geojson");
 
 /// The embedded Jinzhou traffic zones (`data/jinzhou/zones.geojson`).
 pub fn jinzhou_zones() -> Result<Vec<Zone>> {
-    parse_zones(JINZHOU_ZONES, std::path::Path::new("embedded:data/jinzhou/zones.geojson"))
+    parse_zones(
+        JINZHOU_ZONES,
+        std::path::Path::new("embedded:data/jinzhou/zones.geojson"),
+    )
 }
 
 /// Reads a zones GeoJSON file (Point features with `id`, `name_zh`, `name_en`, `district`,
@@ -387,12 +403,15 @@ pub fn parse_zones(text: &str, path: &std::path::Path) -> Result<Vec<Zone>> {
                 .ok_or_else(|| Error::file(path, loc(), format!("field '{k}' missing or not text")))
         };
         let n = |k: &str| -> Result<f64> {
-            let x = p
-                .get(k)
-                .and_then(|x| x.as_f64())
-                .ok_or_else(|| Error::file(path, loc(), format!("field '{k}' missing or not a number")))?;
+            let x = p.get(k).and_then(|x| x.as_f64()).ok_or_else(|| {
+                Error::file(path, loc(), format!("field '{k}' missing or not a number"))
+            })?;
             if !x.is_finite() || x < 0.0 {
-                return Err(Error::file(path, loc(), format!("field '{k}': {x} must be >= 0")));
+                return Err(Error::file(
+                    path,
+                    loc(),
+                    format!("field '{k}': {x} must be >= 0"),
+                ));
             }
             Ok(x)
         };
@@ -401,9 +420,16 @@ pub fn parse_zones(text: &str, path: &std::path::Path) -> Result<Vec<Zone>> {
             .and_then(|c| c.as_array())
             .filter(|c| c.len() >= 2)
             .ok_or_else(|| Error::file(path, loc(), "geometry must be a Point"))?;
-        let (lon, lat) = (c[0].as_f64().unwrap_or(f64::NAN), c[1].as_f64().unwrap_or(f64::NAN));
+        let (lon, lat) = (
+            c[0].as_f64().unwrap_or(f64::NAN),
+            c[1].as_f64().unwrap_or(f64::NAN),
+        );
         if !crate::network::geom::valid_lon_lat(lon, lat) {
-            return Err(Error::file(path, loc(), format!("coordinates {lon},{lat} are not lon/lat")));
+            return Err(Error::file(
+                path,
+                loc(),
+                format!("coordinates {lon},{lat} are not lon/lat"),
+            ));
         }
         let source = s("source")?;
         if !["seed:", "estimate:", "model:"]
@@ -418,7 +444,11 @@ pub fn parse_zones(text: &str, path: &std::path::Path) -> Result<Vec<Zone>> {
         }
         let id = s("id")?;
         if id.trim().is_empty() || out.iter().any(|z| z.id == id) {
-            return Err(Error::file(path, loc(), format!("field 'id': '{id}' is empty or repeated")));
+            return Err(Error::file(
+                path,
+                loc(),
+                format!("field 'id': '{id}' is empty or repeated"),
+            ));
         }
         out.push(Zone {
             id,
@@ -447,7 +477,8 @@ pub fn write_demand_csv(
 ) -> Result<()> {
     let io = |e: csv::Error| Error::io(path, e.into());
     let mut w = csv::Writer::from_path(path).map_err(io)?;
-    w.write_record(["origin", "destination", "trips", "source"]).map_err(io)?;
+    w.write_record(["origin", "destination", "trips", "source"])
+        .map_err(io)?;
     for o in 0..od.zones() {
         for d in 0..od.zones() {
             let v = od.get(o, d);

@@ -76,7 +76,12 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
                 None => default_trips(path)?,
             };
             let od = read_demand(&trips, &net)?;
-            (net, od, path.display().to_string(), trips.display().to_string())
+            (
+                net,
+                od,
+                path.display().to_string(),
+                trips.display().to_string(),
+            )
         }
         None => {
             let road = g.load_network()?;
@@ -272,9 +277,11 @@ fn parse_link(spec: &str, net: &AssignNetwork) -> Result<LinkId> {
         return Ok(LinkId(i));
     }
     if let Some(n) = spec.strip_prefix("edge:") {
-        let e: u32 = n
-            .parse()
-            .map_err(|_| Error::invalid(format!("link '{spec}': 'edge:' must be followed by a number")))?;
+        let e: u32 = n.parse().map_err(|_| {
+            Error::invalid(format!(
+                "link '{spec}': 'edge:' must be followed by a number"
+            ))
+        })?;
         return net
             .road_link(crate::network::EdgeId(e))
             .ok_or_else(|| Error::not_found("link", spec));

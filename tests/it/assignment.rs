@@ -448,8 +448,12 @@ mod road {
     #[test]
     fn gravity_matches_productions_and_attractions() {
         let (net, zones) = setup();
-        let anet = state_assign_network(&NetworkState::base(&net), &zones, &ConnectorOptions::default())
-            .unwrap();
+        let anet = state_assign_network(
+            &NetworkState::base(&net),
+            &zones,
+            &ConnectorOptions::default(),
+        )
+        .unwrap();
         let g = gravity_demand(&anet, &zones, &JINZHOU_GRAVITY).unwrap();
         assert!(g.max_error <= 1e-9, "{}", g.max_error);
         let total: f64 = zones.iter().map(|z| z.population).sum::<f64>() * 0.05;
@@ -458,11 +462,17 @@ mod road {
             let row: f64 = g.od.row(i).iter().sum();
             assert!((row - z.population * 0.05).abs() < 1e-6 * total, "row {i}");
             let col: f64 = (0..zones.len()).map(|o| g.od.get(o, i)).sum();
-            assert!((col - z.jobs / 60_000.0 * total).abs() < 1e-6 * total, "col {i}");
+            assert!(
+                (col - z.jobs / 60_000.0 * total).abs() < 1e-6 * total,
+                "col {i}"
+            );
             assert_eq!(g.od.get(i, i), 0.0);
         }
         // A larger deterrence keeps more trips short: SW→NE (the far corner) loses share.
-        let steep = GravityParams { beta_per_min: 1.0, ..JINZHOU_GRAVITY };
+        let steep = GravityParams {
+            beta_per_min: 1.0,
+            ..JINZHOU_GRAVITY
+        };
         let g2 = gravity_demand(&anet, &zones, &steep).unwrap();
         assert!(g2.od.get(0, 3) < g.od.get(0, 3));
         assert!(JINZHOU_GRAVITY.source_tag().starts_with("model:gravity"));
@@ -474,7 +484,11 @@ mod road {
         let base = NetworkState::base(&net);
         let anet = state_assign_network(&base, &zones, &ConnectorOptions::default()).unwrap();
         let od = gravity_demand(&anet, &zones, &JINZHOU_GRAVITY).unwrap().od;
-        let opts = AssignOptions { target_gap: 1e-6, max_iterations: 2000, ..Default::default() };
+        let opts = AssignOptions {
+            target_gap: 1e-6,
+            max_iterations: 2000,
+            ..Default::default()
+        };
         let r = assign(&anet, &od, &opts).unwrap();
         assert!(r.converged);
         assert_eq!(r.unreachable_pairs, 0);
@@ -485,7 +499,8 @@ mod road {
             .enumerate()
             .filter(|(i, k)| {
                 matches!(k, LinkKind::Connector(_))
-                    && (anet.link_ends(jzplan::assignment::LinkId(*i as u32)).0 as usize) < zones.len()
+                    && (anet.link_ends(jzplan::assignment::LinkId(*i as u32)).0 as usize)
+                        < zones.len()
             })
             .map(|(i, _)| r.volume[i])
             .sum();
@@ -512,6 +527,9 @@ mod road {
         assert!(z.iter().all(|z| z.source.starts_with("estimate:")));
         let bad = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"A","name_zh":"","name_en":"","district":"x","population":-5,"jobs":1,"source":"estimate:x"},"geometry":{"type":"Point","coordinates":[121.1,41.1]}}]}"#;
         let e = zones::parse_zones(bad, std::path::Path::new("z.geojson")).unwrap_err();
-        assert!(e.to_string().contains("feature 0") && e.to_string().contains("population"), "{e}");
+        assert!(
+            e.to_string().contains("feature 0") && e.to_string().contains("population"),
+            "{e}"
+        );
     }
 }
