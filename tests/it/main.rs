@@ -7,4 +7,5 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
+mod store;
 mod works;
