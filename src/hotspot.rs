@@ -159,8 +159,10 @@ pub struct Candidate {
     pub edge: EdgeId,
     /// The score of that edge (v/c or proxy).
     pub score: f64,
-    /// Names of the streets meeting there.
+    /// Names of the streets meeting there (Chinese, else English).
     pub streets: Vec<String>,
+    /// English names of those streets, same order (empty where unknown).
+    pub streets_en: Vec<String>,
     /// Bridge approach or intersection.
     pub kind: HotspotKind,
 }
@@ -211,15 +213,19 @@ pub fn identify(
             continue;
         }
         let (score, edge) = per_node[i];
-        let mut streets: Vec<String> = net
+        let mut pairs: Vec<(String, String)> = net
             .in_edges(node)
             .iter()
             .chain(net.out_edges(node))
             .filter(|&&e| !net.edge(e).planned)
-            .map(|&e| net.street_of(e).display_name().to_string())
+            .map(|&e| {
+                let st = net.street_of(e);
+                (st.display_name().to_string(), st.name_en.clone())
+            })
             .collect();
-        streets.sort();
-        streets.dedup();
+        pairs.sort();
+        pairs.dedup_by(|a, b| a.0 == b.0);
+        let (streets, streets_en): (Vec<String>, Vec<String>) = pairs.into_iter().unzip();
         let bridge = net
             .in_edges(node)
             .iter()
@@ -232,6 +238,7 @@ pub fn identify(
             edge,
             score,
             streets,
+            streets_en,
             kind: if bridge {
                 HotspotKind::BridgeApproach
             } else {
@@ -343,4 +350,65 @@ pub fn demand_proxy_scores(net: &RoadNetwork, cell_m: f64) -> Result<Vec<f64>> {
         }
     }
     Ok(scores)
+}
+
+/// A street's worst edge score (for ranking streets, e.g. which to widen).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StreetScore {
+    /// Chinese name (or the display name).
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// The highest score of its edges.
+    pub score: f64,
+    /// Its two extreme nodes along its longer bounding-box axis (for anchoring a work to it).
+    pub extent: [LonLat; 2],
+}
+
+/// Streets ranked by the highest score of their edges (planned edges ignored), worst first.
+pub fn street_scores(net: &RoadNetwork, scores: &[f64]) -> Result<Vec<StreetScore>> {
+    if scores.len() != net.edge_count() {
+        return Err(Error::invalid(format!(
+            "{} scores for {} edges",
+            scores.len(),
+            net.edge_count()
+        )));
+    }
+    let mut best: std::collections::BTreeMap<String, StreetScore> = Default::default();
+    for (i, e) in net.edges().iter().enumerate() {
+        if e.planned || !scores[i].is_finite() {
+            continue;
+        }
+        let st = net.street(e.street);
+        let name = st.display_name().to_string();
+        let entry = best.entry(name.clone()).or_insert(StreetScore {
+            name_zh: name,
+            name_en: st.name_en.clone(),
+            score: f64::NEG_INFINITY,
+            extent: [
+                [f64::INFINITY, f64::INFINITY],
+                [f64::NEG_INFINITY, f64::NEG_INFINITY],
+            ],
+        });
+        entry.score = entry.score.max(scores[i]);
+        for n in [e.from, e.to] {
+            let p = net.node(n);
+            let x = &mut entry.extent;
+            x[0] = [x[0][0].min(p.lon), x[0][1].min(p.lat)];
+            x[1] = [x[1][0].max(p.lon), x[1][1].max(p.lat)];
+        }
+    }
+    let mut v: Vec<StreetScore> = best.into_values().collect();
+    for s in &mut v {
+        // Keep the bbox corners as the extent ends: the source streets are nearly straight
+        // E-W or N-S lines, so the corners lie on them within metres.
+        let [a, b] = s.extent;
+        if (b[0] - a[0]) * 0.75 > (b[1] - a[1]) {
+            s.extent = [[a[0], (a[1] + b[1]) / 2.0], [b[0], (a[1] + b[1]) / 2.0]];
+        } else {
+            s.extent = [[(a[0] + b[0]) / 2.0, a[1]], [(a[0] + b[0]) / 2.0, b[1]]];
+        }
+    }
+    v.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.name_zh.cmp(&b.name_zh)));
+    Ok(v)
 }

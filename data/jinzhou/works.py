@@ -181,8 +181,16 @@ P4_STREETS = [
     # (id suffix, name_zh, name_en, from, to, source)
     ("01", "科技西路", "Keji West Road", [121.05, 41.088], [121.08, 41.089], "seed:P4"),
 ]
-p4_rule = ("The plan names only Keji West Road of its 15 streets. Rule for the other 14 "
-           "(estimate): see docs/works.md#p4.")
+with open(os.path.join(HERE, "works.p4.json"), encoding="utf-8") as f:
+    for i, st in enumerate(json.load(f)["streets"]):
+        P4_STREETS.append((f"{i + 2:02d}", st["name_zh"], st["name_en"], st["extent"][0],
+                           st["extent"][1],
+                           f"model:gravity-aon-vc-proxy street rank (score {st['score']:.3f}); "
+                           "estimate:the plan does not name this street"))
+p4_rule = ("The plan names only Keji West Road of its 15 streets. The other 14 (estimate) are "
+           "the named urban streets of the embedded network with the highest demand-proxy "
+           "load/capacity (model:gravity-aon-vc-proxy), leaving out placeholder names of the "
+           "hand-drawn source, highways, and streets with their own work (data/jinzhou/hotspots.py).")
 works.append(work(
     "P4", "科技西路等15条街路新改扩建工程", "New-build, rebuild and widening of 15 streets",
     "programme", "under_construction", "estimate:the article says 组织实施 (being carried out)",

@@ -194,6 +194,9 @@ pub enum HotspotsCmd {
         /// Minimum distance between two candidates in metres.
         #[arg(long, default_value_t = 400.0)]
         min_sep_m: f64,
+        /// Rank streets (worst edge score) instead of junctions.
+        #[arg(long)]
+        streets: bool,
         /// Output.
         #[command(flatten)]
         out: OutOpts,
@@ -791,9 +794,26 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             n,
             cell_m,
             min_sep_m,
+            streets,
             out,
         } => {
             let scores = hotspot::demand_proxy_scores(&engine.network, cell_m)?;
+            if streets {
+                let ss = hotspot::street_scores(&engine.network, &scores)?;
+                if out.json {
+                    return print_json(&ss);
+                }
+                for (i, s) in ss.iter().enumerate() {
+                    println!(
+                        "{:>3}. {:.3}  {} / {}",
+                        i + 1,
+                        s.score,
+                        s.name_zh,
+                        s.name_en
+                    );
+                }
+                return Ok(());
+            }
             let cands = hotspot::identify(&engine.network, &scores, n, min_sep_m)?;
             if out.json {
                 return print_json(&cands);

@@ -67,8 +67,11 @@ fn store_err(path: &Path, e: impl std::fmt::Display) -> Error {
 
 impl SqliteStore {
     /// Opens (creating if needed) a database file, checks it is a jzplan database and applies
-    /// pending migrations. A corrupt file or another program's database gives `Error::Store`.
+    /// pending migrations (`:memory:` gives a private in-memory database). A corrupt file or another program's database gives `Error::Store`.
     pub fn open(path: &Path) -> Result<SqliteStore> {
+        if path.as_os_str() == ":memory:" {
+            return Self::open_in_memory();
+        }
         let conn = Connection::open(path).map_err(|e| store_err(path, e))?;
         Self::init(conn, path.to_path_buf(), true)
     }

@@ -292,7 +292,7 @@ fn damaged_or_foreign_files_are_refused_with_a_store_error() {
     let _ = std::fs::remove_file(dir.path().join("good.db-wal"));
     let r = SqliteStore::open(&good).and_then(|s| s.list_works(&WorkFilter::default()));
     assert_eq!(
-        r.err().expect("damaged db must be refused").code(),
+        r.expect_err("damaged db must be refused").code(),
         "StoreError"
     );
 }

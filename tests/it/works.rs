@@ -356,3 +356,151 @@ fn every_work_of_the_plan_is_in_the_catalogue_with_its_seed_reference() {
             .all(|w| w.effects.is_empty())
     );
 }
+
+fn jinzhou_engine() -> Engine {
+    let net = jzplan::io::geojson::jinzhou_network().unwrap();
+    engine(net, &Catalogue::jinzhou().unwrap())
+}
+
+#[test]
+fn jinzhou_the_whole_catalogue_attaches_to_the_embedded_network() {
+    let e = jinzhou_engine();
+    let r = e.attach_report().unwrap();
+    let missed: Vec<_> = r.items.iter().filter(|i| !i.matched).collect();
+    assert!(missed.is_empty(), "{missed:?}");
+    // Every planned link is in the network as planned edges (closed in the base state).
+    for (link, edges) in e.planned_links().unwrap() {
+        assert_eq!(edges.len(), 2, "{}", link.id);
+        assert!(edges.iter().all(|&x| e.network.edge(x).planned));
+    }
+    assert_eq!(e.list_hotspots().unwrap().len(), 15);
+}
+
+#[test]
+fn jinzhou_crossing_the_xiaoling_on_jinzhou_street_before_and_after_p1() {
+    let e = jinzhou_engine();
+    let from = geo_types::Point::new(121.105, 41.090);
+    let to = geo_types::Point::new(121.105, 41.112);
+    let during = e
+        .compare_routes(
+            &e.state_on(d("2022-06-01")).unwrap(),
+            from,
+            to,
+            Metric::Time,
+        )
+        .unwrap();
+    let after = e
+        .compare_routes(
+            &e.state_on(d("2024-01-01")).unwrap(),
+            from,
+            to,
+            Metric::Time,
+        )
+        .unwrap();
+    let (rd, ra) = (during.scenario.unwrap(), after.scenario.unwrap());
+    // While P1 is built, Jinzhou Street is shut at the river and the trip goes round by
+    // another bridge; once open, the new bridge is the fastest way across.
+    let p1: Vec<_> = e
+        .planned_links()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.0.id == "P1-bridge")
+        .unwrap()
+        .1;
+    assert!(
+        ra.edge_ids().iter().any(|x| p1.contains(x)),
+        "after: {:?}",
+        ra.streets
+    );
+    assert!(!rd.edge_ids().iter().any(|x| p1.contains(x)));
+    assert!(
+        ra.duration_s < rd.duration_s,
+        "{} vs {}",
+        ra.duration_s,
+        rd.duration_s
+    );
+    assert!(during.extra_s.unwrap() > 0.0);
+    assert!(
+        after.extra_s.unwrap() < 0.0,
+        "the new bridge beats the base network"
+    );
+}
+
+/// The same streets drawn another way, as an OSM import would: Jinzhou Street 150 m east, in
+/// pieces; Fuzhou Street only with its English name; no Nanyang East Road at all.
+#[test]
+fn attach_reports_what_matched_how_far_and_what_did_not_on_another_network() {
+    let mut b = NetworkBuilder::new("test:osm-like");
+    let line = |b: &mut NetworkBuilder, way: &str, zh: &str, en: &str, pts: &[(f64, f64)]| {
+        let st = b.add_street(way, zh, en);
+        let ns: Vec<NodeId> = pts
+            .iter()
+            .map(|&(x, y)| b.add_node(x, y).unwrap())
+            .collect();
+        for w in ns.windows(2) {
+            b.add_road(
+                EdgeSpec::new(w[0], w[1], st, RoadClass::Secondary, "osm"),
+                false,
+            )
+            .unwrap();
+        }
+    };
+    line(
+        &mut b,
+        "osm:w1",
+        "锦州街",
+        "",
+        &[(121.1065, 41.090), (121.1065, 41.0975)],
+    );
+    line(
+        &mut b,
+        "osm:w2",
+        "锦州街",
+        "",
+        &[(121.1065, 41.1045), (121.1065, 41.110), (121.1065, 41.118)],
+    );
+    line(
+        &mut b,
+        "osm:w3",
+        "",
+        "Fuzhou Street",
+        &[(121.1155, 41.060), (121.1155, 41.0643)],
+    );
+    line(
+        &mut b,
+        "osm:w4",
+        "",
+        "Fuzhou Street",
+        &[(121.1155, 41.0692), (121.1155, 41.080)],
+    );
+    line(
+        &mut b,
+        "osm:w5",
+        "解放路一段",
+        "Jiefang Road Sec. 1",
+        &[(121.095, 41.1125), (121.13, 41.1125)],
+    );
+    let net = b.build().unwrap();
+    let e = engine(net, &Catalogue::jinzhou().unwrap());
+    let r = e.attach_report().unwrap();
+    let item = |rec: &str, what: &str| {
+        r.items
+            .iter()
+            .find(|i| i.record == rec && i.what.contains(what))
+            .unwrap_or_else(|| panic!("{rec} {what}"))
+            .clone()
+    };
+    let p1 = item("P1-bridge", "end from");
+    assert!(p1.matched && p1.street == "锦州街");
+    let moved = p1.moved_m.unwrap();
+    assert!((100.0..250.0).contains(&moved), "{moved}");
+    assert!(item("P2-bridge", "end to").matched, "English names match");
+    assert!(
+        item("P8-08", "解放路").matched,
+        "a sectioned name matches its street"
+    );
+    let h01 = item("H01", "南阳东路");
+    assert!(!h01.matched);
+    assert!(h01.note.contains("no street named"), "{}", h01.note);
+    assert!(r.unmatched() > 0 && r.matched() > 0);
+}
