@@ -976,3 +976,27 @@ fn cli_import_gdal_and_its_errors() {
     let help = jzplan(&["import", "gdal", "--help"], dir.path());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--map"));
 }
+
+#[test]
+fn jinzhou_network_round_trips_through_geopackage_and_flatgeobuf() {
+    let net = jzplan::io::geojson::jinzhou_network().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (file, fmt) in [
+        ("jz.gpkg", VectorFormat::GeoPackage),
+        ("jz.fgb", VectorFormat::FlatGeobuf),
+    ] {
+        let p = dir.path().join(file);
+        jgdal::write_network(&net, &p, fmt).unwrap();
+        let back = jzplan::io::read_network_file(&p).unwrap();
+        assert_same(&net, &back);
+    }
+    // Every exported road keeps its provenance.
+    let roads = jgdal::roads_layer(&net);
+    let src = roads
+        .fields
+        .iter()
+        .position(|(n, _)| n == "source")
+        .unwrap();
+    assert!(roads.features.iter().all(|f| matches!(&f.values[src],
+        Value::Text(s) if !s.is_empty())));
+}
