@@ -11,14 +11,12 @@ fn rusqlite_and_gdal_geopackage_live_in_one_process() {
     let path = dir.path().join("probe.gpkg");
     let driver = gdal::DriverManager::get_driver_by_name("GPKG").unwrap();
     let mut ds = driver.create_vector_only(&path).unwrap();
-    let layer = ds
-        .create_layer(gdal::vector::LayerOptions {
-            name: "probe",
-            ty: gdal::vector::OGRwkbGeometryType::wkbPoint,
-            ..Default::default()
-        })
-        .unwrap();
-    drop(layer);
+    ds.create_layer(gdal::vector::LayerOptions {
+        name: "probe",
+        ty: gdal::vector::OGRwkbGeometryType::wkbPoint,
+        ..Default::default()
+    })
+    .unwrap();
     drop(ds);
     let ds = gdal::Dataset::open(&path).unwrap();
     assert_eq!(ds.layer_count(), 1);
