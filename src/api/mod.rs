@@ -71,14 +71,20 @@ pub struct AppState {
 impl AppState {
     /// State for an engine: builds the layer catalog once.
     pub fn new(engine: Engine, config: ApiConfig) -> Result<AppState> {
-        let layers = Arc::new(Catalog::from_engine(&engine)?);
+        let layers = Catalog::from_engine(&engine)?;
+        Ok(AppState::with_catalog(engine, layers, config))
+    }
+
+    /// State for an engine with a given layer catalog.
+    pub fn with_catalog(engine: Engine, layers: Catalog, config: ApiConfig) -> AppState {
+        let layers = Arc::new(layers);
         let weights = Arc::new(routing::BaseWeights::of(&engine.network));
-        Ok(AppState {
+        AppState {
             engine,
             weights,
             layers,
             config: Arc::new(config),
-        })
+        }
     }
 }
 

@@ -1,8 +1,8 @@
 //! `jzplan serve`: the HTTP API, map layers, tiles and the web viewer.
 
 use super::GlobalOpts;
-use crate::api::{self, ApiConfig, auth::TokenStore};
-use crate::engine::Engine;
+use crate::api::{self, ApiConfig, AppState, auth::TokenStore};
+use crate::layers::Catalog;
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -36,9 +36,17 @@ pub struct ServeArgs {
 
 /// Runs the server until SIGTERM or Ctrl-C.
 pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
-    let network = match (&g.network, &a.data_dir) {
-        (None, Some(dir)) => crate::io::read_network_file(&dir.join("network.geojson"))?,
-        _ => g.load_network()?,
+    let mut g = g.clone();
+    if let (None, Some(dir)) = (&g.network, &a.data_dir) {
+        g.network = Some(dir.join("network.geojson"));
+    }
+    // The store at --db, seeded with the city plan (idempotent), attached to the network.
+    let (engine, _seed) = super::works::open_engine(&g)?;
+    // The dataset's rivers, districts, coastline and POIs belong with the embedded network.
+    let catalog = if g.network.is_none() {
+        Catalog::jinzhou(&engine)?
+    } else {
+        Catalog::from_engine(&engine)?
     };
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,
@@ -50,8 +58,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         tokens,
         public_url: a.public_url.clone(),
     };
-    let engine = Engine::new(network);
-    let app = api::app(engine, config)?;
+    let app = api::app_with_state(AppState::with_catalog(engine, catalog, config));
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.addr)

@@ -6,8 +6,10 @@
 //! thousand features at most, so a linear scan over pre-computed bounding boxes is fast enough
 //! and keeps every layer simple; a layer with millions of features would add its own index.
 
+pub mod city;
 pub mod mvt;
 pub mod network;
+pub mod works;
 
 use crate::engine::Engine;
 use crate::{Error, Result};
@@ -360,6 +362,33 @@ impl Catalog {
     pub fn from_engine(engine: &Engine) -> Result<Catalog> {
         let mut c = Catalog::new();
         c.add(Arc::new(network::roads(&engine.network)));
+        if works::has_store(engine) {
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::All,
+            )));
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::Footprints,
+            )));
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::Environment,
+            )));
+            c.add(Arc::new(works::HotspotsLayer::new(engine.clone())));
+            c.add(Arc::new(works::ClosuresLayer::new(engine.clone())));
+        }
+        Ok(c)
+    }
+
+    /// [`Catalog::from_engine`] plus the layers of the embedded Jinzhou dataset (rivers,
+    /// districts, points of interest, coastline): for a server on the Jinzhou network.
+    pub fn jinzhou(engine: &Engine) -> Result<Catalog> {
+        let mut c = Catalog::from_engine(engine)?;
+        c.add(Arc::new(city::districts()?));
+        c.add(Arc::new(city::rivers()?));
+        c.add(Arc::new(city::coastline()?));
+        c.add(Arc::new(city::pois()?));
         Ok(c)
     }
 

@@ -705,3 +705,17 @@ async fn osrm_no_route_between_disconnected_roads() {
         "NoRoute",
     );
 }
+
+/// The app the way `jzplan serve` builds it: the embedded Jinzhou network with the city plan
+/// seeded into a fresh SQLite store, and the dataset layers.
+pub fn jinzhou_state(dir: &std::path::Path) -> api::AppState {
+    use jzplan::store::sqlite::SqliteStore;
+    use jzplan::works::catalogue::Catalogue;
+    let store = std::sync::Arc::new(SqliteStore::open(&dir.join("jz.db")).unwrap());
+    let cat = Catalogue::jinzhou().unwrap();
+    let net = jzplan::io::geojson::jinzhou_network().unwrap();
+    let engine = Engine::with_works(net, store, &cat).unwrap();
+    engine.seed(&cat).unwrap();
+    let layers = jzplan::layers::Catalog::jinzhou(&engine).unwrap();
+    api::AppState::with_catalog(engine, layers, ApiConfig::default())
+}

@@ -202,3 +202,35 @@ async fn gdal_oapif_driver_reads_the_layers() {
     .unwrap();
     assert_eq!(all.matches("OGRFeature(roads)").count(), 6, "{all}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gdal_lists_every_jinzhou_layer_with_its_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let expected: Vec<(String, usize)> = state
+        .layers
+        .layers()
+        .iter()
+        .filter(|l| !l.info().dated)
+        .map(|l| (l.info().id.to_string(), l.features(None).unwrap().len()))
+        .collect();
+    assert!(expected.len() >= 9, "{expected:?}");
+    let base = spawn(jzplan::api::app_with_state(state)).await;
+    let ds = format!("OAPIF:{base}/");
+    let Some(list) = ogrinfo(&["-ro", "-so", &ds]).await else {
+        eprintln!("SKIPPED: ogrinfo (gdal-bin) is not installed; scripts/setup.sh installs it");
+        return;
+    };
+    for (id, n) in &expected {
+        assert!(list.contains(id.as_str()), "{id} missing: {list}");
+        assert!(*n > 0, "{id} is empty");
+    }
+    for id in ["roads", "works", "districts"] {
+        let n = expected.iter().find(|(i, _)| i == id).unwrap().1;
+        let info = ogrinfo(&["-ro", "-so", &ds, id]).await.unwrap();
+        assert!(
+            info.contains(&format!("Feature Count: {n}")),
+            "{id}: want {n}\n{info}"
+        );
+    }
+}
