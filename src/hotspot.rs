@@ -32,7 +32,7 @@ impl HotspotId {
 
 impl fmt::Display for HotspotId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -60,6 +60,29 @@ pub enum HotspotStatus {
     BeingOpened,
     /// Opened.
     Opened,
+}
+
+impl HotspotKind {
+    /// Snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HotspotKind::Intersection => "intersection",
+            HotspotKind::BridgeApproach => "bridge_approach",
+            HotspotKind::Bottleneck => "bottleneck",
+            HotspotKind::RailCrossing => "rail_crossing",
+        }
+    }
+}
+
+impl HotspotStatus {
+    /// Snake-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HotspotStatus::Congested => "congested",
+            HotspotStatus::BeingOpened => "being_opened",
+            HotspotStatus::Opened => "opened",
+        }
+    }
 }
 
 impl std::str::FromStr for HotspotStatus {

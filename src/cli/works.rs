@@ -780,8 +780,8 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                 println!(
                     "{:<4} {:<13} {:<16} {:<9.5},{:<9.5} {:<28} opened by {:<6} {}",
                     h.id,
-                    format!("{:?}", h.status).to_lowercase(),
-                    format!("{:?}", h.kind).to_lowercase(),
+                    h.status.as_str(),
+                    h.kind.as_str(),
                     h.at[0],
                     h.at[1],
                     h.evidence,
@@ -829,7 +829,7 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                     c.score,
                     c.at[0],
                     c.at[1],
-                    format!("{:?}", c.kind).to_lowercase(),
+                    c.kind.as_str(),
                     c.streets.join(" × ")
                 );
             }
@@ -851,7 +851,12 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             if out.json {
                 return print_json(&h);
             }
-            println!("{} is now {:?} (version {})", h.id, h.status, h.version);
+            println!(
+                "{} is now {} (version {})",
+                h.id,
+                h.status.as_str(),
+                h.version
+            );
         }
     }
     Ok(())

@@ -269,8 +269,8 @@ impl Engine {
                     &Change {
                         actor: actor.into(),
                         field: "status".into(),
-                        old: format!("{:?}", h.status).to_lowercase(),
-                        new: format!("{hs:?}").to_lowercase(),
+                        old: h.status.as_str().into(),
+                        new: hs.as_str().into(),
                         comment: format!("work {id} is now {to}"),
                     },
                 )?;
@@ -435,8 +435,8 @@ impl Engine {
             &Change {
                 actor: actor.into(),
                 field: "status".into(),
-                old: format!("{:?}", h.status).to_lowercase(),
-                new: format!("{to:?}").to_lowercase(),
+                old: h.status.as_str().into(),
+                new: to.as_str().into(),
                 comment: comment.into(),
             },
         )

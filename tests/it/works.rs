@@ -504,3 +504,87 @@ fn attach_reports_what_matched_how_far_and_what_did_not_on_another_network() {
     assert!(h01.note.contains("no street named"), "{}", h01.note);
     assert!(r.unmatched() > 0 && r.matched() > 0);
 }
+
+#[test]
+fn jinzhou_clashes_dig_once_on_shared_streets() {
+    let e = jinzhou_engine();
+    let clashes = e.clashes(&ClashOptions::default()).unwrap();
+    // The Shanghai Road pipe renewal (P8-05, April–June) and the Shanghai Road widening
+    // (P4-07, from mid-June) dig the same street in the second half of June.
+    let c = clashes
+        .iter()
+        .find(|c| {
+            let ids = [c.a.as_str(), c.b.as_str()];
+            ids.contains(&"P8-05") && ids.contains(&"P4-07")
+        })
+        .expect("P8-05 × P4-07");
+    assert_eq!(c.touch, Touch::SharedSegment);
+    assert_eq!(c.overlap.start, d("2022-06-15"));
+    assert_eq!(c.overlap.end, d("2022-06-30"));
+    assert!(c.streets.contains(&"上海路".to_string()));
+    // Works with disjoint windows never clash.
+    let works = e.list_works(&Default::default()).unwrap();
+    let win = |id: &str| works.iter().find(|w| w.id.as_str() == id).unwrap().window();
+    assert!(
+        clashes
+            .iter()
+            .all(|c| win(c.a.as_str()).overlaps(&win(c.b.as_str())))
+    );
+    // The report is limited to a window on request.
+    let july = jzplan::works::DateRange::new(d("2022-07-01"), d("2022-07-31")).unwrap();
+    let in_july = e
+        .clashes(&ClashOptions {
+            window: Some(july),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        in_july
+            .iter()
+            .all(|c| c.overlap.start >= july.start && c.overlap.end <= july.end)
+    );
+    assert!(
+        !in_july
+            .iter()
+            .any(|c| c.a.as_str() == "P8-05" && c.b.as_str() == "P4-07")
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// The state does not depend on the order of the works list, and its closed edges are
+    /// exactly the closures of the works on site (by brute force over the works).
+    #[test]
+    fn states_are_order_independent_and_close_exactly_the_sites(
+        windows in proptest::collection::vec((0i64..300, 1i64..200, 0usize..3, proptest::bool::ANY), 1..6),
+        day in 0i64..600,
+        seed in 0u64..1000,
+    ) {
+        let net = long_street();
+        let base = d("2022-01-01");
+        let works: Vec<Work> = windows.iter().enumerate().map(|(i, &(s, len, seg, close))| {
+            let x = 121.105 + 0.01 * seg as f64;
+            let action = if close { json!({"kind": "close"}) } else { json!({"kind": "cut_lanes", "lanes": 1}) };
+            let start = base + chrono::Duration::days(s);
+            let end = start + chrono::Duration::days(len);
+            work(&format!("W{i}"), &start.to_string(), &end.to_string(), json!([{"phase": "construction", "action": action,
+                "target": {"type": "street", "streets": ["长街"], "from": [x, 41.10], "radius_m": 100}}]))
+        }).collect();
+        let att = Attachment::resolve(&net, &works, Default::default());
+        let date = base + chrono::Duration::days(day);
+        let a = NetworkState::on_date(&net, &works, &att.effects, date);
+        let mut shuffled = works.clone();
+        let n = shuffled.len();
+        shuffled.rotate_left((seed as usize) % n);
+        if seed % 2 == 1 { shuffled.reverse(); }
+        let b = NetworkState::on_date(&net, &shuffled, &att.effects, date);
+        proptest::prop_assert_eq!(a.overlay(), b.overlay());
+        let mut expect: Vec<_> = works.iter()
+            .filter(|w| w.window().contains(date))
+            .flat_map(|w| att.effects[&w.id].iter().filter(|e| e.action == jzplan::works::Action::Close).flat_map(|e| e.edges.clone()))
+            .collect();
+        expect.sort();
+        expect.dedup();
+        proptest::prop_assert_eq!(a.closed_edges(), expect);
+    }
+}
