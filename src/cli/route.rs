@@ -1,20 +1,309 @@
-//! route, matrix and isochrone commands (being written: see the issue tracker).
-#![allow(missing_docs)]
+//! `route`, `matrix` and `isochrone`: parse, call the routing queries, format.
 
 use super::GlobalOpts;
-use clap::Args;
-#[derive(Args, Debug)]
-pub struct RouteArgs {}
-#[derive(Args, Debug)]
-pub struct MatrixArgs {}
-#[derive(Args, Debug)]
-pub struct IsochroneArgs {}
-pub fn run_route(_g: &GlobalOpts, _a: RouteArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+use crate::network::Metric;
+use crate::network::geom::parse_lon_lat;
+use crate::network::snap::DEFAULT_MAX_SNAP_M;
+use crate::routing::{self, Algorithm, Avoid, QueryOptions, RouteQuery};
+use crate::{Error, Result};
+use clap::{Args, ValueEnum};
+use geo_types::Point;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON.
+    Json,
+    /// GeoJSON (a Feature or FeatureCollection).
+    Geojson,
 }
-pub fn run_matrix(_g: &GlobalOpts, _a: MatrixArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+/// Avoidance and snapping options shared by the routing commands.
+#[derive(Args, Debug, Clone)]
+pub struct CommonRouteArgs {
+    /// What to minimise: time or distance.
+    #[arg(long, default_value = "time")]
+    pub metric: Metric,
+    /// Directed edge ids to avoid, comma-separated (e.g. 12,13).
+    #[arg(long, value_delimiter = ',', value_name = "ID,…")]
+    pub avoid_edges: Vec<u32>,
+    /// Streets to avoid, by Chinese name, English name or way id (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,…")]
+    pub avoid_streets: Vec<String>,
+    /// A GeoJSON file with (multi)polygons: edges touching them are avoided.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub avoid_polygon: Option<PathBuf>,
+    /// Snapping radius in metres: points farther from any open road are an error (NoSegment).
+    #[arg(long, default_value_t = DEFAULT_MAX_SNAP_M)]
+    pub max_snap_m: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
-pub fn run_isochrone(_g: &GlobalOpts, _a: IsochroneArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not built yet")
+
+impl CommonRouteArgs {
+    fn options(&self) -> Result<QueryOptions> {
+        let polygon = match &self.avoid_polygon {
+            Some(p) => Some(routing::avoid::read_polygon_file(p)?),
+            None => None,
+        };
+        Ok(QueryOptions {
+            metric: self.metric,
+            avoid: Avoid {
+                edges: self
+                    .avoid_edges
+                    .iter()
+                    .map(|&e| crate::network::EdgeId(e))
+                    .collect(),
+                streets: self.avoid_streets.clone(),
+                polygon,
+            },
+            max_snap_m: self.max_snap_m,
+        })
+    }
+}
+
+/// `jzplan route`: the shortest route between two points.
+#[derive(Args, Debug)]
+pub struct RouteArgs {
+    /// Origin as LON,LAT (WGS84).
+    #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
+    pub from: String,
+    /// Destination as LON,LAT (WGS84).
+    #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
+    pub to: String,
+    /// Search algorithm: dijkstra, astar, bidir (bidirectional A*) or bidir-dijkstra.
+    #[arg(long, default_value = "bidir")]
+    pub algo: Algorithm,
+    /// Metric, avoidance, snapping and output options.
+    #[command(flatten)]
+    pub common: CommonRouteArgs,
+}
+
+/// `jzplan matrix`: travel times and distances between every pair of points.
+#[derive(Args, Debug)]
+pub struct MatrixArgs {
+    /// Points as LON,LAT;LON,LAT;… (sources and targets).
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_name = "LON,LAT;…",
+        conflicts_with = "file"
+    )]
+    pub points: Option<String>,
+    /// A CSV file of points: one `lon,lat` per line (a header line is skipped).
+    #[arg(long, value_name = "FILE.csv")]
+    pub file: Option<PathBuf>,
+    /// Metric, avoidance, snapping and output options.
+    #[command(flatten)]
+    pub common: CommonRouteArgs,
+}
+
+/// `jzplan isochrone`: everything reachable within a time budget.
+#[derive(Args, Debug)]
+pub struct IsochroneArgs {
+    /// Origin as LON,LAT (WGS84).
+    #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
+    pub from: String,
+    /// Time budget in seconds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub seconds: f64,
+    /// Avoidance, snapping and output options (the metric is always time).
+    #[command(flatten)]
+    pub common: CommonRouteArgs,
+}
+
+/// Formats seconds as `1 h 02 min`, `3 min 20 s` or `42 s`.
+pub fn human_duration(s: f64) -> String {
+    let t = s.round() as u64;
+    if t >= 3600 {
+        format!("{} h {:02} min", t / 3600, (t % 3600) / 60)
+    } else if t >= 60 {
+        format!("{} min {:02} s", t / 60, t % 60)
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+/// Formats metres as `850 m` or `12.34 km`.
+pub fn human_length(m: f64) -> String {
+    if m >= 1000.0 {
+        format!("{:.2} km", m / 1000.0)
+    } else {
+        format!("{m:.0} m")
+    }
+}
+
+/// The text form of a route.
+pub fn route_text(r: &routing::Route) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "distance: {}", human_length(r.distance_m));
+    let _ = writeln!(
+        s,
+        "duration: {} ({:.1} s)",
+        human_duration(r.duration_s),
+        r.duration_s
+    );
+    let _ = writeln!(s, "metric: {:?}, algorithm: {}", r.metric, r.algorithm);
+    let _ = writeln!(s, "via:");
+    for (i, st) in r.streets.iter().enumerate() {
+        let name = match (st.name_zh.is_empty(), st.name_en.is_empty()) {
+            (false, false) => format!("{} ({})", st.name_zh, st.name_en),
+            (false, true) => st.name_zh.clone(),
+            (true, false) => st.name_en.clone(),
+            (true, true) => format!("[unnamed {}]", st.way_id),
+        };
+        let _ = writeln!(
+            s,
+            "  {:>2}. {name}  {}  {}",
+            i + 1,
+            human_length(st.length_m),
+            human_duration(st.duration_s)
+        );
+    }
+    s
+}
+
+fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+/// Runs `jzplan route`.
+pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
+    let from = parse_lon_lat(&a.from)?;
+    let to = parse_lon_lat(&a.to)?;
+    let options = a.common.options()?;
+    let net = g.load_network()?;
+    let q = RouteQuery {
+        from,
+        to,
+        algorithm: a.algo,
+        options,
+    };
+    let r = routing::route_query(&net, None, &q)?;
+    match a.common.format {
+        Format::Text => print!("{}", route_text(&r)),
+        Format::Json => print_json(&r)?,
+        Format::Geojson => println!("{}", r.to_geojson()),
+    }
+    Ok(())
+}
+
+/// Parses `LON,LAT;LON,LAT;…`.
+pub fn parse_points(s: &str) -> Result<Vec<Point<f64>>> {
+    s.split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(parse_lon_lat)
+        .collect()
+}
+
+/// Reads a CSV of `lon,lat` lines (a first line that does not parse as numbers is a header).
+pub fn read_points_csv(path: &std::path::Path) -> Result<Vec<Point<f64>>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut cols = line.split(',').map(str::trim);
+        let (Some(x), Some(y)) = (cols.next(), cols.next()) else {
+            return Err(Error::file(
+                path,
+                format!("line {}", i + 1),
+                "expected lon,lat",
+            ));
+        };
+        if i == 0 && x.parse::<f64>().is_err() {
+            continue;
+        }
+        let p = parse_lon_lat(&format!("{x},{y}"))
+            .map_err(|e| Error::file(path, format!("line {}", i + 1), e.to_string()))?;
+        out.push(p);
+    }
+    Ok(out)
+}
+
+/// Runs `jzplan matrix`.
+pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
+    let pts = match (&a.points, &a.file) {
+        (Some(s), None) => parse_points(s)?,
+        (None, Some(f)) => read_points_csv(f)?,
+        _ => return Err(Error::invalid("give the points with --points or --file").into()),
+    };
+    let options = a.common.options()?;
+    let net = g.load_network()?;
+    let m = routing::matrix_query(&net, None, &pts, &pts, &options)?;
+    match a.common.format {
+        Format::Text => {
+            let cell = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".to_string(), f);
+            println!("durations (s), row = from, column = to:");
+            for row in &m.durations_s {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|v| cell(*v, &|x| format!("{x:.1}")))
+                    .collect();
+                println!("  {}", cells.join("\t"));
+            }
+            println!("distances (km):");
+            for row in &m.distances_m {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|v| cell(*v, &|x| format!("{:.3}", x / 1000.0)))
+                    .collect();
+                println!("  {}", cells.join("\t"));
+            }
+        }
+        Format::Json => print_json(&m)?,
+        Format::Geojson => {
+            return Err(
+                Error::invalid("a matrix has no GeoJSON form: use --format text or json").into(),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs `jzplan isochrone`.
+pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
+    let from = parse_lon_lat(&a.from)?;
+    let options = a.common.options()?;
+    let net = g.load_network()?;
+    let iso = routing::isochrone_query(&net, None, from, a.seconds, &options)?;
+    match a.common.format {
+        Format::Text => {
+            let km: f64 = iso
+                .reached
+                .iter()
+                .map(|e| (e.to_frac - e.from_frac) * net.edge(e.edge).length_m)
+                .sum::<f64>()
+                / 1000.0;
+            println!("budget: {}", human_duration(iso.budget));
+            println!(
+                "reached: {} nodes, {} edge pieces, {km:.2} km of directed road",
+                iso.reached_nodes,
+                iso.reached.len()
+            );
+            match &iso.polygon {
+                Some(p) => {
+                    use geo::GeodesicArea;
+                    println!(
+                        "area: {:.3} km² (concave hull)",
+                        p.geodesic_area_unsigned() / 1e6
+                    );
+                }
+                None => println!("area: none (the reached roads enclose no area)"),
+            }
+        }
+        Format::Json => print_json(&iso)?,
+        Format::Geojson => println!("{}", iso.to_geojson()),
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod attrs;
 pub mod gdal;
 pub mod geojson;
+pub mod jzn;
 pub mod osm;
 pub mod tntp;
 
@@ -47,6 +48,7 @@ pub fn is_jzplan_network_geojson(path: &Path) -> Result<bool> {
 /// [`is_jzplan_network_geojson`]) through [`geojson::read_network`]; anything else — other
 /// GeoJSON included — through GDAL/OGR with the default attribute mapping (a jzplan export is
 /// re-read exactly, a user's line layer is read as roads).
+/// `.jzn` is jzplan's binary network ([`jzn`]).
 pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
     let ext = path
         .extension()
@@ -65,6 +67,7 @@ pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
                 other => other,
             }
         }
+        "jzn" => jzn::read_network(path),
         _ => generic(),
     }
 }

@@ -32,12 +32,14 @@
 pub mod avoid;
 pub mod isochrone;
 pub mod matrix;
+pub mod query;
 mod search;
 pub mod stats;
 
 pub use avoid::Avoid;
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
+pub use query::{QueryOptions, RouteQuery, isochrone_query, matrix_query, route_query};
 pub use stats::{NetworkStats, network_stats};
 
 use crate::network::snap::Snap;

@@ -8,4 +8,5 @@ mod io;
 mod linking;
 mod ogc;
 mod store;
+mod routing;
 mod works;
