@@ -7,6 +7,6 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
-mod store;
 mod routing;
+mod store;
 mod works;
