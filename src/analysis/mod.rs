@@ -1,3 +1,5 @@
 //! Analyses on network states: clash detection and detours (impact and reports join here).
 
 pub mod clash;
+pub mod impact;
+pub mod report;

@@ -63,7 +63,37 @@ pub struct AssignArgs {
 
 /// Arguments of `jzplan impact`.
 #[derive(Args, Debug)]
-pub struct ImpactArgs {}
+pub struct ImpactArgs {
+    /// Every work over a year: month-by-month states, each work's cost while built and
+    /// benefit once done, ranking, report (needs --year and --out).
+    #[arg(long = "all-works")]
+    pub all_works: bool,
+    /// Year of the analysis.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Before/after on a date: the base network (no works) vs the network on this date; with
+    /// --work: the date without the work vs with it.
+    #[arg(long)]
+    pub date: Option<String>,
+    /// One work (with --date).
+    #[arg(long)]
+    pub work: Option<String>,
+    /// A stored scenario: the plan on its date vs the scenario.
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// Output directory (report, tables as CSV/JSON, GeoPackages).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Zones (GeoJSON points). Default: the embedded Jinzhou zones.
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
+    /// Target relative gap of every assignment.
+    #[arg(long, default_value_t = 1e-4)]
+    pub gap: f64,
+    /// Print the comparison as JSON (single before/after).
+    #[arg(long)]
+    pub json: bool,
+}
 
 /// Runs `jzplan assign`.
 pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
@@ -228,8 +258,218 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 }
 
 /// Runs `jzplan impact`.
-pub fn run_impact(_g: &GlobalOpts, _a: ImpactArgs) -> anyhow::Result<()> {
-    anyhow::bail!("impact analysis is not built yet (see issue 6, sections 4-5)")
+pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
+    use crate::analysis::impact::{self, ChokePointRef, Demand, Task};
+    let (engine, _) = super::works::open_engine(g)?;
+    let net = &engine.network;
+    let zones = match &a.zones {
+        Some(p) => zones::read_zones(p)?,
+        None => zones::jinzhou_zones()?,
+    };
+    let connectors = ConnectorOptions::default();
+    let base = crate::scenario::NetworkState::base(net);
+    let anet = zones::state_assign_network(&base, &zones, &connectors)?;
+    let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
+    let demand = Demand {
+        zones,
+        od,
+        opts: AssignOptions {
+            algorithm: Algorithm::Bfw,
+            target_gap: a.gap,
+            max_iterations: 1000,
+        },
+        connectors,
+    };
+    let choke_points: Vec<ChokePointRef> = engine
+        .list_hotspots()?
+        .into_iter()
+        .map(|h| {
+            Ok(ChokePointRef {
+                node: engine.hotspot_node(&h.id)?,
+                id: h.id.as_str().to_string(),
+                name_zh: h.name_zh,
+                name_en: h.name_en,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let base_run = impact::run_state(&base, &demand)?;
+    let choke_points = impact::complete_choke_points(net, choke_points, &base_run.flows.vc, 15)?;
+    let works = engine.list_works(&crate::works::WorkFilter::default())?;
+    let resolved = engine.resolved_effects()?;
+
+    if a.all_works {
+        let year = a
+            .year
+            .ok_or_else(|| Error::invalid("--all-works needs --year"))?;
+        let out = a
+            .out
+            .clone()
+            .ok_or_else(|| Error::invalid("--all-works needs --out DIR"))?;
+        let clashes = engine.clashes(&Default::default())?;
+        let (n_state, n_site, n_done) = impact::year_task_counts(&works, &resolved, year)?;
+        let multi = indicatif::MultiProgress::new();
+        let style = ProgressStyle::with_template("{prefix:>28} [{bar:30}] {pos}/{len} {elapsed}")
+            .context("progress template")?
+            .progress_chars("=> ");
+        let bar = |n: usize, name: &str| {
+            let b = multi.add(ProgressBar::new(n as u64));
+            b.set_style(style.clone());
+            b.set_prefix(name.to_string());
+            b
+        };
+        let (b_state, b_site, b_done) = (
+            bar(n_state, "months, base, full build"),
+            bar(n_site, "works on site (months)"),
+            bar(n_done, "completed works"),
+        );
+        let started = std::time::Instant::now();
+        let ya = impact::analyse_year(
+            net,
+            &works,
+            &resolved,
+            &clashes,
+            &choke_points,
+            &demand,
+            year,
+            &|t| match t {
+                Task::State => b_state.inc(1),
+                Task::Construction => b_site.inc(1),
+                Task::Completion => b_done.inc(1),
+            },
+        )?;
+        for b in [&b_state, &b_site, &b_done] {
+            b.finish();
+        }
+        let files = crate::analysis::report::write_year_report(&out, net, &ya, &works)?;
+        let not_converged = ya.months.iter().filter(|m| !m.summary.converged).count();
+        println!(
+            "{} assignments in {:.1} s; worst month {} (VHT {:.0} vs base {:.0}); {} works ranked",
+            n_state + n_site + n_done,
+            started.elapsed().as_secs_f64(),
+            ya.worst_month,
+            ya.base_vs_worst_month.after.vht,
+            ya.base_vs_worst_month.before.vht,
+            ya.works.len()
+        );
+        for w in ya.works.iter().take(5) {
+            println!(
+                "  {}. {} {}: net {:+.0} veh-h in the first year",
+                w.rank, w.id, w.name_en, w.net_first_year_vht
+            );
+        }
+        println!(
+            "{} files in {}; open {}",
+            files.len(),
+            out.display(),
+            out.join("index.html").display()
+        );
+        if not_converged > 0 {
+            eprintln!(
+                "warning: {not_converged} month states did not reach the gap {:.0e}",
+                a.gap
+            );
+        }
+        return Ok(());
+    }
+
+    let (label, before, after) = if let Some(id) = &a.scenario {
+        let sc = engine.get_scenario(id)?;
+        let before = engine.state_on(sc.date)?;
+        let after = engine.scenario_state(&sc)?;
+        (
+            format!("plan vs scenario {id} on {}", sc.date),
+            before,
+            after,
+        )
+    } else {
+        let date = crate::works::parse_date(
+            a.date
+                .as_deref()
+                .ok_or_else(|| Error::invalid("give --all-works, --date or --scenario"))?,
+        )?;
+        match &a.work {
+            Some(w) => {
+                let id = crate::works::WorkId::parse(w)?;
+                if !works.iter().any(|x| x.id == id) {
+                    return Err(Error::not_found("work", w).into());
+                }
+                let rest: Vec<_> = works.iter().filter(|x| x.id != id).cloned().collect();
+                (
+                    format!("{date} without {id} vs with it"),
+                    crate::scenario::NetworkState::on_date(net, &rest, &resolved, date),
+                    crate::scenario::NetworkState::on_date(net, &works, &resolved, date),
+                )
+            }
+            None => (
+                format!("base network vs {date}"),
+                crate::scenario::NetworkState::base(net),
+                engine.state_on(date)?,
+            ),
+        }
+    };
+    let (b, af) = rayon::join(
+        || impact::run_state(&before, &demand),
+        || impact::run_state(&after, &demand),
+    );
+    let (b, af) = (b?, af?);
+    let c = impact::compare(&label, net, &demand, &b, &af, &choke_points, 10);
+    if let Some(dir) = &a.out {
+        let files = crate::analysis::report::write_comparison(dir, net, &c, &b.flows, &af.flows)?;
+        eprintln!("{} files in {}", files.len(), dir.display());
+    }
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+        return Ok(());
+    }
+    println!("{label}");
+    for (n, s) in [("before", &c.before), ("after", &c.after)] {
+        println!(
+            "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e}{}",
+            s.vht,
+            s.vkt,
+            s.mean_speed_kmh,
+            s.relative_gap,
+            if s.unreachable_pairs > 0 {
+                format!(
+                    "  ({} OD pairs without a path, {:.0} trips)",
+                    s.unreachable_pairs, s.unreachable_trips
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!(
+        "  ΔVHT {:+.1} veh-h per peak hour, ΔVKT {:+.1} veh-km",
+        c.delta_vht, c.delta_vkt
+    );
+    println!("  choke points (v/c before → after):");
+    for p in &c.choke_points {
+        let v = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
+        println!(
+            "    {:6} {:24} {:>5} → {:>5}",
+            p.id,
+            p.name_en,
+            v(p.vc_before),
+            v(p.vc_after)
+        );
+    }
+    println!("  links gaining most flow:");
+    for l in &c.gaining {
+        println!(
+            "    edge {:5} {:28} {:+8.0} veh/h",
+            l.edge, l.street, l.delta_vph
+        );
+    }
+    println!("  links losing most flow:");
+    for l in &c.losing {
+        println!(
+            "    edge {:5} {:28} {:+8.0} veh/h",
+            l.edge, l.street, l.delta_vph
+        );
+    }
+    println!("  OD pairs with changed times: {}", c.od_changes.len());
+    Ok(())
 }
 
 fn default_trips(net: &Path) -> Result<PathBuf> {

@@ -533,3 +533,220 @@ mod road {
         );
     }
 }
+
+mod cli {
+    use super::tntp_dir;
+    use std::process::Command;
+
+    fn jz(args: &[&str], dir: &std::path::Path) -> std::process::Output {
+        Command::new(crate::common::jzplan_bin())
+            .args(args)
+            .current_dir(dir)
+            .env_remove("JZPLAN_NETWORK")
+            .env_remove("JZPLAN_DB")
+            .output()
+            .unwrap()
+    }
+
+    #[test]
+    fn assign_tntp_reports_gap_writes_outputs_and_exit_codes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let sf = tntp_dir().join("SiouxFalls");
+        let net = sf.join("SiouxFalls_net.tntp");
+        let net = net.to_str().unwrap();
+        let out = jz(
+            &[
+                "assign",
+                "--tntp-net",
+                net,
+                "--gap",
+                "1e-4",
+                "--out",
+                "links.csv",
+                "--skims",
+                "skims.csv",
+                "--select-link",
+                "10-15",
+                "--json",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let json_end = text.find("\n}\n").unwrap() + 2;
+        let v: serde_json::Value = serde_json::from_str(&text[..json_end]).unwrap();
+        assert_eq!(v["converged"], true);
+        assert!(v["relative_gap"].as_f64().unwrap() <= 1e-4);
+        assert!(text.contains("select link 10-15"));
+        let links = std::fs::read_to_string(tmp.path().join("links.csv")).unwrap();
+        assert_eq!(links.lines().count(), 77);
+        let skims = std::fs::read_to_string(tmp.path().join("skims.csv")).unwrap();
+        assert_eq!(skims.lines().count(), 1 + 24 * 23);
+
+        // Not converged: outputs are written, the exit code is NotConverged's (11).
+        let out = jz(
+            &["assign", "--tntp-net", net, "--max-iter", "3"],
+            tmp.path(),
+        );
+        assert_eq!(out.status.code(), Some(11));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("NOT CONVERGED"));
+
+        // A malformed file: InvalidFile (4), with the line and the field.
+        let bad = tmp.path().join("bad_net.tntp");
+        let text = std::fs::read_to_string(sf.join("SiouxFalls_net.tntp")).unwrap();
+        std::fs::write(&bad, text.replacen("25900.20064", "big", 1)).unwrap();
+        let out = jz(
+            &[
+                "assign",
+                "--tntp-net",
+                bad.to_str().unwrap(),
+                "--trips",
+                sf.join("SiouxFalls_trips.tntp").to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert_eq!(out.status.code(), Some(4));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("line 10") && err.contains("'capacity'"),
+            "{err}"
+        );
+
+        // An OD CSV naming a zone the network does not have.
+        std::fs::write(
+            tmp.path().join("od.csv"),
+            "origin,destination,trips\n1,2,5\n1,99,3\n",
+        )
+        .unwrap();
+        let out = jz(
+            &["assign", "--tntp-net", net, "--trips", "od.csv"],
+            tmp.path(),
+        );
+        assert_eq!(out.status.code(), Some(4));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("zone '99'"));
+    }
+
+    #[test]
+    fn assign_jinzhou_with_gravity_demand() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = jz(
+            &[
+                "assign",
+                "--gap",
+                "1e-3",
+                "--write-demand",
+                "demand.csv",
+                "--json",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["converged"], true);
+        assert_eq!(v["unreachable_pairs"], 0);
+        let demand = std::fs::read_to_string(tmp.path().join("demand.csv")).unwrap();
+        assert!(demand.lines().skip(1).all(|l| {
+            l.ends_with(",model:gravity-doubly-constrained-exp-beta0.1-per-min-rate0.05")
+        }));
+    }
+
+    #[test]
+    fn stored_jinzhou_demand_is_the_gravity_model() {
+        // Every record is marked as model output and each zone produces 0.05 trips per
+        // resident (the model's row constraint), whatever network it was computed on.
+        let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("data/jinzhou/demand_am_peak.csv")).unwrap();
+        let zones = jzplan::assignment::zones::jinzhou_zones().unwrap();
+        let mut rows = std::collections::HashMap::<String, f64>::new();
+        for l in text.lines().skip(1) {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 4, "{l}");
+            assert!(f[3].starts_with("model:gravity"), "{l}");
+            assert!(zones.iter().any(|z| z.id == f[1]), "{l}");
+            *rows.entry(f[0].to_string()).or_default() += f[2].parse::<f64>().unwrap();
+        }
+        for z in &zones {
+            let row = rows.get(&z.id).copied().unwrap_or(0.0);
+            assert!(
+                (row - 0.05 * z.population).abs() < 0.01 * z.population * 0.05 + 1.0,
+                "{}: {row}",
+                z.id
+            );
+        }
+    }
+
+    #[test]
+    fn impact_on_a_date_and_the_year_report() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = jz(
+            &[
+                "--db",
+                "j.db",
+                "impact",
+                "--date",
+                "2022-06-15",
+                "--gap",
+                "1e-3",
+                "--json",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            c["after"]["vht"].as_f64().unwrap() > c["before"]["vht"].as_f64().unwrap(),
+            "pipe works on the arterials in June add delay"
+        );
+        assert_eq!(c["choke_points"].as_array().unwrap().len(), 15);
+        assert!(!c["losing"].as_array().unwrap().is_empty());
+
+        let out = jz(
+            &[
+                "--db",
+                "j.db",
+                "impact",
+                "--all-works",
+                "--year",
+                "2022",
+                "--gap",
+                "1e-2",
+                "--out",
+                "rep",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rep = tmp.path().join("rep");
+        let html = std::fs::read_to_string(rep.join("index.html")).unwrap();
+        assert_eq!(html.matches("<svg").count(), 4);
+        let months = std::fs::read_to_string(rep.join("months.csv")).unwrap();
+        assert_eq!(months.lines().count(), 13);
+        let ranking = std::fs::read_to_string(rep.join("ranking.csv")).unwrap();
+        assert!(ranking.lines().count() > 5);
+        for f in ["flows.gpkg", "differences.gpkg"] {
+            let ds = gdal::Dataset::open(rep.join(f)).unwrap();
+            assert!(ds.layer_count() >= 2, "{f}");
+        }
+        let bad = jz(
+            &["--db", "j.db", "impact", "--all-works", "--out", "x"],
+            tmp.path(),
+        );
+        assert_eq!(bad.status.code(), Some(3));
+    }
+}
