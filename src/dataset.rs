@@ -348,6 +348,15 @@ pub fn district(id: &str) -> Result<&'static District> {
         .ok_or_else(|| Error::not_found("district", id))
 }
 
+/// The embedded county-level district (kind `district`: Guta, Linghe, Taihe) whose outline
+/// contains `p`, if any. The outlines are coarse: near a boundary the answer may be wrong by a
+/// few hundred metres, and outside the drawn parts (e.g. Taihe's NE piece) it is `None`.
+pub fn district_at(p: Point<f64>) -> Result<Option<&'static District>> {
+    Ok(districts()?
+        .iter()
+        .find(|d| d.kind == "district" && d.contains(p)))
+}
+
 /// The embedded river with this id (`xiaoling`, `nuer`, `baigu`, `erdao`, `daling`).
 pub fn river(id: &str) -> Result<&'static River> {
     rivers()?

@@ -886,6 +886,72 @@ mod tests {
         assert_eq!(petgraph::algo::kosaraju_scc(out.network.graph()).len(), 1);
     }
 
+    /// `rows` E-W streets crossing `cols` N-S streets, every street sticking out past the last
+    /// crossing: (rows·cols) junctions + 2·(rows + cols) dead ends, and each street split into
+    /// (crossings + 1) segments.
+    fn grid(rows: usize, cols: usize, spacing: f64, jitter: &[f64]) -> BuildInput {
+        let j = |i: usize| jitter.get(i % jitter.len().max(1)).copied().unwrap_or(0.0);
+        let mut streets = Vec::new();
+        let span = spacing * (rows.max(cols) as f64 + 1.0);
+        for r in 0..rows {
+            let y = 41.0 + spacing * (r as f64 + 1.0) + j(r);
+            streets.push(street(
+                &format!("r{r}"),
+                Grade::AtGrade,
+                &[(121.0, y), (121.0 + span, y)],
+            ));
+        }
+        for c in 0..cols {
+            let x = 121.0 + spacing * (c as f64 + 1.0) + j(c + rows);
+            streets.push(street(
+                &format!("c{c}"),
+                Grade::AtGrade,
+                &[(x, 41.0), (x, 41.0 + span)],
+            ));
+        }
+        BuildInput {
+            streets,
+            rivers: vec![],
+        }
+    }
+
+    #[test]
+    fn a_grid_has_the_junctions_and_segments_one_counts_by_hand() {
+        let out = build_network(&grid(3, 4, 0.005, &[0.0]), "grid").unwrap();
+        let net = out.network;
+        assert_eq!(out.crossings, 12);
+        assert_eq!(net.node_count(), 12 + 2 * 7);
+        // 3 rows × 5 segments + 4 columns × 4 segments, both directions.
+        assert_eq!(net.edge_count(), 2 * (3 * 5 + 4 * 4));
+        assert_eq!(petgraph::algo::kosaraju_scc(net.graph()).len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn grids_of_any_size_split_exactly_at_their_crossings(
+            rows in 1usize..6,
+            cols in 1usize..6,
+            jitter in proptest::collection::vec(-0.001f64..0.001, 1..8),
+        ) {
+            let out = build_network(&grid(rows, cols, 0.005, &jitter), "grid").unwrap();
+            let net = &out.network;
+            proptest::prop_assert_eq!(out.crossings, rows * cols);
+            proptest::prop_assert_eq!(net.node_count(), rows * cols + 2 * (rows + cols));
+            proptest::prop_assert_eq!(
+                net.edge_count(),
+                2 * (rows * (cols + 1) + cols * (rows + 1))
+            );
+            // Splitting keeps the total length of every street.
+            let total: f64 = net.edges().iter().map(|e| e.length_m).sum::<f64>() / 2.0;
+            let drawn: f64 = grid(rows, cols, 0.005, &jitter)
+                .streets
+                .iter()
+                .map(|s| geodesic_length_m(&LineString::from(s.line.clone())))
+                .sum();
+            proptest::prop_assert!((total - drawn).abs() < 0.05 * net.edge_count() as f64);
+        }
+    }
+
     #[test]
     fn bad_coordinates_are_reported() {
         assert!(parse_coords("121.0 41.0;121.1").is_err());

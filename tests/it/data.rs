@@ -212,6 +212,20 @@ fn positions_agree_with_the_district_layout() {
     assert!(taihe.contains(gov) && songshan.contains(gov));
     assert!(taihe.contains(dataset::poi("jinling-reservoir-dam").unwrap().point));
     assert!(guta.contains(dataset::poi("guta-government").unwrap().point));
+    for (poi, district) in [
+        ("liaoshen-memorial", "linghe"),
+        ("linghe-government", "linghe"),
+        ("guta-government", "guta"),
+        ("taihe-government", "taihe"),
+        ("municipal-government", "taihe"),
+        ("jinzhou-south-station", "taihe"),
+        ("jinzhou-port", "taihe"),
+        ("lnut", "guta"),
+    ] {
+        let p = dataset::poi(poi).unwrap().point;
+        let d = dataset::district_at(p).unwrap().map(|d| d.id.as_str());
+        assert_eq!(d, Some(district), "{poi}");
+    }
     for d in dataset::districts().unwrap() {
         assert!(
             d.polygon.exterior().0.len() <= 21,
