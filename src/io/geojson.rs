@@ -24,6 +24,8 @@ use crate::network::{EdgeSpec, NetworkBuilder, RoadClass, RoadNetwork};
 use crate::{Error, Result};
 use geo_types::{Coord, LineString};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -86,12 +88,6 @@ impl Props<'_> {
             .get(field)
             .ok_or_else(|| self.err(field, "missing"))
     }
-    fn string(&self, field: &str) -> std::result::Result<String, Located> {
-        match self.get(field)? {
-            Value::String(s) => Ok(s.clone()),
-            v => Err(self.err(field, format!("expected a string, found {}", kind(v)))),
-        }
-    }
     fn num(&self, field: &str) -> std::result::Result<f64, Located> {
         match self.get(field)? {
             Value::Number(n) => n
@@ -121,17 +117,338 @@ impl Props<'_> {
     }
 }
 
-/// Decodes a position array `[lon, lat]`.
+/// Decodes a position array `[lon, lat]` (extra elements such as z are ignored).
 fn position(v: &Value) -> Option<Coord<f64>> {
     let a = v.as_array()?;
     if a.len() < 2 {
         return None;
     }
-    let (x, y) = (a[0].as_f64()?, a[1].as_f64()?);
-    crate::network::geom::valid_lon_lat(x, y).then_some(Coord { x, y })
+    Some(Coord {
+        x: a[0].as_f64()?,
+        y: a[1].as_f64()?,
+    })
+}
+
+/// The properties and geometry of one Feature once their JSON types are right; the meaning is
+/// checked by [`Assembler::accept`], whichever decoder produced them.
+struct Fields<'a> {
+    edge_id: u64,
+    /// `None` = `null`.
+    twin_edge_id: Option<u64>,
+    from_node: u64,
+    to_node: u64,
+    way_id: Cow<'a, str>,
+    name_zh: Cow<'a, str>,
+    name_en: Cow<'a, str>,
+    class: Cow<'a, str>,
+    length_m: f64,
+    speed_kmh: f64,
+    lanes: u64,
+    capacity_vph: f64,
+    oneway: bool,
+    bridge: bool,
+    tunnel: bool,
+    planned: bool,
+    source: Cow<'a, str>,
+    geometry: Vec<Coord<f64>>,
+}
+
+/// Checks features in order and collects nodes and segments.
+#[derive(Default)]
+struct Assembler {
+    nodes: Vec<Option<Coord<f64>>>,
+    segments: Vec<Segment>,
+    streets: HashMap<String, (String, String)>,
+    next_edge: u64,
+    n_features: usize,
+}
+
+impl Assembler {
+    fn accept(&mut self, i: usize, f: Fields<'_>) -> std::result::Result<(), Located> {
+        let err =
+            |field: &str, msg: String| (format!("feature {i}"), format!("field '{field}': {msg}"));
+        if f.edge_id != self.next_edge {
+            return Err(err(
+                "edge_id",
+                format!(
+                    "is {}, expected {} (features must be in edge-id order)",
+                    f.edge_id, self.next_edge
+                ),
+            ));
+        }
+        match (f.oneway, f.twin_edge_id) {
+            (true, None) => {}
+            (true, Some(_)) => {
+                return Err(err(
+                    "twin_edge_id",
+                    "must be null on a one-way segment".into(),
+                ));
+            }
+            (false, Some(t)) if t == f.edge_id + 1 => {}
+            (false, t) => {
+                return Err(err(
+                    "twin_edge_id",
+                    format!(
+                        "must be {} on a two-way segment, found {}",
+                        f.edge_id + 1,
+                        t.map_or("null".to_string(), |t| t.to_string())
+                    ),
+                ));
+            }
+        }
+        if f.edge_id + 2 > u32::MAX as u64 {
+            return Err(err("edge_id", "too large".into()));
+        }
+        self.next_edge += if f.oneway { 1 } else { 2 };
+        if f.geometry.len() < 2 {
+            return Err(err(
+                "geometry.coordinates",
+                "needs at least 2 positions".into(),
+            ));
+        }
+        if let Some(c) = f
+            .geometry
+            .iter()
+            .find(|c| !crate::network::geom::valid_lon_lat(c.x, c.y))
+        {
+            return Err(err(
+                "geometry.coordinates",
+                format!("position {},{} is not a valid WGS84 lon/lat", c.x, c.y),
+            ));
+        }
+        let (first, last) = (f.geometry[0], f.geometry[f.geometry.len() - 1]);
+        for (field, id, at) in [
+            ("from_node", f.from_node, first),
+            ("to_node", f.to_node, last),
+        ] {
+            let k = id as usize;
+            if id >= u32::MAX as u64 || k > 10 * self.n_features + 10 {
+                return Err(err(
+                    field,
+                    format!("node id {id} is far beyond the node count"),
+                ));
+            }
+            if k >= self.nodes.len() {
+                self.nodes.resize(k + 1, None);
+            }
+            match self.nodes[k] {
+                None => self.nodes[k] = Some(at),
+                Some(c) if c == at => {}
+                Some(c) => {
+                    return Err(err(
+                        field,
+                        format!(
+                            "node {id} is at {},{} here but at {},{} in an earlier feature",
+                            at.x, at.y, c.x, c.y
+                        ),
+                    ));
+                }
+            }
+        }
+        match self.streets.get(f.way_id.as_ref()) {
+            Some((zh, en)) if *zh != f.name_zh || *en != f.name_en => {
+                return Err(err(
+                    "name_zh",
+                    format!(
+                        "way '{}' is named '{}'/'{}' here but '{zh}'/'{en}' earlier",
+                        f.way_id, f.name_zh, f.name_en
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.streets.insert(
+                    f.way_id.to_string(),
+                    (f.name_zh.to_string(), f.name_en.to_string()),
+                );
+            }
+        }
+        let class = RoadClass::parse(&f.class)
+            .ok_or_else(|| err("class", format!("'{}' is not a road class", f.class)))?;
+        if !(f.length_m.is_finite() && f.length_m >= 0.0) {
+            return Err(err("length_m", "must be a finite number >= 0".into()));
+        }
+        if !(f.speed_kmh > 0.0 && f.speed_kmh <= 200.0) {
+            return Err(err(
+                "speed_kmh",
+                format!("{} is not in (0, 200]", f.speed_kmh),
+            ));
+        }
+        if !(1..=255).contains(&f.lanes) {
+            return Err(err("lanes", format!("{} is not in 1..=255", f.lanes)));
+        }
+        if !(f.capacity_vph.is_finite() && f.capacity_vph > 0.0) {
+            return Err(err("capacity_vph", "must be > 0".into()));
+        }
+        if f.source.trim().is_empty() {
+            return Err(err(
+                "source",
+                "is empty (every record needs its provenance)".into(),
+            ));
+        }
+        self.segments.push(Segment {
+            from: f.from_node as u32,
+            to: f.to_node as u32,
+            way_id: f.way_id.into_owned(),
+            name_zh: f.name_zh.into_owned(),
+            name_en: f.name_en.into_owned(),
+            class,
+            length_m: f.length_m,
+            speed_kmh: f.speed_kmh as f32,
+            lanes: f.lanes as u8,
+            capacity_vph: f.capacity_vph as f32,
+            oneway: f.oneway,
+            bridge: f.bridge,
+            tunnel: f.tunnel,
+            planned: f.planned,
+            source: f.source.into_owned(),
+            geometry: f.geometry,
+        });
+        Ok(())
+    }
+
+    fn finish(self) -> std::result::Result<Parsed, Located> {
+        let nodes = self
+            .nodes
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                n.ok_or_else(|| {
+                    (
+                        "document".to_string(),
+                        format!("node ids must be dense: node {i} is used by no feature"),
+                    )
+                })
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Parsed {
+            nodes,
+            segments: self.segments,
+        })
+    }
+}
+
+/// The fast decoder: typed serde structs borrowing from the text. Any failure (a wrong type,
+/// a missing field, a z coordinate) sends the caller to [`parse_value`], which either accepts
+/// the file too or names the feature and field.
+mod typed {
+    use serde::Deserialize;
+    use std::borrow::Cow;
+
+    #[derive(Deserialize)]
+    pub(super) struct Collection<'a> {
+        #[serde(rename = "type", borrow)]
+        pub ty: Cow<'a, str>,
+        #[serde(borrow)]
+        pub features: Vec<Feature<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Feature<'a> {
+        #[serde(borrow)]
+        pub properties: Props<'a>,
+        #[serde(borrow)]
+        pub geometry: Geometry<'a>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Geometry<'a> {
+        #[serde(rename = "type", borrow)]
+        pub ty: Cow<'a, str>,
+        pub coordinates: Vec<[f64; 2]>,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Props<'a> {
+        pub edge_id: u64,
+        /// Required (null or a number): `serde_json::Value` does not default when missing.
+        pub twin_edge_id: serde_json::Value,
+        pub from_node: u64,
+        pub to_node: u64,
+        #[serde(borrow)]
+        pub way_id: Cow<'a, str>,
+        #[serde(borrow)]
+        pub name_zh: Cow<'a, str>,
+        #[serde(borrow)]
+        pub name_en: Cow<'a, str>,
+        #[serde(borrow)]
+        pub class: Cow<'a, str>,
+        pub length_m: f64,
+        pub speed_kmh: f64,
+        pub lanes: u64,
+        pub capacity_vph: f64,
+        pub oneway: bool,
+        pub bridge: bool,
+        pub tunnel: bool,
+        #[serde(default)]
+        pub planned: bool,
+        #[serde(borrow)]
+        pub source: Cow<'a, str>,
+    }
+}
+
+fn parse_typed(text: &str) -> Option<std::result::Result<Parsed, Located>> {
+    let fc: typed::Collection<'_> = serde_json::from_str(text).ok()?;
+    if fc.ty != "FeatureCollection" || fc.features.is_empty() {
+        return None;
+    }
+    let mut a = Assembler {
+        n_features: fc.features.len(),
+        ..Default::default()
+    };
+    a.segments.reserve(fc.features.len());
+    for (i, f) in fc.features.into_iter().enumerate() {
+        if f.geometry.ty != "LineString" {
+            return None;
+        }
+        let p = f.properties;
+        let twin_edge_id = match p.twin_edge_id {
+            Value::Null => None,
+            Value::Number(n) => Some(n.as_u64()?),
+            _ => return None,
+        };
+        let fields = Fields {
+            edge_id: p.edge_id,
+            twin_edge_id,
+            from_node: p.from_node,
+            to_node: p.to_node,
+            way_id: p.way_id,
+            name_zh: p.name_zh,
+            name_en: p.name_en,
+            class: p.class,
+            length_m: p.length_m,
+            speed_kmh: p.speed_kmh,
+            lanes: p.lanes,
+            capacity_vph: p.capacity_vph,
+            oneway: p.oneway,
+            bridge: p.bridge,
+            tunnel: p.tunnel,
+            planned: p.planned,
+            source: p.source,
+            geometry: f
+                .geometry
+                .coordinates
+                .iter()
+                .map(|c| Coord { x: c[0], y: c[1] })
+                .collect(),
+        };
+        if let Err(e) = a.accept(i, fields) {
+            return Some(Err(e));
+        }
+    }
+    Some(a.finish())
 }
 
 fn parse_text(text: &str) -> std::result::Result<Parsed, Located> {
+    match parse_typed(text) {
+        Some(r) => r,
+        None => parse_value(text),
+    }
+}
+
+/// The diagnosing decoder: walks a `serde_json::Value` so that every error names the feature
+/// and the field.
+fn parse_value(text: &str) -> std::result::Result<Parsed, Located> {
     let root: Value = serde_json::from_str(text).map_err(|e| {
         (
             format!("line {} column {}", e.line(), e.column()),
@@ -170,10 +487,10 @@ fn parse_text(text: &str) -> std::result::Result<Parsed, Located> {
             ),
         ));
     }
-    let mut nodes: Vec<Option<Coord<f64>>> = Vec::new();
-    let mut segments = Vec::with_capacity(features.len());
-    let mut streets: std::collections::HashMap<String, (String, String)> = Default::default();
-    let mut next_edge: u64 = 0;
+    let mut a = Assembler {
+        n_features: features.len(),
+        ..Default::default()
+    };
     for (i, f) in features.iter().enumerate() {
         let loc = format!("feature {i}");
         let fobj = f.as_object().ok_or_else(|| {
@@ -192,10 +509,7 @@ fn parse_text(text: &str) -> std::result::Result<Parsed, Located> {
             }
             None => return Err((loc, "field 'properties': missing".into())),
         };
-        let p = Props {
-            loc: loc.clone(),
-            map,
-        };
+        let p = Props { loc, map };
         let geometry = match fobj.get("geometry") {
             Some(Value::Object(g)) => {
                 if g.get("type").and_then(Value::as_str) != Some("LineString") {
@@ -206,143 +520,60 @@ fn parse_text(text: &str) -> std::result::Result<Parsed, Located> {
                     .and_then(Value::as_array)
                     .ok_or_else(|| p.err("geometry.coordinates", "must be an array"))?;
                 let pts: Option<Vec<Coord<f64>>> = coords.iter().map(position).collect();
-                let pts = pts.ok_or_else(|| {
+                pts.ok_or_else(|| {
                     p.err(
                         "geometry.coordinates",
-                        "every position must be [lon, lat] with valid WGS84 numbers",
+                        "every position must be an array [lon, lat] of numbers",
                     )
-                })?;
-                if pts.len() < 2 {
-                    return Err(p.err("geometry.coordinates", "needs at least 2 positions"));
-                }
-                pts
+                })?
             }
             Some(v) => {
                 return Err(p.err("geometry", format!("expected an object, found {}", kind(v))));
             }
             None => return Err(p.err("geometry", "missing")),
         };
-        let edge_id = p.uint("edge_id", u32::MAX as u64)?;
-        if edge_id != next_edge {
-            return Err(p.err(
-                "edge_id",
-                format!("is {edge_id}, expected {next_edge} (features must be in edge-id order)"),
-            ));
-        }
-        let oneway = p.boolean("oneway")?;
-        match (oneway, p.get("twin_edge_id")?) {
-            (true, Value::Null) => {}
-            (true, _) => return Err(p.err("twin_edge_id", "must be null on a one-way segment")),
-            (false, Value::Number(n)) if n.as_u64() == Some(edge_id + 1) => {}
-            (false, v) => {
+        let twin_edge_id = match p.get("twin_edge_id")? {
+            Value::Null => None,
+            Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
+            v => {
                 return Err(p.err(
                     "twin_edge_id",
-                    format!("must be {} on a two-way segment, found {v}", edge_id + 1),
+                    format!("expected an integer or null, found {v}"),
                 ));
             }
-        }
-        next_edge += if oneway { 1 } else { 2 };
-        let from = p.uint("from_node", u32::MAX as u64 - 1)? as u32;
-        let to = p.uint("to_node", u32::MAX as u64 - 1)? as u32;
-        for (field, id, at) in [
-            ("from_node", from, geometry[0]),
-            ("to_node", to, geometry[geometry.len() - 1]),
-        ] {
-            let k = id as usize;
-            if k >= nodes.len() {
-                if k > 10 * features.len() + 10 {
-                    return Err(p.err(field, format!("node id {id} is far beyond the node count")));
-                }
-                nodes.resize(k + 1, None);
-            }
-            match nodes[k] {
-                None => nodes[k] = Some(at),
-                Some(c) if c == at => {}
-                Some(c) => {
-                    return Err(p.err(
-                        field,
-                        format!(
-                            "node {id} is at {},{} here but at {},{} in an earlier feature",
-                            at.x, at.y, c.x, c.y
-                        ),
-                    ));
-                }
-            }
-        }
-        let way_id = p.string("way_id")?;
-        let name_zh = p.string("name_zh")?;
-        let name_en = p.string("name_en")?;
-        match streets.get(&way_id) {
-            Some((zh, en)) if *zh != name_zh || *en != name_en => {
-                return Err(p.err(
-                    "name_zh",
-                    format!("way '{way_id}' is named '{name_zh}'/'{name_en}' here but '{zh}'/'{en}' earlier"),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                streets.insert(way_id.clone(), (name_zh.clone(), name_en.clone()));
-            }
-        }
-        let class_s = p.string("class")?;
-        let class = RoadClass::parse(&class_s)
-            .ok_or_else(|| p.err("class", format!("'{class_s}' is not a road class")))?;
-        let length_m = p.num("length_m")?;
-        if length_m < 0.0 {
-            return Err(p.err("length_m", "must be >= 0"));
-        }
-        let speed_kmh = p.num("speed_kmh")?;
-        if !(speed_kmh > 0.0 && speed_kmh <= 200.0) {
-            return Err(p.err("speed_kmh", format!("{speed_kmh} is not in (0, 200]")));
-        }
-        let lanes = p.uint("lanes", 255)?;
-        if lanes == 0 {
-            return Err(p.err("lanes", "must be at least 1"));
-        }
-        let capacity_vph = p.num("capacity_vph")?;
-        if capacity_vph <= 0.0 {
-            return Err(p.err("capacity_vph", "must be > 0"));
-        }
-        let source = p.string("source")?;
-        if source.trim().is_empty() {
-            return Err(p.err("source", "is empty (every record needs its provenance)"));
-        }
-        let planned = match map.get("planned") {
-            None => false,
-            Some(_) => p.boolean("planned")?,
         };
-        segments.push(Segment {
-            from,
-            to,
-            way_id,
-            name_zh,
-            name_en,
-            class,
-            length_m,
-            speed_kmh: speed_kmh as f32,
-            lanes: lanes as u8,
-            capacity_vph: capacity_vph as f32,
-            oneway,
+        let str_field = |field: &str| -> std::result::Result<Cow<'_, str>, Located> {
+            match p.get(field)? {
+                Value::String(s) => Ok(Cow::Borrowed(s.as_str())),
+                v => Err(p.err(field, format!("expected a string, found {}", kind(v)))),
+            }
+        };
+        let fields = Fields {
+            edge_id: p.uint("edge_id", u32::MAX as u64)?,
+            twin_edge_id,
+            from_node: p.uint("from_node", u32::MAX as u64 - 1)?,
+            to_node: p.uint("to_node", u32::MAX as u64 - 1)?,
+            way_id: str_field("way_id")?,
+            name_zh: str_field("name_zh")?,
+            name_en: str_field("name_en")?,
+            class: str_field("class")?,
+            length_m: p.num("length_m")?,
+            speed_kmh: p.num("speed_kmh")?,
+            lanes: p.uint("lanes", 255)?,
+            capacity_vph: p.num("capacity_vph")?,
+            oneway: p.boolean("oneway")?,
             bridge: p.boolean("bridge")?,
             tunnel: p.boolean("tunnel")?,
-            planned,
-            source,
+            planned: match map.get("planned") {
+                None => false,
+                Some(_) => p.boolean("planned")?,
+            },
+            source: str_field("source")?,
             geometry,
-        });
+        };
+        a.accept(i, fields)?;
     }
-    let nodes = nodes
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| {
-            n.ok_or_else(|| {
-                (
-                    "document".to_string(),
-                    format!("node ids must be dense: node {i} is used by no feature"),
-                )
-            })
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(Parsed { nodes, segments })
+    a.finish()
 }
 
 fn to_network(p: &Parsed, origin: &str) -> Result<RoadNetwork> {
