@@ -800,6 +800,9 @@ mod tests {
         assert_eq!(back.streets(), net.streets());
         assert_eq!(network_to_geojson(&back), text);
         assert_eq!(back.edge(crate::network::EdgeId(0)).from, NodeId(0));
+        // The fast decoder takes well-formed files (the diagnosing one is only for errors).
+        assert!(matches!(parse_typed(&text), Some(Ok(_))));
+        assert!(matches!(parse_typed(JINZHOU_NETWORK_GEOJSON), Some(Ok(_))));
     }
 
     fn expect_err(text: &str, loc: &str, field: &str) {
