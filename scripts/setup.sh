@@ -10,6 +10,7 @@ command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
 if [ "${JZPLAN_SETUP_BROWSER:-1}" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
@@ -17,4 +18,8 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The browser test drives Chromium with playwright-core (maplibre-gl itself is vendored in maps/).
+if [ "${JZPLAN_SETUP_BROWSER:-1}" = 1 ] && [ ! -d "$(dirname "$0")/../node_modules/playwright-core" ]; then
+  (cd "$(dirname "$0")/.." && npm ci --no-audit --no-fund --silent)
 fi

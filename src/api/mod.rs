@@ -10,6 +10,7 @@ pub mod ogc;
 pub mod osrm;
 pub mod routing;
 pub mod tiles;
+pub mod viewer;
 
 use crate::engine::Engine;
 use crate::layers::Catalog;
@@ -156,8 +157,9 @@ pub fn app(engine: Engine, config: ApiConfig) -> Result<Router> {
 /// [`app`] on a prepared state.
 pub fn app_with_state(state: AppState) -> Router {
     let cfg = state.config.clone();
-    let (router, api) = routes(state);
+    let (router, api) = routes(state.clone());
     router
+        .merge(viewer::router().with_state(state))
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .fallback(|uri: axum::http::Uri| async move {
             error::ApiError::no_route(uri.path()).into_response()

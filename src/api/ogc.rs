@@ -173,9 +173,11 @@ pub async fn landing(
     Query(p): Query<FormatParam>,
 ) -> ApiResult<Response> {
     let fmt = negotiate(p.f.as_deref(), &headers)?;
-    Ok(match fmt {
-        Format::Json => json_response(landing_json(&base), "application/json"),
-        Format::Html => page(
+    Ok(match (fmt, p.f.is_some()) {
+        (Format::Json, _) => json_response(landing_json(&base), "application/json"),
+        // A browser opening the server gets the web map; `?f=html` the OGC landing page.
+        (Format::Html, false) => super::viewer::index(),
+        (Format::Html, true) => page(
             "jzplan – OGC API Features",
             "<ul><li><a href=\"/collections?f=html\">Collections</a></li>\
              <li><a href=\"/conformance?f=html\">Conformance</a></li>\

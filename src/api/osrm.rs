@@ -710,7 +710,7 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     }
     let net = &s.engine.network;
     let metric = Metric::Time;
-    let w = weights_for(s, metric, &Avoid::default())?;
+    let w = weights_for(s, metric, &Avoid::default(), &Default::default())?;
     let router = Router::new(net, &w, metric)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {

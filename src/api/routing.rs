@@ -89,13 +89,48 @@ impl AvoidParams {
     }
 }
 
-/// The weights for a query: the base weights, or a copy with the avoided edges closed.
-pub fn weights_for<'a>(s: &'a AppState, metric: Metric, avoid: &Avoid) -> Result<Cow<'a, [f64]>> {
-    let base = s.weights.get(metric);
-    if avoid.is_empty() {
-        return Ok(Cow::Borrowed(base));
+/// Which network state a query runs on: today's base network, the network on a date (works
+/// in force then), or a stored what-if scenario.
+#[derive(Clone, Debug, Default)]
+pub struct StateSpec {
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Scenario id.
+    pub scenario: Option<String>,
+}
+
+/// The weights for a query: the base weights, or those of a date or scenario, with the avoided
+/// edges closed. On an engine without a works store a date is the base network (no works are
+/// known to change it).
+pub fn weights_for<'a>(
+    s: &'a AppState,
+    metric: Metric,
+    avoid: &Avoid,
+    state: &StateSpec,
+) -> Result<Cow<'a, [f64]>> {
+    let mut w: Cow<'a, [f64]> = match (&state.date, &state.scenario) {
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid("give a date or a scenario, not both"));
+        }
+        (Some(d), None) => {
+            let d = crate::layers::parse_day(d)?;
+            if s.engine.store().is_ok() {
+                Cow::Owned(s.engine.state_on(d)?.weights(metric))
+            } else {
+                crate::works::check_date("date", d)?;
+                Cow::Borrowed(s.weights.get(metric))
+            }
+        }
+        (None, Some(id)) => {
+            let sc = s.engine.get_scenario(id)?;
+            Cow::Owned(s.engine.scenario_state(&sc)?.weights(metric))
+        }
+        (None, None) => Cow::Borrowed(s.weights.get(metric)),
+    };
+    if !avoid.is_empty() {
+        avoid.apply_in_place(&s.engine.network, w.to_mut())?;
     }
-    Ok(Cow::Owned(avoid.apply(&s.engine.network, base)?))
+    Ok(w)
 }
 
 fn parse_metric(m: Option<&str>) -> Result<Metric> {
@@ -167,6 +202,10 @@ fn geojson_response(v: Value) -> Response {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RouteParams {
+    /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
+    pub date: Option<String>,
+    /// Network of a stored what-if scenario (instead of `date`).
+    pub scenario: Option<String>,
     /// Origin `lon,lat`.
     pub from: String,
     /// Destination `lon,lat`.
@@ -211,7 +250,11 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
     }
     .to_avoid()?;
     let net = &s.engine.network;
-    let w = weights_for(&s, metric, &avoid)?;
+    let spec = StateSpec {
+        date: p.date,
+        scenario: p.scenario,
+    };
+    let w = weights_for(&s, metric, &avoid, &spec)?;
     let router = Router::new(net, &w, metric)?;
     let a = router.snap(from, radius)?;
     let b = router.snap(to, radius)?;
@@ -275,6 +318,10 @@ pub async fn nearest(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IsochroneParams {
+    /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
+    pub date: Option<String>,
+    /// Network of a stored what-if scenario (instead of `date`).
+    pub scenario: Option<String>,
     /// Origin `lon,lat`.
     pub from: String,
     /// Budget in seconds (metric `time`, the default).
@@ -318,7 +365,11 @@ pub async fn isochrone(
         avoid_bbox: p.avoid_bbox,
     }
     .to_avoid()?;
-    let w = weights_for(&s, metric, &avoid)?;
+    let spec = StateSpec {
+        date: p.date,
+        scenario: p.scenario,
+    };
+    let w = weights_for(&s, metric, &avoid, &spec)?;
     let router = Router::new(&s.engine.network, &w, metric)?;
     let a = router.snap(from, radius)?;
     let iso = router.isochrone(&a, budget)?;
@@ -329,6 +380,10 @@ pub async fn isochrone(
 /// Body of POST /api/v1/matrix.
 #[derive(Deserialize, ToSchema)]
 pub struct MatrixRequest {
+    /// Network on this date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Network of a stored scenario.
+    pub scenario: Option<String>,
     /// Origins as `[lon, lat]`.
     pub sources: Vec<[f64; 2]>,
     /// Destinations as `[lon, lat]` (default: the sources).
@@ -385,9 +440,13 @@ pub async fn matrix(
     let metric = parse_metric(req.metric.as_deref())?;
     let radius = parse_radius(req.max_snap_m)?;
     let avoid = req.avoid.to_avoid()?;
+    let spec = StateSpec {
+        date: req.date,
+        scenario: req.scenario,
+    };
     // Matrices run on rayon and may take a while: off the async workers.
     let m = tokio::task::spawn_blocking(move || -> Result<crate::routing::Matrix> {
-        let w = weights_for(&s, metric, &avoid)?;
+        let w = weights_for(&s, metric, &avoid, &spec)?;
         let router = Router::new(&s.engine.network, &w, metric)?;
         let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
             ps.iter().map(|p| router.snap(*p, radius)).collect()

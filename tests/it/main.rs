@@ -2,6 +2,7 @@
 
 mod api;
 mod assignment;
+mod browser;
 mod common;
 mod data;
 mod io;
