@@ -48,10 +48,10 @@ for i, c in enumerate(chosen):
         "id": hid, "name_zh": zh, "name_en": en, "kind": c["kind"], "at": c["at"],
         "streets": c["streets"], "evidence": f"{METHOD} rank {c['rank']} score {c['score']:.3f}",
         "status": "being_opened", "opened_by": f"P6-{i + 2:02d}",
-        "measures": {"vc_ratio": None, "source": f"{METHOD}: relative load/capacity, not a v/c"},
+        # No measured v/c or delay yet: the proxy score (in `evidence`) is a rank, not a v/c.
+        "measures": {},
         "rank": c["rank"],
     })
-    hotspots[-1]["measures"].pop("vc_ratio")
 about = ("The 15 traffic choke points of plan item P6 (打通南阳东路等15条城市交通堵点). H01 is named by "
          "the plan (seed:P6); its position is an estimate on the Nanyang East Road line of the "
          "Jinzhou source. H02-H15 are the 14 best-ranked junctions of `jzplan hotspots identify` "

@@ -1,7 +1,7 @@
 //! Clash detection ("dig once") and detours.
 //!
 //! Two works clash when their construction footprints on the network touch — a shared road
-//! segment, a shared junction, or segments within `near_m` of each other — and their
+//! segment, a shared junction, or segment ends within `near_m` of each other — and their
 //! construction windows overlap. A clash is strong when closing both at once cuts every route
 //! between two probe points (district centres: typically a river crossing), makes some probe
 //! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
@@ -78,7 +78,7 @@ pub enum Touch {
     SharedSegment,
     /// Segments meeting at a junction.
     SharedJunction,
-    /// Segments within `near_m`.
+    /// Segment ends within `near_m`.
     Near,
 }
 

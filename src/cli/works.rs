@@ -260,6 +260,17 @@ pub enum ScenarioCmd {
         #[command(flatten)]
         out: OutOpts,
     },
+    /// Delete a stored scenario.
+    Delete {
+        /// Scenario id.
+        id: String,
+        /// The version it is deleted at (see `scenario list --json`).
+        #[arg(long = "version")]
+        expected_version: u64,
+        /// Who.
+        #[arg(long)]
+        actor: Option<String>,
+    },
     /// Base route vs route on a date or in a scenario: extra time, distance, streets.
     Route {
         /// Origin LON,LAT.
@@ -963,6 +974,17 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 return print_json(&saved);
             }
             println!("scenario {} stored (version {})", saved.id, saved.version);
+        }
+        ScenarioCmd::Delete {
+            id,
+            expected_version,
+            actor,
+        } => {
+            let actor = actor
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "cli".into());
+            engine.delete_scenario(&id, expected_version, &actor, "")?;
+            println!("scenario {id} deleted");
         }
         ScenarioCmd::Route {
             from,

@@ -787,3 +787,23 @@ fn cli_scenarios_and_routes_on_a_date() {
     );
     assert_eq!(code, 5, "{err}");
 }
+
+#[test]
+fn cli_scenario_delete_needs_the_current_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    assert_eq!(
+        cli(&db, &["scenario", "create", "s1", "--date", "2023-01-01"]).0,
+        0
+    );
+    let (code, _, err) = cli(&db, &["scenario", "delete", "s1", "--version", "7"]);
+    assert_eq!(code, 8, "{err}");
+    assert_eq!(
+        cli(&db, &["scenario", "delete", "s1", "--version", "1"]).0,
+        0
+    );
+    assert_eq!(
+        cli(&db, &["scenario", "delete", "s1", "--version", "1"]).0,
+        5
+    );
+}
