@@ -11,6 +11,7 @@ pub mod osrm;
 pub mod routing;
 pub mod tiles;
 pub mod viewer;
+pub mod works;
 
 use crate::engine::Engine;
 use crate::layers::Catalog;
@@ -116,9 +117,25 @@ impl FromRequestParts<AppState> for BaseUrl {
     }
 }
 
+/// Adds the bearer-token security scheme used by the endpoints that change data.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        api.components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+    }
+}
+
 /// OpenAPI document root; paths are collected from the handlers by utoipa-axum.
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&BearerAuth),
     info(
         title = "jzplan API",
         description = "Routing, works, choke points and map layers of Jinzhou (锦州). \
@@ -130,6 +147,7 @@ impl FromRequestParts<AppState> for BaseUrl {
         (name = "tiles", description = "Mapbox vector tiles and TileJSON"),
         (name = "routing", description = "Native routing API (GeoJSON)"),
         (name = "osrm", description = "OSRM-compatible route, table and nearest services"),
+        (name = "works", description = "Works, choke points, clashes, scenarios, timeline"),
     )
 )]
 struct ApiDoc;
@@ -142,6 +160,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(tiles::router())
         .merge(routing::router())
         .merge(osrm::router())
+        .merge(works::router())
         .with_state(state)
         .split_for_parts();
     (router, api)

@@ -709,6 +709,11 @@ async fn osrm_no_route_between_disconnected_roads() {
 /// The app the way `jzplan serve` builds it: the embedded Jinzhou network with the city plan
 /// seeded into a fresh SQLite store, and the dataset layers.
 pub fn jinzhou_state(dir: &std::path::Path) -> api::AppState {
+    jinzhou_state_with(dir, ApiConfig::default())
+}
+
+/// [`jinzhou_state`] with a configuration.
+pub fn jinzhou_state_with(dir: &std::path::Path, config: ApiConfig) -> api::AppState {
     use jzplan::store::sqlite::SqliteStore;
     use jzplan::works::catalogue::Catalogue;
     let store = std::sync::Arc::new(SqliteStore::open(&dir.join("jz.db")).unwrap());
@@ -717,5 +722,211 @@ pub fn jinzhou_state(dir: &std::path::Path) -> api::AppState {
     let engine = Engine::with_works(net, store, &cat).unwrap();
     engine.seed(&cat).unwrap();
     let layers = jzplan::layers::Catalog::jinzhou(&engine).unwrap();
-    api::AppState::with_catalog(engine, layers, ApiConfig::default())
+    api::AppState::with_catalog(engine, layers, config)
+}
+
+async fn patch(
+    app: &Router,
+    uri: &str,
+    token: Option<&str>,
+    if_match: Option<&str>,
+    body: &str,
+) -> Resp {
+    let mut b = Request::patch(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    if let Some(m) = if_match {
+        b = b.header(header::IF_MATCH, m);
+    }
+    send(app, b.body(Body::from(body.to_string())).unwrap()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_api_lists_details_and_guards_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tokens = api::auth::TokenStore::default();
+    tokens
+        .add_hash("planner-li", &api::auth::hash_hex("correct horse"))
+        .unwrap();
+    let config = ApiConfig {
+        tokens,
+        ..ApiConfig::default()
+    };
+    let app = api::app_with_state(jinzhou_state_with(dir.path(), config));
+
+    let all = get(&app, "/api/v1/works").await.json();
+    let n_all = all.as_array().unwrap().len();
+    assert!(n_all >= 18, "{n_all}");
+    let uc = get(&app, "/api/v1/works?status=under_construction")
+        .await
+        .json();
+    let uc = uc.as_array().unwrap();
+    assert!(!uc.is_empty() && uc.len() < n_all);
+    assert!(uc.iter().all(|w| w["status"] == "under_construction"));
+    let bridges = get(&app, "/api/v1/works?kind=bridge").await.json();
+    assert!(
+        bridges
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["kind"] == "bridge")
+    );
+    let on = get(
+        &app,
+        "/api/v1/works?date=2022-06-15&bbox=120.9,40.8,121.6,41.5",
+    )
+    .await;
+    assert_eq!(on.status, StatusCode::OK);
+    for bad in ["status=done", "kind=castle", "date=2022-13-01", "bbox=1,2"] {
+        assert_problem(
+            &get(&app, &format!("/api/v1/works?{bad}")).await,
+            400,
+            "InvalidInput",
+        );
+    }
+
+    let d = get(&app, "/api/v1/works/P1").await;
+    assert_eq!(d.status, StatusCode::OK);
+    let etag = d.headers[header::ETAG].to_str().unwrap().to_string();
+    let j = d.json();
+    assert_eq!(etag, format!("\"v{}\"", j["work"]["version"]));
+    assert_eq!(j["work"]["status"], "under_construction");
+    assert_problem(&get(&app, "/api/v1/works/P99").await, 404, "NotFound");
+    assert_problem(&get(&app, "/api/v1/works/P%201").await, 400, "InvalidInput");
+
+    let body =
+        r#"{"status": "completed", "effective": "2023-11-15", "comment": "opened to traffic"}"#;
+    let r = patch(&app, "/api/v1/works/P1", None, Some(&etag), body).await;
+    assert_problem(&r, 401, "Unauthorized");
+    assert!(r.headers.get(header::WWW_AUTHENTICATE).is_some());
+    assert_problem(
+        &patch(&app, "/api/v1/works/P1", Some("wrong"), Some(&etag), body).await,
+        403,
+        "Forbidden",
+    );
+    assert_problem(
+        &patch(&app, "/api/v1/works/P1", Some("correct horse"), None, body).await,
+        428,
+        "PreconditionRequired",
+    );
+    assert_problem(
+        &patch(
+            &app,
+            "/api/v1/works/P1",
+            Some("correct horse"),
+            Some("\"v999\""),
+            body,
+        )
+        .await,
+        412,
+        "PreconditionFailed",
+    );
+    assert_problem(
+        &patch(
+            &app,
+            "/api/v1/works/P1",
+            Some("correct horse"),
+            Some(&etag),
+            r#"{"colour": "red"}"#,
+        )
+        .await,
+        400,
+        "InvalidInput",
+    );
+
+    let ok = patch(
+        &app,
+        "/api/v1/works/P1",
+        Some("correct horse"),
+        Some(&etag),
+        body,
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(ok.json()["status"], "completed");
+    let new_etag = ok.headers[header::ETAG].to_str().unwrap().to_string();
+    assert_ne!(new_etag, etag);
+    // The old ETag is now stale.
+    assert_problem(
+        &patch(
+            &app,
+            "/api/v1/works/P1",
+            Some("correct horse"),
+            Some(&etag),
+            body,
+        )
+        .await,
+        412,
+        "PreconditionFailed",
+    );
+    // Completed works do not go back to design.
+    let back = patch(
+        &app,
+        "/api/v1/works/P1",
+        Some("correct horse"),
+        Some(&new_etag),
+        r#"{"status": "design"}"#,
+    )
+    .await;
+    assert_eq!(back.status.as_u16(), 409, "{}", back.text());
+    // Dates.
+    let dates = patch(&app, "/api/v1/works/P1", Some("correct horse"), Some(&new_etag),
+        r#"{"planned_start": "2022-04-01", "planned_end": "2023-12-31", "dates_source": "estimate:test"}"#).await;
+    assert_eq!(dates.status, StatusCode::OK, "{}", dates.text());
+    let bad_dates = patch(
+        &app,
+        "/api/v1/works/P1",
+        Some("correct horse"),
+        Some(dates.headers[header::ETAG].to_str().unwrap()),
+        r#"{"planned_start": "2024-01-01", "planned_end": "2023-01-01"}"#,
+    )
+    .await;
+    assert_problem(&bad_dates, 400, "InvalidInput");
+
+    // Every change left an audit entry naming the token's holder.
+    let h = get(&app, "/api/v1/works/P1/history").await.json();
+    let by_li: Vec<&Value> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "planner-li")
+        .collect();
+    assert_eq!(by_li.len(), 2, "{h}");
+    assert!(by_li.iter().any(|e| e["comment"] == "opened to traffic"));
+
+    let c = get(&app, "/api/v1/clashes?from=2022-01-01&to=2022-12-31").await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text());
+    assert!(c.json().is_array());
+    assert_problem(
+        &get(&app, "/api/v1/clashes?from=2022-01-01").await,
+        400,
+        "InvalidInput",
+    );
+    let t = get(&app, "/api/v1/timeline").await.json();
+    assert_eq!(t.as_array().unwrap().len(), n_all);
+    assert!(get(&app, "/api/v1/scenarios").await.json().is_array());
+    assert_problem(&get(&app, "/api/v1/scenarios/nope").await, 404, "NotFound");
+    let hs = get(&app, "/api/v1/hotspots").await.json();
+    assert!(!hs.as_array().unwrap().is_empty());
+
+    // The works layer shows the change at once.
+    let f = get(&app, "/collections/works/items/P1").await.json();
+    assert_eq!(f["properties"]["status"], "completed");
+    // A route on a date when works were on site differs from today's or equals it, never fails.
+    let r = get(
+        &app,
+        "/api/v1/route?from=121.10,41.125&to=121.15,41.085&date=2022-06-15",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_problem(
+        &get(
+            &app,
+            "/api/v1/route?from=121.10,41.125&to=121.15,41.085&date=2022-06-15&scenario=x",
+        )
+        .await,
+        400,
+        "InvalidInput",
+    );
 }
