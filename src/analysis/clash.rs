@@ -120,7 +120,7 @@ pub struct Detour {
     pub detour_s: Option<f64>,
     /// `detour_s - base_s`.
     pub extra_s: Option<f64>,
-    /// Streets of the detour.
+    /// Streets of the detour, in driving order.
     pub via: Vec<String>,
 }
 
@@ -285,6 +285,18 @@ pub fn find_clashes(
     Ok(out)
 }
 
+/// Street names along a path, in driving order, each once.
+fn streets_in_order(net: &RoadNetwork, path: &[EdgeId]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &e in path {
+        let n = net.street_of(e).display_name();
+        if !out.iter().any(|x| x == n) {
+            out.push(n.to_string());
+        }
+    }
+    out
+}
+
 fn min_node_distance(net: &RoadNetwork, a: &HashSet<NodeId>, b: &HashSet<NodeId>) -> f64 {
     let mut best = f64::INFINITY;
     for &x in a {
@@ -428,7 +440,7 @@ pub fn detours(
             (
                 Some(t),
                 Some(t - base_s),
-                street_names(net, d.path_to(net, b)),
+                streets_in_order(net, &d.path_to(net, b)),
             )
         } else {
             (None, None, Vec::new())

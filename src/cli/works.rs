@@ -897,9 +897,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 (Some(id), None) => engine.scenario_state(&engine.get_scenario(&id)?)?,
                 (None, Some(d)) => engine.state_on(parse_date(&d)?)?,
                 _ => {
-                    return Err(
-                        crate::Error::invalid("give a scenario id or --date, not both").into(),
-                    );
+                    return Err(crate::Error::invalid(
+                        "give a scenario id or --date (exactly one of them)",
+                    )
+                    .into());
                 }
             };
             let summary = crate::scenario::StateSummary::of(&state);
