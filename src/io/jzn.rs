@@ -3,11 +3,13 @@
 //!
 //! Layout (little-endian): the 8-byte magic `JZPLNET\0`, a `u32` format version, the origin
 //! string, five `u64` counts (nodes, streets, sources, edges, coordinates), the streets (way id,
-//! Chinese and English name), the distinct `source` strings, the nodes (lon, lat as `f64`), one
-//! 44-byte record per edge (from, to, street, source, twin as `u32`; class, lanes, flags, pad
-//! as `u8`; speed, capacity as `f32`; length as `f64`; coordinate count as `u32`), then all
-//! edge coordinates, then the 8-byte end marker `JZNEND\0\0`. Strings are a `u32` byte length
-//! and UTF-8. Every value is validated again on reading (the file goes through the same
+//! Chinese and English name), the distinct `source` strings, the nodes (lon, lat as `f64`), then
+//! per edge a 44-byte record (from, to, street, source, twin as `u32`; class, lanes, flags, pad
+//! as `u8`; speed, capacity as `f32`; length as `f64`; coordinate count `k` as `u32`) followed
+//! by its `k` coordinates (lon, lat as `f64`), then the 8-byte end marker `JZNEND\0\0`.
+//! Strings are a `u32` byte length and UTF-8. Edges are interleaved with their geometry so a
+//! reader streams the file through a small buffer: loading never holds the file and the
+//! network in memory at once. Every value is validated again on reading (the file goes through the same
 //! [`NetworkBuilder`] checks as any other source), so a corrupt file is an error, never a
 //! panic or a wrong network.
 
@@ -15,7 +17,7 @@ use crate::network::{EdgeId, EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNe
 use crate::{Error, Result};
 use geo_types::{Coord, LineString};
 use std::collections::HashMap;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// The file magic.
@@ -94,8 +96,6 @@ pub fn to_bytes(net: &RoadNetwork) -> Vec<u8> {
         out.extend_from_slice(&e.capacity_vph.to_le_bytes());
         out.extend_from_slice(&e.length_m.to_le_bytes());
         out.extend_from_slice(&(e.geometry.0.len() as u32).to_le_bytes());
-    }
-    for e in net.edges() {
         for c in &e.geometry.0 {
             out.extend_from_slice(&c.x.to_le_bytes());
             out.extend_from_slice(&c.y.to_le_bytes());
@@ -115,78 +115,94 @@ pub fn write_network(net: &RoadNetwork, path: &Path) -> Result<()> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// Reads a `.jzn` file.
+/// Reads a `.jzn` file (streamed through a buffer).
 pub fn read_network(path: &Path) -> Result<RoadNetwork> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    from_bytes(&bytes, path)
+    let f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    from_reader(std::io::BufReader::with_capacity(1 << 16, f), len, path)
 }
 
-struct Cursor<'a> {
-    b: &'a [u8],
-    pos: usize,
+/// Parses the bytes of a `.jzn` file; `path` names it in errors.
+pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
+    from_reader(bytes, bytes.len() as u64, path)
+}
+
+struct Input<'a, R> {
+    r: R,
+    /// Bytes of the input not read yet.
+    left: u64,
     path: &'a Path,
 }
 
-impl<'a> Cursor<'a> {
+impl<R: Read> Input<'_, R> {
     fn err(&self, at: &str, msg: impl Into<String>) -> Error {
         Error::file(self.path, at, msg)
     }
-    fn take(&mut self, n: usize, at: &str) -> Result<&'a [u8]> {
-        if self.b.len() - self.pos < n {
+    fn fill(&mut self, buf: &mut [u8], at: &str) -> Result<()> {
+        if self.left < buf.len() as u64 {
             return Err(self.err(
                 at,
                 format!(
-                    "file is truncated (needs {n} more bytes at offset {}, has {})",
-                    self.pos,
-                    self.b.len() - self.pos
+                    "file is truncated (needs {} more bytes, has {})",
+                    buf.len(),
+                    self.left
                 ),
             ));
         }
-        let s = &self.b[self.pos..self.pos + n];
-        self.pos += n;
-        Ok(s)
+        self.r.read_exact(buf).map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => self.err(at, "file is truncated"),
+            _ => Error::io(self.path, e),
+        })?;
+        self.left -= buf.len() as u64;
+        Ok(())
+    }
+    fn arr<const N: usize>(&mut self, at: &str) -> Result<[u8; N]> {
+        let mut a = [0u8; N];
+        self.fill(&mut a, at)?;
+        Ok(a)
     }
     fn u32(&mut self, at: &str) -> Result<u32> {
-        let s = self.take(4, at)?;
-        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        Ok(u32::from_le_bytes(self.arr(at)?))
     }
     fn u64(&mut self, at: &str) -> Result<u64> {
-        let s = self.take(8, at)?;
-        let mut a = [0u8; 8];
-        a.copy_from_slice(s);
-        Ok(u64::from_le_bytes(a))
+        Ok(u64::from_le_bytes(self.arr(at)?))
     }
     fn f64(&mut self, at: &str) -> Result<f64> {
         Ok(f64::from_bits(self.u64(at)?))
     }
-    fn string(&mut self, at: &str) -> Result<&'a str> {
-        let n = self.u32(at)? as usize;
-        let s = self.take(n, at)?;
-        std::str::from_utf8(s).map_err(|_| self.err(at, "string is not valid UTF-8"))
-    }
-    /// A count that must fit in what is left of the file at `min_bytes` each.
-    fn count(&mut self, at: &str, min_bytes: usize) -> Result<usize> {
-        let c = self.u64(at)?;
-        let left = (self.b.len() - self.pos) as u64;
-        if c > u32::MAX as u64 || c.saturating_mul(min_bytes as u64) > left {
+    fn string(&mut self, at: &str) -> Result<String> {
+        let n = self.u32(at)? as u64;
+        if n > self.left {
             return Err(self.err(
                 at,
-                format!("count {c} does not fit in the file ({left} bytes left)"),
+                format!("string of {n} bytes runs past the end of the file"),
+            ));
+        }
+        let mut v = vec![0u8; n as usize];
+        self.fill(&mut v, at)?;
+        String::from_utf8(v).map_err(|_| self.err(at, "string is not valid UTF-8"))
+    }
+    /// A count that must fit in what is left of the file at `min_bytes` each.
+    fn count(&mut self, at: &str, min_bytes: u64) -> Result<usize> {
+        let c = self.u64(at)?;
+        if c > u32::MAX as u64 || c.saturating_mul(min_bytes) > self.left {
+            return Err(self.err(
+                at,
+                format!(
+                    "count {c} does not fit in the file ({} bytes left)",
+                    self.left
+                ),
             ));
         }
         Ok(c as usize)
     }
 }
 
-/// Parses the bytes of a `.jzn` file; `path` names it in errors.
-pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
-    let mut c = Cursor {
-        b: bytes,
-        pos: 0,
-        path,
-    };
-    let magic = c.take(8, "header")?;
-    if magic != MAGIC {
+/// Parses a `.jzn` stream of `len` bytes; `path` names it in errors.
+pub fn from_reader(r: impl Read, len: u64, path: &Path) -> Result<RoadNetwork> {
+    let mut c = Input { r, left: len, path };
+    let magic: [u8; 8] = c.arr("header")?;
+    if &magic != MAGIC {
         return Err(c.err("header", "not a jzplan .jzn network (bad magic bytes)"));
     }
     let version = c.u32("header")?;
@@ -198,18 +214,18 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
             ),
         ));
     }
-    let origin = c.string("header: origin")?.to_string();
+    let origin = c.string("header: origin")?;
     let n_nodes = c.count("header: node count", 16)?;
     let n_streets = c.count("header: street count", 12)?;
     let n_sources = c.count("header: source count", 4)?;
-    let n_edges = c.count("header: edge count", EDGE_RECORD)?;
+    let n_edges = c.count("header: edge count", EDGE_RECORD as u64)?;
     let n_coords = c.count("header: coordinate count", 16)?;
     let mut b = NetworkBuilder::new(origin);
     b.reserve(n_nodes, n_edges);
     for i in 0..n_streets {
         let at = format!("street {i}");
         let (w, zh, en) = (c.string(&at)?, c.string(&at)?, c.string(&at)?);
-        if b.add_street(w, zh, en) != StreetId::from_index(i) {
+        if b.add_street(&w, &zh, &en) != StreetId::from_index(i) {
             return Err(c.err(&at, format!("field way_id: duplicate way id '{w}'")));
         }
     }
@@ -223,50 +239,47 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
         b.add_node(lon, lat)
             .map_err(|e| c.err(&at, format!("field lon/lat: {e}")))?;
     }
-    let records = c.take(n_edges * EDGE_RECORD, "edges")?;
-    let coords = c.take(n_coords * 16, "coordinates")?;
-    if c.take(8, "end marker")? != END || c.pos != bytes.len() {
-        return Err(c.err("end marker", "file does not end where its header says"));
-    }
     let rd32 = |s: &[u8], o: usize| u32::from_le_bytes([s[o], s[o + 1], s[o + 2], s[o + 3]]);
     let rd64 = |s: &[u8], o: usize| {
         let mut a = [0u8; 8];
         a.copy_from_slice(&s[o..o + 8]);
         f64::from_bits(u64::from_le_bytes(a))
     };
-    let mut twins = Vec::new();
-    let mut coord_pos = 0usize;
+    let mut twins: Vec<u32> = Vec::with_capacity(n_edges);
+    let mut coords_seen = 0usize;
+    let mut buf = Vec::new();
     for i in 0..n_edges {
-        let r = &records[i * EDGE_RECORD..(i + 1) * EDGE_RECORD];
-        let bad = |field: &str, msg: String| {
-            Error::file(path, format!("edge {i}"), format!("field {field}: {msg}"))
-        };
-        let source = rd32(r, 12) as usize;
-        let twin = rd32(r, 16);
+        let at = format!("edge {i}");
+        let r: [u8; EDGE_RECORD] = c.arr(&at)?;
+        let bad =
+            |field: &str, msg: String| Error::file(path, &at, format!("field {field}: {msg}"));
+        let source = rd32(&r, 12) as usize;
         let class = *RoadClass::ALL
             .get(r[20] as usize)
             .ok_or_else(|| bad("class", format!("unknown class code {}", r[20])))?;
         let flags = r[22];
-        let k = rd32(r, 40) as usize;
-        if k < 2 || n_coords - coord_pos < k {
+        let k = rd32(&r, 40) as usize;
+        if k < 2 || n_coords - coords_seen < k {
             return Err(bad("geometry", format!("{k} coordinates do not fit")));
         }
-        let geometry: Vec<Coord<f64>> = (coord_pos..coord_pos + k)
+        coords_seen += k;
+        buf.resize(k * 16, 0);
+        c.fill(&mut buf, &at)?;
+        let geometry: Vec<Coord<f64>> = (0..k)
             .map(|j| Coord {
-                x: rd64(coords, j * 16),
-                y: rd64(coords, j * 16 + 8),
+                x: rd64(&buf, j * 16),
+                y: rd64(&buf, j * 16 + 8),
             })
             .collect();
-        coord_pos += k;
         let spec = EdgeSpec {
-            from: NodeId(rd32(r, 0)),
-            to: NodeId(rd32(r, 4)),
-            street: StreetId(rd32(r, 8)),
+            from: NodeId(rd32(&r, 0)),
+            to: NodeId(rd32(&r, 4)),
+            street: StreetId(rd32(&r, 8)),
             class,
-            length_m: Some(rd64(r, 32)),
-            speed_kmh: Some(f32::from_bits(rd32(r, 24))),
+            length_m: Some(rd64(&r, 32)),
+            speed_kmh: Some(f32::from_bits(rd32(&r, 24))),
             lanes: Some(r[21]),
-            capacity_vph: Some(f32::from_bits(rd32(r, 28))),
+            capacity_vph: Some(f32::from_bits(rd32(&r, 28))),
             bridge: flags & 1 != 0,
             tunnel: flags & 2 != 0,
             planned: flags & 4 != 0,
@@ -274,26 +287,32 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
             source: sources
                 .get(source)
                 .ok_or_else(|| bad("source", format!("unknown source index {source}")))?
-                .to_string(),
+                .clone(),
         };
         b.add_edge(spec)
-            .map_err(|e| Error::file(path, format!("edge {i}"), e.to_string()))?;
-        if twin != NO_TWIN && (twin as usize) > i {
-            twins.push((i, twin));
-        } else if twin != NO_TWIN && twin as usize == i {
-            return Err(bad("twin", "an edge cannot be its own twin".into()));
-        }
+            .map_err(|e| Error::file(path, &at, e.to_string()))?;
+        twins.push(rd32(&r, 16));
     }
-    if coord_pos != n_coords {
+    if coords_seen != n_coords {
         return Err(c.err("coordinates", "coordinate count does not match the edges"));
     }
-    for (i, t) in twins {
-        if t as usize >= n_edges || rd32(records, t as usize * EDGE_RECORD + 16) != i as u32 {
+    let end: [u8; 8] = c.arr("end marker")?;
+    if &end != END || c.left != 0 {
+        return Err(c.err("end marker", "file does not end where its header says"));
+    }
+    for (i, &t) in twins.iter().enumerate() {
+        if t == NO_TWIN {
+            continue;
+        }
+        if t as usize >= n_edges || twins[t as usize] != i as u32 || t as usize == i {
             return Err(Error::file(
                 path,
                 format!("edge {i}"),
                 format!("field twin: edge {t} is not its twin in return"),
             ));
+        }
+        if (t as usize) < i {
+            continue; // linked with its lower-numbered twin already
         }
         b.set_twins(EdgeId::from_index(i), EdgeId(t))
             .map_err(|e| Error::file(path, format!("edge {i}"), e.to_string()))?;

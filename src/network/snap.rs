@@ -57,22 +57,33 @@ impl SnapIndex {
             .map(|r| (r.center().x, r.center().y))
             .unwrap_or((0.0, 0.0));
         let proj = LocalProjection::new(lon0, lat0);
-        let mut segs = Vec::with_capacity(net.edge_count() * 2);
+        // Exact capacity: the index is the largest structure built at load time, and a
+        // doubling Vec would briefly hold up to twice its size.
+        let indexed = |i: usize, e: &super::Edge| e.twin.is_none_or(|t| t.index() > i);
+        let n_segs: usize = net
+            .edges()
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| indexed(*i, e))
+            .map(|(_, e)| e.geometry.0.len().saturating_sub(1))
+            .sum();
+        let mut segs = Vec::with_capacity(n_segs);
         let mut proj_len = vec![0.0; net.edge_count()];
         for (i, e) in net.edges().iter().enumerate() {
             let id = EdgeId::from_index(i);
             let mut start_m = 0.0;
-            let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
-            let index_it = e.twin.is_none_or(|t| t > id);
-            for w in pts.windows(2) {
-                let len = ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt();
-                if index_it {
-                    segs.push(Seg::new(
-                        Line::new(w[0], w[1]),
-                        SegRef { edge: id, start_m },
-                    ));
+            let index_it = indexed(i, e);
+            let mut prev: Option<[f64; 2]> = None;
+            for c in &e.geometry.0 {
+                let p = proj.forward(*c);
+                if let Some(a) = prev {
+                    let len = ((p[0] - a[0]).powi(2) + (p[1] - a[1]).powi(2)).sqrt();
+                    if index_it {
+                        segs.push(Seg::new(Line::new(a, p), SegRef { edge: id, start_m }));
+                    }
+                    start_m += len;
                 }
-                start_m += len;
+                prev = Some(p);
             }
             proj_len[i] = start_m;
         }

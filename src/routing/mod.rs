@@ -498,7 +498,15 @@ impl<'a> Router<'a> {
                     });
                 }
             }
-            for c in cut(&e.geometry, p.from_frac, p.to_frac) {
+            let whole = p.from_frac <= 0.0 && p.to_frac >= 1.0;
+            let part;
+            let pts: &[Coord<f64>] = if whole {
+                &e.geometry.0
+            } else {
+                part = cut(&e.geometry, p.from_frac, p.to_frac);
+                &part
+            };
+            for &c in pts {
                 if coords.last() != Some(&c) {
                     coords.push(c);
                 }
