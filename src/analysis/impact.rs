@@ -684,3 +684,148 @@ pub fn complete_choke_points(
     }
     Ok(out)
 }
+
+/// What a before/after impact compares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImpactQuery {
+    /// The base network (no works) vs the network on a date.
+    Date(NaiveDate),
+    /// The network on a date without one work vs with it.
+    Work(NaiveDate, WorkId),
+    /// The plan on a stored scenario's date vs the scenario.
+    Scenario(String),
+}
+
+/// A before/after comparison with the flows of both states.
+#[derive(Clone, Debug)]
+pub struct ImpactResult {
+    /// The comparison.
+    pub comparison: Comparison,
+    /// Before.
+    pub before: StateRun,
+    /// After.
+    pub after: StateRun,
+}
+
+impl crate::engine::Engine {
+    /// The demand of impact analyses: the zones (default: the embedded Jinzhou zones) and the
+    /// gravity matrix on this engine's base network, assigned by BFW to `target_gap`.
+    pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
+        let zones = match zones {
+            Some(z) => z,
+            None => zones::jinzhou_zones()?,
+        };
+        let connectors = ConnectorOptions::default();
+        let base = NetworkState::base(&self.network);
+        let anet = zones::state_assign_network(&base, &zones, &connectors)?;
+        let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
+        Ok(Demand {
+            zones,
+            od,
+            opts: AssignOptions {
+                algorithm: crate::assignment::Algorithm::Bfw,
+                target_gap,
+                max_iterations: 1000,
+            },
+            connectors,
+        })
+    }
+
+    /// The 15 choke points of impact reports: the stored ones, completed from the base
+    /// assignment's v/c when fewer are stored (see [`complete_choke_points`]).
+    pub fn impact_choke_points(&self, d: &Demand) -> Result<Vec<ChokePointRef>> {
+        let stored: Vec<ChokePointRef> = self
+            .list_hotspots()?
+            .into_iter()
+            .map(|h| {
+                Ok(ChokePointRef {
+                    node: self.hotspot_node(&h.id)?,
+                    id: h.id.as_str().to_string(),
+                    name_zh: h.name_zh,
+                    name_en: h.name_en,
+                })
+            })
+            .collect::<Result<_>>()?;
+        if stored.len() >= 15 {
+            return Ok(stored);
+        }
+        let base = run_state(&NetworkState::base(&self.network), d)?;
+        complete_choke_points(&self.network, stored, &base.flows.vc, 15)
+    }
+
+    /// One before/after comparison (both states assigned in parallel).
+    pub fn impact(
+        &self,
+        q: &ImpactQuery,
+        d: &Demand,
+        choke_points: &[ChokePointRef],
+    ) -> Result<ImpactResult> {
+        let net = &*self.network;
+        let works = self.list_works(&crate::works::WorkFilter::default())?;
+        let resolved = self.resolved_effects()?;
+        let (label, before, after) = match q {
+            ImpactQuery::Date(date) => (
+                format!("base network vs {date}"),
+                NetworkState::base(net),
+                self.state_on(*date)?,
+            ),
+            ImpactQuery::Work(date, id) => {
+                if !works.iter().any(|w| &w.id == id) {
+                    return Err(Error::not_found("work", id));
+                }
+                crate::works::check_date("date", *date)?;
+                let rest: Vec<Work> = works.iter().filter(|w| &w.id != id).cloned().collect();
+                (
+                    format!("{date} without {id} vs with it"),
+                    NetworkState::on_date(net, &rest, &resolved, *date),
+                    NetworkState::on_date(net, &works, &resolved, *date),
+                )
+            }
+            ImpactQuery::Scenario(id) => {
+                let sc = self.get_scenario(id)?;
+                (
+                    format!("plan vs scenario {id} on {}", sc.date),
+                    self.state_on(sc.date)?,
+                    self.scenario_state(&sc)?,
+                )
+            }
+        };
+        let (b, a) = rayon::join(|| run_state(&before, d), || run_state(&after, d));
+        let (before, after) = (b?, a?);
+        Ok(ImpactResult {
+            comparison: compare(&label, net, d, &before, &after, choke_points, 10),
+            before,
+            after,
+        })
+    }
+
+    /// Assignments [`Engine::impact_year`] will run: (states, works on site, completed works).
+    pub fn impact_year_tasks(&self, year: i32) -> Result<(usize, usize, usize)> {
+        let works = self.list_works(&crate::works::WorkFilter::default())?;
+        year_task_counts(&works, &self.resolved_effects()?, year)
+    }
+
+    /// The year analysis of every stored work (see [`analyse_year`]).
+    pub fn impact_year(
+        &self,
+        year: i32,
+        d: &Demand,
+        choke_points: &[ChokePointRef],
+        tick: &(dyn Fn(Task) + Sync),
+    ) -> Result<(YearAnalysis, Vec<Work>)> {
+        let works = self.list_works(&crate::works::WorkFilter::default())?;
+        let resolved = self.resolved_effects()?;
+        let clashes = self.clashes(&Default::default())?;
+        let ya = analyse_year(
+            &self.network,
+            &works,
+            &resolved,
+            &clashes,
+            choke_points,
+            d,
+            year,
+            tick,
+        )?;
+        Ok((ya, works))
+    }
+}

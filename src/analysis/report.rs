@@ -223,7 +223,7 @@ fn timeline_svg(ya: &YearAnalysis, works: &[Work]) -> Result<String> {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(260)
-            .build_cartesian_2d(0f64..366f64, 0f64..n as f64)
+            .build_cartesian_2d(0f64..366f64, -0.5f64..(n as f64 - 0.5))
             .map_err(plot_err)?;
         let year = ya.year;
         chart
@@ -235,9 +235,10 @@ fn timeline_svg(ya: &YearAnalysis, works: &[Work]) -> Result<String> {
                     .map(|x| format!("{}-{:02}", x.year() % 100, x.month()))
                     .unwrap_or_default()
             })
-            .y_labels(n)
+            // One more label than rows makes the axis step 1, so every row is named.
+            .y_labels(n + 1)
             .y_label_formatter(&|y| {
-                rows.get(*y as usize)
+                rows.get(y.round() as usize)
                     .map(|w| {
                         format!(
                             "{} {}",
@@ -264,7 +265,7 @@ fn timeline_svg(ya: &YearAnalysis, works: &[Work]) -> Result<String> {
                 } else {
                     BLUE.mix(0.6)
                 };
-                Rectangle::new([(s, i as f64 + 0.15), (e, i as f64 + 0.85)], color.filled())
+                Rectangle::new([(s, i as f64 - 0.35), (e, i as f64 + 0.35)], color.filled())
             }))
             .map_err(plot_err)?;
         root.present().map_err(plot_err)?;
@@ -349,16 +350,16 @@ fn ranking_svg(ya: &YearAnalysis) -> Result<String> {
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(260)
-            .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)
+            .build_cartesian_2d((lo - pad)..(hi + pad), -0.5f64..(n as f64 - 0.5))
             .map_err(plot_err)?;
         let works = &ya.works;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels(n)
+            .y_labels(n + 1)
             .y_label_formatter(&|y| {
                 works
-                    .get(n - 1 - (*y as usize).min(n - 1))
+                    .get(n - 1 - (y.round().max(0.0) as usize).min(n - 1))
                     .map(|w| {
                         format!(
                             "{}. {} {}",
@@ -417,14 +418,14 @@ fn chokepoints_svg(ya: &YearAnalysis) -> Result<String> {
             .margin(10)
             .x_label_area_size(60)
             .y_label_area_size(40)
-            .build_cartesian_2d(0f64..n as f64, 0f64..max * 1.1)
+            .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..max * 1.1)
             .map_err(plot_err)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(n)
+            .x_labels(n + 1)
             .x_label_formatter(&|x| {
-                full.get(*x as usize)
+                full.get(x.round().max(0.0) as usize)
                     .map(|c| c.id.clone())
                     .unwrap_or_default()
             })
@@ -435,17 +436,17 @@ fn chokepoints_svg(ya: &YearAnalysis) -> Result<String> {
             (
                 full.iter().map(|c| c.vc_before).collect(),
                 BLACK.mix(0.35),
-                0.1,
+                -0.4,
             ),
             (
                 worst.iter().map(|c| c.vc_after).collect(),
                 RED.mix(0.7),
-                0.37,
+                -0.13,
             ),
             (
                 full.iter().map(|c| c.vc_after).collect(),
                 GREEN.mix(0.7),
-                0.64,
+                0.14,
             ),
         ];
         for (vals, color, off) in series {

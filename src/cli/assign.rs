@@ -259,43 +259,11 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 
 /// Runs `jzplan impact`.
 pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
-    use crate::analysis::impact::{self, ChokePointRef, Demand, Task};
+    use crate::analysis::impact::{ImpactQuery, Task};
     let (engine, _) = super::works::open_engine(g)?;
-    let net = &engine.network;
-    let zones = match &a.zones {
-        Some(p) => zones::read_zones(p)?,
-        None => zones::jinzhou_zones()?,
-    };
-    let connectors = ConnectorOptions::default();
-    let base = crate::scenario::NetworkState::base(net);
-    let anet = zones::state_assign_network(&base, &zones, &connectors)?;
-    let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
-    let demand = Demand {
-        zones,
-        od,
-        opts: AssignOptions {
-            algorithm: Algorithm::Bfw,
-            target_gap: a.gap,
-            max_iterations: 1000,
-        },
-        connectors,
-    };
-    let choke_points: Vec<ChokePointRef> = engine
-        .list_hotspots()?
-        .into_iter()
-        .map(|h| {
-            Ok(ChokePointRef {
-                node: engine.hotspot_node(&h.id)?,
-                id: h.id.as_str().to_string(),
-                name_zh: h.name_zh,
-                name_en: h.name_en,
-            })
-        })
-        .collect::<Result<_>>()?;
-    let base_run = impact::run_state(&base, &demand)?;
-    let choke_points = impact::complete_choke_points(net, choke_points, &base_run.flows.vc, 15)?;
-    let works = engine.list_works(&crate::works::WorkFilter::default())?;
-    let resolved = engine.resolved_effects()?;
+    let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
+    let demand = engine.impact_demand(zones, a.gap)?;
+    let choke_points = engine.impact_choke_points(&demand)?;
 
     if a.all_works {
         let year = a
@@ -305,8 +273,7 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .ok_or_else(|| Error::invalid("--all-works needs --out DIR"))?;
-        let clashes = engine.clashes(&Default::default())?;
-        let (n_state, n_site, n_done) = impact::year_task_counts(&works, &resolved, year)?;
+        let (n_state, n_site, n_done) = engine.impact_year_tasks(year)?;
         let multi = indicatif::MultiProgress::new();
         let style = ProgressStyle::with_template("{prefix:>28} [{bar:30}] {pos}/{len} {elapsed}")
             .context("progress template")?
@@ -323,24 +290,15 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             bar(n_done, "completed works"),
         );
         let started = std::time::Instant::now();
-        let ya = impact::analyse_year(
-            net,
-            &works,
-            &resolved,
-            &clashes,
-            &choke_points,
-            &demand,
-            year,
-            &|t| match t {
-                Task::State => b_state.inc(1),
-                Task::Construction => b_site.inc(1),
-                Task::Completion => b_done.inc(1),
-            },
-        )?;
+        let (ya, works) = engine.impact_year(year, &demand, &choke_points, &|t| match t {
+            Task::State => b_state.inc(1),
+            Task::Construction => b_site.inc(1),
+            Task::Completion => b_done.inc(1),
+        })?;
         for b in [&b_state, &b_site, &b_done] {
             b.finish();
         }
-        let files = crate::analysis::report::write_year_report(&out, net, &ya, &works)?;
+        let files = crate::analysis::report::write_year_report(&out, &engine.network, &ya, &works)?;
         let not_converged = ya.months.iter().filter(|m| !m.summary.converged).count();
         println!(
             "{} assignments in {:.1} s; worst month {} (VHT {:.0} vs base {:.0}); {} works ranked",
@@ -372,56 +330,36 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         return Ok(());
     }
 
-    let (label, before, after) = if let Some(id) = &a.scenario {
-        let sc = engine.get_scenario(id)?;
-        let before = engine.state_on(sc.date)?;
-        let after = engine.scenario_state(&sc)?;
-        (
-            format!("plan vs scenario {id} on {}", sc.date),
-            before,
-            after,
-        )
-    } else {
-        let date = crate::works::parse_date(
-            a.date
-                .as_deref()
-                .ok_or_else(|| Error::invalid("give --all-works, --date or --scenario"))?,
-        )?;
-        match &a.work {
-            Some(w) => {
-                let id = crate::works::WorkId::parse(w)?;
-                if !works.iter().any(|x| x.id == id) {
-                    return Err(Error::not_found("work", w).into());
-                }
-                let rest: Vec<_> = works.iter().filter(|x| x.id != id).cloned().collect();
-                (
-                    format!("{date} without {id} vs with it"),
-                    crate::scenario::NetworkState::on_date(net, &rest, &resolved, date),
-                    crate::scenario::NetworkState::on_date(net, &works, &resolved, date),
-                )
-            }
-            None => (
-                format!("base network vs {date}"),
-                crate::scenario::NetworkState::base(net),
-                engine.state_on(date)?,
-            ),
+    let query = match (&a.scenario, &a.date, &a.work) {
+        (Some(id), _, _) => ImpactQuery::Scenario(id.clone()),
+        (None, Some(d), None) => ImpactQuery::Date(crate::works::parse_date(d)?),
+        (None, Some(d), Some(w)) => ImpactQuery::Work(
+            crate::works::parse_date(d)?,
+            crate::works::WorkId::parse(w)?,
+        ),
+        (None, None, _) => {
+            return Err(
+                Error::invalid("give --all-works, --date (with --work) or --scenario").into(),
+            );
         }
     };
-    let (b, af) = rayon::join(
-        || impact::run_state(&before, &demand),
-        || impact::run_state(&after, &demand),
-    );
-    let (b, af) = (b?, af?);
-    let c = impact::compare(&label, net, &demand, &b, &af, &choke_points, 10);
+    let r = engine.impact(&query, &demand, &choke_points)?;
+    let c = &r.comparison;
     if let Some(dir) = &a.out {
-        let files = crate::analysis::report::write_comparison(dir, net, &c, &b.flows, &af.flows)?;
+        let files = crate::analysis::report::write_comparison(
+            dir,
+            &engine.network,
+            c,
+            &r.before.flows,
+            &r.after.flows,
+        )?;
         eprintln!("{} files in {}", files.len(), dir.display());
     }
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
+        println!("{}", serde_json::to_string_pretty(c)?);
         return Ok(());
     }
-    println!("{label}");
+    println!("{}", c.label);
     for (n, s) in [("before", &c.before), ("after", &c.after)] {
         println!(
             "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e}{}",
