@@ -375,11 +375,14 @@ pub fn year_task_counts(
     works: &[Work],
     resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
     year: i32,
+    only: Option<&[WorkId]>,
 ) -> Result<(usize, usize, usize)> {
+    let selected = |w: &&Work| only.is_none_or(|o| o.contains(&w.id));
     let months = month_dates(year)?;
     let full = full_build_date(works, year)?;
     let c = works
         .iter()
+        .filter(selected)
         .filter(|w| has_effect(resolved, &w.id, Phase::Construction))
         .map(|w| {
             months
@@ -390,6 +393,7 @@ pub fn year_task_counts(
         .sum();
     let k = works
         .iter()
+        .filter(selected)
         .filter(|w| {
             has_effect(resolved, &w.id, Phase::Completion)
                 && w.phase_on(full) == Some(Phase::Completion)
@@ -436,6 +440,7 @@ pub fn analyse_year(
     choke_points: &[ChokePointRef],
     d: &Demand,
     year: i32,
+    only: Option<&[WorkId]>,
     tick: &(dyn Fn(Task) + Sync),
 ) -> Result<YearAnalysis> {
     let months = month_dates(year)?;
@@ -460,6 +465,7 @@ pub fn analyse_year(
     jobs.push((Key::Full, Some(works.to_vec()), full));
     let effective: Vec<&Work> = works
         .iter()
+        .filter(|w| only.is_none_or(|o| o.contains(&w.id)))
         .filter(|w| {
             has_effect(resolved, &w.id, Phase::Construction)
                 || has_effect(resolved, &w.id, Phase::Completion)
@@ -800,20 +806,33 @@ impl crate::engine::Engine {
     }
 
     /// Assignments [`Engine::impact_year`] will run: (states, works on site, completed works).
-    pub fn impact_year_tasks(&self, year: i32) -> Result<(usize, usize, usize)> {
+    pub fn impact_year_tasks(
+        &self,
+        year: i32,
+        only: Option<&[WorkId]>,
+    ) -> Result<(usize, usize, usize)> {
         let works = self.list_works(&crate::works::WorkFilter::default())?;
-        year_task_counts(&works, &self.resolved_effects()?, year)
+        year_task_counts(&works, &self.resolved_effects()?, year, only)
     }
 
-    /// The year analysis of every stored work (see [`analyse_year`]).
+    /// The year analysis of the stored works (see [`analyse_year`]); `only` limits the works
+    /// evaluated one by one (all works still make up the states). Unknown ids are `NotFound`.
     pub fn impact_year(
         &self,
         year: i32,
         d: &Demand,
         choke_points: &[ChokePointRef],
+        only: Option<&[WorkId]>,
         tick: &(dyn Fn(Task) + Sync),
     ) -> Result<(YearAnalysis, Vec<Work>)> {
         let works = self.list_works(&crate::works::WorkFilter::default())?;
+        if let Some(missing) = only
+            .into_iter()
+            .flatten()
+            .find(|id| !works.iter().any(|w| &w.id == *id))
+        {
+            return Err(Error::not_found("work", missing));
+        }
         let resolved = self.resolved_effects()?;
         let clashes = self.clashes(&Default::default())?;
         let ya = analyse_year(
@@ -824,6 +843,7 @@ impl crate::engine::Engine {
             choke_points,
             d,
             year,
+            only,
             tick,
         )?;
         Ok((ya, works))

@@ -78,6 +78,10 @@ pub struct ImpactArgs {
     /// One work (with --date).
     #[arg(long)]
     pub work: Option<String>,
+    /// With --all-works: evaluate only these works one by one (comma-separated ids); all
+    /// works still make up the monthly states.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     /// A stored scenario: the plan on its date vs the scenario.
     #[arg(long)]
     pub scenario: Option<String>,
@@ -273,7 +277,13 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .ok_or_else(|| Error::invalid("--all-works needs --out DIR"))?;
-        let (n_state, n_site, n_done) = engine.impact_year_tasks(year)?;
+        let only: Vec<crate::works::WorkId> = a
+            .only
+            .iter()
+            .map(|s| crate::works::WorkId::parse(s))
+            .collect::<Result<_>>()?;
+        let only = (!only.is_empty()).then_some(only.as_slice());
+        let (n_state, n_site, n_done) = engine.impact_year_tasks(year, only)?;
         let multi = indicatif::MultiProgress::new();
         let style = ProgressStyle::with_template("{prefix:>28} [{bar:30}] {pos}/{len} {elapsed}")
             .context("progress template")?
@@ -290,7 +300,7 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             bar(n_done, "completed works"),
         );
         let started = std::time::Instant::now();
-        let (ya, works) = engine.impact_year(year, &demand, &choke_points, &|t| match t {
+        let (ya, works) = engine.impact_year(year, &demand, &choke_points, only, &|t| match t {
             Task::State => b_state.inc(1),
             Task::Construction => b_site.inc(1),
             Task::Completion => b_done.inc(1),

@@ -722,6 +722,8 @@ mod cli {
                 "2022",
                 "--gap",
                 "1e-2",
+                "--only",
+                "P1,P7",
                 "--out",
                 "rep",
             ],
@@ -738,7 +740,11 @@ mod cli {
         let months = std::fs::read_to_string(rep.join("months.csv")).unwrap();
         assert_eq!(months.lines().count(), 13);
         let ranking = std::fs::read_to_string(rep.join("ranking.csv")).unwrap();
-        assert!(ranking.lines().count() > 5);
+        assert_eq!(ranking.lines().count(), 3, "{ranking}");
+        // Songpo Road's resurfacing closes a road for months and builds nothing: it costs.
+        let p7 = ranking.lines().find(|l| l.contains(",P7,")).unwrap();
+        let construction: f64 = p7.split(',').nth(4).unwrap().parse().unwrap();
+        assert!(construction > 0.0, "{p7}");
         for f in ["flows.gpkg", "differences.gpkg"] {
             let ds = gdal::Dataset::open(rep.join(f)).unwrap();
             assert!(ds.layer_count() >= 2, "{f}");
@@ -748,5 +754,21 @@ mod cli {
             tmp.path(),
         );
         assert_eq!(bad.status.code(), Some(3));
+        let bad = jz(
+            &[
+                "--db",
+                "j.db",
+                "impact",
+                "--all-works",
+                "--year",
+                "2022",
+                "--only",
+                "P99",
+                "--out",
+                "x",
+            ],
+            tmp.path(),
+        );
+        assert_eq!(bad.status.code(), Some(5));
     }
 }
