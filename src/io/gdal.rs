@@ -722,6 +722,39 @@ fn field_text(
     })
 }
 
+/// A numeric field's value (integer, real, or numeric text); `None` for null and empty text.
+fn field_num(
+    path: &Path,
+    f: &Feature<'_>,
+    idx: usize,
+    field: &str,
+    loc: &str,
+) -> Result<Option<f64>> {
+    let v = f
+        .field(idx)
+        .map_err(|e| Error::file(path, loc, format!("field '{field}' cannot be read: {e}")))?;
+    match v {
+        None => Ok(None),
+        Some(FieldValue::RealValue(x)) => Ok(Some(x)),
+        Some(FieldValue::IntegerValue(i)) => Ok(Some(i as f64)),
+        Some(FieldValue::Integer64Value(i)) => Ok(Some(i as f64)),
+        Some(FieldValue::StringValue(s)) if s.trim().is_empty() => Ok(None),
+        Some(FieldValue::StringValue(s)) => match s.trim().parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(Error::file(
+                path,
+                loc,
+                format!("field '{field}' = '{s}' is not a number"),
+            )),
+        },
+        Some(other) => Err(Error::file(
+            path,
+            loc,
+            format!("field '{field}' holds {other:?}, not a number"),
+        )),
+    }
+}
+
 fn feature_loc(f: &Feature<'_>, ordinal: usize) -> String {
     match f.fid() {
         Some(fid) => format!("feature {fid}"),
@@ -796,6 +829,14 @@ fn to_wgs84(path: &Path, srs: Option<SpatialRef>) -> Result<Option<CoordTransfor
     let Some(mut srs) = srs else {
         return Ok(None);
     };
+    // Already WGS84 lon/lat (GeoJSON, our exports): no per-feature PROJ call.
+    let code = srs.auth_code().ok();
+    let auth = srs.auth_name().unwrap_or_default();
+    if (auth == "EPSG" && code == Some(4326))
+        || (auth == "OGC" && srs.name().as_deref() == Some("WGS 84 (CRS84)"))
+    {
+        return Ok(None);
+    }
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let mut wgs84 = SpatialRef::from_epsg(4326).map_err(|e| Error::Gdal(e.to_string()))?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
@@ -1295,19 +1336,30 @@ fn read_export(
                 Error::file(path, &loc, format!("field '{}' is empty", fields[c[k]]))
             })
         };
-        fn num<T: FromStr>(path: &Path, loc: &str, field: &str, v: String) -> Result<T> {
-            v.parse::<T>().map_err(|_| {
-                Error::file(
-                    path,
-                    loc,
-                    format!("field '{field}' = '{v}' is not a number"),
-                )
+        // Numbers and flags are read typed: no text round trip on a large export.
+        let num = |k: usize| field_num(path, &f, c[k], &fields[c[k]], &loc);
+        let n = |k: usize| -> Result<f64> {
+            num(k)?.ok_or_else(|| {
+                Error::file(path, &loc, format!("field '{}' is empty", fields[c[k]]))
             })
-        }
-        let n = |k: usize| -> Result<f64> { num(path, &loc, &fields[c[k]], req(k)?) };
-        let i = |k: usize| -> Result<i64> { num(path, &loc, &fields[c[k]], req(k)?) };
-        let flag =
-            |k: usize| -> Result<bool> { Ok(text(k)?.is_some_and(|v| attrs::parse_flag(&v))) };
+        };
+        let i = |k: usize| -> Result<i64> {
+            let x = n(k)?;
+            if x.fract() != 0.0 || x.abs() > 9.0e15 {
+                return Err(Error::file(
+                    path,
+                    &loc,
+                    format!("field '{}' = {x} is not an integer", fields[c[k]]),
+                ));
+            }
+            Ok(x as i64)
+        };
+        let flag = |k: usize| -> Result<bool> {
+            Ok(match num(k) {
+                Ok(v) => v.is_some_and(|x| x != 0.0),
+                Err(_) => text(k)?.is_some_and(|v| attrs::parse_flag(&v)),
+            })
+        };
         let class_v = req(7)?;
         let class = RoadClass::parse(&class_v).ok_or_else(|| {
             Error::file(
@@ -1329,9 +1381,9 @@ fn read_export(
             edge_id: i(0)?,
             from_node: i(1)?,
             to_node: i(2)?,
-            twin: match text(3)? {
+            twin: match num(3)? {
                 None => None,
-                Some(v) => Some(num::<i64>(path, &loc, "twin", v)?).filter(|t| *t >= 0),
+                Some(_) => Some(i(3)?).filter(|t| *t >= 0),
             },
             way_id: req(4)?,
             name_zh: text(5)?.unwrap_or_default(),
