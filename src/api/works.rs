@@ -230,11 +230,14 @@ pub async fn clashes(
     State(s): State<AppState>,
     Query(p): Query<ClashParams>,
 ) -> ApiResult<Response> {
-    let mut o = ClashOptions::default();
-    o.window = match (&p.from, &p.to) {
+    let window = match (&p.from, &p.to) {
         (Some(a), Some(b)) => Some(DateRange::new(parse_day(a)?, parse_day(b)?)?),
         (None, None) => None,
         _ => return Err(ApiError::invalid("give both from and to, or neither")),
+    };
+    let mut o = ClashOptions {
+        window,
+        ..ClashOptions::default()
     };
     if let Some(m) = p.near_m {
         if !(m.is_finite() && (0.0..=10_000.0).contains(&m)) {
