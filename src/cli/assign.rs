@@ -30,6 +30,10 @@ pub struct AssignArgs {
     /// Zones of a road network (GeoJSON points). Default: the embedded Jinzhou zones.
     #[arg(long, value_name = "FILE")]
     pub zones: Option<PathBuf>,
+    /// Road network only: assign the network as it stands on this date (works from `--db`);
+    /// the demand stays that of the base network.
+    #[arg(long)]
+    pub date: Option<String>,
     /// Road network only: write the demand used (gravity or read) as
     /// `origin,destination,trips,source` CSV.
     #[arg(long = "write-demand", value_name = "FILE")]
@@ -118,13 +122,33 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
             )
         }
         None => {
-            let road = g.load_network()?;
+            // On a date the network comes from the works engine (planned links added, works
+            // applied); the demand is always computed on the base state, so that dates differ
+            // only by their network.
+            let engine;
+            let owned;
+            let (road, dated) = match &a.date {
+                Some(d) => {
+                    engine = super::works::open_engine(g)?.0;
+                    let date = crate::works::parse_date(d)?;
+                    (&*engine.network, Some(engine.state_on(date)?))
+                }
+                None => {
+                    owned = g.load_network()?;
+                    (&owned, None)
+                }
+            };
             let zones = match &a.zones {
                 Some(p) => zones::read_zones(p)?,
                 None => zones::jinzhou_zones()?,
             };
-            let state = crate::scenario::NetworkState::base(&road);
-            let net = zones::state_assign_network(&state, &zones, &ConnectorOptions::default())?;
+            let conn = ConnectorOptions::default();
+            let base = crate::scenario::NetworkState::base(road);
+            let base_net = zones::state_assign_network(&base, &zones, &conn)?;
+            let net = match &dated {
+                Some(state) => zones::state_assign_network(state, &zones, &conn)?,
+                None => base_net.clone(),
+            };
             let (od, demand, source) = match &a.trips {
                 Some(p) => (
                     OdMatrix::read_csv(p, net.zone_names())?,
@@ -132,7 +156,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
                     format!("file:{}", p.display()),
                 ),
                 None => {
-                    let gr = zones::gravity_demand(&net, &zones, &zones::JINZHOU_GRAVITY)?;
+                    let gr = zones::gravity_demand(&base_net, &zones, &zones::JINZHOU_GRAVITY)?;
                     let tag = zones::JINZHOU_GRAVITY.source_tag();
                     (gr.od, tag.clone(), tag)
                 }
@@ -140,7 +164,11 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
             if let Some(p) = &a.write_demand {
                 zones::write_demand_csv(p, &zones, &od, &source)?;
             }
-            (net, od, road.origin.clone(), demand)
+            let title = match &a.date {
+                Some(d) => format!("{} on {d}", road.origin),
+                None => road.origin.clone(),
+            };
+            (net, od, title, demand)
         }
     };
     let opts = AssignOptions {

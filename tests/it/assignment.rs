@@ -652,6 +652,30 @@ mod cli {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["converged"], true);
         assert_eq!(v["unreachable_pairs"], 0);
+        // June 2022: pipe works and street rebuilds on site, same demand, more delay.
+        let june = jz(
+            &[
+                "--db",
+                "j.db",
+                "assign",
+                "--date",
+                "2022-06-15",
+                "--gap",
+                "1e-3",
+                "--json",
+            ],
+            tmp.path(),
+        );
+        assert!(
+            june.status.success(),
+            "{}",
+            String::from_utf8_lossy(&june.stderr)
+        );
+        let j: serde_json::Value = serde_json::from_slice(&june.stdout).unwrap();
+        assert_eq!(j["assigned_demand"], v["assigned_demand"]);
+        assert!(
+            j["total_travel_time"].as_f64().unwrap() > v["total_travel_time"].as_f64().unwrap()
+        );
         let demand = std::fs::read_to_string(tmp.path().join("demand.csv")).unwrap();
         assert!(demand.lines().skip(1).all(|l| {
             l.ends_with(",model:gravity-doubly-constrained-exp-beta0.1-per-min-rate0.05")
