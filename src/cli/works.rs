@@ -604,7 +604,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 }
             }
         }
-        WorksCmd::DurabilityWriter { .. } => unreachable!("handled above"),
+        WorksCmd::DurabilityWriter { count } => durability_writer(g, count)?,
     }
     Ok(())
 }

@@ -257,23 +257,33 @@ impl Engine {
                 Status::Cancelled => Some(HotspotStatus::Congested),
                 _ => None,
             };
-            if let Some(hs) = hs
-                && let Ok(h) = store.get_hotspot(hid)
-                && h.status != hs
-            {
-                let mut nh = h.clone();
-                nh.status = hs;
-                store.put_hotspot(
-                    &nh,
-                    h.version,
-                    &Change {
+            if let Some(hs) = hs {
+                // The work's change is committed; the choke point follows in its own
+                // transaction. A concurrent edit of the choke point is retried with its fresh
+                // version rather than failing a status change that already happened.
+                for _ in 0..3 {
+                    let Ok(h) = store.get_hotspot(hid) else { break };
+                    if h.status == hs {
+                        break;
+                    }
+                    let mut nh = h.clone();
+                    nh.status = hs;
+                    let change = Change {
                         actor: actor.into(),
                         field: "status".into(),
                         old: h.status.as_str().into(),
                         new: hs.as_str().into(),
                         comment: format!("work {id} is now {to}"),
-                    },
-                )?;
+                    };
+                    match store.put_hotspot(&nh, h.version, &change) {
+                        Ok(_) => break,
+                        Err(Error::Conflict(_)) => continue,
+                        Err(e) => {
+                            tracing::warn!("choke point {hid} not updated after work {id}: {e}");
+                            break;
+                        }
+                    }
+                }
             }
         }
         Ok(saved)
