@@ -392,3 +392,43 @@ fn every_routing_command_has_help() {
         assert!(stdout(&o).contains("Usage"), "{cmd:?}");
     }
 }
+
+#[test]
+fn routes_on_the_embedded_jinzhou_network() {
+    // Guta district seat to Linghe district seat (both from data/jinzhou), the default network.
+    let o = run(&[
+        "route",
+        "--from",
+        "121.1226,41.1152",
+        "--to",
+        "121.1453,41.1130",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let d = v["distance_m"].as_f64().unwrap();
+    // The seats are ≈1.9 km apart as the crow flies; a road route is longer, but not absurdly.
+    assert!(d > 1_900.0 && d < 6_000.0, "{d}");
+    assert!(!v["streets"].as_array().unwrap().is_empty());
+    // Every algorithm agrees on the cost.
+    let cost = v["cost"].as_f64().unwrap();
+    for algo in ["dijkstra", "astar", "bidir-dijkstra"] {
+        let o = run(&[
+            "route",
+            "--from",
+            "121.1226,41.1152",
+            "--to",
+            "121.1453,41.1130",
+            "--format",
+            "json",
+            "--algo",
+            algo,
+        ]);
+        let w: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert!((w["cost"].as_f64().unwrap() - cost).abs() < 1e-6, "{algo}");
+    }
+    let o = run(&["network", "stats", "--format", "json"]);
+    let s: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(s["strong_components"], 1);
+}
