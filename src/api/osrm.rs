@@ -1034,7 +1034,8 @@ mod tests {
         );
         assert_eq!(modifier(0.0, 90.0), "right");
         assert_eq!(modifier(0.0, 270.0), "left");
-        assert_eq!(modifier(350.0, 10.0), "straight");
+        assert_eq!(modifier(355.0, 5.0), "straight");
+        assert_eq!(modifier(350.0, 30.0), "slight right");
         assert_eq!(modifier(0.0, 180.0), "uturn");
         assert!((bearing(Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 0.0 }) - 90.0).abs() < 1e-9);
     }
