@@ -565,3 +565,24 @@ impl crate::engine::Engine {
         }
     }
 }
+
+impl crate::engine::Engine {
+    /// Per-edge weights of the network on `date` or in the stored `scenario` (neither = the
+    /// base network, planned links closed). Both at once is an `InvalidInput`.
+    pub fn state_weights(
+        &self,
+        date: Option<chrono::NaiveDate>,
+        scenario: Option<&str>,
+        metric: Metric,
+    ) -> Result<Vec<f64>> {
+        match (date, scenario) {
+            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
+            (Some(d), None) => Ok(self.state_on(d)?.weights(metric)),
+            (None, Some(id)) => {
+                let sc = self.get_scenario(id)?;
+                Ok(self.scenario_state(&sc)?.weights(metric))
+            }
+            (None, None) => Ok(self.network.weights(metric)),
+        }
+    }
+}

@@ -1,10 +1,12 @@
 //! `route`, `matrix` and `isochrone`: parse, call the routing queries, format.
 
 use super::GlobalOpts;
-use crate::network::Metric;
+use crate::engine::Engine;
 use crate::network::geom::parse_lon_lat;
 use crate::network::snap::DEFAULT_MAX_SNAP_M;
+use crate::network::{Metric, RoadNetwork};
 use crate::routing::{self, Algorithm, Avoid, QueryOptions, RouteQuery};
+use crate::works::parse_date;
 use crate::{Error, Result};
 use clap::{Args, ValueEnum};
 use geo_types::Point;
@@ -44,9 +46,50 @@ pub struct CommonRouteArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Route on the network as it stands on this date (YYYY-MM-DD): closures of the works on
+    /// site, new links of the works completed. Opens the works database (`--db`).
+    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "scenario")]
+    pub date: Option<String>,
+    /// Route on the network of a stored what-if scenario (see `jzplan scenario list`).
+    #[arg(long, value_name = "ID")]
+    pub scenario: Option<String>,
+}
+
+/// The network a routing command runs on: the plain network, or the works engine's network
+/// (with the catalogue's planned links) and the weights of a date or scenario.
+enum RouteNetwork {
+    Plain(Box<RoadNetwork>),
+    Dated(Engine, Vec<f64>),
+}
+
+impl RouteNetwork {
+    fn net(&self) -> &RoadNetwork {
+        match self {
+            RouteNetwork::Plain(n) => n,
+            RouteNetwork::Dated(e, _) => &e.network,
+        }
+    }
+    fn weights(&self) -> Option<&[f64]> {
+        match self {
+            RouteNetwork::Plain(_) => None,
+            RouteNetwork::Dated(_, w) => Some(w),
+        }
+    }
 }
 
 impl CommonRouteArgs {
+    /// Loads the network, and for `--date`/`--scenario` the works engine and that state's
+    /// weights for `metric`.
+    fn network(&self, g: &GlobalOpts, metric: Metric) -> anyhow::Result<RouteNetwork> {
+        if self.date.is_none() && self.scenario.is_none() {
+            return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
+        }
+        let date = self.date.as_deref().map(parse_date).transpose()?;
+        let (engine, _) = super::works::open_engine(g)?;
+        let w = engine.state_weights(date, self.scenario.as_deref(), metric)?;
+        Ok(RouteNetwork::Dated(engine, w))
+    }
+
     fn options(&self) -> Result<QueryOptions> {
         let polygon = match &self.avoid_polygon {
             Some(p) => Some(routing::avoid::read_polygon_file(p)?),
@@ -179,14 +222,14 @@ pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
     let from = parse_lon_lat(&a.from)?;
     let to = parse_lon_lat(&a.to)?;
     let options = a.common.options()?;
-    let net = g.load_network()?;
+    let rn = a.common.network(g, options.metric)?;
     let q = RouteQuery {
         from,
         to,
         algorithm: a.algo,
         options,
     };
-    let r = routing::route_query(&net, None, &q)?;
+    let r = routing::route_query(rn.net(), rn.weights(), &q)?;
     match a.common.format {
         Format::Text => print!("{}", route_text(&r)),
         Format::Json => print_json(&r)?,
@@ -239,8 +282,8 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
         _ => return Err(Error::invalid("give the points with --points or --file").into()),
     };
     let options = a.common.options()?;
-    let net = g.load_network()?;
-    let m = routing::matrix_query(&net, None, &pts, &pts, &options)?;
+    let rn = a.common.network(g, options.metric)?;
+    let m = routing::matrix_query(rn.net(), rn.weights(), &pts, &pts, &options)?;
     match a.common.format {
         Format::Text => {
             let cell = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".to_string(), f);
@@ -275,8 +318,9 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
 pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
     let from = parse_lon_lat(&a.from)?;
     let options = a.common.options()?;
-    let net = g.load_network()?;
-    let iso = routing::isochrone_query(&net, None, from, a.seconds, &options)?;
+    let rn = a.common.network(g, Metric::Time)?;
+    let net = rn.net();
+    let iso = routing::isochrone_query(net, rn.weights(), from, a.seconds, &options)?;
     match a.common.format {
         Format::Text => {
             let km: f64 = iso

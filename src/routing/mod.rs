@@ -111,7 +111,8 @@ pub struct RouteOptions {
     pub algorithm: Algorithm,
 }
 
-/// A stretch of a route along one street (consecutive edges of the same street merged).
+/// A stretch of a route along one street (consecutive edges of the same street, or of
+/// differently drawn ways with the same name, merged).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StreetStretch {
     /// The street.
@@ -481,13 +482,20 @@ impl<'a> Router<'a> {
             let dur = f * self.time_s(p.edge);
             distance_m += len;
             duration_s += dur;
+            // Consecutive edges of one street merge; so do different ways with the same name
+            // (a new bridge link of 锦州街 continues 锦州街 in the summary).
+            let st = self.net.street(e.street);
+            let same_name = |s: &StreetStretch| {
+                !(st.name_zh.is_empty() && st.name_en.is_empty())
+                    && s.name_zh == st.name_zh
+                    && s.name_en == st.name_en
+            };
             match streets.last_mut() {
-                Some(s) if s.street == e.street => {
+                Some(s) if s.street == e.street || same_name(s) => {
                     s.length_m += len;
                     s.duration_s += dur;
                 }
                 _ => {
-                    let st = self.net.street(e.street);
                     streets.push(StreetStretch {
                         street: e.street,
                         way_id: st.way_id.clone(),

@@ -807,3 +807,102 @@ fn cli_scenario_delete_needs_the_current_version() {
         5
     );
 }
+
+#[test]
+fn cli_route_matrix_and_isochrone_take_a_date_or_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.db");
+    let json = |args: &[&str]| {
+        let (code, out, err) = cli(&db, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    // Across the Xiaoling River on Jinzhou Street: P1 is on site in mid-2022 (its approaches
+    // closed), open in 2024.
+    let leg = ["--from", "121.105,41.105", "--to", "121.105,41.085"];
+    let today = json(&[&["route"][..], &leg, &["--format", "json"]].concat());
+    let during = json(
+        &[
+            &["route"][..],
+            &leg,
+            &["--date", "2022-06-01", "--format", "json"],
+        ]
+        .concat(),
+    );
+    let after = json(
+        &[
+            &["route"][..],
+            &leg,
+            &["--date", "2024-06-01", "--format", "json"],
+        ]
+        .concat(),
+    );
+    let secs = |v: &serde_json::Value| v["duration_s"].as_f64().unwrap();
+    assert!(
+        secs(&during) > secs(&today),
+        "{} vs {}",
+        secs(&during),
+        secs(&today)
+    );
+    assert!(
+        secs(&after) < secs(&today),
+        "{} vs {}",
+        secs(&after),
+        secs(&today)
+    );
+    // The new bridge continues 锦州街 in the street summary: one stretch, not three.
+    let names: Vec<&str> = after["streets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name_zh"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["锦州街"]);
+
+    let m = json(&[
+        "matrix",
+        "--points",
+        "121.105,41.105;121.105,41.085",
+        "--date",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    let t = m["durations_s"][0][1].as_f64().unwrap();
+    assert!((t - secs(&after)).abs() < 1e-6, "{t}");
+    let iso_now = json(&[
+        "isochrone",
+        "--from",
+        "121.105,41.105",
+        "--seconds",
+        "240",
+        "--format",
+        "json",
+    ]);
+    let iso_after = json(&[
+        "isochrone",
+        "--from",
+        "121.105,41.105",
+        "--seconds",
+        "240",
+        "--date",
+        "2024-06-01",
+        "--format",
+        "json",
+    ]);
+    let reached = |v: &serde_json::Value| v["reached_nodes"].as_u64().unwrap();
+    assert!(reached(&iso_after) > reached(&iso_now));
+
+    // Bad dates and unknown scenarios: documented exit codes, no panic.
+    let (code, _, err) = cli(
+        &db,
+        &[&["route"][..], &leg, &["--date", "2022-13-01"]].concat(),
+    );
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = cli(
+        &db,
+        &[&["route"][..], &leg, &["--scenario", "nope"]].concat(),
+    );
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("scenario"), "{err}");
+}
