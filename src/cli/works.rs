@@ -197,6 +197,11 @@ pub enum HotspotsCmd {
         /// Rank streets (worst edge score) instead of junctions.
         #[arg(long)]
         streets: bool,
+        /// Score edges by `vc` (volume/capacity from a user-equilibrium assignment of the
+        /// Jinzhou gravity demand on the base network, BFW to gap 1e-4) or by `proxy` (the
+        /// quick all-or-nothing demand proxy on a zone grid, `--cell-m`).
+        #[arg(long, value_enum, default_value_t = IdentifyMethod::Vc)]
+        method: IdentifyMethod,
         /// Output.
         #[command(flatten)]
         out: OutOpts,
@@ -806,9 +811,21 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             cell_m,
             min_sep_m,
             streets,
+            method,
             out,
         } => {
-            let scores = hotspot::demand_proxy_scores(&engine.network, cell_m)?;
+            let (scores, method_name) = match method {
+                IdentifyMethod::Proxy => (
+                    hotspot::demand_proxy_scores(&engine.network, cell_m)?,
+                    format!("model:{} (cell {cell_m} m)", hotspot::PROXY_METHOD),
+                ),
+                IdentifyMethod::Vc => {
+                    let demand = engine.impact_demand(None, 1e-4)?;
+                    let base = crate::scenario::NetworkState::base(&engine.network);
+                    let run = crate::analysis::impact::run_state(&base, &demand)?;
+                    (run.flows.vc, VC_METHOD.to_string())
+                }
+            };
             if streets {
                 let ss = hotspot::street_scores(&engine.network, &scores)?;
                 if out.json {
@@ -829,10 +846,7 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             if out.json {
                 return print_json(&cands);
             }
-            println!(
-                "method model:{} (cell {cell_m} m); score = load/capacity relative to the busiest edge",
-                hotspot::PROXY_METHOD
-            );
+            println!("method {method_name}");
             for c in cands {
                 println!(
                     "{:>2}. {:.3}  {:.5},{:.5}  {:<16} {}",
@@ -1089,3 +1103,16 @@ pub fn run_clashes(g: &GlobalOpts, a: ClashesArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// How `hotspots identify` scores edges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum IdentifyMethod {
+    /// Volume/capacity of a user-equilibrium assignment (the default now that assignment exists).
+    Vc,
+    /// The all-or-nothing demand proxy (faster, no congestion feedback).
+    Proxy,
+}
+
+/// The provenance of v/c-identified choke points.
+pub const VC_METHOD: &str =
+    "model:assignment-vc (Jinzhou gravity demand, BFW user equilibrium to gap 1e-4, base network)";

@@ -906,3 +906,29 @@ fn cli_route_matrix_and_isochrone_take_a_date_or_a_scenario() {
     assert_eq!(code, 5, "{err}");
     assert!(err.contains("scenario"), "{err}");
 }
+
+#[test]
+fn cli_hotspots_identify_ranks_junctions_by_assignment_vc() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let (code, out, err) = cli(&db, &["hotspots", "identify", "--n", "5", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let c = c.as_array().unwrap();
+    assert_eq!(c.len(), 5);
+    let scores: Vec<f64> = c.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    // v/c of an equilibrium: positive, ranked from the worst down.
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    assert!(scores[0] > 0.5, "{scores:?}");
+    let (code, out, _) = cli(&db, &["hotspots", "identify", "--n", "3"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("model:assignment-vc"), "{out}");
+    let (code, out, _) = cli(
+        &db,
+        &["hotspots", "identify", "--n", "3", "--method", "proxy"],
+    );
+    assert_eq!(code, 0);
+    assert!(out.contains("model:gravity-aon-vc-proxy"), "{out}");
+    let (code, _, _) = cli(&db, &["hotspots", "identify", "--method", "nope"]);
+    assert_eq!(code, 2);
+}
