@@ -7,6 +7,7 @@
 //! and keeps every layer simple; a layer with millions of features would add its own index.
 
 pub mod city;
+pub mod flows;
 pub mod mvt;
 pub mod network;
 pub mod works;
@@ -389,6 +390,10 @@ impl Catalog {
         c.add(Arc::new(city::rivers()?));
         c.add(Arc::new(city::coastline()?));
         c.add(Arc::new(city::pois()?));
+        // Flows need the works store (network on a date) and the Jinzhou zones.
+        if works::has_store(engine) {
+            c.add(Arc::new(flows::FlowsLayer::new(engine.clone())));
+        }
         Ok(c)
     }
 

@@ -234,3 +234,56 @@ async fn gdal_lists_every_jinzhou_layer_with_its_count() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flows_layer_assigns_the_network_of_the_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let planned: std::collections::HashSet<u64> = state
+        .engine
+        .network
+        .edges()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.planned)
+        .map(|(i, _)| i as u64)
+        .collect();
+    assert!(!planned.is_empty());
+    let app = jzplan::api::app_with_state(state);
+    let flows = |date: &'static str| {
+        let app = app.clone();
+        async move {
+            let uri = format!("/collections/flows/items?date={date}&limit=10000");
+            let r = get(&app, &uri).await;
+            assert_eq!(r.status, StatusCode::OK);
+            r.json()["features"].as_array().unwrap().clone()
+        }
+    };
+    let during = flows("2022-06-01").await;
+    let after = flows("2024-06-01").await;
+    assert!(during.len() > 100, "{}", during.len());
+    for f in during.iter().chain(&after) {
+        let p = &f["properties"];
+        let (v, c, vc) = (
+            p["volume_vph"].as_f64().unwrap(),
+            p["capacity_vph"].as_f64().unwrap(),
+            p["vc"].as_f64().unwrap(),
+        );
+        assert!(v > 0.0 && c > 0.0);
+        assert!((vc - v / c).abs() < 1e-3, "{p}");
+        assert!(p["source"].as_str().unwrap().starts_with("model:"), "{p}");
+    }
+    let on_planned = |fs: &[serde_json::Value]| {
+        fs.iter()
+            .filter(|f| planned.contains(&f["properties"]["edge_id"].as_u64().unwrap()))
+            .count()
+    };
+    // Unbuilt links carry nothing; once the plan's new bridges and roads open, traffic uses them.
+    assert_eq!(on_planned(&during), 0);
+    assert!(on_planned(&after) > 0);
+    // The layer is listed as dated, and a bad date is a problem, not a 500.
+    let col = get(&app, "/collections/flows").await.json();
+    assert_eq!(col["id"], "flows");
+    let bad = get(&app, "/collections/flows/items?date=2022-02-30").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
