@@ -37,7 +37,9 @@ def dist_m(a, b):
 with open(os.path.join(HERE, "hotspots.json"), encoding="utf-8") as f:
     h01 = [h for h in json.load(f)["hotspots"] if h["id"] == "H01"][0]
 
-cands = run("hotspots", "identify", "--n", "40")
+# --method proxy: the catalogue was made with the demand proxy, before assignment existed
+# (`identify` now defaults to assignment v/c).
+cands = run("hotspots", "identify", "--method", "proxy", "--n", "40")
 chosen = [c for c in cands if dist_m(c["at"], h01["at"]) >= 400][:14]
 hotspots = [h01]
 for i, c in enumerate(chosen):
@@ -65,11 +67,11 @@ with open(os.path.join(HERE, "hotspots.json"), "w", encoding="utf-8") as f:
 OWN_WORK = {"锦州街", "福州街", "南广路", "南阳东路", "松坡路", "锦港大街", "科技西路"}
 PLACEHOLDER = re.compile(r"(支路|支街|经\d+街|纬\d+路)")
 HIGHWAY = re.compile(r"(^G\d|公路|高速|连接线|港区路)")
-streets = run("hotspots", "identify", "--streets")
+streets = run("hotspots", "identify", "--method", "proxy", "--streets")
 p4 = [s for s in streets if s["name_zh"] not in OWN_WORK and not PLACEHOLDER.search(s["name_zh"])
       and not HIGHWAY.search(s["name_zh"])][:14]
 with open(os.path.join(HERE, "works.p4.json"), "w", encoding="utf-8") as f:
     json.dump({"about": "P4 streets 02-15, chosen by data/jinzhou/hotspots.py (rule in its doc)",
-               "method": METHOD, "streets": p4}, f, ensure_ascii=False, indent=1)
+               "method": METHOD, "source": METHOD, "streets": p4}, f, ensure_ascii=False, indent=1)
     f.write("\n")
 print(f"{len(hotspots)} hotspots, {len(p4)} P4 streets")
