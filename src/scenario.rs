@@ -567,22 +567,41 @@ impl crate::engine::Engine {
 }
 
 impl crate::engine::Engine {
-    /// Per-edge weights of the network on `date` or in the stored `scenario` (neither = the
-    /// base network, planned links closed). Both at once is an `InvalidInput`.
+    /// The network on `date` or in the stored `scenario`. `None` means the base network
+    /// (planned links closed): neither was given, or a date was given to an engine without a
+    /// works store, where no work is known to change the network. Both at once is an
+    /// `InvalidInput`.
+    pub fn state_for(
+        &self,
+        date: Option<chrono::NaiveDate>,
+        scenario: Option<&str>,
+    ) -> Result<Option<NetworkState<'_>>> {
+        match (date, scenario) {
+            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
+            (Some(d), None) if self.store().is_err() => {
+                crate::works::check_date("date", d)?;
+                Ok(None)
+            }
+            (Some(d), None) => Ok(Some(self.state_on(d)?)),
+            (None, Some(id)) => {
+                let sc = self.get_scenario(id)?;
+                Ok(Some(self.scenario_state(&sc)?))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Per-edge weights of the network on `date` or in the stored `scenario` (see
+    /// [`Engine::state_for`]).
     pub fn state_weights(
         &self,
         date: Option<chrono::NaiveDate>,
         scenario: Option<&str>,
         metric: Metric,
     ) -> Result<Vec<f64>> {
-        match (date, scenario) {
-            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
-            (Some(d), None) => Ok(self.state_on(d)?.weights(metric)),
-            (None, Some(id)) => {
-                let sc = self.get_scenario(id)?;
-                Ok(self.scenario_state(&sc)?.weights(metric))
-            }
-            (None, None) => Ok(self.network.weights(metric)),
-        }
+        Ok(match self.state_for(date, scenario)? {
+            Some(state) => state.weights(metric),
+            None => self.network.weights(metric),
+        })
     }
 }

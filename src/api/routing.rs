@@ -108,24 +108,14 @@ pub fn weights_for<'a>(
     avoid: &Avoid,
     state: &StateSpec,
 ) -> Result<Cow<'a, [f64]>> {
-    let mut w: Cow<'a, [f64]> = match (&state.date, &state.scenario) {
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid("give a date or a scenario, not both"));
-        }
-        (Some(d), None) => {
-            let d = crate::layers::parse_day(d)?;
-            if s.engine.store().is_ok() {
-                Cow::Owned(s.engine.state_on(d)?.weights(metric))
-            } else {
-                crate::works::check_date("date", d)?;
-                Cow::Borrowed(s.weights.get(metric))
-            }
-        }
-        (None, Some(id)) => {
-            let sc = s.engine.get_scenario(id)?;
-            Cow::Owned(s.engine.scenario_state(&sc)?.weights(metric))
-        }
-        (None, None) => Cow::Borrowed(s.weights.get(metric)),
+    let date = state
+        .date
+        .as_deref()
+        .map(crate::layers::parse_day)
+        .transpose()?;
+    let mut w: Cow<'a, [f64]> = match s.engine.state_for(date, state.scenario.as_deref())? {
+        Some(st) => Cow::Owned(st.weights(metric)),
+        None => Cow::Borrowed(s.weights.get(metric)),
     };
     if !avoid.is_empty() {
         avoid.apply_in_place(&s.engine.network, w.to_mut())?;

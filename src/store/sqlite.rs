@@ -233,11 +233,41 @@ fn canonical_hotspot(h: &Hotspot) -> Result<String> {
     body_of(&h)
 }
 
-impl Store for SqliteStore {
-    fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
+/// A table of versioned JSON records (`id`, `version`, `body`). The names are constants of this
+/// file, never user input, so they may be spliced into SQL.
+#[derive(Clone, Copy)]
+struct Table {
+    name: &'static str,
+    what: &'static str,
+}
+
+const WORKS: Table = Table {
+    name: "works",
+    what: "work",
+};
+const HOTSPOTS: Table = Table {
+    name: "hotspots",
+    what: "hotspot",
+};
+const SCENARIOS: Table = Table {
+    name: "scenarios",
+    what: "scenario",
+};
+
+/// A write based on `expected` was refused: the record moved on to version `at`.
+fn stale(t: Table, id: &str, at: u64, expected: u64) -> Error {
+    Error::Conflict(format!(
+        "{} {id} is at version {at}, not {expected}: reload and retry",
+        t.what
+    ))
+}
+
+impl SqliteStore {
+    /// Every record of `t`, by id.
+    fn list_bodies<T: DeserializeOwned>(&self, t: Table) -> Result<Vec<T>> {
         let rows: Vec<(String, String)> = self.with(|c| {
             let mut st = c
-                .prepare_cached("SELECT id, body FROM works ORDER BY id")
+                .prepare_cached(&format!("SELECT id, body FROM {} ORDER BY id", t.name))
                 .map_err(|e| self.err(e))?;
             let it = st
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -245,28 +275,101 @@ impl Store for SqliteStore {
             it.collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(|e| self.err(e))
         })?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (id, body) in rows {
-            let w: Work = self.decode("work", &id, &body)?;
-            if filter.matches(&w) {
-                out.push(w);
-            }
-        }
-        Ok(out)
+        rows.iter()
+            .map(|(id, b)| self.decode(t.what, id, b))
+            .collect()
     }
 
-    fn get_work(&self, id: &WorkId) -> Result<Work> {
+    /// The record `id` of `t`, or `NotFound`.
+    fn get_body<T: DeserializeOwned>(&self, t: Table, id: &str) -> Result<T> {
         let body: Option<String> = self.with(|c| {
-            c.query_row("SELECT body FROM works WHERE id = ?1", [id.as_str()], |r| {
-                r.get(0)
-            })
+            c.query_row(
+                &format!("SELECT body FROM {} WHERE id = ?1", t.name),
+                [id],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))
         })?;
         match body {
-            Some(b) => self.decode("work", id.as_str(), &b),
-            None => Err(Error::not_found("work", id)),
+            Some(b) => self.decode(t.what, id, &b),
+            None => Err(Error::not_found(t.what, id)),
         }
+    }
+
+    /// The stored version of `id` in `t` (`None`: no such record), read inside `tx`.
+    fn version_in(&self, tx: &Connection, t: Table, id: &str) -> Result<Option<u64>> {
+        tx.query_row(
+            &format!("SELECT version FROM {} WHERE id = ?1", t.name),
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+        .map(|v| v.map(|v| v as u64))
+        .map_err(|e| self.err(e))
+    }
+
+    /// The stored version of `id` in `t` if it is `expected` (a missing record is `NotFound`,
+    /// another version a `Conflict`).
+    fn check_version(&self, tx: &Connection, t: Table, id: &str, expected: u64) -> Result<()> {
+        match self.version_in(tx, t, id)? {
+            None => Err(Error::not_found(t.what, id)),
+            Some(v) if v != expected => Err(stale(t, id, v, expected)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Creates (`expected_version` 0) or replaces a record of a table with only `id`, `version`
+    /// and `body` (choke points, scenarios), with its history entry under `record`, in one
+    /// transaction.
+    fn put_body(
+        &self,
+        t: Table,
+        id: &str,
+        record: &str,
+        expected_version: u64,
+        body: &str,
+        change: &Change,
+    ) -> Result<()> {
+        self.with(|c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| self.err(e))?;
+            let (sql, version) = match (self.version_in(&tx, t, id)?, expected_version) {
+                (None, 0) => (
+                    format!(
+                        "INSERT INTO {} (id, version, body) VALUES (?1, ?2, ?3)",
+                        t.name
+                    ),
+                    1,
+                ),
+                (None, _) => return Err(Error::not_found(t.what, id)),
+                (Some(v), e) if v != e => return Err(stale(t, id, v, e)),
+                (Some(v), _) => (
+                    format!(
+                        "UPDATE {} SET version = ?2, body = ?3 WHERE id = ?1",
+                        t.name
+                    ),
+                    v + 1,
+                ),
+            };
+            tx.execute(&sql, params![id, version as i64, body])
+                .map_err(|e| self.err(e))?;
+            insert_history(&tx, record, version, change).map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))
+        })
+    }
+}
+
+impl Store for SqliteStore {
+    fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
+        let mut works: Vec<Work> = self.list_bodies(WORKS)?;
+        works.retain(|w| filter.matches(w));
+        Ok(works)
+    }
+
+    fn get_work(&self, id: &WorkId) -> Result<Work> {
+        self.get_body(WORKS, id.as_str())
     }
 
     fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
@@ -279,14 +382,7 @@ impl Store for SqliteStore {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.err(e))?;
-            let exists: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM works WHERE id = ?1",
-                    [w.id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
+            let exists = self.version_in(&tx, WORKS, w.id.as_str())?;
             if exists.is_some() {
                 return Err(Error::Conflict(format!("work {} already exists", w.id)));
             }
@@ -318,24 +414,7 @@ impl Store for SqliteStore {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.err(e))?;
-            let current: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM works WHERE id = ?1",
-                    [w.id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
-            match current {
-                None => return Err(Error::not_found("work", &w.id)),
-                Some(v) if v as u64 != expected_version => {
-                    return Err(Error::Conflict(format!(
-                        "work {} is at version {v}, not {expected_version}: reload and retry",
-                        w.id
-                    )));
-                }
-                Some(_) => {}
-            }
+            self.check_version(&tx, WORKS, w.id.as_str(), expected_version)?;
             tx.execute(
                 "UPDATE works SET version = ?2, status = ?3, kind = ?4, parent = ?5, body = ?6
                  WHERE id = ?1 AND version = ?7",
@@ -401,35 +480,11 @@ impl Store for SqliteStore {
     }
 
     fn list_hotspots(&self) -> Result<Vec<Hotspot>> {
-        let rows: Vec<(String, String)> = self.with(|c| {
-            let mut st = c
-                .prepare_cached("SELECT id, body FROM hotspots ORDER BY id")
-                .map_err(|e| self.err(e))?;
-            let it = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.err(e))?;
-            it.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.err(e))
-        })?;
-        rows.iter()
-            .map(|(id, b)| self.decode("hotspot", id, b))
-            .collect()
+        self.list_bodies(HOTSPOTS)
     }
 
     fn get_hotspot(&self, id: &HotspotId) -> Result<Hotspot> {
-        let body: Option<String> = self.with(|c| {
-            c.query_row(
-                "SELECT body FROM hotspots WHERE id = ?1",
-                [id.as_str()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
-        })?;
-        match body {
-            Some(b) => self.decode("hotspot", id.as_str(), &b),
-            None => Err(Error::not_found("hotspot", id)),
-        }
+        self.get_body(HOTSPOTS, id.as_str())
     }
 
     fn put_hotspot(&self, h: &Hotspot, expected_version: u64, change: &Change) -> Result<Hotspot> {
@@ -438,75 +493,17 @@ impl Store for SqliteStore {
         let mut h = h.clone();
         h.version = expected_version + 1;
         let body = body_of(&h)?;
-        self.with(|c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| self.err(e))?;
-            let current: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM hotspots WHERE id = ?1",
-                    [h.id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
-            match (current, expected_version) {
-                (None, 0) => {
-                    tx.execute(
-                        "INSERT INTO hotspots (id, version, body) VALUES (?1, 1, ?2)",
-                        params![h.id.as_str(), body],
-                    )
-                    .map_err(|e| self.err(e))?;
-                }
-                (None, _) => return Err(Error::not_found("hotspot", &h.id)),
-                (Some(v), e) if v as u64 != e => {
-                    return Err(Error::Conflict(format!(
-                        "hotspot {} is at version {v}, not {e}: reload and retry",
-                        h.id
-                    )));
-                }
-                (Some(_), _) => {
-                    tx.execute(
-                        "UPDATE hotspots SET version = ?2, body = ?3 WHERE id = ?1",
-                        params![h.id.as_str(), h.version as i64, body],
-                    )
-                    .map_err(|e| self.err(e))?;
-                }
-            }
-            insert_history(&tx, h.id.as_str(), h.version, change).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))
-        })?;
+        let id = h.id.as_str();
+        self.put_body(HOTSPOTS, id, id, expected_version, &body, change)?;
         Ok(h)
     }
 
     fn list_scenarios(&self) -> Result<Vec<Scenario>> {
-        let rows: Vec<(String, String)> = self.with(|c| {
-            let mut st = c
-                .prepare_cached("SELECT id, body FROM scenarios ORDER BY id")
-                .map_err(|e| self.err(e))?;
-            let it = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(|e| self.err(e))?;
-            it.collect::<rusqlite::Result<Vec<_>>>()
-                .map_err(|e| self.err(e))
-        })?;
-        rows.iter()
-            .map(|(id, b)| self.decode("scenario", id, b))
-            .collect()
+        self.list_bodies(SCENARIOS)
     }
 
     fn get_scenario(&self, id: &str) -> Result<Scenario> {
-        let body: Option<String> = self.with(|c| {
-            c.query_row("SELECT body FROM scenarios WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(|e| self.err(e))
-        })?;
-        match body {
-            Some(b) => self.decode("scenario", id, &b),
-            None => Err(Error::not_found("scenario", id)),
-        }
+        self.get_body(SCENARIOS, id)
     }
 
     fn put_scenario(
@@ -521,44 +518,7 @@ impl Store for SqliteStore {
         s.version = expected_version + 1;
         let body = body_of(&s)?;
         let record = format!("scenario:{}", s.id);
-        self.with(|c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| self.err(e))?;
-            let current: Option<i64> = tx
-                .query_row(
-                    "SELECT version FROM scenarios WHERE id = ?1",
-                    [s.id.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| self.err(e))?;
-            match (current, expected_version) {
-                (None, 0) => {
-                    tx.execute(
-                        "INSERT INTO scenarios (id, version, body) VALUES (?1, 1, ?2)",
-                        params![s.id, body],
-                    )
-                    .map_err(|e| self.err(e))?;
-                }
-                (None, _) => return Err(Error::not_found("scenario", &s.id)),
-                (Some(v), e) if v as u64 != e => {
-                    return Err(Error::Conflict(format!(
-                        "scenario {} is at version {v}, not {e}: reload and retry",
-                        s.id
-                    )));
-                }
-                (Some(_), _) => {
-                    tx.execute(
-                        "UPDATE scenarios SET version = ?2, body = ?3 WHERE id = ?1",
-                        params![s.id, s.version as i64, body],
-                    )
-                    .map_err(|e| self.err(e))?;
-                }
-            }
-            insert_history(&tx, &record, s.version, change).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))
-        })?;
+        self.put_body(SCENARIOS, &s.id, &record, expected_version, &body, change)?;
         Ok(s)
     }
 
@@ -568,21 +528,7 @@ impl Store for SqliteStore {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.err(e))?;
-            let current: Option<i64> = tx
-                .query_row("SELECT version FROM scenarios WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(|e| self.err(e))?;
-            match current {
-                None => return Err(Error::not_found("scenario", id)),
-                Some(v) if v as u64 != expected_version => {
-                    return Err(Error::Conflict(format!(
-                        "scenario {id} is at version {v}, not {expected_version}: reload and retry"
-                    )));
-                }
-                Some(_) => {}
-            }
+            self.check_version(&tx, SCENARIOS, id, expected_version)?;
             tx.execute("DELETE FROM scenarios WHERE id = ?1", [id])
                 .map_err(|e| self.err(e))?;
             insert_history(&tx, &format!("scenario:{id}"), expected_version + 1, change)

@@ -234,13 +234,7 @@ impl Engine {
         comment: &str,
     ) -> Result<Work> {
         let store = self.store()?;
-        let w = store.get_work(id)?;
-        if w.version != expected_version {
-            return Err(Error::Conflict(format!(
-                "work {id} is at version {}, not {expected_version}: reload and retry",
-                w.version
-            )));
-        }
+        let w = current_work(store, id, expected_version)?;
         let nw = w.with_status(to, on)?;
         let change = Change {
             actor: actor.into(),
@@ -300,13 +294,7 @@ impl Engine {
         comment: &str,
     ) -> Result<Work> {
         let store = self.store()?;
-        let w = store.get_work(id)?;
-        if w.version != expected_version {
-            return Err(Error::Conflict(format!(
-                "work {id} is at version {}, not {expected_version}: reload and retry",
-                w.version
-            )));
-        }
+        let w = current_work(store, id, expected_version)?;
         let nw = w.with_planned(planned, dates_source)?;
         let change = Change {
             actor: actor.into(),
@@ -554,4 +542,17 @@ fn resolve_hotspot(
         }
         Err(why) => Err(Box::new(item(false, String::new(), None, why))),
     }
+}
+
+/// The stored work `id` if it is still at `expected_version` (optimistic concurrency: a client
+/// that read an older version must reload before it changes the work).
+fn current_work(store: &dyn Store, id: &WorkId, expected_version: u64) -> Result<Work> {
+    let w = store.get_work(id)?;
+    if w.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "work {id} is at version {}, not {expected_version}: reload and retry",
+            w.version
+        )));
+    }
+    Ok(w)
 }
