@@ -30,6 +30,7 @@
 //! ```
 
 pub mod avoid;
+pub mod ch;
 pub mod isochrone;
 pub mod matrix;
 pub mod query;
@@ -37,6 +38,7 @@ mod search;
 pub mod stats;
 
 pub use avoid::Avoid;
+pub use ch::{ChOptions, Hierarchy};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
 pub use query::{QueryOptions, RouteQuery, isochrone_query, matrix_query, route_query};
@@ -62,15 +64,19 @@ pub enum Algorithm {
     /// A* from both ends at once (average potentials); the default.
     #[default]
     BidirAStar,
+    /// Contraction hierarchies: upward searches from both ends on a [`Hierarchy`] prepared
+    /// once for the weights (the router prepares one on first use if none was given).
+    Ch,
 }
 
 impl Algorithm {
     /// All algorithms.
-    pub const ALL: [Algorithm; 4] = [
+    pub const ALL: [Algorithm; 5] = [
         Algorithm::Dijkstra,
         Algorithm::AStar,
         Algorithm::BidirDijkstra,
         Algorithm::BidirAStar,
+        Algorithm::Ch,
     ];
     /// The name used on the command line and in the API.
     pub fn as_str(self) -> &'static str {
@@ -79,6 +85,7 @@ impl Algorithm {
             Algorithm::AStar => "astar",
             Algorithm::BidirDijkstra => "bidir-dijkstra",
             Algorithm::BidirAStar => "bidir",
+            Algorithm::Ch => "ch",
         }
     }
 }
@@ -97,8 +104,9 @@ impl std::str::FromStr for Algorithm {
             "astar" | "a*" => Ok(Algorithm::AStar),
             "bidir-dijkstra" => Ok(Algorithm::BidirDijkstra),
             "bidir" | "bidir-astar" => Ok(Algorithm::BidirAStar),
+            "ch" => Ok(Algorithm::Ch),
             _ => Err(Error::invalid(format!(
-                "algorithm '{s}' is not one of: dijkstra, astar, bidir, bidir-dijkstra"
+                "algorithm '{s}' is not one of: dijkstra, astar, bidir, bidir-dijkstra, ch"
             ))),
         }
     }
@@ -204,6 +212,10 @@ pub struct Router<'a> {
     weights: &'a [f64],
     metric: Metric,
     g: Graph,
+    /// A hierarchy given by the caller (checked to match the weights), or
+    ch_given: Option<&'a Hierarchy>,
+    /// one prepared on the first [`Algorithm::Ch`] query (errors kept as their message).
+    ch_own: std::sync::OnceLock<std::result::Result<Hierarchy, String>>,
 }
 
 impl std::fmt::Debug for Router<'_> {
@@ -250,7 +262,38 @@ impl<'a> Router<'a> {
             weights,
             metric,
             g: Graph::new(net, weights),
+            ch_given: None,
+            ch_own: std::sync::OnceLock::new(),
         })
+    }
+
+    /// A router that answers [`Algorithm::Ch`] queries with `ch`, which must have been prepared
+    /// for exactly these weights (`InvalidInput` otherwise).
+    pub fn with_hierarchy(
+        net: &'a RoadNetwork,
+        weights: &'a [f64],
+        metric: Metric,
+        ch: &'a Hierarchy,
+    ) -> Result<Router<'a>> {
+        let mut r = Router::new(net, weights, metric)?;
+        if !ch.matches(net, weights) {
+            return Err(Error::invalid(
+                "the contraction hierarchy was prepared for other weights or another network",
+            ));
+        }
+        r.ch_given = Some(ch);
+        Ok(r)
+    }
+
+    /// The hierarchy of the weights: the one given, or one prepared now (once per router).
+    pub fn hierarchy(&self) -> Result<&Hierarchy> {
+        if let Some(h) = self.ch_given {
+            return Ok(h);
+        }
+        self.ch_own
+            .get_or_init(|| Hierarchy::new(self.net, self.weights).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| Error::TooBig(e.clone()))
     }
 
     /// The network.
@@ -416,6 +459,22 @@ impl<'a> Router<'a> {
                 });
                 (mu, middle, f.settled + b.settled)
             }),
+            Algorithm::Ch => {
+                let (mu, middle, settled) = self.hierarchy()?.query(&seeds, &targets, mu0);
+                // Report the cost summed in travel order, as the other searches do (a shortcut
+                // sums its halves first, which may differ from that in the last bits).
+                let cost = match &middle {
+                    Some((si, edges, ti)) => {
+                        let mut c = seeds[*si].cost;
+                        for &e in edges {
+                            c += self.weights[e as usize];
+                        }
+                        c + targets[*ti].cost
+                    }
+                    None => mu,
+                };
+                (cost, middle, settled)
+            }
         };
         if !cost.is_finite() {
             return Err(Error::NoRoute(format!(
