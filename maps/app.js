@@ -1,11 +1,16 @@
 // jzplan web viewer: our own layers only (no external basemap), vector tiles from /tiles,
-// labels as HTML markers (no glyph server exists offline, so no symbol layers).
+// labels as MapLibre symbol layers with glyphs from /fonts (Latin; the browser draws Chinese).
 (function () {
   'use strict';
   const O = location.origin;
-  const STATUS_COLOURS = {
-    proposed: '#9e9e9e', preliminary_work: '#8d6e63', design: '#7e57c2',
-    under_construction: '#ef6c00', completed: '#2e7d32', suspended: '#c62828', cancelled: '#616161'
+  // Works on the chosen date, from their dates (the schedule) and their catalogued status.
+  const STATE_COLOURS = {
+    not_started: '#9e9e9e', under_construction: '#ef6c00', completed: '#2e7d32',
+    suspended: '#c62828', cancelled: '#616161'
+  };
+  const STATE_NAMES = {
+    not_started: ['未开工', 'not started'], under_construction: ['在建', 'under construction'],
+    completed: ['已完工', 'completed'], suspended: ['暂停', 'suspended'], cancelled: ['取消', 'cancelled']
   };
   const STATUS_NAMES = {
     proposed: ['规划', 'proposed'], preliminary_work: ['前期工作', 'preliminary work'],
@@ -13,8 +18,15 @@
     completed: ['完工', 'completed'], suspended: ['暂停', 'suspended'], cancelled: ['取消', 'cancelled']
   };
   const HS_COLOURS = { congested: '#d32f2f', being_opened: '#f9a825', opened: '#388e3c' };
+  const HS_NAMES = {
+    congested: ['拥堵点', 'choke point: congested'], being_opened: ['打通中', 'choke point: being opened'],
+    opened: ['已打通', 'choke point: opened']
+  };
+  const DETOUR_COLOUR = '#00838f';
+  const REGULAR = ['Noto Sans Regular'];
+  const BOLD = ['Noto Sans Bold'];
   const DAY0 = Date.UTC(2022, 0, 1);
-  const jz = { errors: [], ready: false, lang: 'zh', markers: [], routeResult: null };
+  const jz = { errors: [], ready: false, lang: 'zh', routeResult: null, hasDetours: false };
   window.jz = jz;
 
   const params = new URLSearchParams(location.search);
@@ -24,23 +36,69 @@
   const startDate = params.get('date') || isoDay(Date.now());
   slider.value = String(Math.max(0, Math.min(+slider.max, dayIndex(startDate))));
   jz.date = () => isoDay(DAY0 + (+slider.value) * 86400000);
+  if (params.get('lang') === 'en') jz.lang = 'en';
 
-  const statusColour = ['match', ['get', 'status'],
-    ...Object.entries(STATUS_COLOURS).flat(), '#000'];
+  const CATALOGUED = ['under_construction', 'completed', 'suspended'];
+  // State of a work on a date, as Work::phase_on in the engine: a cancelled work never
+  // happens, a suspended one keeps its site from its start on, the others follow their dates.
+  // A work without dates keeps its catalogued status.
+  function stateOn(p, date) {
+    if (p.status === 'cancelled') return 'cancelled';
+    if (!p.start || !p.end) return CATALOGUED.includes(p.status) ? p.status : 'not_started';
+    if (date < p.start) return 'not_started';
+    if (p.status === 'suspended') return 'suspended';
+    return date <= p.end ? 'under_construction' : 'completed';
+  }
+  jz.stateOn = stateOn;
+  // The same rule as a style expression (ISO dates compare as strings).
+  function stateExpr(date) {
+    const start = ['to-string', ['get', 'start']];
+    const end = ['to-string', ['get', 'end']];
+    return ['case',
+      ['==', ['get', 'status'], 'cancelled'], 'cancelled',
+      ['any', ['==', start, ''], ['==', end, '']],
+      ['match', ['get', 'status'], CATALOGUED, ['get', 'status'], 'not_started'],
+      ['<', date, start], 'not_started',
+      ['==', ['get', 'status'], 'suspended'], 'suspended',
+      ['<=', date, end], 'under_construction',
+      'completed'];
+  }
+  const stateColour = (date) => ['match', stateExpr(date), ...Object.entries(STATE_COLOURS).flat(), '#000'];
+  // Works not yet started on the date are drawn faint: they are plans, not sites.
+  const stateOpacity = (date, on, off) => ['case', ['==', stateExpr(date), 'not_started'], off, on];
+
+  // A label in the chosen language, falling back to the other one.
+  function nameExpr(lang) {
+    const [a, b] = lang === 'zh' ? ['name_zh', 'name_en'] : ['name_en', 'name_zh'];
+    return ['let', 'n', ['to-string', ['get', a]],
+      ['case', ['!=', ['var', 'n'], ''], ['var', 'n'], ['to-string', ['get', b]]]];
+  }
+  const halo = (colour) => ({ 'text-color': colour, 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 });
   const tileUrl = (layers, q) => `${O}/tiles/${layers}/{z}/{x}/{y}.mvt${q || ''}`;
+  const stateUrl = () => tileUrl(jz.hasDetours ? 'closures,detours' : 'closures', '?date=' + jz.date());
+  const date0 = jz.date();
+  jz.stateTilesUrl = stateUrl();
+  function refreshState() {
+    const u = stateUrl();
+    if (u !== jz.stateTilesUrl) { jz.stateTilesUrl = u; jz.map.getSource('state').setTiles([u]); }
+  }
 
   const map = new maplibregl.Map({
     container: 'map',
-    center: [121.12, 41.10],
-    zoom: 11.3,
+    center: [121.12, 41.11],
+    zoom: 12,
     hash: false,
     attributionControl: false,
+    // Chinese glyphs are drawn by the browser (the /fonts PBFs hold Latin ranges only).
+    localIdeographFontFamily: '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
     style: {
       version: 8,
+      glyphs: `${O}/fonts/{fontstack}/{range}.pbf`,
       sources: {
-        jz: { type: 'vector', tiles: [tileUrl('districts,coastline,rivers,roads,works,hotspots')],
-          minzoom: 0, maxzoom: 16, attribution: 'jzplan · coastline © OpenStreetMap contributors (ODbL)' },
-        state: { type: 'vector', tiles: [tileUrl('closures', '?date=' + jz.date())], minzoom: 0, maxzoom: 16 },
+        jz: { type: 'vector', tiles: [tileUrl('districts,coastline,rivers,roads,works,hotspots,pois')],
+          minzoom: 0, maxzoom: 16, attribution: 'jzplan · coastline © OpenStreetMap contributors (ODbL) · Noto Sans (OFL)' },
+        state: { type: 'vector', tiles: [jz.stateTilesUrl], minzoom: 0, maxzoom: 16 },
+        places: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
         route: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } }
       },
       layers: [
@@ -52,40 +110,92 @@
         { id: 'coastline', type: 'line', source: 'jz', 'source-layer': 'coastline',
           paint: { 'line-color': '#4f83b5', 'line-width': 1.5 } },
         { id: 'rivers', type: 'line', source: 'jz', 'source-layer': 'rivers',
-          paint: { 'line-color': '#64a6e0', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 14, 5] } },
+          paint: { 'line-color': '#7fb6e6', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 14, 6] } },
+        { id: 'roads-casing', type: 'line', source: 'jz', 'source-layer': 'roads',
+          filter: ['all', ['!=', ['get', 'planned'], true], ['match', ['get', 'class'], ['expressway', 'trunk', 'primary'], true, false]],
+          layout: { 'line-join': 'round', 'line-cap': 'round' },
+          paint: { 'line-color': '#b0a08a', 'line-gap-width': ['interpolate', ['linear'], ['zoom'], 9,
+            ['match', ['get', 'class'], 'expressway', 2, 'trunk', 1.6, 1.2], 15,
+            ['match', ['get', 'class'], 'expressway', 7, 'trunk', 6, 5]], 'line-width': 0.8 } },
         { id: 'roads', type: 'line', source: 'jz', 'source-layer': 'roads',
           filter: ['!=', ['get', 'planned'], true],
+          layout: { 'line-join': 'round', 'line-cap': 'round' },
           paint: {
-            'line-color': ['match', ['get', 'class'], 'expressway', '#e8a33d', 'trunk', '#f2c46b', '#9e9e9e'],
+            'line-color': ['match', ['get', 'class'], 'expressway', '#e8a33d', 'trunk', '#f2c46b', 'primary', '#fff8e1', '#ffffff'],
             'line-width': ['interpolate', ['linear'], ['zoom'], 9,
               ['match', ['get', 'class'], 'expressway', 2, 'trunk', 1.6, 'primary', 1.2, 0.6], 15,
               ['match', ['get', 'class'], 'expressway', 7, 'trunk', 6, 'primary', 5, 3]]
           } },
+        { id: 'roads-minor-edge', type: 'line', source: 'jz', 'source-layer': 'roads',
+          filter: ['all', ['!=', ['get', 'planned'], true], ['!', ['match', ['get', 'class'], ['expressway', 'trunk', 'primary'], true, false]]],
+          minzoom: 12,
+          paint: { 'line-color': '#cfc6b8', 'line-width': 0.6, 'line-gap-width': ['interpolate', ['linear'], ['zoom'], 12, 1.2, 15, 3] } },
         { id: 'roads-planned', type: 'line', source: 'jz', 'source-layer': 'roads',
           filter: ['==', ['get', 'planned'], true],
           paint: { 'line-color': '#7e57c2', 'line-width': 2, 'line-dasharray': [2, 2] } },
         { id: 'works-fill', type: 'fill', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'Polygon'],
-          paint: { 'fill-color': statusColour, 'fill-opacity': 0.35, 'fill-outline-color': statusColour } },
+          paint: { 'fill-color': stateColour(date0), 'fill-opacity': stateOpacity(date0, 0.3, 0.12), 'fill-outline-color': stateColour(date0) } },
         { id: 'works-line', type: 'line', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'LineString'],
-          paint: { 'line-color': statusColour, 'line-width': 4, 'line-opacity': 0.85 } },
+          layout: { 'line-cap': 'round' },
+          paint: { 'line-color': stateColour(date0), 'line-width': ['interpolate', ['linear'], ['zoom'], 10, 3, 15, 7],
+            'line-opacity': stateOpacity(date0, 0.85, 0.45) } },
         { id: 'works-point', type: 'circle', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'Point'],
-          paint: { 'circle-color': statusColour, 'circle-radius': 6, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5 } },
+          paint: { 'circle-color': stateColour(date0), 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
+            'circle-opacity': stateOpacity(date0, 1, 0.5) } },
         { id: 'closures', type: 'line', source: 'state', 'source-layer': 'closures',
           filter: ['==', ['get', 'change'], 'closed'],
           paint: { 'line-color': '#d50000', 'line-width': 5, 'line-dasharray': [1, 1] } },
         { id: 'new-links', type: 'line', source: 'state', 'source-layer': 'closures',
           filter: ['==', ['get', 'change'], 'opened'],
           paint: { 'line-color': '#00c853', 'line-width': 5 } },
-        { id: 'hotspots', type: 'circle', source: 'jz', 'source-layer': 'hotspots',
-          paint: { 'circle-radius': 11, 'circle-opacity': 0.25,
-            'circle-color': ['match', ['get', 'status'], ...Object.entries(HS_COLOURS).flat(), '#d32f2f'] } },
         { id: 'route-today', type: 'line', source: 'route', filter: ['==', ['get', 'which'], 'today'],
           paint: { 'line-color': '#546e7a', 'line-width': 4, 'line-dasharray': [2, 1.5] } },
         { id: 'route', type: 'line', source: 'route', filter: ['==', ['get', 'which'], 'date'],
-          paint: { 'line-color': '#1565c0', 'line-width': 5, 'line-opacity': 0.85 } }
+          paint: { 'line-color': '#1565c0', 'line-width': 5, 'line-opacity': 0.85 } },
+        // Labels, lowest priority first (later symbol layers win collisions).
+        { id: 'road-labels', type: 'symbol', source: 'jz', 'source-layer': 'roads', minzoom: 12,
+          filter: ['!=', ['get', 'class'], 'ramp'],
+          layout: { 'symbol-placement': 'line', 'text-field': nameExpr(jz.lang), 'text-font': REGULAR,
+            'text-size': ['interpolate', ['linear'], ['zoom'], 12, 10, 16, 13], 'symbol-spacing': 350,
+            'text-max-angle': 30, 'text-padding': 4 },
+          paint: halo('#4e4a44') },
+        { id: 'river-labels', type: 'symbol', source: 'jz', 'source-layer': 'rivers',
+          layout: { 'symbol-placement': 'line', 'text-field': nameExpr(jz.lang), 'text-font': REGULAR,
+            'text-size': 13, 'symbol-spacing': 500, 'text-letter-spacing': 0.1, 'text-max-angle': 35 },
+          paint: halo('#2b6cb0') },
+        { id: 'work-labels', type: 'symbol', source: 'jz', 'source-layer': 'works', minzoom: 13.5,
+          filter: ['!=', ['geometry-type'], 'LineString'],
+          layout: { 'text-field': nameExpr(jz.lang), 'text-font': REGULAR, 'text-size': 11,
+            'text-offset': [0, 1.1], 'text-anchor': 'top', 'text-max-width': 10, 'text-optional': true },
+          paint: halo(stateColour(date0)) },
+        { id: 'work-labels-line', type: 'symbol', source: 'jz', 'source-layer': 'works', minzoom: 13.5,
+          filter: ['==', ['geometry-type'], 'LineString'],
+          layout: { 'symbol-placement': 'line', 'text-field': nameExpr(jz.lang), 'text-font': REGULAR,
+            'text-size': 11, 'symbol-spacing': 400, 'text-offset': [0, 1] },
+          paint: halo(stateColour(date0)) },
+        { id: 'pois', type: 'circle', source: 'jz', 'source-layer': 'pois', minzoom: 11,
+          paint: { 'circle-radius': 3, 'circle-color': '#37474f', 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } },
+        { id: 'poi-labels', type: 'symbol', source: 'jz', 'source-layer': 'pois', minzoom: 11,
+          layout: { 'text-field': nameExpr(jz.lang), 'text-font': REGULAR, 'text-size': 11,
+            'text-anchor': 'left', 'text-offset': [0.6, 0], 'text-max-width': 9, 'text-optional': true },
+          paint: halo('#37474f') },
+        { id: 'district-labels', type: 'symbol', source: 'places',
+          layout: { 'text-field': nameExpr(jz.lang), 'text-font': BOLD, 'text-size': ['interpolate', ['linear'], ['zoom'], 10, 13, 14, 18],
+            'text-letter-spacing': 0.15, 'text-max-width': 8 },
+          paint: halo('#795548') },
+        // The 15 choke points: a numbered disc, always drawn.
+        { id: 'hotspots', type: 'circle', source: 'jz', 'source-layer': 'hotspots',
+          paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 7, 14, 11],
+            'circle-color': ['match', ['get', 'status'], ...Object.entries(HS_COLOURS).flat(), '#d32f2f'],
+            'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
+        { id: 'hotspot-numbers', type: 'symbol', source: 'jz', 'source-layer': 'hotspots',
+          layout: { 'text-field': ['to-string', ['get', 'number']], 'text-font': BOLD,
+            'text-size': ['interpolate', ['linear'], ['zoom'], 10, 9, 14, 12],
+            'text-allow-overlap': true, 'text-ignore-placement': true },
+          paint: { 'text-color': '#ffffff', 'text-halo-color': 'rgba(0,0,0,0.35)', 'text-halo-width': 0.6 } }
       ]
     }
   });
@@ -95,6 +205,8 @@
   map.addControl(new maplibregl.AttributionControl({ compact: false }), 'bottom-right');
   map.on('error', (e) => { jz.errors.push(String(e && e.error ? e.error.message || e.error : e)); });
 
+  const LABEL_LAYERS = ['road-labels', 'river-labels', 'work-labels', 'work-labels-line', 'poi-labels', 'district-labels'];
+  const WORK_LAYERS = ['works-line', 'works-fill', 'works-point'];
   const name = (p) => (jz.lang === 'zh' ? (p.name_zh || p.name_en) : (p.name_en || p.name_zh)) || p.id || '';
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
@@ -102,28 +214,48 @@
     document.documentElement.lang = jz.lang;
     document.querySelectorAll('[data-zh]').forEach((el) => { el.textContent = el.dataset[jz.lang]; });
     document.getElementById('lang').textContent = jz.lang === 'zh' ? 'EN' : '中文';
-    jz.markers.forEach((m) => { m.el.textContent = m.text(); m.el.title = m.title ? m.title() : ''; });
+    if (jz.styleReady) {
+      for (const id of LABEL_LAYERS) map.setLayoutProperty(id, 'text-field', nameExpr(jz.lang));
+    }
     legend();
     dateLabel();
     if (jz.lastRoute) showRouteInfo(jz.lastRoute);
   }
 
+  function applyDate() {
+    const d = jz.date();
+    if (!jz.styleReady) return;
+    map.setPaintProperty('works-fill', 'fill-color', stateColour(d));
+    map.setPaintProperty('works-fill', 'fill-outline-color', stateColour(d));
+    map.setPaintProperty('works-fill', 'fill-opacity', stateOpacity(d, 0.3, 0.12));
+    map.setPaintProperty('works-line', 'line-color', stateColour(d));
+    map.setPaintProperty('works-line', 'line-opacity', stateOpacity(d, 0.85, 0.45));
+    map.setPaintProperty('works-point', 'circle-color', stateColour(d));
+    map.setPaintProperty('works-point', 'circle-opacity', stateOpacity(d, 1, 0.5));
+    map.setPaintProperty('work-labels', 'text-color', stateColour(d));
+    map.setPaintProperty('work-labels-line', 'text-color', stateColour(d));
+    refreshState();
+    jz.shownDate = d;
+  }
+
   function legend() {
     const zh = jz.lang === 'zh';
-    let h = `<b>${zh ? '工程状态' : 'Work status'}</b>`;
-    for (const [k, c] of Object.entries(STATUS_COLOURS)) {
-      h += `<div class="item"><span class="sw" style="background:${c}"></span>${STATUS_NAMES[k][zh ? 0 : 1]}</div>`;
-    }
-    h += `<div class="item"><span class="sw" style="background:#d50000"></span>${zh ? '当日封闭路段' : 'Closed on the date'}</div>`;
-    h += `<div class="item"><span class="sw" style="background:#00c853"></span>${zh ? '当日新通道路' : 'New link open on the date'}</div>`;
-    h += `<div class="item"><span class="sw" style="background:#7e57c2"></span>${zh ? '规划道路（未建）' : 'Planned road (not built)'}</div>`;
-    h += `<div class="item"><span class="sw" style="background:#64a6e0"></span>${zh ? '河流' : 'River'}</div>`;
-    for (const [k, c] of Object.entries(HS_COLOURS)) {
-      const t = { congested: ['拥堵点', 'choke point: congested'], being_opened: ['打通中', 'choke point: being opened'], opened: ['已打通', 'choke point: opened'] }[k];
-      h += `<div class="item"><span class="dot" style="background:${c}"></span>${t[zh ? 0 : 1]}</div>`;
-    }
-    h += `<div class="item"><span class="sw" style="background:#1565c0"></span>${zh ? '所选日期路线' : 'Route on the date'}</div>`;
-    h += `<div class="item"><span class="sw" style="background:#546e7a"></span>${zh ? '今日路线' : 'Route today'}</div>`;
+    const item = (cls, colour, text) => `<div class="item"><span class="${cls}" style="background:${colour}"></span>${text}</div>`;
+    let h = `<b>${zh ? '工程（按所选日期）' : 'Works on the chosen date'}</b>`;
+    for (const [k, c] of Object.entries(STATE_COLOURS)) h += item('sw', c, STATE_NAMES[k][zh ? 0 : 1]);
+    h += `<div class="note">${zh ? '按各工程的开工、完工日期（多为估计）；无日期者按登记状态。'
+      : 'From each work\'s start and end dates (mostly estimates); works without dates keep their catalogued status.'}</div>`;
+    h += `<b>${zh ? '路网（所选日期）' : 'Network on the date'}</b>`;
+    h += item('sw dash', '#d50000', zh ? '封闭路段' : 'Closed');
+    h += item('sw', '#00c853', zh ? '新通道路' : 'New link open');
+    if (jz.hasDetours) h += item('sw', DETOUR_COLOUR, zh ? '绕行路线' : 'Detour');
+    h += item('sw dash', '#7e57c2', zh ? '规划道路（未建）' : 'Planned road (not built)');
+    h += item('sw', '#7fb6e6', zh ? '河流' : 'River');
+    h += `<b>${zh ? '堵点（编号 1–15）' : 'Choke points (numbered 1–15)'}</b>`;
+    for (const [k, c] of Object.entries(HS_COLOURS)) h += item('dot', c, HS_NAMES[k][zh ? 0 : 1]);
+    h += `<b>${zh ? '路线' : 'Route'}</b>`;
+    h += item('sw', '#1565c0', zh ? '所选日期路线' : 'Route on the date');
+    h += item('sw dash', '#546e7a', zh ? '今日路线' : 'Route today');
     document.getElementById('legend').innerHTML = h;
   }
 
@@ -138,80 +270,96 @@
     return j;
   }
 
-  function centroid(geom) {
+  // Label point of a district: the vertex mean of its outer ring is enough for these compact
+  // outlines (tiles would label every tile's piece of a polygon).
+  function labelPoint(geom) {
     const ring = geom.type === 'Polygon' ? geom.coordinates[0] : geom.coordinates[0][0];
     let x = 0, y = 0;
     ring.forEach((c) => { x += c[0]; y += c[1]; });
     return [x / ring.length, y / ring.length];
   }
 
-  function addLabel(lngLat, cls, text, title) {
-    const el = document.createElement('div');
-    el.className = cls;
-    const m = { el, text, title };
-    el.textContent = text();
-    jz.markers.push(m);
-    new maplibregl.Marker({ element: el }).setLngLat(lngLat).addTo(map);
+  async function places() {
+    const d = await getJson('/collections/districts/items?limit=100');
+    map.getSource('places').setData({
+      type: 'FeatureCollection',
+      features: d.features.map((f) => ({ type: 'Feature', properties: f.properties,
+        geometry: { type: 'Point', coordinates: labelPoint(f.geometry) } }))
+    });
   }
 
-  async function labels() {
-    const [d, p, h] = await Promise.all([
-      getJson('/collections/districts/items?limit=100'),
-      getJson('/collections/pois/items?limit=1000'),
-      getJson('/collections/hotspots/items?limit=100').catch(() => ({ features: [] }))
-    ]);
-    d.features.forEach((f) => addLabel(centroid(f.geometry), 'lbl district', () => name(f.properties)));
-    p.features.forEach((f) => addLabel(f.geometry.coordinates, 'lbl poi', () => name(f.properties)));
-    h.features.forEach((f) => {
-      const el = document.createElement('div');
-      el.className = 'hs';
-      el.style.background = HS_COLOURS[f.properties.status] || '#d32f2f';
-      const m = { el, text: () => String(f.properties.number), title: () => name(f.properties) };
-      el.textContent = m.text();
-      el.title = m.title();
-      jz.markers.push(m);
-      new maplibregl.Marker({ element: el }).setLngLat(f.geometry.coordinates).addTo(map);
-    });
-    jz.hotspotCount = h.features.length;
+  // The detours layer is dated like closures; it joins the dated source when the server has it.
+  async function detectDetours() {
+    const c = await getJson('/collections');
+    jz.hasDetours = c.collections.some((x) => x.id === 'detours');
+    if (!jz.hasDetours) return;
+    refreshState();
+    map.addLayer({ id: 'detours-casing', type: 'line', source: 'state', 'source-layer': 'detours',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.8 } }, 'route-today');
+    map.addLayer({ id: 'detours', type: 'line', source: 'state', 'source-layer': 'detours',
+      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': DETOUR_COLOUR, 'line-width': 4, 'line-dasharray': [3, 1] } }, 'route-today');
+    legend();
   }
 
   async function stateSummary() {
     const d = jz.date();
     try {
-      const j = await getJson(`/collections/closures/items?date=${d}&limit=1`);
       const all = await getJson(`/collections/closures/items?date=${d}&limit=10000`);
       const closed = all.features.filter((f) => f.properties.change === 'closed').length;
-      const opened = j.numberMatched - closed;
+      const opened = all.numberMatched - closed;
+      const w = await getJson('/collections/works/items?limit=1000');
+      const n = { not_started: 0, under_construction: 0, completed: 0 };
+      w.features.forEach((f) => { const s = stateOn(f.properties, d); if (s in n) n[s] += 1; });
+      if (d !== jz.date()) return; // the slider moved on meanwhile
       document.getElementById('state-summary').textContent = jz.lang === 'zh'
-        ? `${d}：封闭 ${closed} 段，新通 ${opened} 段` : `${d}: ${closed} segments closed, ${opened} new open`;
+        ? `${d}：封闭 ${closed} 段，新通 ${opened} 段；工程在建 ${n.under_construction}，已完工 ${n.completed}，未开工 ${n.not_started}`
+        : `${d}: ${closed} segments closed, ${opened} new open; works: ${n.under_construction} on site, ${n.completed} done, ${n.not_started} not started`;
     } catch (e) { jz.errors.push('state: ' + e.message); }
   }
 
   slider.addEventListener('input', dateLabel);
   slider.addEventListener('change', () => {
-    map.getSource('state').setTiles([tileUrl('closures', '?date=' + jz.date())]);
+    applyDate();
     stateSummary();
     if (jz.routeEnds && jz.routeEnds.length === 2) jz.route(jz.routeEnds[0], jz.routeEnds[1]);
   });
+  jz.setDate = function (iso) {
+    slider.value = String(Math.max(0, Math.min(+slider.max, dayIndex(iso))));
+    slider.dispatchEvent(new Event('change'));
+    dateLabel();
+  };
   document.getElementById('lang').addEventListener('click', () => {
     jz.lang = jz.lang === 'zh' ? 'en' : 'zh';
     applyLang();
     stateSummary();
   });
 
-  // Works: popup with status, dates and source.
+  // Popups: works (status, state on the date, dates, source), closures, detours, choke points.
   map.on('click', (e) => {
     if (jz.routing) return;
-    const fs = map.queryRenderedFeatures(e.point, { layers: ['works-line', 'works-fill', 'works-point', 'closures', 'new-links'] });
+    const layers = [...WORK_LAYERS, 'closures', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours'] : []);
+    const fs = map.queryRenderedFeatures(e.point, { layers });
     if (!fs.length) return;
-    const p = fs[0].properties;
+    const f = fs.find((x) => x.layer.id === 'hotspots') || fs[0];
+    const p = f.properties;
     const zh = jz.lang === 'zh';
+    const tr = (t) => (t ? t[zh ? 0 : 1] : '');
     let rows;
-    if (fs[0].layer.id.startsWith('works')) {
-      const st = STATUS_NAMES[p.status] ? STATUS_NAMES[p.status][zh ? 0 : 1] : p.status;
-      rows = [[zh ? '工程' : 'Work', `${esc(p.id)} ${esc(name(p))}`], [zh ? '状态' : 'Status', esc(st)],
+    if (f.layer.id.startsWith('works')) {
+      rows = [[zh ? '工程' : 'Work', `${esc(p.id)} ${esc(name(p))}`],
+        [zh ? '登记状态' : 'Status', esc(tr(STATUS_NAMES[p.status]) || p.status)],
+        [jz.date(), esc(tr(STATE_NAMES[stateOn(p, jz.date())]))],
         [zh ? '日期' : 'Dates', `${esc(p.start)} – ${esc(p.end)}${p.estimated ? (zh ? '（估计）' : ' (estimate)') : ''}`],
         [zh ? '来源' : 'Source', esc(p.source)], [zh ? '日期来源' : 'Dates from', esc(p.dates_source)]];
+    } else if (f.layer.id === 'detours') {
+      rows = [[zh ? '绕行' : 'Detour', esc(p.name || '')], [zh ? '工程' : 'Work', esc(p.work || '')],
+        [zh ? '多用时' : 'Extra time', p.extra_s != null ? esc((p.extra_s / 60).toFixed(1) + ' min') : '']];
+    } else if (f.layer.id === 'hotspots') {
+      rows = [[zh ? '堵点' : 'Choke point', `${esc(p.number)} · ${esc(name(p))}`],
+        [zh ? '状态' : 'Status', esc(tr(HS_NAMES[p.status]) || p.status)],
+        [zh ? '打通工程' : 'Opened by', esc(p.opened_by || '')], [zh ? '依据' : 'Evidence', esc(p.evidence || '')]];
     } else {
       rows = [[zh ? '路段' : 'Road', esc(name(p))], [zh ? '变化' : 'Change', esc(p.change)], [zh ? '日期' : 'Date', esc(p.date)]];
     }
@@ -279,20 +427,39 @@
     }
   };
 
+  // Rendered features per layer (what the browser test checks).
   jz.counts = function () {
     const out = {};
-    for (const id of ['districts-fill', 'rivers', 'coastline', 'roads', 'works-line', 'works-fill', 'works-point', 'hotspots', 'closures', 'new-links', 'route']) {
-      out[id] = map.queryRenderedFeatures({ layers: [id] }).length;
+    for (const l of map.getStyle().layers) {
+      if (l.type !== 'background') out[l.id] = map.queryRenderedFeatures({ layers: [l.id] }).length;
     }
     return out;
   };
+  // Rendered works by their state on the shown date (one count per work id).
+  jz.worksByState = function () {
+    const seen = new Map();
+    for (const f of map.queryRenderedFeatures({ layers: WORK_LAYERS })) seen.set(f.properties.id, f.properties);
+    const out = {};
+    for (const p of seen.values()) { const s = stateOn(p, jz.shownDate); out[s] = (out[s] || 0) + 1; }
+    return out;
+  };
+  // Resolves when the map has drawn everything it asked for.
+  jz.idle = () => new Promise((resolve) => {
+    if (map.loaded() && map.areTilesLoaded()) resolve(); else map.once('idle', () => resolve());
+  });
 
+  jz.shownDate = date0;
   applyLang();
   stateSummary();
   map.on('load', () => {
-    labels().catch((e) => jz.errors.push('labels: ' + e.message)).then(() => {
-      map.once('idle', () => { jz.ready = true; });
-      map.triggerRepaint();
-    });
+    jz.styleReady = true;
+    applyLang();
+    applyDate();
+    Promise.all([places(), detectDetours()])
+      .catch((e) => jz.errors.push('load: ' + e.message))
+      .then(() => {
+        map.once('idle', () => { jz.ready = true; });
+        map.triggerRepaint();
+      });
   });
 })();

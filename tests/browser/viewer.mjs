@@ -1,6 +1,7 @@
 // Drives Debian's Chromium headless through the web viewer: usage
 //   node tests/browser/viewer.mjs BASE_URL [SCREENSHOT.png]
-// Prints one JSON line: console errors, rendered feature counts per layer, the route tool's
+// Prints one JSON line: console errors, HTTP errors, rendered feature counts per layer (label
+// symbol layers included), works by state on two dates, glyph requests, the route tool's
 // result. The Rust test (tests/it/browser.rs) judges it.
 import { chromium } from 'playwright-core';
 
@@ -13,7 +14,8 @@ const browser = await chromium.launch({
     // WebGL without a GPU: SwiftShader (software), which MapLibre needs.
     '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
 });
-const out = { consoleErrors: [], pageErrors: [], requestsFailed: [], external: [] };
+const out = { consoleErrors: [], pageErrors: [], requestsFailed: [], httpErrors: [], external: [], glyphs: [] };
+const idle = (page) => page.evaluate(() => window.jz.idle());
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await ctx.newPage();
@@ -21,23 +23,56 @@ try {
   page.on('pageerror', (e) => out.pageErrors.push(String(e)));
   page.on('requestfailed', (r) => out.requestsFailed.push(r.url()));
   page.on('request', (r) => { if (!r.url().startsWith(base) && !/^(data|blob):/.test(r.url())) out.external.push(r.url()); });
+  page.on('response', (r) => {
+    if (r.status() >= 400) out.httpErrors.push(`${r.status()} ${r.url()}`);
+    if (r.url().includes('/fonts/')) out.glyphs.push(`${r.status()} ${decodeURIComponent(r.url().slice(base.length))}`);
+  });
   // A date when works were on site, so closures show.
   await page.goto(`${base}/?date=2022-06-15`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.jz && window.jz.ready, null, { timeout: 60000 });
+  await idle(page);
   out.counts = await page.evaluate(() => window.jz.counts());
-  out.hotspotMarkers = await page.evaluate(() => document.querySelectorAll('.hs').length);
-  out.labels = await page.evaluate(() => document.querySelectorAll('.lbl').length);
-  // The route tool, as two clicks would call it: across the Xiaoling river.
-  out.route = await page.evaluate(() => window.jz.route([121.10, 41.125], [121.15, 41.085]));
+  out.hotspotNumbers = await page.evaluate(() =>
+    [...new Set(window.jz.map.queryRenderedFeatures({ layers: ['hotspot-numbers'] }).map((f) => f.properties.number))].sort((a, b) => a - b));
+  out.htmlMarkers = await page.evaluate(() => document.querySelectorAll('.maplibregl-marker').length);
+  // Works follow the slider: their states on two dates.
+  out.works = {};
+  for (const d of ['2023-01-01', '2030-12-31']) {
+    await page.evaluate((x) => window.jz.setDate(x), d);
+    await idle(page);
+    out.works[d] = await page.evaluate(() => ({
+      shown: window.jz.shownDate,
+      byState: window.jz.worksByState(),
+      paintUsesDate: JSON.stringify(window.jz.map.getPaintProperty('works-line', 'line-color')).includes(window.jz.shownDate),
+      newLinks: window.jz.map.queryRenderedFeatures({ layers: ['new-links'] }).length
+    }));
+  }
+  // The route tool, as two clicks would call it: across the Xiaoling river, on 2022-06-15.
+  await page.evaluate(() => window.jz.setDate('2022-06-15'));
+  out.route = await page.evaluate(async () => {
+    const r = await window.jz.route([121.10, 41.125], [121.15, 41.085]);
+    const brief = (x) => x && { distance_m: x.distance_m, duration_s: x.duration_s };
+    return { date: r.date, error: r.error, onDate: brief(r.onDate), today: brief(r.today), detour_s: r.detour_s };
+  });
   await page.waitForFunction(() => window.jz.map.queryRenderedFeatures({ layers: ['route'] }).length > 0, null, { timeout: 20000 });
   out.routeRendered = await page.evaluate(() => window.jz.map.queryRenderedFeatures({ layers: ['route'] }).length);
   // The language toggle switches the labels.
+  const roadLabel = () => page.evaluate(() => {
+    const f = window.jz.map.queryRenderedFeatures({ layers: ['road-labels'] })[0];
+    return f ? window.jz.map.getLayoutProperty('road-labels', 'text-field')[2][1][1] : null;
+  });
+  out.labelFieldBefore = await roadLabel();
   await page.click('#lang');
   out.langAfterToggle = await page.evaluate(() => window.jz.lang);
+  out.labelFieldAfter = await roadLabel();
+  await idle(page);
+  out.countsEn = await page.evaluate(() => window.jz.counts());
   out.mapErrors = await page.evaluate(() => window.jz.errors);
   if (shot) {
-    // In English: the test machine may lack CJK fonts (Debian fonts-noto-cjk).
-    await page.waitForTimeout(300);
+    // Back in Chinese (scripts/screenshot.sh installs the CJK font the labels need).
+    await page.click('#lang');
+    await idle(page);
+    await page.waitForTimeout(500);
     await page.screenshot({ path: shot });
   }
 } catch (e) {

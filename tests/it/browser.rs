@@ -1,9 +1,135 @@
-//! The web viewer in headless Chromium (Debian's /usr/bin/chromium driven by playwright-core):
-//! no console errors, our layers render, the route tool returns a route on a date and today.
-//! Skips with a message only when Chromium is not installed. Set JZPLAN_SCREENSHOT=path to
-//! save a screenshot (docs/viewer.png is made this way).
+//! The web viewer: its label glyphs served offline (`/fonts`), and the page in headless
+//! Chromium (Debian's /usr/bin/chromium driven by playwright-core, tests/browser/viewer.mjs):
+//! no console or HTTP errors, every layer renders (label symbol layers included), works follow
+//! the date slider, the route tool returns a route on a date and today. The Chromium test
+//! skips with a message only when Chromium is not installed. Set JZPLAN_SCREENSHOT=path to
+//! save a screenshot (scripts/screenshot.sh makes docs/viewer.png this way).
 
+use super::api::{assert_problem, get, test_app};
 use serde_json::Value;
+
+/// One field of a protobuf message: (field number, varint value or length-delimited bytes).
+enum Field<'a> {
+    Varint(u64),
+    Bytes(&'a [u8]),
+}
+
+fn varint(b: &[u8], i: &mut usize) -> u64 {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = b[*i];
+        *i += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    v
+}
+
+/// The fields of a message (the glyph PBF uses only wire types 0 and 2).
+fn fields(b: &[u8]) -> Vec<(u64, Field<'_>)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let key = varint(b, &mut i);
+        match key & 7 {
+            0 => out.push((key >> 3, Field::Varint(varint(b, &mut i)))),
+            2 => {
+                let n = varint(b, &mut i) as usize;
+                out.push((key >> 3, Field::Bytes(&b[i..i + n])));
+                i += n;
+            }
+            w => panic!("unexpected wire type {w}"),
+        }
+    }
+    out
+}
+
+fn bytes<'a>(fs: &[(u64, Field<'a>)], n: u64) -> Vec<&'a [u8]> {
+    fs.iter()
+        .filter_map(|(k, f)| match f {
+            Field::Bytes(b) if *k == n => Some(*b),
+            _ => None,
+        })
+        .collect()
+}
+
+fn uint(fs: &[(u64, Field<'_>)], n: u64) -> u64 {
+    fs.iter()
+        .find_map(|(k, f)| match f {
+            Field::Varint(v) if *k == n => Some(*v),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("field {n} missing"))
+}
+
+#[tokio::test]
+async fn glyphs_are_sdf_pbfs_and_missing_ones_are_404_problems() {
+    let app = test_app();
+    let r = get(&app, "/fonts/Noto%20Sans%20Regular/0-255.pbf").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.content_type(), "application/x-protobuf");
+    let top = fields(&r.body);
+    let stacks = bytes(&top, 1);
+    assert_eq!(stacks.len(), 1);
+    let stack = fields(stacks[0]);
+    assert_eq!(bytes(&stack, 1), vec![b"Noto Sans Regular".as_slice()]);
+    assert_eq!(bytes(&stack, 2), vec![b"0-255".as_slice()]);
+    let glyphs: Vec<_> = bytes(&stack, 3).into_iter().map(fields).collect();
+    let ids: Vec<u64> = glyphs.iter().map(|g| uint(g, 1)).collect();
+    assert!(ids.iter().all(|&c| c <= 255), "{ids:?}");
+    for c in [' ', 'A', 'z', '0', '·', 'ü', '×'] {
+        assert!(ids.contains(&(c as u64)), "{c} missing");
+    }
+    // 'l' is a vertical bar: its SDF bitmap is (width + 6) × (height + 6), inside the stem
+    // (centre) past the outline value 191, falling off outwards (the border is 3 px of the
+    // 6 px that the field spans outside the outline).
+    let i = glyphs.iter().find(|g| uint(g, 1) == 'l' as u64).unwrap();
+    let (w, h) = (uint(i, 3) as usize, uint(i, 4) as usize);
+    assert!((2..=4).contains(&w) && (16..=20).contains(&h), "{w}×{h}");
+    let bm = bytes(i, 2)[0];
+    assert_eq!(bm.len(), (w + 6) * (h + 6));
+    let at = |x: usize, y: usize| bm[y * (w + 6) + x];
+    assert!(
+        at((w + 6) / 2, (h + 6) / 2) > 191,
+        "{}",
+        at(3 + w / 2, 3 + h / 2)
+    );
+    let mid = 3 + h / 2;
+    assert!(at(0, 0) < 128 && at(0, mid) < at(2, mid) && at(2, mid) < at(3 + w / 2, mid));
+    // The space has an advance and no bitmap.
+    let sp = glyphs.iter().find(|g| uint(g, 1) == 32).unwrap();
+    assert!(bytes(sp, 2).is_empty() && uint(sp, 7) > 0);
+
+    // A stack of several fonts is answered by the first one served.
+    let r = get(
+        &app,
+        "/fonts/Noto%20Sans%20Bold,Arial%20Unicode%20MS/8192-8447.pbf",
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let r = get(&app, "/fonts/Arial,Noto%20Sans%20Regular/256-511.pbf").await;
+    assert_eq!(r.status, 200);
+
+    for bad in [
+        "/fonts/Noto%20Sans%20Regular/19968-20223.pbf", // CJK: drawn by the browser
+        "/fonts/Open%20Sans%20Regular/0-255.pbf",
+        "/fonts/Noto%20Sans%20Regular/0-300.pbf",
+        "/fonts/Noto%20Sans%20Regular/1-256.pbf",
+        "/fonts/Noto%20Sans%20Regular/4294967040-4294967295.pbf",
+        "/fonts/Noto%20Sans%20Regular/99999999999-0.pbf",
+        "/fonts/Noto%20Sans%20Regular/0-255",
+        "/fonts/Noto%20Sans%20Regular/x.pbf",
+    ] {
+        let r = get(&app, bad).await;
+        assert_problem(&r, 404, "NotFound");
+    }
+}
+
+fn count(r: &Value, key: &str, layer: &str) -> u64 {
+    r[key][layer].as_u64().unwrap_or(0)
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn viewer_renders_layers_and_routes_in_chromium() {
@@ -40,31 +166,78 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
         .unwrap_or_else(|e| panic!("bad output ({e}): {stdout}"));
     assert!(r.get("fatal").is_none(), "{r:#}");
-    assert_eq!(r["consoleErrors"], Value::Array(vec![]), "{r:#}");
-    assert_eq!(r["pageErrors"], Value::Array(vec![]), "{r:#}");
-    assert_eq!(r["mapErrors"], Value::Array(vec![]), "{r:#}");
-    assert_eq!(
-        r["external"],
-        Value::Array(vec![]),
-        "the viewer must run offline: {r:#}"
+    let none = Value::Array(vec![]);
+    for key in [
+        "consoleErrors",
+        "pageErrors",
+        "mapErrors",
+        "requestsFailed",
+        "httpErrors",
+    ] {
+        assert_eq!(r[key], none, "{key}: {r:#}");
+    }
+    assert_eq!(r["external"], none, "the viewer must run offline: {r:#}");
+
+    // Labels are symbol layers drawn with our glyphs: the Latin ranges were fetched (the
+    // choke-point numbers and road names need them) and every fetch succeeded.
+    let glyphs: Vec<&str> = r["glyphs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        glyphs.contains(&"200 /fonts/Noto Sans Bold/0-255.pbf")
+            && glyphs.contains(&"200 /fonts/Noto Sans Regular/0-255.pbf"),
+        "{r:#}"
     );
-    let c = &r["counts"];
+    assert!(glyphs.iter().all(|g| g.starts_with("200 ")), "{r:#}");
+    assert_eq!(r["htmlMarkers"], 0, "labels are no HTML markers: {r:#}");
+
+    // 2022-06-15, Chinese labels.
     for layer in [
         "districts-fill",
         "rivers",
         "roads",
         "works-line",
+        "works-point",
         "closures",
+        "road-labels",
+        "river-labels",
+        "poi-labels",
+        "district-labels",
     ] {
         assert!(
-            c[layer].as_u64().unwrap_or(0) > 0,
+            count(&r, "counts", layer) > 0,
             "{layer} rendered nothing: {r:#}"
         );
     }
-    assert!(r["hotspotMarkers"].as_u64().unwrap_or(0) >= 1, "{r:#}");
-    assert!(r["labels"].as_u64().unwrap_or(0) >= 4, "{r:#}");
+    let numbers: Vec<u64> = (1..=15).collect();
+    assert_eq!(r["hotspotNumbers"], serde_json::json!(numbers), "{r:#}");
+    assert_eq!(count(&r, "counts", "hotspots"), 15, "{r:#}");
+
+    // Works follow the slider: on 2023-01-01 some are on site and some not started yet (the
+    // 2023 bridges and the 2023–2025 ring road, from the catalogue's dates); by 2030-12-31
+    // every scheduled work is done and the planned links are open.
+    let early = &r["works"]["2023-01-01"];
+    let late = &r["works"]["2030-12-31"];
+    assert_eq!(early["shown"], "2023-01-01", "{r:#}");
+    assert_eq!(late["shown"], "2030-12-31", "{r:#}");
+    assert_eq!(early["paintUsesDate"], true, "{r:#}");
+    assert_eq!(late["paintUsesDate"], true, "{r:#}");
+    let n = |d: &Value, s: &str| d["byState"][s].as_u64().unwrap_or(0);
+    assert!(n(early, "under_construction") > 0, "{r:#}");
+    assert!(n(early, "not_started") > 0, "{r:#}");
+    assert_eq!(n(late, "under_construction"), 0, "{r:#}");
+    assert_eq!(n(late, "not_started"), 0, "{r:#}");
+    assert!(n(late, "completed") > n(early, "completed"), "{r:#}");
+    assert!(
+        late["newLinks"].as_u64() > early["newLinks"].as_u64(),
+        "{r:#}"
+    );
+
     let route = &r["route"];
-    assert!(route.get("error").is_none(), "{r:#}");
+    assert!(route["error"].is_null(), "{r:#}");
     assert!(
         route["onDate"]["distance_m"].as_f64().unwrap() > 1000.0,
         "{r:#}"
@@ -75,5 +248,12 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     );
     assert!(route["detour_s"].as_f64().is_some(), "{r:#}");
     assert!(r["routeRendered"].as_u64().unwrap() > 0, "{r:#}");
+
+    // The language toggle switches the label field, and labels still render.
+    assert_eq!(r["labelFieldBefore"], "name_zh", "{r:#}");
     assert_eq!(r["langAfterToggle"], "en");
+    assert_eq!(r["labelFieldAfter"], "name_en", "{r:#}");
+    for layer in ["road-labels", "district-labels", "hotspot-numbers"] {
+        assert!(count(&r, "countsEn", layer) > 0, "{layer} (en): {r:#}");
+    }
 }
