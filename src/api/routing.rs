@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult, JsonBody, Query};
 use crate::network::geom::parse_lon_lat;
 use crate::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
 use crate::network::{EdgeId, Metric, RoadNetwork};
-use crate::routing::{Algorithm, Avoid, RouteOptions, Router};
+use crate::routing::{Algorithm, Avoid, HierarchyCache, RouteOptions, Router};
 use crate::{Error, Result};
 use axum::Json;
 use axum::extract::State;
@@ -23,13 +23,19 @@ use utoipa_axum::routes;
 /// Largest `number` of nearest matches.
 pub const MAX_NEAREST: usize = 100;
 
-/// Base weights of the network, computed once per server (routing takes a weight slice).
+/// Base weights of the network, computed once per server (routing takes a weight slice), and
+/// the contraction hierarchies of the weights routed on so far.
 pub struct BaseWeights {
     /// Seconds per edge.
     pub time: Vec<f64>,
     /// Metres per edge.
     pub distance: Vec<f64>,
+    /// Hierarchies by weights vector: base network, dated states, scenarios (both metrics).
+    pub hierarchies: HierarchyCache,
 }
+
+/// Hierarchies kept per server: both metrics of the base network and of a dozen states.
+pub const HIERARCHIES_KEPT: usize = 32;
 
 impl BaseWeights {
     /// Weights of a network for both metrics.
@@ -37,6 +43,7 @@ impl BaseWeights {
         BaseWeights {
             time: net.weights(Metric::Time),
             distance: net.weights(Metric::Distance),
+            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT),
         }
     }
 
@@ -202,7 +209,8 @@ pub struct RouteParams {
     pub to: String,
     /// `time` (default) or `distance`.
     pub metric: Option<String>,
-    /// `bidir` (default), `astar`, `dijkstra`, `bidir-dijkstra`.
+    /// `ch` (contraction hierarchies; the default without avoidance), `bidir` (the default
+    /// with avoidance), `astar`, `dijkstra`, `bidir-dijkstra`.
     pub algorithm: Option<String>,
     /// Snapping radius in metres (default 1000).
     pub max_snap_m: Option<f64>,
@@ -226,12 +234,7 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
     let from = parse_lon_lat(&p.from)?;
     let to = parse_lon_lat(&p.to)?;
     let metric = parse_metric(p.metric.as_deref())?;
-    let algorithm: Algorithm = p
-        .algorithm
-        .as_deref()
-        .map(str::parse)
-        .transpose()?
-        .unwrap_or_default();
+    let algorithm: Option<Algorithm> = p.algorithm.as_deref().map(str::parse).transpose()?;
     let radius = parse_radius(p.max_snap_m)?;
     let avoid = AvoidParams {
         avoid_edges: p.avoid_edges,
@@ -245,7 +248,22 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         scenario: p.scenario,
     };
     let w = weights_for(&s, metric, &avoid, &spec)?;
-    let router = Router::new(net, &w, metric)?;
+    // The weights of a state are the same from query to query, so their hierarchy is prepared
+    // once and cached; avoidance makes weights of one query, not worth preparing for.
+    let algorithm = algorithm.unwrap_or(if avoid.is_empty() {
+        Algorithm::Ch
+    } else {
+        Algorithm::default()
+    });
+    let ch = if algorithm == Algorithm::Ch && avoid.is_empty() {
+        Some(s.weights.hierarchies.get_or_prepare(net, &w)?)
+    } else {
+        None
+    };
+    let router = match &ch {
+        Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
+        None => Router::new(net, &w, metric)?,
+    };
     let a = router.snap(from, radius)?;
     let b = router.snap(to, radius)?;
     let r = router.route(&a, &b, &RouteOptions { algorithm })?;

@@ -120,7 +120,8 @@ pub struct RouteArgs {
     /// Destination as LON,LAT (WGS84).
     #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
     pub to: String,
-    /// Search algorithm: dijkstra, astar, bidir (bidirectional A*) or bidir-dijkstra.
+    /// Search algorithm: dijkstra, astar, bidir (bidirectional A*), bidir-dijkstra or ch
+    /// (contraction hierarchies, prepared for the weights before the query).
     #[arg(long, default_value = "bidir")]
     pub algo: Algorithm,
     /// Metric, avoidance, snapping and output options.

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 use std::cell::RefCell;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::sync::{Arc, Mutex};
 
 /// Limits of the witness searches. They bound the preparation time; whatever they are set to,
 /// the hierarchy stays exact (a search stopped by a limit adds the shortcut).
@@ -587,6 +588,73 @@ impl Hierarchy {
             });
             (mu, path, f.settled + b.settled)
         })
+    }
+}
+
+/// Hierarchies by weights vector, prepared on first use and kept: the base network's, one per
+/// dated state or scenario asked for. Keeps the `capacity` most recently used.
+pub struct HierarchyCache {
+    capacity: usize,
+    entries: Mutex<Vec<(u64, Arc<Hierarchy>)>>,
+}
+
+impl std::fmt::Debug for HierarchyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HierarchyCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl HierarchyCache {
+    /// An empty cache keeping at most `capacity` hierarchies (at least one).
+    pub fn new(capacity: usize) -> Self {
+        HierarchyCache {
+            capacity: capacity.max(1),
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Arc<Hierarchy>)>> {
+        // A panic elsewhere cannot leave the list half-updated: use it as it is.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number of hierarchies kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The hierarchy of exactly these weights, prepared now if it is not kept yet.
+    pub fn get_or_prepare(&self, net: &RoadNetwork, weights: &[f64]) -> Result<Arc<Hierarchy>> {
+        let fp = weights_fingerprint(weights);
+        let find = |v: &mut Vec<(u64, Arc<Hierarchy>)>| {
+            let i = v
+                .iter()
+                .position(|(f, h)| *f == fp && h.matches(net, weights))?;
+            let e = v.remove(i);
+            let h = e.1.clone();
+            v.insert(0, e);
+            Some(h)
+        };
+        if let Some(h) = find(&mut self.lock()) {
+            return Ok(h);
+        }
+        // Prepared outside the lock: other states stay served meanwhile.
+        let h = Arc::new(Hierarchy::new(net, weights)?);
+        let mut v = self.lock();
+        if let Some(kept) = find(&mut v) {
+            return Ok(kept);
+        }
+        v.insert(0, (fp, h.clone()));
+        v.truncate(self.capacity);
+        Ok(h)
     }
 }
 

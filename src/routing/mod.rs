@@ -38,7 +38,7 @@ mod search;
 pub mod stats;
 
 pub use avoid::Avoid;
-pub use ch::{ChOptions, Hierarchy};
+pub use ch::{ChOptions, Hierarchy, HierarchyCache};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
 pub use query::{QueryOptions, RouteQuery, isochrone_query, matrix_query, route_query};

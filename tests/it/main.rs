@@ -3,6 +3,7 @@
 mod api;
 mod assignment;
 mod browser;
+mod ch;
 mod common;
 mod data;
 mod io;

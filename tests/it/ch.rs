@@ -1,0 +1,87 @@
+//! Contraction hierarchies through the API (the default route algorithm, one hierarchy per
+//! weights vector cached by the server, dated states) and through `jzplan route --algo ch`.
+
+use crate::api::{get, jinzhou_state};
+use crate::common::jzplan_bin;
+use axum::http::StatusCode;
+use serde_json::Value;
+use std::process::Command;
+
+fn cost(f: &Value) -> f64 {
+    f["properties"]["duration_s"].as_f64().unwrap()
+}
+
+#[tokio::test]
+async fn api_routes_on_cached_hierarchies_and_agrees_with_bidirectional_astar() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = jinzhou_state(dir.path());
+    let app = jzplan::api::app_with_state(state.clone());
+    let pairs = [
+        ("121.10,41.125", "121.15,41.085"),
+        ("121.1226,41.1152", "121.1453,41.1130"),
+        ("121.16,41.13", "121.09,41.09"),
+    ];
+    for date in ["", "&date=2022-06-15", "&date=2030-01-01"] {
+        for (a, b) in pairs {
+            let uri = format!("/api/v1/route?from={a}&to={b}{date}");
+            let r = get(&app, &uri).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            let ch = r.json();
+            assert_eq!(ch["properties"]["algorithm"], "ch", "{uri}");
+            let bidir = get(&app, &format!("{uri}&algorithm=bidir")).await.json();
+            assert_eq!(bidir["properties"]["algorithm"], "bidir");
+            let (x, y) = (cost(&bidir), cost(&ch));
+            assert!((x - y).abs() <= 1e-9 * x, "{uri}: bidir {x} vs ch {y}");
+        }
+    }
+    // One hierarchy per distinct weights vector (dates without works in force share the base
+    // network's), prepared once: asking again prepares nothing new.
+    let kept = state.weights.hierarchies.len();
+    assert!((1..=3).contains(&kept), "{kept}");
+    for (a, b) in pairs {
+        let uri = format!("/api/v1/route?from={a}&to={b}&date=2022-06-15");
+        assert_eq!(get(&app, &uri).await.status, StatusCode::OK);
+    }
+    assert_eq!(state.weights.hierarchies.len(), kept);
+    // Avoidance makes weights of one query: searched without a hierarchy by default, and
+    // still exact with `algorithm=ch` (prepared for that query).
+    let uri =
+        "/api/v1/route?from=121.10,41.125&to=121.15,41.085&avoid_bbox=121.11,41.10,121.13,41.12";
+    let plain = get(&app, uri).await.json();
+    assert_eq!(plain["properties"]["algorithm"], "bidir");
+    let ch = get(&app, &format!("{uri}&algorithm=ch")).await.json();
+    assert_eq!(ch["properties"]["algorithm"], "ch");
+    assert!((cost(&plain) - cost(&ch)).abs() <= 1e-9 * cost(&plain));
+    assert_eq!(state.weights.hierarchies.len(), kept);
+}
+
+#[test]
+fn cli_route_with_ch_equals_bidirectional_astar() {
+    let route = |algo: &str| -> Value {
+        let o = Command::new(jzplan_bin())
+            .args([
+                "route",
+                "--from",
+                "121.1226,41.1152",
+                "--to",
+                "121.1453,41.1130",
+                "--format",
+                "json",
+                "--algo",
+                algo,
+            ])
+            .env_remove("JZPLAN_NETWORK")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let (ch, bidir) = (route("ch"), route("bidir"));
+    assert_eq!(ch["algorithm"], "ch");
+    let (x, y) = (
+        bidir["cost"].as_f64().unwrap(),
+        ch["cost"].as_f64().unwrap(),
+    );
+    assert!((x - y).abs() <= 1e-9 * x, "{x} vs {y}");
+    assert_eq!(ch["pieces"], bidir["pieces"]);
+}
