@@ -23,6 +23,7 @@
     opened: ['已打通', 'choke point: opened']
   };
   const DETOUR_COLOUR = '#00838f';
+  const NO_DETOUR_COLOUR = '#6a1b9a';
   const REGULAR = ['Noto Sans Regular'];
   const BOLD = ['Noto Sans Bold'];
   const DAY0 = Date.UTC(2022, 0, 1);
@@ -62,6 +63,23 @@
       ['==', ['get', 'status'], 'suspended'], 'suspended',
       ['<=', date, end], 'under_construction',
       'completed'];
+  }
+  // A choke point on a date follows the work that opens it (`opened_by`): opened once that
+  // work is completed, being opened while it is on site, congested before; a choke point
+  // without such a work keeps its catalogued status. jz.works holds the works' properties.
+  function hotspotStateOn(p, date) {
+    const w = p.opened_by && jz.works[p.opened_by];
+    if (!w) return p.status;
+    const s = stateOn(w, date);
+    return s === 'completed' ? 'opened' : s === 'under_construction' ? 'being_opened' : 'congested';
+  }
+  jz.works = {};
+  function hotspotColour(date) {
+    const groups = { opened: [], being_opened: [], congested: [] };
+    for (const id of Object.keys(jz.works)) groups[hotspotStateOn({ opened_by: id, status: '' }, date)].push(id);
+    const status = ['match', ['get', 'status'], ...Object.entries(HS_COLOURS).flat(), '#d32f2f'];
+    const arms = Object.entries(groups).filter(([, ids]) => ids.length).flatMap(([k, ids]) => [ids, HS_COLOURS[k]]);
+    return arms.length ? ['match', ['to-string', ['get', 'opened_by']], ...arms, status] : status;
   }
   const stateColour = (date) => ['match', stateExpr(date), ...Object.entries(STATE_COLOURS).flat(), '#000'];
   // Works not yet started on the date are drawn faint: they are plans, not sites.
@@ -135,7 +153,7 @@
           paint: { 'line-color': '#7e57c2', 'line-width': 2, 'line-dasharray': [2, 2] } },
         { id: 'works-fill', type: 'fill', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'Polygon'],
-          paint: { 'fill-color': stateColour(date0), 'fill-opacity': stateOpacity(date0, 0.3, 0.12), 'fill-outline-color': stateColour(date0) } },
+          paint: { 'fill-color': stateColour(date0), 'fill-opacity': stateOpacity(date0, 0.12, 0.05), 'fill-outline-color': stateColour(date0) } },
         { id: 'works-line', type: 'line', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'LineString'],
           layout: { 'line-cap': 'round' },
@@ -189,7 +207,7 @@
         // The 15 choke points: a numbered disc, always drawn.
         { id: 'hotspots', type: 'circle', source: 'jz', 'source-layer': 'hotspots',
           paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 7, 14, 11],
-            'circle-color': ['match', ['get', 'status'], ...Object.entries(HS_COLOURS).flat(), '#d32f2f'],
+            'circle-color': hotspotColour(date0),
             'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } },
         { id: 'hotspot-numbers', type: 'symbol', source: 'jz', 'source-layer': 'hotspots',
           layout: { 'text-field': ['to-string', ['get', 'number']], 'text-font': BOLD,
@@ -200,6 +218,8 @@
     }
   });
   jz.map = map;
+  // Keep the city clear of the panel on wide screens: the centre is that of the visible part.
+  if (window.innerWidth > 900) map.setPadding({ left: 320, top: 0, right: 0, bottom: 0 });
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'bottom-right');
   map.addControl(new maplibregl.AttributionControl({ compact: false }), 'bottom-right');
@@ -227,13 +247,14 @@
     if (!jz.styleReady) return;
     map.setPaintProperty('works-fill', 'fill-color', stateColour(d));
     map.setPaintProperty('works-fill', 'fill-outline-color', stateColour(d));
-    map.setPaintProperty('works-fill', 'fill-opacity', stateOpacity(d, 0.3, 0.12));
+    map.setPaintProperty('works-fill', 'fill-opacity', stateOpacity(d, 0.12, 0.05));
     map.setPaintProperty('works-line', 'line-color', stateColour(d));
     map.setPaintProperty('works-line', 'line-opacity', stateOpacity(d, 0.85, 0.45));
     map.setPaintProperty('works-point', 'circle-color', stateColour(d));
     map.setPaintProperty('works-point', 'circle-opacity', stateOpacity(d, 1, 0.5));
     map.setPaintProperty('work-labels', 'text-color', stateColour(d));
     map.setPaintProperty('work-labels-line', 'text-color', stateColour(d));
+    map.setPaintProperty('hotspots', 'circle-color', hotspotColour(d));
     refreshState();
     jz.shownDate = d;
   }
@@ -248,11 +269,15 @@
     h += `<b>${zh ? '路网（所选日期）' : 'Network on the date'}</b>`;
     h += item('sw dash', '#d50000', zh ? '封闭路段' : 'Closed');
     h += item('sw', '#00c853', zh ? '新通道路' : 'New link open');
-    if (jz.hasDetours) h += item('sw', DETOUR_COLOUR, zh ? '绕行路线' : 'Detour');
+    if (jz.hasDetours) {
+      h += item('sw dash', DETOUR_COLOUR, zh ? '绕行路线（封闭路段两端之间）' : 'Detour around a closed stretch');
+      h += item('sw', NO_DETOUR_COLOUR, zh ? '无绕行可走的封闭路段' : 'Closed stretch with no way around');
+    }
     h += item('sw dash', '#7e57c2', zh ? '规划道路（未建）' : 'Planned road (not built)');
     h += item('sw', '#7fb6e6', zh ? '河流' : 'River');
-    h += `<b>${zh ? '堵点（编号 1–15）' : 'Choke points (numbered 1–15)'}</b>`;
+    h += `<b>${zh ? '堵点（编号 1–15，按所选日期）' : 'Choke points (1–15) on the date'}</b>`;
     for (const [k, c] of Object.entries(HS_COLOURS)) h += item('dot', c, HS_NAMES[k][zh ? 0 : 1]);
+    h += `<div class="note">${zh ? '按打通该堵点的工程的日期。' : 'From the dates of the work that opens each one.'}</div>`;
     h += `<b>${zh ? '路线' : 'Route'}</b>`;
     h += item('sw', '#1565c0', zh ? '所选日期路线' : 'Route on the date');
     h += item('sw dash', '#546e7a', zh ? '今日路线' : 'Route today');
@@ -279,6 +304,11 @@
     return [x / ring.length, y / ring.length];
   }
 
+  async function loadWorks() {
+    const w = await getJson('/collections/works/items?limit=1000');
+    jz.works = Object.fromEntries(w.features.map((f) => [f.properties.id, f.properties]));
+  }
+
   async function places() {
     const d = await getJson('/collections/districts/items?limit=100');
     map.getSource('places').setData({
@@ -294,12 +324,18 @@
     jz.hasDetours = c.collections.some((x) => x.id === 'detours');
     if (!jz.hasDetours) return;
     refreshState();
+    // A detour is drawn along the roads it takes; a closed stretch with no way around
+    // (outcome cut_off or dead_end) is drawn itself, in another style.
+    const none = ['match', ['get', 'outcome'], ['cut_off', 'dead_end'], true, false];
     map.addLayer({ id: 'detours-casing', type: 'line', source: 'state', 'source-layer': 'detours',
-      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      filter: ['!', none], layout: { 'line-join': 'round', 'line-cap': 'round' },
       paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.8 } }, 'route-today');
     map.addLayer({ id: 'detours', type: 'line', source: 'state', 'source-layer': 'detours',
-      layout: { 'line-join': 'round', 'line-cap': 'round' },
+      filter: ['!', none], layout: { 'line-join': 'round' },
       paint: { 'line-color': DETOUR_COLOUR, 'line-width': 4, 'line-dasharray': [3, 1] } }, 'route-today');
+    map.addLayer({ id: 'detours-none', type: 'line', source: 'state', 'source-layer': 'detours',
+      filter: none, layout: { 'line-cap': 'round' },
+      paint: { 'line-color': NO_DETOUR_COLOUR, 'line-width': 9, 'line-opacity': 0.45 } }, 'closures');
     legend();
   }
 
@@ -309,9 +345,9 @@
       const all = await getJson(`/collections/closures/items?date=${d}&limit=10000`);
       const closed = all.features.filter((f) => f.properties.change === 'closed').length;
       const opened = all.numberMatched - closed;
-      const w = await getJson('/collections/works/items?limit=1000');
+      await jz.worksLoaded;
       const n = { not_started: 0, under_construction: 0, completed: 0 };
-      w.features.forEach((f) => { const s = stateOn(f.properties, d); if (s in n) n[s] += 1; });
+      Object.values(jz.works).forEach((p) => { const s = stateOn(p, d); if (s in n) n[s] += 1; });
       if (d !== jz.date()) return; // the slider moved on meanwhile
       document.getElementById('state-summary').textContent = jz.lang === 'zh'
         ? `${d}：封闭 ${closed} 段，新通 ${opened} 段；工程在建 ${n.under_construction}，已完工 ${n.completed}，未开工 ${n.not_started}`
@@ -339,10 +375,10 @@
   // Popups: works (status, state on the date, dates, source), closures, detours, choke points.
   map.on('click', (e) => {
     if (jz.routing) return;
-    const layers = [...WORK_LAYERS, 'closures', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours'] : []);
+    const layers = [...WORK_LAYERS, 'closures', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours', 'detours-none'] : []);
     const fs = map.queryRenderedFeatures(e.point, { layers });
     if (!fs.length) return;
-    const f = fs.find((x) => x.layer.id === 'hotspots') || fs[0];
+    const f = fs.find((x) => x.layer.id === 'hotspots') || fs.find((x) => x.layer.id.startsWith('detours')) || fs[0];
     const p = f.properties;
     const zh = jz.lang === 'zh';
     const tr = (t) => (t ? t[zh ? 0 : 1] : '');
@@ -353,12 +389,17 @@
         [jz.date(), esc(tr(STATE_NAMES[stateOn(p, jz.date())]))],
         [zh ? '日期' : 'Dates', `${esc(p.start)} – ${esc(p.end)}${p.estimated ? (zh ? '（估计）' : ' (estimate)') : ''}`],
         [zh ? '来源' : 'Source', esc(p.source)], [zh ? '日期来源' : 'Dates from', esc(p.dates_source)]];
-    } else if (f.layer.id === 'detours') {
-      rows = [[zh ? '绕行' : 'Detour', esc(p.name || '')], [zh ? '工程' : 'Work', esc(p.work || '')],
-        [zh ? '多用时' : 'Extra time', p.extra_s != null ? esc((p.extra_s / 60).toFixed(1) + ' min') : '']];
+    } else if (f.layer.id.startsWith('detours')) {
+      const min = (x) => (x != null && x !== '' ? esc((x / 60).toFixed(1) + ' min') : '–');
+      rows = [[zh ? '绕行' : 'Detour', `${esc(p.id || '')} ${esc(p.name_zh || p.name_en ? name(p) : (p.name || ''))}`],
+        [zh ? '工程' : 'Work', esc(p.work || '')], [zh ? '多用时' : 'Extra time', min(p.extra_s)],
+        [zh ? '封闭' : 'Closed', esc(p.closed_streets || '')], [zh ? '经由' : 'Via', esc(p.via_streets || '')],
+        [zh ? '结果' : 'Outcome', esc([p.outcome, p.reason].filter(Boolean).join(': '))],
+        [zh ? '来源' : 'Source', esc(p.source || '')]];
     } else if (f.layer.id === 'hotspots') {
       rows = [[zh ? '堵点' : 'Choke point', `${esc(p.number)} · ${esc(name(p))}`],
-        [zh ? '状态' : 'Status', esc(tr(HS_NAMES[p.status]) || p.status)],
+        [zh ? '登记状态' : 'Status', esc(tr(HS_NAMES[p.status]) || p.status)],
+        [jz.date(), esc(tr(HS_NAMES[hotspotStateOn(p, jz.date())]))],
         [zh ? '打通工程' : 'Opened by', esc(p.opened_by || '')], [zh ? '依据' : 'Evidence', esc(p.evidence || '')]];
     } else {
       rows = [[zh ? '路段' : 'Road', esc(name(p))], [zh ? '变化' : 'Change', esc(p.change)], [zh ? '日期' : 'Date', esc(p.date)]];
@@ -443,19 +484,28 @@
     for (const p of seen.values()) { const s = stateOn(p, jz.shownDate); out[s] = (out[s] || 0) + 1; }
     return out;
   };
+  // Rendered choke points by their state on the shown date.
+  jz.hotspotStates = function () {
+    const seen = new Map();
+    for (const f of map.queryRenderedFeatures({ layers: ['hotspots'] })) seen.set(f.properties.id, f.properties);
+    const out = {};
+    for (const p of seen.values()) { const s = hotspotStateOn(p, jz.shownDate); out[s] = (out[s] || 0) + 1; }
+    return out;
+  };
   // Resolves when the map has drawn everything it asked for.
   jz.idle = () => new Promise((resolve) => {
     if (map.loaded() && map.areTilesLoaded()) resolve(); else map.once('idle', () => resolve());
   });
 
   jz.shownDate = date0;
+  jz.worksLoaded = loadWorks().catch((e) => jz.errors.push('works: ' + e.message));
   applyLang();
   stateSummary();
   map.on('load', () => {
     jz.styleReady = true;
     applyLang();
     applyDate();
-    Promise.all([places(), detectDetours()])
+    Promise.all([places(), detectDetours(), jz.worksLoaded.then(applyDate)])
       .catch((e) => jz.errors.push('load: ' + e.message))
       .then(() => {
         map.once('idle', () => { jz.ready = true; });

@@ -32,6 +32,8 @@ try {
   await page.waitForFunction(() => window.jz && window.jz.ready, null, { timeout: 60000 });
   await idle(page);
   out.counts = await page.evaluate(() => window.jz.counts());
+  out.hasDetours = await page.evaluate(() => window.jz.hasDetours);
+  out.hotspotStates = await page.evaluate(() => window.jz.hotspotStates());
   out.hotspotNumbers = await page.evaluate(() =>
     [...new Set(window.jz.map.queryRenderedFeatures({ layers: ['hotspot-numbers'] }).map((f) => f.properties.number))].sort((a, b) => a - b));
   out.htmlMarkers = await page.evaluate(() => document.querySelectorAll('.maplibregl-marker').length);
@@ -43,10 +45,18 @@ try {
     out.works[d] = await page.evaluate(() => ({
       shown: window.jz.shownDate,
       byState: window.jz.worksByState(),
+      hotspots: window.jz.hotspotStates(),
       paintUsesDate: JSON.stringify(window.jz.map.getPaintProperty('works-line', 'line-color')).includes(window.jz.shownDate),
       newLinks: window.jz.map.queryRenderedFeatures({ layers: ['new-links'] }).length
     }));
   }
+  // Work names appear from zoom 13.5.
+  const view = await page.evaluate(() => ({ center: window.jz.map.getCenter(), zoom: window.jz.map.getZoom() }));
+  await page.evaluate(() => window.jz.map.jumpTo({ center: [121.125, 41.115], zoom: 14.5 }));
+  await idle(page);
+  out.workLabelsZoomed = await page.evaluate(() =>
+    window.jz.map.queryRenderedFeatures({ layers: ['work-labels', 'work-labels-line'] }).length);
+  await page.evaluate((v) => window.jz.map.jumpTo(v), view);
   // The route tool, as two clicks would call it: across the Xiaoling river, on 2022-06-15.
   await page.evaluate(() => window.jz.setDate('2022-06-15'));
   out.route = await page.evaluate(async () => {
@@ -69,8 +79,11 @@ try {
   out.countsEn = await page.evaluate(() => window.jz.counts());
   out.mapErrors = await page.evaluate(() => window.jz.errors);
   if (shot) {
-    // Back in Chinese (scripts/screenshot.sh installs the CJK font the labels need).
+    // Back in Chinese (scripts/screenshot.sh installs the CJK font the labels need), on a
+    // date when some works are done, some on site and some not started.
     await page.click('#lang');
+    await page.evaluate(() => window.jz.setDate('2022-08-20'));
+    await page.waitForFunction(() => window.jz.routeResult && window.jz.routeResult.date === '2022-08-20', null, { timeout: 20000 });
     await idle(page);
     await page.waitForTimeout(500);
     await page.screenshot({ path: shot });

@@ -1,7 +1,8 @@
 //! The web viewer: its label glyphs served offline (`/fonts`), and the page in headless
 //! Chromium (Debian's /usr/bin/chromium driven by playwright-core, tests/browser/viewer.mjs):
 //! no console or HTTP errors, every layer renders (label symbol layers included), works follow
-//! the date slider, the route tool returns a route on a date and today. The Chromium test
+//! the date slider (choke points with the works that open them), the route tool returns a
+//! route on a date and today. The Chromium test
 //! skips with a message only when Chromium is not installed. Set JZPLAN_SCREENSHOT=path to
 //! save a screenshot (scripts/screenshot.sh makes docs/viewer.png this way).
 
@@ -212,6 +213,31 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
             "{layer} rendered nothing: {r:#}"
         );
     }
+    if r["hasDetours"] == true {
+        let drawn = count(&r, "counts", "detours") + count(&r, "counts", "detours-none");
+        assert!(
+            drawn > 0,
+            "closures on 2022-06-15 but no detour drawn: {r:#}"
+        );
+    }
+    assert!(r["workLabelsZoomed"].as_u64().unwrap_or(0) > 0, "{r:#}");
+    // Choke points follow the work that opens each (P6-01…15, April to September 2022): on
+    // 2022-06-15 some are open, some being opened, some still congested; by 2030 all are open.
+    let hs = |v: &Value, s: &str| v[s].as_u64().unwrap_or(0);
+    let on = &r["hotspotStates"];
+    assert_eq!(
+        hs(on, "opened") + hs(on, "being_opened") + hs(on, "congested"),
+        15,
+        "{r:#}"
+    );
+    for s in ["opened", "being_opened", "congested"] {
+        assert!(hs(on, s) > 0, "no choke point {s} on 2022-06-15: {r:#}");
+    }
+    assert_eq!(
+        hs(&r["works"]["2030-12-31"]["hotspots"], "opened"),
+        15,
+        "{r:#}"
+    );
     let numbers: Vec<u64> = (1..=15).collect();
     assert_eq!(r["hotspotNumbers"], serde_json::json!(numbers), "{r:#}");
     assert_eq!(count(&r, "counts", "hotspots"), 15, "{r:#}");
