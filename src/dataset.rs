@@ -721,12 +721,51 @@ pub fn build_dataset(source_dir: &Path) -> Result<BuiltDataset> {
 /// Builds the dataset and writes its files into `out_dir`.
 pub fn write_dataset(source_dir: &Path, out_dir: &Path) -> Result<BuiltDataset> {
     let built = build_dataset(source_dir)?;
+    write_files(out_dir, &built.files)?;
+    Ok(built)
+}
+
+/// The model-derived files of the works catalogue, `hotspots.json` and `works.p4.json`
+/// ([`crate::works::choose::model_files`]), for the network in `network_geojson` (the text of a
+/// built `network.geojson`, so that the result is what the embedded network gives) and the seed
+/// choke points of the hand-maintained catalogue `works_json` (its inline `hotspots`, which must
+/// all be `seed:`).
+pub fn build_catalogue(network_geojson: &str, works_json: &Path) -> Result<Vec<(String, String)>> {
+    let net = crate::io::geojson::parse_network(network_geojson, Path::new("network.geojson"))?;
+    let text = std::fs::read_to_string(works_json).map_err(|e| Error::io(works_json, e))?;
+    let cat = crate::works::catalogue::Catalogue::parse(&text, &works_json.display().to_string())?;
+    if let Some(h) = cat
+        .hotspots
+        .iter()
+        .find(|h| !h.evidence.starts_with("seed:"))
+    {
+        return Err(Error::file(
+            works_json,
+            format!("hotspot {}", h.id),
+            "the hand-maintained catalogue holds only seed:… choke points; model ones are \
+             written by `jzplan data build`",
+        ));
+    }
+    crate::works::choose::model_files(&net, &cat.hotspots)
+}
+
+/// Writes (file name, contents) pairs into `out_dir` (created if missing).
+pub fn write_files(out_dir: &Path, files: &[(String, String)]) -> Result<()> {
     std::fs::create_dir_all(out_dir).map_err(|e| Error::io(out_dir, e))?;
-    for (name, text) in &built.files {
+    for (name, text) in files {
         let p = out_dir.join(name);
         std::fs::write(&p, text).map_err(|e| Error::io(&p, e))?;
     }
-    Ok(built)
+    Ok(())
+}
+
+/// The first of `files` whose copy in `out_dir` is missing or differs (`None`: all up to date).
+pub fn first_stale(out_dir: &Path, files: &[(String, String)]) -> Option<PathBuf> {
+    files.iter().find_map(|(name, text)| {
+        let p = out_dir.join(name);
+        let same = std::fs::read_to_string(&p).is_ok_and(|old| old == *text);
+        (!same).then_some(p)
+    })
 }
 
 #[cfg(test)]

@@ -376,7 +376,7 @@ pub fn demand_proxy_scores(net: &RoadNetwork, cell_m: f64) -> Result<Vec<f64>> {
 }
 
 /// A street's worst edge score (for ranking streets, e.g. which to widen).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreetScore {
     /// Chinese name (or the display name).
     pub name_zh: String,

@@ -1,4 +1,5 @@
-//! `jzplan data build`: rebuild the Jinzhou dataset files from their hand-written sources.
+//! `jzplan data build`: rebuild the Jinzhou dataset files from their hand-written sources, and
+//! the model-derived files of the works catalogue from the built network.
 
 use super::GlobalOpts;
 use clap::{Args, Subcommand};
@@ -8,7 +9,8 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub enum DataCmd {
     /// Build network.geojson, rivers.geojson, districts.geojson, pois.geojson and
-    /// build_report.md from data/jinzhou/source/ (deterministic: same input, same bytes).
+    /// build_report.md from data/jinzhou/source/, then the catalogue's model-derived
+    /// hotspots.json and works.p4.json on that network (deterministic: same input, same bytes).
     Build(BuildArgs),
 }
 
@@ -18,6 +20,9 @@ pub struct BuildArgs {
     /// Directory with streets.csv, rivers.csv, districts.csv, pois.csv.
     #[arg(long, default_value = "data/jinzhou/source")]
     pub source: PathBuf,
+    /// The hand-maintained works catalogue (its seed choke points head hotspots.json).
+    #[arg(long, default_value = "data/jinzhou/works.json")]
+    pub works: PathBuf,
     /// Where the built files go.
     #[arg(long, default_value = "data/jinzhou")]
     pub out: PathBuf,
@@ -29,24 +34,27 @@ pub struct BuildArgs {
 /// Runs a dataset command.
 pub fn run(_g: &GlobalOpts, c: DataCmd) -> anyhow::Result<()> {
     let DataCmd::Build(a) = c;
-    let built = if a.check {
-        let built = crate::dataset::build_dataset(&a.source)?;
-        for (name, text) in &built.files {
-            let p = a.out.join(name);
-            let old = std::fs::read_to_string(&p).unwrap_or_default();
-            if old != *text {
-                return Err(crate::Error::file(
-                    p,
-                    "file",
-                    "differs from a fresh build of the sources (run `jzplan data build`)",
-                )
-                .into());
-            }
+    let built = crate::dataset::build_dataset(&a.source)?;
+    let network = built
+        .files
+        .iter()
+        .find(|(name, _)| name == "network.geojson")
+        .map(|(_, text)| text.as_str())
+        .unwrap_or_default();
+    let mut files = built.files.clone();
+    files.extend(crate::dataset::build_catalogue(network, &a.works)?);
+    if a.check {
+        if let Some(p) = crate::dataset::first_stale(&a.out, &files) {
+            return Err(crate::Error::file(
+                p,
+                "file",
+                "differs from a fresh build of the sources (run `jzplan data build`)",
+            )
+            .into());
         }
-        built
     } else {
-        crate::dataset::write_dataset(&a.source, &a.out)?
-    };
+        crate::dataset::write_files(&a.out, &files)?;
+    }
     let net = &built.output.network;
     println!(
         "{} {}: {} nodes, {} directed edges, {} bridges, {} files",
@@ -55,7 +63,7 @@ pub fn run(_g: &GlobalOpts, c: DataCmd) -> anyhow::Result<()> {
         net.node_count(),
         net.edge_count(),
         built.output.bridges.len(),
-        built.files.len()
+        files.len()
     );
     Ok(())
 }

@@ -1,8 +1,13 @@
-//! The catalogue of the Jinzhou plan: `data/jinzhou/works.json` (works P1–P12, E1–E6 and
-//! their children, and the planned links they build) and `data/jinzhou/hotspots.json` (the 15
-//! choke points). Both are embedded in the binary; the store is seeded from them.
+//! The catalogue of the Jinzhou plan, embedded in the binary; the store is seeded from it.
+//!
+//! * `data/jinzhou/works.json` (hand-maintained): works P1–P12, E1–E6 with their hand-written
+//!   children, the planned links they build and the seed choke point H01;
+//! * `data/jinzhou/hotspots.json` and `data/jinzhou/works.p4.json` (written by `jzplan data
+//!   build`, see [`super::choose`]): the 15 choke points and P4's 14 model-chosen streets, from
+//!   which the model children P4-02…P4-15 and P6-02…P6-15 are added on loading.
 
 use super::anchor::{PlannedLink, validate_links};
+use super::choose::{P4File, add_model_children};
 use super::{Action, Target, Work, WorkId};
 use crate::hotspot::Hotspot;
 use crate::{Error, Result};
@@ -14,6 +19,8 @@ use std::path::Path;
 pub const WORKS_JSON: &str = include_str!("../../data/jinzhou/works.json");
 /// The embedded choke-point catalogue (JSON).
 pub const HOTSPOTS_JSON: &str = include_str!("../../data/jinzhou/hotspots.json");
+/// The embedded list of P4's model-chosen streets (JSON).
+pub const WORKS_P4_JSON: &str = include_str!("../../data/jinzhou/works.p4.json");
 
 /// The works of the plan and the new links they build.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -41,20 +48,28 @@ pub struct HotspotFile {
     pub hotspots: Vec<Hotspot>,
 }
 
+fn parse_json<T: serde::de::DeserializeOwned>(json: &str, name: &str) -> Result<T> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::file(name, format!("line {}", e.line()), e.to_string()))
+}
+
 impl Catalogue {
-    /// The embedded Jinzhou catalogue.
+    /// The embedded Jinzhou catalogue: the hand-maintained works, the 15 choke points and the
+    /// model children of P4 and P6 (see the module doc).
     pub fn jinzhou() -> Result<Catalogue> {
         let mut c = Catalogue::parse(WORKS_JSON, "data/jinzhou/works.json")?;
-        let h: HotspotFile = serde_json::from_str(HOTSPOTS_JSON).map_err(|e| {
-            Error::file(
-                "data/jinzhou/hotspots.json",
-                format!("line {}", e.line()),
-                e.to_string(),
-            )
-        })?;
+        let h: HotspotFile = parse_json(HOTSPOTS_JSON, "data/jinzhou/hotspots.json")?;
+        let p4: P4File = parse_json(WORKS_P4_JSON, "data/jinzhou/works.p4.json")?;
         c.hotspots = h.hotspots;
+        add_model_children(&mut c.works, &c.hotspots, &p4.streets)?;
         c.validate()?;
         Ok(c)
+    }
+
+    /// The seed choke points of the hand-maintained embedded `works.json` (H01), which
+    /// `jzplan data build` copies into `hotspots.json` ahead of the model-identified ones.
+    pub fn jinzhou_seed_hotspots() -> Result<Vec<Hotspot>> {
+        Ok(Catalogue::parse(WORKS_JSON, "data/jinzhou/works.json")?.hotspots)
     }
 
     /// Parses a works catalogue (hotspots may be inline) and validates it.

@@ -8,6 +8,7 @@
 
 pub mod anchor;
 pub mod catalogue;
+pub mod choose;
 pub mod engine;
 pub mod paths;
 

@@ -56,6 +56,55 @@ fn rebuilding_from_the_source_gives_the_checked_in_files_byte_for_byte() {
     assert_eq!(a, built.files[0].1);
 }
 
+/// The catalogue's model-derived files (the 14 model choke points, P4's 14 model streets) are
+/// what the model gives on the embedded network today: regenerated in memory, byte for byte.
+#[test]
+fn the_catalogue_model_files_are_what_the_embedded_network_gives() {
+    use jzplan::works::catalogue::{Catalogue, HOTSPOTS_JSON, WORKS_P4_JSON};
+    let seeds = Catalogue::jinzhou_seed_hotspots().unwrap();
+    assert_eq!(seeds.len(), 1, "H01 is the plan's only named choke point");
+    let files = jzplan::works::choose::model_files(&net(), &seeds).unwrap();
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["hotspots.json", "works.p4.json"]);
+    for ((name, text), embedded) in files.iter().zip([HOTSPOTS_JSON, WORKS_P4_JSON]) {
+        let on_disk = std::fs::read_to_string(data_dir().join(name)).unwrap();
+        assert!(
+            on_disk == *text && embedded == text,
+            "data/jinzhou/{name} differs from the model on the embedded network: run `jzplan data build`"
+        );
+    }
+    // The loaded catalogue has the plan's counts: 15 choke points, 15 children of P4 and of P6,
+    // every model child citing its model rank.
+    let c = Catalogue::jinzhou().unwrap();
+    assert_eq!(c.hotspots.len(), 15);
+    for parent in ["P4", "P6"] {
+        let kids: Vec<_> = c
+            .works
+            .iter()
+            .filter(|w| w.parent.as_ref().is_some_and(|p| p.as_str() == parent))
+            .collect();
+        assert_eq!(kids.len(), 15, "{parent}");
+        assert!(kids[1..].iter().all(|w| w.source.starts_with("model:")));
+        assert!(kids[0].source.starts_with("seed:"));
+    }
+}
+
+#[test]
+fn the_hand_maintained_catalogue_may_not_hold_model_choke_points() {
+    let works = std::fs::read_to_string(data_dir().join("works.json")).unwrap();
+    let network = std::fs::read_to_string(data_dir().join("network.geojson")).unwrap();
+    let bad = works.replacen(
+        "\"evidence\": \"seed:P6\"",
+        "\"evidence\": \"model:guess\"",
+        1,
+    );
+    assert_ne!(bad, works);
+    let file = write_tmp(&bad);
+    let err = dataset::build_catalogue(&network, file.path()).unwrap_err();
+    assert!(matches!(err, Error::InvalidFile { .. }), "{err}");
+    assert!(err.to_string().contains("hotspot H01"), "{err}");
+}
+
 #[test]
 fn the_network_is_strongly_connected() {
     let net = net();
