@@ -37,6 +37,36 @@ try {
   out.hotspotNumbers = await page.evaluate(() =>
     [...new Set(window.jz.map.queryRenderedFeatures({ layers: ['hotspot-numbers'] }).map((f) => f.properties.number))].sort((a, b) => a - b));
   out.htmlMarkers = await page.evaluate(() => document.querySelectorAll('.maplibregl-marker').length);
+  // Popups, by a real click: a choke point, then a work line at a vertex where nothing else
+  // clickable is drawn.
+  const popup = async (where) => {
+    if (!where) return null;
+    await page.mouse.click(where[0], where[1]);
+    const el = await page.waitForSelector('.maplibregl-popup-content', { timeout: 5000 });
+    const text = await el.innerText();
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+    return text;
+  };
+  out.hotspotPopup = await popup(await page.evaluate(() => {
+    const m = window.jz.map;
+    const f = m.queryRenderedFeatures({ layers: ['hotspots'] })[0];
+    const p = m.project(f.geometry.coordinates);
+    return [p.x, p.y];
+  }));
+  out.workPopup = await popup(await page.evaluate(() => {
+    const m = window.jz.map;
+    const clickable = ['works-line', 'works-fill', 'works-point', 'closures', 'new-links', 'hotspots'];
+    const c = m.getCanvas();
+    for (const f of m.queryRenderedFeatures({ layers: ['works-line'] })) {
+      for (const xy of f.geometry.type === 'LineString' ? f.geometry.coordinates : f.geometry.coordinates.flat()) {
+        const p = m.project(xy);
+        if (p.x < 360 || p.y < 20 || p.x > c.clientWidth - 60 || p.y > c.clientHeight - 60) continue;
+        const here = m.queryRenderedFeatures([[p.x - 4, p.y - 4], [p.x + 4, p.y + 4]], { layers: clickable });
+        if (here.length && here.every((h) => h.layer.id === 'works-line')) return [p.x, p.y];
+      }
+    }
+    return null;
+  }));
   // Works follow the slider: their states on two dates.
   out.works = {};
   for (const d of ['2023-01-01', '2030-12-31']) {

@@ -242,6 +242,17 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     assert_eq!(r["hotspotNumbers"], serde_json::json!(numbers), "{r:#}");
     assert_eq!(count(&r, "counts", "hotspots"), 15, "{r:#}");
 
+    // Popups by a click: a choke point with its state on the date and the work that opens it;
+    // a work with its catalogued status, state on the date, dates and source.
+    let hp = r["hotspotPopup"].as_str().unwrap_or("");
+    assert!(
+        hp.contains("堵点") && hp.contains("2022-06-15") && hp.contains("P6-"),
+        "{r:#}"
+    );
+    let wp = r["workPopup"].as_str().unwrap_or("");
+    for part in ["工程", "登记状态", "2022-06-15", "来源"] {
+        assert!(wp.contains(part), "work popup lacks {part}: {r:#}");
+    }
     // Works follow the slider: on 2023-01-01 some are on site and some not started yet (the
     // 2023 bridges and the 2023–2025 ring road, from the catalogue's dates); by 2030-12-31
     // every scheduled work is done and the planned links are open.
