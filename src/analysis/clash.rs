@@ -1,12 +1,11 @@
-//! Clash detection ("dig once") and detours.
+//! Clash detection ("dig once").
 //!
 //! Two works clash when their construction footprints on the network touch — a shared road
 //! segment, a shared junction, or segment ends within `near_m` of each other — and their
 //! construction windows overlap. A clash is strong when closing both at once cuts every route
 //! between two probe points (district centres: typically a river crossing), makes some probe
 //! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
-//! once. Detours: for every work that closes roads, the fastest way around its closed stretch
-//! and the extra time.
+//! once. Detours live in [`super::detour`].
 
 use crate::engine::Engine;
 use crate::network::geom::haversine_m;
@@ -103,27 +102,6 @@ pub struct Clash {
     pub reasons: Vec<String>,
 }
 
-/// The fastest way around one work's closed stretch.
-#[derive(Clone, Debug, Serialize)]
-pub struct Detour {
-    /// The work.
-    pub work: WorkId,
-    /// Streets closed.
-    pub streets: Vec<String>,
-    /// Stretch start and end (the two ends of the closed footprint farthest apart).
-    pub from: LonLat,
-    /// End.
-    pub to: LonLat,
-    /// Free-flow time through the stretch before the closure.
-    pub base_s: f64,
-    /// Fastest time with the work's closures (`None` = no way around).
-    pub detour_s: Option<f64>,
-    /// `detour_s - base_s`.
-    pub extra_s: Option<f64>,
-    /// Streets of the detour, in driving order.
-    pub via: Vec<String>,
-}
-
 /// A work's construction footprint: canonical segments (lower id of a twin pair), their
 /// junctions, and the closed edges.
 struct Footprint {
@@ -161,7 +139,10 @@ fn footprint(net: &RoadNetwork, effects: &[ResolvedEffect]) -> Footprint {
     f
 }
 
-fn street_names(net: &RoadNetwork, edges: impl IntoIterator<Item = EdgeId>) -> Vec<String> {
+pub(crate) fn street_names(
+    net: &RoadNetwork,
+    edges: impl IntoIterator<Item = EdgeId>,
+) -> Vec<String> {
     let mut v: Vec<String> = edges
         .into_iter()
         .map(|e| net.street_of(e).display_name().to_string())
@@ -285,18 +266,6 @@ pub fn find_clashes(
     Ok(out)
 }
 
-/// Street names along a path, in driving order, each once.
-fn streets_in_order(net: &RoadNetwork, path: &[EdgeId]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for &e in path {
-        let n = net.street_of(e).display_name();
-        if !out.iter().any(|x| x == n) {
-            out.push(n.to_string());
-        }
-    }
-    out
-}
-
 fn min_node_distance(net: &RoadNetwork, a: &HashSet<NodeId>, b: &HashSet<NodeId>) -> f64 {
     let mut best = f64::INFINITY;
     for &x in a {
@@ -390,93 +359,11 @@ impl ProbeSet {
     }
 }
 
-/// For every work with closures in `effects`, the fastest way around its closed stretch.
-pub fn detours(
-    net: &RoadNetwork,
-    works: &[Work],
-    effects: &HashMap<WorkId, Vec<ResolvedEffect>>,
-) -> Vec<Detour> {
-    let base = net.weights(Metric::Time);
-    let mut d = Dijkstra::new(net.node_count());
-    let mut out = Vec::new();
-    for w in works.iter().filter(|w| w.status != Status::Cancelled) {
-        let f = footprint(net, effects.get(&w.id).map(Vec::as_slice).unwrap_or(&[]));
-        if f.closed.is_empty() {
-            continue;
-        }
-        // The two ends of the closed stretch: the pair of its nodes farthest apart.
-        let nodes: Vec<NodeId> = {
-            let mut s: Vec<NodeId> = f
-                .closed
-                .iter()
-                .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
-                .collect();
-            s.sort_unstable();
-            s.dedup();
-            s
-        };
-        let mut best = (f64::NEG_INFINITY, nodes[0], nodes[0]);
-        for (i, &a) in nodes.iter().enumerate() {
-            for &b in &nodes[i + 1..] {
-                let dist = haversine_m(net.node(a).point(), net.node(b).point());
-                if dist > best.0 {
-                    best = (dist, a, b);
-                }
-            }
-        }
-        let (_, a, b) = best;
-        d.run(net, &base, a, Some(b));
-        let base_s = d.dist(b);
-        if !base_s.is_finite() {
-            continue;
-        }
-        let mut wc = base.clone();
-        for &e in &f.closed {
-            wc[e.index()] = f64::INFINITY;
-        }
-        d.run(net, &wc, a, Some(b));
-        let t = d.dist(b);
-        let (detour_s, extra_s, via) = if t.is_finite() {
-            (
-                Some(t),
-                Some(t - base_s),
-                streets_in_order(net, &d.path_to(net, b)),
-            )
-        } else {
-            (None, None, Vec::new())
-        };
-        let pa = net.node(a);
-        let pb = net.node(b);
-        out.push(Detour {
-            work: w.id.clone(),
-            streets: street_names(net, f.closed.iter().copied()),
-            from: [pa.lon, pa.lat],
-            to: [pb.lon, pb.lat],
-            base_s,
-            detour_s,
-            extra_s,
-            via,
-        });
-    }
-    out
-}
-
 impl Engine {
     /// Clashes among the stored works on this network.
     pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
         let works = self.list_works(&WorkFilter::default())?;
         let effects = self.resolved_effects()?;
         find_clashes(&self.network, &works, &effects, opts)
-    }
-
-    /// Detours around every closure of the stored works (optionally only works on site on
-    /// `date`).
-    pub fn detours(&self, date: Option<chrono::NaiveDate>) -> Result<Vec<Detour>> {
-        let works = self.list_works(&WorkFilter {
-            active_on: date,
-            ..Default::default()
-        })?;
-        let effects = self.resolved_effects()?;
-        Ok(detours(&self.network, &works, &effects))
     }
 }

@@ -430,17 +430,7 @@ pub fn parse_items(pairs: Vec<(String, String)>) -> ApiResult<ItemsRequest> {
 
 /// A feature as GeoJSON (with `id` as a number when it is one, as GDAL prefers).
 pub fn feature_json(f: &Feature) -> Value {
-    let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&f.geometry));
-    let id =
-        f.id.parse::<u64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::from(f.id.as_str()));
-    json!({
-        "type": "Feature",
-        "id": id,
-        "geometry": geometry,
-        "properties": f.properties,
-    })
+    f.to_geojson()
 }
 
 fn query_string(keep: &[(String, String)], extra: &[(&str, String)]) -> String {

@@ -156,11 +156,16 @@ pub enum WorksCmd {
         #[command(flatten)]
         out: OutOpts,
     },
-    /// For every closure, the best detour and its extra time.
+    /// For every closed stretch, the fastest way around it, its extra time and its route.
     Detours {
-        /// Only works on site on this date.
+        /// On the network as it stands on this date (YYYY-MM-DD): every closure of the day in
+        /// force, new links open. Without it: every work alone on the base network.
         #[arg(long)]
         on: Option<String>,
+        /// Print a GeoJSON FeatureCollection (one LineString a detour, the `detours` layer's
+        /// properties), for GIS: `jzplan works detours --on 2022-06-01 --geojson > d.geojson`.
+        #[arg(long, conflicts_with = "json")]
+        geojson: bool,
         /// Output.
         #[command(flatten)]
         out: OutOpts,
@@ -584,27 +589,45 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 );
             }
         }
-        WorksCmd::Detours { on, out } => {
-            let ds = engine.detours(opt_date(&on)?)?;
+        WorksCmd::Detours { on, geojson, out } => {
+            let ds = match opt_date(&on)? {
+                Some(day) => engine.detours_on(day)?,
+                None => engine.detours(None)?,
+            };
+            if geojson {
+                let fs: Vec<_> = ds
+                    .iter()
+                    .map(crate::layers::works::detour_feature)
+                    .collect();
+                return print_json(&crate::layers::feature_collection(&fs));
+            }
             if out.json {
                 return print_json(&ds);
             }
+            match opt_date(&on)? {
+                Some(day) => println!("on the network of {day} (every closure of the day):"),
+                None => println!("each work alone on the base network:"),
+            }
             for d in ds {
+                let m = |x: Option<f64>| x.map_or("?".to_string(), |x| format!("{x:.0}"));
                 match (d.detour_s, d.extra_s) {
                     (Some(t), Some(x)) => println!(
-                        "{:<7} {}: {:.0} s → {:.0} s (+{:.0} s) via {}",
-                        d.work,
+                        "{:<9} {}: {} s → {:.0} s (+{:.0} s), {} m → {} m via {}",
+                        d.id,
                         d.streets.join(", "),
-                        d.base_s,
+                        m(d.base_s),
                         t,
                         x,
+                        m(d.base_m),
+                        m(d.detour_m),
                         d.via.join(" → ")
                     ),
                     _ => println!(
-                        "{:<7} {}: no way around ({:.0} s before)",
-                        d.work,
+                        "{:<9} {}: no detour ({} s before): {}",
+                        d.id,
                         d.streets.join(", "),
-                        d.base_s
+                        m(d.base_s),
+                        d.reason.as_deref().unwrap_or("")
                     ),
                 }
             }

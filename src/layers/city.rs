@@ -1,6 +1,6 @@
 //! Layers of the embedded Jinzhou dataset: rivers, districts, points of interest, coastline.
 
-use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer};
+use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer, prop};
 use crate::Result;
 use crate::dataset;
 use serde_json::{Map, Value};
@@ -16,26 +16,14 @@ fn names(id: &str, zh: &str, en: &str, source: &str) -> Map<String, Value> {
 
 fn name_props(extra: Option<PropertyDef>) -> Vec<PropertyDef> {
     let mut v = vec![
-        PropertyDef {
-            name: "id",
-            kind: PropKind::String,
-            description: "stable id",
-        },
-        PropertyDef {
-            name: "name_zh",
-            kind: PropKind::String,
-            description: "Chinese name",
-        },
-        PropertyDef {
-            name: "name_en",
-            kind: PropKind::String,
-            description: "English name",
-        },
-        PropertyDef {
-            name: "source",
-            kind: PropKind::String,
-            description: "provenance (seed:…, estimate:…, osm:…, amap:…)",
-        },
+        prop("id", PropKind::String, "stable id"),
+        prop("name_zh", PropKind::String, "Chinese name"),
+        prop("name_en", PropKind::String, "English name"),
+        prop(
+            "source",
+            PropKind::String,
+            "provenance (seed:…, estimate:…, osm:…, amap:…)",
+        ),
     ];
     v.extend(extra);
     v
@@ -84,11 +72,11 @@ pub fn districts() -> Result<StaticLayer> {
             description: "District outlines of Jinzhou (AMap boundaries converted to WGS84, \
                           ±100–300 m; non-commercial licence, see data/jinzhou/README.md).",
             geometry_type: "Polygon",
-            properties: name_props(Some(PropertyDef {
-                name: "kind",
-                kind: PropKind::String,
-                description: "district, county-level city, city outline, …",
-            })),
+            properties: name_props(Some(prop(
+                "kind",
+                PropKind::String,
+                "district, county-level city, city outline, …",
+            ))),
             dated: false,
             min_zoom: 0,
         },
@@ -112,11 +100,11 @@ pub fn pois() -> Result<StaticLayer> {
             title: "Points of interest",
             description: "Stations, the port and landmarks of the Jinzhou dataset.",
             geometry_type: "Point",
-            properties: name_props(Some(PropertyDef {
-                name: "kind",
-                kind: PropKind::String,
-                description: "station, port, landmark, …",
-            })),
+            properties: name_props(Some(prop(
+                "kind",
+                PropKind::String,
+                "station, port, landmark, …",
+            ))),
             dated: false,
             min_zoom: 0,
         },
@@ -141,11 +129,7 @@ pub fn coastline() -> Result<StaticLayer> {
             title: "Coastline",
             description: "Coastline of Jinzhou Bay, © OpenStreetMap contributors (ODbL).",
             geometry_type: "LineString",
-            properties: vec![PropertyDef {
-                name: "source",
-                kind: PropKind::String,
-                description: "provenance",
-            }],
+            properties: vec![prop("source", PropKind::String, "provenance")],
             dated: false,
             min_zoom: 0,
         },

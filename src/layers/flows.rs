@@ -4,7 +4,7 @@
 //! apart (flows differ by direction). Each date is assigned once and cached: tiles ask for the
 //! same features many times.
 
-use super::{Feature, Layer, LayerInfo, PropKind, PropertyDef};
+use super::{Feature, Layer, LayerInfo, PropKind, prop};
 use crate::Result;
 use crate::analysis::impact::{Demand, run_state};
 use crate::engine::Engine;
@@ -36,11 +36,6 @@ impl FlowsLayer {
     /// The layer; the demand is computed on first use, not at server start.
     pub fn new(engine: Engine) -> Self {
         use PropKind::*;
-        let prop = |name, kind, description| PropertyDef {
-            name,
-            kind,
-            description,
-        };
         FlowsLayer {
             engine,
             info: LayerInfo {

@@ -138,6 +138,31 @@ impl Feature {
     pub fn bbox(&self) -> Option<Rect<f64>> {
         self.bbox
     }
+
+    /// The feature as a GeoJSON Feature object (`id` as a number when it is one, as GDAL
+    /// prefers).
+    pub fn to_geojson(&self) -> Value {
+        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&self.geometry));
+        let id = self
+            .id
+            .parse::<u64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(self.id.as_str()));
+        serde_json::json!({
+            "type": "Feature",
+            "id": id,
+            "geometry": geometry,
+            "properties": self.properties,
+        })
+    }
+}
+
+/// Features as a GeoJSON FeatureCollection (RFC 7946, lon/lat).
+pub fn feature_collection(features: &[Feature]) -> Value {
+    serde_json::json!({
+        "type": "FeatureCollection",
+        "features": features.iter().map(Feature::to_geojson).collect::<Vec<_>>(),
+    })
 }
 
 /// Type of a property, for OGC queryables/schemas and TileJSON `vector_layers`.
@@ -174,6 +199,15 @@ pub struct PropertyDef {
     pub kind: PropKind,
     /// What it means (with its unit).
     pub description: &'static str,
+}
+
+/// A [`PropertyDef`] in one line, for the property lists of the layers.
+pub const fn prop(name: &'static str, kind: PropKind, description: &'static str) -> PropertyDef {
+    PropertyDef {
+        name,
+        kind,
+        description,
+    }
 }
 
 /// Description of a layer.
@@ -308,6 +342,19 @@ pub fn matches(f: &Feature, q: &FeatureQuery) -> bool {
         .all(|(k, want)| f.properties.get(k).is_some_and(|v| value_text(v) == *want))
 }
 
+/// The network state a dated layer answers for a query: `date`, else the day of a one-day
+/// `datetime` (what GIS clients send for a time filter), else `None` (today).
+pub fn state_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
+    if !info.dated {
+        return None;
+    }
+    q.date.or_else(|| {
+        q.datetime
+            .filter(|iv| iv.start.is_some() && iv.start == iv.end)
+            .and_then(|iv| iv.start)
+    })
+}
+
 /// Runs a query on a layer. Property filters must name properties of the layer.
 pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
     let info = layer.info();
@@ -325,7 +372,7 @@ pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
             info.id
         )));
     }
-    let all = layer.features(q.date)?;
+    let all = layer.features(state_date(info, q))?;
     let mut number_matched = 0;
     let mut features = Vec::with_capacity(q.limit.min(all.len()));
     for f in all.iter().filter(|f| matches(f, q)) {
@@ -378,6 +425,7 @@ impl Catalog {
             )));
             c.add(Arc::new(works::HotspotsLayer::new(engine.clone())));
             c.add(Arc::new(works::ClosuresLayer::new(engine.clone())));
+            c.add(Arc::new(works::DetoursLayer::new(engine.clone())));
         }
         Ok(c)
     }

@@ -1,49 +1,44 @@
 //! Layers derived from the road network.
 
-use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer};
+use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer, prop};
 use crate::network::{EdgeId, RoadNetwork};
 use serde_json::{Map, Value};
 
 /// Properties of the `roads` layer.
 pub fn road_properties() -> Vec<PropertyDef> {
     use PropKind::*;
-    let p = |name, kind, description| PropertyDef {
-        name,
-        kind,
-        description,
-    };
     vec![
-        p(
+        prop(
             "edge_id",
             Integer,
             "directed edge id of the first direction",
         ),
-        p(
+        prop(
             "twin_edge_id",
             Integer,
             "edge id of the opposite direction (absent if one-way)",
         ),
-        p("way_id", String, "id of the street in its source"),
-        p("name_zh", String, "Chinese street name"),
-        p("name_en", String, "English street name"),
-        p("class", String, "road class (expressway … ramp)"),
-        p("length_m", Number, "geodesic length, metres"),
-        p("speed_kmh", Number, "free-flow speed, km/h"),
-        p("lanes", Integer, "lanes in the first direction"),
-        p(
+        prop("way_id", String, "id of the street in its source"),
+        prop("name_zh", String, "Chinese street name"),
+        prop("name_en", String, "English street name"),
+        prop("class", String, "road class (expressway … ramp)"),
+        prop("length_m", Number, "geodesic length, metres"),
+        prop("speed_kmh", Number, "free-flow speed, km/h"),
+        prop("lanes", Integer, "lanes in the first direction"),
+        prop(
             "capacity_vph",
             Number,
             "capacity of the first direction, vehicles/hour",
         ),
-        p("oneway", Boolean, "one-way road"),
-        p("bridge", Boolean, "on a bridge"),
-        p("tunnel", Boolean, "in a tunnel"),
-        p(
+        prop("oneway", Boolean, "one-way road"),
+        prop("bridge", Boolean, "on a bridge"),
+        prop("tunnel", Boolean, "in a tunnel"),
+        prop(
             "planned",
             Boolean,
             "planned link, not open in the base network",
         ),
-        p(
+        prop(
             "source",
             String,
             "provenance (seed:…, estimate:…, model:…, osm:…)",

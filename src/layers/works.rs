@@ -1,23 +1,17 @@
 //! Layers of the works side of the engine: works, their footprints on the network, the
-//! environment works, the choke points, and the network changes (closures, new links) on a
-//! date. They read the store on every call, so changes made through the API show at once.
+//! environment works, the choke points, the network changes (closures, new links) on a date
+//! and the detours around that day's closures. They read the store on every call, so changes
+//! made through the API show at once.
 
-use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef};
+use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef, prop};
 use crate::Result;
+use crate::analysis::detour::Detour;
 use crate::engine::Engine;
-use crate::works::{Work, WorkFilter, WorkGeometry, WorkKind};
+use crate::works::{LonLat, Work, WorkFilter, WorkGeometry, WorkKind};
 use chrono::NaiveDate;
 use geo_types::{Coord, Geometry, LineString, MultiLineString, Point, Polygon};
 use serde_json::{Map, Value};
-use std::sync::Arc;
-
-const fn prop(name: &'static str, kind: PropKind, description: &'static str) -> PropertyDef {
-    PropertyDef {
-        name,
-        kind,
-        description,
-    }
-}
+use std::sync::{Arc, Mutex};
 
 fn work_properties() -> Vec<PropertyDef> {
     use PropKind::*;
@@ -365,4 +359,172 @@ impl Layer for ClosuresLayer {
 /// Checks that the engine has a works store (the works layers need one).
 pub fn has_store(engine: &Engine) -> bool {
     engine.store().is_ok()
+}
+
+/// How many (date, works version) keys keep their detours in memory.
+const DETOUR_CACHE: usize = 16;
+
+type DetourCache = Vec<((NaiveDate, u64), Arc<Vec<Feature>>)>;
+
+/// Detours on a date: for every stretch of road closed that day, the fastest way around it on
+/// the network as it stands that day (all closures of the day in force, new links open).
+/// Cached per date and per state of the works (a change through the API shows at once).
+pub struct DetoursLayer {
+    engine: Engine,
+    info: LayerInfo,
+    cache: Mutex<DetourCache>,
+}
+
+impl DetoursLayer {
+    /// The layer.
+    pub fn new(engine: Engine) -> Self {
+        use PropKind::*;
+        DetoursLayer {
+            engine,
+            info: LayerInfo {
+                id: "detours",
+                title: "Detours on a date",
+                description: "For every stretch closed by works on the date, the fastest way \
+                              from one end to the other on the network of that day (every \
+                              closure of the day in force, new links open), drawn along the \
+                              roads; a stretch with no way around (outcome cut_off) or with \
+                              one way in (dead_end) is drawn itself, with detour_s empty and a \
+                              reason. Free-flow times, no turn costs: a \
+                              model, not observed traffic. Pass date=YYYY-MM-DD (or a one-day \
+                              datetime); default today.",
+                geometry_type: "LineString",
+                properties: vec![
+                    prop(
+                        "id",
+                        String,
+                        "detour id: <work>.<n>, n-th closed stretch of the work",
+                    ),
+                    prop("work", String, "id of the work that closes the stretch"),
+                    prop("name", String, "work name, Chinese / English"),
+                    prop("name_zh", String, "work name, Chinese"),
+                    prop("name_en", String, "work name, English"),
+                    prop("closed_streets", String, "streets closed, comma-separated"),
+                    prop(
+                        "via_streets",
+                        String,
+                        "streets of the detour in driving order (→)",
+                    ),
+                    prop(
+                        "base_s",
+                        Number,
+                        "free-flow seconds end to end with the stretch open",
+                    ),
+                    prop(
+                        "detour_s",
+                        Number,
+                        "free-flow seconds of the detour (empty: none)",
+                    ),
+                    prop("extra_s", Number, "detour_s - base_s, seconds"),
+                    prop("base_m", Number, "metres end to end with the stretch open"),
+                    prop("detour_m", Number, "metres of the detour"),
+                    prop(
+                        "outcome",
+                        String,
+                        "detour; cut_off (no way around) or dead_end (nothing to divert): \
+                         then the geometry is the closed stretch",
+                    ),
+                    prop("reason", String, "why there is no detour"),
+                    prop("date", String, "the date of the network state"),
+                    prop("source", String, "model:<method> on the network of <date>"),
+                ],
+                dated: true,
+                min_zoom: 0,
+            },
+            cache: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Identifies the state of the works (ids and versions): detours change when a work does.
+    fn works_version(&self) -> Result<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for w in self.engine.list_works(&WorkFilter::default())? {
+            (w.id.as_str(), w.version).hash(&mut h);
+        }
+        Ok(h.finish())
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A detour as a map feature (what the `detours` layer and `works detours --geojson` give).
+pub fn detour_feature(d: &Detour) -> Feature {
+    let line = |pts: &[LonLat]| LineString(pts.iter().map(coord).collect());
+    let geometry = if d.geometry.len() >= 2 {
+        line(&d.geometry)
+    } else if d.base_geometry.len() >= 2 {
+        line(&d.base_geometry)
+    } else {
+        line(&[d.from, d.to])
+    };
+    let num = |x: Option<f64>| x.map(round2).map_or(Value::Null, Value::from);
+    let mut p = Map::new();
+    p.insert("id".into(), Value::from(d.id.as_str()));
+    p.insert("work".into(), Value::from(d.work.as_str()));
+    let name = match (d.name_zh.is_empty(), d.name_en.is_empty()) {
+        (false, false) => format!("{} / {}", d.name_zh, d.name_en),
+        (false, true) => d.name_zh.clone(),
+        _ => d.name_en.clone(),
+    };
+    p.insert("name".into(), Value::from(name));
+    p.insert("name_zh".into(), Value::from(d.name_zh.as_str()));
+    p.insert("name_en".into(), Value::from(d.name_en.as_str()));
+    p.insert("closed_streets".into(), Value::from(d.streets.join(", ")));
+    p.insert("via_streets".into(), Value::from(d.via.join(" → ")));
+    p.insert("base_s".into(), num(d.base_s));
+    p.insert("detour_s".into(), num(d.detour_s));
+    p.insert("extra_s".into(), num(d.extra_s));
+    p.insert("base_m".into(), num(d.base_m));
+    p.insert("detour_m".into(), num(d.detour_m));
+    p.insert("outcome".into(), serde_json::json!(d.outcome));
+    if let Some(r) = &d.reason {
+        p.insert("reason".into(), Value::from(r.as_str()));
+    }
+    if let Some(day) = d.date {
+        p.insert("date".into(), Value::from(day.to_string()));
+    }
+    p.insert("source".into(), Value::from(d.source.as_str()));
+    let f = Feature::new(d.id.as_str(), geometry.into(), p);
+    match d.date {
+        Some(day) => f.with_valid(DateInterval::day(day)),
+        None => f,
+    }
+}
+
+impl Layer for DetoursLayer {
+    fn info(&self) -> &LayerInfo {
+        &self.info
+    }
+    fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
+        let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let key = (date, self.works_version()?);
+        {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
+                return Ok(f.clone());
+            }
+        }
+        let features: Arc<Vec<Feature>> = Arc::new(
+            self.engine
+                .detours_on(date)?
+                .iter()
+                .map(detour_feature)
+                .collect(),
+        );
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if !cache.iter().any(|(k, _)| *k == key) {
+            if cache.len() >= DETOUR_CACHE {
+                cache.remove(0);
+            }
+            cache.push((key, features.clone()));
+        }
+        Ok(features)
+    }
 }

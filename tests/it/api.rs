@@ -237,7 +237,7 @@ async fn a_real_server_answers_on_127_0_0_1() {
 }
 
 /// The tile containing a lon/lat at zoom z (slippy-map formula).
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     let n = (1u32 << z) as f64;
     let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
     let l = lat.to_radians();
@@ -246,7 +246,7 @@ fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
     (x, y)
 }
 
-fn decode(bytes: &[u8]) -> geozero::mvt::Tile {
+pub fn decode(bytes: &[u8]) -> geozero::mvt::Tile {
     use geozero::mvt::Message;
     geozero::mvt::Tile::decode(bytes).unwrap()
 }

@@ -1,7 +1,7 @@
 //! OGC API – Features: the endpoints through `oneshot`, and GDAL's OAPIF driver (what QGIS
 //! uses) against a real server.
 
-use super::api::{assert_problem, get, send, spawn, test_app};
+use super::api::{assert_problem, decode, get, send, spawn, test_app, tile_of};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
@@ -225,6 +225,10 @@ async fn gdal_lists_every_jinzhou_layer_with_its_count() {
         assert!(list.contains(id.as_str()), "{id} missing: {list}");
         assert!(*n > 0, "{id} is empty");
     }
+    // Dated layers are listed too (GDAL reads today's state of them).
+    for id in ["closures", "detours"] {
+        assert!(list.contains(id), "{id} missing: {list}");
+    }
     for id in ["roads", "works", "districts"] {
         let n = expected.iter().find(|(i, _)| i == id).unwrap().1;
         let info = ogrinfo(&["-ro", "-so", &ds, id]).await.unwrap();
@@ -286,4 +290,196 @@ async fn flows_layer_assigns_the_network_of_the_date() {
     assert_eq!(col["id"], "flows");
     let bad = get(&app, "/collections/flows/items?date=2022-02-30").await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+/// 2022-06-01: the Jinzhou Street (P1) and Fuzhou Street (P2) bridge works close both
+/// streets' approaches, and the P4 widenings slow the roads around them.
+const WORKS_DAY: &str = "2022-06-01";
+
+#[test]
+fn detours_on_a_date_start_and_end_at_the_ends_of_the_closed_stretch() {
+    use jzplan::analysis::detour::Outcome;
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let engine = &state.engine;
+    let day = jzplan::layers::parse_day(WORKS_DAY).unwrap();
+    let ds = engine.detours_on(day).unwrap();
+    assert!(ds.iter().any(|d| d.outcome == Outcome::Detour), "{ds:#?}");
+    let net = &engine.network;
+    let closed_day = engine.state_on(day).unwrap().closed_edges();
+    for d in &ds {
+        assert_eq!(d.date, Some(day));
+        assert!(d.source.starts_with("model:"), "{}", d.source);
+        // The ends are junctions of the closed stretch, every edge of which is closed that day.
+        let ends_of_stretch: Vec<[f64; 2]> = d
+            .closed_edges
+            .iter()
+            .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
+            .map(|n| [net.node(n).lon, net.node(n).lat])
+            .collect();
+        assert!(ends_of_stretch.contains(&d.from) && ends_of_stretch.contains(&d.to));
+        assert!(d.closed_edges.iter().all(|e| closed_day.contains(e)));
+        let base = &d.base_geometry;
+        assert_eq!((base[0], base[base.len() - 1]), (d.from, d.to), "{}", d.id);
+        if d.outcome == Outcome::Detour {
+            let g = &d.geometry;
+            assert_eq!((g[0], g[g.len() - 1]), (d.from, d.to), "{}", d.id);
+            assert!(d.detour_s.unwrap() > d.base_s.unwrap(), "{}", d.id);
+            assert!(d.detour_m.unwrap() > 0.0 && !d.via.is_empty(), "{}", d.id);
+        } else {
+            assert!(d.detour_s.is_none() && d.reason.is_some(), "{d:?}");
+        }
+    }
+    // The date matters: the same closure alone on the base network is no slower than with
+    // every closure and slow-down of the day.
+    let alone = engine.detours(None).unwrap();
+    for d in ds.iter().filter(|d| d.outcome == Outcome::Detour) {
+        let a = alone.iter().find(|a| a.id == d.id).unwrap();
+        assert!(
+            a.detour_s.unwrap() <= d.detour_s.unwrap() + 1e-6,
+            "{}",
+            d.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn detours_layer_in_ogc_api_and_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    let cols = get(&app, "/collections").await.json();
+    let col = cols["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "detours")
+        .expect("detours listed");
+    assert_eq!(col["dated"], true, "{col}");
+
+    let items = |q: String| {
+        let app = app.clone();
+        async move {
+            let r = get(&app, &format!("/collections/detours/items?{q}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        }
+    };
+    let on = items(format!("date={WORKS_DAY}")).await;
+    let fs = on["features"].as_array().unwrap();
+    assert!(!fs.is_empty());
+    assert_eq!(on["numberMatched"], fs.len());
+    for f in fs {
+        let p = &f["properties"];
+        assert_eq!(f["geometry"]["type"], "LineString");
+        assert_eq!(p["date"], WORKS_DAY);
+        assert!(p["work"].as_str().unwrap().starts_with('P'), "{p}");
+        assert!(p["name"].as_str().unwrap().contains(" / "), "{p}");
+        assert!(p["source"].as_str().unwrap().starts_with("model:"), "{p}");
+        match p["outcome"].as_str().unwrap() {
+            "detour" => {
+                let (b, t, x) = (
+                    p["base_s"].as_f64().unwrap(),
+                    p["detour_s"].as_f64().unwrap(),
+                    p["extra_s"].as_f64().unwrap(),
+                );
+                assert!((t - b - x).abs() < 0.02, "{p}");
+                assert!(p["detour_m"].as_f64().unwrap() > 0.0, "{p}");
+                assert!(!p["via_streets"].as_str().unwrap().is_empty(), "{p}");
+            }
+            _ => assert!(p["detour_s"].is_null() && p["reason"].is_string(), "{p}"),
+        }
+    }
+    // A one-day datetime selects the same network state (what GIS clients send).
+    let by_datetime = items(format!("datetime={WORKS_DAY}")).await;
+    assert_eq!(by_datetime["numberMatched"], on["numberMatched"]);
+    // Before any work: nothing is closed, so there is nothing to go around.
+    let before = items("date=2021-06-01".into()).await;
+    assert_eq!(before["numberMatched"], 0);
+    // Property filters work on the layer's properties.
+    let p1 = items(format!("date={WORKS_DAY}&work=P1")).await;
+    let n1 = p1["numberMatched"].as_u64().unwrap();
+    assert!(n1 > 0 && (n1 as usize) < fs.len(), "{n1}");
+    for q in [
+        "datetime=2022-02-30",
+        "date=2022-6-1",
+        "datetime=2022-07-01/2022-06-01",
+    ] {
+        let r = get(&app, &format!("/collections/detours/items?{q}")).await;
+        assert_problem(&r, 400, "InvalidInput");
+    }
+
+    // Tiles: the TileJSON lists the layer; a tile over Jinzhou Street on the day holds it.
+    let tj = get(&app, "/tiles/detours.json").await.json();
+    assert_eq!(tj["vector_layers"][0]["id"], "detours", "{tj}");
+    let (x, y) = tile_of(121.105, 41.11, 13);
+    let r = get(
+        &app,
+        &format!("/tiles/detours/13/{x}/{y}.mvt?date={WORKS_DAY}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let t = decode(&r.body);
+    let l = t
+        .layers
+        .iter()
+        .find(|l| l.name == "detours")
+        .expect("layer");
+    assert!(!l.features.is_empty());
+    for k in ["extra_s", "work", "name"] {
+        assert!(l.keys.iter().any(|x| x == k), "{k} missing: {:?}", l.keys);
+    }
+    let empty = get(
+        &app,
+        &format!("/tiles/detours/13/{x}/{y}.mvt?date=2021-06-01"),
+    )
+    .await;
+    assert_eq!(empty.status, StatusCode::OK);
+    assert!(decode(&empty.body).layers.is_empty());
+    assert_problem(
+        &get(
+            &app,
+            &format!("/tiles/detours/13/{x}/{y}.mvt?date=2022-02-30"),
+        )
+        .await,
+        400,
+        "InvalidInput",
+    );
+}
+
+#[test]
+fn cli_works_detours_on_a_date_as_text_and_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(crate::common::jzplan_bin())
+            .arg("--db")
+            .arg(&db)
+            .args(["works", "detours"])
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (
+            out.status.code(),
+            text,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, text, err) = run(&["--on", WORKS_DAY]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        text.starts_with(&format!("on the network of {WORKS_DAY}")),
+        "{text}"
+    );
+    assert!(text.contains("P1.1") && text.contains(" via "), "{text}");
+    let (code, gj, err) = run(&["--on", WORKS_DAY, "--geojson"]);
+    assert_eq!(code, Some(0), "{err}");
+    let fc: serde_json::Value = serde_json::from_str(&gj).unwrap();
+    assert_eq!(fc["type"], "FeatureCollection");
+    let fs = fc["features"].as_array().unwrap();
+    assert_eq!(fs.len(), text.lines().count() - 1, "{text}");
+    assert!(fs.iter().all(|f| f["geometry"]["type"] == "LineString"));
+    let (code, _, err) = run(&["--on", "2022-02-30"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("InvalidInput"), "{err}");
 }
