@@ -5,13 +5,19 @@
 //! timing, so a route time is the search plus the route assembly. Besides criterion's
 //! estimates, each route group prints the per-query latency distribution (p50/p95/max over
 //! the same pairs), which is what docs/performance.md reports as p50.
+//!
+//! Contraction hierarchies side by side with fast_paths 1.0 on the same graphs and the same
+//! snapped pairs: preparation (criterion on the city, one timed run on the 1M-edge grid) and
+//! queries from phantom points (several sources and targets with offsets, as fast_paths'
+//! `calc_path_multiple_sources_and_targets`). fast_paths takes integer weights and drops
+//! zero-weight edges, so it gets the time weights in milliseconds, rounded, at least 1.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use geo_types::Point;
 use jzplan::network::grid::{GridOptions, grid};
 use jzplan::network::snap::Snap;
-use jzplan::network::{Metric, RoadNetwork};
-use jzplan::routing::{Algorithm, RouteOptions, Router};
+use jzplan::network::{Metric, NodeId, RoadNetwork};
+use jzplan::routing::{Algorithm, Hierarchy, RouteOptions, Router};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -73,7 +79,9 @@ fn bench_routes(
     algos: &[Algorithm],
 ) {
     let w = net.weights(Metric::Time);
-    let r = Router::new(net, &w, Metric::Time).expect("router");
+    // Prepared before timing: a router prepares one on its first CH query otherwise.
+    let h = Hierarchy::new(net, &w).expect("hierarchy");
+    let r = Router::with_hierarchy(net, &w, Metric::Time, &h).expect("router");
     let pairs = snapped_pairs(&r, pairs_n, 42);
     let mut g = c.benchmark_group(format!("route/{name}"));
     for &algorithm in algos {
@@ -89,6 +97,182 @@ fn bench_routes(
         });
     }
     g.finish();
+}
+
+/// Sorted latencies of `n` calls: prints p50, p95 and max.
+fn latencies(label: &str, n: usize, mut f: impl FnMut(usize)) {
+    let mut t: Vec<Duration> = (0..n)
+        .map(|i| {
+            let s = Instant::now();
+            f(i);
+            s.elapsed()
+        })
+        .collect();
+    t.sort();
+    let q = |x: f64| t[((t.len() as f64 - 1.0) * x).round() as usize];
+    eprintln!(
+        "latency {label}: n={} p50={:?} p95={:?} max={:?}",
+        t.len(),
+        q(0.5),
+        q(0.95),
+        q(1.0)
+    );
+}
+
+type Ends = Vec<(NodeId, f64)>;
+
+/// The phantom end points of a snap as graph nodes with offsets: where a search from it starts
+/// (heads of its open edges, with the rest of the edge to pay) and where a search to it ends
+/// (tails, with the part of the edge before it).
+fn ends(net: &RoadNetwork, w: &[f64], s: &Snap) -> (Ends, Ends) {
+    let (mut from, mut to) = (Vec::new(), Vec::new());
+    for (e, f) in [(Some(s.edge), s.frac), (s.twin, 1.0 - s.frac)] {
+        if let Some(e) = e {
+            let we = w[e.index()];
+            if we.is_finite() {
+                from.push((net.edge(e).to, (1.0 - f) * we));
+                to.push((net.edge(e).from, f * we));
+            }
+        }
+    }
+    (from, to)
+}
+
+/// fast_paths' integer weight of a cost in seconds: milliseconds, at least 1 (it drops zeros).
+fn ms(w: f64) -> usize {
+    ((w * 1000.0).round() as usize).max(1)
+}
+
+fn fast_paths_graph(net: &RoadNetwork, w: &[f64]) -> fast_paths::InputGraph {
+    let mut g = fast_paths::InputGraph::new();
+    for (i, e) in net.edges().iter().enumerate() {
+        if w[i].is_finite() && e.from != e.to {
+            g.add_edge(e.from.index(), e.to.index(), ms(w[i]));
+        }
+    }
+    g.freeze();
+    g
+}
+
+/// Contraction hierarchies of jzplan and of fast_paths on the same network, weights and pairs.
+fn ch_side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, pairs_n: usize, big: bool) {
+    let w = net.weights(Metric::Time);
+    let t = Instant::now();
+    let h = Hierarchy::new(net, &w).expect("hierarchy");
+    let ch_prep = t.elapsed();
+    eprintln!(
+        "ch prepare {name}: {ch_prep:?}, {} nodes, {} edges, {} shortcuts, {} up+down arcs, {:.1} MB",
+        net.node_count(),
+        net.edge_count(),
+        h.shortcut_count(),
+        h.arc_count(),
+        h.memory_bytes() as f64 / 1e6
+    );
+    let ig = fast_paths_graph(net, &w);
+    let t = Instant::now();
+    let fg = fast_paths::prepare(&ig);
+    let fp_prep = t.elapsed();
+    let fp_arcs = fg.get_num_out_edges() + fg.get_num_in_edges();
+    // FastGraphEdge is five usize fields; plus ranks and two offset arrays per node.
+    let fp_bytes = fp_arcs * 40 + 3 * 8 * net.node_count();
+    eprintln!(
+        "fast_paths prepare {name}: {fp_prep:?}, {fp_arcs} up+down arcs, ≈{:.1} MB",
+        fp_bytes as f64 / 1e6
+    );
+    if !big {
+        let mut g = c.benchmark_group(format!("prepare/{name}"));
+        g.sample_size(10);
+        g.bench_function("jzplan_ch", |b| {
+            b.iter(|| black_box(Hierarchy::new(net, &w).unwrap().shortcut_count()))
+        });
+        g.bench_function("fast_paths", |b| {
+            b.iter(|| black_box(fast_paths::prepare(&ig).get_num_out_edges()))
+        });
+        g.finish();
+    }
+    let r = Router::with_hierarchy(net, &w, Metric::Time, &h).expect("router");
+    let pairs = snapped_pairs(&r, pairs_n, 42);
+    let queries: Vec<(Ends, Ends)> = pairs
+        .iter()
+        .map(|(a, b)| (ends(net, &w, a).0, ends(net, &w, b).1))
+        .collect();
+    let scaled =
+        |v: &Ends| -> Vec<(usize, usize)> { v.iter().map(|&(n, c)| (n.index(), ms(c))).collect() };
+    let fp_queries: Vec<_> = queries
+        .iter()
+        .map(|(s, t)| (scaled(s), scaled(t)))
+        .collect();
+    let mut calc = fast_paths::create_calculator(&fg);
+    // Sanity: both find the same costs, up to fast_paths' rounding to whole milliseconds.
+    let mut agree = 0;
+    for ((s, t), (fs, ft)) in queries.iter().zip(&fp_queries) {
+        let ours = h.shortest_path(s, t).unwrap();
+        let theirs = calc.calc_path_multiple_sources_and_targets(&fg, fs.clone(), ft.clone());
+        match (ours, theirs) {
+            (Some((c, e)), Some(p)) => {
+                // Each whole-millisecond weight is off by up to 0.5 ms, on either path.
+                let hops = e.len().max(p.get_nodes().len());
+                let tol = 0.0005 * (hops + 2) as f64 + 1e-9;
+                if (c - p.get_weight() as f64 / 1000.0).abs() <= tol {
+                    agree += 1;
+                }
+            }
+            (None, None) => agree += 1,
+            _ => {}
+        }
+    }
+    eprintln!(
+        "ch vs fast_paths {name}: {agree} of {} costs agree within rounding",
+        queries.len()
+    );
+    let n = queries.len();
+    latencies(&format!("{name} jzplan_ch path"), n, |i| {
+        black_box(h.shortest_path(&queries[i].0, &queries[i].1).ok());
+    });
+    let opts = RouteOptions {
+        algorithm: Algorithm::Ch,
+    };
+    latencies(&format!("{name} jzplan_ch route"), n, |i| {
+        black_box(r.route(&pairs[i].0, &pairs[i].1, &opts).ok());
+    });
+    latencies(&format!("{name} fast_paths path"), n, |i| {
+        let (s, t) = &fp_queries[i];
+        black_box(calc.calc_path_multiple_sources_and_targets(&fg, s.clone(), t.clone()));
+    });
+    let mut g = c.benchmark_group(format!("ch_query/{name}"));
+    let mut i = 0;
+    g.bench_function("jzplan_ch_path", |b| {
+        b.iter(|| {
+            i += 1;
+            let (s, t) = &queries[i % n];
+            black_box(h.shortest_path(s, t).ok())
+        })
+    });
+    g.bench_function("jzplan_ch_route", |b| {
+        b.iter(|| {
+            i += 1;
+            let (a, d) = &pairs[i % n];
+            black_box(r.route(a, d, &opts).ok())
+        })
+    });
+    g.bench_function("fast_paths_path", |b| {
+        b.iter(|| {
+            i += 1;
+            let (s, t) = &fp_queries[i % n];
+            black_box(calc.calc_path_multiple_sources_and_targets(&fg, s.clone(), t.clone()))
+        })
+    });
+    g.finish();
+}
+
+fn ch(c: &mut Criterion) {
+    if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
+        ch_side_by_side(c, "jinzhou", &net, 1000, false);
+    }
+    let net = grid(&GridOptions::jinzhou(28, 28)).unwrap();
+    ch_side_by_side(c, "grid_3k", &net, 1000, false);
+    let net = grid(&GridOptions::jinzhou(500, 500)).unwrap();
+    ch_side_by_side(c, "grid_1m", &net, 1000, true);
 }
 
 fn city(c: &mut Criterion) {
@@ -197,5 +381,5 @@ fn large(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, city, large);
+criterion_group!(benches, city, large, ch);
 criterion_main!(benches);

@@ -21,7 +21,7 @@
 //! their smallest key reaches the best meeting cost.
 
 use super::search::{Access, SEED};
-use crate::network::{NodeId, RoadNetwork};
+use crate::network::{EdgeId, NodeId, RoadNetwork};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -53,8 +53,6 @@ impl Default for ChOptions {
 
 /// One arc of the hierarchy: the node at its other end, its weight and its id (an [`EdgeId`]
 /// index below the network's edge count, a shortcut above).
-///
-/// [`EdgeId`]: crate::network::EdgeId
 #[derive(Clone, Copy, Debug)]
 struct ChArc {
     head: u32,
@@ -298,7 +296,9 @@ fn shortcuts_of(
 fn priority(g: &DynGraph, v: u32, cn: u32, depth: u32, o: &ChOptions) -> i64 {
     let added = shortcuts_of(g, v, o.estimate_settled, o.max_hops, None) as i64;
     let removed = (g.out[v as usize].len() + g.inn[v as usize].len()) as i64;
-    4 * (added - removed) + 2 * cn as i64 + depth as i64
+    // Weights found best on the Jinzhou network and on grids (smallest search spaces for
+    // about the fewest shortcuts): shortcuts count double, depth spreads the contraction.
+    2 * added - removed + cn as i64 + depth as i64
 }
 
 impl Hierarchy {
@@ -482,6 +482,47 @@ impl Hierarchy {
                 .all(|(a, b)| a.to_bits() == b.to_bits())
     }
 
+    /// The cheapest path from any of `sources` to any of `targets`, each a node with a cost
+    /// already spent to reach it (or still to pay from it), as fast_paths'
+    /// `calc_path_multiple_sources_and_targets`: its cost and its network edges in travel
+    /// order, or `None` when no target is reachable. Costs are summed in travel order.
+    /// `InvalidInput` for a node outside the network or a cost that is negative or NaN.
+    pub fn shortest_path(
+        &self,
+        sources: &[(NodeId, f64)],
+        targets: &[(NodeId, f64)],
+    ) -> Result<Option<(f64, Vec<EdgeId>)>> {
+        let acc = |v: &[(NodeId, f64)]| -> Result<Vec<Access>> {
+            if v.len() > 8 {
+                return Err(Error::invalid(format!(
+                    "{} end points (at most 8)",
+                    v.len()
+                )));
+            }
+            v.iter()
+                .map(|&(n, c)| {
+                    if n.index() >= self.rank.len() || c.is_nan() || c < 0.0 {
+                        Err(Error::invalid(format!(
+                            "end point at node {n} with cost {c} (nodes 0..{}, cost >= 0)",
+                            self.rank.len()
+                        )))
+                    } else {
+                        Ok(Access { node: n.0, cost: c })
+                    }
+                })
+                .collect()
+        };
+        let (s, t) = (acc(sources)?, acc(targets)?);
+        let (_, path, _) = self.query(&s, &t, f64::INFINITY);
+        Ok(path.map(|(si, edges, ti)| {
+            let mut c = s[si].cost;
+            for &e in &edges {
+                c += self.weights[e as usize];
+            }
+            (c + t[ti].cost, edges.into_iter().map(EdgeId).collect())
+        }))
+    }
+
     #[inline]
     fn arcs(&self, v: u32, backward: bool) -> &[ChArc] {
         let (off, arcs) = if backward {
@@ -492,9 +533,10 @@ impl Hierarchy {
         &arcs[off[v as usize] as usize..off[v as usize + 1] as usize]
     }
 
-    /// Appends the network edges of arc `id`, in travel order.
-    fn unpack(&self, id: u32, out: &mut Vec<u32>) {
-        let mut stack = vec![id];
+    /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
+    fn unpack(&self, id: u32, stack: &mut Vec<u32>, out: &mut Vec<u32>) {
+        stack.clear();
+        stack.push(id);
         while let Some(a) = stack.pop() {
             if (a as usize) < self.m {
                 out.push(a);
@@ -520,10 +562,10 @@ impl Hierarchy {
             f.start(n);
             b.start(n);
             for (i, s) in seeds.iter().enumerate() {
-                f.update(s.node, s.cost, SEED - i as u32, s.node);
+                f.update(s.node, s.cost + 0.0, SEED - i as u32, s.node);
             }
             for (i, t) in targets.iter().enumerate() {
-                b.update(t.node, t.cost, SEED - i as u32, t.node);
+                b.update(t.node, t.cost + 0.0, SEED - i as u32, t.node);
             }
             let mut mu = mu0;
             let mut meet = None;
@@ -572,8 +614,9 @@ impl Hierarchy {
                     v = f.labels[v as usize].pred_node;
                 };
                 let mut edges = Vec::new();
+                let mut stack = Vec::new();
                 for &a in arcs.iter().rev() {
-                    self.unpack(a, &mut edges);
+                    self.unpack(a, &mut stack, &mut edges);
                 }
                 let mut v = m;
                 let ti = loop {
@@ -581,7 +624,7 @@ impl Hierarchy {
                     if p > SEED - 8 {
                         break (SEED - p) as usize;
                     }
-                    self.unpack(p, &mut edges);
+                    self.unpack(p, &mut stack, &mut edges);
                     v = b.labels[v as usize].pred_node;
                 };
                 (si, edges, ti)
@@ -679,8 +722,13 @@ impl PartialOrd for Item {
     }
 }
 impl Ord for Item {
+    // Keys are never negative nor NaN (`+ 0.0` at the seeds turns -0 into +0), and the bits of
+    // non-negative floats order as the numbers do: an integer comparison.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.key.total_cmp(&self.key).then(o.node.cmp(&self.node))
+        o.key
+            .to_bits()
+            .cmp(&self.key.to_bits())
+            .then(o.node.cmp(&self.node))
     }
 }
 
@@ -781,7 +829,7 @@ fn with_two_spaces<R>(f: impl FnOnce(&mut Space, &mut Space) -> R) -> R {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::{EdgeId, EdgeSpec, Metric, NetworkBuilder, RoadClass};
+    use crate::network::{EdgeSpec, Metric, NetworkBuilder, RoadClass};
     use crate::routing::{Algorithm, RouteOptions, Router};
     use proptest::prelude::*;
 
@@ -855,30 +903,33 @@ mod tests {
     }
 
     #[test]
-    fn a_chain_needs_shortcuts_that_unpack_into_its_edges() {
-        // 0 – 1 – 2 – 3 – 4, two-way, with weights 1, 0, 2, 3 (a zero-weight link in the middle).
-        // Whatever the order, some inner node is contracted while both its neighbours are
-        // still there, and the only path between them runs through it: a shortcut.
-        let net = network(
-            5,
-            &[(0, 1, false), (1, 2, false), (2, 3, false), (3, 4, false)],
-        );
+    fn a_ring_needs_shortcuts_that_unpack_into_its_edges() {
+        // A two-way ring 0 – 1 – 2 – 3 – 4 – 5 – 0 with weights 1, 0, 1, 1, 1, 1 (a zero-weight
+        // link between 1 and 2). Whichever node is contracted first, its two neighbours are
+        // 2 apart through it and 3 the other way round: no witness, so shortcuts are needed.
+        let roads: Vec<(usize, usize, bool)> = (0..6).map(|i| (i, (i + 1) % 6, false)).collect();
+        let net = network(6, &roads);
+        let ring_w = [1.0, 0.0, 1.0, 1.0, 1.0, 1.0];
         let w: Vec<f64> = net
             .edges()
             .iter()
-            .map(|e| [1.0, 0.0, 2.0, 3.0][e.from.index().min(e.to.index())])
+            .map(|e| {
+                let (a, b) = (e.from.index(), e.to.index());
+                // The segment between i and i + 1 (mod 6) has weight ring_w[i].
+                ring_w[if (a + 1) % 6 == b { a } else { b }]
+            })
             .collect();
         let h = Hierarchy::new(&net, &w).unwrap();
-        assert!(h.shortcut_count() > 0, "{h:?}");
-        let (c, edges) = node_route(&h, 0, 4);
-        assert_eq!(c, 6.0);
-        let edges = edges.unwrap();
-        assert_eq!(edges.len(), 4);
-        assert_eq!(path_cost(&net, &w, 0, 4, &edges), 6.0);
-        let (c, edges) = node_route(&h, 3, 1);
-        assert_eq!(c, 2.0);
-        assert_eq!(path_cost(&net, &w, 3, 1, &edges.unwrap()), 2.0);
-        // Closing 2 → 3 leaves no way east past node 2.
+        assert!(h.shortcut_count() >= 2, "{h:?}");
+        // 0 → 1 → 2 → 3 costs 1 + 0 + 1; 4 → 3 → 2 → 1 costs 1 + 1 + 0.
+        for (s, t) in [(0, 3), (4, 1), (3, 0)] {
+            let (c, edges) = node_route(&h, s, t);
+            assert_eq!(c, 2.0, "{s} -> {t}");
+            let edges = edges.unwrap();
+            assert_eq!(edges.len(), 3, "{s} -> {t}");
+            assert_eq!(path_cost(&net, &w, s, t, &edges), 2.0);
+        }
+        // Closing 2 → 3 sends 0 → 3 the other way round: 0 → 5 → 4 → 3.
         let mut closed = w.clone();
         let e23 = net
             .edges()
@@ -887,8 +938,33 @@ mod tests {
             .unwrap();
         closed[e23] = f64::INFINITY;
         let h = Hierarchy::new(&net, &closed).unwrap();
-        assert_eq!(node_route(&h, 0, 4).0, f64::INFINITY);
-        assert_eq!(node_route(&h, 4, 0).0, 6.0);
+        let (c, edges) = node_route(&h, 0, 3);
+        assert_eq!(c, 3.0);
+        assert_eq!(path_cost(&net, &closed, 0, 3, &edges.unwrap()), 3.0);
+        assert_eq!(node_route(&h, 3, 0).0, 2.0);
+    }
+
+    #[test]
+    fn shortest_path_from_several_sources_with_offsets() {
+        // 0 → 1 → 2 and 3 → 2, one-way, weights 1, 1, 5: from {0 at +3.5, 3 at 0} to 2 the
+        // offset makes the longer edge from 3 cheaper overall (5 < 3.5 + 2).
+        let net = network(4, &[(0, 1, true), (1, 2, true), (3, 2, true)]);
+        let h = Hierarchy::new(&net, &[1.0, 1.0, 5.0]).unwrap();
+        let n = NodeId;
+        let got = h.shortest_path(&[(n(0), 3.5), (n(3), 0.0)], &[(n(2), 0.5)]);
+        assert_eq!(got.unwrap(), Some((5.5, vec![EdgeId(2)])));
+        let got = h.shortest_path(&[(n(0), 1.0), (n(3), 0.0)], &[(n(2), 0.0)]);
+        assert_eq!(got.unwrap(), Some((3.0, vec![EdgeId(0), EdgeId(1)])));
+        assert_eq!(
+            h.shortest_path(&[(n(2), 0.0)], &[(n(0), 0.0)]).unwrap(),
+            None
+        );
+        let e = h.shortest_path(&[(n(9), 0.0)], &[(n(0), 0.0)]).unwrap_err();
+        assert_eq!(e.code(), "InvalidInput");
+        let e = h
+            .shortest_path(&[(n(0), -1.0)], &[(n(1), 0.0)])
+            .unwrap_err();
+        assert_eq!(e.code(), "InvalidInput");
     }
 
     #[test]
@@ -1043,7 +1119,7 @@ mod tests {
                 for backward in [false, true] {
                     for a in h.arcs(v, backward) {
                         let mut e = Vec::new();
-                        h.unpack(a.id, &mut e);
+                        h.unpack(a.id, &mut Vec::new(), &mut e);
                         let (from, to) = if backward { (a.head, v) } else { (v, a.head) };
                         prop_assert_eq!(path_cost(&net, &w, from, to, &e), a.w);
                         prop_assert!(h.rank[a.head as usize] > h.rank[v as usize]);
