@@ -1,6 +1,6 @@
 // jzplan web viewer: our own layers only (no external basemap), vector tiles from /tiles,
 // labels as MapLibre symbol layers with glyphs from /fonts (Latin; the browser draws Chinese).
-(function () {
+(async function () {
   'use strict';
   const O = location.origin;
   // Works on the chosen date, from their dates (the schedule) and their catalogued status.
@@ -24,6 +24,8 @@
   };
   const DETOUR_COLOUR = '#00838f';
   const NO_DETOUR_COLOUR = '#6a1b9a';
+  const OUTCOMES = { detour: ['有绕行路线', 'detour'], cut_off: ['无路可绕', 'cut off: no way around'],
+    dead_end: ['尽头路，无需绕行', 'dead end: nothing to divert'] };
   const REGULAR = ['Noto Sans Regular'];
   const BOLD = ['Noto Sans Bold'];
   const DAY0 = Date.UTC(2022, 0, 1);
@@ -93,6 +95,25 @@
   }
   const halo = (colour) => ({ 'text-color': colour, 'text-halo-color': 'rgba(255,255,255,0.92)', 'text-halo-width': 1.6, 'text-halo-blur': 0.3 });
   const tileUrl = (layers, q) => `${O}/tiles/${layers}/{z}/{x}/{y}.mvt${q || ''}`;
+  // The dated `detours` layer joins the dated source when the server has it (it is optional).
+  try {
+    const c = await getJson('/collections');
+    jz.hasDetours = c.collections.some((x) => x.id === 'detours');
+  } catch (e) { jz.errors.push('collections: ' + e.message); }
+  // A detour is drawn along the roads it takes; a closed stretch with no way around (outcome
+  // cut_off or dead_end) is drawn itself, in another style.
+  const NONE = ['match', ['get', 'outcome'], ['cut_off', 'dead_end'], true, false];
+  const detoursUnder = !jz.hasDetours ? [] : [
+    { id: 'detours-none', type: 'line', source: 'state', 'source-layer': 'detours',
+      filter: NONE, layout: { 'line-cap': 'round' },
+      paint: { 'line-color': NO_DETOUR_COLOUR, 'line-width': 9, 'line-opacity': 0.45 } }];
+  const detoursOver = !jz.hasDetours ? [] : [
+    { id: 'detours-casing', type: 'line', source: 'state', 'source-layer': 'detours',
+      filter: ['!', NONE], layout: { 'line-join': 'round', 'line-cap': 'round' },
+      paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.8 } },
+    { id: 'detours', type: 'line', source: 'state', 'source-layer': 'detours',
+      filter: ['!', NONE], layout: { 'line-join': 'round' },
+      paint: { 'line-color': DETOUR_COLOUR, 'line-width': 4, 'line-dasharray': [3, 1] } }];
   const stateUrl = () => tileUrl(jz.hasDetours ? 'closures,detours' : 'closures', '?date=' + jz.date());
   const date0 = jz.date();
   jz.stateTilesUrl = stateUrl();
@@ -163,12 +184,14 @@
           filter: ['==', ['geometry-type'], 'Point'],
           paint: { 'circle-color': stateColour(date0), 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
             'circle-opacity': stateOpacity(date0, 1, 0.5) } },
+        ...detoursUnder,
         { id: 'closures', type: 'line', source: 'state', 'source-layer': 'closures',
           filter: ['==', ['get', 'change'], 'closed'],
           paint: { 'line-color': '#d50000', 'line-width': 5, 'line-dasharray': [1, 1] } },
         { id: 'new-links', type: 'line', source: 'state', 'source-layer': 'closures',
           filter: ['==', ['get', 'change'], 'opened'],
           paint: { 'line-color': '#00c853', 'line-width': 5 } },
+        ...detoursOver,
         { id: 'route-today', type: 'line', source: 'route', filter: ['==', ['get', 'which'], 'today'],
           paint: { 'line-color': '#546e7a', 'line-width': 4, 'line-dasharray': [2, 1.5] } },
         { id: 'route', type: 'line', source: 'route', filter: ['==', ['get', 'which'], 'date'],
@@ -318,27 +341,6 @@
     });
   }
 
-  // The detours layer is dated like closures; it joins the dated source when the server has it.
-  async function detectDetours() {
-    const c = await getJson('/collections');
-    jz.hasDetours = c.collections.some((x) => x.id === 'detours');
-    if (!jz.hasDetours) return;
-    refreshState();
-    // A detour is drawn along the roads it takes; a closed stretch with no way around
-    // (outcome cut_off or dead_end) is drawn itself, in another style.
-    const none = ['match', ['get', 'outcome'], ['cut_off', 'dead_end'], true, false];
-    map.addLayer({ id: 'detours-casing', type: 'line', source: 'state', 'source-layer': 'detours',
-      filter: ['!', none], layout: { 'line-join': 'round', 'line-cap': 'round' },
-      paint: { 'line-color': '#ffffff', 'line-width': 7, 'line-opacity': 0.8 } }, 'route-today');
-    map.addLayer({ id: 'detours', type: 'line', source: 'state', 'source-layer': 'detours',
-      filter: ['!', none], layout: { 'line-join': 'round' },
-      paint: { 'line-color': DETOUR_COLOUR, 'line-width': 4, 'line-dasharray': [3, 1] } }, 'route-today');
-    map.addLayer({ id: 'detours-none', type: 'line', source: 'state', 'source-layer': 'detours',
-      filter: none, layout: { 'line-cap': 'round' },
-      paint: { 'line-color': NO_DETOUR_COLOUR, 'line-width': 9, 'line-opacity': 0.45 } }, 'closures');
-    legend();
-  }
-
   async function stateSummary() {
     const d = jz.date();
     try {
@@ -394,7 +396,7 @@
       rows = [[zh ? '绕行' : 'Detour', `${esc(p.id || '')} ${esc(p.name_zh || p.name_en ? name(p) : (p.name || ''))}`],
         [zh ? '工程' : 'Work', esc(p.work || '')], [zh ? '多用时' : 'Extra time', min(p.extra_s)],
         [zh ? '封闭' : 'Closed', esc(p.closed_streets || '')], [zh ? '经由' : 'Via', esc(p.via_streets || '')],
-        [zh ? '结果' : 'Outcome', esc([p.outcome, p.reason].filter(Boolean).join(': '))],
+        [zh ? '结果' : 'Outcome', esc([tr(OUTCOMES[p.outcome]) || p.outcome, p.reason].filter(Boolean).join(': '))],
         [zh ? '来源' : 'Source', esc(p.source || '')]];
     } else if (f.layer.id === 'hotspots') {
       rows = [[zh ? '堵点' : 'Choke point', `${esc(p.number)} · ${esc(name(p))}`],
@@ -505,7 +507,7 @@
     jz.styleReady = true;
     applyLang();
     applyDate();
-    Promise.all([places(), detectDetours(), jz.worksLoaded.then(applyDate)])
+    Promise.all([places(), jz.worksLoaded.then(applyDate)])
       .catch((e) => jz.errors.push('load: ' + e.message))
       .then(() => {
         map.once('idle', () => { jz.ready = true; });

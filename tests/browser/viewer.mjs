@@ -53,20 +53,24 @@ try {
     const p = m.project(f.geometry.coordinates);
     return [p.x, p.y];
   }));
-  out.workPopup = await popup(await page.evaluate(() => {
+  // A point of a line layer where nothing else clickable is drawn (null if there is none).
+  const alone = (layer) => page.evaluate((id) => {
     const m = window.jz.map;
-    const clickable = ['works-line', 'works-fill', 'works-point', 'closures', 'new-links', 'hotspots'];
+    const clickable = ['works-line', 'works-fill', 'works-point', 'closures', 'new-links', 'hotspots', 'detours', 'detours-none']
+      .filter((l) => m.getLayer(l));
     const c = m.getCanvas();
-    for (const f of m.queryRenderedFeatures({ layers: ['works-line'] })) {
+    for (const f of m.queryRenderedFeatures({ layers: [id] })) {
       for (const xy of f.geometry.type === 'LineString' ? f.geometry.coordinates : f.geometry.coordinates.flat()) {
         const p = m.project(xy);
         if (p.x < 360 || p.y < 20 || p.x > c.clientWidth - 60 || p.y > c.clientHeight - 60) continue;
         const here = m.queryRenderedFeatures([[p.x - 4, p.y - 4], [p.x + 4, p.y + 4]], { layers: clickable });
-        if (here.length && here.every((h) => h.layer.id === 'works-line')) return [p.x, p.y];
+        if (here.length && here.every((h) => h.layer.id === id)) return [p.x, p.y];
       }
     }
     return null;
-  }));
+  }, layer);
+  out.workPopup = await popup(await alone('works-line'));
+  out.detourPopup = out.hasDetours ? await popup(await alone('detours')) : null;
   // Works follow the slider: their states on two dates.
   out.works = {};
   for (const d of ['2023-01-01', '2030-12-31']) {

@@ -253,6 +253,10 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     for part in ["工程", "登记状态", "2022-06-15", "来源"] {
         assert!(wp.contains(part), "work popup lacks {part}: {r:#}");
     }
+    let dp = r["detourPopup"].as_str().unwrap_or("");
+    for part in ["绕行", "多用时", "min", "model:"] {
+        assert!(dp.contains(part), "detour popup lacks {part}: {r:#}");
+    }
     // Works follow the slider: on 2023-01-01 some are on site and some not started yet (the
     // 2023 bridges and the 2023–2025 ring road, from the catalogue's dates); by 2030-12-31
     // every scheduled work is done and the planned links are open.
