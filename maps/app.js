@@ -150,6 +150,10 @@
           paint: { 'line-color': '#4f83b5', 'line-width': 1.5 } },
         { id: 'rivers', type: 'line', source: 'jz', 'source-layer': 'rivers',
           paint: { 'line-color': '#7fb6e6', 'line-width': ['interpolate', ['linear'], ['zoom'], 9, 1.5, 14, 6] } },
+        // Area works (greening, wetlands) under the roads, so that streets stay readable.
+        { id: 'works-fill', type: 'fill', source: 'jz', 'source-layer': 'works',
+          filter: ['==', ['geometry-type'], 'Polygon'],
+          paint: { 'fill-color': stateColour(date0), 'fill-opacity': stateOpacity(date0, 0.12, 0.05), 'fill-outline-color': stateColour(date0) } },
         { id: 'roads-casing', type: 'line', source: 'jz', 'source-layer': 'roads',
           filter: ['all', ['!=', ['get', 'planned'], true], ['match', ['get', 'class'], ['expressway', 'trunk', 'primary'], true, false]],
           layout: { 'line-join': 'round', 'line-cap': 'round' },
@@ -172,9 +176,6 @@
         { id: 'roads-planned', type: 'line', source: 'jz', 'source-layer': 'roads',
           filter: ['==', ['get', 'planned'], true],
           paint: { 'line-color': '#7e57c2', 'line-width': 2, 'line-dasharray': [2, 2] } },
-        { id: 'works-fill', type: 'fill', source: 'jz', 'source-layer': 'works',
-          filter: ['==', ['geometry-type'], 'Polygon'],
-          paint: { 'fill-color': stateColour(date0), 'fill-opacity': stateOpacity(date0, 0.12, 0.05), 'fill-outline-color': stateColour(date0) } },
         { id: 'works-line', type: 'line', source: 'jz', 'source-layer': 'works',
           filter: ['==', ['geometry-type'], 'LineString'],
           layout: { 'line-cap': 'round' },
@@ -284,7 +285,10 @@
 
   function legend() {
     const zh = jz.lang === 'zh';
-    const item = (cls, colour, text) => `<div class="item"><span class="${cls}" style="background:${colour}"></span>${text}</div>`;
+    const item = (cls, colour, text) => {
+      const style = cls.includes('dash') ? `border-top:3px dashed ${colour};height:0` : `background:${colour}`;
+      return `<div class="item"><span class="${cls}" style="${style}"></span>${text}</div>`;
+    };
     let h = `<b>${zh ? '工程（按所选日期）' : 'Works on the chosen date'}</b>`;
     for (const [k, c] of Object.entries(STATE_COLOURS)) h += item('sw', c, STATE_NAMES[k][zh ? 0 : 1]);
     h += `<div class="note">${zh ? '按各工程的开工、完工日期（多为估计）；无日期者按登记状态。'
