@@ -92,6 +92,18 @@ pub struct Closure<'a> {
     pub edges: &'a [EdgeId],
 }
 
+impl<'a> Closure<'a> {
+    /// A work's closure of `edges`.
+    pub fn of(w: &'a Work, edges: &'a [EdgeId]) -> Self {
+        Closure {
+            work: &w.id,
+            name_zh: &w.name_zh,
+            name_en: &w.name_en,
+            edges,
+        }
+    }
+}
+
 /// Where and how a set of detours is computed.
 #[derive(Clone, Copy, Debug)]
 pub struct DetourNetwork<'a> {
@@ -361,13 +373,7 @@ pub fn detours(
             date: None,
             source: &source,
         };
-        let c = Closure {
-            work: &w.id,
-            name_zh: &w.name_zh,
-            name_en: &w.name_en,
-            edges: &closed,
-        };
-        out.extend(detours_around(&on, &c, &mut d));
+        out.extend(detours_around(&on, &Closure::of(w, &closed), &mut d));
         for &e in &closed {
             faced[e.index()] = base[e.index()];
         }
@@ -406,13 +412,7 @@ pub fn detours_in_state(
         if closed.is_empty() {
             continue;
         }
-        let c = Closure {
-            work: &w.id,
-            name_zh: &w.name_zh,
-            name_en: &w.name_en,
-            edges: &closed,
-        };
-        out.extend(detours_around(&on, &c, &mut d));
+        out.extend(detours_around(&on, &Closure::of(w, &closed), &mut d));
     }
     out
 }

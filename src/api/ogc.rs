@@ -529,12 +529,16 @@ pub async fn items(
             "application/geo+json",
         ),
         Format::Html => {
+            // A feature of a dated layer exists in the state of its date: the link keeps it.
+            let on = layers::state_date(l.info(), q)
+                .map(|d| format!("&amp;date={d}"))
+                .unwrap_or_default();
             let rows: String = page_
                 .features
                 .iter()
                 .map(|f| {
                     format!(
-                        "<h3><a href=\"/collections/{id}/items/{fid}?f=html\">{fid}</a></h3><table>{}</table>",
+                        "<h3><a href=\"/collections/{id}/items/{fid}?f=html{on}\">{fid}</a></h3><table>{}</table>",
                         props_table(f),
                         id = esc(&id),
                         fid = esc(&f.id)

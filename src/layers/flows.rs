@@ -4,7 +4,7 @@
 //! apart (flows differ by direction). Each date is assigned once and cached: tiles ask for the
 //! same features many times.
 
-use super::{Feature, Layer, LayerInfo, PropKind, prop};
+use super::{Feature, Layer, LayerInfo, PropKind, prop, round2};
 use crate::Result;
 use crate::analysis::impact::{Demand, run_state};
 use crate::engine::Engine;
@@ -106,10 +106,6 @@ impl FlowsLayer {
         }
         Ok(out)
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn round4(x: f64) -> f64 {

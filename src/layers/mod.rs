@@ -241,6 +241,11 @@ pub trait Layer: Send + Sync {
     }
 }
 
+/// `x` rounded to 2 decimals (property values: centimetres, hundredths of a second).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 /// Union of the bounding boxes of some features.
 pub fn extent_of(features: &[Feature]) -> Option<Rect<f64>> {
     features.iter().filter_map(|f| f.bbox).reduce(|a, b| {

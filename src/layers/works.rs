@@ -3,7 +3,7 @@
 //! and the detours around that day's closures. They read the store on every call, so changes
 //! made through the API show at once.
 
-use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef, prop};
+use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef, prop, round2};
 use crate::Result;
 use crate::analysis::detour::Detour;
 use crate::engine::Engine;
@@ -448,10 +448,6 @@ impl DetoursLayer {
         }
         Ok(h.finish())
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// A detour as a map feature (what the `detours` layer and `works detours --geojson` give).

@@ -399,6 +399,25 @@ async fn detours_layer_in_ogc_api_and_tiles() {
     let p1 = items(format!("date={WORKS_DAY}&work=P1")).await;
     let n1 = p1["numberMatched"].as_u64().unwrap();
     assert!(n1 > 0 && (n1 as usize) < fs.len(), "{n1}");
+    // One detour by id, on its date; in HTML, the links keep the date.
+    let one = get(
+        &app,
+        &format!("/collections/detours/items/P1.1?date={WORKS_DAY}"),
+    )
+    .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    assert_eq!(one.json()["properties"]["work"], "P1");
+    let html = get(
+        &app,
+        &format!("/collections/detours/items?date={WORKS_DAY}&f=html"),
+    )
+    .await;
+    assert!(
+        html.text()
+            .contains(&format!("/items/P1.1?f=html&amp;date={WORKS_DAY}")),
+        "{}",
+        html.text()
+    );
     for q in [
         "datetime=2022-02-30",
         "date=2022-6-1",
