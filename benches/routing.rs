@@ -299,6 +299,11 @@ fn city(c: &mut Criterion) {
         c.bench_function("matrix_100x100/jinzhou", |b| {
             b.iter(|| black_box(r.matrix(&snaps, &snaps).is_ok()))
         });
+        let h = Hierarchy::new(&net, &w).unwrap();
+        let rh = Router::with_hierarchy(&net, &w, Metric::Time, &h).unwrap();
+        c.bench_function("matrix_ch_100x100/jinzhou", |b| {
+            b.iter(|| black_box(rh.matrix_ch(&snaps, &snaps).is_ok()))
+        });
         c.bench_function("isochrone_600s/jinzhou", |b| {
             b.iter(|| black_box(r.isochrone(&snaps[0], 600.0).is_ok()))
         });

@@ -455,11 +455,26 @@ pub async fn matrix(
     // Matrices run on rayon and may take a while: off the async workers.
     let m = tokio::task::spawn_blocking(move || -> Result<crate::routing::Matrix> {
         let w = weights_for(&s, metric, &avoid, &spec)?;
-        let router = Router::new(&s.engine.network, &w, metric)?;
+        let net = &s.engine.network;
+        // As for routes: the cached hierarchy of the state, unless avoidance makes one-off
+        // weights.
+        let ch = if avoid.is_empty() {
+            Some(s.weights.hierarchies.get_or_prepare(net, &w)?)
+        } else {
+            None
+        };
+        let router = match &ch {
+            Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
+            None => Router::new(net, &w, metric)?,
+        };
         let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
             ps.iter().map(|p| router.snap(*p, radius)).collect()
         };
-        router.matrix(&snap_all(&src)?, &snap_all(&dst)?)
+        let (a, b) = (snap_all(&src)?, snap_all(&dst)?);
+        match ch {
+            Some(_) => router.matrix_ch(&a, &b),
+            None => router.matrix(&a, &b),
+        }
     })
     .await
     .map_err(|e| {

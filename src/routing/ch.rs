@@ -20,7 +20,10 @@
 //! `search.rs`). Both searches only go up the hierarchy, with stall-on-demand, and stop once
 //! their smallest key reaches the best meeting cost.
 
+use super::matrix::{MAX_MATRIX_CELLS, Matrix};
 use super::search::{Access, SEED};
+use super::{Placement, RoutePiece, Router};
+use crate::network::snap::Snap;
 use crate::network::{EdgeId, NodeId, RoadNetwork};
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -634,6 +637,218 @@ impl Hierarchy {
     }
 }
 
+impl Hierarchy {
+    /// An upward search from `acc` to exhaustion, with stall-on-demand: `visit` sees every
+    /// settled node that is not stalled, with its cost and its predecessor arc and node.
+    fn upward(
+        &self,
+        sp: &mut Space,
+        acc: &[Access],
+        backward: bool,
+        mut visit: impl FnMut(u32, f64, u32, u32),
+    ) {
+        sp.start(self.rank.len());
+        for (i, a) in acc.iter().enumerate() {
+            sp.update(a.node, a.cost + 0.0, SEED - i as u32, a.node);
+        }
+        while let Some(v) = sp.pop_settle() {
+            let dv = sp.dist(v);
+            if self
+                .arcs(v, !backward)
+                .iter()
+                .any(|a| sp.dist(a.head) + a.w < dv)
+            {
+                continue;
+            }
+            let l = sp.labels[v as usize];
+            visit(v, dv, l.pred_arc, l.pred_node);
+            for a in self.arcs(v, backward) {
+                sp.update(a.head, dv + a.w, a.id, v);
+            }
+        }
+    }
+}
+
+/// A settled node of a target's backward search: node, cost to the target, predecessor arc
+/// and node (towards the target).
+type TreeNode = (u32, f64, u32, u32);
+
+/// How the best path of a matrix cell was found.
+#[derive(Clone, Copy)]
+enum Via {
+    None,
+    Direct(RoutePiece),
+    Node(u32),
+}
+
+/// One row of durations and one of distances.
+type Row = (Vec<Option<f64>>, Vec<Option<f64>>);
+
+impl Router<'_> {
+    /// The matrix between `sources` and `targets` on the router's contraction hierarchy
+    /// (prepared now if none was given): one backward upward search per target leaves its
+    /// costs in buckets at the nodes it settles, one forward upward search per source scans
+    /// them (many-to-many CH). The same answer as [`Router::matrix`], cells summed in travel
+    /// order; `TooBig` beyond [`MAX_MATRIX_CELLS`] cells.
+    pub fn matrix_ch(&self, sources: &[Snap], targets: &[Snap]) -> Result<Matrix> {
+        let cells = sources.len().saturating_mul(targets.len());
+        if cells > MAX_MATRIX_CELLS {
+            return Err(Error::TooBig(format!(
+                "{} × {} = {cells} cells (at most {MAX_MATRIX_CELLS})",
+                sources.len(),
+                targets.len()
+            )));
+        }
+        for s in sources.iter().chain(targets) {
+            self.check_snap(s)?;
+        }
+        let h = self.hierarchy()?;
+        let tg: Vec<Vec<Placement>> = targets.iter().map(|t| self.placements(t)).collect();
+        let trees: Vec<Vec<TreeNode>> = tg
+            .par_iter()
+            .map(|places| {
+                let acc = self.targets(places);
+                with_space(|sp| {
+                    let mut tree = Vec::new();
+                    h.upward(sp, &acc, true, |v, d, pa, pn| tree.push((v, d, pa, pn)));
+                    tree.sort_unstable_by_key(|t| t.0);
+                    tree
+                })
+            })
+            .collect();
+        // Buckets in CSR form: for each node, the targets whose search settled it.
+        let n = h.node_count();
+        let mut off = vec![0u32; n + 1];
+        for t in &trees {
+            for e in t {
+                off[e.0 as usize + 1] += 1;
+            }
+        }
+        for i in 0..n {
+            off[i + 1] += off[i];
+        }
+        let mut cursor = off.clone();
+        let mut bucket = vec![(0u32, 0.0f64); off[n] as usize];
+        for (j, t) in trees.iter().enumerate() {
+            for e in t {
+                let c = &mut cursor[e.0 as usize];
+                bucket[*c as usize] = (j as u32, e.1);
+                *c += 1;
+            }
+        }
+        let rows: Vec<Row> = sources
+            .par_iter()
+            .map(|s| self.ch_row(h, s, &tg, &trees, &off, &bucket))
+            .collect();
+        let (durations_s, distances_m) = rows.into_iter().unzip();
+        Ok(Matrix {
+            metric: self.metric,
+            durations_s,
+            distances_m,
+        })
+    }
+
+    fn ch_row(
+        &self,
+        h: &Hierarchy,
+        src: &Snap,
+        tg: &[Vec<Placement>],
+        trees: &[Vec<TreeNode>],
+        off: &[u32],
+        bucket: &[(u32, f64)],
+    ) -> Row {
+        let o = self.placements(src);
+        let seeds = self.seeds(&o);
+        let mut best = vec![f64::INFINITY; tg.len()];
+        let mut via = vec![Via::None; tg.len()];
+        for (j, places) in tg.iter().enumerate() {
+            if let Some((c, p)) = self.direct(&o, places) {
+                best[j] = c;
+                via[j] = Via::Direct(p);
+            }
+        }
+        with_space(|sp| {
+            h.upward(sp, &seeds, false, |v, dv, _, _| {
+                let (a, b) = (off[v as usize] as usize, off[v as usize + 1] as usize);
+                for &(j, db) in &bucket[a..b] {
+                    let c = dv + db;
+                    if c < best[j as usize] {
+                        best[j as usize] = c;
+                        via[j as usize] = Via::Node(v);
+                    }
+                }
+            });
+            let mut dur = vec![None; tg.len()];
+            let mut dist = vec![None; tg.len()];
+            let mut stack = Vec::new();
+            for j in 0..tg.len() {
+                let pieces: Vec<RoutePiece> = match via[j] {
+                    Via::None => continue,
+                    Via::Direct(p) => vec![p],
+                    Via::Node(m) => {
+                        let mut arcs = Vec::new();
+                        let mut v = m;
+                        let si = loop {
+                            let p = sp.labels[v as usize].pred_arc;
+                            if p > SEED - 8 {
+                                break (SEED - p) as usize;
+                            }
+                            arcs.push(p);
+                            v = sp.labels[v as usize].pred_node;
+                        };
+                        let mut edges = Vec::new();
+                        for &a in arcs.iter().rev() {
+                            h.unpack(a, &mut stack, &mut edges);
+                        }
+                        let tree = &trees[j];
+                        let mut v = m;
+                        let ti = loop {
+                            // Every node on the way was expanded by the target's search, so
+                            // it is in its tree.
+                            let Ok(k) = tree.binary_search_by_key(&v, |t| t.0) else {
+                                break None;
+                            };
+                            let (_, _, p, next) = tree[k];
+                            if p > SEED - 8 {
+                                break Some((SEED - p) as usize);
+                            }
+                            h.unpack(p, &mut stack, &mut edges);
+                            v = next;
+                        };
+                        let Some(ti) = ti else { continue };
+                        let mut p = Vec::with_capacity(edges.len() + 2);
+                        p.push(RoutePiece {
+                            edge: o[si].edge,
+                            from_frac: o[si].frac,
+                            to_frac: 1.0,
+                        });
+                        p.extend(edges.into_iter().map(|e| RoutePiece {
+                            edge: EdgeId(e),
+                            from_frac: 0.0,
+                            to_frac: 1.0,
+                        }));
+                        p.push(RoutePiece {
+                            edge: tg[j][ti].edge,
+                            from_frac: 0.0,
+                            to_frac: tg[j][ti].frac,
+                        });
+                        p
+                    }
+                };
+                let (mut d, mut t) = (0.0, 0.0);
+                for p in &pieces {
+                    let f = p.to_frac - p.from_frac;
+                    d += f * self.net.edge(p.edge).length_m;
+                    t += f * self.time_s(p.edge);
+                }
+                dur[j] = Some(t);
+                dist[j] = Some(d);
+            }
+            (dur, dist)
+        })
+    }
+}
+
 /// Hierarchies by weights vector, prepared on first use and kept: the base network's, one per
 /// dated state or scenario asked for. Keeps the `capacity` most recently used.
 pub struct HierarchyCache {
@@ -1070,6 +1285,53 @@ mod tests {
         assert!(h.arc_count() < 4 * net.edge_count(), "{h:?}");
     }
 
+    fn snap_at(net: &RoadNetwork, i: usize, frac: f64) -> Snap {
+        let e = EdgeId::from_index(i % net.edge_count());
+        let c = crate::routing::cut(&net.edge(e).geometry, frac, frac)[0];
+        Snap {
+            edge: e,
+            twin: net.edge(e).twin,
+            frac,
+            point: geo_types::Point(c),
+            dist_m: 0.0,
+        }
+    }
+
+    /// Cells equal within `1e-9` relative (sums of other, equally short, paths may differ in
+    /// the last bits), `None` where the other is `None`.
+    fn same_cells(a: &[Vec<Option<f64>>], b: &[Vec<Option<f64>>]) -> bool {
+        a.iter().zip(b).all(|(x, y)| {
+            x.iter().zip(y).all(|(p, q)| match (p, q) {
+                (Some(p), Some(q)) => (p - q).abs() <= 1e-9 * p.abs().max(1.0),
+                (None, None) => true,
+                _ => false,
+            })
+        })
+    }
+
+    #[test]
+    fn jinzhou_matrix_on_the_hierarchy_equals_the_dijkstra_matrix() {
+        let net = crate::io::geojson::jinzhou_network().unwrap();
+        let w = net.weights(Metric::Time);
+        let r = Router::new(&net, &w, Metric::Time).unwrap();
+        let m = net.edge_count();
+        let snaps: Vec<Snap> = (0..40)
+            .map(|i| snap_at(&net, (i * 7919) % m, (i % 10) as f64 / 9.0))
+            .collect();
+        let (src, dst) = snaps.split_at(25);
+        let a = r.matrix(src, dst).unwrap();
+        let b = r.matrix_ch(src, dst).unwrap();
+        assert_eq!(b.durations_s.len(), 25);
+        assert_eq!(b.durations_s[0].len(), 15);
+        assert!(same_cells(&a.durations_s, &b.durations_s));
+        // Real-valued weights leave no ties here: the same paths, the same lengths.
+        assert!(same_cells(&a.distances_m, &b.distances_m));
+        assert!(b.durations_s.iter().flatten().all(Option::is_some));
+        let too_many = vec![snaps[0]; 1001];
+        let e = r.matrix_ch(&too_many, &too_many).unwrap_err();
+        assert_eq!(e.code(), "TooBig");
+    }
+
     fn random_graph() -> impl Strategy<Value = (usize, Vec<(usize, usize, bool)>, Vec<u8>)> {
         (2usize..24).prop_flat_map(|n| {
             (
@@ -1114,6 +1376,19 @@ mod tests {
                     }
                 }
             }
+            // The many-to-many matrix on buckets equals the one-to-many Dijkstra matrix, from
+            // phantom points anywhere on edges (same edge, at nodes, on closed edges).
+            let r = Router::with_hierarchy(&net, &w, Metric::Time, &h).unwrap();
+            let snaps: Vec<Snap> = (0..6)
+                .map(|i| {
+                    let b = bytes[(i * 5) % bytes.len()];
+                    snap_at(&net, b as usize + i, f64::from(b % 5) / 4.0)
+                })
+                .collect();
+            let (src, dst) = snaps.split_at(3);
+            let a = r.matrix(src, dst).unwrap();
+            let b = r.matrix_ch(src, dst).unwrap();
+            prop_assert!(same_cells(&a.durations_s, &b.durations_s), "{:?} vs {:?}", a, b);
             // Every arc of the hierarchy unpacks into a path of the network with its weight.
             for v in 0..n as u32 {
                 for backward in [false, true] {

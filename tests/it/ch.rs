@@ -85,3 +85,51 @@ fn cli_route_with_ch_equals_bidirectional_astar() {
     assert!((x - y).abs() <= 1e-9 * x, "{x} vs {y}");
     assert_eq!(ch["pieces"], bidir["pieces"]);
 }
+
+#[tokio::test]
+async fn api_matrix_on_the_cached_hierarchy_equals_the_dijkstra_matrix() {
+    use jzplan::network::Metric;
+    use jzplan::routing::Router;
+    let dir = tempfile::tempdir().unwrap();
+    let state = jinzhou_state(dir.path());
+    let app = jzplan::api::app_with_state(state.clone());
+    let pts = [
+        [121.10, 41.125],
+        [121.15, 41.085],
+        [121.1226, 41.1152],
+        [121.1453, 41.1130],
+        [121.16, 41.13],
+    ];
+    let body = serde_json::json!({ "sources": pts }).to_string();
+    let req = axum::http::Request::post("/api/v1/matrix")
+        .header(axum::http::header::CONTENT_TYPE, "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    let r = crate::api::send(&app, req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let got = r.json();
+    assert_eq!(state.weights.hierarchies.len(), 1);
+    let net = &state.engine.network;
+    let router = Router::new(net, &state.weights.time, Metric::Time).unwrap();
+    let snaps: Vec<_> = pts
+        .iter()
+        .map(|p| {
+            router
+                .snap(geo_types::Point::new(p[0], p[1]), 1000.0)
+                .unwrap()
+        })
+        .collect();
+    let want = router.matrix(&snaps, &snaps).unwrap();
+    for (i, row) in want.durations_s.iter().enumerate() {
+        for (j, cell) in row.iter().enumerate() {
+            let x = cell.unwrap();
+            let y = got["durations_s"][i][j].as_f64().unwrap();
+            assert!((x - y).abs() <= 1e-9 * x.max(1.0), "[{i}][{j}] {x} vs {y}");
+            let (x, y) = (
+                want.distances_m[i][j].unwrap(),
+                got["distances_m"][i][j].as_f64().unwrap(),
+            );
+            assert!((x - y).abs() <= 1e-9 * x.max(1.0), "[{i}][{j}] {x} vs {y}");
+        }
+    }
+}
