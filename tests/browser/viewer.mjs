@@ -15,6 +15,8 @@ const browser = await chromium.launch({
     '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
 });
 const out = { consoleErrors: [], pageErrors: [], requestsFailed: [], httpErrors: [], external: [], glyphs: [] };
+// A bound on the whole run, so that a map that never settles fails the test instead of hanging.
+setTimeout(() => { out.fatal = 'timed out after 180 s'; console.log(JSON.stringify(out)); process.exit(1); }, 180000).unref();
 const idle = (page) => page.evaluate(() => window.jz.idle());
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
@@ -42,7 +44,7 @@ try {
   const popup = async (where) => {
     if (!where) return null;
     await page.mouse.click(where[0], where[1]);
-    const el = await page.waitForSelector('.maplibregl-popup-content', { timeout: 5000 });
+    const el = await page.waitForSelector('.maplibregl-popup-content', { timeout: 15000 });
     const text = await el.innerText();
     await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
     return text;
