@@ -1,8 +1,8 @@
 //! Traffic flows on a date: the Jinzhou morning-peak demand (gravity model, docs/assignment.md)
 //! assigned to user equilibrium (BFW, relative gap 1e-4) on the network as it stands on the
 //! date. One feature per road segment with traffic, both directions of a two-way road kept
-//! apart (flows differ by direction). Each date is assigned once and cached: tiles ask for the
-//! same features many times.
+//! apart (flows differ by direction). Each date is assigned once and cached (until a work
+//! changes): tiles ask for the same features many times.
 
 use super::{Feature, Layer, LayerInfo, PropKind, prop, round2};
 use crate::Result;
@@ -22,7 +22,8 @@ const GAP: f64 = 1e-4;
 pub const FLOWS_SOURCE: &str =
     "model:assignment-bfw-gap1e-4 (Jinzhou gravity demand, estimate zones; not counts)";
 
-type Cache = Vec<(NaiveDate, Arc<Vec<Feature>>)>;
+/// Flows per (date, version of the works): a work changed through the API changes the network.
+type Cache = Vec<((NaiveDate, u64), Arc<Vec<Feature>>)>;
 
 /// The `flows` layer (dated; default today).
 pub struct FlowsLayer {
@@ -119,9 +120,10 @@ impl Layer for FlowsLayer {
 
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let key = (date, super::works::works_version(&self.engine)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((_, f)) = cache.iter().find(|(d, _)| *d == date) {
+            if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
                 return Ok(f.clone());
             }
         }
@@ -129,11 +131,11 @@ impl Layer for FlowsLayer {
         // which is cheaper than blocking every other date behind one assignment.
         let features = Arc::new(self.compute(date)?);
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if !cache.iter().any(|(d, _)| *d == date) {
+        if !cache.iter().any(|(k, _)| *k == key) {
             if cache.len() >= CACHED_DATES {
                 cache.remove(0);
             }
-            cache.push((date, features.clone()));
+            cache.push((key, features.clone()));
         }
         Ok(features)
     }

@@ -361,6 +361,17 @@ pub fn has_store(engine: &Engine) -> bool {
     engine.store().is_ok()
 }
 
+/// Identifies the state of the stored works (their ids and versions): a dated layer cached
+/// under it changes as soon as a work is changed through the API.
+pub fn works_version(engine: &Engine) -> Result<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for w in engine.list_works(&WorkFilter::default())? {
+        (w.id.as_str(), w.version).hash(&mut h);
+    }
+    Ok(h.finish())
+}
+
 /// How many (date, works version) keys keep their detours in memory.
 const DETOUR_CACHE: usize = 16;
 
@@ -438,16 +449,6 @@ impl DetoursLayer {
             cache: Mutex::new(Vec::new()),
         }
     }
-
-    /// Identifies the state of the works (ids and versions): detours change when a work does.
-    fn works_version(&self) -> Result<u64> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for w in self.engine.list_works(&WorkFilter::default())? {
-            (w.id.as_str(), w.version).hash(&mut h);
-        }
-        Ok(h.finish())
-    }
 }
 
 /// A detour as a map feature (what the `detours` layer and `works detours --geojson` give).
@@ -500,7 +501,7 @@ impl Layer for DetoursLayer {
     }
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let key = (date, self.works_version()?);
+        let key = (date, works_version(&self.engine)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {

@@ -502,3 +502,35 @@ fn cli_works_detours_on_a_date_as_text_and_geojson() {
     assert_eq!(code, Some(3), "{err}");
     assert!(err.contains("InvalidInput"), "{err}");
 }
+
+#[test]
+fn detours_layer_follows_a_change_of_a_works_dates_at_once() {
+    use jzplan::works::{DateRange, WorkId};
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let layer = state.layers.get("detours").unwrap().clone();
+    let day = jzplan::layers::parse_day(WORKS_DAY).unwrap();
+    let works_of = |fs: &[jzplan::layers::Feature]| {
+        let mut w: Vec<String> = fs
+            .iter()
+            .map(|f| f.properties["work"].as_str().unwrap().to_string())
+            .collect();
+        w.dedup();
+        w
+    };
+    assert_eq!(works_of(&layer.features(Some(day)).unwrap()), ["P1", "P2"]);
+    // P1 moved to 2024: on 2022-06-01 only P2's closures are left (the cached answer is not).
+    let p1 = WorkId::parse("P1").unwrap();
+    let v = state.engine.list_works(&Default::default()).unwrap();
+    let version = v.iter().find(|w| w.id == p1).unwrap().version;
+    let later = DateRange::new(
+        jzplan::layers::parse_day("2024-04-01").unwrap(),
+        jzplan::layers::parse_day("2024-10-31").unwrap(),
+    )
+    .unwrap();
+    state
+        .engine
+        .set_dates(&p1, later, None, version, "test", "moved")
+        .unwrap();
+    assert_eq!(works_of(&layer.features(Some(day)).unwrap()), ["P2"]);
+}
