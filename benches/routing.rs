@@ -10,7 +10,12 @@
 //! snapped pairs: preparation (criterion on the city, one timed run on the 1M-edge grid) and
 //! queries from phantom points (several sources and targets with offsets, as fast_paths'
 //! `calc_path_multiple_sources_and_targets`). fast_paths takes integer weights and drops
-//! zero-weight edges, so it gets the time weights in milliseconds, rounded, at least 1.
+//! zero-weight edges, so it gets the time weights in milliseconds, rounded, at least 1. Their
+//! latencies are measured interleaved (one call of each per pair), so that load from other
+//! processes hits both alike.
+//!
+//! `ROUTING_BENCH=city,large,ch` (default: all) runs only some of the three parts, setup
+//! included (criterion's name filter skips benchmarks but not their setup).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use geo_types::Point;
@@ -99,15 +104,12 @@ fn bench_routes(
     g.finish();
 }
 
-/// Sorted latencies of `n` calls: prints p50, p95 and max.
-fn latencies(label: &str, n: usize, mut f: impl FnMut(usize)) {
-    let mut t: Vec<Duration> = (0..n)
-        .map(|i| {
-            let s = Instant::now();
-            f(i);
-            s.elapsed()
-        })
-        .collect();
+/// Whether a part of this bench is selected by `ROUTING_BENCH` (all by default).
+fn part(name: &str) -> bool {
+    std::env::var("ROUTING_BENCH").map_or(true, |v| v.split(',').any(|p| p.trim() == name))
+}
+
+fn report(label: &str, mut t: Vec<Duration>) {
     t.sort();
     let q = |x: f64| t[((t.len() as f64 - 1.0) * x).round() as usize];
     eprintln!(
@@ -117,6 +119,21 @@ fn latencies(label: &str, n: usize, mut f: impl FnMut(usize)) {
         q(0.95),
         q(1.0)
     );
+}
+
+/// Latencies of `n` calls of each contender, interleaved call by call: prints p50, p95, max.
+fn latencies(labels: [&str; 3], n: usize, mut f: impl FnMut(usize, usize)) {
+    let mut t = [Vec::new(), Vec::new(), Vec::new()];
+    for i in 0..n {
+        for (k, tk) in t.iter_mut().enumerate() {
+            let s = Instant::now();
+            f(k, i);
+            tk.push(s.elapsed());
+        }
+    }
+    for (label, tk) in labels.iter().zip(t) {
+        report(label, tk);
+    }
 }
 
 type Ends = Vec<(NodeId, f64)>;
@@ -196,8 +213,12 @@ fn ch_side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, pairs_n: us
         .iter()
         .map(|(a, b)| (ends(net, &w, a).0, ends(net, &w, b).1))
         .collect();
-    let scaled =
-        |v: &Ends| -> Vec<(usize, usize)> { v.iter().map(|&(n, c)| (n.index(), ms(c))).collect() };
+    // Offsets are not edges: 0 stays 0.
+    let scaled = |v: &Ends| -> Vec<(usize, usize)> {
+        v.iter()
+            .map(|&(n, c)| (n.index(), (c * 1000.0).round() as usize))
+            .collect()
+    };
     let fp_queries: Vec<_> = queries
         .iter()
         .map(|(s, t)| (scaled(s), scaled(t)))
@@ -226,19 +247,29 @@ fn ch_side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, pairs_n: us
         queries.len()
     );
     let n = queries.len();
-    latencies(&format!("{name} jzplan_ch path"), n, |i| {
-        black_box(h.shortest_path(&queries[i].0, &queries[i].1).ok());
-    });
     let opts = RouteOptions {
         algorithm: Algorithm::Ch,
     };
-    latencies(&format!("{name} jzplan_ch route"), n, |i| {
-        black_box(r.route(&pairs[i].0, &pairs[i].1, &opts).ok());
-    });
-    latencies(&format!("{name} fast_paths path"), n, |i| {
-        let (s, t) = &fp_queries[i];
-        black_box(calc.calc_path_multiple_sources_and_targets(&fg, s.clone(), t.clone()));
-    });
+    latencies(
+        [
+            &format!("{name} jzplan_ch path"),
+            &format!("{name} fast_paths path"),
+            &format!("{name} jzplan_ch route"),
+        ],
+        n,
+        |k, i| match k {
+            0 => {
+                black_box(h.shortest_path(&queries[i].0, &queries[i].1).ok());
+            }
+            1 => {
+                let (s, t) = &fp_queries[i];
+                black_box(calc.calc_path_multiple_sources_and_targets(&fg, s.clone(), t.clone()));
+            }
+            _ => {
+                black_box(r.route(&pairs[i].0, &pairs[i].1, &opts).ok());
+            }
+        },
+    );
     let mut g = c.benchmark_group(format!("ch_query/{name}"));
     let mut i = 0;
     g.bench_function("jzplan_ch_path", |b| {
@@ -266,8 +297,23 @@ fn ch_side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, pairs_n: us
 }
 
 fn ch(c: &mut Criterion) {
+    if !part("ch") {
+        return;
+    }
     if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
         ch_side_by_side(c, "jinzhou", &net, 1000, false);
+        // The 100 × 100 matrix of the city part, on buckets of the hierarchy.
+        let w = net.weights(Metric::Time);
+        let h = Hierarchy::new(&net, &w).unwrap();
+        let r = Router::with_hierarchy(&net, &w, Metric::Time, &h).unwrap();
+        let snaps: Vec<Snap> = random_points(&net, 1000, 7)
+            .iter()
+            .take(100)
+            .filter_map(|p| r.snap(*p, 5_000.0).ok())
+            .collect();
+        c.bench_function("matrix_ch_100x100/jinzhou", |b| {
+            b.iter(|| black_box(r.matrix_ch(&snaps, &snaps).is_ok()))
+        });
     }
     let net = grid(&GridOptions::jinzhou(28, 28)).unwrap();
     ch_side_by_side(c, "grid_3k", &net, 1000, false);
@@ -276,6 +322,9 @@ fn ch(c: &mut Criterion) {
 }
 
 fn city(c: &mut Criterion) {
+    if !part("city") {
+        return;
+    }
     if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
         bench_routes(c, "jinzhou", &net, 1000, &Algorithm::ALL);
         let w = net.weights(Metric::Time);
@@ -299,11 +348,6 @@ fn city(c: &mut Criterion) {
         c.bench_function("matrix_100x100/jinzhou", |b| {
             b.iter(|| black_box(r.matrix(&snaps, &snaps).is_ok()))
         });
-        let h = Hierarchy::new(&net, &w).unwrap();
-        let rh = Router::with_hierarchy(&net, &w, Metric::Time, &h).unwrap();
-        c.bench_function("matrix_ch_100x100/jinzhou", |b| {
-            b.iter(|| black_box(rh.matrix_ch(&snaps, &snaps).is_ok()))
-        });
         c.bench_function("isochrone_600s/jinzhou", |b| {
             b.iter(|| black_box(r.isochrone(&snaps[0], 600.0).is_ok()))
         });
@@ -314,6 +358,9 @@ fn city(c: &mut Criterion) {
 }
 
 fn large(c: &mut Criterion) {
+    if !part("large") {
+        return;
+    }
     // 500 × 500 nodes: 998,000 directed edges, 100 km × 100 km of 200 m blocks.
     let opts = GridOptions::jinzhou(500, 500);
     let t = Instant::now();

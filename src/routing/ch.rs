@@ -572,9 +572,11 @@ impl Hierarchy {
             }
             let mut mu = mu0;
             let mut meet = None;
+            // Smallest keys of both sides; only the side that settled a node changes its own.
+            let (mut tf, mut tb) = (f.top(), b.top());
             loop {
-                let (tf, tb) = (f.top(), b.top());
-                if tf.min(tb) >= mu || (tf.is_infinite() && tb.is_infinite()) {
+                // Also ends when both heaps are empty (infinity >= any mu).
+                if tf.min(tb) >= mu {
                     break;
                 }
                 let backward = tb < tf;
@@ -583,7 +585,7 @@ impl Hierarchy {
                 } else {
                     (&mut *f, &*b)
                 };
-                let Some(v) = me.pop_settle() else { break };
+                let Some(v) = me.settle_top() else { break };
                 let dv = me.dist(v);
                 if other.reached(v) {
                     let c = dv + other.dist(v);
@@ -598,15 +600,19 @@ impl Hierarchy {
                     .arcs(v, !backward)
                     .iter()
                     .any(|a| me.dist(a.head) + a.w < dv);
-                if stalled {
-                    continue;
+                if !stalled {
+                    for a in self.arcs(v, backward) {
+                        me.update(a.head, dv + a.w, a.id, v);
+                    }
                 }
-                for a in self.arcs(v, backward) {
-                    me.update(a.head, dv + a.w, a.id, v);
+                if backward {
+                    tb = b.top();
+                } else {
+                    tf = f.top();
                 }
             }
             let path = meet.map(|m| {
-                let mut arcs = Vec::new();
+                let mut arcs = Vec::with_capacity(16);
                 let mut v = m;
                 let si = loop {
                     let p = f.labels[v as usize].pred_arc;
@@ -616,8 +622,8 @@ impl Hierarchy {
                     arcs.push(p);
                     v = f.labels[v as usize].pred_node;
                 };
-                let mut edges = Vec::new();
-                let mut stack = Vec::new();
+                let mut edges = Vec::with_capacity(64);
+                let mut stack = Vec::with_capacity(32);
                 for &a in arcs.iter().rev() {
                     self.unpack(a, &mut stack, &mut edges);
                 }
@@ -1014,6 +1020,10 @@ impl Space {
     }
     fn pop_settle(&mut self) -> Option<u32> {
         self.top();
+        self.settle_top()
+    }
+    /// Settles the heap's top, which [`Space::top`] has just found current.
+    fn settle_top(&mut self) -> Option<u32> {
         let it = self.heap.pop()?;
         self.labels[it.node as usize].mark = self.generation * 2 + 1;
         self.settled += 1;
