@@ -122,12 +122,15 @@ fn report(label: &str, mut t: Vec<Duration>) {
 }
 
 /// Latencies of `n` calls of each contender, interleaved call by call: prints p50, p95, max.
+/// At each step the contenders query different pairs (a third of the list apart), so that
+/// none finds the memory of its pair warm from another's query.
 fn latencies(labels: [&str; 3], n: usize, mut f: impl FnMut(usize, usize)) {
     let mut t = [Vec::new(), Vec::new(), Vec::new()];
     for i in 0..n {
         for (k, tk) in t.iter_mut().enumerate() {
+            let j = (i + k * n / 3) % n;
             let s = Instant::now();
-            f(k, i);
+            f(k, j);
             tk.push(s.elapsed());
         }
     }

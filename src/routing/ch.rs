@@ -65,6 +65,10 @@ struct ChArc {
 
 /// A contraction hierarchy of one network and one weights vector. `Sync`: build it once, share
 /// it between threads and queries (the API caches one per weights vector).
+///
+/// Inside, nodes are numbered by rank (the slot of node `v` is `rank[v]`, arc heads are slots),
+/// so the few high nodes every search reaches share cache lines (on the 1M-edge grid a query
+/// took about a tenth less time than with network numbering).
 pub struct Hierarchy {
     m: usize,
     rank: Vec<u32>,
@@ -409,13 +413,18 @@ impl Hierarchy {
             up_lists[vi] = outs;
             down_lists[vi] = inns;
         }
-        let csr = |lists: Vec<Vec<DynArc>>| {
+        let mut order = vec![0u32; n];
+        for (v, &r) in rank.iter().enumerate() {
+            order[r as usize] = v as u32;
+        }
+        let csr = |mut lists: Vec<Vec<DynArc>>| {
             let mut off = Vec::with_capacity(n + 1);
             let mut arcs = Vec::with_capacity(lists.iter().map(Vec::len).sum());
             off.push(0u32);
-            for l in lists {
+            for &v in &order {
+                let l = std::mem::take(&mut lists[v as usize]);
                 arcs.extend(l.into_iter().map(|a| ChArc {
-                    head: a.other,
+                    head: rank[a.other as usize],
                     w: a.w,
                     id: a.id,
                 }));
@@ -526,6 +535,7 @@ impl Hierarchy {
         }))
     }
 
+    /// Arcs of slot `v` (not node: see [`Hierarchy`]).
     #[inline]
     fn arcs(&self, v: u32, backward: bool) -> &[ChArc] {
         let (off, arcs) = if backward {
@@ -565,10 +575,12 @@ impl Hierarchy {
             f.start(n);
             b.start(n);
             for (i, s) in seeds.iter().enumerate() {
-                f.update(s.node, s.cost + 0.0, SEED - i as u32, s.node);
+                let x = self.rank[s.node as usize];
+                f.update(x, s.cost + 0.0, SEED - i as u32, x);
             }
             for (i, t) in targets.iter().enumerate() {
-                b.update(t.node, t.cost + 0.0, SEED - i as u32, t.node);
+                let x = self.rank[t.node as usize];
+                b.update(x, t.cost + 0.0, SEED - i as u32, x);
             }
             let mut mu = mu0;
             let mut meet = None;
@@ -655,7 +667,8 @@ impl Hierarchy {
     ) {
         sp.start(self.rank.len());
         for (i, a) in acc.iter().enumerate() {
-            sp.update(a.node, a.cost + 0.0, SEED - i as u32, a.node);
+            let x = self.rank[a.node as usize];
+            sp.update(x, a.cost + 0.0, SEED - i as u32, x);
         }
         while let Some(v) = sp.pop_settle() {
             let dv = sp.dist(v);
@@ -1400,14 +1413,20 @@ mod tests {
             let b = r.matrix_ch(src, dst).unwrap();
             prop_assert!(same_cells(&a.durations_s, &b.durations_s), "{:?} vs {:?}", a, b);
             // Every arc of the hierarchy unpacks into a path of the network with its weight.
-            for v in 0..n as u32 {
+            let mut order = vec![0u32; n];
+            for (v, &r) in h.rank.iter().enumerate() {
+                order[r as usize] = v as u32;
+            }
+            for slot in 0..n as u32 {
                 for backward in [false, true] {
-                    for a in h.arcs(v, backward) {
+                    for a in h.arcs(slot, backward) {
                         let mut e = Vec::new();
                         h.unpack(a.id, &mut Vec::new(), &mut e);
-                        let (from, to) = if backward { (a.head, v) } else { (v, a.head) };
+                        let (v, x) = (order[slot as usize], order[a.head as usize]);
+                        let (from, to) = if backward { (x, v) } else { (v, x) };
                         prop_assert_eq!(path_cost(&net, &w, from, to, &e), a.w);
-                        prop_assert!(h.rank[a.head as usize] > h.rank[v as usize]);
+                        prop_assert!(a.head > slot);
+                        prop_assert_eq!(h.rank[v as usize], slot);
                     }
                 }
             }
