@@ -256,7 +256,27 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         Algorithm::default()
     });
     let ch = if algorithm == Algorithm::Ch && avoid.is_empty() {
-        Some(s.weights.hierarchies.get_or_prepare(net, &w)?)
+        match s.weights.hierarchies.get(net, &w) {
+            Some(h) => Some(h),
+            // Seconds on a large network: prepared off the async workers.
+            None => {
+                let (s2, w2) = (s.clone(), w.to_vec());
+                let h = tokio::task::spawn_blocking(move || {
+                    s2.weights
+                        .hierarchies
+                        .get_or_prepare(&s2.engine.network, &w2)
+                })
+                .await
+                .map_err(|e| {
+                    ApiError::new(
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        e.to_string(),
+                    )
+                })??;
+                Some(h)
+            }
+        }
     } else {
         None
     };

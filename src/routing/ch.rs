@@ -908,25 +908,36 @@ impl HierarchyCache {
         self.len() == 0
     }
 
+    /// The hierarchy of exactly these weights, if it is kept (it becomes the most recent).
+    pub fn get(&self, net: &RoadNetwork, weights: &[f64]) -> Option<Arc<Hierarchy>> {
+        Self::find(&mut self.lock(), weights_fingerprint(weights), net, weights)
+    }
+
+    fn find(
+        v: &mut Vec<(u64, Arc<Hierarchy>)>,
+        fp: u64,
+        net: &RoadNetwork,
+        weights: &[f64],
+    ) -> Option<Arc<Hierarchy>> {
+        let i = v
+            .iter()
+            .position(|(f, h)| *f == fp && h.matches(net, weights))?;
+        let e = v.remove(i);
+        let h = e.1.clone();
+        v.insert(0, e);
+        Some(h)
+    }
+
     /// The hierarchy of exactly these weights, prepared now if it is not kept yet.
     pub fn get_or_prepare(&self, net: &RoadNetwork, weights: &[f64]) -> Result<Arc<Hierarchy>> {
         let fp = weights_fingerprint(weights);
-        let find = |v: &mut Vec<(u64, Arc<Hierarchy>)>| {
-            let i = v
-                .iter()
-                .position(|(f, h)| *f == fp && h.matches(net, weights))?;
-            let e = v.remove(i);
-            let h = e.1.clone();
-            v.insert(0, e);
-            Some(h)
-        };
-        if let Some(h) = find(&mut self.lock()) {
+        if let Some(h) = Self::find(&mut self.lock(), fp, net, weights) {
             return Ok(h);
         }
         // Prepared outside the lock: other states stay served meanwhile.
         let h = Arc::new(Hierarchy::new(net, weights)?);
         let mut v = self.lock();
-        if let Some(kept) = find(&mut v) {
+        if let Some(kept) = Self::find(&mut v, fp, net, weights) {
             return Ok(kept);
         }
         v.insert(0, (fp, h.clone()));
@@ -1234,6 +1245,30 @@ mod tests {
         assert_eq!(e.code(), "InvalidInput");
         let e = Hierarchy::new(&net, &w[1..]).unwrap_err();
         assert_eq!(e.code(), "InvalidInput");
+    }
+
+    #[test]
+    fn the_cache_keeps_one_hierarchy_per_weights_and_the_most_recent() {
+        let net = network(3, &[(0, 1, false), (1, 2, false)]);
+        let w1 = vec![1.0, 1.0, 2.0, 2.0];
+        let w2 = vec![1.0, 1.0, 3.0, 3.0];
+        let w3 = vec![f64::INFINITY, 1.0, 3.0, 3.0];
+        let cache = HierarchyCache::new(2);
+        assert!(cache.is_empty() && cache.get(&net, &w1).is_none());
+        let a = cache.get_or_prepare(&net, &w1).unwrap();
+        assert!(Arc::ptr_eq(&a, &cache.get_or_prepare(&net, &w1).unwrap()));
+        cache.get_or_prepare(&net, &w2).unwrap();
+        // Asking for w1 again makes w2 the least recent: a third set of weights evicts it.
+        assert!(cache.get(&net, &w1).is_some());
+        cache.get_or_prepare(&net, &w3).unwrap();
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&net, &w2).is_none());
+        assert!(Arc::ptr_eq(&a, &cache.get(&net, &w1).unwrap()));
+        assert!(cache.get(&net, &w3).unwrap().matches(&net, &w3));
+        assert_eq!(
+            cache.get_or_prepare(&net, &w1[1..]).unwrap_err().code(),
+            "InvalidInput"
+        );
     }
 
     #[test]
