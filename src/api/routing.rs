@@ -37,13 +37,17 @@ pub struct BaseWeights {
 /// Hierarchies kept per server: both metrics of the base network and of a dozen states.
 pub const HIERARCHIES_KEPT: usize = 32;
 
+/// Bytes of hierarchies kept per server beyond the most recent (Jinzhou's take 0.1 MB each, a
+/// 1M-edge network's about 42 MB).
+pub const HIERARCHY_BYTES_KEPT: usize = 512 << 20;
+
 impl BaseWeights {
     /// Weights of a network for both metrics.
     pub fn of(net: &RoadNetwork) -> Self {
         BaseWeights {
             time: net.weights(Metric::Time),
             distance: net.weights(Metric::Distance),
-            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT),
+            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
         }
     }
 

@@ -869,9 +869,12 @@ impl Router<'_> {
 }
 
 /// Hierarchies by weights vector, prepared on first use and kept: the base network's, one per
-/// dated state or scenario asked for. Keeps the `capacity` most recently used.
+/// dated state or scenario asked for. Keeps the `capacity` most recently used, and fewer when
+/// together they hold more than `max_bytes` ([`Hierarchy::memory_bytes`]; the most recent is
+/// always kept).
 pub struct HierarchyCache {
     capacity: usize,
+    max_bytes: usize,
     entries: Mutex<Vec<(u64, Arc<Hierarchy>)>>,
 }
 
@@ -879,16 +882,19 @@ impl std::fmt::Debug for HierarchyCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HierarchyCache")
             .field("capacity", &self.capacity)
+            .field("max_bytes", &self.max_bytes)
             .field("len", &self.len())
             .finish()
     }
 }
 
 impl HierarchyCache {
-    /// An empty cache keeping at most `capacity` hierarchies (at least one).
-    pub fn new(capacity: usize) -> Self {
+    /// An empty cache keeping at most `capacity` hierarchies (at least one) and, beyond the
+    /// most recent, at most `max_bytes` of them.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         HierarchyCache {
             capacity: capacity.max(1),
+            max_bytes,
             entries: Mutex::new(Vec::new()),
         }
     }
@@ -942,6 +948,15 @@ impl HierarchyCache {
         }
         v.insert(0, (fp, h.clone()));
         v.truncate(self.capacity);
+        let mut bytes = 0;
+        let keep = v
+            .iter()
+            .position(|(_, h)| {
+                bytes += h.memory_bytes();
+                bytes > self.max_bytes
+            })
+            .map_or(v.len(), |i| i.max(1));
+        v.truncate(keep);
         Ok(h)
     }
 }
@@ -1253,7 +1268,7 @@ mod tests {
         let w1 = vec![1.0, 1.0, 2.0, 2.0];
         let w2 = vec![1.0, 1.0, 3.0, 3.0];
         let w3 = vec![f64::INFINITY, 1.0, 3.0, 3.0];
-        let cache = HierarchyCache::new(2);
+        let cache = HierarchyCache::new(2, usize::MAX);
         assert!(cache.is_empty() && cache.get(&net, &w1).is_none());
         let a = cache.get_or_prepare(&net, &w1).unwrap();
         assert!(Arc::ptr_eq(&a, &cache.get_or_prepare(&net, &w1).unwrap()));
@@ -1269,6 +1284,12 @@ mod tests {
             cache.get_or_prepare(&net, &w1[1..]).unwrap_err().code(),
             "InvalidInput"
         );
+        // A byte budget below one hierarchy keeps only the most recent.
+        let small = HierarchyCache::new(10, 1);
+        small.get_or_prepare(&net, &w1).unwrap();
+        small.get_or_prepare(&net, &w2).unwrap();
+        assert_eq!(small.len(), 1);
+        assert!(small.get(&net, &w2).is_some());
     }
 
     #[test]
