@@ -1,6 +1,7 @@
 //! Shortest paths on a [`RoadNetwork`] with per-edge weights: point-to-point routes
-//! (Dijkstra, A*, bidirectional Dijkstra and bidirectional A*), many-to-many matrices,
-//! isochrones, and per-query avoidance of edges, streets or an area.
+//! (Dijkstra, A*, bidirectional Dijkstra, bidirectional A*, and contraction hierarchies
+//! prepared once per weights vector: [`Hierarchy`]), many-to-many matrices, isochrones, and
+//! per-query avoidance of edges, streets or an area.
 //!
 //! Weights are a slice with one entry per edge (seconds for [`Metric::Time`], metres for
 //! [`Metric::Distance`]); `f64::INFINITY` closes an edge. A scenario passes its own weights
