@@ -8,7 +8,7 @@ use super::AppState;
 use super::routing::{nearest_k, weights_for};
 use crate::network::snap::Snap;
 use crate::network::{Metric, RoadNetwork};
-use crate::routing::{Avoid, Route, RouteOptions, Router, cut};
+use crate::routing::{Algorithm, Avoid, Route, RouteOptions, Router, cut};
 use crate::{Error, Result};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -711,7 +711,9 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     let net = &s.engine.network;
     let metric = Metric::Time;
     let w = weights_for(s, metric, &Avoid::default(), &Default::default())?;
-    let router = Router::new(net, &w, metric)?;
+    // OSRM queries route on the base network: its hierarchy is cached for the server's life.
+    let ch = s.weights.hierarchies.get_or_prepare(net, &w)?;
+    let router = Router::with_hierarchy(net, &w, metric, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
@@ -727,7 +729,13 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     let (mut distance, mut duration, mut weight) = (0.0, 0.0, 0.0);
     for pair in snaps.windows(2) {
         let r = router
-            .route(&pair[0], &pair[1], &RouteOptions::default())
+            .route(
+                &pair[0],
+                &pair[1],
+                &RouteOptions {
+                    algorithm: Algorithm::Ch,
+                },
+            )
             .map_err(|e| match e {
                 Error::NoRoute(_) => OsrmError::new("NoRoute", "Impossible route between points"),
                 e => e.into(),
@@ -871,7 +879,9 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
         }
     }
     let net = &s.engine.network;
-    let router = Router::new(net, s.weights.get(Metric::Time), Metric::Time)?;
+    let w = s.weights.get(Metric::Time);
+    let ch = s.weights.hierarchies.get_or_prepare(net, w)?;
+    let router = Router::with_hierarchy(net, w, Metric::Time, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
@@ -884,7 +894,7 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     }
     let a: Vec<Snap> = src.iter().map(|&i| snaps[i]).collect();
     let b: Vec<Snap> = dst.iter().map(|&i| snaps[i]).collect();
-    let m = router.matrix(&a, &b)?;
+    let m = router.matrix_ch(&a, &b)?;
     let mut out = Map::new();
     out.insert("code".into(), "Ok".into());
     if want_dur {

@@ -58,7 +58,22 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         tokens,
         public_url: a.public_url.clone(),
     };
-    let app = api::app_with_state(AppState::with_catalog(engine, catalog, config));
+    let state = AppState::with_catalog(engine, catalog, config);
+    // The base network's hierarchy serves every undated route (and all OSRM queries): prepare
+    // it in the background at start (milliseconds on Jinzhou, seconds on a million edges) so
+    // that the first client does not wait for it.
+    let warm = state.clone();
+    std::thread::spawn(move || {
+        let w = warm.weights.get(crate::network::Metric::Time);
+        if let Err(e) = warm
+            .weights
+            .hierarchies
+            .get_or_prepare(&warm.engine.network, w)
+        {
+            tracing::warn!("base contraction hierarchy not prepared: {e}");
+        }
+    });
+    let app = api::app_with_state(state);
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.addr)
