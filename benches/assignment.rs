@@ -125,9 +125,15 @@ fn report(name: &str, net: &AssignNetwork, od: &OdMatrix) {
 
 fn bench(c: &mut Criterion) {
     let (sf, sf_od) = sioux_falls();
-    let (g, g_od) = grid(60, 120);
+    // Under `cargo test` (no `--bench`) the benches run once as a smoke test: a small grid.
+    let (side, zones) = if std::env::args().any(|a| a == "--bench") {
+        (60, 120)
+    } else {
+        (20, 16)
+    };
+    let (g, g_od) = grid(side, zones);
     report("SiouxFalls", &sf, &sf_od);
-    report("grid60x60/120 zones", &g, &g_od);
+    report(&format!("grid{side}x{side}/{zones} zones"), &g, &g_od);
     let mut group = c.benchmark_group("assignment");
     group.measurement_time(Duration::from_secs(5));
     for alg in [Algorithm::Bfw, Algorithm::Cfw, Algorithm::Fw] {
