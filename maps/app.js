@@ -17,6 +17,8 @@
     design: ['设计', 'design'], under_construction: ['在建', 'under construction'],
     completed: ['完工', 'completed'], suspended: ['暂停', 'suspended'], cancelled: ['取消', 'cancelled']
   };
+  const CAUSE_NAMES = { construction: ['施工封闭', 'closed while works are on site'],
+    removed: ['已拆除（改线）', 'removed for good (new alignment)'], new_link: ['新通道路', 'new link open'] };
   const HS_COLOURS = { congested: '#d32f2f', being_opened: '#f9a825', opened: '#388e3c' };
   const HS_NAMES = {
     congested: ['拥堵点', 'choke point: congested'], being_opened: ['打通中', 'choke point: being opened'],
@@ -186,8 +188,13 @@
           paint: { 'circle-color': stateColour(date0), 'circle-radius': 5, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1.5,
             'circle-opacity': stateOpacity(date0, 1, 0.5) } },
         ...detoursUnder,
+        // Roads taken out for good by a completed work (a road moved to a new alignment): grey,
+        // not the red of a closure that ends with the works.
+        { id: 'removed-roads', type: 'line', source: 'state', 'source-layer': 'closures',
+          filter: ['==', ['get', 'cause'], 'removed'],
+          paint: { 'line-color': '#616161', 'line-width': 3, 'line-dasharray': [0.5, 1.5] } },
         { id: 'closures', type: 'line', source: 'state', 'source-layer': 'closures',
-          filter: ['==', ['get', 'change'], 'closed'],
+          filter: ['all', ['==', ['get', 'change'], 'closed'], ['!=', ['get', 'cause'], 'removed']],
           paint: { 'line-color': '#d50000', 'line-width': 5, 'line-dasharray': [1, 1] } },
         { id: 'new-links', type: 'line', source: 'state', 'source-layer': 'closures',
           filter: ['==', ['get', 'change'], 'opened'],
@@ -294,7 +301,8 @@
     h += `<div class="note">${zh ? '按各工程的开工、完工日期（多为估计）；无日期者按登记状态。'
       : 'From each work\'s start and end dates (mostly estimates); works without dates keep their catalogued status.'}</div>`;
     h += `<b>${zh ? '路网（所选日期）' : 'Network on the date'}</b>`;
-    h += item('sw dash', '#d50000', zh ? '封闭路段' : 'Closed');
+    h += item('sw dash', '#d50000', zh ? '施工封闭路段' : 'Closed while works are on site');
+    h += item('sw dash', '#616161', zh ? '已拆除（改线后的旧路）' : 'Removed for good (old alignment)');
     h += item('sw', '#00c853', zh ? '新通道路' : 'New link open');
     if (jz.hasDetours) {
       h += item('sw dash', DETOUR_COLOUR, zh ? '绕行路线（封闭路段两端之间）' : 'Detour around a closed stretch');
@@ -349,15 +357,17 @@
     const d = jz.date();
     try {
       const all = await getJson(`/collections/closures/items?date=${d}&limit=10000`);
-      const closed = all.features.filter((f) => f.properties.change === 'closed').length;
-      const opened = all.numberMatched - closed;
+      const count = (pred) => all.features.filter((f) => pred(f.properties)).length;
+      const closed = count((p) => p.change === 'closed' && p.cause !== 'removed');
+      const removed = count((p) => p.cause === 'removed');
+      const opened = count((p) => p.change === 'opened');
       await jz.worksLoaded;
       const n = { not_started: 0, under_construction: 0, completed: 0 };
       Object.values(jz.works).forEach((p) => { const s = stateOn(p, d); if (s in n) n[s] += 1; });
       if (d !== jz.date()) return; // the slider moved on meanwhile
       document.getElementById('state-summary').textContent = jz.lang === 'zh'
-        ? `${d}：封闭 ${closed} 段，新通 ${opened} 段；工程在建 ${n.under_construction}，已完工 ${n.completed}，未开工 ${n.not_started}`
-        : `${d}: ${closed} segments closed, ${opened} new open; works: ${n.under_construction} on site, ${n.completed} done, ${n.not_started} not started`;
+        ? `${d}：施工封闭 ${closed} 段，已拆除 ${removed} 段，新通 ${opened} 段；工程在建 ${n.under_construction}，已完工 ${n.completed}，未开工 ${n.not_started}`
+        : `${d}: ${closed} segments closed by works, ${removed} removed, ${opened} new open; works: ${n.under_construction} on site, ${n.completed} done, ${n.not_started} not started`;
     } catch (e) { jz.errors.push('state: ' + e.message); }
   }
 
@@ -381,7 +391,7 @@
   // Popups: works (status, state on the date, dates, source), closures, detours, choke points.
   map.on('click', (e) => {
     if (jz.routing) return;
-    const layers = [...WORK_LAYERS, 'closures', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours', 'detours-none'] : []);
+    const layers = [...WORK_LAYERS, 'closures', 'removed-roads', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours', 'detours-none'] : []);
     const fs = map.queryRenderedFeatures(e.point, { layers });
     if (!fs.length) return;
     const f = fs.find((x) => x.layer.id === 'hotspots') || fs.find((x) => x.layer.id.startsWith('detours')) || fs[0];
@@ -408,7 +418,8 @@
         [jz.date(), esc(tr(HS_NAMES[hotspotStateOn(p, jz.date())]))],
         [zh ? '打通工程' : 'Opened by', esc(p.opened_by || '')], [zh ? '依据' : 'Evidence', esc(p.evidence || '')]];
     } else {
-      rows = [[zh ? '路段' : 'Road', esc(name(p))], [zh ? '变化' : 'Change', esc(p.change)], [zh ? '日期' : 'Date', esc(p.date)]];
+      rows = [[zh ? '路段' : 'Road', esc(name(p))], [zh ? '变化' : 'Change', esc(CAUSE_NAMES[p.cause] ? CAUSE_NAMES[p.cause][zh ? 0 : 1] : p.change)],
+        [zh ? '工程' : 'Works', esc(p.works || '')], [zh ? '日期' : 'Date', esc(p.date)]];
     }
     new maplibregl.Popup().setLngLat(e.lngLat)
       .setHTML('<table>' + rows.map((r) => `<tr><td><b>${r[0]}</b></td><td>${r[1]}</td></tr>`).join('') + '</table>')

@@ -7,7 +7,8 @@ use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef, prop
 use crate::Result;
 use crate::analysis::detour::Detour;
 use crate::engine::Engine;
-use crate::works::{LonLat, Work, WorkFilter, WorkGeometry, WorkKind};
+use crate::network::EdgeId;
+use crate::works::{Action, LonLat, Phase, Work, WorkFilter, WorkGeometry, WorkKind};
 use chrono::NaiveDate;
 use geo_types::{Coord, Geometry, LineString, MultiLineString, Point, Polygon};
 use serde_json::{Map, Value};
@@ -300,13 +301,27 @@ impl ClosuresLayer {
             info: LayerInfo {
                 id: "closures",
                 title: "Closures and new links on a date",
-                description: "Road segments closed by works on the date (change=closed) and new \
-                              links open on it (change=opened). Pass date=YYYY-MM-DD; default \
-                              today.",
+                description: "Road segments closed on the date (change=closed: by a work on \
+                              site, cause=construction, or for good after a completed work, \
+                              cause=removed) and new links open on it (change=opened, \
+                              cause=new_link), with the works that do it. Pass date=YYYY-MM-DD; \
+                              default today.",
                 geometry_type: "LineString",
                 properties: vec![
                     prop("edge_id", Integer, "directed edge id"),
                     prop("change", String, "closed or opened"),
+                    prop(
+                        "cause",
+                        String,
+                        "construction (closed while a work is on site), removed (taken out \
+                         for good by a completed work: a road replaced by a new alignment) or \
+                         new_link (opened by a completed work)",
+                    ),
+                    prop(
+                        "works",
+                        String,
+                        "ids of the works that make the change, comma-separated",
+                    ),
                     prop("name_zh", String, "Chinese street name"),
                     prop("name_en", String, "English street name"),
                     prop("date", String, "the date of the state"),
@@ -326,7 +341,30 @@ impl Layer for ClosuresLayer {
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
         let state = self.engine.state_on(date)?;
+        let effects = self.engine.resolved_effects()?;
         let net = &self.engine.network;
+        // Which works in force change an edge, and how: closed while on site, removed for good
+        // after completion (a road replaced by a new alignment), or opened as a new link.
+        let mut causes: std::collections::HashMap<EdgeId, (&str, Vec<&str>)> = Default::default();
+        for (ids, phase) in [
+            (&state.active.construction, Phase::Construction),
+            (&state.active.completed, Phase::Completion),
+        ] {
+            for id in ids {
+                for eff in effects.get(id).into_iter().flatten() {
+                    let cause = match (&eff.action, phase) {
+                        (Action::Close, _) if eff.phase == phase => "construction",
+                        (Action::Remove, Phase::Completion) if eff.phase == phase => "removed",
+                        (Action::OpenLink, Phase::Completion) if eff.phase == phase => "new_link",
+                        _ => continue,
+                    };
+                    for &e in &eff.edges {
+                        let c = causes.entry(e).or_insert((cause, Vec::new()));
+                        c.1.push(id.as_str());
+                    }
+                }
+            }
+        }
         let mut out = Vec::new();
         for (change, edges) in [
             ("closed", state.closed_edges()),
@@ -341,6 +379,13 @@ impl Layer for ClosuresLayer {
                 let mut p = Map::new();
                 p.insert("edge_id".into(), Value::from(e.0));
                 p.insert("change".into(), Value::from(change));
+                if let Some((cause, works)) = causes.get(&e) {
+                    let mut works = works.clone();
+                    works.sort_unstable();
+                    works.dedup();
+                    p.insert("cause".into(), Value::from(*cause));
+                    p.insert("works".into(), Value::from(works.join(",")));
+                }
                 p.insert("name_zh".into(), Value::from(s.name_zh.as_str()));
                 p.insert("name_en".into(), Value::from(s.name_en.as_str()));
                 p.insert("date".into(), Value::from(date.to_string()));

@@ -58,7 +58,7 @@ try {
   // A point of a line layer where nothing else clickable is drawn (null if there is none).
   const alone = (layer) => page.evaluate((id) => {
     const m = window.jz.map;
-    const clickable = ['works-line', 'works-fill', 'works-point', 'closures', 'new-links', 'hotspots', 'detours', 'detours-none']
+    const clickable = ['works-line', 'works-fill', 'works-point', 'closures', 'removed-roads', 'new-links', 'hotspots', 'detours', 'detours-none']
       .filter((l) => m.getLayer(l));
     const c = m.getCanvas();
     for (const f of m.queryRenderedFeatures({ layers: [id] })) {
@@ -83,7 +83,8 @@ try {
       byState: window.jz.worksByState(),
       hotspots: window.jz.hotspotStates(),
       paintUsesDate: JSON.stringify(window.jz.map.getPaintProperty('works-line', 'line-color')).includes(window.jz.shownDate),
-      newLinks: window.jz.map.queryRenderedFeatures({ layers: ['new-links'] }).length
+      newLinks: window.jz.map.queryRenderedFeatures({ layers: ['new-links'] }).length,
+      removed: window.jz.map.queryRenderedFeatures({ layers: ['removed-roads'] }).length
     }));
   }
   // Work names appear from zoom 13.5.

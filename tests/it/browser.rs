@@ -276,6 +276,10 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
         late["newLinks"].as_u64() > early["newLinks"].as_u64(),
         "{r:#}"
     );
+    // P5 moves Nanguang Road south (2024–2025): by 2030 the old alignment is drawn as removed
+    // (grey), not as a red closure; in 2023 it is still an ordinary road.
+    assert_eq!(early["removed"], 0, "{r:#}");
+    assert!(late["removed"].as_u64().unwrap_or(0) > 0, "{r:#}");
 
     let route = &r["route"];
     assert!(route["error"].is_null(), "{r:#}");

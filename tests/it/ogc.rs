@@ -534,3 +534,59 @@ fn detours_layer_follows_a_change_of_a_works_dates_at_once() {
         .unwrap();
     assert_eq!(works_of(&layer.features(Some(day)).unwrap()), ["P2"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closures_say_which_work_closes_removes_or_opens_each_road() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    let closures = |date: &'static str| {
+        let app = app.clone();
+        async move {
+            let r = get(
+                &app,
+                &format!("/collections/closures/items?date={date}&limit=10000"),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::OK);
+            r.json()["features"].as_array().unwrap().clone()
+        }
+    };
+    let of = |fs: &[serde_json::Value], cause: &str| -> Vec<serde_json::Value> {
+        fs.iter()
+            .filter(|f| f["properties"]["cause"] == cause)
+            .map(|f| f["properties"].clone())
+            .collect()
+    };
+    // 2022-06-01: P1 (Jinzhou Street bridge) is on site: its approaches on 锦州街 are closed
+    // for construction; nothing is removed yet.
+    let during = closures("2022-06-01").await;
+    assert!(!during.is_empty());
+    for f in &during {
+        let p = &f["properties"];
+        assert_eq!(p["change"], "closed", "{p}");
+        assert_eq!(p["cause"], "construction", "{p}");
+        assert!(!p["works"].as_str().unwrap().is_empty(), "{p}");
+    }
+    assert!(
+        of(&during, "construction")
+            .iter()
+            .any(|p| p["works"] == "P1" && p["name_zh"] == "锦州街"),
+        "{during:?}"
+    );
+    // 2026-01-01: P5 (南广路 moved south, completed 2025-10-31) has removed the old alignment
+    // for good and opened the new one; P1's bridge is open.
+    let after = closures("2026-01-01").await;
+    let removed = of(&after, "removed");
+    assert!(!removed.is_empty(), "{after:?}");
+    for p in &removed {
+        assert_eq!(p["change"], "closed", "{p}");
+        assert_eq!(p["works"], "P5", "{p}");
+        assert_eq!(p["name_zh"], "南广路", "{p}");
+    }
+    let opened = of(&after, "new_link");
+    assert!(opened.iter().any(|p| p["works"] == "P5"), "{opened:?}");
+    assert!(opened.iter().any(|p| p["works"] == "P1"), "{opened:?}");
+    assert!(opened.iter().all(|p| p["change"] == "opened"));
+    // Every change on a date is explained by a work.
+    assert!(after.iter().all(|f| f["properties"]["cause"].is_string()));
+}
