@@ -20,7 +20,7 @@
 //! `search.rs`). Both searches only go up the hierarchy, with stall-on-demand, and stop once
 //! their smallest key reaches the best meeting cost.
 
-use super::matrix::{MAX_MATRIX_CELLS, Matrix};
+use super::matrix::Matrix;
 use super::search::{Access, SEED};
 use super::{Placement, RoutePiece, Router};
 use crate::network::snap::Snap;
@@ -708,19 +708,9 @@ impl Router<'_> {
     /// (prepared now if none was given): one backward upward search per target leaves its
     /// costs in buckets at the nodes it settles, one forward upward search per source scans
     /// them (many-to-many CH). The same answer as [`Router::matrix`], cells summed in travel
-    /// order; `TooBig` beyond [`MAX_MATRIX_CELLS`] cells.
+    /// order; `TooBig` beyond [`MAX_MATRIX_CELLS`](super::matrix::MAX_MATRIX_CELLS) cells.
     pub fn matrix_ch(&self, sources: &[Snap], targets: &[Snap]) -> Result<Matrix> {
-        let cells = sources.len().saturating_mul(targets.len());
-        if cells > MAX_MATRIX_CELLS {
-            return Err(Error::TooBig(format!(
-                "{} × {} = {cells} cells (at most {MAX_MATRIX_CELLS})",
-                sources.len(),
-                targets.len()
-            )));
-        }
-        for s in sources.iter().chain(targets) {
-            self.check_snap(s)?;
-        }
+        self.check_matrix(sources, targets)?;
         let h = self.hierarchy()?;
         let tg: Vec<Vec<Placement>> = targets.iter().map(|t| self.placements(t)).collect();
         let trees: Vec<Vec<TreeNode>> = tg
@@ -835,31 +825,10 @@ impl Router<'_> {
                             v = next;
                         };
                         let Some(ti) = ti else { continue };
-                        let mut p = Vec::with_capacity(edges.len() + 2);
-                        p.push(RoutePiece {
-                            edge: o[si].edge,
-                            from_frac: o[si].frac,
-                            to_frac: 1.0,
-                        });
-                        p.extend(edges.into_iter().map(|e| RoutePiece {
-                            edge: EdgeId(e),
-                            from_frac: 0.0,
-                            to_frac: 1.0,
-                        }));
-                        p.push(RoutePiece {
-                            edge: tg[j][ti].edge,
-                            from_frac: 0.0,
-                            to_frac: tg[j][ti].frac,
-                        });
-                        p
+                        super::route_pieces(&o[si], edges, &tg[j][ti])
                     }
                 };
-                let (mut d, mut t) = (0.0, 0.0);
-                for p in &pieces {
-                    let f = p.to_frac - p.from_frac;
-                    d += f * self.net.edge(p.edge).length_m;
-                    t += f * self.time_s(p.edge);
-                }
+                let (t, d) = self.time_and_length(&pieces);
                 dur[j] = Some(t);
                 dist[j] = Some(d);
             }

@@ -2,8 +2,8 @@
 
 use super::search::{self, Access, Potential};
 use super::{Placement, RoutePiece, Router};
+use crate::network::Metric;
 use crate::network::snap::Snap;
-use crate::network::{EdgeId, Metric};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -42,9 +42,9 @@ struct Target {
 }
 
 impl Router<'_> {
-    /// The matrix between `sources` and `targets` (all snapped with [`Router::snap`]).
-    /// `TooBig` beyond [`MAX_MATRIX_CELLS`] cells.
-    pub fn matrix(&self, sources: &[Snap], targets: &[Snap]) -> Result<Matrix> {
+    /// Checks a matrix request: at most [`MAX_MATRIX_CELLS`] cells (`TooBig`), every snap of
+    /// this router's network.
+    pub(crate) fn check_matrix(&self, sources: &[Snap], targets: &[Snap]) -> Result<()> {
         let cells = sources.len().saturating_mul(targets.len());
         if cells > MAX_MATRIX_CELLS {
             return Err(Error::TooBig(format!(
@@ -56,6 +56,24 @@ impl Router<'_> {
         for s in sources.iter().chain(targets) {
             self.check_snap(s)?;
         }
+        Ok(())
+    }
+
+    /// Seconds and metres of a route's pieces, summed in travel order (a matrix cell).
+    pub(crate) fn time_and_length(&self, pieces: &[RoutePiece]) -> (f64, f64) {
+        let (mut d, mut t) = (0.0, 0.0);
+        for p in pieces {
+            let f = p.to_frac - p.from_frac;
+            d += f * self.net.edge(p.edge).length_m;
+            t += f * self.time_s(p.edge);
+        }
+        (t, d)
+    }
+
+    /// The matrix between `sources` and `targets` (all snapped with [`Router::snap`]).
+    /// `TooBig` beyond [`MAX_MATRIX_CELLS`] cells.
+    pub fn matrix(&self, sources: &[Snap], targets: &[Snap]) -> Result<Matrix> {
+        self.check_matrix(sources, targets)?;
         let tg: Vec<Target> = targets
             .iter()
             .map(|t| {
@@ -135,31 +153,10 @@ impl Router<'_> {
                     Via::Direct(p) => vec![p],
                     Via::Node(x, a) => {
                         let (edges, si) = search::path_to(sp, net, x);
-                        let mut p = Vec::with_capacity(edges.len() + 2);
-                        p.push(RoutePiece {
-                            edge: o[si].edge,
-                            from_frac: o[si].frac,
-                            to_frac: 1.0,
-                        });
-                        p.extend(edges.into_iter().map(|e| RoutePiece {
-                            edge: EdgeId(e),
-                            from_frac: 0.0,
-                            to_frac: 1.0,
-                        }));
-                        p.push(RoutePiece {
-                            edge: tg[j].places[a].edge,
-                            from_frac: 0.0,
-                            to_frac: tg[j].places[a].frac,
-                        });
-                        p
+                        super::route_pieces(&o[si], edges, &tg[j].places[a])
                     }
                 };
-                let (mut d, mut t) = (0.0, 0.0);
-                for p in &pieces {
-                    let f = p.to_frac - p.from_frac;
-                    d += f * net.edge(p.edge).length_m;
-                    t += f * self.time_s(p.edge);
-                }
+                let (t, d) = self.time_and_length(&pieces);
                 dur[j] = Some(t);
                 dist[j] = Some(d);
             }

@@ -254,6 +254,36 @@ struct Placement {
     w: f64,
 }
 
+/// The pieces of a route that leaves `from`'s phantom point, runs over whole `edges` and stops
+/// at `to`'s: the rest of the first edge, the edges, the start of the last. A phantom point
+/// exactly at a node leaves an empty end piece, which is dropped (it adds nothing).
+fn route_pieces(from: &Placement, edges: Vec<u32>, to: &Placement) -> Vec<RoutePiece> {
+    let mut p = Vec::with_capacity(edges.len() + 2);
+    p.push(RoutePiece {
+        edge: from.edge,
+        from_frac: from.frac,
+        to_frac: 1.0,
+    });
+    p.extend(edges.into_iter().map(|e| RoutePiece {
+        edge: EdgeId(e),
+        from_frac: 0.0,
+        to_frac: 1.0,
+    }));
+    p.push(RoutePiece {
+        edge: to.edge,
+        from_frac: 0.0,
+        to_frac: to.frac,
+    });
+    let last = p.len() - 1;
+    if p[last].to_frac <= 0.0 && last > 0 {
+        p.pop();
+    }
+    if p[0].from_frac >= 1.0 && p.len() > 1 {
+        p.remove(0);
+    }
+    p
+}
+
 impl<'a> Router<'a> {
     /// A router for `weights` (one per edge, in the unit of `metric`; infinity = closed).
     pub fn new(net: &'a RoadNetwork, weights: &'a [f64], metric: Metric) -> Result<Router<'a>> {
@@ -487,33 +517,7 @@ impl<'a> Router<'a> {
             )));
         }
         let pieces = match middle {
-            Some((si, edges, ti)) => {
-                let mut p = Vec::with_capacity(edges.len() + 2);
-                p.push(RoutePiece {
-                    edge: o[si].edge,
-                    from_frac: o[si].frac,
-                    to_frac: 1.0,
-                });
-                p.extend(edges.into_iter().map(|e| RoutePiece {
-                    edge: EdgeId(e),
-                    from_frac: 0.0,
-                    to_frac: 1.0,
-                }));
-                p.push(RoutePiece {
-                    edge: d[ti].edge,
-                    from_frac: 0.0,
-                    to_frac: d[ti].frac,
-                });
-                // A phantom point exactly at a node leaves an empty end piece: drop it.
-                let last = p.len() - 1;
-                if p[last].to_frac <= 0.0 && last > 0 {
-                    p.pop();
-                }
-                if p[0].from_frac >= 1.0 && p.len() > 1 {
-                    p.remove(0);
-                }
-                p
-            }
+            Some((si, edges, ti)) => route_pieces(&o[si], edges, &d[ti]),
             None => match direct {
                 Some((_, piece)) => vec![piece],
                 None => return Err(Error::NoRoute("search ended without a route".into())),
