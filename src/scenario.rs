@@ -592,7 +592,7 @@ impl crate::engine::Engine {
     }
 
     /// Per-edge weights of the network on `date` or in the stored `scenario` (see
-    /// [`Engine::state_for`]).
+    /// [`Engine::state_for`](crate::engine::Engine::state_for)).
     pub fn state_weights(
         &self,
         date: Option<chrono::NaiveDate>,

@@ -805,7 +805,7 @@ impl crate::engine::Engine {
         })
     }
 
-    /// Assignments [`Engine::impact_year`] will run: (states, works on site, completed works).
+    /// Assignments [`Engine::impact_year`](crate::engine::Engine::impact_year) will run: (states, works on site, completed works).
     pub fn impact_year_tasks(
         &self,
         year: i32,
