@@ -712,7 +712,7 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     let metric = Metric::Time;
     let w = weights_for(s, metric, &Avoid::default(), &Default::default())?;
     // OSRM queries route on the base network: its hierarchy is cached for the server's life.
-    let ch = s.weights.hierarchies.get_or_prepare(net, &w)?;
+    let ch = s.weights.hierarchy(net, &w)?;
     let router = Router::with_hierarchy(net, &w, metric, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
@@ -880,7 +880,7 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     }
     let net = &s.engine.network;
     let w = s.weights.get(Metric::Time);
-    let ch = s.weights.hierarchies.get_or_prepare(net, w)?;
+    let ch = s.weights.hierarchy(net, w)?;
     let router = Router::with_hierarchy(net, w, Metric::Time, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {

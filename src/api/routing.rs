@@ -6,7 +6,7 @@ use super::error::{ApiError, ApiResult, JsonBody, Query};
 use crate::network::geom::parse_lon_lat;
 use crate::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
 use crate::network::{EdgeId, Metric, RoadNetwork};
-use crate::routing::{Algorithm, Avoid, HierarchyCache, RouteOptions, Router};
+use crate::routing::{Algorithm, Avoid, Hierarchy, HierarchyCache, RouteOptions, Router};
 use crate::{Error, Result};
 use axum::Json;
 use axum::extract::State;
@@ -16,6 +16,7 @@ use geo_types::{Coord, MultiPolygon, Point, Rect};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,6 +33,10 @@ pub struct BaseWeights {
     pub distance: Vec<f64>,
     /// Hierarchies by weights vector: base network, dated states, scenarios (both metrics).
     pub hierarchies: HierarchyCache,
+    /// The base network's hierarchies (time, distance), kept for the server's life and found
+    /// without the cache's fingerprint and weights check, which read every weight: on a large
+    /// network that would cost each undated request more than its query.
+    base: [OnceLock<Arc<Hierarchy>>; 2],
 }
 
 /// Hierarchies kept per server: both metrics of the base network and of a dozen states.
@@ -48,7 +53,40 @@ impl BaseWeights {
             time: net.weights(Metric::Time),
             distance: net.weights(Metric::Distance),
             hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
+            base: Default::default(),
         }
+    }
+
+    /// The slot of `w` if it is one of the base slices of this struct (by address).
+    fn base_slot(&self, w: &[f64]) -> Option<&OnceLock<Arc<Hierarchy>>> {
+        if std::ptr::eq(w, self.time.as_slice()) {
+            Some(&self.base[0])
+        } else if std::ptr::eq(w, self.distance.as_slice()) {
+            Some(&self.base[1])
+        } else {
+            None
+        }
+    }
+
+    /// The hierarchy of `w` if it is prepared already.
+    pub fn cached_hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Option<Arc<Hierarchy>> {
+        match self.base_slot(w).and_then(OnceLock::get) {
+            Some(h) => Some(h.clone()),
+            None => self.hierarchies.get(net, w),
+        }
+    }
+
+    /// The hierarchy of `w`, prepared now if it is new (seconds on a large network: call it off
+    /// the async workers).
+    pub fn hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Result<Arc<Hierarchy>> {
+        if let Some(h) = self.cached_hierarchy(net, w) {
+            return Ok(h);
+        }
+        let h = self.hierarchies.get_or_prepare(net, w)?;
+        if let Some(slot) = self.base_slot(w) {
+            let _ = slot.set(h.clone());
+        }
+        Ok(h)
     }
 
     /// The slice for a metric.
@@ -260,15 +298,19 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         Algorithm::default()
     });
     let ch = if algorithm == Algorithm::Ch && avoid.is_empty() {
-        match s.weights.hierarchies.get(net, &w) {
+        match s.weights.cached_hierarchy(net, &w) {
             Some(h) => Some(h),
-            // Seconds on a large network: prepared off the async workers.
+            // Seconds on a large network: prepared off the async workers. The base weights are
+            // passed as themselves, not as a copy, so that their hierarchy is kept as the base's.
             None => {
-                let (s2, w2) = (s.clone(), w.to_vec());
+                let s2 = s.clone();
+                let owned = match &w {
+                    Cow::Owned(v) => Some(v.clone()),
+                    Cow::Borrowed(_) => None,
+                };
                 let h = tokio::task::spawn_blocking(move || {
-                    s2.weights
-                        .hierarchies
-                        .get_or_prepare(&s2.engine.network, &w2)
+                    let w2 = owned.as_deref().unwrap_or(s2.weights.get(metric));
+                    s2.weights.hierarchy(&s2.engine.network, w2)
                 })
                 .await
                 .map_err(|e| {
@@ -483,7 +525,7 @@ pub async fn matrix(
         // As for routes: the cached hierarchy of the state, unless avoidance makes one-off
         // weights.
         let ch = if avoid.is_empty() {
-            Some(s.weights.hierarchies.get_or_prepare(net, &w)?)
+            Some(s.weights.hierarchy(net, &w)?)
         } else {
             None
         };

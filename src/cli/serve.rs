@@ -65,11 +65,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     let warm = state.clone();
     std::thread::spawn(move || {
         let w = warm.weights.get(crate::network::Metric::Time);
-        if let Err(e) = warm
-            .weights
-            .hierarchies
-            .get_or_prepare(&warm.engine.network, w)
-        {
+        if let Err(e) = warm.weights.hierarchy(&warm.engine.network, w) {
             tracing::warn!("base contraction hierarchy not prepared: {e}");
         }
     });

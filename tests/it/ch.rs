@@ -43,6 +43,25 @@ async fn api_routes_on_cached_hierarchies_and_agrees_with_bidirectional_astar() 
         assert_eq!(get(&app, &uri).await.status, StatusCode::OK);
     }
     assert_eq!(state.weights.hierarchies.len(), kept);
+    // The undated routes above used the base network's hierarchy, kept for the server's life
+    // and found by the base slice itself; a copy of the same weights finds the same one
+    // through the cache.
+    let net = &state.engine.network;
+    let base = state.weights.get(jzplan::network::Metric::Time);
+    let h = state
+        .weights
+        .cached_hierarchy(net, base)
+        .expect("base hierarchy kept");
+    let copy = base.to_vec();
+    let via_cache = state
+        .weights
+        .cached_hierarchy(net, &copy)
+        .expect("in the cache");
+    assert!(std::sync::Arc::ptr_eq(&h, &via_cache));
+    assert!(std::sync::Arc::ptr_eq(
+        &h,
+        &state.weights.hierarchy(net, base).unwrap()
+    ));
     // Avoidance makes weights of one query: searched without a hierarchy by default, and
     // still exact with `algorithm=ch` (prepared for that query).
     let uri =
