@@ -144,6 +144,32 @@ pub struct ActiveWorks {
     pub completed: Vec<WorkId>,
 }
 
+impl ActiveWorks {
+    /// The effects in force, with their works, in the order a state applies them: the
+    /// completion effects of completed works (in order of completion), then the construction
+    /// effects of works on site.
+    pub fn effects_in_force<'r>(
+        &'r self,
+        resolved: &'r HashMap<WorkId, Vec<ResolvedEffect>>,
+    ) -> impl Iterator<Item = (&'r WorkId, &'r ResolvedEffect)> + 'r {
+        [
+            (Phase::Completion, &self.completed),
+            (Phase::Construction, &self.construction),
+        ]
+        .into_iter()
+        .flat_map(move |(phase, ids)| {
+            ids.iter().flat_map(move |id| {
+                resolved
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .filter(move |eff| eff.phase == phase)
+                    .map(move |eff| (id, eff))
+            })
+        })
+    }
+}
+
 /// The network as it stands on one date (or in one scenario): base + overlay.
 #[derive(Clone, Debug)]
 pub struct NetworkState<'a> {
@@ -185,30 +211,22 @@ impl<'a> NetworkState<'a> {
         }
         completed.sort_by(|a, b| a.window().end.cmp(&b.window().end).then(a.id.cmp(&b.id)));
         construction.sort_by(|a, b| a.id.cmp(&b.id));
+        let active = ActiveWorks {
+            construction: construction.iter().map(|w| w.id.clone()).collect(),
+            completed: completed.iter().map(|w| w.id.clone()).collect(),
+        };
         let mut ob = OverlayBuilder {
             base,
             map: HashMap::new(),
         };
-        for (phase, list) in [
-            (Phase::Completion, &completed),
-            (Phase::Construction, &construction),
-        ] {
-            for w in list.iter() {
-                for eff in resolved.get(&w.id).into_iter().flatten() {
-                    if eff.phase == phase {
-                        ob.apply(eff);
-                    }
-                }
-            }
+        for (_, eff) in active.effects_in_force(resolved) {
+            ob.apply(eff);
         }
         NetworkState {
             base,
             overlay: ob.finish(),
             date: Some(date),
-            active: ActiveWorks {
-                construction: construction.iter().map(|w| w.id.clone()).collect(),
-                completed: completed.iter().map(|w| w.id.clone()).collect(),
-            },
+            active,
         }
     }
 

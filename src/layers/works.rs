@@ -346,23 +346,19 @@ impl Layer for ClosuresLayer {
         // Which works in force change an edge, and how: closed while on site, removed for good
         // after completion (a road replaced by a new alignment), or opened as a new link.
         let mut causes: std::collections::HashMap<EdgeId, (&str, Vec<&str>)> = Default::default();
-        for (ids, phase) in [
-            (&state.active.construction, Phase::Construction),
-            (&state.active.completed, Phase::Completion),
-        ] {
-            for id in ids {
-                for eff in effects.get(id).into_iter().flatten() {
-                    let cause = match (&eff.action, phase) {
-                        (Action::Close, _) if eff.phase == phase => "construction",
-                        (Action::Remove, Phase::Completion) if eff.phase == phase => "removed",
-                        (Action::OpenLink, Phase::Completion) if eff.phase == phase => "new_link",
-                        _ => continue,
-                    };
-                    for &e in &eff.edges {
-                        let c = causes.entry(e).or_insert((cause, Vec::new()));
-                        c.1.push(id.as_str());
-                    }
-                }
+        for (id, eff) in state.active.effects_in_force(&effects) {
+            let cause = match (&eff.action, eff.phase) {
+                (Action::Close, _) => "construction",
+                (Action::Remove, Phase::Completion) => "removed",
+                (Action::OpenLink, Phase::Completion) => "new_link",
+                _ => continue,
+            };
+            for &e in &eff.edges {
+                causes
+                    .entry(e)
+                    .or_insert((cause, Vec::new()))
+                    .1
+                    .push(id.as_str());
             }
         }
         let mut out = Vec::new();
