@@ -1,6 +1,10 @@
 //! Assignment benches: SiouxFalls to a relative gap of 1e-4 (BFW, CFW, FW) and a generated
 //! 60×60 grid with 120 zones (BFW to 1e-4). Before measuring, prints the iterations each
 //! algorithm needs (the table in docs/performance.md).
+//!
+//! Algorithm B (`algb`): SiouxFalls to 1e-6 and 1e-8, and grids of about 1k, 10k and 100k
+//! links, BFW to 1e-4 and Algorithm B to 1e-6 (1e-8 on the 10k grid), whose medians divided
+//! by the iterations printed first give the time per iteration against network size.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jzplan::assignment::{
@@ -109,6 +113,58 @@ fn opts(algorithm: Algorithm, max_iterations: usize) -> AssignOptions {
     }
 }
 
+fn to_gap(algorithm: Algorithm, target_gap: f64) -> AssignOptions {
+    AssignOptions {
+        algorithm,
+        target_gap,
+        max_iterations: 5000,
+    }
+}
+
+/// Grids of about 1k, 10k and 100k links (roads plus two connectors per zone); under
+/// `cargo test` only the smallest.
+fn size_grids(full: bool) -> Vec<(String, AssignNetwork, OdMatrix)> {
+    let sizes: &[(usize, usize)] = if full {
+        &[(16, 25), (50, 100), (158, 200)]
+    } else {
+        &[(16, 25)]
+    };
+    sizes
+        .iter()
+        .map(|&(side, zones)| {
+            let (net, od) = grid(side, zones);
+            let name = format!("grid{side}x{side}_{}links_{zones}zones", net.link_count());
+            (name, net, od)
+        })
+        .collect()
+}
+
+/// Iterations and one timed run of each (algorithm, gap) on each grid (the table's
+/// iteration counts; the times in the table are criterion's medians).
+fn report_sizes(grids: &[(String, AssignNetwork, OdMatrix)]) {
+    for (name, net, od) in grids {
+        for (alg, gap) in [
+            (Algorithm::Bfw, 1e-4),
+            (Algorithm::AlgB, 1e-4),
+            (Algorithm::AlgB, 1e-6),
+            (Algorithm::AlgB, 1e-8),
+        ] {
+            let t = std::time::Instant::now();
+            let r = assign(net, od, &to_gap(alg, gap)).unwrap();
+            let s = t.elapsed().as_secs_f64();
+            eprintln!(
+                "{name} {alg} to {gap:e}: {} iterations, gap {:.3e}, converged {}, {:.3} s, \
+                 {:.2} ms/iteration",
+                r.iterations,
+                r.relative_gap,
+                r.converged,
+                s,
+                s * 1e3 / r.iterations as f64
+            );
+        }
+    }
+}
+
 fn report(name: &str, net: &AssignNetwork, od: &OdMatrix) {
     for alg in Algorithm::ALL {
         let t = std::time::Instant::now();
@@ -131,9 +187,12 @@ fn bench(c: &mut Criterion) {
     } else {
         (20, 16)
     };
+    let full = side == 60;
     let (g, g_od) = grid(side, zones);
     report("SiouxFalls", &sf, &sf_od);
     report(&format!("grid{side}x{side}/{zones} zones"), &g, &g_od);
+    let grids = size_grids(full);
+    report_sizes(&grids);
     let mut group = c.benchmark_group("assignment");
     group.measurement_time(Duration::from_secs(5));
     for alg in [Algorithm::Bfw, Algorithm::Cfw, Algorithm::Fw] {
@@ -141,11 +200,42 @@ fn bench(c: &mut Criterion) {
             b.iter(|| assign(black_box(&sf), black_box(&sf_od), &opts(alg, 5000)).unwrap())
         });
     }
+    for gap in [1e-4, 1e-6, 1e-8] {
+        group.bench_function(format!("sioux_falls_algb_{gap:e}"), |b| {
+            b.iter(|| {
+                assign(
+                    black_box(&sf),
+                    black_box(&sf_od),
+                    &to_gap(Algorithm::AlgB, gap),
+                )
+                .unwrap()
+            })
+        });
+    }
     group.sample_size(10);
     group.bench_function("grid60x60_bfw_1e-4", |b| {
         b.iter(|| assign(black_box(&g), black_box(&g_od), &opts(Algorithm::Bfw, 5000)).unwrap())
     });
     group.finish();
+    let mut sizes = c.benchmark_group("assignment_size");
+    sizes.sample_size(10);
+    for (name, net, od) in &grids {
+        let runs: &[(Algorithm, f64)] = if name.starts_with("grid50x50") {
+            &[
+                (Algorithm::Bfw, 1e-4),
+                (Algorithm::AlgB, 1e-6),
+                (Algorithm::AlgB, 1e-8),
+            ]
+        } else {
+            &[(Algorithm::Bfw, 1e-4), (Algorithm::AlgB, 1e-6)]
+        };
+        for &(alg, gap) in runs {
+            sizes.bench_function(format!("{name}_{alg}_{gap:e}"), |b| {
+                b.iter(|| assign(black_box(net), black_box(od), &to_gap(alg, gap)).unwrap())
+            });
+        }
+    }
+    sizes.finish();
 }
 
 criterion_group!(benches, bench);

@@ -1,4 +1,5 @@
-//! The equilibrium iterations: AoN, MSA, Frank-Wolfe, conjugate and biconjugate FW.
+//! The equilibrium iterations: AoN, MSA, Frank-Wolfe, conjugate and biconjugate FW (and the
+//! entry point of the bush-based Algorithm B, [`super::bush`]).
 //!
 //! Every iteration measures the relative gap at the current flows `x` (costs `c(x)`, an
 //! all-or-nothing loading `y` on them, gap = (c·x − c·y)/c·x), stops if the target is met,
@@ -19,7 +20,7 @@
 //! direction, and the conjugation restarts after a full step (λ = 1), as in AequilibraE.
 
 use super::network::AssignNetwork;
-use super::paths::all_or_nothing;
+use super::paths::{AonStats, all_or_nothing};
 use super::{Algorithm, AssignOptions, AssignmentResult, IterationInfo, OdMatrix, bpr};
 use crate::{Error, Result};
 
@@ -55,6 +56,18 @@ pub fn assign_with_progress(
     }
     if opts.max_iterations == 0 {
         return Err(Error::invalid("max iterations must be at least 1"));
+    }
+    if opts.algorithm == Algorithm::AlgB {
+        let o = super::bush::solve(net, od, opts, &mut progress);
+        return Ok(finish(
+            net,
+            od,
+            opts,
+            o.x,
+            (o.iterations, o.gap, o.converged),
+            o.stats,
+            o.history,
+        ));
     }
     let m = net.link_count();
     let mut cost = vec![0.0; m];
@@ -97,7 +110,7 @@ pub fn assign_with_progress(
         }
         iteration += 1;
         let step = match opts.algorithm {
-            Algorithm::Aon => unreachable!("returned above"),
+            Algorithm::Aon | Algorithm::AlgB => unreachable!("returned above"),
             Algorithm::Msa => {
                 s.copy_from_slice(&y);
                 1.0 / iteration as f64
@@ -144,6 +157,30 @@ pub fn assign_with_progress(
         history.push(info);
     };
 
+    Ok(finish(
+        net,
+        od,
+        opts,
+        x,
+        (iteration, gap, converged),
+        stats,
+        history,
+    ))
+}
+
+/// The result of a run that ended at internal-order volumes `x` after `(iterations, gap,
+/// converged)`, with the statistics of its last all-or-nothing loading.
+pub(crate) fn finish(
+    net: &AssignNetwork,
+    od: &OdMatrix,
+    opts: &AssignOptions,
+    x: Vec<f64>,
+    (iteration, gap, converged): (usize, f64, bool),
+    stats: AonStats,
+    history: Vec<IterationInfo>,
+) -> AssignmentResult {
+    let m = net.link_count();
+    let mut cost = vec![0.0; m];
     update_costs(net, &x, &mut cost);
     let time: Vec<f64> = (0..m).map(|k| bpr::time(net, k, x[k])).collect();
     let vc: Vec<f64> = (0..m)
@@ -166,7 +203,7 @@ pub fn assign_with_progress(
                 .sum::<f64>()
         })
         .sum();
-    Ok(AssignmentResult {
+    AssignmentResult {
         algorithm: opts.algorithm,
         iterations: iteration,
         relative_gap: gap,
@@ -183,7 +220,7 @@ pub fn assign_with_progress(
         unreachable_demand: stats.unreachable_demand,
         assigned_demand: total_demand - stats.unreachable_demand,
         history,
-    })
+    }
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -199,7 +236,7 @@ fn update_costs(net: &AssignNetwork, x: &[f64], cost: &mut [f64]) {
 }
 
 /// Beckmann objective Σ ∫ c.
-fn objective(net: &AssignNetwork, x: &[f64]) -> f64 {
+pub(crate) fn objective(net: &AssignNetwork, x: &[f64]) -> f64 {
     (0..x.len())
         .map(|k| bpr::integral(net, k, x[k]) + net.fixed[k] * x[k])
         .sum()

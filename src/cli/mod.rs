@@ -2,6 +2,7 @@
 //! Each area has its own module; this file only dispatches.
 
 pub mod assign;
+pub mod calibrate;
 pub mod data;
 pub mod io;
 pub mod network;
@@ -86,6 +87,8 @@ pub enum Command {
     Assign(assign::AssignArgs),
     /// Before/after impact analysis of works, with a report.
     Impact(assign::ImpactArgs),
+    /// Adjust an OD matrix to traffic counts (matrix estimation, ODME).
+    Calibrate(calibrate::CalibrateArgs),
     /// Serve the API, map layers, tiles and the web viewer.
     Serve(serve::ServeArgs),
 }
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clashes(a) => works::run_clashes(g, a),
         Command::Assign(a) => assign::run_assign(g, a),
         Command::Impact(a) => assign::run_impact(g, a),
+        Command::Calibrate(a) => calibrate::run_calibrate(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 /// The shared TNTP benchmark files: `$JZPLAN_TNTP_DIR`, else the first `shared/data/tntp`
 /// beside the repository or one of its parents (CI clones the repo next to `shared/`).
-fn tntp_dir() -> PathBuf {
+pub(crate) fn tntp_dir() -> PathBuf {
     if let Ok(d) = std::env::var("JZPLAN_TNTP_DIR") {
         return PathBuf::from(d);
     }

@@ -6,6 +6,7 @@ mod browser;
 mod ch;
 mod common;
 mod data;
+mod equilibrium;
 mod io;
 mod linking;
 mod ogc;
