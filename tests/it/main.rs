@@ -11,4 +11,5 @@ mod linking;
 mod ogc;
 mod routing;
 mod store;
+mod study;
 mod works;
