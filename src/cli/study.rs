@@ -181,7 +181,7 @@ pub fn run(g: &GlobalOpts, a: StudyArgs) -> anyhow::Result<()> {
             "study.geojson",
             crate::analysis::study_report::to_geojson(net, &study).to_string(),
         )?;
-        crate::analysis::report::write_study_gpkg(&dir.join("study.gpkg"), net, &study)?;
+        crate::io::report::write_study_gpkg(&dir.join("study.gpkg"), net, &study)?;
         eprintln!(
             "5 files in {} (study.txt, study.json, index.html, study.geojson, study.gpkg)",
             dir.display()
