@@ -187,13 +187,12 @@ pub fn run(g: &GlobalOpts, a: StudyArgs) -> anyhow::Result<()> {
             dir.display()
         );
     }
+    use crate::analysis::study_report as report;
     match a.format {
-        StudyFormat::Text => print!("{}", crate::analysis::study_report::to_text(&study)),
-        StudyFormat::Json => println!("{}", serde_json::to_string_pretty(&study)?),
-        StudyFormat::Html => println!("{}", crate::analysis::study_report::to_html(net, &study)),
-        StudyFormat::Geojson => {
-            println!("{}", crate::analysis::study_report::to_geojson(net, &study))
-        }
+        StudyFormat::Text => crate::out!("{}", report::to_text(&study)),
+        StudyFormat::Json => super::opts::print_json(&study)?,
+        StudyFormat::Html => crate::outln!("{}", report::to_html(net, &study)),
+        StudyFormat::Geojson => crate::outln!("{}", report::to_geojson(net, &study)),
         StudyFormat::Gpkg => {}
     }
     Ok(())
