@@ -31,6 +31,7 @@
 //! ```
 
 pub mod avoid;
+pub mod cch;
 pub mod ch;
 pub mod isochrone;
 pub mod matrix;
@@ -39,6 +40,7 @@ mod search;
 pub mod stats;
 
 pub use avoid::Avoid;
+pub use cch::{Cch, Customized};
 pub use ch::{ChOptions, Hierarchy, HierarchyCache};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
@@ -217,6 +219,8 @@ pub struct Router<'a> {
     ch_given: Option<&'a Hierarchy>,
     /// one prepared on the first [`Algorithm::Ch`] query (errors kept as their message).
     ch_own: std::sync::OnceLock<std::result::Result<Hierarchy, String>>,
+    /// A customized CCH given by the caller: answers [`Algorithm::Ch`] instead of a hierarchy.
+    cch: Option<&'a Customized>,
 }
 
 impl std::fmt::Debug for Router<'_> {
@@ -295,6 +299,7 @@ impl<'a> Router<'a> {
             g: Graph::new(net, weights),
             ch_given: None,
             ch_own: std::sync::OnceLock::new(),
+            cch: None,
         })
     }
 
@@ -491,7 +496,10 @@ impl<'a> Router<'a> {
                 (mu, middle, f.settled + b.settled)
             }),
             Algorithm::Ch => {
-                let (mu, middle, settled) = self.hierarchy()?.query(&seeds, &targets, mu0);
+                let (mu, middle, settled) = match self.cch {
+                    Some(c) => c.query(&seeds, &targets, mu0),
+                    None => self.hierarchy()?.query(&seeds, &targets, mu0),
+                };
                 // Report the cost summed in travel order, as the other searches do (a shortcut
                 // sums its halves first, which may differ from that in the last bits).
                 let cost = match &middle {
