@@ -77,6 +77,7 @@ impl std::fmt::Debug for Cch {
 impl Cch {
     /// Orders and contracts `net` (metric-independent: no weight is read).
     pub fn new(net: &RoadNetwork) -> Result<Cch> {
+        crate::routing::work::full_pass(net);
         let pos: Vec<[f64; 2]> = net
             .nodes()
             .iter()
