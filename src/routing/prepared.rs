@@ -24,6 +24,7 @@ pub struct Prepared {
     nodes: usize,
     graph: OnceLock<Graph>,
     custom: OnceLock<Customized>,
+    ch: OnceLock<Hierarchy>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -50,6 +51,7 @@ impl Prepared {
             nodes: net.node_count(),
             graph: OnceLock::new(),
             custom: OnceLock::new(),
+            ch: OnceLock::new(),
         })
     }
 
@@ -123,6 +125,31 @@ impl Prepared {
         Ok(self.custom.get_or_init(|| c))
     }
 
+    /// These weights' own contraction hierarchy, prepared now if it is the first use (then
+    /// kept): for many-to-many matrices, where its faster searches pay for the preparation.
+    pub fn hierarchy(&self, net: &RoadNetwork) -> Result<&Hierarchy> {
+        self.check(net)?;
+        if let Some(h) = self.ch.get() {
+            return Ok(h);
+        }
+        let h = Hierarchy::new(net, &self.weights)?;
+        Ok(self.ch.get_or_init(|| h))
+    }
+
+    /// A router that answers [`Algorithm::Ch`](super::Algorithm::Ch) on these weights' own
+    /// hierarchy ([`Prepared::hierarchy`]).
+    pub fn own_ch_router<'a>(&'a self, net: &'a RoadNetwork) -> Result<Router<'a>> {
+        let h = self.hierarchy(net)?;
+        let mut r = self.router(net)?;
+        r.ch_given = Some(h);
+        Ok(r)
+    }
+
+    /// Whether the hierarchy of [`Prepared::hierarchy`] is prepared already.
+    pub fn has_hierarchy(&self) -> bool {
+        self.ch.get().is_some()
+    }
+
     /// Whether the customization is made already.
     pub fn is_customized(&self) -> bool {
         self.custom.get().is_some()
@@ -142,6 +169,7 @@ impl Prepared {
         self.weights.len() * 8
             + self.graph.get().map_or(0, Graph::memory_bytes)
             + self.custom.get().map_or(0, Customized::memory_bytes)
+            + self.ch.get().map_or(0, Hierarchy::memory_bytes)
     }
 }
 
