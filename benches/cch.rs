@@ -100,7 +100,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         cch.level_count(),
         cch.memory_bytes() as f64 / 1e6,
         base.memory_bytes() as f64 / 1e6,
-        rayon::current_num_threads(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
         h.arc_count(),
         h.memory_bytes() as f64 / 1e6,
         100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64()

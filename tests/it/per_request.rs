@@ -5,23 +5,26 @@
 
 use crate::api::{get, jinzhou_state, send};
 use axum::http::StatusCode;
-use jzplan::routing::work;
+use jzplan_core::routing::work;
 
 #[tokio::test]
 async fn routing_requests_on_kept_states_make_no_network_wide_pass() {
     let dir = tempfile::tempdir().unwrap();
     let state = jinzhou_state(dir.path());
-    let app = jzplan::api::app_with_state(state.clone());
+    let app = jzplan_server::app_with_state(state.clone());
     let pairs = [
         ("121.10,41.125", "121.15,41.085"),
         ("121.1226,41.1152", "121.1453,41.1130"),
         ("121.16,41.13", "121.09,41.09"),
     ];
-    let states = ["", "&date=2022-06-15", "&date=2030-01-01", "&avoid_edges=5,6"];
+    let states = [
+        "",
+        "&date=2022-06-15",
+        "&date=2030-01-01",
+        "&avoid_edges=5,6",
+    ];
     let matrix_body = |extra: &str| {
-        format!(
-            r#"{{"sources": [[121.10, 41.125], [121.15, 41.085], [121.16, 41.13]]{extra}}}"#
-        )
+        format!(r#"{{"sources": [[121.10, 41.125], [121.15, 41.085], [121.16, 41.13]]{extra}}}"#)
     };
     let matrix = |extra: &'static str| {
         let body = matrix_body(extra);
@@ -73,5 +76,8 @@ async fn routing_requests_on_kept_states_make_no_network_wide_pass() {
     }
     let after = work::passes();
     work::unwatch();
-    assert_eq!(after, 0, "requests on kept states made {after} network-wide passes");
+    assert_eq!(
+        after, 0,
+        "requests on kept states made {after} network-wide passes"
+    );
 }
