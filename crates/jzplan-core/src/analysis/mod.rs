@@ -3,3 +3,5 @@
 pub mod clash;
 pub mod detour;
 pub mod impact;
+pub mod study;
+pub mod study_report;
