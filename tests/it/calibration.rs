@@ -116,10 +116,11 @@ fn month_cost(id: &str, year: i32, month: u32, replace: Option<Action>) -> (f64,
     let with = NetworkState::on_date(&e.network, &works, &resolved, date);
     let without = NetworkState::on_date(&e.network, &rest, &resolved, date);
     let d = demand();
-    let (a, b) = rayon::join(
-        || impact::run_day(&with, d).unwrap(),
-        || impact::run_day(&without, d).unwrap(),
-    );
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| impact::run_day(&with, d).unwrap());
+        let b = impact::run_day(&without, d).unwrap();
+        (a.join().unwrap(), b)
+    });
     let days = DayCount::month(year, month).unwrap();
     let cost = |w: &DayRun, o: &DayRun| {
         let am = |r: &DayRun| r.period(PeriodId::AmPeak).unwrap().summary.vht;
