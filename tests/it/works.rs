@@ -547,14 +547,10 @@ fn jinzhou_clashes_dig_once_on_shared_streets() {
             .iter()
             .all(|c| c.overlap.start >= july.start && c.overlap.end <= july.end)
     );
-    assert!(
-        !in_july
-            .iter()
-            .any(|c| {
-                let ids = [c.a.as_str(), c.b.as_str()];
-                ids.contains(&"P8-05") && ids.contains(&"P4-15")
-            })
-    );
+    assert!(!in_july.iter().any(|c| {
+        let ids = [c.a.as_str(), c.b.as_str()];
+        ids.contains(&"P8-05") && ids.contains(&"P4-15")
+    }));
 }
 
 proptest::proptest! {

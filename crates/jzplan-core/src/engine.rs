@@ -44,4 +44,15 @@ impl Engine {
             works: Arc::new(crate::works::engine::WorksBook::empty()),
         }
     }
+
+    /// A closure study: where the traffic of the closures goes, which choke points get worse,
+    /// which other works clash, and what moving it would save (see [`crate::analysis::study`]).
+    pub fn study(
+        &self,
+        req: &crate::analysis::study::StudyRequest,
+    ) -> crate::Result<crate::analysis::study::Study> {
+        crate::analysis::study::check_request(req)?;
+        let inputs = crate::analysis::study::StudyInputs::from_engine(self)?;
+        crate::analysis::study::run_study(&inputs, req)
+    }
 }

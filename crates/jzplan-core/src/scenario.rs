@@ -259,6 +259,24 @@ impl<'a> NetworkState<'a> {
         }
     }
 
+    /// A state with extra effects applied on top of this one, in order (a closure study's
+    /// closures on its baseline).
+    pub fn with_effects(&self, effects: &[ResolvedEffect]) -> NetworkState<'a> {
+        let mut ob = OverlayBuilder {
+            base: self.base,
+            map: self.overlay.changes.iter().copied().collect(),
+        };
+        for eff in effects {
+            ob.apply(eff);
+        }
+        NetworkState {
+            base: self.base,
+            overlay: ob.finish(),
+            date: self.date,
+            active: self.active.clone(),
+        }
+    }
+
     /// The base network.
     pub fn network(&self) -> &'a RoadNetwork {
         self.base

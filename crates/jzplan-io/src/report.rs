@@ -848,3 +848,126 @@ pub fn write_comparison(
     written.push(diff_path);
     Ok(written)
 }
+
+/// Writes a closure study as a GeoPackage for QGIS: layers `closures`, `detours`,
+/// `flow_difference`, `choke_points` and `conflicts` (the features of
+/// [`jzplan_core::analysis::study_report::to_geojson`]).
+pub fn write_study_gpkg(
+    path: &Path,
+    net: &RoadNetwork,
+    s: &jzplan_core::analysis::study::Study,
+) -> Result<PathBuf> {
+    use crate::gdal::FieldKind as K;
+    let fc = jzplan_core::analysis::study_report::to_geojson(net, s);
+    type Spec<'a> = (&'a str, &'a str, GeometryKind, Vec<(&'a str, K)>);
+    let specs: [Spec<'_>; 5] = [
+        (
+            "closure",
+            "closures",
+            GeometryKind::LineString,
+            vec![
+                ("closure", K::Text),
+                ("what", K::Text),
+                ("edge", K::Integer),
+                ("street", K::Text),
+            ],
+        ),
+        (
+            "detour",
+            "detours",
+            GeometryKind::LineString,
+            vec![
+                ("id", K::Text),
+                ("extra_s", K::Real),
+                ("extra_m", K::Real),
+                ("via", K::Text),
+            ],
+        ),
+        (
+            "flow_difference",
+            "flow_difference",
+            GeometryKind::LineString,
+            vec![
+                ("edge", K::Integer),
+                ("street", K::Text),
+                ("before_vph", K::Real),
+                ("after_vph", K::Real),
+                ("delta_vph", K::Real),
+                ("vc_before", K::Real),
+                ("vc_after", K::Real),
+            ],
+        ),
+        (
+            "choke_point",
+            "choke_points",
+            GeometryKind::Point,
+            vec![
+                ("id", K::Text),
+                ("rank", K::Integer),
+                ("name_zh", K::Text),
+                ("name_en", K::Text),
+                ("vc_before", K::Real),
+                ("vc_after", K::Real),
+                ("delta_vc", K::Real),
+                ("delta_delay_s", K::Real),
+                ("crosses", K::Text),
+            ],
+        ),
+        (
+            "conflict",
+            "conflicts",
+            GeometryKind::MultiLineString,
+            vec![
+                ("work", K::Text),
+                ("name_zh", K::Text),
+                ("name_en", K::Text),
+                ("delta_vph", K::Real),
+                ("summary", K::Text),
+            ],
+        ),
+    ];
+    let mut layers = Vec::new();
+    let features = fc["features"].as_array().cloned().unwrap_or_default();
+    for (tag, name, kind, fields) in specs {
+        let mut l = OutLayer::new(name, kind, &fields);
+        for f in features.iter().filter(|f| f["properties"]["layer"] == tag) {
+            let g = json_geometry(&f["geometry"])
+                .ok_or_else(|| Error::invalid("study feature without a point or line geometry"))?;
+            let props = f["properties"].as_object().cloned().unwrap_or_default();
+            l.push_json(g, &props)?;
+        }
+        layers.push(l);
+    }
+    let _ = std::fs::remove_file(path);
+    write_layers(path, VectorFormat::GeoPackage, &layers)?;
+    Ok(path.to_path_buf())
+}
+
+/// A Point, LineString or MultiLineString from GeoJSON `{"type", "coordinates"}`.
+fn json_geometry(g: &serde_json::Value) -> Option<geo_types::Geometry<f64>> {
+    let pt = |v: &serde_json::Value| -> Option<geo_types::Coord<f64>> {
+        Some(geo_types::Coord {
+            x: v.get(0)?.as_f64()?,
+            y: v.get(1)?.as_f64()?,
+        })
+    };
+    let line = |v: &serde_json::Value| -> Option<geo_types::LineString<f64>> {
+        v.as_array()?
+            .iter()
+            .map(pt)
+            .collect::<Option<Vec<_>>>()
+            .map(geo_types::LineString)
+    };
+    let c = &g["coordinates"];
+    match g["type"].as_str()? {
+        "Point" => pt(c).map(|p| geo_types::Point(p).into()),
+        "LineString" => line(c).map(Into::into),
+        "MultiLineString" => c
+            .as_array()?
+            .iter()
+            .map(line)
+            .collect::<Option<Vec<_>>>()
+            .map(|ls| geo_types::MultiLineString(ls).into()),
+        _ => None,
+    }
+}

@@ -4,3 +4,5 @@ pub mod calibration;
 pub mod clash;
 pub mod detour;
 pub mod impact;
+pub mod study;
+pub mod study_report;
