@@ -3,6 +3,7 @@
 mod api;
 mod assignment;
 mod browser;
+mod calibration;
 mod ch;
 mod cli;
 mod common;
