@@ -126,6 +126,8 @@ fn inputs(net: &RoadNetwork, nodes: [NodeId; 6]) -> StudyInputs<'_> {
         demand: Demand {
             zones,
             od,
+            // The morning peak hour only (no periods of the day).
+            periods: Vec::new(),
             opts: AssignOptions {
                 target_gap: 1e-5,
                 ..Default::default()

@@ -96,7 +96,17 @@ impl<'a> OverlayBuilder<'a> {
                 Action::CutLanes { lanes } => {
                     let old = self.lanes(e);
                     let new = old.saturating_sub(*lanes).max(1);
-                    let cap = self.capacity(e) * new as f32 / old as f32;
+                    // A site: the HCM work-zone capacity by lanes open; a permanent cut: the
+                    // lanes' share.
+                    let cap = if eff.phase == Phase::Construction {
+                        crate::assignment::supply::work_zone_capacity_vph(
+                            f64::from(self.capacity(e)),
+                            old,
+                            new,
+                        ) as f32
+                    } else {
+                        self.capacity(e) * new as f32 / old as f32
+                    };
                     let c = self.entry(e);
                     c.lanes = Some(new);
                     c.capacity_vph = Some(cap);

@@ -509,6 +509,12 @@ impl Engine {
 
 /// The junction of a choke point on `net`: the node of its streets nearest its position,
 /// preferring nodes where two of its streets meet.
+/// The junction a choke point stands at on `net` (the nearest node of its streets within
+/// 500 m of its position), if it attaches.
+pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
+    resolve_hotspot(net, h).ok().map(|(n, _)| n)
+}
+
 fn resolve_hotspot(
     net: &RoadNetwork,
     h: &Hotspot,
