@@ -4,8 +4,14 @@
 //! without touching the engine; [`sqlite::SqliteStore`] is the embedded default. Every record
 //! has a version: an update names the version it was made from and is refused with
 //! [`Error::Conflict`] when the stored version moved on (optimistic concurrency). Every change
-//! writes a [`HistoryEntry`] in the same transaction.
+//! writes a [`HistoryEntry`] in the same transaction, and moves the store's [`Store::revision`]
+//! on. [`open`] picks the back-end from `--db`: a `postgres://` URL opens
+//! [`postgres::PgStore`] (PostgreSQL + PostGIS, shared by several replicas), anything else is a
+//! SQLite file. Both apply the same [`migrations::MIGRATIONS`].
 
+pub mod migrations;
+pub mod pg_cluster;
+pub mod postgres;
 pub mod sqlite;
 
 use crate::hotspot::{Hotspot, HotspotId};
@@ -15,7 +21,20 @@ use crate::works::{HistoryEntry, Work, WorkFilter, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
+
+/// Opens the store named by `--db`: a `postgres://` or `postgresql://` URL is a PostgreSQL
+/// database ([`PgStore`]), anything else the path of a SQLite file ([`SqliteStore`]).
+pub fn open(db: &str) -> Result<std::sync::Arc<dyn Store>> {
+    if postgres::is_url(db) {
+        Ok(std::sync::Arc::new(PgStore::open(db)?))
+    } else {
+        Ok(std::sync::Arc::new(SqliteStore::open(
+            std::path::Path::new(db),
+        )?))
+    }
+}
 
 /// Who changes what and why (written to the history with the old and new values).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -61,6 +80,9 @@ pub struct SeedReport {
 
 /// The storage back-end.
 pub trait Store: Send + Sync {
+    /// A counter that moves on with every committed change, in commit order (several replicas
+    /// on one database compare it to know that their caches are stale).
+    fn revision(&self) -> Result<u64>;
     /// Works passing the filter, by id.
     fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>>;
     /// One work, or `NotFound`.

@@ -9,6 +9,7 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
+mod replicas;
 mod routing;
 mod store;
 mod works;
