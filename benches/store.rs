@@ -17,6 +17,7 @@ use jzplan::store::pg_cluster::TempCluster;
 use jzplan::store::{self, Store};
 use jzplan::works::WorkFilter;
 use jzplan::works::catalogue::Catalogue;
+use postgres::fallible_iterator::FallibleIterator;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -66,7 +67,8 @@ fn bench(c: &mut Criterion) {
             let got = n
                 .timeout_iter(std::time::Duration::from_secs(5))
                 .next()
-                .expect("notification");
+                .expect("listener")
+                .expect("notification within 5 s");
             black_box(got)
         })
     });
