@@ -11,6 +11,7 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
+mod per_request;
 mod routing;
 mod store;
 mod study;
