@@ -471,7 +471,10 @@ mod jinzhou {
         // streets; Jinzhou Street itself loses.
         let gaining = streets_gaining(&a);
         assert_eq!(gaining[0], "士英街", "{gaining:?}");
-        assert!(gaining.iter().take(12).any(|s| s == "解放路"), "{gaining:?}");
+        assert!(
+            gaining.iter().take(12).any(|s| s == "解放路"),
+            "{gaining:?}"
+        );
         let jinzhou: Vec<&Value> = a["streets"]
             .as_array()
             .unwrap()
