@@ -3,6 +3,7 @@
 
 use super::GlobalOpts;
 use super::assign::{Problem, load_problem};
+use super::opts::{Format, FormatOpts, RECORD};
 use crate::assignment::odme::{self, OdmeOptions, OdmeResult};
 use crate::assignment::{AssignNetwork, LinkId, OdMatrix};
 use crate::io::tntp;
@@ -52,13 +53,14 @@ pub struct CalibrateArgs {
     /// the links that were not counted, before and after.
     #[arg(long = "best-known", value_name = "FILE")]
     pub best_known: Option<PathBuf>,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format of the summary (text or json).
+    #[command(flatten)]
+    pub format: FormatOpts,
 }
 
 /// Runs `jzplan calibrate`.
 pub fn run_calibrate(g: &GlobalOpts, a: CalibrateArgs) -> anyhow::Result<()> {
+    let json = a.format.get("calibrate", RECORD)? == Format::Json;
     let (net, prior, title, prior_src) = load_problem(
         g,
         &Problem {
@@ -97,7 +99,7 @@ pub fn run_calibrate(g: &GlobalOpts, a: CalibrateArgs) -> anyhow::Result<()> {
         .find(|h| !h.rejected)
         .map_or(0.0, |h| h.objective);
     let mut out = std::io::stdout().lock();
-    if a.json {
+    if json {
         let v = serde_json::json!({
             "network": title, "prior": prior_src, "counts": a.counts.display().to_string(),
             "source": r.source, "objective_before": first, "objective_after": last,

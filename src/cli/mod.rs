@@ -6,10 +6,13 @@ pub mod calibrate;
 pub mod data;
 pub mod io;
 pub mod network;
+pub mod opts;
 pub mod route;
 pub mod serve;
+pub mod study;
 pub mod works;
 
+use crate::layers::Catalog;
 use crate::network::RoadNetwork;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -34,7 +37,8 @@ pub struct GlobalOpts {
     /// FlatGeobuf, or OSM .pbf). Default: the embedded Jinzhou network.
     #[arg(long, global = true, env = "JZPLAN_NETWORK")]
     pub network: Option<PathBuf>,
-    /// SQLite database holding works, hotspots, scenarios and history.
+    /// Database holding works, hotspots, scenarios and history: a SQLite file, or a
+    /// PostgreSQL/PostGIS database (`postgres://user@host:port/db`) shared by several replicas.
     #[arg(long, global = true, env = "JZPLAN_DB", default_value = "jzplan.db")]
     pub db: PathBuf,
     /// More log output (-v info, -vv debug).
@@ -43,12 +47,27 @@ pub struct GlobalOpts {
 }
 
 impl GlobalOpts {
+    /// `--db` as given (a path or a `postgres://` URL), for [`crate::store::open`].
+    pub fn db_spec(&self) -> String {
+        self.db.to_string_lossy().into_owned()
+    }
+
     /// Loads the network named by `--network`, or the embedded Jinzhou network.
     pub fn load_network(&self) -> crate::Result<RoadNetwork> {
         match &self.network {
             None => crate::io::geojson::jinzhou_network(),
             Some(path) => crate::io::read_network_file(path),
         }
+    }
+}
+
+/// The map layers `serve` publishes and `export --layer` writes: the engine's layers, plus
+/// the embedded dataset's rivers, districts, coastline, POIs and flows on the embedded network.
+pub fn published_catalog(g: &GlobalOpts, engine: &crate::engine::Engine) -> crate::Result<Catalog> {
+    if g.network.is_none() {
+        Catalog::jinzhou(engine)
+    } else {
+        Catalog::from_engine(engine)
     }
 }
 
@@ -89,6 +108,8 @@ pub enum Command {
     Impact(assign::ImpactArgs),
     /// Adjust an OD matrix to traffic counts (matrix estimation, ODME).
     Calibrate(calibrate::CalibrateArgs),
+    /// Closure study: where the traffic goes, which choke points get worse, which works clash.
+    Study(study::StudyArgs),
     /// Serve the API, map layers, tiles and the web viewer.
     Serve(serve::ServeArgs),
 }
@@ -111,11 +132,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Assign(a) => assign::run_assign(g, a),
         Command::Impact(a) => assign::run_impact(g, a),
         Command::Calibrate(a) => calibrate::run_calibrate(g, a),
+        Command::Study(a) => study::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }
 
-/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`).
+/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`), coloured only when stderr is
+/// a terminal and `NO_COLOR` is not set (logs redirected to a file carry no escape codes).
 pub fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -127,5 +150,12 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(log_colour())
         .try_init();
+}
+
+/// Whether logs on stderr are coloured: only on a terminal, never with `NO_COLOR` set.
+pub fn log_colour() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }

@@ -1,0 +1,560 @@
+//! Map layers: one [`Layer`] trait whose features (geometry + properties + valid time) feed both
+//! the OGC API – Features collections and the vector tiles of the HTTP API, and the viewer.
+//!
+//! A layer answers its whole feature set (for a date, if it depends on one); [`query`] filters
+//! it by bbox, time interval and property values and cuts a page. City layers hold a few
+//! thousand features at most, so a linear scan over pre-computed bounding boxes is fast enough
+//! and keeps every layer simple; a layer with millions of features would add its own index.
+
+pub mod city;
+pub mod flows;
+pub mod mvt;
+pub mod network;
+pub mod works;
+
+use crate::engine::Engine;
+use crate::{Error, Result};
+use chrono::NaiveDate;
+use geo::BoundingRect;
+use geo_types::{Coord, Geometry, Rect};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// A time interval with open or closed ends (whole days), as in OGC `datetime`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct DateInterval {
+    /// First day, `None` = open start.
+    pub start: Option<NaiveDate>,
+    /// Last day (inclusive), `None` = open end.
+    pub end: Option<NaiveDate>,
+}
+
+impl DateInterval {
+    /// One day.
+    pub fn day(d: NaiveDate) -> Self {
+        DateInterval {
+            start: Some(d),
+            end: Some(d),
+        }
+    }
+
+    /// Do two intervals share at least one day?
+    pub fn overlaps(&self, o: &DateInterval) -> bool {
+        let starts_before_other_ends = match (self.start, o.end) {
+            (Some(s), Some(e)) => s <= e,
+            _ => true,
+        };
+        let other_starts_before_end = match (o.start, self.end) {
+            (Some(s), Some(e)) => s <= e,
+            _ => true,
+        };
+        starts_before_other_ends && other_starts_before_end
+    }
+
+    /// Parses an OGC API `datetime`: an instant (`2026-05-01` or `2026-05-01T08:00:00Z`) or an
+    /// interval `start/end` where either end may be `..` or empty (open). Times are cut to days.
+    pub fn parse_ogc(s: &str) -> Result<DateInterval> {
+        let s = s.trim();
+        let end_of = |part: &str| -> Result<Option<NaiveDate>> {
+            let part = part.trim();
+            if part.is_empty() || part == ".." {
+                return Ok(None);
+            }
+            parse_day(part).map(Some)
+        };
+        match s.split_once('/') {
+            None => Ok(DateInterval::day(parse_day(s)?)),
+            Some((a, b)) => {
+                let iv = DateInterval {
+                    start: end_of(a)?,
+                    end: end_of(b)?,
+                };
+                if let (Some(a), Some(b)) = (iv.start, iv.end)
+                    && a > b
+                {
+                    return Err(Error::invalid(format!(
+                        "datetime '{s}': the start is after the end"
+                    )));
+                }
+                Ok(iv)
+            }
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` or an RFC 3339 timestamp into its day.
+pub fn parse_day(s: &str) -> Result<NaiveDate> {
+    let day = s.get(..10).unwrap_or(s);
+    let ok_tail = s.len() == 10
+        || s.as_bytes()
+            .get(10)
+            .is_some_and(|c| *c == b'T' || *c == b't');
+    match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+        Ok(d) if ok_tail => Ok(d),
+        Err(_) if ok_tail && crate::works::looks_like_date(day) => {
+            Err(Error::invalid(format!("date '{s}' is not a real date")))
+        }
+        _ => Err(Error::invalid(format!(
+            "date '{s}' is not YYYY-MM-DD or an RFC 3339 date-time"
+        ))),
+    }
+}
+
+/// One feature of a layer.
+#[derive(Clone, Debug)]
+pub struct Feature {
+    /// Id, unique within the layer (an edge id, a work id, ...).
+    pub id: String,
+    /// Geometry, WGS84 lon/lat.
+    pub geometry: Geometry<f64>,
+    /// Attribute values (always includes `source` for Jinzhou data).
+    pub properties: Map<String, Value>,
+    /// When the feature is valid (a work's dates); `None` = always.
+    pub valid: Option<DateInterval>,
+    bbox: Option<Rect<f64>>,
+}
+
+impl Feature {
+    /// A feature; its bounding box is computed once here.
+    pub fn new(
+        id: impl Into<String>,
+        geometry: Geometry<f64>,
+        properties: Map<String, Value>,
+    ) -> Self {
+        let bbox = geometry.bounding_rect();
+        Feature {
+            id: id.into(),
+            geometry,
+            properties,
+            valid: None,
+            bbox,
+        }
+    }
+
+    /// The same feature, valid only in `valid`.
+    pub fn with_valid(mut self, valid: DateInterval) -> Self {
+        self.valid = Some(valid);
+        self
+    }
+
+    /// Bounding box of the geometry (`None` for an empty geometry).
+    pub fn bbox(&self) -> Option<Rect<f64>> {
+        self.bbox
+    }
+
+    /// The feature as a GeoJSON Feature object (`id` as a number when it is one, as GDAL
+    /// prefers).
+    pub fn to_geojson(&self) -> Value {
+        let geometry = geojson::Geometry::new(geojson::GeometryValue::from(&self.geometry));
+        let id = self
+            .id
+            .parse::<u64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::from(self.id.as_str()));
+        serde_json::json!({
+            "type": "Feature",
+            "id": id,
+            "geometry": geometry,
+            "properties": self.properties,
+        })
+    }
+}
+
+/// Features as a GeoJSON FeatureCollection (RFC 7946, lon/lat).
+pub fn feature_collection(features: &[Feature]) -> Value {
+    serde_json::json!({
+        "type": "FeatureCollection",
+        "features": features.iter().map(Feature::to_geojson).collect::<Vec<_>>(),
+    })
+}
+
+/// Type of a property, for OGC queryables/schemas and TileJSON `vector_layers`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropKind {
+    /// Text.
+    String,
+    /// Whole number.
+    Integer,
+    /// Real number.
+    Number,
+    /// true/false.
+    Boolean,
+}
+
+impl PropKind {
+    /// JSON Schema type name.
+    pub fn json_type(self) -> &'static str {
+        match self {
+            PropKind::String => "string",
+            PropKind::Integer => "integer",
+            PropKind::Number => "number",
+            PropKind::Boolean => "boolean",
+        }
+    }
+}
+
+/// A property every feature of a layer carries.
+#[derive(Clone, Debug)]
+pub struct PropertyDef {
+    /// Name.
+    pub name: &'static str,
+    /// Type.
+    pub kind: PropKind,
+    /// What it means (with its unit).
+    pub description: &'static str,
+}
+
+/// A [`PropertyDef`] in one line, for the property lists of the layers.
+pub const fn prop(name: &'static str, kind: PropKind, description: &'static str) -> PropertyDef {
+    PropertyDef {
+        name,
+        kind,
+        description,
+    }
+}
+
+/// Description of a layer.
+#[derive(Clone, Debug)]
+pub struct LayerInfo {
+    /// Id used in URLs (`roads`, `works`, ...).
+    pub id: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// What the layer shows and where its data comes from.
+    pub description: &'static str,
+    /// GeoJSON geometry type of the features (`LineString`, `Polygon`, `Point`, ...).
+    pub geometry_type: &'static str,
+    /// Properties of the features.
+    pub properties: Vec<PropertyDef>,
+    /// The features depend on a `date` (network state on a day, e.g. closures).
+    pub dated: bool,
+    /// Lowest zoom at which tiles carry this layer.
+    pub min_zoom: u8,
+}
+
+/// A source of features.
+pub trait Layer: Send + Sync {
+    /// Description.
+    fn info(&self) -> &LayerInfo;
+    /// All features (for `date`, if the layer is dated; `None` = today's state).
+    fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>>;
+    /// Extent of all features (of today's state for a dated layer).
+    fn extent(&self) -> Option<Rect<f64>> {
+        self.features(None).ok().and_then(|f| extent_of(&f))
+    }
+}
+
+/// `x` rounded to 2 decimals (property values: centimetres, hundredths of a second).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Union of the bounding boxes of some features.
+pub fn extent_of(features: &[Feature]) -> Option<Rect<f64>> {
+    features.iter().filter_map(|f| f.bbox).reduce(|a, b| {
+        Rect::new(
+            Coord {
+                x: a.min().x.min(b.min().x),
+                y: a.min().y.min(b.min().y),
+            },
+            Coord {
+                x: a.max().x.max(b.max().x),
+                y: a.max().y.max(b.max().y),
+            },
+        )
+    })
+}
+
+/// A layer whose features are computed once.
+pub struct StaticLayer {
+    info: LayerInfo,
+    features: Arc<Vec<Feature>>,
+}
+
+impl StaticLayer {
+    /// A layer holding `features`.
+    pub fn new(info: LayerInfo, features: Vec<Feature>) -> Self {
+        StaticLayer {
+            info,
+            features: Arc::new(features),
+        }
+    }
+}
+
+impl Layer for StaticLayer {
+    fn info(&self) -> &LayerInfo {
+        &self.info
+    }
+    fn features(&self, _date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
+        Ok(self.features.clone())
+    }
+}
+
+/// What to select from a layer.
+#[derive(Clone, Debug, Default)]
+pub struct FeatureQuery {
+    /// Only features whose bounding box intersects this one.
+    pub bbox: Option<Rect<f64>>,
+    /// Only features valid at some day of this interval (features without dates always match).
+    pub datetime: Option<DateInterval>,
+    /// Network state of a dated layer.
+    pub date: Option<NaiveDate>,
+    /// Property equality filters (`class=primary`), compared as text.
+    pub properties: Vec<(String, String)>,
+    /// Page size.
+    pub limit: usize,
+    /// Features to skip.
+    pub offset: usize,
+}
+
+/// One page of a query.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// The features of this page.
+    pub features: Vec<Feature>,
+    /// How many features matched in all.
+    pub number_matched: usize,
+}
+
+/// The text form of a property value, as compared by property filters.
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn rects_intersect(a: &Rect<f64>, b: &Rect<f64>) -> bool {
+    a.min().x <= b.max().x
+        && b.min().x <= a.max().x
+        && a.min().y <= b.max().y
+        && b.min().y <= a.max().y
+}
+
+/// Does a feature pass the filters of a query (all but paging)?
+pub fn matches(f: &Feature, q: &FeatureQuery) -> bool {
+    if let Some(bb) = &q.bbox {
+        match &f.bbox {
+            Some(fb) if rects_intersect(bb, fb) => {}
+            _ => return false,
+        }
+    }
+    if let (Some(want), Some(valid)) = (&q.datetime, &f.valid)
+        && !want.overlaps(valid)
+    {
+        return false;
+    }
+    q.properties
+        .iter()
+        .all(|(k, want)| f.properties.get(k).is_some_and(|v| value_text(v) == *want))
+}
+
+/// The network state a dated layer answers for a query: `date`, else the day of a one-day
+/// `datetime` (what GIS clients send for a time filter), else `None` (today).
+pub fn state_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
+    if !info.dated {
+        return None;
+    }
+    q.date.or_else(|| {
+        q.datetime
+            .filter(|iv| iv.start.is_some() && iv.start == iv.end)
+            .and_then(|iv| iv.start)
+    })
+}
+
+/// Runs a query on a layer. Property filters must name properties of the layer.
+pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
+    let info = layer.info();
+    for (k, _) in &q.properties {
+        if !info.properties.iter().any(|p| p.name == k) {
+            return Err(Error::invalid(format!(
+                "'{k}' is neither a parameter nor a property of collection '{}'",
+                info.id
+            )));
+        }
+    }
+    if q.date.is_some() && !info.dated {
+        return Err(Error::invalid(format!(
+            "collection '{}' does not depend on a date; use datetime to filter by time",
+            info.id
+        )));
+    }
+    let all = layer.features(state_date(info, q))?;
+    let mut number_matched = 0;
+    let mut features = Vec::with_capacity(q.limit.min(all.len()));
+    for f in all.iter().filter(|f| matches(f, q)) {
+        if number_matched >= q.offset && features.len() < q.limit {
+            features.push(f.clone());
+        }
+        number_matched += 1;
+    }
+    Ok(Page {
+        features,
+        number_matched,
+    })
+}
+
+/// The layers the server publishes, in display order.
+#[derive(Clone, Default)]
+pub struct Catalog {
+    layers: Vec<Arc<dyn Layer>>,
+}
+
+impl Catalog {
+    /// An empty catalog.
+    pub fn new() -> Self {
+        Catalog::default()
+    }
+
+    /// Adds a layer (replacing one with the same id).
+    pub fn add(&mut self, layer: Arc<dyn Layer>) {
+        let id = layer.info().id;
+        self.layers.retain(|l| l.info().id != id);
+        self.layers.push(layer);
+    }
+
+    /// Every layer that can be built from what the engine holds.
+    pub fn from_engine(engine: &Engine) -> Result<Catalog> {
+        let mut c = Catalog::new();
+        c.add(Arc::new(network::roads(&engine.network)));
+        if works::has_store(engine) {
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::All,
+            )));
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::Footprints,
+            )));
+            c.add(Arc::new(works::WorksLayer::new(
+                engine.clone(),
+                works::WorksView::Environment,
+            )));
+            c.add(Arc::new(works::HotspotsLayer::new(engine.clone())));
+            c.add(Arc::new(works::ClosuresLayer::new(engine.clone())));
+            c.add(Arc::new(works::DetoursLayer::new(engine.clone())));
+        }
+        Ok(c)
+    }
+
+    /// [`Catalog::from_engine`] plus the layers of the embedded Jinzhou dataset (rivers,
+    /// districts, points of interest, coastline): for a server on the Jinzhou network.
+    pub fn jinzhou(engine: &Engine) -> Result<Catalog> {
+        let mut c = Catalog::from_engine(engine)?;
+        c.add(Arc::new(city::districts()?));
+        c.add(Arc::new(city::rivers()?));
+        c.add(Arc::new(city::coastline()?));
+        c.add(Arc::new(city::pois()?));
+        // Flows need the works store (network on a date) and the Jinzhou zones.
+        if works::has_store(engine) {
+            c.add(Arc::new(flows::FlowsLayer::new(engine.clone())));
+        }
+        Ok(c)
+    }
+
+    /// All layers.
+    pub fn layers(&self) -> &[Arc<dyn Layer>] {
+        &self.layers
+    }
+
+    /// A layer by id, or `NotFound`.
+    pub fn get(&self, id: &str) -> Result<&Arc<dyn Layer>> {
+        self.layers
+            .iter()
+            .find(|l| l.info().id == id)
+            .ok_or_else(|| Error::not_found("collection", id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Point, point};
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn layer() -> StaticLayer {
+        let info = LayerInfo {
+            id: "pts",
+            title: "points",
+            description: "test",
+            geometry_type: "Point",
+            properties: vec![PropertyDef {
+                name: "kind",
+                kind: PropKind::String,
+                description: "a or b",
+            }],
+            dated: false,
+            min_zoom: 0,
+        };
+        let mut fs = Vec::new();
+        for i in 0..10 {
+            let mut p = Map::new();
+            p.insert(
+                "kind".into(),
+                Value::from(if i % 2 == 0 { "a" } else { "b" }),
+            );
+            let g: Point<f64> = point!(x: i as f64, y: 0.0);
+            let mut f = Feature::new(i.to_string(), g.into(), p);
+            if i == 3 {
+                f = f.with_valid(DateInterval {
+                    start: Some(d("2026-01-01")),
+                    end: Some(d("2026-06-30")),
+                });
+            }
+            fs.push(f);
+        }
+        StaticLayer::new(info, fs)
+    }
+
+    #[test]
+    fn filters_by_bbox_property_time_and_pages() {
+        let l = layer();
+        let q = FeatureQuery {
+            bbox: Some(Rect::new(
+                Coord { x: 1.5, y: -1.0 },
+                Coord { x: 6.5, y: 1.0 },
+            )),
+            limit: 2,
+            offset: 1,
+            ..Default::default()
+        };
+        let p = query(&l, &q).unwrap();
+        assert_eq!(p.number_matched, 5); // 2,3,4,5,6
+        let ids: Vec<_> = p.features.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["3", "4"]);
+
+        let q = FeatureQuery {
+            properties: vec![("kind".into(), "b".into())],
+            datetime: Some(DateInterval::parse_ogc("2027-01-01").unwrap()),
+            limit: 100,
+            ..Default::default()
+        };
+        let p = query(&l, &q).unwrap();
+        // b = 1,3,5,7,9; 3 is only valid in the first half of 2026.
+        assert_eq!(p.number_matched, 4);
+
+        let bad = FeatureQuery {
+            properties: vec![("colour".into(), "red".into())],
+            limit: 10,
+            ..Default::default()
+        };
+        assert!(matches!(query(&l, &bad), Err(Error::InvalidInput(_))));
+    }
+
+    #[test]
+    fn parses_ogc_datetimes() {
+        let iv = DateInterval::parse_ogc("2026-03-01/..").unwrap();
+        assert_eq!(iv.start, Some(d("2026-03-01")));
+        assert_eq!(iv.end, None);
+        let iv = DateInterval::parse_ogc("../2026-03-01T12:00:00Z").unwrap();
+        assert_eq!((iv.start, iv.end), (None, Some(d("2026-03-01"))));
+        assert!(DateInterval::parse_ogc("2026-13-01").is_err());
+        assert!(DateInterval::parse_ogc("2026-03-02/2026-03-01").is_err());
+        assert!(DateInterval::parse_ogc("2026-03-01xyz").is_err());
+        assert!(DateInterval::day(d("2026-03-01")).overlaps(&DateInterval::default()));
+    }
+}

@@ -1,0 +1,644 @@
+//! The works side of the [`Engine`]: the store, the attachment of works to the engine's
+//! network, network states on dates and in scenarios, and every read/write the API and the CLI
+//! make on works, choke points and scenarios.
+
+use super::anchor::{self, AttachItem, AttachReport, Attachment, PlannedLink};
+use super::catalogue::Catalogue;
+use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
+use crate::engine::Engine;
+use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
+use crate::network::{EdgeId, NodeId, RoadNetwork};
+use crate::scenario::{NetworkState, Scenario};
+use crate::store::{Change, SeedReport, Store};
+use crate::{Error, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+/// Works state held by an [`Engine`]: the store, the planned links, and each work's effects
+/// resolved on the engine's network.
+pub struct WorksBook {
+    store: Option<Arc<dyn Store>>,
+    links: Vec<PlannedLink>,
+    attachment: RwLock<Attachment>,
+    hotspot_nodes: RwLock<HashMap<HotspotId, NodeId>>,
+    link_report: AttachReport,
+    /// The store revision the attachment reflects, and a fingerprint of each attached work's
+    /// effects: another process on the same database (a second replica) moves the revision
+    /// on, and only works whose effects changed are resolved again.
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    revision: u64,
+    effects: HashMap<WorkId, u64>,
+}
+
+/// What the attachment of a work depends on.
+fn effects_print(w: &Work) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(&w.effects)
+        .unwrap_or_default()
+        .hash(&mut h);
+    h.finish()
+}
+
+fn seen_of(revision: u64, works: &[Work]) -> Seen {
+    Seen {
+        revision,
+        effects: works
+            .iter()
+            .map(|w| (w.id.clone(), effects_print(w)))
+            .collect(),
+    }
+}
+
+impl WorksBook {
+    /// No store, no works: every state is the base state.
+    pub fn empty() -> Self {
+        WorksBook {
+            store: None,
+            links: Vec::new(),
+            attachment: RwLock::new(Attachment::default()),
+            hotspot_nodes: RwLock::new(HashMap::new()),
+            link_report: AttachReport::default(),
+            seen: Mutex::new(Seen::default()),
+        }
+    }
+}
+
+/// A work with everything known about it.
+#[derive(Clone, Debug, Serialize)]
+pub struct WorkDetail {
+    /// The work.
+    pub work: Work,
+    /// Its children (programmes).
+    pub children: Vec<WorkId>,
+    /// Its history, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// How its effects attached to the network.
+    pub attachment: Vec<AttachItem>,
+    /// The edges its effects touch on this network.
+    pub edges: Vec<EdgeId>,
+}
+
+/// One row of the timeline (Gantt chart).
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineRow {
+    /// Work id.
+    pub id: WorkId,
+    /// Parent programme.
+    pub parent: Option<WorkId>,
+    /// Name.
+    pub name_zh: String,
+    /// English name.
+    pub name_en: String,
+    /// Kind.
+    pub kind: WorkKind,
+    /// Status.
+    pub status: Status,
+    /// Construction window in force (actual where known).
+    pub window: DateRange,
+    /// Whether the dates are estimates.
+    pub estimated: bool,
+}
+
+fn poisoned() -> Error {
+    Error::Store("works state lock poisoned by an earlier panic".into())
+}
+
+impl Engine {
+    /// An engine on `network` with the works of `store`: the catalogue's planned links are added
+    /// to the network as planned edges (see [`anchor::augment`]) and every work's effects and
+    /// every choke point are attached by street name and position. The store is not seeded
+    /// here (see [`Engine::seed`]).
+    pub fn with_works(
+        network: RoadNetwork,
+        store: Arc<dyn Store>,
+        catalogue: &Catalogue,
+    ) -> Result<Engine> {
+        let aug = anchor::augment(&network, &catalogue.links)?;
+        let revision = store.revision()?;
+        let works = store.list_works(&WorkFilter::default())?;
+        let seen = seen_of(revision, &works);
+        let attachment = Attachment::resolve(&aug.network, &works, aug.links);
+        let hotspots = store.list_hotspots()?;
+        let mut nodes = HashMap::new();
+        let mut att = attachment;
+        for h in &hotspots {
+            match resolve_hotspot(&aug.network, h) {
+                Ok((n, item)) => {
+                    nodes.insert(h.id.clone(), n);
+                    att.report.items.push(item);
+                }
+                Err(item) => att.report.items.push(*item),
+            }
+        }
+        Ok(Engine {
+            network: Arc::new(aug.network),
+            works: Arc::new(WorksBook {
+                store: Some(store),
+                links: catalogue.links.clone(),
+                attachment: RwLock::new(att),
+                hotspot_nodes: RwLock::new(nodes),
+                link_report: aug.report,
+                seen: Mutex::new(seen),
+            }),
+        })
+    }
+
+    /// The works store, or `Error::Store` for an engine built without one.
+    pub fn store(&self) -> Result<&dyn Store> {
+        self.works.store.as_deref().ok_or_else(|| {
+            Error::Store("this engine has no works store (use Engine::with_works)".into())
+        })
+    }
+
+    /// Seeds the store from a catalogue (idempotent, never overwrites edits) and attaches the
+    /// records it added or updated.
+    pub fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
+        let r = self.store()?.seed(catalogue)?;
+        self.reattach()?;
+        Ok(r)
+    }
+
+    /// Re-resolves every work and choke point on the network (after seeding or edits of
+    /// effects).
+    pub fn reattach(&self) -> Result<()> {
+        let revision = self.store()?.revision()?;
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        *self.works.seen.lock().map_err(|_| poisoned())? = seen_of(revision, &works);
+        let hotspots = self.store()?.list_hotspots()?;
+        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        let links = std::mem::take(&mut att.links);
+        *att = Attachment::resolve(&self.network, &works, links);
+        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        nodes.clear();
+        for h in &hotspots {
+            match resolve_hotspot(&self.network, h) {
+                Ok((n, item)) => {
+                    nodes.insert(h.id.clone(), n);
+                    att.report.items.push(item);
+                }
+                Err(item) => att.report.items.push(*item),
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the attachment up to date with changes made through another process on the same
+    /// store (another replica): works whose effects are new or changed are resolved again,
+    /// works gone are dropped, choke points not yet placed are placed. Costs one read of the
+    /// store revision when nothing changed.
+    pub fn sync_attachment(&self) -> Result<()> {
+        let Some(store) = self.works.store.as_deref() else {
+            return Ok(());
+        };
+        let revision = store.revision()?;
+        let mut seen = self.works.seen.lock().map_err(|_| poisoned())?;
+        if seen.revision == revision {
+            return Ok(());
+        }
+        let works = store.list_works(&WorkFilter::default())?;
+        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        for w in &works {
+            let print = effects_print(w);
+            if seen.effects.get(&w.id) != Some(&print) {
+                att.resolve_work(&self.network, w);
+                seen.effects.insert(w.id.clone(), print);
+            }
+        }
+        let ids: std::collections::HashSet<&WorkId> = works.iter().map(|w| &w.id).collect();
+        att.effects.retain(|id, _| ids.contains(id));
+        seen.effects.retain(|id, _| ids.contains(id));
+        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        for h in store.list_hotspots()? {
+            if !nodes.contains_key(&h.id)
+                && let Ok((n, item)) = resolve_hotspot(&self.network, &h)
+            {
+                nodes.insert(h.id.clone(), n);
+                att.report.items.push(item);
+            }
+        }
+        seen.revision = revision;
+        Ok(())
+    }
+
+    /// The attachment, brought up to date first (see [`Engine::sync_attachment`]).
+    fn attached(&self) -> Result<RwLockReadGuard<'_, Attachment>> {
+        self.sync_attachment()?;
+        self.works.attachment.read().map_err(|_| poisoned())
+    }
+
+    /// How the planned links, works and choke points attached to this network.
+    pub fn attach_report(&self) -> Result<AttachReport> {
+        let att = self.attached()?;
+        let mut r = self.works.link_report.clone();
+        r.items.extend(att.report.items.iter().cloned());
+        Ok(r)
+    }
+
+    /// The planned links of the catalogue, with their edges on this network.
+    pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
+        let att = self.attached()?;
+        Ok(self
+            .works
+            .links
+            .iter()
+            .map(|l| (l.clone(), att.links.get(&l.id).cloned().unwrap_or_default()))
+            .collect())
+    }
+
+    /// Works passing a filter; a filter on a parent that does not exist is `NotFound` (not an
+    /// empty list).
+    pub fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
+        let store = self.store()?;
+        if let Some(p) = &filter.parent {
+            store.get_work(p)?;
+        }
+        store.list_works(filter)
+    }
+
+    /// One work with its children, history and attachment.
+    pub fn get_work(&self, id: &WorkId) -> Result<WorkDetail> {
+        let store = self.store()?;
+        let work = store.get_work(id)?;
+        let children = store
+            .list_works(&WorkFilter {
+                parent: Some(id.clone()),
+                ..Default::default()
+            })?
+            .into_iter()
+            .map(|w| w.id)
+            .collect();
+        let history = store.history(id.as_str())?;
+        let att = self.attached()?;
+        let attachment = att
+            .report
+            .items
+            .iter()
+            .filter(|i| i.record == id.as_str())
+            .cloned()
+            .collect();
+        let mut edges: Vec<EdgeId> = att
+            .effects
+            .get(id)
+            .into_iter()
+            .flatten()
+            .flat_map(|e| e.edges.iter().copied())
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        Ok(WorkDetail {
+            work,
+            children,
+            history,
+            attachment,
+            edges,
+        })
+    }
+
+    /// The history of a work (or of a hotspot, or `scenario:<id>`).
+    pub fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
+        self.store()?.history(record)
+    }
+
+    /// Moves a work to status `to`, effective on `on`, if it is still at `expected_version`
+    /// and the transition is allowed. A P6 child also moves its choke point to being opened /
+    /// opened. Nothing changes on any error.
+    pub fn set_status(
+        &self,
+        id: &WorkId,
+        to: Status,
+        on: NaiveDate,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
+        let store = self.store()?;
+        let w = current_work(store, id, expected_version)?;
+        let nw = w.with_status(to, on)?;
+        let change = Change {
+            actor: actor.into(),
+            field: "status".into(),
+            old: w.status.to_string(),
+            new: format!("{to} (effective {on})"),
+            comment: comment.into(),
+        };
+        let saved = store.update_work(&nw, expected_version, &change)?;
+        if let Some(hid) = &saved.hotspot {
+            let hs = match to {
+                Status::UnderConstruction => Some(HotspotStatus::BeingOpened),
+                Status::Completed => Some(HotspotStatus::Opened),
+                Status::Cancelled => Some(HotspotStatus::Congested),
+                _ => None,
+            };
+            if let Some(hs) = hs {
+                // The work's change is committed; the choke point follows in its own
+                // transaction. A concurrent edit of the choke point is retried with its fresh
+                // version rather than failing a status change that already happened.
+                for _ in 0..3 {
+                    let Ok(h) = store.get_hotspot(hid) else { break };
+                    if h.status == hs {
+                        break;
+                    }
+                    let mut nh = h.clone();
+                    nh.status = hs;
+                    let change = Change {
+                        actor: actor.into(),
+                        field: "status".into(),
+                        old: h.status.as_str().into(),
+                        new: hs.as_str().into(),
+                        comment: format!("work {id} is now {to}"),
+                    };
+                    match store.put_hotspot(&nh, h.version, &change) {
+                        Ok(_) => break,
+                        Err(Error::Conflict(_)) => continue,
+                        Err(e) => {
+                            tracing::warn!("choke point {hid} not updated after work {id}: {e}");
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(saved)
+    }
+
+    /// Replaces a work's planned dates (checked: in range, end not before start).
+    pub fn set_dates(
+        &self,
+        id: &WorkId,
+        planned: DateRange,
+        dates_source: Option<&str>,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
+        let store = self.store()?;
+        let w = current_work(store, id, expected_version)?;
+        let nw = w.with_planned(planned, dates_source)?;
+        let change = Change {
+            actor: actor.into(),
+            field: "dates".into(),
+            old: w.planned.to_string(),
+            new: nw.planned.to_string(),
+            comment: comment.into(),
+        };
+        store.update_work(&nw, expected_version, &change)
+    }
+
+    /// Adds a new work (a user's own): validated, explicit edge targets must exist on this
+    /// network, ids must be new; its effects are attached at once.
+    pub fn create_work(&self, work: &Work, actor: &str, comment: &str) -> Result<Work> {
+        work.validate()?;
+        anchor::check_edges(&self.network, work)?;
+        if let Some(p) = &work.parent {
+            self.store()?.get_work(p)?;
+        }
+        let saved = self.store()?.create_work(
+            work,
+            &Change {
+                actor: actor.into(),
+                field: "created".into(),
+                old: String::new(),
+                new: work.status.to_string(),
+                comment: comment.into(),
+            },
+        )?;
+        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(&self.network, &saved);
+        Ok(saved)
+    }
+
+    /// The network on `date`: base + effects of the works in force.
+    pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
+        super::check_date("date", date)?;
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        let att = self.attached()?;
+        Ok(NetworkState::on_date(
+            &self.network,
+            &works,
+            &att.effects,
+            date,
+        ))
+    }
+
+    /// The network in a what-if scenario (overrides applied, evaluated on its date).
+    pub fn scenario_state(&self, scenario: &Scenario) -> Result<NetworkState<'_>> {
+        scenario.validate()?;
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        let works = scenario.apply(&works)?;
+        let att = self.attached()?;
+        Ok(NetworkState::on_date(
+            &self.network,
+            &works,
+            &att.effects,
+            scenario.date,
+        ))
+    }
+
+    /// Each work's resolved effects (for analyses: clashes, detours, impact).
+    pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
+        Ok(self.attached()?.effects.clone())
+    }
+
+    /// The works as timeline rows, by start date.
+    pub fn timeline(&self, filter: &WorkFilter) -> Result<Vec<TimelineRow>> {
+        let mut rows: Vec<TimelineRow> = self
+            .list_works(filter)?
+            .into_iter()
+            .map(|w| TimelineRow {
+                window: w.window(),
+                estimated: w.dates_source.starts_with("estimate") && w.actual_start.is_none(),
+                id: w.id,
+                parent: w.parent,
+                name_zh: w.name_zh,
+                name_en: w.name_en,
+                kind: w.kind,
+                status: w.status,
+            })
+            .collect();
+        rows.sort_by(|a, b| a.window.start.cmp(&b.window.start).then(a.id.cmp(&b.id)));
+        Ok(rows)
+    }
+
+    /// All choke points.
+    pub fn list_hotspots(&self) -> Result<Vec<Hotspot>> {
+        self.store()?.list_hotspots()
+    }
+
+    /// One choke point.
+    pub fn get_hotspot(&self, id: &HotspotId) -> Result<Hotspot> {
+        self.store()?.get_hotspot(id)
+    }
+
+    /// The junction a choke point attached to on this network.
+    pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
+        self.sync_attachment()?;
+        Ok(self
+            .works
+            .hotspot_nodes
+            .read()
+            .map_err(|_| poisoned())?
+            .get(id)
+            .copied())
+    }
+
+    /// Sets a choke point's status at `expected_version`.
+    pub fn set_hotspot_status(
+        &self,
+        id: &HotspotId,
+        to: HotspotStatus,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Hotspot> {
+        let store = self.store()?;
+        let h = store.get_hotspot(id)?;
+        if h.version != expected_version {
+            return Err(Error::Conflict(format!(
+                "hotspot {id} is at version {}, not {expected_version}: reload and retry",
+                h.version
+            )));
+        }
+        let mut nh = h.clone();
+        nh.status = to;
+        store.put_hotspot(
+            &nh,
+            expected_version,
+            &Change {
+                actor: actor.into(),
+                field: "status".into(),
+                old: h.status.as_str().into(),
+                new: to.as_str().into(),
+                comment: comment.into(),
+            },
+        )
+    }
+
+    /// All scenarios.
+    pub fn list_scenarios(&self) -> Result<Vec<Scenario>> {
+        self.store()?.list_scenarios()
+    }
+
+    /// One scenario.
+    pub fn get_scenario(&self, id: &str) -> Result<Scenario> {
+        self.store()?.get_scenario(id)
+    }
+
+    /// Creates (`expected_version` 0) or replaces a scenario; its overrides must name works
+    /// that exist.
+    pub fn put_scenario(
+        &self,
+        s: &Scenario,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Scenario> {
+        s.validate()?;
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        s.apply(&works)?;
+        self.store()?.put_scenario(
+            s,
+            expected_version,
+            &Change {
+                actor: actor.into(),
+                field: if expected_version == 0 {
+                    "created"
+                } else {
+                    "scenario"
+                }
+                .into(),
+                old: String::new(),
+                new: format!("{} overrides on {}", s.overrides.len(), s.date),
+                comment: comment.into(),
+            },
+        )
+    }
+
+    /// Deletes a scenario at `expected_version`.
+    pub fn delete_scenario(
+        &self,
+        id: &str,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<()> {
+        self.store()?.delete_scenario(
+            id,
+            expected_version,
+            &Change {
+                actor: actor.into(),
+                field: "deleted".into(),
+                old: String::new(),
+                new: String::new(),
+                comment: comment.into(),
+            },
+        )
+    }
+}
+
+/// The junction of a choke point on `net`: the node of its streets nearest its position,
+/// preferring nodes where two of its streets meet.
+/// The junction a choke point stands at on `net` (the nearest node of its streets within
+/// 500 m of its position), if it attaches.
+pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
+    resolve_hotspot(net, h).ok().map(|(n, _)| n)
+}
+
+fn resolve_hotspot(
+    net: &RoadNetwork,
+    h: &Hotspot,
+) -> std::result::Result<(NodeId, AttachItem), Box<AttachItem>> {
+    let anchor = super::StreetAnchor {
+        streets: h.streets.clone(),
+        from: h.at,
+        to: None,
+        radius_m: 500.0,
+    };
+    let item = |matched: bool, street: String, moved: Option<f64>, note: String| AttachItem {
+        record: h.id.to_string(),
+        what: format!("choke point {}", h.name_zh),
+        matched,
+        street,
+        edges: usize::from(matched),
+        moved_m: moved,
+        note,
+    };
+    match anchor::resolve_street(net, &anchor) {
+        Ok((edges, _, street)) => {
+            let p = geo_types::Point::new(h.at[0], h.at[1]);
+            let mut best: Option<(f64, NodeId)> = None;
+            for &e in &edges {
+                let ed = net.edge(e);
+                for n in [ed.from, ed.to] {
+                    let d = crate::network::geom::haversine_m(p, net.node(n).point());
+                    if best.is_none_or(|b| d < b.0) {
+                        best = Some((d, n));
+                    }
+                }
+            }
+            let (d, n) =
+                best.ok_or_else(|| Box::new(item(false, String::new(), None, "no node".into())))?;
+            Ok((n, item(true, street, Some(d), String::new())))
+        }
+        Err(why) => Err(Box::new(item(false, String::new(), None, why))),
+    }
+}
+
+/// The stored work `id` if it is still at `expected_version` (optimistic concurrency: a client
+/// that read an older version must reload before it changes the work).
+fn current_work(store: &dyn Store, id: &WorkId, expected_version: u64) -> Result<Work> {
+    let w = store.get_work(id)?;
+    if w.version != expected_version {
+        return Err(Error::Conflict(format!(
+            "work {id} is at version {}, not {expected_version}: reload and retry",
+            w.version
+        )));
+    }
+    Ok(w)
+}
