@@ -6,6 +6,7 @@ mod browser;
 mod ch;
 mod cli;
 mod common;
+mod conformance;
 mod data;
 mod io;
 mod linking;

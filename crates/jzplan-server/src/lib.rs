@@ -7,6 +7,7 @@ pub mod auth;
 pub mod error;
 pub mod health;
 pub mod ogc;
+pub mod openapi;
 pub mod osrm;
 pub mod routing;
 pub mod tiles;
@@ -163,6 +164,11 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(works::router())
         .with_state(state)
         .split_for_parts();
+    let declared = std::sync::Arc::new(openapi::DeclaredParams::of(&api));
+    let router = router.route_layer(axum::middleware::from_fn_with_state(
+        declared,
+        openapi::refuse_unknown_params,
+    ));
     (router, api)
 }
 
@@ -179,7 +185,10 @@ pub fn app_with_state(state: AppState) -> Router {
     let (router, api) = routes(state.clone());
     router
         .merge(viewer::router().with_state(state))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(
+            SwaggerUi::new("/docs")
+                .external_url_unchecked("/openapi.json", openapi::complete(&api)),
+        )
         .fallback(|uri: axum::http::Uri| async move {
             error::ApiError::no_route(uri.path()).into_response()
         })

@@ -240,6 +240,7 @@ fn geojson_response(v: Value) -> Response {
 /// Parameters of GET /api/v1/route.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RouteParams {
     /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
     pub date: Option<String>,
@@ -343,6 +344,7 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
 /// Parameters of GET /api/v1/nearest.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct NearestParams {
     /// The point `lon,lat`.
     pub point: String,
@@ -391,6 +393,7 @@ pub async fn nearest(
 /// Parameters of GET /api/v1/isochrone.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct IsochroneParams {
     /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
     pub date: Option<String>,

@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 /// Filters of the works list and the timeline.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct WorksParams {
     /// Only this status (proposed, preliminary_work, design, under_construction, completed,
     /// suspended, cancelled).
@@ -213,6 +214,7 @@ pub async fn patch(
 /// Window of the clash search.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ClashParams {
     /// First day of the window, `YYYY-MM-DD`.
     pub from: Option<String>,
