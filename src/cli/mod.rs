@@ -8,6 +8,7 @@ pub mod network;
 pub mod opts;
 pub mod route;
 pub mod serve;
+pub mod study;
 pub mod works;
 
 use crate::layers::Catalog;
@@ -35,7 +36,8 @@ pub struct GlobalOpts {
     /// FlatGeobuf, or OSM .pbf). Default: the embedded Jinzhou network.
     #[arg(long, global = true, env = "JZPLAN_NETWORK")]
     pub network: Option<PathBuf>,
-    /// SQLite database holding works, hotspots, scenarios and history.
+    /// Database holding works, hotspots, scenarios and history: a SQLite file, or a
+    /// PostgreSQL/PostGIS database (`postgres://user@host:port/db`) shared by several replicas.
     #[arg(long, global = true, env = "JZPLAN_DB", default_value = "jzplan.db")]
     pub db: PathBuf,
     /// More log output (-v info, -vv debug).
@@ -44,6 +46,11 @@ pub struct GlobalOpts {
 }
 
 impl GlobalOpts {
+    /// `--db` as given (a path or a `postgres://` URL), for [`crate::store::open`].
+    pub fn db_spec(&self) -> String {
+        self.db.to_string_lossy().into_owned()
+    }
+
     /// Loads the network named by `--network`, or the embedded Jinzhou network.
     pub fn load_network(&self) -> crate::Result<RoadNetwork> {
         match &self.network {
@@ -98,6 +105,8 @@ pub enum Command {
     Assign(assign::AssignArgs),
     /// Before/after impact analysis of works, with a report.
     Impact(assign::ImpactArgs),
+    /// Closure study: where the traffic goes, which choke points get worse, which works clash.
+    Study(study::StudyArgs),
     /// Serve the API, map layers, tiles and the web viewer.
     Serve(serve::ServeArgs),
 }
@@ -119,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clashes(a) => works::run_clashes(g, a),
         Command::Assign(a) => assign::run_assign(g, a),
         Command::Impact(a) => assign::run_impact(g, a),
+        Command::Study(a) => study::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }

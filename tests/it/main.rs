@@ -3,6 +3,7 @@
 mod api;
 mod assignment;
 mod browser;
+mod calibration;
 mod ch;
 mod cli;
 mod common;
@@ -11,6 +12,9 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
+mod per_request;
+mod replicas;
 mod routing;
 mod store;
+mod study;
 mod works;
