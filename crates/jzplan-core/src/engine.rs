@@ -1,7 +1,42 @@
-//! The Engine facade: the one entry point that the API and the CLI call. Each area adds its
-//! methods in its own module with `impl Engine { … }`.
+//! The Engine facade: the one entry point that the API, the CLI and embedding programs call,
+//! and the one file that lists what the engine can do. Every method is a short delegation to
+//! the module that does the work; new capabilities add their logic in their module and one
+//! method here (no `impl Engine` anywhere else).
+//!
+//! | area | methods | module |
+//! |---|---|---|
+//! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach) | [`crate::works::engine`] |
+//! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
+//! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`query_weights`](Engine::query_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
+//! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
+//! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
+//! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
+//! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
+//! | assignment and impact | [`impact_demand`](Engine::impact_demand), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 
-use crate::network::RoadNetwork;
+use crate::Result;
+use crate::analysis::clash::{self, Clash, ClashOptions};
+use crate::analysis::detour::{self, Detour};
+use crate::analysis::impact::{
+    self, ChokePointRef, Demand, ImpactQuery, ImpactResult, Task, YearAnalysis,
+};
+use crate::assignment::zones::Zone;
+use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
+use crate::network::snap::Snap;
+use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
+use crate::routing::base::BaseWeights;
+use crate::routing::query::{self, QueryOptions, RouteQuery};
+use crate::routing::{Avoid, Isochrone, Matrix, Route};
+use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
+use crate::store::{SeedReport, Store};
+use crate::works::anchor::{AttachReport, PlannedLink};
+use crate::works::catalogue::Catalogue;
+use crate::works::engine::{TimelineRow, WorkDetail, WorksBook};
+use crate::works::{DateRange, HistoryEntry, ResolvedEffect, Status, Work, WorkFilter, WorkId};
+use chrono::NaiveDate;
+use geo_types::Point;
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The loaded network plus everything derived from it, shared by the API and the CLI.
@@ -10,16 +45,360 @@ pub struct Engine {
     /// The base road network.
     pub network: Arc<RoadNetwork>,
     /// Works, choke points and scenarios: their store and their attachment to `network`
-    /// (see `works::engine`; empty for `Engine::new`).
-    pub works: Arc<crate::works::engine::WorksBook>,
+    /// (see [`WorksBook`]; empty for `Engine::new`).
+    pub works: Arc<WorksBook>,
 }
 
+// ---- construction ----------------------------------------------------------------------------
 impl Engine {
-    /// An engine on a network.
+    /// An engine on a network, without works.
     pub fn new(network: RoadNetwork) -> Self {
         Engine {
             network: Arc::new(network),
-            works: Arc::new(crate::works::engine::WorksBook::empty()),
+            works: Arc::new(WorksBook::empty()),
         }
+    }
+
+    /// An engine on `network` with the works of `store`: the catalogue's planned links are added
+    /// to the network as planned edges and every work's effects and choke point are attached
+    /// (see [`WorksBook::attach`]). The store is not seeded here (see [`Engine::seed`]).
+    pub fn with_works(
+        network: RoadNetwork,
+        store: Arc<dyn Store>,
+        catalogue: &Catalogue,
+    ) -> Result<Engine> {
+        let (network, book) = WorksBook::attach(&network, store, catalogue)?;
+        Ok(Engine {
+            network: Arc::new(network),
+            works: Arc::new(book),
+        })
+    }
+
+    /// The works store, or `Error::Store` for an engine built without one.
+    pub fn store(&self) -> Result<&dyn Store> {
+        self.works.store()
+    }
+
+    /// Seeds the store from a catalogue (idempotent, never overwrites edits) and attaches the
+    /// records it added or updated.
+    pub fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
+        self.works.seed(&self.network, catalogue)
+    }
+
+    /// Re-resolves every work and choke point on the network.
+    pub fn reattach(&self) -> Result<()> {
+        self.works.reattach(&self.network)
+    }
+}
+
+// ---- routing on the base network -------------------------------------------------------------
+impl Engine {
+    /// A route on the base network.
+    pub fn route(&self, q: &RouteQuery) -> Result<Route> {
+        query::route_query(&self.network, None, q)
+    }
+
+    /// A matrix on the base network.
+    pub fn matrix(
+        &self,
+        sources: &[Point<f64>],
+        targets: &[Point<f64>],
+        o: &QueryOptions,
+    ) -> Result<Matrix> {
+        query::matrix_query(&self.network, None, sources, targets, o)
+    }
+
+    /// An isochrone on the base network.
+    pub fn isochrone(
+        &self,
+        from: Point<f64>,
+        budget_s: f64,
+        o: &QueryOptions,
+    ) -> Result<Isochrone> {
+        query::isochrone_query(&self.network, None, from, budget_s, o)
+    }
+
+    /// The nearest open point of the base network within `max_m` metres.
+    pub fn nearest(&self, p: Point<f64>, max_m: f64) -> Result<Snap> {
+        query::nearest_open(&self.network, p, max_m)
+    }
+}
+
+// ---- the network on a date or in a scenario --------------------------------------------------
+impl Engine {
+    /// The network on `date`: base + effects of the works in force.
+    pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
+        self.works.state_on(&self.network, date)
+    }
+
+    /// The network in a what-if scenario (overrides applied, evaluated on its date).
+    pub fn scenario_state(&self, scenario: &Scenario) -> Result<NetworkState<'_>> {
+        self.works.scenario_state(&self.network, scenario)
+    }
+
+    /// The network on `date` or in the stored `scenario`; `None` is the base network (see
+    /// [`WorksBook::state_for`]).
+    pub fn state_for(
+        &self,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+    ) -> Result<Option<NetworkState<'_>>> {
+        self.works.state_for(&self.network, date, scenario)
+    }
+
+    /// Per-edge weights of the network on `date` or in the stored `scenario`.
+    pub fn state_weights(
+        &self,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+        metric: Metric,
+    ) -> Result<Vec<f64>> {
+        self.works
+            .state_weights(&self.network, date, scenario, metric)
+    }
+
+    /// The weights of one query on the base network, on `date` or in the stored `scenario`,
+    /// with the edges of `avoid` closed; the base slices come from `base` (borrowed).
+    pub fn query_weights<'a>(
+        &self,
+        base: &'a BaseWeights,
+        metric: Metric,
+        avoid: &Avoid,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+    ) -> Result<Cow<'a, [f64]>> {
+        let state = self.state_for(date, scenario)?.map(|s| s.weights(metric));
+        base.for_query(&self.network, state, metric, avoid)
+    }
+
+    /// Routes `from → to` in `state` (snapping onto edges open in that state).
+    pub fn route_in(
+        &self,
+        state: &NetworkState<'_>,
+        from: Point<f64>,
+        to: Point<f64>,
+        metric: Metric,
+    ) -> Result<Route> {
+        scenario::route_in(state, from, to, metric)
+    }
+
+    /// Base route vs the route in `state`: extra time and distance, streets added and dropped.
+    pub fn compare_routes(
+        &self,
+        state: &NetworkState<'_>,
+        from: Point<f64>,
+        to: Point<f64>,
+        metric: Metric,
+    ) -> Result<RouteComparison> {
+        scenario::compare_routes(state, from, to, metric)
+    }
+}
+
+// ---- works -----------------------------------------------------------------------------------
+impl Engine {
+    /// Works passing a filter.
+    pub fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
+        self.works.list_works(filter)
+    }
+
+    /// One work with its children, history and attachment.
+    pub fn get_work(&self, id: &WorkId) -> Result<WorkDetail> {
+        self.works.get_work(id)
+    }
+
+    /// The works as timeline rows, by start date.
+    pub fn timeline(&self, filter: &WorkFilter) -> Result<Vec<TimelineRow>> {
+        self.works.timeline(filter)
+    }
+
+    /// The history of a work (or of a hotspot, or `scenario:<id>`).
+    pub fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
+        self.works.history(record)
+    }
+
+    /// Adds a new work (validated, attached at once).
+    pub fn create_work(&self, work: &Work, actor: &str, comment: &str) -> Result<Work> {
+        self.works.create_work(&self.network, work, actor, comment)
+    }
+
+    /// Moves a work to status `to`, effective on `on`, at `expected_version`.
+    pub fn set_status(
+        &self,
+        id: &WorkId,
+        to: Status,
+        on: NaiveDate,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
+        self.works
+            .set_status(id, to, on, expected_version, actor, comment)
+    }
+
+    /// Replaces a work's planned dates at `expected_version`.
+    pub fn set_dates(
+        &self,
+        id: &WorkId,
+        planned: DateRange,
+        dates_source: Option<&str>,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
+        self.works
+            .set_dates(id, planned, dates_source, expected_version, actor, comment)
+    }
+
+    /// How the planned links, works and choke points attached to this network.
+    pub fn attach_report(&self) -> Result<AttachReport> {
+        self.works.attach_report()
+    }
+
+    /// The planned links of the catalogue, with their edges on this network.
+    pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
+        self.works.planned_links()
+    }
+
+    /// Each work's resolved effects (for analyses: clashes, detours, impact).
+    pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<ResolvedEffect>>> {
+        self.works.resolved_effects()
+    }
+}
+
+// ---- choke points ----------------------------------------------------------------------------
+impl Engine {
+    /// All choke points.
+    pub fn list_hotspots(&self) -> Result<Vec<Hotspot>> {
+        self.works.list_hotspots()
+    }
+
+    /// One choke point.
+    pub fn get_hotspot(&self, id: &HotspotId) -> Result<Hotspot> {
+        self.works.get_hotspot(id)
+    }
+
+    /// The junction a choke point attached to on this network.
+    pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
+        self.works.hotspot_node(id)
+    }
+
+    /// Sets a choke point's status at `expected_version`.
+    pub fn set_hotspot_status(
+        &self,
+        id: &HotspotId,
+        to: HotspotStatus,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Hotspot> {
+        self.works
+            .set_hotspot_status(id, to, expected_version, actor, comment)
+    }
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+impl Engine {
+    /// All scenarios.
+    pub fn list_scenarios(&self) -> Result<Vec<Scenario>> {
+        self.works.list_scenarios()
+    }
+
+    /// One scenario.
+    pub fn get_scenario(&self, id: &str) -> Result<Scenario> {
+        self.works.get_scenario(id)
+    }
+
+    /// Creates (`expected_version` 0) or replaces a scenario.
+    pub fn put_scenario(
+        &self,
+        s: &Scenario,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Scenario> {
+        self.works.put_scenario(s, expected_version, actor, comment)
+    }
+
+    /// Deletes a scenario at `expected_version`.
+    pub fn delete_scenario(
+        &self,
+        id: &str,
+        expected_version: u64,
+        actor: &str,
+        comment: &str,
+    ) -> Result<()> {
+        self.works
+            .delete_scenario(id, expected_version, actor, comment)
+    }
+}
+
+// ---- analyses --------------------------------------------------------------------------------
+impl Engine {
+    /// Clashes among the stored works on this network.
+    pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
+        clash::stored_clashes(&self.network, &self.works, opts)
+    }
+
+    /// Detours around every closure of the stored works, each work alone on the base network
+    /// (optionally only works on site on `date`).
+    pub fn detours(&self, date: Option<NaiveDate>) -> Result<Vec<Detour>> {
+        detour::stored_detours(&self.network, &self.works, date)
+    }
+
+    /// Detours around every stretch closed on `date`, on the network as it stands that day.
+    pub fn detours_on(&self, date: NaiveDate) -> Result<Vec<Detour>> {
+        detour::detours_on(&self.network, &self.works, date)
+    }
+}
+
+// ---- assignment and impact -------------------------------------------------------------------
+impl Engine {
+    /// The demand of impact analyses on the base network (default zones: Jinzhou's).
+    pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
+        impact::impact_demand(&self.network, zones, target_gap)
+    }
+
+    /// The 15 choke points of impact reports (stored ones, completed from the base v/c).
+    pub fn impact_choke_points(&self, d: &Demand) -> Result<Vec<ChokePointRef>> {
+        impact::impact_choke_points(&self.network, &self.works, d)
+    }
+
+    /// One before/after comparison (both states assigned in parallel).
+    pub fn impact(
+        &self,
+        q: &ImpactQuery,
+        d: &Demand,
+        choke_points: &[ChokePointRef],
+    ) -> Result<ImpactResult> {
+        impact::impact(&self.network, &self.works, q, d, choke_points)
+    }
+
+    /// Assignments [`Engine::impact_year`] will run: (states, works on site, completed works).
+    pub fn impact_year_tasks(
+        &self,
+        year: i32,
+        only: Option<&[WorkId]>,
+    ) -> Result<(usize, usize, usize)> {
+        impact::impact_year_tasks(&self.works, year, only)
+    }
+
+    /// The year analysis of the stored works; `only` limits the works evaluated one by one.
+    pub fn impact_year(
+        &self,
+        year: i32,
+        d: &Demand,
+        choke_points: &[ChokePointRef],
+        only: Option<&[WorkId]>,
+        tick: &(dyn Fn(Task) + Sync),
+    ) -> Result<(YearAnalysis, Vec<Work>)> {
+        impact::impact_year(
+            &self.network,
+            &self.works,
+            year,
+            d,
+            choke_points,
+            only,
+            tick,
+        )
     }
 }

@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod engine;
 pub mod error;
 pub mod hotspot;
+pub mod ids;
 pub mod io;
 pub mod layers;
 pub mod network;

@@ -11,12 +11,11 @@ use geo_types::{Coord, MultiPolygon, Point, Rect};
 use jzplan_core::network::geom::parse_lon_lat;
 use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
 use jzplan_core::network::{EdgeId, Metric, RoadNetwork};
-use jzplan_core::routing::{Algorithm, Avoid, Hierarchy, HierarchyCache, RouteOptions, Router};
+use jzplan_core::routing::{Algorithm, Avoid, RouteOptions, Router};
 use jzplan_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::borrow::Cow;
-use std::sync::{Arc, OnceLock};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,79 +23,7 @@ use utoipa_axum::routes;
 /// Largest `number` of nearest matches.
 pub const MAX_NEAREST: usize = 100;
 
-/// Base weights of the network, computed once per server (routing takes a weight slice), and
-/// the contraction hierarchies of the weights routed on so far.
-pub struct BaseWeights {
-    /// Seconds per edge.
-    pub time: Vec<f64>,
-    /// Metres per edge.
-    pub distance: Vec<f64>,
-    /// Hierarchies by weights vector: base network, dated states, scenarios (both metrics).
-    pub hierarchies: HierarchyCache,
-    /// The base network's hierarchies (time, distance), kept for the server's life and found
-    /// without the cache's fingerprint and weights check, which read every weight: on a large
-    /// network that would cost each undated request more than its query.
-    base: [OnceLock<Arc<Hierarchy>>; 2],
-}
-
-/// Hierarchies kept per server: both metrics of the base network and of a dozen states.
-pub const HIERARCHIES_KEPT: usize = 32;
-
-/// Bytes of hierarchies kept per server beyond the most recent (Jinzhou's take 0.1 MB each, a
-/// 1M-edge network's about 42 MB).
-pub const HIERARCHY_BYTES_KEPT: usize = 512 << 20;
-
-impl BaseWeights {
-    /// Weights of a network for both metrics.
-    pub fn of(net: &RoadNetwork) -> Self {
-        BaseWeights {
-            time: net.weights(Metric::Time),
-            distance: net.weights(Metric::Distance),
-            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
-            base: Default::default(),
-        }
-    }
-
-    /// The slot of `w` if it is one of the base slices of this struct (by address).
-    fn base_slot(&self, w: &[f64]) -> Option<&OnceLock<Arc<Hierarchy>>> {
-        if std::ptr::eq(w, self.time.as_slice()) {
-            Some(&self.base[0])
-        } else if std::ptr::eq(w, self.distance.as_slice()) {
-            Some(&self.base[1])
-        } else {
-            None
-        }
-    }
-
-    /// The hierarchy of `w` if it is prepared already.
-    pub fn cached_hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Option<Arc<Hierarchy>> {
-        match self.base_slot(w).and_then(OnceLock::get) {
-            Some(h) => Some(h.clone()),
-            None => self.hierarchies.get(net, w),
-        }
-    }
-
-    /// The hierarchy of `w`, prepared now if it is new (seconds on a large network: call it off
-    /// the async workers).
-    pub fn hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Result<Arc<Hierarchy>> {
-        if let Some(h) = self.cached_hierarchy(net, w) {
-            return Ok(h);
-        }
-        let h = self.hierarchies.get_or_prepare(net, w)?;
-        if let Some(slot) = self.base_slot(w) {
-            let _ = slot.set(h.clone());
-        }
-        Ok(h)
-    }
-
-    /// The slice for a metric.
-    pub fn get(&self, m: Metric) -> &[f64] {
-        match m {
-            Metric::Time => &self.time,
-            Metric::Distance => &self.distance,
-        }
-    }
-}
+pub use jzplan_core::routing::base::{BaseWeights, HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT};
 
 /// What a query avoids, as given in a query string or a JSON body.
 #[derive(Deserialize, Default, Debug, Clone, ToSchema, IntoParams)]
@@ -149,8 +76,7 @@ pub struct StateSpec {
 }
 
 /// The weights for a query: the base weights, or those of a date or scenario, with the avoided
-/// edges closed. On an engine without a works store a date is the base network (no works are
-/// known to change it).
+/// edges closed (see [`Engine::query_weights`](jzplan_core::engine::Engine::query_weights)).
 pub fn weights_for<'a>(
     s: &'a AppState,
     metric: Metric,
@@ -162,14 +88,8 @@ pub fn weights_for<'a>(
         .as_deref()
         .map(jzplan_core::layers::parse_day)
         .transpose()?;
-    let mut w: Cow<'a, [f64]> = match s.engine.state_for(date, state.scenario.as_deref())? {
-        Some(st) => Cow::Owned(st.weights(metric)),
-        None => Cow::Borrowed(s.weights.get(metric)),
-    };
-    if !avoid.is_empty() {
-        avoid.apply_in_place(&s.engine.network, w.to_mut())?;
-    }
-    Ok(w)
+    s.engine
+        .query_weights(&s.weights, metric, avoid, date, state.scenario.as_deref())
 }
 
 fn parse_metric(m: Option<&str>) -> Result<Metric> {

@@ -7,9 +7,9 @@
 //! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
 //! once. Detours live in [`super::detour`].
 
-use crate::engine::Engine;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
+use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
 use crate::works::{
     Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
@@ -359,11 +359,13 @@ impl ProbeSet {
     }
 }
 
-impl Engine {
-    /// Clashes among the stored works on this network.
-    pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
-        let works = self.list_works(&WorkFilter::default())?;
-        let effects = self.resolved_effects()?;
-        find_clashes(&self.network, &works, &effects, opts)
-    }
+/// Clashes among the stored works on this network.
+pub fn stored_clashes(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    opts: &ClashOptions,
+) -> Result<Vec<Clash>> {
+    let works = book.list_works(&WorkFilter::default())?;
+    let effects = book.resolved_effects()?;
+    find_clashes(net, &works, &effects, opts)
 }

@@ -17,6 +17,7 @@ use crate::assignment::zones::{self, ConnectorOptions, RoadFlows, Zone};
 use crate::assignment::{AssignOptions, OdMatrix, assign};
 use crate::network::{EdgeId, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
+use crate::works::engine::WorksBook;
 use crate::works::{Phase, ResolvedEffect, Work, WorkId};
 use crate::{Error, Result};
 use chrono::{Datelike, NaiveDate};
@@ -713,139 +714,146 @@ pub struct ImpactResult {
     pub after: StateRun,
 }
 
-impl crate::engine::Engine {
-    /// The demand of impact analyses: the zones (default: the embedded Jinzhou zones) and the
-    /// gravity matrix on this engine's base network, assigned by BFW to `target_gap`.
-    pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
-        let zones = match zones {
-            Some(z) => z,
-            None => zones::jinzhou_zones()?,
-        };
-        let connectors = ConnectorOptions::default();
-        let base = NetworkState::base(&self.network);
-        let anet = zones::state_assign_network(&base, &zones, &connectors)?;
-        let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
-        Ok(Demand {
-            zones,
-            od,
-            opts: AssignOptions {
-                algorithm: crate::assignment::Algorithm::Bfw,
-                target_gap,
-                max_iterations: 1000,
-            },
-            connectors,
-        })
-    }
+/// The demand of impact analyses: the zones (default: the embedded Jinzhou zones) and the
+/// gravity matrix on the base network `net`, assigned by BFW to `target_gap`.
+pub fn impact_demand(
+    net: &RoadNetwork,
+    zones: Option<Vec<Zone>>,
+    target_gap: f64,
+) -> Result<Demand> {
+    let zones = match zones {
+        Some(z) => z,
+        None => zones::jinzhou_zones()?,
+    };
+    let connectors = ConnectorOptions::default();
+    let base = NetworkState::base(net);
+    let anet = zones::state_assign_network(&base, &zones, &connectors)?;
+    let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
+    Ok(Demand {
+        zones,
+        od,
+        opts: AssignOptions {
+            algorithm: crate::assignment::Algorithm::Bfw,
+            target_gap,
+            max_iterations: 1000,
+        },
+        connectors,
+    })
+}
 
-    /// The 15 choke points of impact reports: the stored ones, completed from the base
-    /// assignment's v/c when fewer are stored (see [`complete_choke_points`]).
-    pub fn impact_choke_points(&self, d: &Demand) -> Result<Vec<ChokePointRef>> {
-        let stored: Vec<ChokePointRef> = self
-            .list_hotspots()?
-            .into_iter()
-            .map(|h| {
-                Ok(ChokePointRef {
-                    node: self.hotspot_node(&h.id)?,
-                    id: h.id.as_str().to_string(),
-                    name_zh: h.name_zh,
-                    name_en: h.name_en,
-                })
+/// The 15 choke points of impact reports: the stored ones, completed from the base
+/// assignment's v/c when fewer are stored (see [`complete_choke_points`]).
+pub fn impact_choke_points(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    d: &Demand,
+) -> Result<Vec<ChokePointRef>> {
+    let stored: Vec<ChokePointRef> = book
+        .list_hotspots()?
+        .into_iter()
+        .map(|h| {
+            Ok(ChokePointRef {
+                node: book.hotspot_node(&h.id)?,
+                id: h.id.as_str().to_string(),
+                name_zh: h.name_zh,
+                name_en: h.name_en,
             })
-            .collect::<Result<_>>()?;
-        if stored.len() >= 15 {
-            return Ok(stored);
-        }
-        let base = run_state(&NetworkState::base(&self.network), d)?;
-        complete_choke_points(&self.network, stored, &base.flows.vc, 15)
-    }
-
-    /// One before/after comparison (both states assigned in parallel).
-    pub fn impact(
-        &self,
-        q: &ImpactQuery,
-        d: &Demand,
-        choke_points: &[ChokePointRef],
-    ) -> Result<ImpactResult> {
-        let net = &*self.network;
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        let resolved = self.resolved_effects()?;
-        let (label, before, after) = match q {
-            ImpactQuery::Date(date) => (
-                format!("base network vs {date}"),
-                NetworkState::base(net),
-                self.state_on(*date)?,
-            ),
-            ImpactQuery::Work(date, id) => {
-                if !works.iter().any(|w| &w.id == id) {
-                    return Err(Error::not_found("work", id));
-                }
-                crate::works::check_date("date", *date)?;
-                let rest: Vec<Work> = works.iter().filter(|w| &w.id != id).cloned().collect();
-                (
-                    format!("{date} without {id} vs with it"),
-                    NetworkState::on_date(net, &rest, &resolved, *date),
-                    NetworkState::on_date(net, &works, &resolved, *date),
-                )
-            }
-            ImpactQuery::Scenario(id) => {
-                let sc = self.get_scenario(id)?;
-                (
-                    format!("plan vs scenario {id} on {}", sc.date),
-                    self.state_on(sc.date)?,
-                    self.scenario_state(&sc)?,
-                )
-            }
-        };
-        let (b, a) = rayon::join(|| run_state(&before, d), || run_state(&after, d));
-        let (before, after) = (b?, a?);
-        Ok(ImpactResult {
-            comparison: compare(&label, net, d, &before, &after, choke_points, 10),
-            before,
-            after,
         })
+        .collect::<Result<_>>()?;
+    if stored.len() >= 15 {
+        return Ok(stored);
     }
+    let base = run_state(&NetworkState::base(net), d)?;
+    complete_choke_points(net, stored, &base.flows.vc, 15)
+}
 
-    /// Assignments [`Engine::impact_year`](crate::engine::Engine::impact_year) will run: (states, works on site, completed works).
-    pub fn impact_year_tasks(
-        &self,
-        year: i32,
-        only: Option<&[WorkId]>,
-    ) -> Result<(usize, usize, usize)> {
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        year_task_counts(&works, &self.resolved_effects()?, year, only)
-    }
-
-    /// The year analysis of the stored works (see [`analyse_year`]); `only` limits the works
-    /// evaluated one by one (all works still make up the states). Unknown ids are `NotFound`.
-    pub fn impact_year(
-        &self,
-        year: i32,
-        d: &Demand,
-        choke_points: &[ChokePointRef],
-        only: Option<&[WorkId]>,
-        tick: &(dyn Fn(Task) + Sync),
-    ) -> Result<(YearAnalysis, Vec<Work>)> {
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        if let Some(missing) = only
-            .into_iter()
-            .flatten()
-            .find(|id| !works.iter().any(|w| &w.id == *id))
-        {
-            return Err(Error::not_found("work", missing));
+/// One before/after comparison (both states assigned in parallel).
+pub fn impact(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    q: &ImpactQuery,
+    d: &Demand,
+    choke_points: &[ChokePointRef],
+) -> Result<ImpactResult> {
+    let works = book.list_works(&crate::works::WorkFilter::default())?;
+    let resolved = book.resolved_effects()?;
+    let (label, before, after) = match q {
+        ImpactQuery::Date(date) => (
+            format!("base network vs {date}"),
+            NetworkState::base(net),
+            book.state_on(net, *date)?,
+        ),
+        ImpactQuery::Work(date, id) => {
+            if !works.iter().any(|w| &w.id == id) {
+                return Err(Error::not_found("work", id));
+            }
+            crate::works::check_date("date", *date)?;
+            let rest: Vec<Work> = works.iter().filter(|w| &w.id != id).cloned().collect();
+            (
+                format!("{date} without {id} vs with it"),
+                NetworkState::on_date(net, &rest, &resolved, *date),
+                NetworkState::on_date(net, &works, &resolved, *date),
+            )
         }
-        let resolved = self.resolved_effects()?;
-        let clashes = self.clashes(&Default::default())?;
-        let ya = analyse_year(
-            &self.network,
-            &works,
-            &resolved,
-            &clashes,
-            choke_points,
-            d,
-            year,
-            only,
-            tick,
-        )?;
-        Ok((ya, works))
+        ImpactQuery::Scenario(id) => {
+            let sc = book.get_scenario(id)?;
+            (
+                format!("plan vs scenario {id} on {}", sc.date),
+                book.state_on(net, sc.date)?,
+                book.scenario_state(net, &sc)?,
+            )
+        }
+    };
+    let (b, a) = rayon::join(|| run_state(&before, d), || run_state(&after, d));
+    let (before, after) = (b?, a?);
+    Ok(ImpactResult {
+        comparison: compare(&label, net, d, &before, &after, choke_points, 10),
+        before,
+        after,
+    })
+}
+
+/// Assignments [`Engine::impact_year`](crate::engine::Engine::impact_year) will run: (states, works on site, completed works).
+pub fn impact_year_tasks(
+    book: &WorksBook,
+    year: i32,
+    only: Option<&[WorkId]>,
+) -> Result<(usize, usize, usize)> {
+    let works = book.list_works(&crate::works::WorkFilter::default())?;
+    year_task_counts(&works, &book.resolved_effects()?, year, only)
+}
+
+/// The year analysis of the stored works (see [`analyse_year`]); `only` limits the works
+/// evaluated one by one (all works still make up the states). Unknown ids are `NotFound`.
+pub fn impact_year(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    year: i32,
+    d: &Demand,
+    choke_points: &[ChokePointRef],
+    only: Option<&[WorkId]>,
+    tick: &(dyn Fn(Task) + Sync),
+) -> Result<(YearAnalysis, Vec<Work>)> {
+    let works = book.list_works(&crate::works::WorkFilter::default())?;
+    if let Some(missing) = only
+        .into_iter()
+        .flatten()
+        .find(|id| !works.iter().any(|w| &w.id == *id))
+    {
+        return Err(Error::not_found("work", missing));
     }
+    let resolved = book.resolved_effects()?;
+    let clashes = crate::analysis::clash::stored_clashes(net, book, &Default::default())?;
+    let ya = analyse_year(
+        net,
+        &works,
+        &resolved,
+        &clashes,
+        choke_points,
+        d,
+        year,
+        only,
+        tick,
+    )?;
+    Ok((ya, works))
 }

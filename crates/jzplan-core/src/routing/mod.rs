@@ -31,6 +31,7 @@
 //! ```
 
 pub mod avoid;
+pub mod base;
 pub mod ch;
 pub mod isochrone;
 pub mod matrix;

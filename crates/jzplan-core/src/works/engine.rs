@@ -1,13 +1,12 @@
-//! The works side of the [`Engine`]: the store, the attachment of works to the engine's
-//! network, network states on dates and in scenarios, and every read/write the API and the CLI
-//! make on works, choke points and scenarios.
+//! The works held by the engine ([`WorksBook`]): the store, the attachment of works to the
+//! engine's network, network states on dates and in scenarios, and every read/write the API and
+//! the CLI make on works, choke points and scenarios. The `Engine` facade delegates here.
 
 use super::anchor::{self, AttachItem, AttachReport, Attachment, PlannedLink};
 use super::catalogue::Catalogue;
 use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
-use crate::engine::Engine;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
-use crate::network::{EdgeId, NodeId, RoadNetwork};
+use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::{NetworkState, Scenario};
 use crate::store::{Change, SeedReport, Store};
 use crate::{Error, Result};
@@ -16,7 +15,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// Works state held by an [`Engine`]: the store, the planned links, and each work's effects
+/// Works state held by the `Engine`: the store, the planned links, and each work's effects
 /// resolved on the engine's network.
 pub struct WorksBook {
     store: Option<Arc<dyn Store>>,
@@ -79,17 +78,17 @@ fn poisoned() -> Error {
     Error::Store("works state lock poisoned by an earlier panic".into())
 }
 
-impl Engine {
-    /// An engine on `network` with the works of `store`: the catalogue's planned links are added
-    /// to the network as planned edges (see [`anchor::augment`]) and every work's effects and
-    /// every choke point are attached by street name and position. The store is not seeded
-    /// here (see [`Engine::seed`]).
-    pub fn with_works(
-        network: RoadNetwork,
+impl WorksBook {
+    /// The works of `store` on `network`: the catalogue's planned links are added to the
+    /// network as planned edges (see [`anchor::augment`]) and every work's effects and every
+    /// choke point are attached by street name and position. Returns the augmented network
+    /// and the book. The store is not seeded here (see [`WorksBook::seed`]).
+    pub fn attach(
+        network: &RoadNetwork,
         store: Arc<dyn Store>,
         catalogue: &Catalogue,
-    ) -> Result<Engine> {
-        let aug = anchor::augment(&network, &catalogue.links)?;
+    ) -> Result<(RoadNetwork, WorksBook)> {
+        let aug = anchor::augment(network, &catalogue.links)?;
         let works = store.list_works(&WorkFilter::default())?;
         let attachment = Attachment::resolve(&aug.network, &works, aug.links);
         let hotspots = store.list_hotspots()?;
@@ -104,45 +103,43 @@ impl Engine {
                 Err(item) => att.report.items.push(*item),
             }
         }
-        Ok(Engine {
-            network: Arc::new(aug.network),
-            works: Arc::new(WorksBook {
-                store: Some(store),
-                links: catalogue.links.clone(),
-                attachment: RwLock::new(att),
-                hotspot_nodes: RwLock::new(nodes),
-                link_report: aug.report,
-            }),
-        })
+        let book = WorksBook {
+            store: Some(store),
+            links: catalogue.links.clone(),
+            attachment: RwLock::new(att),
+            hotspot_nodes: RwLock::new(nodes),
+            link_report: aug.report,
+        };
+        Ok((aug.network, book))
     }
 
     /// The works store, or `Error::Store` for an engine built without one.
     pub fn store(&self) -> Result<&dyn Store> {
-        self.works.store.as_deref().ok_or_else(|| {
+        self.store.as_deref().ok_or_else(|| {
             Error::Store("this engine has no works store (use Engine::with_works)".into())
         })
     }
 
     /// Seeds the store from a catalogue (idempotent, never overwrites edits) and attaches the
     /// records it added or updated.
-    pub fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
+    pub fn seed(&self, net: &RoadNetwork, catalogue: &Catalogue) -> Result<SeedReport> {
         let r = self.store()?.seed(catalogue)?;
-        self.reattach()?;
+        self.reattach(net)?;
         Ok(r)
     }
 
     /// Re-resolves every work and choke point on the network (after seeding or edits of
     /// effects).
-    pub fn reattach(&self) -> Result<()> {
+    pub fn reattach(&self, net: &RoadNetwork) -> Result<()> {
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let hotspots = self.store()?.list_hotspots()?;
-        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
         let links = std::mem::take(&mut att.links);
-        *att = Attachment::resolve(&self.network, &works, links);
-        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        *att = Attachment::resolve(net, &works, links);
+        let mut nodes = self.hotspot_nodes.write().map_err(|_| poisoned())?;
         nodes.clear();
         for h in &hotspots {
-            match resolve_hotspot(&self.network, h) {
+            match resolve_hotspot(net, h) {
                 Ok((n, item)) => {
                     nodes.insert(h.id.clone(), n);
                     att.report.items.push(item);
@@ -155,17 +152,16 @@ impl Engine {
 
     /// How the planned links, works and choke points attached to this network.
     pub fn attach_report(&self) -> Result<AttachReport> {
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
-        let mut r = self.works.link_report.clone();
+        let att = self.attachment.read().map_err(|_| poisoned())?;
+        let mut r = self.link_report.clone();
         r.items.extend(att.report.items.iter().cloned());
         Ok(r)
     }
 
     /// The planned links of the catalogue, with their edges on this network.
     pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attachment.read().map_err(|_| poisoned())?;
         Ok(self
-            .works
             .links
             .iter()
             .map(|l| (l.clone(), att.links.get(&l.id).cloned().unwrap_or_default()))
@@ -190,7 +186,7 @@ impl Engine {
             .map(|w| w.id)
             .collect();
         let history = store.history(id.as_str())?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attachment.read().map_err(|_| poisoned())?;
         let attachment = att
             .report
             .items
@@ -308,9 +304,15 @@ impl Engine {
 
     /// Adds a new work (a user's own): validated, explicit edge targets must exist on this
     /// network, ids must be new; its effects are attached at once.
-    pub fn create_work(&self, work: &Work, actor: &str, comment: &str) -> Result<Work> {
+    pub fn create_work(
+        &self,
+        net: &RoadNetwork,
+        work: &Work,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
         work.validate()?;
-        anchor::check_edges(&self.network, work)?;
+        anchor::check_edges(net, work)?;
         if let Some(p) = &work.parent {
             self.store()?.get_work(p)?;
         }
@@ -324,42 +326,80 @@ impl Engine {
                 comment: comment.into(),
             },
         )?;
-        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
-        att.resolve_work(&self.network, &saved);
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(net, &saved);
         Ok(saved)
     }
 
     /// The network on `date`: base + effects of the works in force.
-    pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
+    pub fn state_on<'n>(&self, net: &'n RoadNetwork, date: NaiveDate) -> Result<NetworkState<'n>> {
         super::check_date("date", date)?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
-        Ok(NetworkState::on_date(
-            &self.network,
-            &works,
-            &att.effects,
-            date,
-        ))
+        let att = self.attachment.read().map_err(|_| poisoned())?;
+        Ok(NetworkState::on_date(net, &works, &att.effects, date))
     }
 
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
-    pub fn scenario_state(&self, scenario: &Scenario) -> Result<NetworkState<'_>> {
+    pub fn scenario_state<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        scenario: &Scenario,
+    ) -> Result<NetworkState<'n>> {
         scenario.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let works = scenario.apply(&works)?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attachment.read().map_err(|_| poisoned())?;
         Ok(NetworkState::on_date(
-            &self.network,
+            net,
             &works,
             &att.effects,
             scenario.date,
         ))
     }
 
+    /// The network on `date` or in the stored `scenario`. `None` means the base network
+    /// (planned links closed): neither was given, or a date was given to a book without a
+    /// works store, where no work is known to change the network. Both at once is an
+    /// `InvalidInput`.
+    pub fn state_for<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+    ) -> Result<Option<NetworkState<'n>>> {
+        match (date, scenario) {
+            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
+            (Some(d), None) if self.store().is_err() => {
+                super::check_date("date", d)?;
+                Ok(None)
+            }
+            (Some(d), None) => Ok(Some(self.state_on(net, d)?)),
+            (None, Some(id)) => {
+                let sc = self.get_scenario(id)?;
+                Ok(Some(self.scenario_state(net, &sc)?))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Per-edge weights of the network on `date` or in the stored `scenario` (see
+    /// [`WorksBook::state_for`]).
+    pub fn state_weights(
+        &self,
+        net: &RoadNetwork,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+        metric: Metric,
+    ) -> Result<Vec<f64>> {
+        Ok(match self.state_for(net, date, scenario)? {
+            Some(state) => state.weights(metric),
+            None => net.weights(metric),
+        })
+    }
+
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
     pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
         Ok(self
-            .works
             .attachment
             .read()
             .map_err(|_| poisoned())?
@@ -400,7 +440,6 @@ impl Engine {
     /// The junction a choke point attached to on this network.
     pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
         Ok(self
-            .works
             .hotspot_nodes
             .read()
             .map_err(|_| poisoned())?

@@ -12,44 +12,13 @@ pub mod choose;
 pub mod engine;
 pub mod paths;
 
-use crate::hotspot::HotspotId;
+use crate::ids::HotspotId;
+pub use crate::ids::{LonLat, WorkId};
 use crate::network::EdgeId;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Identifier of a work: `P1`…`P12`, `E1`…`E6`, children like `P4-01`, or a user's own id.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WorkId(pub String);
-
-impl WorkId {
-    /// Validates and wraps an id: 1–40 characters of `A-Z a-z 0-9 - _ .`.
-    pub fn parse(s: &str) -> Result<WorkId> {
-        let ok = !s.is_empty()
-            && s.len() <= 40
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if ok {
-            Ok(WorkId(s.to_string()))
-        } else {
-            Err(Error::invalid(format!(
-                "work id '{s}' must be 1–40 characters of letters, digits, '-', '_' or '.'"
-            )))
-        }
-    }
-    /// The id as a string.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for WorkId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
 
 /// What kind of work it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -283,9 +252,6 @@ impl fmt::Display for DateRange {
         write!(f, "{} … {}", self.start, self.end)
     }
 }
-
-/// A lon/lat pair (WGS84).
-pub type LonLat = [f64; 2];
 
 /// The geometry of a work, GeoJSON-shaped (`{"type": "LineString", "coordinates": …}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
