@@ -204,7 +204,7 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     let catalog = if names.iter().all(|n| gdal::NETWORK_LAYERS.contains(n)) {
         Catalog::new()
     } else {
-        Catalog::from_engine(&engine)?
+        engine.layers()?
     };
     let mut layers = Vec::with_capacity(names.len());
     for name in names {

@@ -2,7 +2,6 @@
 
 use super::GlobalOpts;
 use crate::api::{self, ApiConfig, AppState, auth::TokenStore};
-use crate::layers::Catalog;
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -44,9 +43,9 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     let (engine, _seed) = super::works::open_engine(&g)?;
     // The dataset's rivers, districts, coastline and POIs belong with the embedded network.
     let catalog = if g.network.is_none() {
-        Catalog::jinzhou(&engine)?
+        engine.jinzhou_layers()?
     } else {
-        Catalog::from_engine(&engine)?
+        engine.layers()?
     };
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,

@@ -721,7 +721,7 @@ pub fn jinzhou_state_with(dir: &std::path::Path, config: ApiConfig) -> api::AppS
     let net = jzplan::io::geojson::jinzhou_network().unwrap();
     let engine = Engine::with_works(net, store, &cat).unwrap();
     engine.seed(&cat).unwrap();
-    let layers = jzplan::layers::Catalog::jinzhou(&engine).unwrap();
+    let layers = engine.jinzhou_layers().unwrap();
     api::AppState::with_catalog(engine, layers, config)
 }
 

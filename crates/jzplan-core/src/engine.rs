@@ -12,6 +12,7 @@
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
+//! | map layers (OGC API, tiles, exports) | [`layers`](Engine::layers), [`jinzhou_layers`](Engine::jinzhou_layers), [`layer_data`](Engine::layer_data) | [`crate::layers`] |
 //! | assignment and impact | [`impact_demand`](Engine::impact_demand), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 
 use crate::Result;
@@ -22,6 +23,7 @@ use crate::analysis::impact::{
 };
 use crate::assignment::zones::Zone;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
+use crate::layers::{Catalog, LayerData};
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::base::BaseWeights;
@@ -348,6 +350,29 @@ impl Engine {
     /// Detours around every stretch closed on `date`, on the network as it stands that day.
     pub fn detours_on(&self, date: NaiveDate) -> Result<Vec<Detour>> {
         detour::detours_on(&self.network, &self.works, date)
+    }
+}
+
+// ---- map layers -----------------------------------------------------------------------------
+impl Engine {
+    /// What the layers read: this engine's network and works.
+    pub fn layer_data(&self) -> LayerData {
+        LayerData {
+            network: self.network.clone(),
+            works: self.works.clone(),
+        }
+    }
+
+    /// Every layer this engine can serve: roads, and with a works store the works, footprints,
+    /// environment works, choke points, closures and detours (see [`Catalog::of`]).
+    pub fn layers(&self) -> Result<Catalog> {
+        Catalog::of(&self.layer_data())
+    }
+
+    /// [`Engine::layers`] plus the embedded Jinzhou dataset's layers and the modelled flows
+    /// (see [`Catalog::jinzhou`]).
+    pub fn jinzhou_layers(&self) -> Result<Catalog> {
+        Catalog::jinzhou(&self.layer_data())
     }
 }
 

@@ -73,7 +73,7 @@ pub struct AppState {
 impl AppState {
     /// State for an engine: builds the layer catalog once.
     pub fn new(engine: Engine, config: ApiConfig) -> Result<AppState> {
-        let layers = Catalog::from_engine(&engine)?;
+        let layers = engine.layers()?;
         Ok(AppState::with_catalog(engine, layers, config))
     }
 
