@@ -18,6 +18,7 @@
 //! The reader is [`read`], the writer [`write`]; both are re-exported here. This file holds
 //! the [`VectorFormat`]s and the GDAL set-up they share.
 
+mod feature;
 mod read;
 mod read_export;
 mod write;

@@ -1,7 +1,7 @@
 //! Re-reading a layer that jzplan exported ([`roads_layer`](super::roads_layer) and
 //! [`nodes_layer`](super::nodes_layer)): the same node and edge ids, twins and attributes.
 
-use super::read::{feature_lines, feature_loc, field_num, field_text};
+use super::feature::{feature_lines, feature_loc, field_num, field_text};
 use super::write::NODES_LAYER;
 use crate::attrs::{self};
 use gdal::Dataset;
