@@ -2,6 +2,7 @@
 //! the model-derived files of the works catalogue from the built network.
 
 use super::GlobalOpts;
+use crate::outln;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -56,7 +57,7 @@ pub fn run(_g: &GlobalOpts, c: DataCmd) -> anyhow::Result<()> {
         crate::dataset::write_files(&a.out, &files)?;
     }
     let net = &built.output.network;
-    println!(
+    outln!(
         "{} {}: {} nodes, {} directed edges, {} bridges, {} files",
         if a.check { "checked" } else { "built" },
         a.out.display(),

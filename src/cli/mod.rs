@@ -5,10 +5,12 @@ pub mod assign;
 pub mod data;
 pub mod io;
 pub mod network;
+pub mod opts;
 pub mod route;
 pub mod serve;
 pub mod works;
 
+use crate::layers::Catalog;
 use crate::network::RoadNetwork;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -48,6 +50,16 @@ impl GlobalOpts {
             None => crate::io::geojson::jinzhou_network(),
             Some(path) => crate::io::read_network_file(path),
         }
+    }
+}
+
+/// The map layers `serve` publishes and `export --layer` writes: the engine's layers, plus
+/// the embedded dataset's rivers, districts, coastline, POIs and flows on the embedded network.
+pub fn published_catalog(g: &GlobalOpts, engine: &crate::engine::Engine) -> crate::Result<Catalog> {
+    if g.network.is_none() {
+        engine.jinzhou_layers()
+    } else {
+        engine.layers()
     }
 }
 
@@ -111,7 +123,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`).
+/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`), coloured only when stderr is
+/// a terminal and `NO_COLOR` is not set (logs redirected to a file carry no escape codes).
 pub fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -123,5 +136,12 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(log_colour())
         .try_init();
+}
+
+/// Whether logs on stderr are coloured: only on a terminal, never with `NO_COLOR` set.
+pub fn log_colour() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }

@@ -2,6 +2,7 @@
 
 use super::GlobalOpts;
 use crate::api::{self, ApiConfig, AppState, auth::TokenStore};
+use crate::outln;
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -41,12 +42,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     }
     // The store at --db, seeded with the city plan (idempotent), attached to the network.
     let (engine, _seed) = super::works::open_engine(&g)?;
-    // The dataset's rivers, districts, coastline and POIs belong with the embedded network.
-    let catalog = if g.network.is_none() {
-        engine.jinzhou_layers()?
-    } else {
-        engine.layers()?
-    };
+    let catalog = super::published_catalog(&g, &engine)?;
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,
         None => TokenStore::default(),
@@ -76,7 +72,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("binding {}", a.addr))?;
         let bound = listener.local_addr()?;
         // Scripts and tests read this line to find an ephemeral port.
-        println!("jzplan listening on http://{bound}/");
+        outln!("jzplan listening on http://{bound}/");
         tracing::info!(%bound, "serving");
         api::serve(listener, app).await?;
         Ok(())

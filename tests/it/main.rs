@@ -4,6 +4,7 @@ mod api;
 mod assignment;
 mod browser;
 mod ch;
+mod cli;
 mod common;
 mod data;
 mod io;

@@ -110,14 +110,9 @@ impl Engine {
         query::matrix_query(&self.network, None, sources, targets, o)
     }
 
-    /// An isochrone on the base network.
-    pub fn isochrone(
-        &self,
-        from: Point<f64>,
-        budget_s: f64,
-        o: &QueryOptions,
-    ) -> Result<Isochrone> {
-        query::isochrone_query(&self.network, None, from, budget_s, o)
+    /// An isochrone on the base network (the budget in the unit of `o.metric`: seconds or metres).
+    pub fn isochrone(&self, from: Point<f64>, budget: f64, o: &QueryOptions) -> Result<Isochrone> {
+        query::isochrone_query(&self.network, None, from, budget, o)
     }
 
     /// The nearest open point of the base network within `max_m` metres.

@@ -5,47 +5,36 @@ use super::*;
 /// `clashes` arguments.
 #[derive(Args, Debug)]
 pub struct ClashesArgs {
-    /// Only clashes on or after this date.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Only clashes on or before this date.
-    #[arg(long)]
-    pub to: Option<String>,
+    /// Only clashes overlapping these dates.
+    #[command(flatten)]
+    pub window: WindowOpts,
     /// Footprints closer than this (metres) touch.
     #[arg(long, default_value_t = 100.0)]
     pub near_m: f64,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Output.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 /// Runs `clashes`.
 pub fn run_clashes(g: &GlobalOpts, a: ClashesArgs) -> anyhow::Result<()> {
     let (engine, _) = open_engine(g)?;
-    let from = opt_date(&a.from)?;
-    let to = opt_date(&a.to)?;
-    let window = match (from, to) {
-        (None, None) => None,
-        (f, t) => Some(DateRange::new(
-            f.unwrap_or(crate::works::MIN_DATE),
-            t.unwrap_or(crate::works::MAX_DATE),
-        )?),
-    };
+    let window = a.window.range()?;
     let clashes = engine.clashes(&ClashOptions {
         window,
         near_m: a.near_m,
         ..Default::default()
     })?;
-    if a.json {
-        return print_json(&clashes);
+    if a.out.table("clashes", &clashes)? {
+        return Ok(());
     }
-    println!(
+    outln!(
         "{} clash(es), {} strong",
         clashes.len(),
         clashes.iter().filter(|c| c.strong).count()
     );
     for c in clashes {
-        println!(
+        outln!(
             "{} {} × {}  {}  [{}]",
             if c.strong { "STRONG" } else { "clash " },
             c.a,
@@ -54,7 +43,7 @@ pub fn run_clashes(g: &GlobalOpts, a: ClashesArgs) -> anyhow::Result<()> {
             c.streets.join(", ")
         );
         for r in &c.reasons {
-            println!("         {r}");
+            outln!("         {r}");
         }
     }
     Ok(())

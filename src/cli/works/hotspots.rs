@@ -9,7 +9,7 @@ pub enum HotspotsCmd {
     List {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Rank candidate choke points on the network (gravity demand proxy, all-or-nothing).
     Identify {
@@ -32,7 +32,7 @@ pub enum HotspotsCmd {
         method: IdentifyMethod,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Set a choke point's status (congested, being_opened, opened).
     SetStatus {
@@ -45,7 +45,7 @@ pub enum HotspotsCmd {
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
 }
 
@@ -55,11 +55,11 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
     match c {
         HotspotsCmd::List { out } => {
             let hs = engine.list_hotspots()?;
-            if out.json {
-                return print_json(&hs);
+            if out.table("hotspots list", &hs)? {
+                return Ok(());
             }
             for h in hs {
-                println!(
+                outln!(
                     "{:<4} {:<13} {:<16} {:<9.5},{:<9.5} {:<28} opened by {:<6} {}",
                     h.id,
                     h.status.as_str(),
@@ -94,11 +94,11 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             };
             if streets {
                 let ss = hotspot::street_scores(&engine.network, &scores)?;
-                if out.json {
-                    return print_json(&ss);
+                if out.table("hotspots identify --streets", &ss)? {
+                    return Ok(());
                 }
                 for (i, s) in ss.iter().enumerate() {
-                    println!(
+                    outln!(
                         "{:>3}. {:.3}  {} / {}",
                         i + 1,
                         s.score,
@@ -109,12 +109,12 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                 return Ok(());
             }
             let cands = hotspot::identify(&engine.network, &scores, n, min_sep_m)?;
-            if out.json {
-                return print_json(&cands);
+            if out.table("hotspots identify", &cands)? {
+                return Ok(());
             }
-            println!("method {method_name}");
+            outln!("method {method_name}");
             for c in cands {
-                println!(
+                outln!(
                     "{:>2}. {:.3}  {:.5},{:.5}  {:<16} {}",
                     c.rank,
                     c.score,
@@ -139,10 +139,10 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&h);
+            if out.record("hotspots set-status", &h)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "{} is now {} (version {})",
                 h.id,
                 h.status.as_str(),

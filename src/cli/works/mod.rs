@@ -13,6 +13,7 @@ pub use hotspots::{HotspotsCmd, IdentifyMethod, VC_METHOD, run_hotspots};
 pub use scenario::{ScenarioCmd, run_scenario};
 
 use super::GlobalOpts;
+use super::opts::{ALL, DateOpts, Format, FormatOpts, WindowOpts, print_json};
 use crate::analysis::clash::ClashOptions;
 use crate::engine::Engine;
 use crate::hotspot::{self, HotspotStatus};
@@ -23,20 +24,12 @@ use crate::store::{SeedReport, SqliteStore};
 use crate::works::catalogue::Catalogue;
 use crate::works::engine::TimelineRow;
 use crate::works::{DateRange, Status, WorkFilter, WorkId, WorkKind, parse_date};
+use crate::{out, outln};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 use std::io::Write;
 use std::sync::Arc;
-
-/// Output options shared by these commands.
-#[derive(Args, Debug, Clone)]
-pub struct OutOpts {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Who makes a change and why.
 #[derive(Args, Debug, Clone)]
@@ -72,9 +65,9 @@ pub enum WorksCmd {
         /// Only this kind.
         #[arg(long)]
         kind: Option<String>,
-        /// Only works on site on this date (YYYY-MM-DD).
-        #[arg(long)]
-        on: Option<String>,
+        /// Only works on site on this date.
+        #[command(flatten)]
+        date: DateOpts,
         /// Only works within MIN_LON,MIN_LAT,MAX_LON,MAX_LAT.
         #[arg(long)]
         bbox: Option<String>,
@@ -83,7 +76,7 @@ pub enum WorksCmd {
         parent: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// One work: record, children, attachment and history.
     Show {
@@ -91,7 +84,7 @@ pub enum WorksCmd {
         id: String,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Move a work to a new status (allowed transitions only).
     SetStatus {
@@ -99,15 +92,15 @@ pub enum WorksCmd {
         id: String,
         /// New status.
         status: String,
-        /// Effective date (YYYY-MM-DD).
-        #[arg(long)]
-        on: String,
+        /// Effective date (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Who, why, from which version.
         #[command(flatten)]
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Change a work's planned dates.
     SetDates {
@@ -124,7 +117,7 @@ pub enum WorksCmd {
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// A work's history: who, when, old → new, why.
     History {
@@ -132,16 +125,13 @@ pub enum WorksCmd {
         id: String,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// The works as a Gantt chart.
     Timeline {
-        /// Chart from this date.
-        #[arg(long)]
-        from: Option<String>,
-        /// Chart to this date.
-        #[arg(long)]
-        to: Option<String>,
+        /// The dates charted (default: from the first start to the last end).
+        #[command(flatten)]
+        window: WindowOpts,
         /// Chart width in columns.
         #[arg(long, default_value_t = 60)]
         width: usize,
@@ -150,7 +140,7 @@ pub enum WorksCmd {
         status: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Attach the works and choke points to the network (`--network`) and report, one by
     /// one, what matched, how far it moved and what did not match.
@@ -160,27 +150,25 @@ pub enum WorksCmd {
         unmatched: bool,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Seed the database from the catalogue and report what differs.
     Seed {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// For every closed stretch, the fastest way around it, its extra time and its route.
     Detours {
-        /// On the network as it stands on this date (YYYY-MM-DD): every closure of the day in
-        /// force, new links open. Without it: every work alone on the base network.
-        #[arg(long)]
-        on: Option<String>,
-        /// Print a GeoJSON FeatureCollection (one LineString a detour, the `detours` layer's
-        /// properties), for GIS: `jzplan works detours --on 2022-06-01 --geojson > d.geojson`.
-        #[arg(long, conflicts_with = "json")]
-        geojson: bool,
-        /// Output.
+        /// On the network as it stands on this date: every closure of the day in force, new
+        /// links open. Without it: every work alone on the base network.
         #[command(flatten)]
-        out: OutOpts,
+        date: DateOpts,
+        /// Output; `--format geojson` prints a FeatureCollection (one LineString a detour, the
+        /// `detours` layer's properties), for GIS:
+        /// `jzplan works detours --date 2022-06-01 --format geojson > d.geojson`.
+        #[command(flatten)]
+        out: FormatOpts,
     },
     /// Test helper: writes scenarios in a loop, printing each acknowledged write.
     #[command(hide = true, name = "durability-writer")]
@@ -199,6 +187,12 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
     let net = g.load_network()?;
     let engine = Engine::with_works(net, store, &catalogue)?;
     let report = engine.seed(&catalogue)?;
+    tracing::info!(
+        db = %g.db.display(),
+        added = report.added.len(),
+        updated = report.updated.len(),
+        "works database open and seeded"
+    );
     if !report.updated.is_empty() {
         eprintln!(
             "note: updated from the catalogue: {}",
@@ -213,17 +207,6 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
         );
     }
     Ok((engine, report))
-}
-
-fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-fn opt_date(s: &Option<String>) -> crate::Result<Option<NaiveDate>> {
-    s.as_deref().map(parse_date).transpose()
 }
 
 fn parse_bbox(s: &str) -> crate::Result<[f64; 4]> {
@@ -250,7 +233,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         WorksCmd::List {
             status,
             kind,
-            on,
+            date,
             bbox,
             parent,
             out,
@@ -258,20 +241,24 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             let filter = WorkFilter {
                 status: status.as_deref().map(str::parse::<Status>).transpose()?,
                 kind: kind.as_deref().map(str::parse::<WorkKind>).transpose()?,
-                active_on: opt_date(&on)?,
+                active_on: date.given()?,
                 bbox: bbox.as_deref().map(parse_bbox).transpose()?,
                 parent: parent.as_deref().map(WorkId::parse).transpose()?,
             };
             let works = engine.list_works(&filter)?;
-            if out.json {
-                return print_json(&works);
+            if out.table("works list", &works)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "{:<7} {:<19} {:<24} {:<23} {:<11} name",
-                "id", "status", "window", "kind", "source"
+                "id",
+                "status",
+                "window",
+                "kind",
+                "source"
             );
             for w in works {
-                println!(
+                outln!(
                     "{:<7} {:<19} {:<24} {:<23} {:<11} {} / {}",
                     w.id,
                     w.status.as_str(),
@@ -285,44 +272,47 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         }
         WorksCmd::Show { id, out } => {
             let d = engine.get_work(&WorkId::parse(&id)?)?;
-            if out.json {
-                return print_json(&d);
+            if out.record("works show", &d)? {
+                return Ok(());
             }
             let w = &d.work;
-            println!(
+            outln!(
                 "{} {} / {}  (version {})",
-                w.id, w.name_zh, w.name_en, w.version
+                w.id,
+                w.name_zh,
+                w.name_en,
+                w.version
             );
-            println!("  kind      {}", w.kind.as_str());
-            println!("  status    {}   [{}]", w.status, w.status_source);
-            println!("  planned   {}   [{}]", w.planned, w.dates_source);
+            outln!("  kind      {}", w.kind.as_str());
+            outln!("  status    {}   [{}]", w.status, w.status_source);
+            outln!("  planned   {}   [{}]", w.planned, w.dates_source);
             if let Some(s) = w.actual_start {
-                println!("  started   {s}");
+                outln!("  started   {s}");
             }
             if let Some(e) = w.actual_end {
-                println!("  completed {e}");
+                outln!("  completed {e}");
             }
-            println!("  source    {}   {}", w.source, w.seed_quote);
+            outln!("  source    {}   {}", w.source, w.seed_quote);
             if let Some(p) = &w.parent {
-                println!("  parent    {p}");
+                outln!("  parent    {p}");
             }
             if !d.children.is_empty() {
                 let c: Vec<&str> = d.children.iter().map(|c| c.as_str()).collect();
-                println!("  children  {}", c.join(", "));
+                outln!("  children  {}", c.join(", "));
             }
             if let Some(h) = &w.hotspot {
-                println!("  opens     choke point {h}");
+                outln!("  opens     choke point {h}");
             }
             if !w.notes.is_empty() {
-                println!("  notes     {}", w.notes);
+                outln!("  notes     {}", w.notes);
             }
-            println!("  on this network ({} edges):", d.edges.len());
+            outln!("  on this network ({} edges):", d.edges.len());
             for a in &d.attachment {
-                print_attach(a);
+                print_attach(a)?;
             }
-            println!("  history:");
+            outln!("  history:");
             for h in &d.history {
-                println!(
+                outln!(
                     "    v{} {} {}: {} {} → {} {}",
                     h.version,
                     h.at.format("%Y-%m-%d %H:%M:%S"),
@@ -337,22 +327,22 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         WorksCmd::SetStatus {
             id,
             status,
-            on,
+            date,
             change,
             out,
         } => {
             let w = engine.set_status(
                 &WorkId::parse(&id)?,
                 status.parse()?,
-                parse_date(&on)?,
+                date.or_today("the effective date")?,
                 change.expected_version,
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&w);
+            if out.record("works set-status", &w)? {
+                return Ok(());
             }
-            println!("{} is now {} (version {})", w.id, w.status, w.version);
+            outln!("{} is now {} (version {})", w.id, w.status, w.version);
         }
         WorksCmd::SetDates {
             id,
@@ -370,10 +360,10 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&w);
+            if out.record("works set-dates", &w)? {
+                return Ok(());
             }
-            println!("{} planned {} (version {})", w.id, w.planned, w.version);
+            outln!("{} planned {} (version {})", w.id, w.planned, w.version);
         }
         WorksCmd::History { id, out } => {
             let h = engine.history(&id)?;
@@ -388,11 +378,11 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                     return Err(crate::Error::not_found("work", &id).into());
                 }
             }
-            if out.json {
-                return print_json(&h);
+            if out.table("works history", &h)? {
+                return Ok(());
             }
             for e in h {
-                println!(
+                outln!(
                     "v{:<3} {} {:<10} {:<8} {} → {}  {}",
                     e.version,
                     e.at.format("%Y-%m-%d %H:%M:%S"),
@@ -405,8 +395,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             }
         }
         WorksCmd::Timeline {
-            from,
-            to,
+            window,
             width,
             status,
             out,
@@ -416,39 +405,32 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let rows = engine.timeline(&filter)?;
-            if out.json {
-                return print_json(&rows);
+            if out.table("works timeline", &rows)? {
+                return Ok(());
             }
-            print!(
-                "{}",
-                gantt(
-                    &rows,
-                    opt_date(&from)?,
-                    opt_date(&to)?,
-                    width.clamp(20, 300)
-                )?
-            );
+            let (from, to) = window.get()?.unwrap_or((None, None));
+            out!("{}", gantt(&rows, from, to, width.clamp(20, 300))?);
         }
         WorksCmd::Attach { unmatched, out } => {
             let r = engine.attach_report()?;
-            if out.json {
-                return print_json(&r);
+            if out.record("works attach", &r)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "network {}: {} anchors matched, {} not matched",
                 engine.network.origin,
                 r.matched(),
                 r.unmatched()
             );
             for a in r.items.iter().filter(|a| !unmatched || !a.matched) {
-                print_attach(a);
+                print_attach(a)?;
             }
         }
         WorksCmd::Seed { out } => {
-            if out.json {
-                return print_json(&seed);
+            if out.record("works seed", &seed)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "added {}, updated {}, unchanged {}, kept edits {}",
                 seed.added.len(),
                 seed.updated.len(),
@@ -456,35 +438,37 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 seed.kept_edits.len()
             );
             for (id, fields) in &seed.kept_edits {
-                println!(
+                outln!(
                     "  {id}: edited in the database, differs from the catalogue in: {}",
                     fields.join(", ")
                 );
             }
         }
-        WorksCmd::Detours { on, geojson, out } => {
-            let ds = match opt_date(&on)? {
+        WorksCmd::Detours { date, out } => {
+            let day = date.given()?;
+            let ds = match day {
                 Some(day) => engine.detours_on(day)?,
                 None => engine.detours(None)?,
             };
-            if geojson {
+            if out.get("works detours", ALL)? == Format::Geojson {
                 let fs: Vec<_> = ds
                     .iter()
                     .map(crate::layers::works::detour_feature)
                     .collect();
-                return print_json(&crate::layers::feature_collection(&fs));
+                print_json(&crate::layers::feature_collection(&fs))?;
+                return Ok(());
             }
-            if out.json {
-                return print_json(&ds);
+            if out.table("works detours", &ds)? {
+                return Ok(());
             }
-            match opt_date(&on)? {
-                Some(day) => println!("on the network of {day} (every closure of the day):"),
-                None => println!("each work alone on the base network:"),
+            match day {
+                Some(day) => outln!("on the network of {day} (every closure of the day):"),
+                None => outln!("each work alone on the base network:"),
             }
             for d in ds {
                 let m = |x: Option<f64>| x.map_or("?".to_string(), |x| format!("{x:.0}"));
                 match (d.detour_s, d.extra_s) {
-                    (Some(t), Some(x)) => println!(
+                    (Some(t), Some(x)) => outln!(
                         "{:<9} {}: {} s → {:.0} s (+{:.0} s), {} m → {} m via {}",
                         d.id,
                         d.streets.join(", "),
@@ -495,7 +479,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                         m(d.detour_m),
                         d.via.join(" → ")
                     ),
-                    _ => println!(
+                    _ => outln!(
                         "{:<9} {}: no detour ({} s before): {}",
                         d.id,
                         d.streets.join(", "),
@@ -510,9 +494,9 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_attach(a: &crate::works::anchor::AttachItem) {
+fn print_attach(a: &crate::works::anchor::AttachItem) -> crate::Result<()> {
     if a.matched {
-        println!(
+        outln!(
             "    ok    {:<10} {} → {} ({} edge(s), moved {:.0} m){}",
             a.record,
             a.what,
@@ -526,8 +510,9 @@ fn print_attach(a: &crate::works::anchor::AttachItem) {
             }
         );
     } else {
-        println!("    MISS  {:<10} {}: {}", a.record, a.what, a.note);
+        outln!("    MISS  {:<10} {}: {}", a.record, a.what, a.note);
     }
+    Ok(())
 }
 
 /// Writes scenarios in a loop, each in its own committed transaction, printing `ack <i>`

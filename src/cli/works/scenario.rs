@@ -9,27 +9,27 @@ pub enum ScenarioCmd {
     List {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// The network on a date (or in a stored scenario): works in force, edges closed/opened.
     Show {
         /// A stored scenario id.
         id: Option<String>,
-        /// A date (YYYY-MM-DD) instead of a scenario.
-        #[arg(long)]
-        date: Option<String>,
+        /// A date instead of a scenario (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Store a what-if scenario: a date and overrides (`--set P1=suspended`,
     /// `--window P1=2023-04-01..2024-10-31`).
     Create {
         /// Scenario id.
         id: String,
-        /// The date it is evaluated on.
-        #[arg(long)]
-        date: String,
+        /// The date it is evaluated on (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Description.
         #[arg(long, default_value = "")]
         name: String,
@@ -44,7 +44,7 @@ pub enum ScenarioCmd {
         actor: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Delete a stored scenario.
     Delete {
@@ -65,15 +65,15 @@ pub enum ScenarioCmd {
         /// Destination LON,LAT.
         #[arg(long)]
         to: String,
-        /// The date (YYYY-MM-DD).
-        #[arg(long)]
-        date: Option<String>,
+        /// The date (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// A stored scenario instead of a date.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["date", "on"])]
         scenario: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
 }
 
@@ -83,11 +83,11 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
     match c {
         ScenarioCmd::List { out } => {
             let ss = engine.list_scenarios()?;
-            if out.json {
-                return print_json(&ss);
+            if out.table("scenario list", &ss)? {
+                return Ok(());
             }
             for s in ss {
-                println!(
+                outln!(
                     "{:<16} {} {} override(s)  {}",
                     s.id,
                     s.date,
@@ -97,27 +97,27 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             }
         }
         ScenarioCmd::Show { id, date, out } => {
-            let state = match (id, date) {
+            let state = match (id, date.given()?) {
                 (Some(id), None) => engine.scenario_state(&engine.get_scenario(&id)?)?,
-                (None, Some(d)) => engine.state_on(parse_date(&d)?)?,
-                _ => {
-                    return Err(crate::Error::invalid(
-                        "give a scenario id or --date (exactly one of them)",
-                    )
-                    .into());
+                (None, Some(d)) => engine.state_on(d)?,
+                (None, None) => engine.state_on(date.or_today("the network")?)?,
+                (Some(_), Some(_)) => {
+                    return Err(
+                        crate::Error::invalid("give a scenario id or --date (not both)").into(),
+                    );
                 }
             };
             let summary = crate::scenario::StateSummary::of(&state);
-            if out.json {
-                return print_json(&summary);
+            if out.record("scenario show", &summary)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "network on {}",
                 summary.date.map(|d| d.to_string()).unwrap_or_default()
             );
-            println!("  on site:   {}", summary.construction.join(", "));
-            println!("  completed: {}", summary.completed.join(", "));
-            println!(
+            outln!("  on site:   {}", summary.construction.join(", "));
+            outln!("  completed: {}", summary.completed.join(", "));
+            outln!(
                 "  {} edge(s) changed: {} closed, {} new opened, {} narrowed or slowed",
                 summary.changed_edges,
                 summary.closed_edges,
@@ -125,10 +125,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 summary.reduced_edges
             );
             if !summary.closed_streets.is_empty() {
-                println!("  closed:    {}", summary.closed_streets.join(", "));
+                outln!("  closed:    {}", summary.closed_streets.join(", "));
             }
             if !summary.opened_streets.is_empty() {
-                println!("  opened:    {}", summary.opened_streets.join(", "));
+                outln!("  opened:    {}", summary.opened_streets.join(", "));
             }
         }
         ScenarioCmd::Create {
@@ -167,7 +167,7 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             let sc = Scenario {
                 id,
                 name,
-                date: parse_date(&date)?,
+                date: date.or_today("the scenario's date")?,
                 overrides,
                 version: 0,
             };
@@ -175,10 +175,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "cli".into());
             let saved = engine.put_scenario(&sc, 0, &actor, "")?;
-            if out.json {
-                return print_json(&saved);
+            if out.record("scenario create", &saved)? {
+                return Ok(());
             }
-            println!("scenario {} stored (version {})", saved.id, saved.version);
+            outln!("scenario {} stored (version {})", saved.id, saved.version);
         }
         ScenarioCmd::Delete {
             id,
@@ -189,7 +189,7 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "cli".into());
             engine.delete_scenario(&id, expected_version, &actor, "")?;
-            println!("scenario {id} deleted");
+            outln!("scenario {id} deleted");
         }
         ScenarioCmd::Route {
             from,
@@ -198,14 +198,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             scenario,
             out,
         } => {
-            let state = match (scenario, date) {
-                (Some(id), None) => engine.scenario_state(&engine.get_scenario(&id)?)?,
-                (None, Some(d)) => engine.state_on(parse_date(&d)?)?,
-                _ => {
-                    return Err(
-                        crate::Error::invalid("give --date or --scenario (one of them)").into(),
-                    );
-                }
+            // clap refuses --scenario with --date.
+            let state = match scenario {
+                Some(id) => engine.scenario_state(&engine.get_scenario(&id)?)?,
+                None => engine.state_on(date.or_today("the network")?)?,
             };
             let cmp = engine.compare_routes(
                 &state,
@@ -213,8 +209,8 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 parse_lon_lat(&to)?,
                 Metric::Time,
             )?;
-            if out.json {
-                return print_json(&cmp);
+            if out.record("scenario route", &cmp)? {
+                return Ok(());
             }
             let streets = |r: &crate::routing::Route| {
                 r.streets
@@ -229,24 +225,24 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(" → ")
             };
-            println!(
+            outln!(
                 "base:     {:>7.0} s {:>8.0} m  {}",
                 cmp.base.duration_s,
                 cmp.base.distance_m,
                 streets(&cmp.base)
             );
             match &cmp.scenario {
-                Some(r) => println!(
+                Some(r) => outln!(
                     "{}: {:>7.0} s {:>8.0} m  {}",
                     cmp.label,
                     r.duration_s,
                     r.distance_m,
                     streets(r)
                 ),
-                None => println!("{}: no route ({})", cmp.label, cmp.note),
+                None => outln!("{}: no route ({})", cmp.label, cmp.note),
             }
             if let (Some(dt), Some(dm)) = (cmp.extra_s, cmp.extra_m) {
-                println!("extra:    {dt:>+7.0} s {dm:>+8.0} m");
+                outln!("extra:    {dt:>+7.0} s {dm:>+8.0} m");
             }
         }
     }

@@ -168,9 +168,14 @@ impl WorksBook {
             .collect())
     }
 
-    /// Works passing a filter.
+    /// Works passing a filter; a filter on a parent that does not exist is `NotFound` (not an
+    /// empty list).
     pub fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
-        self.store()?.list_works(filter)
+        let store = self.store()?;
+        if let Some(p) = &filter.parent {
+            store.get_work(p)?;
+        }
+        store.list_works(filter)
     }
 
     /// One work with its children, history and attachment.
