@@ -1,4 +1,4 @@
-//! The works timeline as a text Gantt chart (`jzplan works timeline --gantt`).
+//! The works timeline as a text Gantt chart (`jzplan works timeline`, text output).
 
 use super::*;
 

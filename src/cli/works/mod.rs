@@ -1,6 +1,6 @@
 //! `works`, `hotspots`, `scenario` and `clashes`: parse → Engine → format (text or JSON).
-//! One file per command: this one is `works` and what the others share; [`hotspots`],
-//! [`scenario`], [`clashes`], and the timeline chart in [`gantt`].
+//! One file per command: this one is `works` and what the others share; `hotspots.rs`,
+//! `scenario.rs`, `clashes.rs`, and the timeline chart in `gantt.rs`.
 
 mod clashes;
 mod gantt;

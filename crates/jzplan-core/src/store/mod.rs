@@ -7,12 +7,16 @@
 //! [`Error::Conflict`] when the stored version moved on (optimistic concurrency). Every change
 //! writes a [`HistoryEntry`] in the same transaction.
 
+pub mod catalogue;
+
 use crate::hotspot::{Hotspot, HotspotId};
 use crate::scenario::Scenario;
 use crate::works::catalogue::Catalogue;
 use crate::works::{HistoryEntry, Work, WorkFilter, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
+
+pub use catalogue::CatalogueStore;
 
 /// Who changes what and why (written to the history with the old and new values).
 #[derive(Clone, Debug, PartialEq, Serialize)]

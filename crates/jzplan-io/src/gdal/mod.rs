@@ -15,7 +15,8 @@
 //! the [`VectorFormat`]s; [`roads_layer`] and [`nodes_layer`] turn a network into such layers.
 //! Other modules (flows, differences, works, hotspots) build their own `OutLayer`s and call
 //! the same writer.//!
-//! The reader is [`read`], the writer [`write`]; both are re-exported here. This file holds
+//! The reader is `read.rs` (with `read_export.rs` and `feature.rs`), the writer `write.rs`;
+//! both are re-exported here. This file holds
 //! the [`VectorFormat`]s and the GDAL set-up they share.
 
 mod feature;

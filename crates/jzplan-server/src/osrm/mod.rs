@@ -3,7 +3,7 @@
 //! (leaflet-routing-machine, osrm-frontend) work unchanged. Errors are HTTP 400 with
 //! `{"code": "InvalidQuery" | "InvalidValue" | "InvalidOptions" | "InvalidUrl" | "NoSegment" |
 //! "NoRoute" | "TooBig", "message": …}` as in OSRM's documentation (docs/http.md).//!
-//! One file per service: [`route`], [`table`], [`nearest`]; this file holds what they share
+//! One file per service: `route.rs`, `table.rs`, `nearest.rs`; this file holds what they share
 //! (errors, polylines, coordinates, the common options, waypoints).
 
 mod nearest;

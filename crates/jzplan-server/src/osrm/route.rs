@@ -1,5 +1,5 @@
-//! `GET /route/v1/{profile}/{coordinates}`: OSRM's route service (legs, steps, annotations,
-//! alternatives off, overview geometry).
+//! `GET /route/v1/{profile}/{coordinates}`: OSRM's route service (legs, optional steps and
+//! annotations, overview geometry; one route, no alternatives).
 
 use super::*;
 

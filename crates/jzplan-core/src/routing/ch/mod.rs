@@ -20,8 +20,8 @@
 //! `search.rs`). Both searches only go up the hierarchy, with stall-on-demand, and stop once
 //! their smallest key reaches the best meeting cost.
 //!
-//! The work is in two files: [`prepare`] contracts (witness searches, priorities, shortcuts),
-//! [`query`] answers (upward searches with stall-on-demand, unpacking, the CH matrix). This
+//! The work is in two files: `prepare.rs` contracts (witness searches, priorities, shortcuts),
+//! `query.rs` answers (upward searches with stall-on-demand, unpacking, the CH matrix). This
 //! file holds the [`Hierarchy`] they share and the [`HierarchyCache`].
 
 mod prepare;
