@@ -294,7 +294,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 
 /// Runs `jzplan impact`.
 pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
-    use crate::analysis::impact::{ImpactQuery, Task};
+    use crate::analysis::impact::{ImpactQuery, Task, format_delta};
     let json = a.format.get("impact", RECORD)? == Format::Json;
     let (engine, _) = super::works::open_engine(g)?;
     let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
@@ -353,13 +353,18 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         );
         for w in ya.works.iter().take(5) {
             outln!(
-                "  {}. {} {}: net {:+.0} veh-h in the first year",
+                "  {}. {} {}: net {} veh-h in the first year",
                 w.rank,
                 w.id,
                 w.name_en,
-                w.net_first_year_vht
+                format_delta(
+                    w.net_first_year_vht,
+                    w.construction_resolution_vht + w.saved_resolution_vht,
+                    0
+                )
             );
         }
+        outln!("  {}", ya.gap.sentence());
         outln!(
             "{} files in {}; open {}",
             files.len(),
@@ -406,11 +411,12 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     outln!("{}", c.label);
     for (n, s) in [("before", &c.before), ("after", &c.after)] {
         outln!(
-            "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e}{}",
+            "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e} in {} iterations{}",
             s.vht,
             s.vkt,
             s.mean_speed_kmh,
             s.relative_gap,
+            s.iterations,
             if s.unreachable_pairs > 0 {
                 format!(
                     "  ({} OD pairs without a path, {:.0} trips)",
@@ -422,10 +428,28 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         );
     }
     outln!(
-        "  ΔVHT {:+.1} veh-h per peak hour, ΔVKT {:+.1} veh-km",
-        c.delta_vht,
+        "  morning peak (mean hour of 07:00-09:00): ΔVHT {} veh-h (resolution {:.2}), ΔVKT {:+.1} veh-km",
+        format_delta(c.delta_vht, c.resolution_vht, 1),
+        c.resolution_vht,
         c.delta_vkt
     );
+    let mut weekday = (0.0, 0.0);
+    for p in &c.periods {
+        outln!(
+            "  {:9} ΔVHT {} veh-h per hour × {} h per weekday",
+            p.period.as_str(),
+            format_delta(p.delta_vht_per_hour, p.resolution_vht_per_hour, 1),
+            p.weekday_hours
+        );
+        weekday.0 += p.delta_vht_per_hour * p.weekday_hours;
+        weekday.1 += p.resolution_vht_per_hour * p.weekday_hours;
+    }
+    if !c.periods.is_empty() {
+        outln!(
+            "  weekday   ΔVHT {} veh-h",
+            format_delta(weekday.0, weekday.1, 0)
+        );
+    }
     outln!("  choke points (v/c before → after):");
     for p in &c.choke_points {
         let v = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));

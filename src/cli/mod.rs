@@ -8,6 +8,7 @@ pub mod network;
 pub mod opts;
 pub mod route;
 pub mod serve;
+pub mod study;
 pub mod works;
 
 use crate::layers::Catalog;
@@ -98,6 +99,8 @@ pub enum Command {
     Assign(assign::AssignArgs),
     /// Before/after impact analysis of works, with a report.
     Impact(assign::ImpactArgs),
+    /// Closure study: where the traffic goes, which choke points get worse, which works clash.
+    Study(study::StudyArgs),
     /// Serve the API, map layers, tiles and the web viewer.
     Serve(serve::ServeArgs),
 }
@@ -119,6 +122,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clashes(a) => works::run_clashes(g, a),
         Command::Assign(a) => assign::run_assign(g, a),
         Command::Impact(a) => assign::run_impact(g, a),
+        Command::Study(a) => study::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }

@@ -54,14 +54,19 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         public_url: a.public_url.clone(),
     };
     let state = AppState::with_catalog(engine, catalog, config);
-    // The base network's hierarchy serves every undated route (and all OSRM queries): prepare
-    // it in the background at start (milliseconds on Jinzhou, seconds on a million edges) so
-    // that the first client does not wait for it.
+    // The base network's weights and hierarchy serve every undated route (and all OSRM
+    // queries), the customizable hierarchy every dated, scenario or avoiding one: prepare them
+    // in the background at start (milliseconds on Jinzhou, seconds on a million edges) so that
+    // the first client does not wait for them.
     let warm = state.clone();
     std::thread::spawn(move || {
-        let w = warm.weights.get(crate::network::Metric::Time);
-        if let Err(e) = warm.weights.hierarchy(&warm.engine.network, w) {
+        let net = &warm.engine.network;
+        let metric = crate::network::Metric::Time;
+        if let Err(e) = warm.weights.base_ch(net, metric) {
             tracing::warn!("base contraction hierarchy not prepared: {e}");
+        }
+        if let Err(e) = warm.weights.cch(net) {
+            tracing::warn!("customizable contraction hierarchy not built: {e}");
         }
     });
     let app = api::app_with_state(state);

@@ -3,6 +3,7 @@
 mod api;
 mod assignment;
 mod browser;
+mod calibration;
 mod ch;
 mod cli;
 mod common;
@@ -10,6 +11,8 @@ mod data;
 mod io;
 mod linking;
 mod ogc;
+mod per_request;
 mod routing;
 mod store;
+mod study;
 mod works;

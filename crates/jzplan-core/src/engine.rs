@@ -13,7 +13,7 @@
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
 //! | map layers (OGC API, tiles, exports) | [`layers`](Engine::layers), [`jinzhou_layers`](Engine::jinzhou_layers), [`layer_data`](Engine::layer_data) | [`crate::layers`] |
-//! | assignment and impact | [`impact_demand`](Engine::impact_demand), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
+//! | assignment, impact, calibration, closure studies | [`impact_demand`](Engine::impact_demand), [`day_on`](Engine::day_on), [`calibration`](Engine::calibration), [`study`](Engine::study), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 
 use crate::Result;
 use crate::analysis::clash::{self, Clash, ClashOptions};
@@ -26,7 +26,6 @@ use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
 use crate::layers::{Catalog, LayerData};
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::routing::base::BaseWeights;
 use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Avoid, Isochrone, Matrix, Route};
 use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
@@ -155,17 +154,18 @@ impl Engine {
     }
 
     /// The weights of one query on the base network, on `date` or in the stored `scenario`,
-    /// with the edges of `avoid` closed; the base slices come from `base` (borrowed).
+    /// with the edges of `avoid` closed; `base` is the base network's slice of `metric`
+    /// (borrowed when nothing changes).
     pub fn query_weights<'a>(
         &self,
-        base: &'a BaseWeights,
+        base: &'a [f64],
         metric: Metric,
         avoid: &Avoid,
         date: Option<NaiveDate>,
         scenario: Option<&str>,
     ) -> Result<Cow<'a, [f64]>> {
         let state = self.state_for(date, scenario)?.map(|s| s.weights(metric));
-        base.for_query(&self.network, state, metric, avoid)
+        query::weights_of_query(&self.network, base, state, avoid)
     }
 
     /// Routes `from → to` in `state` (snapping onto edges open in that state).
@@ -373,9 +373,39 @@ impl Engine {
 
 // ---- assignment and impact -------------------------------------------------------------------
 impl Engine {
-    /// The demand of impact analyses on the base network (default zones: Jinzhou's).
+    /// The demand of impact analyses on the base network (default zones: Jinzhou's; see
+    /// [`impact::demand_on`]).
     pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
-        impact::impact_demand(&self.network, zones, target_gap)
+        impact::demand_on(&self.network, zones, target_gap)
+    }
+
+    /// The network on `date` assigned once per period of the day of `demand` (morning peak,
+    /// evening peak, off-peak; see [`crate::assignment::periods`]): sum a span of days with
+    /// [`impact::DayRun::vht`].
+    pub fn day_on(&self, date: NaiveDate, demand: &Demand) -> Result<impact::DayRun> {
+        impact::run_day(&self.state_on(date)?, demand)
+    }
+
+    /// The calibration table of the base network's morning peak hour against the stated
+    /// targets, and where the seed choke point H01 ranks by v/c
+    /// ([`crate::analysis::calibration`]).
+    pub fn calibration(&self) -> Result<crate::analysis::calibration::Calibration> {
+        let seed = self
+            .list_hotspots()?
+            .into_iter()
+            .find(|h| h.evidence.starts_with("seed:"));
+        crate::analysis::calibration::calibrate(&self.network, seed.as_ref())
+    }
+
+    /// A closure study: where the traffic of the closures goes, which choke points get worse,
+    /// which other works clash, and what moving it would save (see [`crate::analysis::study`]).
+    pub fn study(
+        &self,
+        req: &crate::analysis::study::StudyRequest,
+    ) -> Result<crate::analysis::study::Study> {
+        crate::analysis::study::check_request(req)?;
+        let inputs = crate::analysis::study::StudyInputs::from_parts(&self.network, &self.works)?;
+        crate::analysis::study::run_study(&inputs, req)
     }
 
     /// The 15 choke points of impact reports (stored ones, completed from the base v/c).

@@ -405,12 +405,7 @@ pub fn has_store(data: &LayerData) -> bool {
 /// Identifies the state of the stored works (their ids and versions): a dated layer cached
 /// under it changes as soon as a work is changed through the API.
 pub fn works_version(data: &LayerData) -> Result<u64> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for w in data.list_works(&WorkFilter::default())? {
-        (w.id.as_str(), w.version).hash(&mut h);
-    }
-    Ok(h.finish())
+    data.works.works_version()
 }
 
 /// How many (date, works version) keys keep their detours in memory.

@@ -402,6 +402,17 @@ impl WorksBook {
         })
     }
 
+    /// Identifies the state of the stored works (their ids and versions): a result cached
+    /// under it changes as soon as a work is changed.
+    pub fn works_version(&self) -> Result<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for w in self.list_works(&WorkFilter::default())? {
+            (w.id.as_str(), w.version).hash(&mut h);
+        }
+        Ok(h.finish())
+    }
+
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
     pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
         Ok(self
@@ -548,6 +559,12 @@ impl WorksBook {
 
 /// The junction of a choke point on `net`: the node of its streets nearest its position,
 /// preferring nodes where two of its streets meet.
+/// The junction a choke point stands at on `net` (the nearest node of its streets within
+/// 500 m of its position), if it attaches.
+pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
+    resolve_hotspot(net, h).ok().map(|(n, _)| n)
+}
+
 fn resolve_hotspot(
     net: &RoadNetwork,
     h: &Hotspot,

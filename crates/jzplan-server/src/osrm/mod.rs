@@ -15,7 +15,7 @@ pub use route::route;
 pub use table::table;
 
 use crate::AppState;
-use crate::routing::{nearest_k, weights_for};
+use crate::routing::nearest_k;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -24,7 +24,7 @@ use geo::Simplify;
 use geo_types::{Coord, LineString, Point};
 use jzplan_core::network::snap::Snap;
 use jzplan_core::network::{Metric, RoadNetwork};
-use jzplan_core::routing::{Algorithm, Avoid, Route, RouteOptions, Router, cut};
+use jzplan_core::routing::{Algorithm, Route, RouteOptions, cut};
 use jzplan_core::{Error, Result};
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;

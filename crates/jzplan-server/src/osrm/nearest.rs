@@ -56,7 +56,8 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
         }
     }
     let net = &s.engine.network;
-    let router = Router::new(net, s.weights.get(Metric::Time), Metric::Time)?;
+    let base = s.weights.base_prepared(net, Metric::Time)?;
+    let router = base.router(net)?;
     let snaps = nearest_k(&router, pts[0], c.radiuses[0], number).map_err(|e| match e {
         Error::NoSegment { .. } => OsrmError::new(
             "NoSegment",

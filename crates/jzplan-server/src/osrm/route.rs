@@ -373,10 +373,11 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     }
     let net = &s.engine.network;
     let metric = Metric::Time;
-    let w = weights_for(s, metric, &Avoid::default(), &Default::default())?;
-    // OSRM queries route on the base network: its hierarchy is cached for the server's life.
-    let ch = s.weights.hierarchy(net, &w)?;
-    let router = Router::with_hierarchy(net, &w, metric, &ch)?;
+    // OSRM queries route on the base network: its weights and hierarchy are kept for the
+    // server's life.
+    let (base, ch) = s.weights.base_ch(net, metric)?;
+    let router = base.ch_router(net, &ch)?;
+    let w = router.weights();
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
@@ -403,7 +404,7 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
                 Error::NoRoute(_) => OsrmError::new("NoRoute", "Impossible route between points"),
                 e => e.into(),
             })?;
-        let ps = parts(net, &w, metric, &r);
+        let ps = parts(net, w, metric, &r);
         legs.push(leg_json(net, &ps, &r, &o));
         for p in &ps {
             push_unique(&mut full, &p.coords);

@@ -91,9 +91,8 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
         }
     }
     let net = &s.engine.network;
-    let w = s.weights.get(Metric::Time);
-    let ch = s.weights.hierarchy(net, w)?;
-    let router = Router::with_hierarchy(net, w, Metric::Time, &ch)?;
+    let (base, ch) = s.weights.base_ch(net, Metric::Time)?;
+    let router = base.ch_router(net, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
