@@ -8,7 +8,7 @@
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
 //! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`query_weights`](Engine::query_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
-//! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
+//! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
@@ -16,11 +16,12 @@
 //! | assignment, impact, calibration, closure studies | [`impact_demand`](Engine::impact_demand), [`day_on`](Engine::day_on), [`calibration`](Engine::calibration), [`study`](Engine::study), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 
 use crate::Result;
-use crate::analysis::clash::{self, Clash, ClashOptions};
-use crate::analysis::detour::{self, Detour};
+use crate::analysis::clash::{Clash, ClashOptions};
+use crate::analysis::detour::Detour;
 use crate::analysis::impact::{
     self, ChokePointRef, Demand, ImpactQuery, ImpactResult, Task, YearAnalysis,
 };
+use crate::analysis::stored;
 use crate::assignment::zones::Zone;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
 use crate::layers::{Catalog, LayerData};
@@ -256,6 +257,12 @@ impl Engine {
         self.works.planned_links()
     }
 
+    /// Identifies the state of the stored works (ids and versions), for caches that must
+    /// follow every change.
+    pub fn works_version(&self) -> Result<u64> {
+        self.works.works_version()
+    }
+
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
     pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<ResolvedEffect>>> {
         self.works.resolved_effects()
@@ -333,18 +340,18 @@ impl Engine {
 impl Engine {
     /// Clashes among the stored works on this network.
     pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
-        clash::stored_clashes(&self.network, &self.works, opts)
+        stored::stored_clashes(&self.network, &self.works, opts)
     }
 
     /// Detours around every closure of the stored works, each work alone on the base network
     /// (optionally only works on site on `date`).
     pub fn detours(&self, date: Option<NaiveDate>) -> Result<Vec<Detour>> {
-        detour::stored_detours(&self.network, &self.works, date)
+        stored::stored_detours(&self.network, &self.works, date)
     }
 
     /// Detours around every stretch closed on `date`, on the network as it stands that day.
     pub fn detours_on(&self, date: NaiveDate) -> Result<Vec<Detour>> {
-        detour::detours_on(&self.network, &self.works, date)
+        stored::detours_on(&self.network, &self.works, date)
     }
 }
 
@@ -410,7 +417,7 @@ impl Engine {
 
     /// The 15 choke points of impact reports (stored ones, completed from the base v/c).
     pub fn impact_choke_points(&self, d: &Demand) -> Result<Vec<ChokePointRef>> {
-        impact::impact_choke_points(&self.network, &self.works, d)
+        stored::impact_choke_points(&self.network, &self.works, d)
     }
 
     /// One before/after comparison (both states assigned in parallel).
@@ -420,7 +427,7 @@ impl Engine {
         d: &Demand,
         choke_points: &[ChokePointRef],
     ) -> Result<ImpactResult> {
-        impact::impact(&self.network, &self.works, q, d, choke_points)
+        stored::impact(&self.network, &self.works, q, d, choke_points)
     }
 
     /// Assignments [`Engine::impact_year`] will run: (states, works on site, completed works).
@@ -429,7 +436,7 @@ impl Engine {
         year: i32,
         only: Option<&[WorkId]>,
     ) -> Result<(usize, usize, usize)> {
-        impact::impact_year_tasks(&self.works, year, only)
+        stored::impact_year_tasks(&self.works, year, only)
     }
 
     /// The year analysis of the stored works; `only` limits the works evaluated one by one.
@@ -441,7 +448,7 @@ impl Engine {
         only: Option<&[WorkId]>,
         tick: &(dyn Fn(Task) + Sync),
     ) -> Result<(YearAnalysis, Vec<Work>)> {
-        impact::impact_year(
+        stored::impact_year(
             &self.network,
             &self.works,
             year,

@@ -9,11 +9,8 @@
 
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
-use crate::works::{
-    Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
-};
+use crate::works::{Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -357,15 +354,4 @@ impl ProbeSet {
         }
         out
     }
-}
-
-/// Clashes among the stored works on this network.
-pub fn stored_clashes(
-    net: &RoadNetwork,
-    book: &WorksBook,
-    opts: &ClashOptions,
-) -> Result<Vec<Clash>> {
-    let works = book.list_works(&WorkFilter::default())?;
-    let effects = book.resolved_effects()?;
-    find_clashes(net, &works, &effects, opts)
 }

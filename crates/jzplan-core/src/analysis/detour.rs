@@ -17,16 +17,12 @@
 //! detour and a reason (cut off), as is a stretch with one way in (dead end: nothing to
 //! divert): these are findings, not omissions.
 
-use crate::Result;
 use crate::analysis::clash::street_names;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
-use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
-use crate::works::{
-    Action, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId, check_date,
-};
+use crate::works::{Action, LonLat, Phase, ResolvedEffect, Status, Work, WorkId};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -442,33 +438,6 @@ pub fn detours_in_state(
         out.extend(detours_around(&on, &Closure::of(w, &closed), &mut d));
     }
     out
-}
-
-/// Detours around every closure of the stored works, each work **alone** on the base
-/// network (optionally only works on site on `date`). For what drivers face on a date, with
-/// every closure of that day in force, see
-/// [`Engine::detours_on`](crate::engine::Engine::detours_on).
-pub fn stored_detours(
-    net: &RoadNetwork,
-    book: &WorksBook,
-    date: Option<NaiveDate>,
-) -> Result<Vec<Detour>> {
-    let works = book.list_works(&WorkFilter {
-        active_on: date,
-        ..Default::default()
-    })?;
-    let effects = book.resolved_effects()?;
-    Ok(detours(net, &works, &effects))
-}
-
-/// Detours around every stretch closed on `date`, on the network as it stands that day
-/// (every work's closures of the date, new links of the date open).
-pub fn detours_on(net: &RoadNetwork, book: &WorksBook, date: NaiveDate) -> Result<Vec<Detour>> {
-    check_date("date", date)?;
-    let works = book.list_works(&WorkFilter::default())?;
-    let effects = book.resolved_effects()?;
-    let state = NetworkState::on_date(net, &works, &effects, date);
-    Ok(detours_in_state(&state, &works, &effects))
 }
 
 #[cfg(test)]

@@ -30,10 +30,10 @@ use crate::analysis::detour::{self, Outcome};
 use crate::analysis::impact::{ChokePointRef, Demand, StateRun, Summary, node_vc, run_state};
 use crate::assignment::OdMatrix;
 use crate::assignment::zones::RoadFlows;
-use crate::works::engine::WorksBook;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
+use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
 use crate::works::{
     Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
@@ -1992,7 +1992,7 @@ impl<'a> StudyInputs<'a> {
         let works = book.list_works(&WorkFilter::default())?;
         let resolved = book.resolved_effects()?;
         let demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
-        let choke_points = crate::analysis::impact::impact_choke_points(net, book, &demand)?;
+        let choke_points = crate::analysis::stored::impact_choke_points(net, book, &demand)?;
         let works_version = book.works_version()?;
         Ok(StudyInputs {
             net,

@@ -431,10 +431,10 @@ impl LayerData {
         self.works.state_on(&self.network, date)
     }
     fn detours_on(&self, date: NaiveDate) -> Result<Vec<crate::analysis::detour::Detour>> {
-        crate::analysis::detour::detours_on(&self.network, &self.works, date)
+        crate::analysis::stored::detours_on(&self.network, &self.works, date)
     }
     fn impact_demand(&self, gap: f64) -> Result<crate::analysis::impact::Demand> {
-        crate::analysis::impact::impact_demand(&self.network, None, gap)
+        crate::analysis::impact::demand_on(&self.network, None, gap)
     }
 }
 

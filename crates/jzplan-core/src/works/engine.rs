@@ -95,7 +95,7 @@ impl WorksBook {
         let mut nodes = HashMap::new();
         let mut att = attachment;
         for h in &hotspots {
-            match resolve_hotspot(&aug.network, h) {
+            match anchor::resolve_hotspot(&aug.network, h) {
                 Ok((n, item)) => {
                     nodes.insert(h.id.clone(), n);
                     att.report.items.push(item);
@@ -139,7 +139,7 @@ impl WorksBook {
         let mut nodes = self.hotspot_nodes.write().map_err(|_| poisoned())?;
         nodes.clear();
         for h in &hotspots {
-            match resolve_hotspot(net, h) {
+            match anchor::resolve_hotspot(net, h) {
                 Ok((n, item)) => {
                     nodes.insert(h.id.clone(), n);
                     att.report.items.push(item);
@@ -554,54 +554,6 @@ impl WorksBook {
                 comment: comment.into(),
             },
         )
-    }
-}
-
-/// The junction of a choke point on `net`: the node of its streets nearest its position,
-/// preferring nodes where two of its streets meet.
-/// The junction a choke point stands at on `net` (the nearest node of its streets within
-/// 500 m of its position), if it attaches.
-pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
-    resolve_hotspot(net, h).ok().map(|(n, _)| n)
-}
-
-fn resolve_hotspot(
-    net: &RoadNetwork,
-    h: &Hotspot,
-) -> std::result::Result<(NodeId, AttachItem), Box<AttachItem>> {
-    let anchor = super::StreetAnchor {
-        streets: h.streets.clone(),
-        from: h.at,
-        to: None,
-        radius_m: 500.0,
-    };
-    let item = |matched: bool, street: String, moved: Option<f64>, note: String| AttachItem {
-        record: h.id.to_string(),
-        what: format!("choke point {}", h.name_zh),
-        matched,
-        street,
-        edges: usize::from(matched),
-        moved_m: moved,
-        note,
-    };
-    match anchor::resolve_street(net, &anchor) {
-        Ok((edges, _, street)) => {
-            let p = geo_types::Point::new(h.at[0], h.at[1]);
-            let mut best: Option<(f64, NodeId)> = None;
-            for &e in &edges {
-                let ed = net.edge(e);
-                for n in [ed.from, ed.to] {
-                    let d = crate::network::geom::haversine_m(p, net.node(n).point());
-                    if best.is_none_or(|b| d < b.0) {
-                        best = Some((d, n));
-                    }
-                }
-            }
-            let (d, n) =
-                best.ok_or_else(|| Box::new(item(false, String::new(), None, "no node".into())))?;
-            Ok((n, item(true, street, Some(d), String::new())))
-        }
-        Err(why) => Err(Box::new(item(false, String::new(), None, why))),
     }
 }
 
