@@ -5,7 +5,7 @@
 //!
 //! | area | methods | module |
 //! |---|---|---|
-//! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach) | [`crate::works::engine`] |
+//! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
 //! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`query_weights`](Engine::query_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
 //! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
@@ -85,6 +85,12 @@ impl Engine {
     /// records it added or updated.
     pub fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
         self.works.seed(&self.network, catalogue)
+    }
+
+    /// Brings the attachment up to date with changes made through another process on the same
+    /// store (another replica; see [`WorksBook::sync_attachment`]).
+    pub fn sync_attachment(&self) -> Result<()> {
+        self.works.sync_attachment(&self.network)
     }
 
     /// Re-resolves every work and choke point on the network.
@@ -201,7 +207,7 @@ impl Engine {
 
     /// One work with its children, history and attachment.
     pub fn get_work(&self, id: &WorkId) -> Result<WorkDetail> {
-        self.works.get_work(id)
+        self.works.get_work(&self.network, id)
     }
 
     /// The works as timeline rows, by start date.
@@ -249,12 +255,12 @@ impl Engine {
 
     /// How the planned links, works and choke points attached to this network.
     pub fn attach_report(&self) -> Result<AttachReport> {
-        self.works.attach_report()
+        self.works.attach_report(&self.network)
     }
 
     /// The planned links of the catalogue, with their edges on this network.
     pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
-        self.works.planned_links()
+        self.works.planned_links(&self.network)
     }
 
     /// Identifies the state of the stored works (ids and versions), for caches that must
@@ -265,7 +271,7 @@ impl Engine {
 
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
     pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<ResolvedEffect>>> {
-        self.works.resolved_effects()
+        self.works.resolved_effects(&self.network)
     }
 }
 
@@ -283,7 +289,7 @@ impl Engine {
 
     /// The junction a choke point attached to on this network.
     pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
-        self.works.hotspot_node(id)
+        self.works.hotspot_node(&self.network, id)
     }
 
     /// Sets a choke point's status at `expected_version`.

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 /// Works state held by the `Engine`: the store, the planned links, and each work's effects
 /// resolved on the engine's network.
@@ -23,6 +23,36 @@ pub struct WorksBook {
     attachment: RwLock<Attachment>,
     hotspot_nodes: RwLock<HashMap<HotspotId, NodeId>>,
     link_report: AttachReport,
+    /// The store revision the attachment reflects, and a fingerprint of each attached work's
+    /// effects: another process on the same database (a second replica) moves the revision
+    /// on, and only works whose effects changed are resolved again.
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    revision: u64,
+    effects: HashMap<WorkId, u64>,
+}
+
+/// What the attachment of a work depends on.
+fn effects_print(w: &Work) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(&w.effects)
+        .unwrap_or_default()
+        .hash(&mut h);
+    h.finish()
+}
+
+fn seen_of(revision: u64, works: &[Work]) -> Seen {
+    Seen {
+        revision,
+        effects: works
+            .iter()
+            .map(|w| (w.id.clone(), effects_print(w)))
+            .collect(),
+    }
 }
 
 impl WorksBook {
@@ -34,6 +64,7 @@ impl WorksBook {
             attachment: RwLock::new(Attachment::default()),
             hotspot_nodes: RwLock::new(HashMap::new()),
             link_report: AttachReport::default(),
+            seen: Mutex::new(Seen::default()),
         }
     }
 }
@@ -89,7 +120,9 @@ impl WorksBook {
         catalogue: &Catalogue,
     ) -> Result<(RoadNetwork, WorksBook)> {
         let aug = anchor::augment(network, &catalogue.links)?;
+        let revision = store.revision()?;
         let works = store.list_works(&WorkFilter::default())?;
+        let seen = seen_of(revision, &works);
         let attachment = Attachment::resolve(&aug.network, &works, aug.links);
         let hotspots = store.list_hotspots()?;
         let mut nodes = HashMap::new();
@@ -109,6 +142,7 @@ impl WorksBook {
             attachment: RwLock::new(att),
             hotspot_nodes: RwLock::new(nodes),
             link_report: aug.report,
+            seen: Mutex::new(seen),
         };
         Ok((aug.network, book))
     }
@@ -131,7 +165,9 @@ impl WorksBook {
     /// Re-resolves every work and choke point on the network (after seeding or edits of
     /// effects).
     pub fn reattach(&self, net: &RoadNetwork) -> Result<()> {
+        let revision = self.store()?.revision()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
+        *self.seen.lock().map_err(|_| poisoned())? = seen_of(revision, &works);
         let hotspots = self.store()?.list_hotspots()?;
         let mut att = self.attachment.write().map_err(|_| poisoned())?;
         let links = std::mem::take(&mut att.links);
@@ -150,18 +186,63 @@ impl WorksBook {
         Ok(())
     }
 
+    /// Brings the attachment up to date with changes made through another process on the same
+    /// store (another replica): works whose effects are new or changed are resolved again,
+    /// works gone are dropped, choke points not yet placed are placed. Costs one read of the
+    /// store revision when nothing changed.
+    pub fn sync_attachment(&self, net: &RoadNetwork) -> Result<()> {
+        let Some(store) = self.store.as_deref() else {
+            return Ok(());
+        };
+        let revision = store.revision()?;
+        let mut seen = self.seen.lock().map_err(|_| poisoned())?;
+        if seen.revision == revision {
+            return Ok(());
+        }
+        let works = store.list_works(&WorkFilter::default())?;
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
+        for w in &works {
+            let print = effects_print(w);
+            if seen.effects.get(&w.id) != Some(&print) {
+                att.resolve_work(net, w);
+                seen.effects.insert(w.id.clone(), print);
+            }
+        }
+        let ids: std::collections::HashSet<&WorkId> = works.iter().map(|w| &w.id).collect();
+        att.effects.retain(|id, _| ids.contains(id));
+        seen.effects.retain(|id, _| ids.contains(id));
+        let mut nodes = self.hotspot_nodes.write().map_err(|_| poisoned())?;
+        for h in store.list_hotspots()? {
+            if !nodes.contains_key(&h.id)
+                && let Ok((n, item)) = anchor::resolve_hotspot(net, &h)
+            {
+                nodes.insert(h.id.clone(), n);
+                att.report.items.push(item);
+            }
+        }
+        seen.revision = revision;
+        Ok(())
+    }
+
+    /// The attachment, brought up to date first (see [`WorksBook::sync_attachment`]).
+    fn attached(&self, net: &RoadNetwork) -> Result<RwLockReadGuard<'_, Attachment>> {
+        self.sync_attachment(net)?;
+        self.attachment.read().map_err(|_| poisoned())
+    }
+
     /// How the planned links, works and choke points attached to this network.
-    pub fn attach_report(&self) -> Result<AttachReport> {
-        let att = self.attachment.read().map_err(|_| poisoned())?;
+    pub fn attach_report(&self, net: &RoadNetwork) -> Result<AttachReport> {
+        let att = self.attached(net)?;
         let mut r = self.link_report.clone();
         r.items.extend(att.report.items.iter().cloned());
         Ok(r)
     }
 
     /// The planned links of the catalogue, with their edges on this network.
-    pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
-        let att = self.attachment.read().map_err(|_| poisoned())?;
+    pub fn planned_links(&self, net: &RoadNetwork) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
+        let att = self.attached(net)?;
         Ok(self
+            .works
             .links
             .iter()
             .map(|l| (l.clone(), att.links.get(&l.id).cloned().unwrap_or_default()))
@@ -179,7 +260,7 @@ impl WorksBook {
     }
 
     /// One work with its children, history and attachment.
-    pub fn get_work(&self, id: &WorkId) -> Result<WorkDetail> {
+    pub fn get_work(&self, net: &RoadNetwork, id: &WorkId) -> Result<WorkDetail> {
         let store = self.store()?;
         let work = store.get_work(id)?;
         let children = store
@@ -191,7 +272,7 @@ impl WorksBook {
             .map(|w| w.id)
             .collect();
         let history = store.history(id.as_str())?;
-        let att = self.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached(net)?;
         let attachment = att
             .report
             .items
@@ -340,7 +421,7 @@ impl WorksBook {
     pub fn state_on<'n>(&self, net: &'n RoadNetwork, date: NaiveDate) -> Result<NetworkState<'n>> {
         super::check_date("date", date)?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
-        let att = self.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached(net)?;
         Ok(NetworkState::on_date(net, &works, &att.effects, date))
     }
 
@@ -353,7 +434,7 @@ impl WorksBook {
         scenario.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let works = scenario.apply(&works)?;
-        let att = self.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached(net)?;
         Ok(NetworkState::on_date(
             net,
             &works,
@@ -414,13 +495,11 @@ impl WorksBook {
     }
 
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
-    pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
-        Ok(self
-            .attachment
-            .read()
-            .map_err(|_| poisoned())?
-            .effects
-            .clone())
+    pub fn resolved_effects(
+        &self,
+        net: &RoadNetwork,
+    ) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
+        Ok(self.attached(net)?.effects.clone())
     }
 
     /// The works as timeline rows, by start date.
@@ -454,8 +533,10 @@ impl WorksBook {
     }
 
     /// The junction a choke point attached to on this network.
-    pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
+    pub fn hotspot_node(&self, net: &RoadNetwork, id: &HotspotId) -> Result<Option<NodeId>> {
+        self.sync_attachment(net)?;
         Ok(self
+            .works
             .hotspot_nodes
             .read()
             .map_err(|_| poisoned())?
