@@ -442,7 +442,7 @@ impl Engine {
         year: i32,
         only: Option<&[WorkId]>,
     ) -> Result<(usize, usize, usize)> {
-        stored::impact_year_tasks(&self.works, year, only)
+        stored::impact_year_tasks(&self.network, &self.works, year, only)
     }
 
     /// The year analysis of the stored works; `only` limits the works evaluated one by one.

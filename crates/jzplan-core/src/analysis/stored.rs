@@ -24,7 +24,7 @@ pub fn stored_clashes(
     opts: &ClashOptions,
 ) -> Result<Vec<Clash>> {
     let works = book.list_works(&WorkFilter::default())?;
-    let effects = book.resolved_effects()?;
+    let effects = book.resolved_effects(net)?;
     find_clashes(net, &works, &effects, opts)
 }
 
@@ -41,7 +41,7 @@ pub fn stored_detours(
         active_on: date,
         ..Default::default()
     })?;
-    let effects = book.resolved_effects()?;
+    let effects = book.resolved_effects(net)?;
     Ok(detours(net, &works, &effects))
 }
 
@@ -50,7 +50,7 @@ pub fn stored_detours(
 pub fn detours_on(net: &RoadNetwork, book: &WorksBook, date: NaiveDate) -> Result<Vec<Detour>> {
     check_date("date", date)?;
     let works = book.list_works(&WorkFilter::default())?;
-    let effects = book.resolved_effects()?;
+    let effects = book.resolved_effects(net)?;
     let state = NetworkState::on_date(net, &works, &effects, date);
     Ok(detours_in_state(&state, &works, &effects))
 }
@@ -67,7 +67,7 @@ pub fn impact_choke_points(
         .into_iter()
         .map(|h| {
             Ok(ChokePointRef {
-                node: book.hotspot_node(&h.id)?,
+                node: book.hotspot_node(net, &h.id)?,
                 id: h.id.as_str().to_string(),
                 name_zh: h.name_zh,
                 name_en: h.name_en,
@@ -90,7 +90,7 @@ pub fn impact(
     choke_points: &[ChokePointRef],
 ) -> Result<ImpactResult> {
     let works = book.list_works(&crate::works::WorkFilter::default())?;
-    let resolved = book.resolved_effects()?;
+    let resolved = book.resolved_effects(net)?;
     let (label, before, after) = match q {
         ImpactQuery::Date(date) => (
             format!("base network vs {date}"),
@@ -137,12 +137,13 @@ pub fn impact(
 
 /// Assignments [`Engine::impact_year`](crate::engine::Engine::impact_year) will run: (states, works on site, completed works).
 pub fn impact_year_tasks(
+    net: &RoadNetwork,
     book: &WorksBook,
     year: i32,
     only: Option<&[WorkId]>,
 ) -> Result<(usize, usize, usize)> {
     let works = book.list_works(&crate::works::WorkFilter::default())?;
-    year_task_counts(&works, &book.resolved_effects()?, year, only)
+    year_task_counts(&works, &book.resolved_effects(net)?, year, only)
 }
 
 /// The year analysis of the stored works (see [`analyse_year`]); `only` limits the works
@@ -164,7 +165,7 @@ pub fn impact_year(
     {
         return Err(Error::not_found("work", missing));
     }
-    let resolved = book.resolved_effects()?;
+    let resolved = book.resolved_effects(net)?;
     let clashes = stored_clashes(net, book, &Default::default())?;
     let ya = analyse_year(
         net,

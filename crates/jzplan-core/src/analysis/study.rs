@@ -1990,7 +1990,7 @@ impl<'a> StudyInputs<'a> {
     /// AM-peak demand to [`STUDY_GAP`] and the 15 choke points.
     pub fn from_parts(net: &'a RoadNetwork, book: &WorksBook) -> Result<StudyInputs<'a>> {
         let works = book.list_works(&WorkFilter::default())?;
-        let resolved = book.resolved_effects()?;
+        let resolved = book.resolved_effects(net)?;
         let demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
         let choke_points = crate::analysis::stored::impact_choke_points(net, book, &demand)?;
         let works_version = book.works_version()?;

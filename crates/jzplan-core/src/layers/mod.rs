@@ -416,7 +416,7 @@ impl LayerData {
         self.works.list_works(f)
     }
     fn get_work(&self, id: &crate::works::WorkId) -> Result<crate::works::engine::WorkDetail> {
-        self.works.get_work(id)
+        self.works.get_work(&self.network, id)
     }
     fn list_hotspots(&self) -> Result<Vec<crate::hotspot::Hotspot>> {
         self.works.list_hotspots()
@@ -425,7 +425,7 @@ impl LayerData {
         &self,
     ) -> Result<std::collections::HashMap<crate::works::WorkId, Vec<crate::works::ResolvedEffect>>>
     {
-        self.works.resolved_effects()
+        self.works.resolved_effects(&self.network)
     }
     fn state_on(&self, date: NaiveDate) -> Result<crate::scenario::NetworkState<'_>> {
         self.works.state_on(&self.network, date)

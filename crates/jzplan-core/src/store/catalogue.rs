@@ -34,6 +34,10 @@ fn read_only() -> Error {
 }
 
 impl Store for CatalogueStore {
+    /// Always 0: nothing ever changes.
+    fn revision(&self) -> Result<u64> {
+        Ok(0)
+    }
     fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
         Ok(self
             .works

@@ -242,7 +242,6 @@ impl WorksBook {
     pub fn planned_links(&self, net: &RoadNetwork) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
         let att = self.attached(net)?;
         Ok(self
-            .works
             .links
             .iter()
             .map(|l| (l.clone(), att.links.get(&l.id).cloned().unwrap_or_default()))
@@ -536,7 +535,6 @@ impl WorksBook {
     pub fn hotspot_node(&self, net: &RoadNetwork, id: &HotspotId) -> Result<Option<NodeId>> {
         self.sync_attachment(net)?;
         Ok(self
-            .works
             .hotspot_nodes
             .read()
             .map_err(|_| poisoned())?
