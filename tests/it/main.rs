@@ -12,6 +12,7 @@ mod io;
 mod linking;
 mod ogc;
 mod per_request;
+mod replicas;
 mod routing;
 mod store;
 mod study;
