@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
-//! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`query_weights`](Engine::query_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
+//! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
 //! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
@@ -28,7 +28,7 @@ use crate::layers::{Catalog, LayerData};
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::query::{self, QueryOptions, RouteQuery};
-use crate::routing::{Avoid, Isochrone, Matrix, Route};
+use crate::routing::{Isochrone, Matrix, Route};
 use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
@@ -37,7 +37,6 @@ use crate::works::engine::{TimelineRow, WorkDetail, WorksBook};
 use crate::works::{DateRange, HistoryEntry, ResolvedEffect, Status, Work, WorkFilter, WorkId};
 use chrono::NaiveDate;
 use geo_types::Point;
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -158,21 +157,6 @@ impl Engine {
     ) -> Result<Vec<f64>> {
         self.works
             .state_weights(&self.network, date, scenario, metric)
-    }
-
-    /// The weights of one query on the base network, on `date` or in the stored `scenario`,
-    /// with the edges of `avoid` closed; `base` is the base network's slice of `metric`
-    /// (borrowed when nothing changes).
-    pub fn query_weights<'a>(
-        &self,
-        base: &'a [f64],
-        metric: Metric,
-        avoid: &Avoid,
-        date: Option<NaiveDate>,
-        scenario: Option<&str>,
-    ) -> Result<Cow<'a, [f64]>> {
-        let state = self.state_for(date, scenario)?.map(|s| s.weights(metric));
-        query::weights_of_query(&self.network, base, state, avoid)
     }
 
     /// Routes `from → to` in `state` (snapping onto edges open in that state).

@@ -145,22 +145,3 @@ pub fn nearest_open(net: &RoadNetwork, p: Point<f64>, max_m: f64) -> Result<Snap
     net.snap_index()
         .snap_filtered(net, p, max_m, |e| !net.edge(e).planned)
 }
-
-/// The weights of one query: `state` (the weights of a date or scenario) or `base` (the base
-/// network's slice of the query's metric), with the edges of `avoid` closed. Borrowed when
-/// nothing changes.
-pub fn weights_of_query<'a>(
-    net: &RoadNetwork,
-    base: &'a [f64],
-    state: Option<Vec<f64>>,
-    avoid: &Avoid,
-) -> Result<Cow<'a, [f64]>> {
-    let mut w: Cow<'a, [f64]> = match state {
-        Some(w) => Cow::Owned(w),
-        None => Cow::Borrowed(base),
-    };
-    if !avoid.is_empty() {
-        avoid.apply_in_place(net, w.to_mut())?;
-    }
-    Ok(w)
-}
