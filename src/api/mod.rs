@@ -4,6 +4,7 @@
 //! ([`error::ApiError`]).
 
 pub mod auth;
+pub mod coordination;
 pub mod error;
 pub mod health;
 pub mod ogc;
@@ -161,6 +162,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routing::router())
         .merge(osrm::router())
         .merge(works::router())
+        .merge(coordination::router())
         .with_state(state)
         .split_for_parts();
     (router, api)

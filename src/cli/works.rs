@@ -170,6 +170,9 @@ pub enum WorksCmd {
         #[command(flatten)]
         out: OutOpts,
     },
+    /// Works as records and their coordination findings.
+    #[command(flatten)]
+    Coord(super::coordination::CoordCmd),
     /// Test helper: writes scenarios in a loop, printing each acknowledged write.
     #[command(hide = true, name = "durability-writer")]
     DurabilityWriter {
@@ -369,9 +372,11 @@ fn parse_bbox(s: &str) -> crate::Result<[f64; 4]> {
 
 /// Runs a works command.
 pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
-    if let WorksCmd::DurabilityWriter { count } = c {
-        return durability_writer(g, count);
-    }
+    let c = match c {
+        WorksCmd::DurabilityWriter { count } => return durability_writer(g, count),
+        WorksCmd::Coord(c) => return super::coordination::run(g, c),
+        c => c,
+    };
     let (engine, seed) = open_engine(g)?;
     match c {
         WorksCmd::List {
@@ -633,6 +638,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             }
         }
         WorksCmd::DurabilityWriter { count } => durability_writer(g, count)?,
+        WorksCmd::Coord(c) => super::coordination::run(g, c)?,
     }
     Ok(())
 }

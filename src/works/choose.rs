@@ -286,6 +286,8 @@ fn effect(phase: Phase, action: Action, target: &Target) -> Effect {
         phase,
         action,
         target: target.clone(),
+        direction: None,
+        schedule: None,
     }
 }
 
@@ -325,6 +327,10 @@ fn child_of(parent: &Work, c: Child) -> Work {
         seed_quote: String::new(),
         notes: c.notes,
         version: 0,
+        promoter: None,
+        emergency: false,
+        start_verified: false,
+        end_verified: false,
     }
 }
 
@@ -602,6 +608,10 @@ mod tests {
             seed_quote: String::new(),
             notes: format!("{id} rule"),
             version: 0,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 

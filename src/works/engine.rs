@@ -244,6 +244,15 @@ impl Engine {
             comment: comment.into(),
         };
         let saved = store.update_work(&nw, expected_version, &change)?;
+        self.follow_hotspot(&saved, to, actor);
+        Ok(saved)
+    }
+
+    /// A P6 child moving to under construction / completed / cancelled moves its choke point
+    /// to being opened / opened / congested.
+    pub(crate) fn follow_hotspot(&self, saved: &Work, to: Status, actor: &str) {
+        let Ok(store) = self.store() else { return };
+        let id = &saved.id;
         if let Some(hid) = &saved.hotspot {
             let hs = match to {
                 Status::UnderConstruction => Some(HotspotStatus::BeingOpened),
@@ -280,7 +289,13 @@ impl Engine {
                 }
             }
         }
-        Ok(saved)
+    }
+
+    /// Re-resolves one work's effects on the network after it was created or edited.
+    pub(crate) fn attach_work(&self, w: &Work) -> Result<()> {
+        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(&self.network, w);
+        Ok(())
     }
 
     /// Replaces a work's planned dates (checked: in range, end not before start).

@@ -5,6 +5,7 @@ mod assignment;
 mod browser;
 mod ch;
 mod common;
+mod coordination;
 mod data;
 mod io;
 mod linking;
