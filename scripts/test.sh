@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-cargo test --all-targets "$@"
-cargo test --doc
+cargo test --workspace --all-targets "$@"
+cargo test --workspace --doc

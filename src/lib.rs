@@ -1,26 +1,25 @@
 //! jzplan: a planner for the road, bridge and environment works of Jinzhou (锦州) and the
 //! city's traffic choke points.
 //!
-//! The road network ([`network::RoadNetwork`]) is a petgraph directed graph with geo geometry
-//! and an R-tree for snapping. Works change it while they are built and after; the network on
-//! any date is the base plus an overlay of those changes. Routing, traffic assignment and
-//! impact analysis run on such states; the HTTP API and the CLI call one [`engine::Engine`].
+//! This package holds the `jzplan` binary and its command line ([`cli`]); the work is done by
+//! the workspace's crates, re-exported here under the module names they had before the
+//! workspace (so that `jzplan::network::…`, `jzplan::io::…` or `jzplan::api::…` keep working
+//! for the integration tests, the benches and embedding programs):
+//!
+//! | module | crate | what |
+//! |---|---|---|
+//! | [`network`], [`routing`], [`scenario`], [`works`], [`hotspot`], [`assignment`], [`analysis`], [`layers`], [`engine`], [`dataset`], [`error`] | `jzplan-core` | the engine; no HTTP, GDAL or SQLite |
+//! | [`io`] | `jzplan-io` (+ the core's own formats) | GeoJSON, `.jzn`, TNTP, GDAL/OGR, OSM PBF, the impact report |
+//! | [`store`] | `jzplan-store` (+ the core's `Store` trait) | SQLite persistence |
+//! | [`api`] | `jzplan-server` | the axum HTTP API, OGC API, tiles, OSRM, viewer |
 #![warn(missing_docs)]
 
-pub mod analysis;
-pub mod api;
-pub mod assignment;
 pub mod cli;
-pub mod dataset;
-pub mod engine;
-pub mod error;
-pub mod hotspot;
-pub mod io;
-pub mod layers;
-pub mod network;
-pub mod routing;
-pub mod scenario;
-pub mod store;
-pub mod works;
 
-pub use error::{Error, Result};
+pub use jzplan_core::{
+    Error, Result, analysis, assignment, dataset, engine, error, hotspot, layers, network, routing,
+    scenario, works,
+};
+pub use jzplan_io as io;
+pub use jzplan_server as api;
+pub use jzplan_store as store;

@@ -336,7 +336,7 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         for b in [&b_state, &b_site, &b_done] {
             b.finish();
         }
-        let files = crate::analysis::report::write_year_report(&out, &engine.network, &ya, &works)?;
+        let files = crate::io::report::write_year_report(&out, &engine.network, &ya, &works)?;
         let not_converged = ya.months.iter().filter(|m| !m.summary.converged).count();
         println!(
             "{} assignments in {:.1} s; worst month {} (VHT {:.0} vs base {:.0}); {} works ranked",
@@ -384,7 +384,7 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     let r = engine.impact(&query, &demand, &choke_points)?;
     let c = &r.comparison;
     if let Some(dir) = &a.out {
-        let files = crate::analysis::report::write_comparison(
+        let files = crate::io::report::write_comparison(
             dir,
             &engine.network,
             c,

@@ -1,0 +1,94 @@
+//! Persistence of works, choke points, scenarios and their history.
+//!
+//! Access goes through the [`Store`] trait so that a PostgreSQL/PostGIS back-end can be added
+//! without touching the engine; `jzplan_store::SqliteStore` (crate `jzplan-store`) is the
+//! embedded default. Every record
+//! has a version: an update names the version it was made from and is refused with
+//! [`Error::Conflict`] when the stored version moved on (optimistic concurrency). Every change
+//! writes a [`HistoryEntry`] in the same transaction.
+
+use crate::hotspot::{Hotspot, HotspotId};
+use crate::scenario::Scenario;
+use crate::works::catalogue::Catalogue;
+use crate::works::{HistoryEntry, Work, WorkFilter, WorkId};
+use crate::{Error, Result};
+use serde::Serialize;
+
+/// Who changes what and why (written to the history with the old and new values).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Who.
+    pub actor: String,
+    /// What (`status`, `dates`, `created`, `seed`, …).
+    pub field: String,
+    /// Old value.
+    pub old: String,
+    /// New value.
+    pub new: String,
+    /// Why.
+    pub comment: String,
+}
+
+impl Change {
+    /// Checks the actor (non-empty, ≤ 100 characters) and the comment (≤ 2000 characters).
+    pub fn validate(&self) -> Result<()> {
+        if self.actor.trim().is_empty() || self.actor.chars().count() > 100 {
+            return Err(Error::invalid("actor must be 1–100 characters"));
+        }
+        if self.comment.chars().count() > 2000 {
+            return Err(Error::invalid("comment must be at most 2000 characters"));
+        }
+        Ok(())
+    }
+}
+
+/// What seeding from the catalogue did, record by record.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SeedReport {
+    /// Records inserted.
+    pub added: Vec<String>,
+    /// Records updated from a changed catalogue (they had no edits in the store).
+    pub updated: Vec<String>,
+    /// Records identical to the catalogue.
+    pub unchanged: Vec<String>,
+    /// Records edited in the store and left as they are, with the fields where the store
+    /// differs from the catalogue.
+    pub kept_edits: Vec<(String, Vec<String>)>,
+}
+
+/// The storage back-end.
+pub trait Store: Send + Sync {
+    /// Works passing the filter, by id.
+    fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>>;
+    /// One work, or `NotFound`.
+    fn get_work(&self, id: &WorkId) -> Result<Work>;
+    /// Inserts a new work at version 1 (`Conflict` if the id exists).
+    fn create_work(&self, work: &Work, change: &Change) -> Result<Work>;
+    /// Replaces a work if its stored version is `expected_version` (else `Conflict`, nothing
+    /// changes); returns it at the next version.
+    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work>;
+    /// The history of a record (work, hotspot or scenario id), oldest first.
+    fn history(&self, record: &str) -> Result<Vec<HistoryEntry>>;
+    /// All choke points, by id.
+    fn list_hotspots(&self) -> Result<Vec<Hotspot>>;
+    /// One choke point.
+    fn get_hotspot(&self, id: &HotspotId) -> Result<Hotspot>;
+    /// Replaces a choke point at `expected_version`, or inserts it when `expected_version` is 0.
+    fn put_hotspot(&self, h: &Hotspot, expected_version: u64, change: &Change) -> Result<Hotspot>;
+    /// All scenarios, by id.
+    fn list_scenarios(&self) -> Result<Vec<Scenario>>;
+    /// One scenario.
+    fn get_scenario(&self, id: &str) -> Result<Scenario>;
+    /// Replaces a scenario at `expected_version`, or inserts it when `expected_version` is 0.
+    fn put_scenario(
+        &self,
+        s: &Scenario,
+        expected_version: u64,
+        change: &Change,
+    ) -> Result<Scenario>;
+    /// Deletes a scenario at `expected_version`.
+    fn delete_scenario(&self, id: &str, expected_version: u64, change: &Change) -> Result<()>;
+    /// Seeds from the catalogue: inserts what is missing, updates records the store never
+    /// edited when the catalogue changed, and keeps (and reports) records edited in the store.
+    fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport>;
+}

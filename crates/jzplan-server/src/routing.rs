@@ -1,0 +1,563 @@
+//! Native routing API: GET /api/v1/route, /api/v1/nearest, /api/v1/isochrone and
+//! POST /api/v1/matrix, answering GeoJSON (route, nearest, isochrone) or JSON (matrix).
+
+use super::AppState;
+use super::error::{ApiError, ApiResult, JsonBody, Query};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use geo_types::{Coord, MultiPolygon, Point, Rect};
+use jzplan_core::network::geom::parse_lon_lat;
+use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
+use jzplan_core::network::{EdgeId, Metric, RoadNetwork};
+use jzplan_core::routing::{Algorithm, Avoid, Hierarchy, HierarchyCache, RouteOptions, Router};
+use jzplan_core::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// Largest `number` of nearest matches.
+pub const MAX_NEAREST: usize = 100;
+
+/// Base weights of the network, computed once per server (routing takes a weight slice), and
+/// the contraction hierarchies of the weights routed on so far.
+pub struct BaseWeights {
+    /// Seconds per edge.
+    pub time: Vec<f64>,
+    /// Metres per edge.
+    pub distance: Vec<f64>,
+    /// Hierarchies by weights vector: base network, dated states, scenarios (both metrics).
+    pub hierarchies: HierarchyCache,
+    /// The base network's hierarchies (time, distance), kept for the server's life and found
+    /// without the cache's fingerprint and weights check, which read every weight: on a large
+    /// network that would cost each undated request more than its query.
+    base: [OnceLock<Arc<Hierarchy>>; 2],
+}
+
+/// Hierarchies kept per server: both metrics of the base network and of a dozen states.
+pub const HIERARCHIES_KEPT: usize = 32;
+
+/// Bytes of hierarchies kept per server beyond the most recent (Jinzhou's take 0.1 MB each, a
+/// 1M-edge network's about 42 MB).
+pub const HIERARCHY_BYTES_KEPT: usize = 512 << 20;
+
+impl BaseWeights {
+    /// Weights of a network for both metrics.
+    pub fn of(net: &RoadNetwork) -> Self {
+        BaseWeights {
+            time: net.weights(Metric::Time),
+            distance: net.weights(Metric::Distance),
+            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
+            base: Default::default(),
+        }
+    }
+
+    /// The slot of `w` if it is one of the base slices of this struct (by address).
+    fn base_slot(&self, w: &[f64]) -> Option<&OnceLock<Arc<Hierarchy>>> {
+        if std::ptr::eq(w, self.time.as_slice()) {
+            Some(&self.base[0])
+        } else if std::ptr::eq(w, self.distance.as_slice()) {
+            Some(&self.base[1])
+        } else {
+            None
+        }
+    }
+
+    /// The hierarchy of `w` if it is prepared already.
+    pub fn cached_hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Option<Arc<Hierarchy>> {
+        match self.base_slot(w).and_then(OnceLock::get) {
+            Some(h) => Some(h.clone()),
+            None => self.hierarchies.get(net, w),
+        }
+    }
+
+    /// The hierarchy of `w`, prepared now if it is new (seconds on a large network: call it off
+    /// the async workers).
+    pub fn hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Result<Arc<Hierarchy>> {
+        if let Some(h) = self.cached_hierarchy(net, w) {
+            return Ok(h);
+        }
+        let h = self.hierarchies.get_or_prepare(net, w)?;
+        if let Some(slot) = self.base_slot(w) {
+            let _ = slot.set(h.clone());
+        }
+        Ok(h)
+    }
+
+    /// The slice for a metric.
+    pub fn get(&self, m: Metric) -> &[f64] {
+        match m {
+            Metric::Time => &self.time,
+            Metric::Distance => &self.distance,
+        }
+    }
+}
+
+/// What a query avoids, as given in a query string or a JSON body.
+#[derive(Deserialize, Default, Debug, Clone, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AvoidParams {
+    /// Directed edge ids, comma-separated.
+    pub avoid_edges: Option<String>,
+    /// Street names (Chinese, English or way id), separated by `|`.
+    pub avoid_streets: Option<String>,
+    /// An area to avoid: `minLon,minLat,maxLon,maxLat`.
+    pub avoid_bbox: Option<String>,
+}
+
+impl AvoidParams {
+    /// The library's [`Avoid`].
+    pub fn to_avoid(&self) -> Result<Avoid> {
+        let mut a = Avoid::default();
+        if let Some(e) = &self.avoid_edges {
+            for t in e.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                let id: u32 = t
+                    .parse()
+                    .map_err(|_| Error::invalid(format!("avoid_edges: '{t}' is not an edge id")))?;
+                a.edges.push(EdgeId(id));
+            }
+        }
+        if let Some(s) = &self.avoid_streets {
+            a.streets = s
+                .split('|')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect();
+        }
+        if let Some(b) = &self.avoid_bbox {
+            let r: Rect<f64> = super::ogc::parse_bbox(b)?;
+            a.polygon = Some(MultiPolygon(vec![r.to_polygon()]));
+        }
+        Ok(a)
+    }
+}
+
+/// Which network state a query runs on: today's base network, the network on a date (works
+/// in force then), or a stored what-if scenario.
+#[derive(Clone, Debug, Default)]
+pub struct StateSpec {
+    /// `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Scenario id.
+    pub scenario: Option<String>,
+}
+
+/// The weights for a query: the base weights, or those of a date or scenario, with the avoided
+/// edges closed. On an engine without a works store a date is the base network (no works are
+/// known to change it).
+pub fn weights_for<'a>(
+    s: &'a AppState,
+    metric: Metric,
+    avoid: &Avoid,
+    state: &StateSpec,
+) -> Result<Cow<'a, [f64]>> {
+    let date = state
+        .date
+        .as_deref()
+        .map(jzplan_core::layers::parse_day)
+        .transpose()?;
+    let mut w: Cow<'a, [f64]> = match s.engine.state_for(date, state.scenario.as_deref())? {
+        Some(st) => Cow::Owned(st.weights(metric)),
+        None => Cow::Borrowed(s.weights.get(metric)),
+    };
+    if !avoid.is_empty() {
+        avoid.apply_in_place(&s.engine.network, w.to_mut())?;
+    }
+    Ok(w)
+}
+
+fn parse_metric(m: Option<&str>) -> Result<Metric> {
+    m.map(str::parse).transpose().map(Option::unwrap_or_default)
+}
+
+fn parse_radius(r: Option<f64>) -> Result<f64> {
+    match r {
+        None => Ok(DEFAULT_MAX_SNAP_M),
+        Some(r) if r.is_finite() && r > 0.0 && r <= 50_000.0 => Ok(r),
+        Some(r) => Err(Error::invalid(format!(
+            "max_snap_m {r} must be a number in (0, 50000]"
+        ))),
+    }
+}
+
+/// Up to `number` snaps of `p` on distinct roads (a road = an edge and its twin), nearest
+/// first, each on an open edge.
+pub fn nearest_k(
+    router: &Router<'_>,
+    p: Point<f64>,
+    max_m: f64,
+    number: usize,
+) -> Result<Vec<Snap>> {
+    let net = router.network();
+    let w = router.weights();
+    let first = router.snap(p, max_m)?;
+    let mut found = vec![first];
+    while found.len() < number {
+        let taken = |e: EdgeId| found.iter().any(|s| s.edge == e || s.twin == Some(e));
+        match net
+            .snap_index()
+            .snap_filtered(net, p, max_m, |e| w[e.index()].is_finite() && !taken(e))
+        {
+            Ok(s) => found.push(s),
+            Err(Error::NoSegment { .. }) => break,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(found)
+}
+
+/// A snapped point as GeoJSON properties.
+pub fn snap_json(net: &RoadNetwork, s: &Snap) -> Value {
+    let e = net.edge(s.edge);
+    let st = net.street(e.street);
+    json!({
+        "edge_id": s.edge.0,
+        "twin_edge_id": s.twin.map(|t| t.0),
+        "fraction": s.frac,
+        "distance_m": s.dist_m,
+        "name_zh": st.name_zh,
+        "name_en": st.name_en,
+        "way_id": st.way_id,
+        "location": [s.point.x(), s.point.y()],
+    })
+}
+
+fn geojson_response(v: Value) -> Response {
+    let mut r = Json(v).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/geo+json"),
+    );
+    r
+}
+
+/// Parameters of GET /api/v1/route.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RouteParams {
+    /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
+    pub date: Option<String>,
+    /// Network of a stored what-if scenario (instead of `date`).
+    pub scenario: Option<String>,
+    /// Origin `lon,lat`.
+    pub from: String,
+    /// Destination `lon,lat`.
+    pub to: String,
+    /// `time` (default) or `distance`.
+    pub metric: Option<String>,
+    /// `ch` (contraction hierarchies; the default without avoidance), `bidir` (the default
+    /// with avoidance), `astar`, `dijkstra`, `bidir-dijkstra`.
+    pub algorithm: Option<String>,
+    /// Snapping radius in metres (default 1000).
+    pub max_snap_m: Option<f64>,
+    /// Directed edge ids to avoid, comma-separated.
+    pub avoid_edges: Option<String>,
+    /// Street names to avoid, separated by `|`.
+    pub avoid_streets: Option<String>,
+    /// Area to avoid: `minLon,minLat,maxLon,maxLat`.
+    pub avoid_bbox: Option<String>,
+}
+
+/// The shortest route between two points.
+#[utoipa::path(get, path = "/api/v1/route", tag = "routing", params(RouteParams),
+    responses((status = 200, description = "GeoJSON Feature: LineString with distance_m, duration_s, \
+               streets (turn-by-turn summary), edges, and the snapped end points",
+               content_type = "application/geo+json"),
+              (status = 400, description = "Bad parameter", body = super::error::Problem),
+              (status = 404, description = "Unknown edge or street to avoid", body = super::error::Problem),
+              (status = 422, description = "NoSegment (point off the network) or NoRoute", body = super::error::Problem)))]
+pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> ApiResult<Response> {
+    let from = parse_lon_lat(&p.from)?;
+    let to = parse_lon_lat(&p.to)?;
+    let metric = parse_metric(p.metric.as_deref())?;
+    let algorithm: Option<Algorithm> = p.algorithm.as_deref().map(str::parse).transpose()?;
+    let radius = parse_radius(p.max_snap_m)?;
+    let avoid = AvoidParams {
+        avoid_edges: p.avoid_edges,
+        avoid_streets: p.avoid_streets,
+        avoid_bbox: p.avoid_bbox,
+    }
+    .to_avoid()?;
+    let net = &s.engine.network;
+    let spec = StateSpec {
+        date: p.date,
+        scenario: p.scenario,
+    };
+    let w = weights_for(&s, metric, &avoid, &spec)?;
+    // The weights of a state are the same from query to query, so their hierarchy is prepared
+    // once and cached; avoidance makes weights of one query, not worth preparing for.
+    let algorithm = algorithm.unwrap_or(if avoid.is_empty() {
+        Algorithm::Ch
+    } else {
+        Algorithm::default()
+    });
+    let ch = if algorithm == Algorithm::Ch && avoid.is_empty() {
+        match s.weights.cached_hierarchy(net, &w) {
+            Some(h) => Some(h),
+            // Seconds on a large network: prepared off the async workers. The base weights are
+            // passed as themselves, not as a copy, so that their hierarchy is kept as the base's.
+            None => {
+                let s2 = s.clone();
+                let owned = match &w {
+                    Cow::Owned(v) => Some(v.clone()),
+                    Cow::Borrowed(_) => None,
+                };
+                let h = tokio::task::spawn_blocking(move || {
+                    let w2 = owned.as_deref().unwrap_or(s2.weights.get(metric));
+                    s2.weights.hierarchy(&s2.engine.network, w2)
+                })
+                .await
+                .map_err(|e| {
+                    ApiError::new(
+                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                        "InternalError",
+                        e.to_string(),
+                    )
+                })??;
+                Some(h)
+            }
+        }
+    } else {
+        None
+    };
+    let router = match &ch {
+        Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
+        None => Router::new(net, &w, metric)?,
+    };
+    let a = router.snap(from, radius)?;
+    let b = router.snap(to, radius)?;
+    let r = router.route(&a, &b, &RouteOptions { algorithm })?;
+    let mut f =
+        serde_json::to_value(r.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    f["properties"]["from"] = snap_json(net, &a);
+    f["properties"]["to"] = snap_json(net, &b);
+    Ok(geojson_response(f))
+}
+
+/// Parameters of GET /api/v1/nearest.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearestParams {
+    /// The point `lon,lat`.
+    pub point: String,
+    /// How many roads (1–100, default 1).
+    pub number: Option<usize>,
+    /// Search radius in metres (default 1000).
+    pub max_snap_m: Option<f64>,
+}
+
+/// The nearest points on the network.
+#[utoipa::path(get, path = "/api/v1/nearest", tag = "routing", params(NearestParams),
+    responses((status = 200, description = "GeoJSON FeatureCollection of snapped points, nearest first",
+               content_type = "application/geo+json"),
+              (status = 400, description = "Bad parameter", body = super::error::Problem),
+              (status = 422, description = "NoSegment: nothing within the radius", body = super::error::Problem)))]
+pub async fn nearest(
+    State(s): State<AppState>,
+    Query(p): Query<NearestParams>,
+) -> ApiResult<Response> {
+    let pt = parse_lon_lat(&p.point)?;
+    let number = p.number.unwrap_or(1);
+    if !(1..=MAX_NEAREST).contains(&number) {
+        return Err(ApiError::invalid(format!(
+            "number {number} must be in 1..={MAX_NEAREST}"
+        )));
+    }
+    let radius = parse_radius(p.max_snap_m)?;
+    let net = &s.engine.network;
+    let router = Router::new(net, s.weights.get(Metric::Time), Metric::Time)?;
+    let snaps = nearest_k(&router, pt, radius, number)?;
+    let features: Vec<Value> = snaps
+        .iter()
+        .map(|sn| {
+            json!({
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [sn.point.x(), sn.point.y()]},
+                "properties": snap_json(net, sn),
+            })
+        })
+        .collect();
+    Ok(geojson_response(
+        json!({"type": "FeatureCollection", "features": features}),
+    ))
+}
+
+/// Parameters of GET /api/v1/isochrone.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IsochroneParams {
+    /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
+    pub date: Option<String>,
+    /// Network of a stored what-if scenario (instead of `date`).
+    pub scenario: Option<String>,
+    /// Origin `lon,lat`.
+    pub from: String,
+    /// Budget in seconds (metric `time`, the default).
+    pub budget_s: Option<f64>,
+    /// Budget in metres (metric `distance`).
+    pub budget_m: Option<f64>,
+    /// Snapping radius in metres (default 1000).
+    pub max_snap_m: Option<f64>,
+    /// Directed edge ids to avoid, comma-separated.
+    pub avoid_edges: Option<String>,
+    /// Street names to avoid, separated by `|`.
+    pub avoid_streets: Option<String>,
+    /// Area to avoid: `minLon,minLat,maxLon,maxLat`.
+    pub avoid_bbox: Option<String>,
+}
+
+/// Everything reachable within a time or distance budget.
+#[utoipa::path(get, path = "/api/v1/isochrone", tag = "routing", params(IsochroneParams),
+    responses((status = 200, description = "GeoJSON FeatureCollection: the polygon (kind=isochrone) \
+               then every reached edge part (kind=reached_edge)", content_type = "application/geo+json"),
+              (status = 400, description = "Bad parameter", body = super::error::Problem),
+              (status = 422, description = "NoSegment", body = super::error::Problem)))]
+pub async fn isochrone(
+    State(s): State<AppState>,
+    Query(p): Query<IsochroneParams>,
+) -> ApiResult<Response> {
+    let from = parse_lon_lat(&p.from)?;
+    let (metric, budget) = match (p.budget_s, p.budget_m) {
+        (Some(t), None) => (Metric::Time, t),
+        (None, Some(m)) => (Metric::Distance, m),
+        _ => {
+            return Err(ApiError::invalid(
+                "give exactly one of budget_s (seconds) or budget_m (metres)",
+            ));
+        }
+    };
+    let radius = parse_radius(p.max_snap_m)?;
+    let avoid = AvoidParams {
+        avoid_edges: p.avoid_edges,
+        avoid_streets: p.avoid_streets,
+        avoid_bbox: p.avoid_bbox,
+    }
+    .to_avoid()?;
+    let spec = StateSpec {
+        date: p.date,
+        scenario: p.scenario,
+    };
+    let w = weights_for(&s, metric, &avoid, &spec)?;
+    let router = Router::new(&s.engine.network, &w, metric)?;
+    let a = router.snap(from, radius)?;
+    let iso = router.isochrone(&a, budget)?;
+    let v = serde_json::to_value(iso.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    Ok(geojson_response(v))
+}
+
+/// Body of POST /api/v1/matrix.
+#[derive(Deserialize, ToSchema)]
+pub struct MatrixRequest {
+    /// Network on this date, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Network of a stored scenario.
+    pub scenario: Option<String>,
+    /// Origins as `[lon, lat]`.
+    pub sources: Vec<[f64; 2]>,
+    /// Destinations as `[lon, lat]` (default: the sources).
+    pub targets: Option<Vec<[f64; 2]>>,
+    /// `time` (default) or `distance`.
+    pub metric: Option<String>,
+    /// Snapping radius in metres (default 1000).
+    pub max_snap_m: Option<f64>,
+    /// What to avoid.
+    #[serde(default)]
+    pub avoid: AvoidParams,
+}
+
+fn points(v: &[[f64; 2]], what: &str) -> Result<Vec<Point<f64>>> {
+    v.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if jzplan_core::network::geom::valid_lon_lat(c[0], c[1]) {
+                Ok(Point(Coord { x: c[0], y: c[1] }))
+            } else {
+                Err(Error::invalid(format!(
+                    "{what}[{i}] = [{}, {}] is not a WGS84 [lon, lat]",
+                    c[0], c[1]
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Travel times and distances between many points.
+#[utoipa::path(post, path = "/api/v1/matrix", tag = "routing", request_body = MatrixRequest,
+    responses((status = 200, description = "durations_s and distances_m, row = source, column = \
+               target, null = unreachable"),
+              (status = 400, description = "Bad body", body = super::error::Problem),
+              (status = 413, description = "TooBig", body = super::error::Problem),
+              (status = 422, description = "NoSegment", body = super::error::Problem)))]
+pub async fn matrix(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<MatrixRequest>,
+) -> ApiResult<Response> {
+    if req.sources.is_empty() {
+        return Err(ApiError::invalid("sources must not be empty"));
+    }
+    let src = points(&req.sources, "sources")?;
+    let dst = match &req.targets {
+        Some(t) if t.is_empty() => return Err(ApiError::invalid("targets must not be empty")),
+        Some(t) => points(t, "targets")?,
+        None => src.clone(),
+    };
+    let cells = src.len().saturating_mul(dst.len());
+    if cells > jzplan_core::routing::matrix::MAX_MATRIX_CELLS {
+        return Err(Error::TooBig(format!("{cells} matrix cells")).into());
+    }
+    let metric = parse_metric(req.metric.as_deref())?;
+    let radius = parse_radius(req.max_snap_m)?;
+    let avoid = req.avoid.to_avoid()?;
+    let spec = StateSpec {
+        date: req.date,
+        scenario: req.scenario,
+    };
+    // Matrices run on rayon and may take a while: off the async workers.
+    let m = tokio::task::spawn_blocking(move || -> Result<jzplan_core::routing::Matrix> {
+        let w = weights_for(&s, metric, &avoid, &spec)?;
+        let net = &s.engine.network;
+        // As for routes: the cached hierarchy of the state, unless avoidance makes one-off
+        // weights.
+        let ch = if avoid.is_empty() {
+            Some(s.weights.hierarchy(net, &w)?)
+        } else {
+            None
+        };
+        let router = match &ch {
+            Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
+            None => Router::new(net, &w, metric)?,
+        };
+        let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
+            ps.iter().map(|p| router.snap(*p, radius)).collect()
+        };
+        let (a, b) = (snap_all(&src)?, snap_all(&dst)?);
+        match ch {
+            Some(_) => router.matrix_ch(&a, &b),
+            None => router.matrix(&a, &b),
+        }
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            e.to_string(),
+        )
+    })??;
+    Ok(Json(json!(m)).into_response())
+}
+
+/// Routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(route))
+        .routes(routes!(nearest))
+        .routes(routes!(isochrone))
+        .routes(routes!(matrix))
+}

@@ -1,6 +1,0 @@
-//! Analyses on network states: clash detection and detours (impact and reports join here).
-
-pub mod clash;
-pub mod detour;
-pub mod impact;
-pub mod report;
