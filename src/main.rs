@@ -7,6 +7,8 @@ fn main() {
     jzplan::cli::init_tracing(cli.global.verbose);
     match jzplan::cli::run(cli) {
         Ok(()) => {}
+        // The reader of our output went away (`jzplan … | head`): nothing more to say.
+        Err(e) if jzplan::cli::opts::is_closed_stdout(&e) => {}
         Err(e) => {
             let code = match e.downcast_ref::<jzplan::Error>() {
                 Some(err) => {

@@ -2,12 +2,14 @@
 //! `jzplan impact` (before/after analysis of works with a report).
 
 use super::GlobalOpts;
+use super::opts::{Format, FormatOpts, RECORD, parse_date_arg, print_json};
 use crate::assignment::zones::{self, ConnectorOptions};
 use crate::assignment::{
     Algorithm, AssignNetwork, AssignOptions, AssignmentResult, LinkId, LinkKind, OdMatrix,
     assign_with_progress,
 };
 use crate::io::tntp;
+use crate::outln;
 use crate::{Error, Result};
 use anyhow::Context;
 use clap::Args;
@@ -60,9 +62,9 @@ pub struct AssignArgs {
     /// Compare the link volumes with a TNTP flow file (best-known solution).
     #[arg(long = "best-known", value_name = "FILE")]
     pub best_known: Option<PathBuf>,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format of the summary (text or json).
+    #[command(flatten)]
+    pub format: FormatOpts,
 }
 
 /// Arguments of `jzplan impact`.
@@ -98,13 +100,14 @@ pub struct ImpactArgs {
     /// Target relative gap of every assignment.
     #[arg(long, default_value_t = 1e-4)]
     pub gap: f64,
-    /// Print the comparison as JSON (single before/after).
-    #[arg(long)]
-    pub json: bool,
+    /// Output format of the comparison (text or json; single before/after).
+    #[command(flatten)]
+    pub format: FormatOpts,
 }
 
 /// Runs `jzplan assign`.
 pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
+    let json = a.format.get("assign", RECORD)? == Format::Json;
     let (net, od, title, trips) = match &a.tntp_net {
         Some(path) => {
             let t = tntp::read_net(path)?;
@@ -130,7 +133,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
             let (road, dated) = match &a.date {
                 Some(d) => {
                     engine = super::works::open_engine(g)?.0;
-                    let date = crate::works::parse_date(d)?;
+                    let date = parse_date_arg(d)?;
                     (&*engine.network, Some(engine.state_on(date)?))
                 }
                 None => {
@@ -202,7 +205,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
         None => None,
     };
     let mut out = std::io::stdout().lock();
-    if a.json {
+    if json {
         let v = serde_json::json!({
             "network": title, "demand": trips,
             "algorithm": r.algorithm, "iterations": r.iterations,
@@ -291,7 +294,8 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 
 /// Runs `jzplan impact`.
 pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
-    use crate::analysis::impact::{ImpactQuery, Task};
+    use crate::analysis::impact::{ImpactQuery, Task, format_delta};
+    let json = a.format.get("impact", RECORD)? == Format::Json;
     let (engine, _) = super::works::open_engine(g)?;
     let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
     let demand = engine.impact_demand(zones, a.gap)?;
@@ -338,7 +342,7 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         }
         let files = crate::io::report::write_year_report(&out, &engine.network, &ya, &works)?;
         let not_converged = ya.months.iter().filter(|m| !m.summary.converged).count();
-        println!(
+        outln!(
             "{} assignments in {:.1} s; worst month {} (VHT {:.0} vs base {:.0}); {} works ranked",
             n_state + n_site + n_done,
             started.elapsed().as_secs_f64(),
@@ -348,12 +352,20 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             ya.works.len()
         );
         for w in ya.works.iter().take(5) {
-            println!(
-                "  {}. {} {}: net {:+.0} veh-h in the first year",
-                w.rank, w.id, w.name_en, w.net_first_year_vht
+            outln!(
+                "  {}. {} {}: net {} veh-h in the first year",
+                w.rank,
+                w.id,
+                w.name_en,
+                format_delta(
+                    w.net_first_year_vht,
+                    w.construction_resolution_vht + w.saved_resolution_vht,
+                    0
+                )
             );
         }
-        println!(
+        outln!("  {}", ya.gap.sentence());
+        outln!(
             "{} files in {}; open {}",
             files.len(),
             out.display(),
@@ -370,11 +382,10 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
 
     let query = match (&a.scenario, &a.date, &a.work) {
         (Some(id), _, _) => ImpactQuery::Scenario(id.clone()),
-        (None, Some(d), None) => ImpactQuery::Date(crate::works::parse_date(d)?),
-        (None, Some(d), Some(w)) => ImpactQuery::Work(
-            crate::works::parse_date(d)?,
-            crate::works::WorkId::parse(w)?,
-        ),
+        (None, Some(d), None) => ImpactQuery::Date(parse_date_arg(d)?),
+        (None, Some(d), Some(w)) => {
+            ImpactQuery::Work(parse_date_arg(d)?, crate::works::WorkId::parse(w)?)
+        }
         (None, None, _) => {
             return Err(
                 Error::invalid("give --all-works, --date (with --work) or --scenario").into(),
@@ -393,18 +404,19 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         )?;
         eprintln!("{} files in {}", files.len(), dir.display());
     }
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(c)?);
+    if json {
+        print_json(c)?;
         return Ok(());
     }
-    println!("{}", c.label);
+    outln!("{}", c.label);
     for (n, s) in [("before", &c.before), ("after", &c.after)] {
-        println!(
-            "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e}{}",
+        outln!(
+            "  {n:6} VHT {:>9.1}  VKT {:>9.1}  mean speed {:>5.1} km/h  gap {:.1e} in {} iterations{}",
             s.vht,
             s.vkt,
             s.mean_speed_kmh,
             s.relative_gap,
+            s.iterations,
             if s.unreachable_pairs > 0 {
                 format!(
                     "  ({} OD pairs without a path, {:.0} trips)",
@@ -415,14 +427,33 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             }
         );
     }
-    println!(
-        "  ΔVHT {:+.1} veh-h per peak hour, ΔVKT {:+.1} veh-km",
-        c.delta_vht, c.delta_vkt
+    outln!(
+        "  morning peak (mean hour of 07:00-09:00): ΔVHT {} veh-h (resolution {:.2}), ΔVKT {:+.1} veh-km",
+        format_delta(c.delta_vht, c.resolution_vht, 1),
+        c.resolution_vht,
+        c.delta_vkt
     );
-    println!("  choke points (v/c before → after):");
+    let mut weekday = (0.0, 0.0);
+    for p in &c.periods {
+        outln!(
+            "  {:9} ΔVHT {} veh-h per hour × {} h per weekday",
+            p.period.as_str(),
+            format_delta(p.delta_vht_per_hour, p.resolution_vht_per_hour, 1),
+            p.weekday_hours
+        );
+        weekday.0 += p.delta_vht_per_hour * p.weekday_hours;
+        weekday.1 += p.resolution_vht_per_hour * p.weekday_hours;
+    }
+    if !c.periods.is_empty() {
+        outln!(
+            "  weekday   ΔVHT {} veh-h",
+            format_delta(weekday.0, weekday.1, 0)
+        );
+    }
+    outln!("  choke points (v/c before → after):");
     for p in &c.choke_points {
         let v = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
-        println!(
+        outln!(
             "    {:6} {:24} {:>5} → {:>5}",
             p.id,
             p.name_en,
@@ -430,21 +461,25 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
             v(p.vc_after)
         );
     }
-    println!("  links gaining most flow:");
+    outln!("  links gaining most flow:");
     for l in &c.gaining {
-        println!(
+        outln!(
             "    edge {:5} {:28} {:+8.0} veh/h",
-            l.edge, l.street, l.delta_vph
+            l.edge,
+            l.street,
+            l.delta_vph
         );
     }
-    println!("  links losing most flow:");
+    outln!("  links losing most flow:");
     for l in &c.losing {
-        println!(
+        outln!(
             "    edge {:5} {:28} {:+8.0} veh/h",
-            l.edge, l.street, l.delta_vph
+            l.edge,
+            l.street,
+            l.delta_vph
         );
     }
-    println!("  OD pairs with changed times: {}", c.od_changes.len());
+    outln!("  OD pairs with changed times: {}", c.od_changes.len());
     Ok(())
 }
 

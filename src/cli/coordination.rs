@@ -2,14 +2,15 @@
 //! coordination findings. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
+use super::opts::print_json;
 use super::works::open_engine;
+use crate::outln;
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};
 use crate::works::{DateRange, WorkId, parse_date};
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use serde::Serialize;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 
 /// Who makes a change and why (no version: creation).
@@ -147,19 +148,12 @@ fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
     })
 }
 
-fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
-}
-
 fn print_saved(verb: &str, s: &SavedWork, json: bool) -> anyhow::Result<()> {
     if json {
-        return print_json(s);
+        return Ok(print_json(s)?);
     }
     let w = &s.work;
-    println!(
+    outln!(
         "{verb} {} {} / {}  (version {}, status {}, {})",
         w.id,
         w.name_zh,
@@ -168,15 +162,14 @@ fn print_saved(verb: &str, s: &SavedWork, json: bool) -> anyhow::Result<()> {
         w.status,
         w.window()
     );
-    print_findings(&s.check);
-    Ok(())
+    print_findings(&s.check)
 }
 
 /// Prints findings as text, one per line with the reason below.
-pub fn print_findings(found: &[Finding]) {
+pub fn print_findings(found: &[Finding]) -> anyhow::Result<()> {
     let n = |k: crate::works::rules::FindingKind| found.iter().filter(|f| f.kind == k).count();
     use crate::works::rules::FindingKind as K;
-    println!(
+    outln!(
         "{} finding(s): {} site, {} corridor, {} opportunity, {} moratorium",
         found.len(),
         n(K::Site),
@@ -185,7 +178,7 @@ pub fn print_findings(found: &[Finding]) {
         n(K::Moratorium)
     );
     for f in found {
-        println!(
+        outln!(
             "{:<8} {:<11} {} × {}  {}  [{}]",
             f.severity.as_str(),
             f.kind.as_str(),
@@ -194,8 +187,9 @@ pub fn print_findings(found: &[Finding]) {
             f.dates,
             f.streets.join(", ")
         );
-        println!("         {}", f.reason);
+        outln!("         {}", f.reason);
     }
+    Ok(())
 }
 
 /// Runs a coordination command.
@@ -261,22 +255,25 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
             };
             let found = engine.findings(&opts, &filter)?;
             if a.json {
-                return print_json(&found);
+                return Ok(print_json(&found)?);
             }
-            print_findings(&found);
-            Ok(())
+            print_findings(&found)
         }
         CoordCmd::Moratoria { json } => {
             let m = engine.moratoria(&MoratoriumPeriods::default())?;
             if json {
-                return print_json(&m);
+                return Ok(print_json(&m)?);
             }
-            println!(
+            outln!(
                 "{:<7} {:<15} {:<10} {:<10} {:<9} streets",
-                "work", "protection", "from", "until", "state"
+                "work",
+                "protection",
+                "from",
+                "until",
+                "state"
             );
             for x in &m {
-                println!(
+                outln!(
                     "{:<7} {:<15} {:<10} {:<10} {:<9} {}",
                     x.work,
                     x.protection.as_str(),
@@ -287,7 +284,7 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
                 );
             }
             if let Some(x) = m.first() {
-                println!("source: {}", x.source);
+                outln!("source: {}", x.source);
             }
             Ok(())
         }

@@ -2,6 +2,7 @@
 //! the model-derived files of the works catalogue from the built network.
 
 use super::GlobalOpts;
+use crate::outln;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -9,8 +10,10 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub enum DataCmd {
     /// Build network.geojson, rivers.geojson, districts.geojson, pois.geojson and
-    /// build_report.md from data/jinzhou/source/, then the catalogue's model-derived
-    /// hotspots.json and works.p4.json on that network (deterministic: same input, same bytes).
+    /// build_report.md from data/jinzhou/source/, then assign the calibrated morning peak hour
+    /// on that network and write the catalogue's model-derived hotspots.json and works.p4.json
+    /// and the calibration table calibration.md (printed too; deterministic: same input, same
+    /// bytes).
     Build(BuildArgs),
 }
 
@@ -42,7 +45,8 @@ pub fn run(_g: &GlobalOpts, c: DataCmd) -> anyhow::Result<()> {
         .map(|(_, text)| text.as_str())
         .unwrap_or_default();
     let mut files = built.files.clone();
-    files.extend(crate::dataset::build_catalogue(network, &a.works)?);
+    let cat = crate::dataset::build_catalogue(network, &a.works)?;
+    files.extend(cat.files);
     if a.check {
         if let Some(p) = crate::dataset::first_stale(&a.out, &files) {
             return Err(crate::Error::file(
@@ -55,8 +59,16 @@ pub fn run(_g: &GlobalOpts, c: DataCmd) -> anyhow::Result<()> {
     } else {
         crate::dataset::write_files(&a.out, &files)?;
     }
-    let net = &built.output.network;
     println!(
+        "Calibration of the base network's morning peak hour (data/jinzhou/calibration.md):\n"
+    );
+    print!(
+        "{}",
+        crate::analysis::calibration::render_markdown(&cat.calibration)
+    );
+    println!();
+    let net = &built.output.network;
+    outln!(
         "{} {}: {} nodes, {} directed edges, {} bridges, {} files",
         if a.check { "checked" } else { "built" },
         a.out.display(),

@@ -7,6 +7,7 @@ use crate::io::gdal::{self, FieldKind, FieldMapping, GdalReadOptions, GeometryKi
 use crate::io::osm::{self, OsmOptions};
 use crate::layers::{Catalog, Layer, PropKind};
 use crate::network::{RoadClass, RoadNetwork};
+use crate::outln;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -89,10 +90,14 @@ pub struct ExportArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Layers to write: roads (directed edges with all attributes; re-readable with
-    /// --network), nodes, or any map layer the server publishes (its collection id). Default:
-    /// roads and nodes for GeoPackage, roads for the one-layer formats GeoJSON and FlatGeobuf.
+    /// --network), nodes, or any map layer the server publishes (its collection id: works,
+    /// hotspots, closures, detours, flows, rivers, …). Default: roads and nodes for GeoPackage,
+    /// roads for the one-layer formats GeoJSON and FlatGeobuf.
     #[arg(long, value_delimiter = ',')]
     pub layer: Vec<String>,
+    /// The day of the dated layers (closures, detours, flows; default: today).
+    #[command(flatten)]
+    pub date: super::opts::DateOpts,
 }
 
 fn out_format(out: &Path, format: Option<&str>) -> crate::Result<VectorFormat> {
@@ -145,7 +150,7 @@ pub fn run_import(_g: &GlobalOpts, c: ImportCmd) -> anyhow::Result<()> {
         }
     };
     gdal::write_network(&net, &out, format)?;
-    println!(
+    outln!(
         "imported {} → {} ({}): {}",
         net.origin,
         out.display(),
@@ -155,8 +160,9 @@ pub fn run_import(_g: &GlobalOpts, c: ImportCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A map layer (today's state) as a layer to write; its properties become typed fields.
-fn map_layer(layer: &dyn Layer) -> crate::Result<OutLayer> {
+/// A map layer (on `date` if it is dated) as a layer to write; its properties become typed
+/// fields.
+fn map_layer(layer: &dyn Layer, date: Option<chrono::NaiveDate>) -> crate::Result<OutLayer> {
     let info = layer.info();
     let geometry = match info.geometry_type {
         "Point" => GeometryKind::Point,
@@ -180,7 +186,7 @@ fn map_layer(layer: &dyn Layer) -> crate::Result<OutLayer> {
         })
         .collect();
     let mut out = OutLayer::new(info.id, geometry, &fields);
-    for f in layer.features(None)?.iter() {
+    for f in layer.features(date)?.iter() {
         out.push_json(f.geometry.clone(), &f.properties)?;
     }
     Ok(out)
@@ -189,8 +195,6 @@ fn map_layer(layer: &dyn Layer) -> crate::Result<OutLayer> {
 /// Runs `jzplan export`.
 pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     let format = out_format(&a.out, a.format.as_deref())?;
-    let engine = Engine::new(g.load_network()?);
-    let net = &engine.network;
     let names: Vec<&str> = if a.layer.is_empty() {
         if format.multi_layer() {
             gdal::NETWORK_LAYERS.to_vec()
@@ -200,12 +204,17 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     } else {
         a.layer.iter().map(String::as_str).collect()
     };
-    // Map layers other than the network's own come from the catalog the server publishes.
-    let catalog = if names.iter().all(|n| gdal::NETWORK_LAYERS.contains(n)) {
-        Catalog::new()
+    // Map layers other than the network's own come from the catalog the server publishes
+    // (which needs the works database).
+    let (engine, catalog) = if names.iter().all(|n| gdal::NETWORK_LAYERS.contains(n)) {
+        (Engine::new(g.load_network()?), Catalog::new())
     } else {
-        Catalog::from_engine(&engine)?
+        let (engine, _) = super::works::open_engine(g)?;
+        let catalog = super::published_catalog(g, &engine)?;
+        (engine, catalog)
     };
+    let net = &engine.network;
+    let mut day = None;
     let mut layers = Vec::with_capacity(names.len());
     for name in names {
         if gdal::NETWORK_LAYERS.contains(&name) {
@@ -222,10 +231,18 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
                 known.join(", ")
             ))
         })?;
-        layers.push(map_layer(layer.as_ref())?);
+        let date = if layer.info().dated {
+            if day.is_none() {
+                day = Some(a.date.or_today("dated layers show the network")?);
+            }
+            day
+        } else {
+            None
+        };
+        layers.push(map_layer(layer.as_ref(), date)?);
     }
     gdal::write_layers(&a.out, format, &layers)?;
-    println!(
+    outln!(
         "exported {} → {} ({}): {}",
         net.origin,
         a.out.display(),

@@ -6,10 +6,13 @@ pub mod coordination;
 pub mod data;
 pub mod io;
 pub mod network;
+pub mod opts;
 pub mod route;
 pub mod serve;
+pub mod study;
 pub mod works;
 
+use crate::layers::Catalog;
 use crate::network::RoadNetwork;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,6 +55,16 @@ impl GlobalOpts {
     }
 }
 
+/// The map layers `serve` publishes and `export --layer` writes: the engine's layers, plus
+/// the embedded dataset's rivers, districts, coastline, POIs and flows on the embedded network.
+pub fn published_catalog(g: &GlobalOpts, engine: &crate::engine::Engine) -> crate::Result<Catalog> {
+    if g.network.is_none() {
+        Catalog::jinzhou(engine)
+    } else {
+        Catalog::from_engine(engine)
+    }
+}
+
 /// All commands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
@@ -87,6 +100,8 @@ pub enum Command {
     Assign(assign::AssignArgs),
     /// Before/after impact analysis of works, with a report.
     Impact(assign::ImpactArgs),
+    /// Closure study: where the traffic goes, which choke points get worse, which works clash.
+    Study(study::StudyArgs),
     /// Serve the API, map layers, tiles and the web viewer.
     Serve(serve::ServeArgs),
 }
@@ -108,11 +123,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Clashes(a) => works::run_clashes(g, a),
         Command::Assign(a) => assign::run_assign(g, a),
         Command::Impact(a) => assign::run_impact(g, a),
+        Command::Study(a) => study::run(g, a),
         Command::Serve(a) => serve::run(g, a),
     }
 }
 
-/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`).
+/// Sets up `tracing` logs on stderr (`RUST_LOG` overrides `-v`), coloured only when stderr is
+/// a terminal and `NO_COLOR` is not set (logs redirected to a file carry no escape codes).
 pub fn init_tracing(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -124,5 +141,12 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(log_colour())
         .try_init();
+}
+
+/// Whether logs on stderr are coloured: only on a terminal, never with `NO_COLOR` set.
+pub fn log_colour() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }

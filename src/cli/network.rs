@@ -2,9 +2,10 @@
 
 use super::GlobalOpts;
 use crate::network::grid::{GridOptions, grid};
+use crate::outln;
 use crate::routing::network_stats;
 use crate::{Error, io};
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 /// Network statistics and generators.
@@ -16,22 +17,12 @@ pub enum NetworkCmd {
     Grid(GridArgs),
 }
 
-/// Output format of `network stats`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum StatsFormat {
-    /// Human-readable text.
-    #[default]
-    Text,
-    /// JSON.
-    Json,
-}
-
 /// `jzplan network stats`.
 #[derive(Args, Debug)]
 pub struct StatsArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
-    pub format: StatsFormat,
+    /// Output format (text or json).
+    #[command(flatten)]
+    pub out: super::opts::FormatOpts,
 }
 
 /// `jzplan network grid`.
@@ -57,31 +48,34 @@ pub fn run(g: &GlobalOpts, c: NetworkCmd) -> anyhow::Result<()> {
         NetworkCmd::Stats(a) => {
             let net = g.load_network()?;
             let s = network_stats(&net);
-            match a.format {
-                StatsFormat::Json => println!("{}", serde_json::to_string_pretty(&s)?),
-                StatsFormat::Text => {
-                    println!("network: {}", s.origin);
-                    println!(
+            if !a.out.record("network stats", &s)? {
+                {
+                    outln!("network: {}", s.origin);
+                    outln!(
                         "nodes: {}  directed edges: {}  streets: {}",
-                        s.nodes, s.edges, s.streets
+                        s.nodes,
+                        s.edges,
+                        s.streets
                     );
-                    println!(
+                    outln!(
                         "one-way edges: {}  bridge edges: {}  planned edges: {}",
-                        s.oneway_edges, s.bridge_edges, s.planned_edges
+                        s.oneway_edges,
+                        s.bridge_edges,
+                        s.planned_edges
                     );
-                    println!(
+                    outln!(
                         "road length: {:.2} km (two-way roads counted once)",
                         s.road_km
                     );
                     for c in &s.by_class {
-                        println!(
+                        outln!(
                             "  {:<12} {:>10.2} km  {:>8} edges",
                             c.class.as_str(),
                             c.road_km,
                             c.edges
                         );
                     }
-                    println!(
+                    outln!(
                         "strongly connected components: {} (largest: {} of {} nodes){}",
                         s.strong_components,
                         s.largest_component_nodes,
@@ -93,7 +87,7 @@ pub fn run(g: &GlobalOpts, c: NetworkCmd) -> anyhow::Result<()> {
                         }
                     );
                     if let Some(b) = s.bbox {
-                        println!("bbox: {:.5},{:.5},{:.5},{:.5}", b[0], b[1], b[2], b[3]);
+                        outln!("bbox: {:.5},{:.5},{:.5},{:.5}", b[0], b[1], b[2], b[3]);
                     }
                 }
             }
@@ -118,7 +112,7 @@ pub fn run(g: &GlobalOpts, c: NetworkCmd) -> anyhow::Result<()> {
             };
             let net = grid(&opts)?;
             io::jzn::write_network(&net, &a.out)?;
-            println!(
+            outln!(
                 "wrote {}: {} nodes, {} directed edges",
                 a.out.display(),
                 net.node_count(),

@@ -1,36 +1,25 @@
 //! `route`, `matrix` and `isochrone`: parse, call the routing queries, format.
 
 use super::GlobalOpts;
+use super::opts::{DateOpts, Format, FormatOpts, print_csv, print_json};
 use crate::engine::Engine;
 use crate::network::geom::parse_lon_lat;
 use crate::network::snap::DEFAULT_MAX_SNAP_M;
 use crate::network::{Metric, RoadNetwork};
 use crate::routing::{self, Algorithm, Avoid, QueryOptions, RouteQuery};
-use crate::works::parse_date;
 use crate::{Error, Result};
-use clap::{Args, ValueEnum};
+use crate::{out, outln};
+use clap::Args;
 use geo_types::Point;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// Output format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Human-readable text.
-    #[default]
-    Text,
-    /// JSON.
-    Json,
-    /// GeoJSON (a Feature or FeatureCollection).
-    Geojson,
-}
-
 /// Avoidance and snapping options shared by the routing commands.
 #[derive(Args, Debug, Clone)]
 pub struct CommonRouteArgs {
-    /// What to minimise: time or distance.
-    #[arg(long, default_value = "time")]
-    pub metric: Metric,
+    /// What to minimise: time or distance (default: time).
+    #[arg(long)]
+    pub metric: Option<Metric>,
     /// Directed edge ids to avoid, comma-separated (e.g. 12,13).
     #[arg(long, value_delimiter = ',', value_name = "ID,…")]
     pub avoid_edges: Vec<u32>,
@@ -44,14 +33,15 @@ pub struct CommonRouteArgs {
     #[arg(long, default_value_t = DEFAULT_MAX_SNAP_M)]
     pub max_snap_m: f64,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-    /// Route on the network as it stands on this date (YYYY-MM-DD): closures of the works on
-    /// site, new links of the works completed. Opens the works database (`--db`).
-    #[arg(long, value_name = "YYYY-MM-DD", conflicts_with = "scenario")]
-    pub date: Option<String>,
+    #[command(flatten)]
+    pub out: FormatOpts,
+    /// Route on the network as it stands on this date: closures of the works on site, new
+    /// links of the works completed. Opens the works database (`--db`). Without `--date` or
+    /// `--scenario`: the base network (no works applied).
+    #[command(flatten)]
+    pub date: DateOpts,
     /// Route on the network of a stored what-if scenario (see `jzplan scenario list`).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["date", "on"])]
     pub scenario: Option<String>,
 }
 
@@ -59,20 +49,27 @@ pub struct CommonRouteArgs {
 /// (with the catalogue's planned links) and the weights of a date or scenario.
 enum RouteNetwork {
     Plain(Box<RoadNetwork>),
-    Dated(Engine, Vec<f64>),
+    Dated(Engine, Vec<f64>, String),
 }
 
 impl RouteNetwork {
     fn net(&self) -> &RoadNetwork {
         match self {
             RouteNetwork::Plain(n) => n,
-            RouteNetwork::Dated(e, _) => &e.network,
+            RouteNetwork::Dated(e, _, _) => &e.network,
         }
     }
     fn weights(&self) -> Option<&[f64]> {
         match self {
             RouteNetwork::Plain(_) => None,
-            RouteNetwork::Dated(_, w) => Some(w),
+            RouteNetwork::Dated(_, w, _) => Some(w),
+        }
+    }
+    /// Which network state the command ran on, for the text output.
+    fn state(&self) -> String {
+        match self {
+            RouteNetwork::Plain(_) => "base network (no works applied)".to_string(),
+            RouteNetwork::Dated(_, _, s) => s.clone(),
         }
     }
 }
@@ -81,13 +78,18 @@ impl CommonRouteArgs {
     /// Loads the network, and for `--date`/`--scenario` the works engine and that state's
     /// weights for `metric`.
     fn network(&self, g: &GlobalOpts, metric: Metric) -> anyhow::Result<RouteNetwork> {
-        if self.date.is_none() && self.scenario.is_none() {
+        let date = self.date.given()?;
+        if date.is_none() && self.scenario.is_none() {
             return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
         }
-        let date = self.date.as_deref().map(parse_date).transpose()?;
         let (engine, _) = super::works::open_engine(g)?;
         let w = engine.state_weights(date, self.scenario.as_deref(), metric)?;
-        Ok(RouteNetwork::Dated(engine, w))
+        let state = match (&self.scenario, date) {
+            (Some(s), _) => format!("scenario {s}"),
+            (None, Some(d)) => format!("network on {d}"),
+            (None, None) => "base network".to_string(),
+        };
+        Ok(RouteNetwork::Dated(engine, w, state))
     }
 
     fn options(&self) -> Result<QueryOptions> {
@@ -96,7 +98,7 @@ impl CommonRouteArgs {
             None => None,
         };
         Ok(QueryOptions {
-            metric: self.metric,
+            metric: self.metric.unwrap_or(Metric::Time),
             avoid: Avoid {
                 edges: self
                     .avoid_edges
@@ -148,18 +150,54 @@ pub struct MatrixArgs {
     pub common: CommonRouteArgs,
 }
 
-/// `jzplan isochrone`: everything reachable within a time budget.
+/// `jzplan isochrone`: everything reachable within a time or distance budget.
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("budget").required(true).args(["seconds", "metres"]))]
 pub struct IsochroneArgs {
     /// Origin as LON,LAT (WGS84).
     #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
     pub from: String,
-    /// Time budget in seconds.
+    /// Time budget in seconds of travel (metric time).
     #[arg(long, allow_hyphen_values = true)]
-    pub seconds: f64,
-    /// Avoidance, snapping and output options (the metric is always time).
+    pub seconds: Option<f64>,
+    /// Distance budget in metres of road (metric distance).
+    #[arg(long, allow_hyphen_values = true, alias = "meters")]
+    pub metres: Option<f64>,
+    /// Avoidance, snapping and output options (`--metric`, if given, must agree with the
+    /// budget: time with --seconds, distance with --metres).
     #[command(flatten)]
     pub common: CommonRouteArgs,
+}
+
+impl IsochroneArgs {
+    /// The metric and budget, refusing a `--metric` that contradicts the budget's unit.
+    pub fn budget(&self) -> Result<(Metric, f64)> {
+        let (metric, budget, option) = match (self.seconds, self.metres) {
+            (Some(s), None) => (Metric::Time, s, "--seconds"),
+            (None, Some(m)) => (Metric::Distance, m, "--metres"),
+            _ => return Err(Error::invalid("give --seconds or --metres (one of them)")),
+        };
+        match self.common.metric {
+            Some(m) if m != metric => Err(Error::invalid(format!(
+                "--metric {} contradicts {option} (a {} budget): drop --metric or use {}",
+                metric_name(m),
+                metric_name(metric),
+                if metric == Metric::Time {
+                    "--metres"
+                } else {
+                    "--seconds"
+                }
+            ))),
+            _ => Ok((metric, budget)),
+        }
+    }
+}
+
+fn metric_name(m: Metric) -> &'static str {
+    match m {
+        Metric::Time => "time",
+        Metric::Distance => "distance",
+    }
 }
 
 /// Formats seconds as `1 h 02 min`, `3 min 20 s` or `42 s`.
@@ -213,11 +251,6 @@ pub fn route_text(r: &routing::Route) -> String {
     s
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
-    Ok(())
-}
-
 /// Runs `jzplan route`.
 pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
     let from = parse_lon_lat(&a.from)?;
@@ -231,10 +264,11 @@ pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
         options,
     };
     let r = routing::route_query(rn.net(), rn.weights(), &q)?;
-    match a.common.format {
-        Format::Text => print!("{}", route_text(&r)),
+    let all = [Format::Text, Format::Json, Format::Geojson];
+    match a.common.out.get("route", &all)? {
+        Format::Text => out!("{}state: {}\n", route_text(&r), rn.state()),
         Format::Json => print_json(&r)?,
-        Format::Geojson => println!("{}", r.to_geojson()),
+        _ => outln!("{}", r.to_geojson()),
     }
     Ok(())
 }
@@ -285,32 +319,30 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
     let options = a.common.options()?;
     let rn = a.common.network(g, options.metric)?;
     let m = routing::matrix_query(rn.net(), rn.weights(), &pts, &pts, &options)?;
-    match a.common.format {
+    let all = [Format::Text, Format::Json, Format::Csv];
+    match a.common.out.get("matrix", &all)? {
         Format::Text => {
             let cell = |v: Option<f64>, f: &dyn Fn(f64) -> String| v.map_or("-".to_string(), f);
-            println!("durations (s), row = from, column = to:");
+            outln!("durations (s), row = from, column = to:");
             for row in &m.durations_s {
                 let cells: Vec<String> = row
                     .iter()
                     .map(|v| cell(*v, &|x| format!("{x:.1}")))
                     .collect();
-                println!("  {}", cells.join("\t"));
+                outln!("  {}", cells.join("\t"));
             }
-            println!("distances (km):");
+            outln!("distances (km):");
             for row in &m.distances_m {
                 let cells: Vec<String> = row
                     .iter()
                     .map(|v| cell(*v, &|x| format!("{:.3}", x / 1000.0)))
                     .collect();
-                println!("  {}", cells.join("\t"));
+                outln!("  {}", cells.join("\t"));
             }
+            outln!("state: {}", rn.state());
         }
         Format::Json => print_json(&m)?,
-        Format::Geojson => {
-            return Err(
-                Error::invalid("a matrix has no GeoJSON form: use --format text or json").into(),
-            );
-        }
+        _ => print_csv(&matrix_rows(&pts, &m))?,
     }
     Ok(())
 }
@@ -318,11 +350,17 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
 /// Runs `jzplan isochrone`.
 pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
     let from = parse_lon_lat(&a.from)?;
-    let options = a.common.options()?;
-    let rn = a.common.network(g, Metric::Time)?;
+    let (metric, budget) = a.budget()?;
+    let all = [Format::Text, Format::Json, Format::Geojson];
+    let format = a.common.out.get("isochrone", &all)?;
+    let options = QueryOptions {
+        metric,
+        ..a.common.options()?
+    };
+    let rn = a.common.network(g, metric)?;
     let net = rn.net();
-    let iso = routing::isochrone_query(net, rn.weights(), from, a.seconds, &options)?;
-    match a.common.format {
+    let iso = routing::isochrone_query(net, rn.weights(), from, budget, &options)?;
+    match format {
         Format::Text => {
             let km: f64 = iso
                 .reached
@@ -330,8 +368,11 @@ pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
                 .map(|e| (e.to_frac - e.from_frac) * net.edge(e.edge).length_m)
                 .sum::<f64>()
                 / 1000.0;
-            println!("budget: {}", human_duration(iso.budget));
-            println!(
+            match metric {
+                Metric::Time => outln!("budget: {}", human_duration(iso.budget)),
+                Metric::Distance => outln!("budget: {} of road", human_length(iso.budget)),
+            }
+            outln!(
                 "reached: {} nodes, {} edge pieces, {km:.2} km of directed road",
                 iso.reached_nodes,
                 iso.reached.len()
@@ -339,16 +380,55 @@ pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
             match &iso.polygon {
                 Some(p) => {
                     use geo::GeodesicArea;
-                    println!(
+                    outln!(
                         "area: {:.3} km² (concave hull)",
                         p.geodesic_area_unsigned() / 1e6
                     );
                 }
-                None => println!("area: none (the reached roads enclose no area)"),
+                None => outln!("area: none (the reached roads enclose no area)"),
             }
+            outln!("state: {}", rn.state());
         }
         Format::Json => print_json(&iso)?,
-        Format::Geojson => println!("{}", iso.to_geojson()),
+        _ => outln!("{}", iso.to_geojson()),
     }
     Ok(())
+}
+
+/// One CSV row of a matrix cell.
+#[derive(serde::Serialize)]
+struct MatrixRow {
+    from: usize,
+    to: usize,
+    from_lon: f64,
+    from_lat: f64,
+    to_lon: f64,
+    to_lat: f64,
+    duration_s: Option<f64>,
+    distance_m: Option<f64>,
+}
+
+/// The matrix as one row per (from, to) pair.
+fn matrix_rows(pts: &[Point<f64>], m: &routing::Matrix) -> Vec<MatrixRow> {
+    let mut rows = Vec::with_capacity(pts.len() * pts.len());
+    for (i, row) in m.durations_s.iter().enumerate() {
+        for (j, d) in row.iter().enumerate() {
+            rows.push(MatrixRow {
+                from: i,
+                to: j,
+                from_lon: pts[i].x(),
+                from_lat: pts[i].y(),
+                to_lon: pts[j].x(),
+                to_lat: pts[j].y(),
+                duration_s: *d,
+                distance_m: m
+                    .distances_m
+                    .get(i)
+                    .and_then(|r| r.get(j))
+                    .copied()
+                    .flatten(),
+            });
+        }
+    }
+    rows
 }

@@ -2,7 +2,7 @@
 
 use super::GlobalOpts;
 use crate::api::{self, ApiConfig, AppState, auth::TokenStore};
-use crate::layers::Catalog;
+use crate::outln;
 use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
@@ -42,12 +42,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     }
     // The store at --db, seeded with the city plan (idempotent), attached to the network.
     let (engine, _seed) = super::works::open_engine(&g)?;
-    // The dataset's rivers, districts, coastline and POIs belong with the embedded network.
-    let catalog = if g.network.is_none() {
-        Catalog::jinzhou(&engine)?
-    } else {
-        Catalog::from_engine(&engine)?
-    };
+    let catalog = super::published_catalog(&g, &engine)?;
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,
         None => TokenStore::default(),
@@ -59,14 +54,19 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         public_url: a.public_url.clone(),
     };
     let state = AppState::with_catalog(engine, catalog, config);
-    // The base network's hierarchy serves every undated route (and all OSRM queries): prepare
-    // it in the background at start (milliseconds on Jinzhou, seconds on a million edges) so
-    // that the first client does not wait for it.
+    // The base network's weights and hierarchy serve every undated route (and all OSRM
+    // queries), the customizable hierarchy every dated, scenario or avoiding one: prepare them
+    // in the background at start (milliseconds on Jinzhou, seconds on a million edges) so that
+    // the first client does not wait for them.
     let warm = state.clone();
     std::thread::spawn(move || {
-        let w = warm.weights.get(crate::network::Metric::Time);
-        if let Err(e) = warm.weights.hierarchy(&warm.engine.network, w) {
+        let net = &warm.engine.network;
+        let metric = crate::network::Metric::Time;
+        if let Err(e) = warm.weights.base_ch(net, metric) {
             tracing::warn!("base contraction hierarchy not prepared: {e}");
+        }
+        if let Err(e) = warm.weights.cch(net) {
+            tracing::warn!("customizable contraction hierarchy not built: {e}");
         }
     });
     let app = api::app_with_state(state);
@@ -77,7 +77,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("binding {}", a.addr))?;
         let bound = listener.local_addr()?;
         // Scripts and tests read this line to find an ephemeral port.
-        println!("jzplan listening on http://{bound}/");
+        outln!("jzplan listening on http://{bound}/");
         tracing::info!(%bound, "serving");
         api::serve(listener, app).await?;
         Ok(())

@@ -1,6 +1,7 @@
 //! `works`, `hotspots`, `scenario` and `clashes`: parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
+use super::opts::{ALL, DateOpts, Format, FormatOpts, WindowOpts, print_json};
 use crate::analysis::clash::ClashOptions;
 use crate::engine::Engine;
 use crate::hotspot::{self, HotspotStatus};
@@ -11,20 +12,12 @@ use crate::store::{SeedReport, SqliteStore};
 use crate::works::catalogue::Catalogue;
 use crate::works::engine::TimelineRow;
 use crate::works::{DateRange, Status, WorkFilter, WorkId, WorkKind, parse_date};
+use crate::{out, outln};
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 use std::io::Write;
 use std::sync::Arc;
-
-/// Output options shared by these commands.
-#[derive(Args, Debug, Clone)]
-pub struct OutOpts {
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// Who makes a change and why.
 #[derive(Args, Debug, Clone)]
@@ -60,9 +53,9 @@ pub enum WorksCmd {
         /// Only this kind.
         #[arg(long)]
         kind: Option<String>,
-        /// Only works on site on this date (YYYY-MM-DD).
-        #[arg(long)]
-        on: Option<String>,
+        /// Only works on site on this date.
+        #[command(flatten)]
+        date: DateOpts,
         /// Only works within MIN_LON,MIN_LAT,MAX_LON,MAX_LAT.
         #[arg(long)]
         bbox: Option<String>,
@@ -71,7 +64,7 @@ pub enum WorksCmd {
         parent: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// One work: record, children, attachment and history.
     Show {
@@ -79,7 +72,7 @@ pub enum WorksCmd {
         id: String,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Move a work to a new status (allowed transitions only).
     SetStatus {
@@ -87,15 +80,15 @@ pub enum WorksCmd {
         id: String,
         /// New status.
         status: String,
-        /// Effective date (YYYY-MM-DD).
-        #[arg(long)]
-        on: String,
+        /// Effective date (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Who, why, from which version.
         #[command(flatten)]
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Change a work's planned dates.
     SetDates {
@@ -112,7 +105,7 @@ pub enum WorksCmd {
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// A work's history: who, when, old → new, why.
     History {
@@ -120,16 +113,13 @@ pub enum WorksCmd {
         id: String,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// The works as a Gantt chart.
     Timeline {
-        /// Chart from this date.
-        #[arg(long)]
-        from: Option<String>,
-        /// Chart to this date.
-        #[arg(long)]
-        to: Option<String>,
+        /// The dates charted (default: from the first start to the last end).
+        #[command(flatten)]
+        window: WindowOpts,
         /// Chart width in columns.
         #[arg(long, default_value_t = 60)]
         width: usize,
@@ -138,7 +128,7 @@ pub enum WorksCmd {
         status: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Attach the works and choke points to the network (`--network`) and report, one by
     /// one, what matched, how far it moved and what did not match.
@@ -148,27 +138,25 @@ pub enum WorksCmd {
         unmatched: bool,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Seed the database from the catalogue and report what differs.
     Seed {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// For every closed stretch, the fastest way around it, its extra time and its route.
     Detours {
-        /// On the network as it stands on this date (YYYY-MM-DD): every closure of the day in
-        /// force, new links open. Without it: every work alone on the base network.
-        #[arg(long)]
-        on: Option<String>,
-        /// Print a GeoJSON FeatureCollection (one LineString a detour, the `detours` layer's
-        /// properties), for GIS: `jzplan works detours --on 2022-06-01 --geojson > d.geojson`.
-        #[arg(long, conflicts_with = "json")]
-        geojson: bool,
-        /// Output.
+        /// On the network as it stands on this date: every closure of the day in force, new
+        /// links open. Without it: every work alone on the base network.
         #[command(flatten)]
-        out: OutOpts,
+        date: DateOpts,
+        /// Output; `--format geojson` prints a FeatureCollection (one LineString a detour, the
+        /// `detours` layer's properties), for GIS:
+        /// `jzplan works detours --date 2022-06-01 --format geojson > d.geojson`.
+        #[command(flatten)]
+        out: FormatOpts,
     },
     /// Works as records and their coordination findings.
     #[command(flatten)]
@@ -189,7 +177,7 @@ pub enum HotspotsCmd {
     List {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Rank candidate choke points on the network (gravity demand proxy, all-or-nothing).
     Identify {
@@ -212,7 +200,7 @@ pub enum HotspotsCmd {
         method: IdentifyMethod,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Set a choke point's status (congested, being_opened, opened).
     SetStatus {
@@ -225,7 +213,7 @@ pub enum HotspotsCmd {
         change: ChangeOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
 }
 
@@ -236,27 +224,27 @@ pub enum ScenarioCmd {
     List {
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// The network on a date (or in a stored scenario): works in force, edges closed/opened.
     Show {
         /// A stored scenario id.
         id: Option<String>,
-        /// A date (YYYY-MM-DD) instead of a scenario.
-        #[arg(long)]
-        date: Option<String>,
+        /// A date instead of a scenario (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Store a what-if scenario: a date and overrides (`--set P1=suspended`,
     /// `--window P1=2023-04-01..2024-10-31`).
     Create {
         /// Scenario id.
         id: String,
-        /// The date it is evaluated on.
-        #[arg(long)]
-        date: String,
+        /// The date it is evaluated on (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// Description.
         #[arg(long, default_value = "")]
         name: String,
@@ -271,7 +259,7 @@ pub enum ScenarioCmd {
         actor: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
     /// Delete a stored scenario.
     Delete {
@@ -292,33 +280,30 @@ pub enum ScenarioCmd {
         /// Destination LON,LAT.
         #[arg(long)]
         to: String,
-        /// The date (YYYY-MM-DD).
-        #[arg(long)]
-        date: Option<String>,
+        /// The date (default: today).
+        #[command(flatten)]
+        date: DateOpts,
         /// A stored scenario instead of a date.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["date", "on"])]
         scenario: Option<String>,
         /// Output.
         #[command(flatten)]
-        out: OutOpts,
+        out: FormatOpts,
     },
 }
 
 /// `clashes` arguments.
 #[derive(Args, Debug)]
 pub struct ClashesArgs {
-    /// Only clashes on or after this date.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Only clashes on or before this date.
-    #[arg(long)]
-    pub to: Option<String>,
+    /// Only clashes overlapping these dates.
+    #[command(flatten)]
+    pub window: WindowOpts,
     /// Footprints closer than this (metres) touch.
     #[arg(long, default_value_t = 100.0)]
     pub near_m: f64,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
+    /// Output.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 /// Opens the store named by `--db`, loads the network, adds the catalogue's planned links,
@@ -329,6 +314,12 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
     let net = g.load_network()?;
     let engine = Engine::with_works(net, store, &catalogue)?;
     let report = engine.seed(&catalogue)?;
+    tracing::info!(
+        db = %g.db.display(),
+        added = report.added.len(),
+        updated = report.updated.len(),
+        "works database open and seeded"
+    );
     if !report.updated.is_empty() {
         eprintln!(
             "note: updated from the catalogue: {}",
@@ -343,17 +334,6 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
         );
     }
     Ok((engine, report))
-}
-
-fn print_json<T: Serialize>(v: &T) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, v)?;
-    writeln!(out)?;
-    Ok(())
-}
-
-fn opt_date(s: &Option<String>) -> crate::Result<Option<NaiveDate>> {
-    s.as_deref().map(parse_date).transpose()
 }
 
 fn parse_bbox(s: &str) -> crate::Result<[f64; 4]> {
@@ -382,7 +362,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         WorksCmd::List {
             status,
             kind,
-            on,
+            date,
             bbox,
             parent,
             out,
@@ -390,20 +370,24 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             let filter = WorkFilter {
                 status: status.as_deref().map(str::parse::<Status>).transpose()?,
                 kind: kind.as_deref().map(str::parse::<WorkKind>).transpose()?,
-                active_on: opt_date(&on)?,
+                active_on: date.given()?,
                 bbox: bbox.as_deref().map(parse_bbox).transpose()?,
                 parent: parent.as_deref().map(WorkId::parse).transpose()?,
             };
             let works = engine.list_works(&filter)?;
-            if out.json {
-                return print_json(&works);
+            if out.table("works list", &works)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "{:<7} {:<19} {:<24} {:<23} {:<11} name",
-                "id", "status", "window", "kind", "source"
+                "id",
+                "status",
+                "window",
+                "kind",
+                "source"
             );
             for w in works {
-                println!(
+                outln!(
                     "{:<7} {:<19} {:<24} {:<23} {:<11} {} / {}",
                     w.id,
                     w.status.as_str(),
@@ -417,44 +401,47 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         }
         WorksCmd::Show { id, out } => {
             let d = engine.get_work(&WorkId::parse(&id)?)?;
-            if out.json {
-                return print_json(&d);
+            if out.record("works show", &d)? {
+                return Ok(());
             }
             let w = &d.work;
-            println!(
+            outln!(
                 "{} {} / {}  (version {})",
-                w.id, w.name_zh, w.name_en, w.version
+                w.id,
+                w.name_zh,
+                w.name_en,
+                w.version
             );
-            println!("  kind      {}", w.kind.as_str());
-            println!("  status    {}   [{}]", w.status, w.status_source);
-            println!("  planned   {}   [{}]", w.planned, w.dates_source);
+            outln!("  kind      {}", w.kind.as_str());
+            outln!("  status    {}   [{}]", w.status, w.status_source);
+            outln!("  planned   {}   [{}]", w.planned, w.dates_source);
             if let Some(s) = w.actual_start {
-                println!("  started   {s}");
+                outln!("  started   {s}");
             }
             if let Some(e) = w.actual_end {
-                println!("  completed {e}");
+                outln!("  completed {e}");
             }
-            println!("  source    {}   {}", w.source, w.seed_quote);
+            outln!("  source    {}   {}", w.source, w.seed_quote);
             if let Some(p) = &w.parent {
-                println!("  parent    {p}");
+                outln!("  parent    {p}");
             }
             if !d.children.is_empty() {
                 let c: Vec<&str> = d.children.iter().map(|c| c.as_str()).collect();
-                println!("  children  {}", c.join(", "));
+                outln!("  children  {}", c.join(", "));
             }
             if let Some(h) = &w.hotspot {
-                println!("  opens     choke point {h}");
+                outln!("  opens     choke point {h}");
             }
             if !w.notes.is_empty() {
-                println!("  notes     {}", w.notes);
+                outln!("  notes     {}", w.notes);
             }
-            println!("  on this network ({} edges):", d.edges.len());
+            outln!("  on this network ({} edges):", d.edges.len());
             for a in &d.attachment {
-                print_attach(a);
+                print_attach(a)?;
             }
-            println!("  history:");
+            outln!("  history:");
             for h in &d.history {
-                println!(
+                outln!(
                     "    v{} {} {}: {} {} → {} {}",
                     h.version,
                     h.at.format("%Y-%m-%d %H:%M:%S"),
@@ -469,22 +456,22 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
         WorksCmd::SetStatus {
             id,
             status,
-            on,
+            date,
             change,
             out,
         } => {
             let w = engine.set_status(
                 &WorkId::parse(&id)?,
                 status.parse()?,
-                parse_date(&on)?,
+                date.or_today("the effective date")?,
                 change.expected_version,
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&w);
+            if out.record("works set-status", &w)? {
+                return Ok(());
             }
-            println!("{} is now {} (version {})", w.id, w.status, w.version);
+            outln!("{} is now {} (version {})", w.id, w.status, w.version);
         }
         WorksCmd::SetDates {
             id,
@@ -502,10 +489,10 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&w);
+            if out.record("works set-dates", &w)? {
+                return Ok(());
             }
-            println!("{} planned {} (version {})", w.id, w.planned, w.version);
+            outln!("{} planned {} (version {})", w.id, w.planned, w.version);
         }
         WorksCmd::History { id, out } => {
             let h = engine.history(&id)?;
@@ -520,11 +507,11 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                     return Err(crate::Error::not_found("work", &id).into());
                 }
             }
-            if out.json {
-                return print_json(&h);
+            if out.table("works history", &h)? {
+                return Ok(());
             }
             for e in h {
-                println!(
+                outln!(
                     "v{:<3} {} {:<10} {:<8} {} → {}  {}",
                     e.version,
                     e.at.format("%Y-%m-%d %H:%M:%S"),
@@ -537,8 +524,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             }
         }
         WorksCmd::Timeline {
-            from,
-            to,
+            window,
             width,
             status,
             out,
@@ -548,39 +534,32 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 ..Default::default()
             };
             let rows = engine.timeline(&filter)?;
-            if out.json {
-                return print_json(&rows);
+            if out.table("works timeline", &rows)? {
+                return Ok(());
             }
-            print!(
-                "{}",
-                gantt(
-                    &rows,
-                    opt_date(&from)?,
-                    opt_date(&to)?,
-                    width.clamp(20, 300)
-                )?
-            );
+            let (from, to) = window.get()?.unwrap_or((None, None));
+            out!("{}", gantt(&rows, from, to, width.clamp(20, 300))?);
         }
         WorksCmd::Attach { unmatched, out } => {
             let r = engine.attach_report()?;
-            if out.json {
-                return print_json(&r);
+            if out.record("works attach", &r)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "network {}: {} anchors matched, {} not matched",
                 engine.network.origin,
                 r.matched(),
                 r.unmatched()
             );
             for a in r.items.iter().filter(|a| !unmatched || !a.matched) {
-                print_attach(a);
+                print_attach(a)?;
             }
         }
         WorksCmd::Seed { out } => {
-            if out.json {
-                return print_json(&seed);
+            if out.record("works seed", &seed)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "added {}, updated {}, unchanged {}, kept edits {}",
                 seed.added.len(),
                 seed.updated.len(),
@@ -588,35 +567,37 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                 seed.kept_edits.len()
             );
             for (id, fields) in &seed.kept_edits {
-                println!(
+                outln!(
                     "  {id}: edited in the database, differs from the catalogue in: {}",
                     fields.join(", ")
                 );
             }
         }
-        WorksCmd::Detours { on, geojson, out } => {
-            let ds = match opt_date(&on)? {
+        WorksCmd::Detours { date, out } => {
+            let day = date.given()?;
+            let ds = match day {
                 Some(day) => engine.detours_on(day)?,
                 None => engine.detours(None)?,
             };
-            if geojson {
+            if out.get("works detours", ALL)? == Format::Geojson {
                 let fs: Vec<_> = ds
                     .iter()
                     .map(crate::layers::works::detour_feature)
                     .collect();
-                return print_json(&crate::layers::feature_collection(&fs));
+                print_json(&crate::layers::feature_collection(&fs))?;
+                return Ok(());
             }
-            if out.json {
-                return print_json(&ds);
+            if out.table("works detours", &ds)? {
+                return Ok(());
             }
-            match opt_date(&on)? {
-                Some(day) => println!("on the network of {day} (every closure of the day):"),
-                None => println!("each work alone on the base network:"),
+            match day {
+                Some(day) => outln!("on the network of {day} (every closure of the day):"),
+                None => outln!("each work alone on the base network:"),
             }
             for d in ds {
                 let m = |x: Option<f64>| x.map_or("?".to_string(), |x| format!("{x:.0}"));
                 match (d.detour_s, d.extra_s) {
-                    (Some(t), Some(x)) => println!(
+                    (Some(t), Some(x)) => outln!(
                         "{:<9} {}: {} s → {:.0} s (+{:.0} s), {} m → {} m via {}",
                         d.id,
                         d.streets.join(", "),
@@ -627,7 +608,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
                         m(d.detour_m),
                         d.via.join(" → ")
                     ),
-                    _ => println!(
+                    _ => outln!(
                         "{:<9} {}: no detour ({} s before): {}",
                         d.id,
                         d.streets.join(", "),
@@ -643,9 +624,9 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_attach(a: &crate::works::anchor::AttachItem) {
+fn print_attach(a: &crate::works::anchor::AttachItem) -> crate::Result<()> {
     if a.matched {
-        println!(
+        outln!(
             "    ok    {:<10} {} → {} ({} edge(s), moved {:.0} m){}",
             a.record,
             a.what,
@@ -659,8 +640,9 @@ fn print_attach(a: &crate::works::anchor::AttachItem) {
             }
         );
     } else {
-        println!("    MISS  {:<10} {}: {}", a.record, a.what, a.note);
+        outln!("    MISS  {:<10} {}: {}", a.record, a.what, a.note);
     }
+    Ok(())
 }
 
 /// The Gantt chart: one row per work, `█` for the window (actual dates), `▒` where the dates
@@ -818,11 +800,11 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
     match c {
         HotspotsCmd::List { out } => {
             let hs = engine.list_hotspots()?;
-            if out.json {
-                return print_json(&hs);
+            if out.table("hotspots list", &hs)? {
+                return Ok(());
             }
             for h in hs {
-                println!(
+                outln!(
                     "{:<4} {:<13} {:<16} {:<9.5},{:<9.5} {:<28} opened by {:<6} {}",
                     h.id,
                     h.status.as_str(),
@@ -857,11 +839,11 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
             };
             if streets {
                 let ss = hotspot::street_scores(&engine.network, &scores)?;
-                if out.json {
-                    return print_json(&ss);
+                if out.table("hotspots identify --streets", &ss)? {
+                    return Ok(());
                 }
                 for (i, s) in ss.iter().enumerate() {
-                    println!(
+                    outln!(
                         "{:>3}. {:.3}  {} / {}",
                         i + 1,
                         s.score,
@@ -872,12 +854,12 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                 return Ok(());
             }
             let cands = hotspot::identify(&engine.network, &scores, n, min_sep_m)?;
-            if out.json {
-                return print_json(&cands);
+            if out.table("hotspots identify", &cands)? {
+                return Ok(());
             }
-            println!("method {method_name}");
+            outln!("method {method_name}");
             for c in cands {
-                println!(
+                outln!(
                     "{:>2}. {:.3}  {:.5},{:.5}  {:<16} {}",
                     c.rank,
                     c.score,
@@ -902,10 +884,10 @@ pub fn run_hotspots(g: &GlobalOpts, c: HotspotsCmd) -> anyhow::Result<()> {
                 &change.actor(),
                 &change.comment,
             )?;
-            if out.json {
-                return print_json(&h);
+            if out.record("hotspots set-status", &h)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "{} is now {} (version {})",
                 h.id,
                 h.status.as_str(),
@@ -922,11 +904,11 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
     match c {
         ScenarioCmd::List { out } => {
             let ss = engine.list_scenarios()?;
-            if out.json {
-                return print_json(&ss);
+            if out.table("scenario list", &ss)? {
+                return Ok(());
             }
             for s in ss {
-                println!(
+                outln!(
                     "{:<16} {} {} override(s)  {}",
                     s.id,
                     s.date,
@@ -936,27 +918,27 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             }
         }
         ScenarioCmd::Show { id, date, out } => {
-            let state = match (id, date) {
+            let state = match (id, date.given()?) {
                 (Some(id), None) => engine.scenario_state(&engine.get_scenario(&id)?)?,
-                (None, Some(d)) => engine.state_on(parse_date(&d)?)?,
-                _ => {
-                    return Err(crate::Error::invalid(
-                        "give a scenario id or --date (exactly one of them)",
-                    )
-                    .into());
+                (None, Some(d)) => engine.state_on(d)?,
+                (None, None) => engine.state_on(date.or_today("the network")?)?,
+                (Some(_), Some(_)) => {
+                    return Err(
+                        crate::Error::invalid("give a scenario id or --date (not both)").into(),
+                    );
                 }
             };
             let summary = crate::scenario::StateSummary::of(&state);
-            if out.json {
-                return print_json(&summary);
+            if out.record("scenario show", &summary)? {
+                return Ok(());
             }
-            println!(
+            outln!(
                 "network on {}",
                 summary.date.map(|d| d.to_string()).unwrap_or_default()
             );
-            println!("  on site:   {}", summary.construction.join(", "));
-            println!("  completed: {}", summary.completed.join(", "));
-            println!(
+            outln!("  on site:   {}", summary.construction.join(", "));
+            outln!("  completed: {}", summary.completed.join(", "));
+            outln!(
                 "  {} edge(s) changed: {} closed, {} new opened, {} narrowed or slowed",
                 summary.changed_edges,
                 summary.closed_edges,
@@ -964,10 +946,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 summary.reduced_edges
             );
             if !summary.closed_streets.is_empty() {
-                println!("  closed:    {}", summary.closed_streets.join(", "));
+                outln!("  closed:    {}", summary.closed_streets.join(", "));
             }
             if !summary.opened_streets.is_empty() {
-                println!("  opened:    {}", summary.opened_streets.join(", "));
+                outln!("  opened:    {}", summary.opened_streets.join(", "));
             }
         }
         ScenarioCmd::Create {
@@ -1006,7 +988,7 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             let sc = Scenario {
                 id,
                 name,
-                date: parse_date(&date)?,
+                date: date.or_today("the scenario's date")?,
                 overrides,
                 version: 0,
             };
@@ -1014,10 +996,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "cli".into());
             let saved = engine.put_scenario(&sc, 0, &actor, "")?;
-            if out.json {
-                return print_json(&saved);
+            if out.record("scenario create", &saved)? {
+                return Ok(());
             }
-            println!("scenario {} stored (version {})", saved.id, saved.version);
+            outln!("scenario {} stored (version {})", saved.id, saved.version);
         }
         ScenarioCmd::Delete {
             id,
@@ -1028,7 +1010,7 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "cli".into());
             engine.delete_scenario(&id, expected_version, &actor, "")?;
-            println!("scenario {id} deleted");
+            outln!("scenario {id} deleted");
         }
         ScenarioCmd::Route {
             from,
@@ -1037,14 +1019,10 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             scenario,
             out,
         } => {
-            let state = match (scenario, date) {
-                (Some(id), None) => engine.scenario_state(&engine.get_scenario(&id)?)?,
-                (None, Some(d)) => engine.state_on(parse_date(&d)?)?,
-                _ => {
-                    return Err(
-                        crate::Error::invalid("give --date or --scenario (one of them)").into(),
-                    );
-                }
+            // clap refuses --scenario with --date.
+            let state = match scenario {
+                Some(id) => engine.scenario_state(&engine.get_scenario(&id)?)?,
+                None => engine.state_on(date.or_today("the network")?)?,
             };
             let cmp = engine.compare_routes(
                 &state,
@@ -1052,8 +1030,8 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 parse_lon_lat(&to)?,
                 Metric::Time,
             )?;
-            if out.json {
-                return print_json(&cmp);
+            if out.record("scenario route", &cmp)? {
+                return Ok(());
             }
             let streets = |r: &crate::routing::Route| {
                 r.streets
@@ -1068,24 +1046,24 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                     .collect::<Vec<_>>()
                     .join(" → ")
             };
-            println!(
+            outln!(
                 "base:     {:>7.0} s {:>8.0} m  {}",
                 cmp.base.duration_s,
                 cmp.base.distance_m,
                 streets(&cmp.base)
             );
             match &cmp.scenario {
-                Some(r) => println!(
+                Some(r) => outln!(
                     "{}: {:>7.0} s {:>8.0} m  {}",
                     cmp.label,
                     r.duration_s,
                     r.distance_m,
                     streets(r)
                 ),
-                None => println!("{}: no route ({})", cmp.label, cmp.note),
+                None => outln!("{}: no route ({})", cmp.label, cmp.note),
             }
             if let (Some(dt), Some(dm)) = (cmp.extra_s, cmp.extra_m) {
-                println!("extra:    {dt:>+7.0} s {dm:>+8.0} m");
+                outln!("extra:    {dt:>+7.0} s {dm:>+8.0} m");
             }
         }
     }
@@ -1095,30 +1073,22 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
 /// Runs `clashes`.
 pub fn run_clashes(g: &GlobalOpts, a: ClashesArgs) -> anyhow::Result<()> {
     let (engine, _) = open_engine(g)?;
-    let from = opt_date(&a.from)?;
-    let to = opt_date(&a.to)?;
-    let window = match (from, to) {
-        (None, None) => None,
-        (f, t) => Some(DateRange::new(
-            f.unwrap_or(crate::works::MIN_DATE),
-            t.unwrap_or(crate::works::MAX_DATE),
-        )?),
-    };
+    let window = a.window.range()?;
     let clashes = engine.clashes(&ClashOptions {
         window,
         near_m: a.near_m,
         ..Default::default()
     })?;
-    if a.json {
-        return print_json(&clashes);
+    if a.out.table("clashes", &clashes)? {
+        return Ok(());
     }
-    println!(
+    outln!(
         "{} clash(es), {} strong",
         clashes.len(),
         clashes.iter().filter(|c| c.strong).count()
     );
     for c in clashes {
-        println!(
+        outln!(
             "{} {} × {}  {}  [{}]",
             if c.strong { "STRONG" } else { "clash " },
             c.a,
@@ -1127,7 +1097,7 @@ pub fn run_clashes(g: &GlobalOpts, a: ClashesArgs) -> anyhow::Result<()> {
             c.streets.join(", ")
         );
         for r in &c.reasons {
-            println!("         {r}");
+            outln!("         {r}");
         }
     }
     Ok(())

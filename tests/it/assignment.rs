@@ -456,11 +456,12 @@ mod road {
         .unwrap();
         let g = gravity_demand(&anet, &zones, &JINZHOU_GRAVITY).unwrap();
         assert!(g.max_error <= 1e-9, "{}", g.max_error);
-        let total: f64 = zones.iter().map(|z| z.population).sum::<f64>() * 0.05;
+        let rate = JINZHOU_GRAVITY.trips_per_resident;
+        let total: f64 = zones.iter().map(|z| z.population).sum::<f64>() * rate;
         assert!((g.od.total() - total).abs() < 1e-6 * total);
         for (i, z) in zones.iter().enumerate() {
             let row: f64 = g.od.row(i).iter().sum();
-            assert!((row - z.population * 0.05).abs() < 1e-6 * total, "row {i}");
+            assert!((row - z.population * rate).abs() < 1e-6 * total, "row {i}");
             let col: f64 = (0..zones.len()).map(|o| g.od.get(o, i)).sum();
             assert!(
                 (col - z.jobs / 60_000.0 * total).abs() < 1e-6 * total,
@@ -678,14 +679,14 @@ mod cli {
         );
         let demand = std::fs::read_to_string(tmp.path().join("demand.csv")).unwrap();
         assert!(demand.lines().skip(1).all(|l| {
-            l.ends_with(",model:gravity-doubly-constrained-exp-beta0.1-per-min-rate0.05")
+            l.ends_with(",model:gravity-doubly-constrained-exp-beta0.1-per-min-rate0.043")
         }));
     }
 
     #[test]
     fn stored_jinzhou_demand_is_the_gravity_model() {
-        // Every record is marked as model output and each zone produces 0.05 trips per
-        // resident (the model's row constraint), whatever network it was computed on.
+        // Every record is marked as model output and each zone produces the calibrated 0.043
+        // trips per resident (the model's row constraint), whatever network it was computed on.
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(root.join("data/jinzhou/demand_am_peak.csv")).unwrap();
         let zones = jzplan::assignment::zones::jinzhou_zones().unwrap();
@@ -700,7 +701,7 @@ mod cli {
         for z in &zones {
             let row = rows.get(&z.id).copied().unwrap_or(0.0);
             assert!(
-                (row - 0.05 * z.population).abs() < 0.01 * z.population * 0.05 + 1.0,
+                (row - 0.043 * z.population).abs() < 0.01 * z.population * 0.043 + 1.0,
                 "{}: {row}",
                 z.id
             );

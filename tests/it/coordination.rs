@@ -832,7 +832,7 @@ fn catalogue_counts() {
             n(FindingKind::Opportunity),
             n(FindingKind::Moratorium)
         ),
-        (248, 171, 0, 36, 41)
+        (250, 190, 0, 25, 35)
     );
     // Every record of the plan passes the record checks, so each can be edited.
     let rules = RecordRules {

@@ -3,13 +3,17 @@
 mod api;
 mod assignment;
 mod browser;
+mod calibration;
 mod ch;
+mod cli;
 mod common;
 mod coordination;
 mod data;
 mod io;
 mod linking;
 mod ogc;
+mod per_request;
 mod routing;
 mod store;
+mod study;
 mod works;

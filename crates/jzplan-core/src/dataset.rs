@@ -725,12 +725,22 @@ pub fn write_dataset(source_dir: &Path, out_dir: &Path) -> Result<BuiltDataset> 
     Ok(built)
 }
 
+/// The model-derived files of a dataset build and the calibration they come from.
+#[derive(Debug)]
+pub struct BuiltCatalogue {
+    /// `hotspots.json`, `works.p4.json` and `calibration.md`, in writing order.
+    pub files: Vec<(String, String)>,
+    /// The calibration table of the base network's morning peak hour.
+    pub calibration: crate::analysis::calibration::Calibration,
+}
+
 /// The model-derived files of the works catalogue, `hotspots.json` and `works.p4.json`
-/// ([`crate::works::choose::model_files`]), for the network in `network_geojson` (the text of a
-/// built `network.geojson`, so that the result is what the embedded network gives) and the seed
-/// choke points of the hand-maintained catalogue `works_json` (its inline `hotspots`, which must
-/// all be `seed:`).
-pub fn build_catalogue(network_geojson: &str, works_json: &Path) -> Result<Vec<(String, String)>> {
+/// ([`crate::works::choose::model_files_from_vc`]), and the calibration table
+/// (`calibration.md`, [`crate::analysis::calibration`]), from one calibrated assignment of the
+/// network in `network_geojson` (the text of a built `network.geojson`, so that the result is
+/// what the embedded network gives) and the seed choke points of the hand-maintained catalogue
+/// `works_json` (its inline `hotspots`, which must all be `seed:`).
+pub fn build_catalogue(network_geojson: &str, works_json: &Path) -> Result<BuiltCatalogue> {
     let net = crate::io::geojson::parse_network(network_geojson, Path::new("network.geojson"))?;
     let text = std::fs::read_to_string(works_json).map_err(|e| Error::io(works_json, e))?;
     let cat = crate::works::catalogue::Catalogue::parse(&text, &works_json.display().to_string())?;
@@ -746,7 +756,15 @@ pub fn build_catalogue(network_geojson: &str, works_json: &Path) -> Result<Vec<(
              written by `jzplan data build`",
         ));
     }
-    crate::works::choose::model_files(&net, &cat.hotspots)
+    let (d, run) = crate::analysis::calibration::base_run(&net)?;
+    let calibration =
+        crate::analysis::calibration::calibration_of(&net, &d, &run, cat.hotspots.first())?;
+    let mut files = crate::works::choose::model_files_from_vc(&net, &cat.hotspots, &run.flows.vc)?;
+    files.push((
+        "calibration.md".to_string(),
+        crate::analysis::calibration::render_file(&calibration),
+    ));
+    Ok(BuiltCatalogue { files, calibration })
 }
 
 /// Writes (file name, contents) pairs into `out_dir` (created if missing).

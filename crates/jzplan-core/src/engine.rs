@@ -15,12 +15,45 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The calibration table of the base network's morning peak hour against the stated
+    /// targets, and where the seed choke point H01 ranks by v/c
+    /// ([`crate::analysis::calibration`]).
+    pub fn calibration(&self) -> crate::Result<crate::analysis::calibration::Calibration> {
+        let seed = self
+            .list_hotspots()?
+            .into_iter()
+            .find(|h| h.evidence.starts_with("seed:"));
+        crate::analysis::calibration::calibrate(&self.network, seed.as_ref())
+    }
+
+    /// The network on `date` assigned once per period of the day of `demand` (morning peak,
+    /// evening peak, off-peak; see [`crate::assignment::periods`]): sum a span of days with
+    /// [`crate::analysis::impact::DayRun::vht`].
+    pub fn day_on(
+        &self,
+        date: chrono::NaiveDate,
+        demand: &crate::analysis::impact::Demand,
+    ) -> crate::Result<crate::analysis::impact::DayRun> {
+        crate::analysis::impact::run_day(&self.state_on(date)?, demand)
+    }
+
     /// An engine on a network.
     pub fn new(network: RoadNetwork) -> Self {
         Engine {
             network: Arc::new(network),
             works: Arc::new(crate::works::engine::WorksBook::empty()),
         }
+    }
+
+    /// A closure study: where the traffic of the closures goes, which choke points get worse,
+    /// which other works clash, and what moving it would save (see [`crate::analysis::study`]).
+    pub fn study(
+        &self,
+        req: &crate::analysis::study::StudyRequest,
+    ) -> crate::Result<crate::analysis::study::Study> {
+        crate::analysis::study::check_request(req)?;
+        let inputs = crate::analysis::study::StudyInputs::from_engine(self)?;
+        crate::analysis::study::run_study(&inputs, req)
     }
 }
 

@@ -96,7 +96,17 @@ impl<'a> OverlayBuilder<'a> {
                 Action::CutLanes { lanes } => {
                     let old = self.lanes(e);
                     let new = old.saturating_sub(*lanes).max(1);
-                    let cap = self.capacity(e) * new as f32 / old as f32;
+                    // A site: the HCM work-zone capacity by lanes open; a permanent cut: the
+                    // lanes' share.
+                    let cap = if eff.phase == Phase::Construction {
+                        crate::assignment::supply::work_zone_capacity_vph(
+                            f64::from(self.capacity(e)),
+                            old,
+                            new,
+                        ) as f32
+                    } else {
+                        self.capacity(e) * new as f32 / old as f32
+                    };
                     let c = self.entry(e);
                     c.lanes = Some(new);
                     c.capacity_vph = Some(cap);
@@ -240,6 +250,24 @@ impl<'a> NetworkState<'a> {
             if e.index() < self.base.edge_count() {
                 ob.entry(e).closed = Some(true);
             }
+        }
+        NetworkState {
+            base: self.base,
+            overlay: ob.finish(),
+            date: self.date,
+            active: self.active.clone(),
+        }
+    }
+
+    /// A state with extra effects applied on top of this one, in order (a closure study's
+    /// closures on its baseline).
+    pub fn with_effects(&self, effects: &[ResolvedEffect]) -> NetworkState<'a> {
+        let mut ob = OverlayBuilder {
+            base: self.base,
+            map: self.overlay.changes.iter().copied().collect(),
+        };
+        for eff in effects {
+            ob.apply(eff);
         }
         NetworkState {
             base: self.base,

@@ -4,7 +4,7 @@
 
 use crate::gdal::{FieldKind, GeometryKind, OutLayer, Value, VectorFormat, write_layers};
 use chrono::Datelike;
-use jzplan_core::analysis::impact::{Comparison, YearAnalysis};
+use jzplan_core::analysis::impact::{BELOW_RESOLUTION, Comparison, YearAnalysis, format_delta};
 use jzplan_core::assignment::zones::RoadFlows;
 use jzplan_core::network::{EdgeId, RoadNetwork};
 use jzplan_core::works::Work;
@@ -100,10 +100,15 @@ impl Table {
     }
 }
 
-fn comparison_tables(c: &Comparison, key: &'static [&'static str; 4]) -> Vec<Table> {
+fn comparison_tables(c: &Comparison, key: &'static [&'static str; 5]) -> Vec<Table> {
     let summary = Table {
         name: key[0],
-        title: format!("Summary: {}", c.label),
+        title: format!(
+            "Summary, morning peak, mean hour of 07:00-09:00 (ΔVHT {} veh-h; resolution {:.2}): {}",
+            format_delta(c.delta_vht, c.resolution_vht, 1),
+            c.resolution_vht,
+            c.label
+        ),
         header: vec![
             "state",
             "vht",
@@ -196,7 +201,40 @@ fn comparison_tables(c: &Comparison, key: &'static [&'static str; 4]) -> Vec<Tab
             })
             .collect(),
     };
-    vec![summary, cp, links, od]
+    let periods = Table {
+        name: key[4],
+        title: format!(
+            "VHT per period (one representative hour each; a weekday has the hours shown): {}",
+            c.label
+        ),
+        header: vec![
+            "period",
+            "weekday_hours",
+            "vht_before",
+            "vht_after",
+            "delta_vht_per_hour",
+            "delta_vht_per_weekday",
+        ],
+        rows: c
+            .periods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.period.to_string(),
+                    format!("{}", p.weekday_hours),
+                    format!("{:.1}", p.vht_before),
+                    format!("{:.1}", p.vht_after),
+                    format_delta(p.delta_vht_per_hour, p.resolution_vht_per_hour, 1),
+                    format_delta(
+                        p.delta_vht_per_hour * p.weekday_hours,
+                        p.resolution_vht_per_hour * p.weekday_hours,
+                        1,
+                    ),
+                ]
+            })
+            .collect(),
+    };
+    vec![summary, cp, links, od, periods]
 }
 
 fn timeline_svg(ya: &YearAnalysis, works: &[Work]) -> Result<String> {
@@ -344,8 +382,11 @@ fn ranking_svg(ya: &YearAnalysis) -> Result<String> {
         root.fill(&WHITE).map_err(plot_err)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                "Ranking: VHT saved in the first year − VHT lost while built",
-                ("sans-serif", 18),
+                format!(
+                    "Ranking {}: works on site or opening in {} — first-year VHT saved − VHT lost while built",
+                    ya.year, ya.year
+                ),
+                ("sans-serif", 16),
             )
             .margin(10)
             .x_label_area_size(30)
@@ -370,7 +411,10 @@ fn ranking_svg(ya: &YearAnalysis) -> Result<String> {
                     })
                     .unwrap_or_default()
             })
-            .x_desc("vehicle-hours")
+            .x_desc(
+                "vehicle-hours (veh-h), all periods of the day × calendar days; bars within the \
+                 model's resolution are noise",
+            )
             .draw()
             .map_err(plot_err)?;
         chart
@@ -552,15 +596,21 @@ pub fn write_year_report(
     let mut written = Vec::new();
     let months = Table {
         name: "months",
-        title: format!("Month by month {} (state on the 15th)", ya.year),
+        title: format!(
+            "Month by month {} (state on the 15th; VHT of the morning peak's mean hour and of the whole month)",
+            ya.year
+        ),
         header: vec![
             "month",
+            "weekdays",
+            "weekend_days",
             "on_site",
             "completed",
             "clashing_pairs",
-            "vht",
-            "vkt",
-            "mean_speed_kmh",
+            "am_peak_vht",
+            "am_peak_mean_speed_kmh",
+            "month_vht",
+            "month_vkt",
             "works_on_site",
             "clashes",
         ],
@@ -570,12 +620,15 @@ pub fn write_year_report(
             .map(|m| {
                 vec![
                     m.month.to_string(),
+                    m.days.weekdays.to_string(),
+                    m.days.weekend_days.to_string(),
                     m.on_site.len().to_string(),
                     m.completed.len().to_string(),
                     m.clashes.len().to_string(),
                     format!("{:.1}", m.summary.vht),
-                    format!("{:.1}", m.summary.vkt),
                     format!("{:.2}", m.summary.mean_speed_kmh),
+                    format!("{:.0}", m.vht_month),
+                    format!("{:.0}", m.vkt_month),
                     m.on_site
                         .iter()
                         .map(|w| w.as_str())
@@ -592,16 +645,21 @@ pub fn write_year_report(
     };
     let ranking = Table {
         name: "ranking",
-        title: "Works ranked (method below)".into(),
+        title: format!(
+            "Works on site or opening in {} ranked by net first-year vehicle-hours (method above)",
+            ya.year
+        ),
         header: vec![
             "rank",
             "id",
             "name_zh",
             "name_en",
             "construction_vht",
+            "construction_resolution_vht",
             "months_on_site",
-            "saved_vht_per_peak_hour",
+            "saved_vht_per_am_hour",
             "saved_vht_per_year",
+            "saved_resolution_vht",
             "net_first_year_vht",
         ],
         rows: ya
@@ -613,26 +671,45 @@ pub fn write_year_report(
                     w.id.to_string(),
                     w.name_zh.clone(),
                     w.name_en.clone(),
-                    format!("{:.1}", w.construction_vht),
-                    w.construction_vht_per_peak_hour.len().to_string(),
+                    format_delta(w.construction_vht, w.construction_resolution_vht, 0),
+                    format!("{:.0}", w.construction_resolution_vht),
+                    w.construction_by_month.len().to_string(),
                     format!("{:.2}", w.saved_vht_per_peak_hour),
-                    format!("{:.1}", w.saved_vht_per_year),
-                    format!("{:.1}", w.net_first_year_vht),
+                    format_delta(w.saved_vht_per_year, w.saved_resolution_vht, 0),
+                    format!("{:.0}", w.saved_resolution_vht),
+                    format_delta(
+                        w.net_first_year_vht,
+                        w.construction_resolution_vht + w.saved_resolution_vht,
+                        0,
+                    ),
                 ]
             })
             .collect(),
     };
     let monthly = Table {
         name: "construction_by_month",
-        title: "Peak-hour VHT lost to each work's site, by month".into(),
-        header: vec!["id", "month", "vht_per_peak_hour"],
+        title: "VHT lost to each work's site, by month (morning peak's mean hour and whole month)"
+            .into(),
+        header: vec![
+            "id",
+            "month",
+            "am_peak_hour_vht",
+            "month_vht",
+            "month_resolution_vht",
+        ],
         rows: ya
             .works
             .iter()
             .flat_map(|w| {
-                w.construction_vht_per_peak_hour
-                    .iter()
-                    .map(|(m, v)| vec![w.id.to_string(), m.to_string(), format!("{v:.2}")])
+                w.construction_by_month.iter().map(|c| {
+                    vec![
+                        w.id.to_string(),
+                        c.month.to_string(),
+                        format_delta(c.am_peak_hour_vht, c.am_peak_resolution_vht, 2),
+                        format_delta(c.month_vht, c.resolution_vht, 0),
+                        format!("{:.0}", c.resolution_vht),
+                    ]
+                })
             })
             .collect(),
     };
@@ -644,6 +721,7 @@ pub fn write_year_report(
             "full_choke_points",
             "full_links",
             "full_od_changes",
+            "full_periods",
         ],
     ));
     tables.extend(comparison_tables(
@@ -653,6 +731,7 @@ pub fn write_year_report(
             "worst_choke_points",
             "worst_links",
             "worst_od_changes",
+            "worst_periods",
         ],
     ));
     for t in &tables {
@@ -704,11 +783,14 @@ pub fn write_year_report(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>jzplan impact {y}</title>\
 <style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin-bottom:1em}}\
 td,th{{border:1px solid #ccc;padding:2px 6px;font-size:13px}}th{{background:#eee}}</style></head><body>\
-<h1>Impact of the works, {y}</h1><p><b>Method.</b> {m}</p>\
+<h1>Impact of the works, {y}</h1><p><b>Method.</b> {m}</p><p><b>Convergence.</b> {g}. \
+Differences below the resolution are printed as “{noise}”.</p>\
 <p>Full build: {fb}. Worst month: {wm}. Map layers: <a href=\"flows.gpkg\">flows.gpkg</a>, \
 <a href=\"differences.gpkg\">differences.gpkg</a>; everything: <a href=\"analysis.json\">analysis.json</a>.</p>",
         y = ya.year,
         m = esc(&ya.method),
+        g = esc(&ya.gap.sentence()),
+        noise = esc(BELOW_RESOLUTION),
         fb = ya.full_build_date,
         wm = ya.worst_month,
     );
@@ -739,7 +821,10 @@ pub fn write_comparison(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut written = Vec::new();
-    for t in comparison_tables(c, &["summary", "choke_points", "links", "od_changes"]) {
+    for t in comparison_tables(
+        c,
+        &["summary", "choke_points", "links", "od_changes", "periods"],
+    ) {
         t.write(dir, &mut written)?;
     }
     let flows_path = dir.join("flows.gpkg");
@@ -762,4 +847,127 @@ pub fn write_comparison(
     )?;
     written.push(diff_path);
     Ok(written)
+}
+
+/// Writes a closure study as a GeoPackage for QGIS: layers `closures`, `detours`,
+/// `flow_difference`, `choke_points` and `conflicts` (the features of
+/// [`jzplan_core::analysis::study_report::to_geojson`]).
+pub fn write_study_gpkg(
+    path: &Path,
+    net: &RoadNetwork,
+    s: &jzplan_core::analysis::study::Study,
+) -> Result<PathBuf> {
+    use crate::gdal::FieldKind as K;
+    let fc = jzplan_core::analysis::study_report::to_geojson(net, s);
+    type Spec<'a> = (&'a str, &'a str, GeometryKind, Vec<(&'a str, K)>);
+    let specs: [Spec<'_>; 5] = [
+        (
+            "closure",
+            "closures",
+            GeometryKind::LineString,
+            vec![
+                ("closure", K::Text),
+                ("what", K::Text),
+                ("edge", K::Integer),
+                ("street", K::Text),
+            ],
+        ),
+        (
+            "detour",
+            "detours",
+            GeometryKind::LineString,
+            vec![
+                ("id", K::Text),
+                ("extra_s", K::Real),
+                ("extra_m", K::Real),
+                ("via", K::Text),
+            ],
+        ),
+        (
+            "flow_difference",
+            "flow_difference",
+            GeometryKind::LineString,
+            vec![
+                ("edge", K::Integer),
+                ("street", K::Text),
+                ("before_vph", K::Real),
+                ("after_vph", K::Real),
+                ("delta_vph", K::Real),
+                ("vc_before", K::Real),
+                ("vc_after", K::Real),
+            ],
+        ),
+        (
+            "choke_point",
+            "choke_points",
+            GeometryKind::Point,
+            vec![
+                ("id", K::Text),
+                ("rank", K::Integer),
+                ("name_zh", K::Text),
+                ("name_en", K::Text),
+                ("vc_before", K::Real),
+                ("vc_after", K::Real),
+                ("delta_vc", K::Real),
+                ("delta_delay_s", K::Real),
+                ("crosses", K::Text),
+            ],
+        ),
+        (
+            "conflict",
+            "conflicts",
+            GeometryKind::MultiLineString,
+            vec![
+                ("work", K::Text),
+                ("name_zh", K::Text),
+                ("name_en", K::Text),
+                ("delta_vph", K::Real),
+                ("summary", K::Text),
+            ],
+        ),
+    ];
+    let mut layers = Vec::new();
+    let features = fc["features"].as_array().cloned().unwrap_or_default();
+    for (tag, name, kind, fields) in specs {
+        let mut l = OutLayer::new(name, kind, &fields);
+        for f in features.iter().filter(|f| f["properties"]["layer"] == tag) {
+            let g = json_geometry(&f["geometry"])
+                .ok_or_else(|| Error::invalid("study feature without a point or line geometry"))?;
+            let props = f["properties"].as_object().cloned().unwrap_or_default();
+            l.push_json(g, &props)?;
+        }
+        layers.push(l);
+    }
+    let _ = std::fs::remove_file(path);
+    write_layers(path, VectorFormat::GeoPackage, &layers)?;
+    Ok(path.to_path_buf())
+}
+
+/// A Point, LineString or MultiLineString from GeoJSON `{"type", "coordinates"}`.
+fn json_geometry(g: &serde_json::Value) -> Option<geo_types::Geometry<f64>> {
+    let pt = |v: &serde_json::Value| -> Option<geo_types::Coord<f64>> {
+        Some(geo_types::Coord {
+            x: v.get(0)?.as_f64()?,
+            y: v.get(1)?.as_f64()?,
+        })
+    };
+    let line = |v: &serde_json::Value| -> Option<geo_types::LineString<f64>> {
+        v.as_array()?
+            .iter()
+            .map(pt)
+            .collect::<Option<Vec<_>>>()
+            .map(geo_types::LineString)
+    };
+    let c = &g["coordinates"];
+    match g["type"].as_str()? {
+        "Point" => pt(c).map(|p| geo_types::Point(p).into()),
+        "LineString" => line(c).map(Into::into),
+        "MultiLineString" => c
+            .as_array()?
+            .iter()
+            .map(line)
+            .collect::<Option<Vec<_>>>()
+            .map(|ls| geo_types::MultiLineString(ls).into()),
+        _ => None,
+    }
 }

@@ -10,6 +10,7 @@ pub mod health;
 pub mod ogc;
 pub mod osrm;
 pub mod routing;
+pub mod studies;
 pub mod tiles;
 pub mod viewer;
 pub mod works;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub config: Arc<ApiConfig>,
     /// Base edge weights for routing.
     pub weights: Arc<routing::BaseWeights>,
+    /// Closure studies computed by this server (cached by input).
+    pub studies: Arc<studies::StudyCache>,
 }
 
 impl AppState {
@@ -87,6 +90,7 @@ impl AppState {
             weights,
             layers,
             config: Arc::new(config),
+            studies: Arc::new(studies::StudyCache::default()),
         }
     }
 }
@@ -149,6 +153,7 @@ impl utoipa::Modify for BearerAuth {
         (name = "routing", description = "Native routing API (GeoJSON)"),
         (name = "osrm", description = "OSRM-compatible route, table and nearest services"),
         (name = "works", description = "Works, choke points, clashes, scenarios, timeline"),
+        (name = "studies", description = "Closure studies: detours, diverted traffic, choke points, conflicts"),
     )
 )]
 struct ApiDoc;
@@ -163,6 +168,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(osrm::router())
         .merge(works::router())
         .merge(coordination::router())
+        .merge(studies::router())
         .with_state(state)
         .split_for_parts();
     (router, api)

@@ -5,7 +5,7 @@
 //! "NoRoute" | "TooBig", "message": …}` as in OSRM's documentation (docs/http.md).
 
 use super::AppState;
-use super::routing::{nearest_k, weights_for};
+use super::routing::nearest_k;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +14,7 @@ use geo::Simplify;
 use geo_types::{Coord, LineString, Point};
 use jzplan_core::network::snap::Snap;
 use jzplan_core::network::{Metric, RoadNetwork};
-use jzplan_core::routing::{Algorithm, Avoid, Route, RouteOptions, Router, cut};
+use jzplan_core::routing::{Algorithm, Route, RouteOptions, cut};
 use jzplan_core::{Error, Result};
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -710,10 +710,11 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
     }
     let net = &s.engine.network;
     let metric = Metric::Time;
-    let w = weights_for(s, metric, &Avoid::default(), &Default::default())?;
-    // OSRM queries route on the base network: its hierarchy is cached for the server's life.
-    let ch = s.weights.hierarchy(net, &w)?;
-    let router = Router::with_hierarchy(net, &w, metric, &ch)?;
+    // OSRM queries route on the base network: its weights and hierarchy are kept for the
+    // server's life.
+    let (base, ch) = s.weights.base_ch(net, metric)?;
+    let router = base.ch_router(net, &ch)?;
+    let w = router.weights();
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
@@ -740,7 +741,7 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
                 Error::NoRoute(_) => OsrmError::new("NoRoute", "Impossible route between points"),
                 e => e.into(),
             })?;
-        let ps = parts(net, &w, metric, &r);
+        let ps = parts(net, w, metric, &r);
         legs.push(leg_json(net, &ps, &r, &o));
         for p in &ps {
             push_unique(&mut full, &p.coords);
@@ -879,9 +880,8 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
         }
     }
     let net = &s.engine.network;
-    let w = s.weights.get(Metric::Time);
-    let ch = s.weights.hierarchy(net, w)?;
-    let router = Router::with_hierarchy(net, w, Metric::Time, &ch)?;
+    let (base, ch) = s.weights.base_ch(net, Metric::Time)?;
+    let router = base.ch_router(net, &ch)?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
@@ -970,7 +970,8 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
         }
     }
     let net = &s.engine.network;
-    let router = Router::new(net, s.weights.get(Metric::Time), Metric::Time)?;
+    let base = s.weights.base_prepared(net, Metric::Time)?;
+    let router = base.router(net)?;
     let snaps = nearest_k(&router, pts[0], c.radiuses[0], number).map_err(|e| match e {
         Error::NoSegment { .. } => OsrmError::new(
             "NoSegment",

@@ -11,7 +11,9 @@ use geo_types::{Coord, MultiPolygon, Point, Rect};
 use jzplan_core::network::geom::parse_lon_lat;
 use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
 use jzplan_core::network::{EdgeId, Metric, RoadNetwork};
-use jzplan_core::routing::{Algorithm, Avoid, Hierarchy, HierarchyCache, RouteOptions, Router};
+use jzplan_core::routing::{
+    Algorithm, Avoid, Cch, Hierarchy, HierarchyCache, Prepared, PreparedCache, RouteOptions, Router,
+};
 use jzplan_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -37,6 +39,35 @@ pub struct BaseWeights {
     /// without the cache's fingerprint and weights check, which read every weight: on a large
     /// network that would cost each undated request more than its query.
     base: [OnceLock<Arc<Hierarchy>>; 2],
+    /// The base weights prepared (checked once, adjacency built once), per metric.
+    prepared: [OnceLock<Arc<Prepared>>; 2],
+    /// Prepared weights of dated states, scenarios and avoidance, by a key of the state's
+    /// changes (with their CCH customizations, made on first use).
+    pub states: PreparedCache,
+    /// The network's customizable hierarchy (ordered and contracted on first use).
+    cch: OnceLock<Arc<Cch>>,
+}
+
+/// Prepared weights of states kept per server.
+pub const STATES_KEPT: usize = 16;
+
+/// Bytes of prepared state weights kept beyond the most recent.
+pub const STATE_BYTES_KEPT: usize = 1 << 30;
+
+/// The weights a query runs on: the base network's (`base`), or a state's.
+#[derive(Clone, Debug)]
+pub struct QueryWeights {
+    /// The prepared weights.
+    pub prepared: Arc<Prepared>,
+    /// Whether they are the base network's (then the base hierarchy serves them).
+    pub base: bool,
+}
+
+fn metric_slot(m: Metric) -> usize {
+    match m {
+        Metric::Time => 0,
+        Metric::Distance => 1,
+    }
 }
 
 /// Hierarchies kept per server: both metrics of the base network and of a dozen states.
@@ -54,7 +85,47 @@ impl BaseWeights {
             distance: net.weights(Metric::Distance),
             hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
             base: Default::default(),
+            prepared: Default::default(),
+            states: PreparedCache::new(STATES_KEPT, STATE_BYTES_KEPT),
+            cch: OnceLock::new(),
         }
+    }
+
+    /// The base weights of `metric`, prepared on first use (one copy and check, once).
+    pub fn base_prepared(&self, net: &RoadNetwork, metric: Metric) -> Result<Arc<Prepared>> {
+        let slot = &self.prepared[metric_slot(metric)];
+        if let Some(p) = slot.get() {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Prepared::new(net, self.get(metric).to_vec(), metric)?);
+        Ok(slot.get_or_init(|| p).clone())
+    }
+
+    /// The network's customizable hierarchy, ordered and contracted on first use (seconds on a
+    /// large network: call it off the async workers).
+    pub fn cch(&self, net: &RoadNetwork) -> Result<Arc<Cch>> {
+        if let Some(c) = self.cch.get() {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(Cch::new(net)?);
+        Ok(self.cch.get_or_init(|| c).clone())
+    }
+
+    /// Whether [`BaseWeights::cch`] is built and `p` customized for it: a CCH route on `p`
+    /// then costs only its query.
+    pub fn cch_ready(&self, p: &Prepared) -> bool {
+        self.cch.get().is_some() && p.is_customized()
+    }
+
+    /// The base weights of `metric` with the base hierarchy (both prepared on first use).
+    pub fn base_ch(
+        &self,
+        net: &RoadNetwork,
+        metric: Metric,
+    ) -> Result<(Arc<Prepared>, Arc<Hierarchy>)> {
+        let p = self.base_prepared(net, metric)?;
+        let h = self.hierarchy(net, self.get(metric))?;
+        Ok((p, h))
     }
 
     /// The slot of `w` if it is one of the base slices of this struct (by address).
@@ -170,6 +241,80 @@ pub fn weights_for<'a>(
         avoid.apply_in_place(&s.engine.network, w.to_mut())?;
     }
     Ok(w)
+}
+
+/// The prepared weights for a query: the base network's when the state changes nothing and
+/// nothing is avoided; otherwise those kept for the state and the avoidance, made now on their
+/// first use (one copy of the weights). The key is computed from the state's changes and the
+/// avoidance, never from all the weights, so a request on a known state reads nothing
+/// network-wide.
+pub fn prepared_for(
+    s: &AppState,
+    metric: Metric,
+    avoid: &Avoid,
+    spec: &StateSpec,
+) -> Result<QueryWeights> {
+    use std::hash::{Hash, Hasher};
+    let date = spec
+        .date
+        .as_deref()
+        .map(jzplan_core::layers::parse_day)
+        .transpose()?;
+    let net = &s.engine.network;
+    let state = s.engine.state_for(date, spec.scenario.as_deref())?;
+    let changes = state.as_ref().map_or(&[][..], |st| st.overlay().changes());
+    if changes.is_empty() && avoid.is_empty() {
+        return Ok(QueryWeights {
+            prepared: s.weights.base_prepared(net, metric)?,
+            base: true,
+        });
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    metric.hash(&mut h);
+    if let Some(st) = &state {
+        for &(e, _) in changes {
+            let w = if !st.is_open(e) {
+                f64::INFINITY
+            } else {
+                match metric {
+                    Metric::Time => st.free_flow_time_s(e),
+                    Metric::Distance => net.edge(e).length_m,
+                }
+            };
+            (e.0, w.to_bits()).hash(&mut h);
+        }
+    }
+    format!("{avoid:?}").hash(&mut h);
+    let prepared = s.weights.states.get_or_insert_with(h.finish(), || {
+        let mut w = match &state {
+            Some(st) => st.weights(metric),
+            None => s.weights.get(metric).to_vec(),
+        };
+        if !avoid.is_empty() {
+            avoid.apply_in_place(net, &mut w)?;
+        }
+        Prepared::new(net, w, metric)
+    })?;
+    Ok(QueryWeights {
+        prepared,
+        base: false,
+    })
+}
+
+/// Runs `f` off the async workers (a preparation that may take seconds).
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                e.to_string(),
+            )
+        })?
+        .map_err(Into::into)
 }
 
 fn parse_metric(m: Option<&str>) -> Result<Metric> {
@@ -289,46 +434,47 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         date: p.date,
         scenario: p.scenario,
     };
-    let w = weights_for(&s, metric, &avoid, &spec)?;
-    // The weights of a state are the same from query to query, so their hierarchy is prepared
-    // once and cached; avoidance makes weights of one query, not worth preparing for.
-    let algorithm = algorithm.unwrap_or(if avoid.is_empty() {
-        Algorithm::Ch
-    } else {
-        Algorithm::default()
-    });
-    let ch = if algorithm == Algorithm::Ch && avoid.is_empty() {
-        match s.weights.cached_hierarchy(net, &w) {
-            Some(h) => Some(h),
-            // Seconds on a large network: prepared off the async workers. The base weights are
-            // passed as themselves, not as a copy, so that their hierarchy is kept as the base's.
-            None => {
-                let s2 = s.clone();
-                let owned = match &w {
-                    Cow::Owned(v) => Some(v.clone()),
-                    Cow::Borrowed(_) => None,
-                };
-                let h = tokio::task::spawn_blocking(move || {
-                    let w2 = owned.as_deref().unwrap_or(s2.weights.get(metric));
-                    s2.weights.hierarchy(&s2.engine.network, w2)
-                })
-                .await
-                .map_err(|e| {
-                    ApiError::new(
-                        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                        "InternalError",
-                        e.to_string(),
+    // Contraction hierarchies by default: the base network's hierarchy for the base weights,
+    // the customizable one (customized once per state and avoidance, then kept) otherwise.
+    let algorithm = algorithm.unwrap_or(Algorithm::Ch);
+    let qw = prepared_for(&s, metric, &avoid, &spec)?;
+    let p = qw.prepared.clone();
+    let mut base_h = None;
+    let mut cch = None;
+    if algorithm == Algorithm::Ch {
+        if qw.base {
+            base_h = match s.weights.cached_hierarchy(net, s.weights.get(metric)) {
+                Some(h) => Some(h),
+                None => {
+                    let s2 = s.clone();
+                    Some(
+                        blocking(move || {
+                            s2.weights
+                                .hierarchy(&s2.engine.network, s2.weights.get(metric))
+                        })
+                        .await?,
                     )
-                })??;
-                Some(h)
-            }
+                }
+            };
+        } else if s.weights.cch_ready(&p) {
+            cch = Some(s.weights.cch(net)?);
+        } else {
+            let (s2, p2) = (s.clone(), p.clone());
+            cch = Some(
+                blocking(move || {
+                    let net = &s2.engine.network;
+                    let c = s2.weights.cch(net)?;
+                    p2.customized(net, &c)?;
+                    Ok(c)
+                })
+                .await?,
+            );
         }
-    } else {
-        None
-    };
-    let router = match &ch {
-        Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
-        None => Router::new(net, &w, metric)?,
+    }
+    let router = match (&base_h, &cch) {
+        (Some(h), _) => p.ch_router(net, h)?,
+        (None, Some(c)) => p.cch_router(net, c)?,
+        (None, None) => p.router(net)?,
     };
     let a = router.snap(from, radius)?;
     let b = router.snap(to, radius)?;
@@ -371,7 +517,8 @@ pub async fn nearest(
     }
     let radius = parse_radius(p.max_snap_m)?;
     let net = &s.engine.network;
-    let router = Router::new(net, s.weights.get(Metric::Time), Metric::Time)?;
+    let base = s.weights.base_prepared(net, Metric::Time)?;
+    let router = base.router(net)?;
     let snaps = nearest_k(&router, pt, radius, number)?;
     let features: Vec<Value> = snaps
         .iter()
@@ -443,8 +590,8 @@ pub async fn isochrone(
         date: p.date,
         scenario: p.scenario,
     };
-    let w = weights_for(&s, metric, &avoid, &spec)?;
-    let router = Router::new(&s.engine.network, &w, metric)?;
+    let qw = prepared_for(&s, metric, &avoid, &spec)?;
+    let router = qw.prepared.router(&s.engine.network)?;
     let a = router.snap(from, radius)?;
     let iso = router.isochrone(&a, budget)?;
     let v = serde_json::to_value(iso.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -520,27 +667,24 @@ pub async fn matrix(
     };
     // Matrices run on rayon and may take a while: off the async workers.
     let m = tokio::task::spawn_blocking(move || -> Result<jzplan_core::routing::Matrix> {
-        let w = weights_for(&s, metric, &avoid, &spec)?;
         let net = &s.engine.network;
-        // As for routes: the cached hierarchy of the state, unless avoidance makes one-off
-        // weights.
-        let ch = if avoid.is_empty() {
-            Some(s.weights.hierarchy(net, &w)?)
+        let qw = prepared_for(&s, metric, &avoid, &spec)?;
+        // Many-to-many on a contraction hierarchy: the base network's, or the state's own
+        // (prepared once per state and kept with its weights).
+        let base_h = if qw.base {
+            Some(s.weights.hierarchy(net, s.weights.get(metric))?)
         } else {
             None
         };
-        let router = match &ch {
-            Some(h) => Router::with_hierarchy(net, &w, metric, h)?,
-            None => Router::new(net, &w, metric)?,
+        let router = match &base_h {
+            Some(h) => qw.prepared.ch_router(net, h)?,
+            None => qw.prepared.own_ch_router(net)?,
         };
         let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
             ps.iter().map(|p| router.snap(*p, radius)).collect()
         };
         let (a, b) = (snap_all(&src)?, snap_all(&dst)?);
-        match ch {
-            Some(_) => router.matrix_ch(&a, &b),
-            None => router.matrix(&a, &b),
-        }
+        router.matrix_ch(&a, &b)
     })
     .await
     .map_err(|e| {

@@ -23,6 +23,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../../maps/app.js"),
     ),
     (
+        "study.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../../maps/study.js"),
+    ),
+    (
         "style.css",
         "text/css; charset=utf-8",
         include_bytes!("../../../maps/style.css"),

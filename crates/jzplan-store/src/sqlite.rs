@@ -263,7 +263,7 @@ fn stale(t: Table, id: &str, at: u64, expected: u64) -> Error {
 }
 
 impl SqliteStore {
-    /// Every record of `t`, by id.
+    /// Every record of `t`, in natural order of ids (P1, P2, …, P10).
     fn list_bodies<T: DeserializeOwned>(&self, t: Table) -> Result<Vec<T>> {
         let rows: Vec<(String, String)> = self.with(|c| {
             let mut st = c
@@ -275,6 +275,8 @@ impl SqliteStore {
             it.collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(|e| self.err(e))
         })?;
+        let mut rows = rows;
+        rows.sort_by(|a, b| super::natural_cmp(&a.0, &b.0));
         rows.iter()
             .map(|(id, b)| self.decode(t.what, id, b))
             .collect()

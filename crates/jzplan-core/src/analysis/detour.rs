@@ -215,6 +215,49 @@ fn farthest(net: &RoadNetwork, nodes: &[NodeId]) -> (NodeId, NodeId) {
     (best.1, best.2)
 }
 
+/// The junctions of a stretch (sorted edge list) where it meets a road open in `faced`
+/// outside it: where through traffic enters and leaves.
+pub fn boundary_nodes(net: &RoadNetwork, faced: &[f64], stretch: &[EdgeId]) -> Vec<NodeId> {
+    let mut nodes: Vec<NodeId> = stretch
+        .iter()
+        .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+        .into_iter()
+        .filter(|&n| {
+            net.out_edges(n)
+                .iter()
+                .chain(net.in_edges(n))
+                .any(|e| faced[e.index()].is_finite() && stretch.binary_search(e).is_err())
+        })
+        .collect()
+}
+
+/// The two ends of a closed stretch (sorted edge list, not empty): its two boundary junctions
+/// farthest apart, and `true`; or, with fewer than two boundary junctions (a dead end), its
+/// two nodes farthest apart and `false`.
+pub fn stretch_ends(
+    net: &RoadNetwork,
+    faced: &[f64],
+    stretch: &[EdgeId],
+) -> (NodeId, NodeId, bool) {
+    let boundary = boundary_nodes(net, faced, stretch);
+    if boundary.len() >= 2 {
+        let (a, b) = farthest(net, &boundary);
+        return (a, b, true);
+    }
+    let mut nodes: Vec<NodeId> = stretch
+        .iter()
+        .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let (a, b) = farthest(net, &nodes);
+    (a, b, false)
+}
+
 /// Detours around one work's closure on a network. Only edges closed in `on.faced` count
 /// (an edge the network still drives is not a closure there).
 ///
@@ -233,24 +276,8 @@ pub fn detours_around(on: &DetourNetwork<'_>, c: &Closure<'_>, d: &mut Dijkstra)
     let mut open = on.faced.to_vec();
     let mut out = Vec::new();
     for (k, stretch) in stretches(net, &closed).into_iter().enumerate() {
-        let mut nodes: Vec<NodeId> = stretch
-            .iter()
-            .flat_map(|&e| [net.edge(e).from, net.edge(e).to])
-            .collect();
-        nodes.sort_unstable();
-        nodes.dedup();
-        let boundary: Vec<NodeId> = nodes
-            .iter()
-            .copied()
-            .filter(|&n| {
-                net.out_edges(n)
-                    .iter()
-                    .chain(net.in_edges(n))
-                    .any(|e| on.faced[e.index()].is_finite() && stretch.binary_search(e).is_err())
-            })
-            .collect();
-        let through = boundary.len() >= 2;
-        let (mut a, mut b) = farthest(net, if through { &boundary } else { &nodes });
+        let (mut a, mut b, through) = stretch_ends(net, on.faced, &stretch);
+        let boundary_count = boundary_nodes(net, on.faced, &stretch).len();
         for &e in &stretch {
             open[e.index()] = on.base[e.index()];
         }
@@ -282,7 +309,7 @@ pub fn detours_around(on: &DetourNetwork<'_>, c: &Closure<'_>, d: &mut Dijkstra)
                 Some(format!(
                     "dead end: {on_what}, the closed stretch meets open roads {}, so there is \
                      no through traffic to divert; access along it is lost",
-                    if boundary.is_empty() {
+                    if boundary_count == 0 {
                         "nowhere"
                     } else {
                         "at one junction only"

@@ -3,16 +3,19 @@
 //! month-by-month picture of a year, and each work's cost while it is built and benefit once
 //! it is done.
 //!
-//! Method (also in docs/assignment.md): every state is assigned with the same demand (the
-//! morning peak hour) to the same relative gap. VHT and VKT count road edges only (centroid
-//! connectors are access, not travel on the network). A month is represented by its 15th. A
-//! work's *construction cost* in a month is VHT(state of the month) − VHT(same state without
-//! that work); its *benefit* is VHT(full build without the work) − VHT(full build), where the
-//! full build is the network the day after the last work of the plan ends. Peak-hour VHT is
-//! scaled to months with 21.75 working days and to years with 250 (one morning peak hour per
-//! working day; the evening peak and weekends are not modelled).
+//! Method (also in docs/assignment.md): every state is assigned with the same demand to the
+//! same relative gap, once per period of the day ([`crate::assignment::periods`]: morning
+//! peak, evening peak, off-peak, each a representative hour). VHT and VKT count road edges only
+//! (centroid connectors are access, not travel on the network). A month is represented by its
+//! 15th. A work's *construction cost* in a month is Σ over periods of (VHT of the period's hour
+//! in the month's state − the same without that work) × the period's hours in the month's
+//! weekdays and weekend days (calendar); its *benefit* is the same sum for the full build
+//! without the work − the full build, over the days of the year after. A difference smaller
+//! than the assignments can resolve (Σ hours × relative gap × total cost of both states) is
+//! reported as noise, not as a number.
 
 use crate::analysis::clash::Clash;
+use crate::assignment::periods::{DayCount, JINZHOU_PERIODS, Period, PeriodId, period_matrix};
 use crate::assignment::zones::{self, ConnectorOptions, RoadFlows, Zone};
 use crate::assignment::{AssignOptions, OdMatrix, assign};
 use crate::network::{EdgeId, NodeId, RoadNetwork};
@@ -24,22 +27,73 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// Working days per month used to scale a peak hour to a month.
-pub const WORKING_DAYS_PER_MONTH: f64 = 21.75;
-/// Working days per year used to scale a peak hour to a year.
-pub const WORKING_DAYS_PER_YEAR: f64 = 250.0;
-
 /// The demand every state is assigned with.
 #[derive(Clone, Debug)]
 pub struct Demand {
     /// Zones (their order is the OD matrix's).
     pub zones: Vec<Zone>,
-    /// Peak-hour OD matrix, vehicles per hour.
+    /// Morning-peak-hour OD matrix, vehicles per hour (the demand model's output; the
+    /// `AmPeak` period's matrix is this × its factor).
     pub od: OdMatrix,
+    /// The periods of the day, each with the matrix of its representative hour.
+    pub periods: Vec<PeriodDemand>,
     /// Assignment options.
     pub opts: AssignOptions,
     /// Centroid connectors.
     pub connectors: ConnectorOptions,
+}
+
+/// One period of the day and the OD matrix of its representative hour (vehicles per hour).
+#[derive(Clone, Debug)]
+pub struct PeriodDemand {
+    /// The period (hours per day type, factor, source).
+    pub period: Period,
+    /// Its matrix.
+    pub od: OdMatrix,
+}
+
+impl Demand {
+    /// A demand from the morning-peak-hour matrix and the periods of the day (each period's
+    /// matrix made by [`period_matrix`]).
+    pub fn new(
+        zones: Vec<Zone>,
+        am_peak_hour: OdMatrix,
+        periods: &[Period],
+        opts: AssignOptions,
+        connectors: ConnectorOptions,
+    ) -> Result<Demand> {
+        if am_peak_hour.zones() != zones.len() {
+            return Err(Error::invalid(format!(
+                "OD matrix of {} zones for {} zones",
+                am_peak_hour.zones(),
+                zones.len()
+            )));
+        }
+        let periods = periods
+            .iter()
+            .map(|p| {
+                Ok(PeriodDemand {
+                    period: *p,
+                    od: period_matrix(&am_peak_hour, p)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Demand {
+            zones,
+            od: am_peak_hour,
+            periods,
+            opts,
+            connectors,
+        })
+    }
+
+    /// One period's demand.
+    pub fn period(&self, id: PeriodId) -> Result<&PeriodDemand> {
+        self.periods
+            .iter()
+            .find(|p| p.period.id == id)
+            .ok_or_else(|| Error::not_found("period", id))
+    }
 }
 
 /// Network-wide figures of one assigned state (one peak hour).
@@ -63,6 +117,10 @@ pub struct Summary {
     pub relative_gap: f64,
     /// Whether the target gap was reached.
     pub converged: bool,
+    /// What the gap reached can resolve, vehicle-hours: relative gap × total cost (connectors
+    /// included). Two states whose VHT differ by less than the sum of their resolutions are
+    /// not distinguishable by these assignments.
+    pub resolution_vht: f64,
 }
 
 /// One assigned state: its summary, per-edge flows and zone-to-zone times.
@@ -76,11 +134,16 @@ pub struct StateRun {
     pub od_time_s: Vec<f64>,
 }
 
-/// Assigns the demand on a state.
+/// Assigns the morning-peak-hour demand (`d.od`) on a state.
 pub fn run_state(state: &NetworkState<'_>, d: &Demand) -> Result<StateRun> {
+    run_state_od(state, d, &d.od)
+}
+
+/// Assigns one OD matrix (on `d`'s zones, connectors and options) on a state.
+pub fn run_state_od(state: &NetworkState<'_>, d: &Demand, od: &OdMatrix) -> Result<StateRun> {
     let net = state.network();
     let anet = zones::state_assign_network(state, &d.zones, &d.connectors)?;
-    let r = assign(&anet, &d.od, &d.opts)?;
+    let r = assign(&anet, od, &d.opts)?;
     let flows = zones::road_flows(&anet, &r, net.edge_count());
     let (mut vht, mut vkt) = (0.0, 0.0);
     for (i, e) in net.edges().iter().enumerate() {
@@ -101,11 +164,161 @@ pub fn run_state(state: &NetworkState<'_>, d: &Demand) -> Result<StateRun> {
             iterations: r.iterations,
             relative_gap: r.relative_gap,
             converged: r.converged,
+            resolution_vht: r.relative_gap.max(0.0) * r.total_cost / 3600.0,
         },
         flows,
         od_time_s: r.skims(&anet).time,
     })
 }
+
+/// One state assigned in every period of the day.
+#[derive(Clone, Debug)]
+pub struct DayRun {
+    /// One run per period of the demand, in its order.
+    pub periods: Vec<(Period, StateRun)>,
+}
+
+impl DayRun {
+    /// The run of one period.
+    pub fn period(&self, id: PeriodId) -> Option<&StateRun> {
+        self.periods
+            .iter()
+            .find(|(p, _)| p.id == id)
+            .map(|(_, r)| r)
+    }
+    /// Vehicle-hours over `days`: Σ periods hours × VHT of the period's hour.
+    pub fn vht(&self, days: &DayCount) -> f64 {
+        self.periods
+            .iter()
+            .map(|(p, r)| days.hours_of(p) * r.summary.vht)
+            .sum()
+    }
+    /// Vehicle-kilometres over `days`.
+    pub fn vkt(&self, days: &DayCount) -> f64 {
+        self.periods
+            .iter()
+            .map(|(p, r)| days.hours_of(p) * r.summary.vkt)
+            .sum()
+    }
+    /// What the assignments resolve over `days` (Σ hours × resolution of the period's hour).
+    pub fn resolution_vht(&self, days: &DayCount) -> f64 {
+        self.periods
+            .iter()
+            .map(|(p, r)| days.hours_of(p) * r.summary.resolution_vht)
+            .sum()
+    }
+    /// Highest relative gap reached and the fewest and most iterations of its runs.
+    pub fn gap_reached(&self) -> GapReached {
+        GapReached::of(self.periods.iter().map(|(_, r)| &r.summary))
+    }
+}
+
+/// Assigns every period of the demand on a state (periods in parallel).
+pub fn run_day(state: &NetworkState<'_>, d: &Demand) -> Result<DayRun> {
+    let periods = d
+        .periods
+        .par_iter()
+        .map(|pd| Ok((pd.period, run_state_od(state, d, &pd.od)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DayRun { periods })
+}
+
+/// The convergence a set of assignments reached (what every report states).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct GapReached {
+    /// Assignments.
+    pub runs: usize,
+    /// Target relative gap.
+    pub target_gap: f64,
+    /// Highest relative gap reached.
+    pub max_gap: f64,
+    /// Fewest iterations.
+    pub min_iterations: usize,
+    /// Most iterations.
+    pub max_iterations: usize,
+    /// Runs that missed the target.
+    pub not_converged: usize,
+}
+
+impl GapReached {
+    /// Over some summaries (target gap left 0; set it from the options).
+    pub fn of<'a>(it: impl Iterator<Item = &'a Summary>) -> GapReached {
+        let mut g = GapReached {
+            min_iterations: usize::MAX,
+            ..Default::default()
+        };
+        for s in it {
+            g.runs += 1;
+            g.max_gap = g.max_gap.max(s.relative_gap);
+            g.min_iterations = g.min_iterations.min(s.iterations);
+            g.max_iterations = g.max_iterations.max(s.iterations);
+            g.not_converged += usize::from(!s.converged);
+        }
+        if g.runs == 0 {
+            g.min_iterations = 0;
+        }
+        g
+    }
+    /// Merges two.
+    pub fn merge(self, o: GapReached) -> GapReached {
+        if self.runs == 0 {
+            return o;
+        }
+        if o.runs == 0 {
+            return self;
+        }
+        GapReached {
+            runs: self.runs + o.runs,
+            target_gap: self.target_gap.max(o.target_gap),
+            max_gap: self.max_gap.max(o.max_gap),
+            min_iterations: self.min_iterations.min(o.min_iterations),
+            max_iterations: self.max_iterations.max(o.max_iterations),
+            not_converged: self.not_converged + o.not_converged,
+        }
+    }
+    /// In words, for reports.
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} assignments by biconjugate Frank-Wolfe to a target relative gap of {:.0e}: \
+             highest gap reached {:.2e}, {}–{} iterations{}",
+            self.runs,
+            self.target_gap,
+            self.max_gap,
+            self.min_iterations,
+            self.max_iterations,
+            if self.not_converged > 0 {
+                format!(", {} did NOT reach the target", self.not_converged)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// A difference of vehicle-hours as reports print it: `≈ 0 (below the model's resolution)`
+/// when it is smaller than `resolution`, else the number with `digits` decimals (never
+/// `-0.0`).
+pub fn format_delta(delta: f64, resolution: f64, digits: usize) -> String {
+    if !delta.is_finite() {
+        return String::new();
+    }
+    if delta.abs() < resolution {
+        return BELOW_RESOLUTION.to_string();
+    }
+    let s = format!("{delta:.digits$}");
+    let zero = s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.');
+    if zero {
+        s.trim_start_matches('-').to_string()
+    } else {
+        s
+    }
+}
+
+/// What [`format_delta`] prints for noise.
+pub const BELOW_RESOLUTION: &str = "≈ 0 (below the model's resolution)";
 
 /// A choke point to report on: its id, names and junction on the network.
 #[derive(Clone, Debug, Serialize)]
@@ -167,6 +380,41 @@ pub struct OdChange {
     pub delta_s: Option<f64>,
 }
 
+/// The change of vehicle-hours in one period (its representative hour and a weekday's hours
+/// of it).
+#[derive(Clone, Debug, Serialize)]
+pub struct PeriodChange {
+    /// The period.
+    pub period: PeriodId,
+    /// VHT of its hour, before.
+    pub vht_before: f64,
+    /// VHT of its hour, after.
+    pub vht_after: f64,
+    /// after − before, per hour.
+    pub delta_vht_per_hour: f64,
+    /// What the two assignments resolve, per hour.
+    pub resolution_vht_per_hour: f64,
+    /// Hours of the period on a weekday.
+    pub weekday_hours: f64,
+}
+
+/// The per-period changes between two day runs of the same demand.
+pub fn period_changes(before: &DayRun, after: &DayRun) -> Vec<PeriodChange> {
+    before
+        .periods
+        .iter()
+        .zip(&after.periods)
+        .map(|((p, b), (_, a))| PeriodChange {
+            period: p.id,
+            vht_before: b.summary.vht,
+            vht_after: a.summary.vht,
+            delta_vht_per_hour: a.summary.vht - b.summary.vht,
+            resolution_vht_per_hour: a.summary.resolution_vht + b.summary.resolution_vht,
+            weekday_hours: p.weekday_hours,
+        })
+        .collect()
+}
+
 /// A before/after comparison.
 #[derive(Clone, Debug, Serialize)]
 pub struct Comparison {
@@ -180,6 +428,11 @@ pub struct Comparison {
     pub delta_vht: f64,
     /// VKT after − before.
     pub delta_vkt: f64,
+    /// The smallest |ΔVHT| the two assignments resolve (sum of their resolutions).
+    pub resolution_vht: f64,
+    /// The change per period of the day and over a weekday (empty when only the morning peak
+    /// hour was compared).
+    pub periods: Vec<PeriodChange>,
     /// Every choke point.
     pub choke_points: Vec<ChokePointChange>,
     /// Edges gaining most flow.
@@ -277,6 +530,8 @@ pub fn compare(
         label: label.to_string(),
         delta_vht: after.summary.vht - before.summary.vht,
         delta_vkt: after.summary.vkt - before.summary.vkt,
+        resolution_vht: before.summary.resolution_vht + after.summary.resolution_vht,
+        periods: Vec::new(),
         before: before.summary.clone(),
         after: after.summary.clone(),
         choke_points: choke_points
@@ -302,14 +557,35 @@ pub struct MonthRow {
     pub month: u32,
     /// The date that represents it (the 15th).
     pub date: NaiveDate,
+    /// Its weekdays and weekend days.
+    pub days: DayCount,
     /// Works on site.
     pub on_site: Vec<WorkId>,
     /// Works completed.
     pub completed: Vec<WorkId>,
     /// Pairs of clashing works both on site in this month.
     pub clashes: Vec<(WorkId, WorkId)>,
-    /// The assigned state.
+    /// The assigned state, the morning peak's mean hour.
     pub summary: Summary,
+    /// Vehicle-hours of the whole month (every period × its hours on the month's days).
+    pub vht_month: f64,
+    /// Vehicle-kilometres of the whole month.
+    pub vkt_month: f64,
+}
+
+/// One month of one work's construction cost.
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthCost {
+    /// Month 1–12.
+    pub month: u32,
+    /// Extra VHT of the morning peak's mean hour (month's state − the same without the work).
+    pub am_peak_hour_vht: f64,
+    /// What the two morning-peak assignments resolve.
+    pub am_peak_resolution_vht: f64,
+    /// Extra VHT over the whole month (all periods × hours × days).
+    pub month_vht: f64,
+    /// What the assignments resolve over the month: |`month_vht`| below it is noise.
+    pub resolution_vht: f64,
 }
 
 /// One work's traffic cost and benefit.
@@ -321,14 +597,19 @@ pub struct WorkImpact {
     pub name_zh: String,
     /// English name.
     pub name_en: String,
-    /// Extra peak-hour VHT caused by its site, per month of the year it is on site.
-    pub construction_vht_per_peak_hour: Vec<(u32, f64)>,
-    /// Σ months (peak-hour VHT × working days): VHT lost while it is built in the year.
+    /// Months of the year it is on site (its site changes the network), with their cost.
+    pub construction_by_month: Vec<MonthCost>,
+    /// Σ months: VHT lost while it is built in the year.
     pub construction_vht: f64,
-    /// Peak-hour VHT saved once completed (full build without it − full build).
+    /// What the assignments resolve for `construction_vht`.
+    pub construction_resolution_vht: f64,
+    /// VHT of the morning peak's mean hour saved once completed (full build without it − full
+    /// build).
     pub saved_vht_per_peak_hour: f64,
-    /// × working days per year.
+    /// VHT saved over the year after the analysis year (all periods, calendar days).
     pub saved_vht_per_year: f64,
+    /// What the assignments resolve for `saved_vht_per_year`.
+    pub saved_resolution_vht: f64,
     /// Saved in the first year after completion − lost during construction in this year.
     pub net_first_year_vht: f64,
     /// Rank by `net_first_year_vht` (1 = best).
@@ -340,15 +621,17 @@ pub struct WorkImpact {
 pub struct YearAnalysis {
     /// The year.
     pub year: i32,
-    /// Method in words.
+    /// Method in words (periods, days, gap reached, noise rule).
     pub method: String,
+    /// The convergence every assignment of the analysis reached.
+    pub gap: GapReached,
     /// Month rows.
     pub months: Vec<MonthRow>,
-    /// Works with network effects, ranked.
+    /// Works on site or opening in the year with network effects, ranked.
     pub works: Vec<WorkImpact>,
     /// The date of the full build.
     pub full_build_date: NaiveDate,
-    /// Base (no works) vs full build.
+    /// Base (no works) vs full build (the morning peak's mean hour; `periods` per period).
     pub base_vs_full: Comparison,
     /// Base vs the month with the highest VHT.
     pub base_vs_worst_month: Comparison,
@@ -370,19 +653,27 @@ pub enum Task {
     Completion,
 }
 
-/// How many assignments [`analyse_year`] will run, per [`Task`].
+/// True if the work is on site at some time of `year` or opens (ends) in it: the works a
+/// year's ranking is about. Works finished before the year are part of its network; works
+/// starting after it have nothing to rank in it.
+pub fn in_year(w: &Work, year: i32) -> bool {
+    let r = w.window();
+    r.start.year() <= year && r.end.year() >= year
+}
+
+/// How many day runs [`analyse_year`] will make, per [`Task`] (each is one assignment per
+/// period of the day).
 pub fn year_task_counts(
     works: &[Work],
     resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
     year: i32,
     only: Option<&[WorkId]>,
 ) -> Result<(usize, usize, usize)> {
-    let selected = |w: &&Work| only.is_none_or(|o| o.contains(&w.id));
     let months = month_dates(year)?;
     let full = full_build_date(works, year)?;
-    let c = works
+    let ranked = ranked_works(works, resolved, year, only);
+    let c = ranked
         .iter()
-        .filter(selected)
         .filter(|w| has_effect(resolved, &w.id, Phase::Construction))
         .map(|w| {
             months
@@ -391,15 +682,33 @@ pub fn year_task_counts(
                 .count()
         })
         .sum();
-    let k = works
+    let k = ranked
         .iter()
-        .filter(selected)
         .filter(|w| {
             has_effect(resolved, &w.id, Phase::Completion)
                 && w.phase_on(full) == Some(Phase::Completion)
         })
         .count();
     Ok((14, c, k))
+}
+
+/// The works a year's ranking evaluates: selected (`only`), with a network effect, and on
+/// site or opening in the year ([`in_year`]).
+fn ranked_works<'w>(
+    works: &'w [Work],
+    resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
+    year: i32,
+    only: Option<&[WorkId]>,
+) -> Vec<&'w Work> {
+    works
+        .iter()
+        .filter(|w| only.is_none_or(|o| o.contains(&w.id)))
+        .filter(|w| in_year(w, year))
+        .filter(|w| {
+            has_effect(resolved, &w.id, Phase::Construction)
+                || has_effect(resolved, &w.id, Phase::Completion)
+        })
+        .collect()
 }
 
 fn month_dates(year: i32) -> Result<Vec<NaiveDate>> {
@@ -429,8 +738,9 @@ fn has_effect(resolved: &HashMap<WorkId, Vec<ResolvedEffect>>, id: &WorkId, phas
 }
 
 /// The year analysis: 12 month states, base and full build, one counterfactual per work and
-/// month on site, one per completed work; all assignments run in parallel. `tick` is called
-/// after each assignment (for progress bars).
+/// month on site, one per completed work; each state assigned once per period of the day, all
+/// in parallel. Only works on site or opening in the year are ranked ([`in_year`]). `tick` is
+/// called after each state's day (for progress bars).
 #[allow(clippy::too_many_arguments)]
 pub fn analyse_year(
     net: &RoadNetwork,
@@ -444,11 +754,15 @@ pub fn analyse_year(
     tick: &(dyn Fn(Task) + Sync),
 ) -> Result<YearAnalysis> {
     let months = month_dates(year)?;
+    let month_days: Vec<DayCount> = (1..=12)
+        .map(|m| DayCount::month(year, m))
+        .collect::<Result<_>>()?;
+    let next_year = DayCount::year(year + 1)?;
     let full = full_build_date(works, year)?;
     let without =
         |id: &WorkId| -> Vec<Work> { works.iter().filter(|w| &w.id != id).cloned().collect() };
 
-    // Every assignment to run: (key, works list, date); key 0..12 months, 12 base, 13 full.
+    // Every state to run: (key, works list, date).
     #[derive(Clone)]
     enum Key {
         Month(usize),
@@ -463,14 +777,7 @@ pub fn analyse_year(
     }
     jobs.push((Key::Base, None, full));
     jobs.push((Key::Full, Some(works.to_vec()), full));
-    let effective: Vec<&Work> = works
-        .iter()
-        .filter(|w| only.is_none_or(|o| o.contains(&w.id)))
-        .filter(|w| {
-            has_effect(resolved, &w.id, Phase::Construction)
-                || has_effect(resolved, &w.id, Phase::Completion)
-        })
-        .collect();
+    let effective = ranked_works(works, resolved, year, only);
     for (wi, w) in effective.iter().enumerate() {
         if has_effect(resolved, &w.id, Phase::Construction) {
             for (m, &date) in months.iter().enumerate() {
@@ -485,14 +792,14 @@ pub fn analyse_year(
             jobs.push((Key::Done(wi), Some(without(&w.id)), full));
         }
     }
-    let runs: Vec<(Key, StateRun)> = jobs
+    let runs: Vec<(Key, DayRun)> = jobs
         .into_par_iter()
         .map(|(key, list, date)| {
             let state = match &list {
                 None => NetworkState::base(net),
                 Some(l) => NetworkState::on_date(net, l, resolved, date),
             };
-            let run = run_state(&state, d)?;
+            let run = run_day(&state, d)?;
             tick(match key {
                 Key::Site(..) => Task::Construction,
                 Key::Done(_) => Task::Completion,
@@ -502,56 +809,83 @@ pub fn analyse_year(
         })
         .collect::<Result<Vec<_>>>()?;
 
-    let mut month_runs: Vec<Option<&StateRun>> = vec![None; 12];
+    let mut gap = GapReached::default();
+    for (_, r) in &runs {
+        gap = gap.merge(r.gap_reached());
+    }
+    gap.target_gap = d.opts.target_gap;
+    let mut month_runs: Vec<Option<&DayRun>> = vec![None; 12];
     let (mut base, mut full_run) = (None, None);
-    let mut site: HashMap<(usize, usize), f64> = HashMap::new();
-    let mut done: HashMap<usize, f64> = HashMap::new();
+    let mut site: HashMap<(usize, usize), &DayRun> = HashMap::new();
+    let mut done: HashMap<usize, &DayRun> = HashMap::new();
     for (k, r) in &runs {
         match k {
             Key::Month(m) => month_runs[*m] = Some(r),
             Key::Base => base = Some(r),
             Key::Full => full_run = Some(r),
             Key::Site(w, m) => {
-                site.insert((*w, *m), r.summary.vht);
+                site.insert((*w, *m), r);
             }
             Key::Done(w) => {
-                done.insert(*w, r.summary.vht);
+                done.insert(*w, r);
             }
         }
     }
     let (Some(base), Some(full_run)) = (base, full_run) else {
         return Err(Error::invalid("year analysis lost its base runs"));
     };
-    let month_runs: Vec<&StateRun> = month_runs.into_iter().flatten().collect();
+    let month_runs: Vec<&DayRun> = month_runs.into_iter().flatten().collect();
+    let am = |r: &DayRun| -> Result<StateRun> {
+        r.period(PeriodId::AmPeak)
+            .cloned()
+            .ok_or_else(|| Error::invalid("the demand has no morning peak period"))
+    };
 
     let mut impacts: Vec<WorkImpact> = effective
         .iter()
         .enumerate()
-        .map(|(wi, w)| {
-            let per_month: Vec<(u32, f64)> = (0..12)
-                .filter_map(|m| {
-                    site.get(&(wi, m))
-                        .map(|v| (m as u32 + 1, month_runs[m].summary.vht - v))
-                })
-                .collect();
-            let construction: f64 = per_month
-                .iter()
-                .map(|(_, v)| v * WORKING_DAYS_PER_MONTH)
-                .sum();
-            let saved = done.get(&wi).map_or(0.0, |v| v - full_run.summary.vht);
-            WorkImpact {
+        .map(|(wi, w)| -> Result<WorkImpact> {
+            let mut per_month = Vec::new();
+            for m in 0..12 {
+                let Some(without) = site.get(&(wi, m)) else {
+                    continue;
+                };
+                let with = month_runs[m];
+                let days = &month_days[m];
+                let (aw, ao) = (am(with)?.summary, am(without)?.summary);
+                per_month.push(MonthCost {
+                    month: m as u32 + 1,
+                    am_peak_hour_vht: aw.vht - ao.vht,
+                    am_peak_resolution_vht: aw.resolution_vht + ao.resolution_vht,
+                    month_vht: with.vht(days) - without.vht(days),
+                    resolution_vht: with.resolution_vht(days) + without.resolution_vht(days),
+                });
+            }
+            let construction: f64 = per_month.iter().map(|c| c.month_vht).sum();
+            let construction_res: f64 = per_month.iter().map(|c| c.resolution_vht).sum();
+            let (saved_hour, saved_year, saved_res) = match done.get(&wi) {
+                Some(r) => (
+                    am(r)?.summary.vht - am(full_run)?.summary.vht,
+                    r.vht(&next_year) - full_run.vht(&next_year),
+                    r.resolution_vht(&next_year) + full_run.resolution_vht(&next_year),
+                ),
+                None => (0.0, 0.0, 0.0),
+            };
+            Ok(WorkImpact {
                 id: w.id.clone(),
                 name_zh: w.name_zh.clone(),
                 name_en: w.name_en.clone(),
-                construction_vht_per_peak_hour: per_month,
+                construction_by_month: per_month,
                 construction_vht: construction,
-                saved_vht_per_peak_hour: saved,
-                saved_vht_per_year: saved * WORKING_DAYS_PER_YEAR,
-                net_first_year_vht: saved * WORKING_DAYS_PER_YEAR - construction,
+                construction_resolution_vht: construction_res,
+                saved_vht_per_peak_hour: saved_hour,
+                saved_vht_per_year: saved_year,
+                saved_resolution_vht: saved_res,
+                net_first_year_vht: saved_year - construction,
                 rank: 0,
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     impacts.sort_by(|a, b| {
         b.net_first_year_vht
             .total_cmp(&a.net_first_year_vht)
@@ -566,9 +900,10 @@ pub fn analyse_year(
         .enumerate()
         .map(|(m, &date)| {
             let (first, last) = month_bounds(date);
-            MonthRow {
+            Ok(MonthRow {
                 month: date.month(),
                 date,
+                days: month_days[m],
                 on_site: works
                     .iter()
                     .filter(|w| w.phase_on(date) == Some(Phase::Construction))
@@ -584,47 +919,47 @@ pub fn analyse_year(
                     .filter(|c| c.overlap.start <= last && c.overlap.end >= first)
                     .map(|c| (c.a.clone(), c.b.clone()))
                     .collect(),
-                summary: month_runs[m].summary.clone(),
-            }
+                summary: am(month_runs[m])?.summary,
+                vht_month: month_runs[m].vht(&month_days[m]),
+                vkt_month: month_runs[m].vkt(&month_days[m]),
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let worst = (0..12)
-        .max_by(|&a, &b| {
-            month_runs[a]
-                .summary
-                .vht
-                .total_cmp(&month_runs[b].summary.vht)
-        })
+        .max_by(|&a, &b| month_rows[a].vht_month.total_cmp(&month_rows[b].vht_month))
         .unwrap_or(0);
+    let (base_am, full_am, worst_am) = (am(base)?, am(full_run)?, am(month_runs[worst])?);
+    let mut base_vs_full = compare(
+        &format!("base network vs full build ({full})"),
+        net,
+        d,
+        &base_am,
+        &full_am,
+        choke_points,
+        20,
+    );
+    base_vs_full.periods = period_changes(base, full_run);
+    let mut base_vs_worst_month = compare(
+        &format!("base network vs {} (worst month)", months[worst]),
+        net,
+        d,
+        &base_am,
+        &worst_am,
+        choke_points,
+        20,
+    );
+    base_vs_worst_month.periods = period_changes(base, month_runs[worst]);
     Ok(YearAnalysis {
         year,
-        method: METHOD.to_string(),
-        base_vs_full: compare(
-            &format!("base network vs full build ({full})"),
-            net,
-            d,
-            base,
-            full_run,
-            choke_points,
-            20,
-        ),
-        base_vs_worst_month: compare(
-            &format!("base network vs {} (worst month)", months[worst]),
-            net,
-            d,
-            base,
-            month_runs[worst],
-            choke_points,
-            20,
-        ),
+        method: method_text(d, &gap),
+        gap,
+        base_vs_full,
+        base_vs_worst_month,
         worst_month: worst as u32 + 1,
         layers: vec![
-            ("base".to_string(), base.flows.clone()),
-            (
-                format!("month_{:02}", worst + 1),
-                month_runs[worst].flows.clone(),
-            ),
-            ("full_build".to_string(), full_run.flows.clone()),
+            ("base".to_string(), base_am.flows.clone()),
+            (format!("month_{:02}", worst + 1), worst_am.flows.clone()),
+            ("full_build".to_string(), full_am.flows.clone()),
         ],
         months: month_rows,
         works: impacts,
@@ -642,15 +977,45 @@ fn month_bounds(date: NaiveDate) -> (NaiveDate, NaiveDate) {
     (first, next.and_then(|n| n.pred_opt()).unwrap_or(date))
 }
 
-/// The method, as written into reports.
-pub const METHOD: &str = "Each state is assigned with the morning-peak-hour demand (gravity \
-model on the estimated zones) by biconjugate Frank-Wolfe to the stated relative gap. VHT/VKT \
-count road edges only. A month is its 15th. Construction cost of a work in a month = VHT of the \
-month's state − VHT of the same state without that work, × 21.75 working days; benefit = VHT of \
-the full build (day after the last work ends) without the work − VHT of the full build, × 250 \
-working days per year. Ranking by benefit in the first year after completion − construction \
-cost in the year. One peak hour per working day; evening peak, weekends, induced demand and \
-detour signage are not modelled; zones, demand and the network are estimates.";
+/// The method, as written into reports: the periods with their hours and factors, the days,
+/// the cost and benefit rules, the noise rule and the convergence reached.
+pub fn method_text(d: &Demand, gap: &GapReached) -> String {
+    let periods: Vec<String> = d
+        .periods
+        .iter()
+        .map(|p| {
+            format!(
+                "{} ({}; {} h per weekday, {} h per weekend day; {} × the morning-peak-hour matrix{})",
+                p.period.id,
+                p.period.hours_label,
+                p.period.weekday_hours,
+                p.period.weekend_hours,
+                p.period.factor,
+                match p.period.orientation {
+                    crate::assignment::periods::Orientation::Morning => "",
+                    crate::assignment::periods::Orientation::Evening => ", transposed",
+                    crate::assignment::periods::Orientation::Both => ", both directions averaged",
+                }
+            )
+        })
+        .collect();
+    format!(
+        "Each state is assigned once per period of the day, each period represented by one \
+hour: {}. Demand: the calibrated gravity model on the estimated zones (data/jinzhou/README.md, \
+calibration table). VHT/VKT count road edges only, in vehicle-hours (veh-h) and vehicle-km. A \
+month is its state on the 15th, over its calendar weekdays and weekend days. Construction cost \
+of a work in a month = Σ periods (VHT of the period's hour in the month's state − the same \
+without that work) × the period's hours in the month; benefit = the same sum for the full build \
+(day after the last work ends) without the work − the full build, over the days of the next \
+year. Ranking (works on site or opening in the year only): benefit in the first year after \
+completion − construction cost in the year, veh-h. A difference smaller than the assignments \
+resolve (Σ hours × relative gap × total cost of both states) is shown as '{BELOW_RESOLUTION}'. \
+Convergence: {}. Induced demand, detour signage and queues spilling back are not modelled; \
+zones, demand and the network are estimates.",
+        periods.join("; "),
+        gap.sentence()
+    )
+}
 
 /// The choke points to report: the stored ones, completed up to `n` with the junctions whose
 /// entering edges have the highest v/c in `base_vc` (the base assignment), at least 300 m from
@@ -713,28 +1078,36 @@ pub struct ImpactResult {
     pub after: StateRun,
 }
 
+/// The demand of impact analyses on a network: the zones (default: the embedded Jinzhou
+/// zones), the calibrated gravity matrix of the morning peak hour on the base network's
+/// free-flow times ([`zones::JINZHOU_GRAVITY`]), the Jinzhou periods of the day
+/// ([`JINZHOU_PERIODS`]), assigned by BFW to `target_gap`.
+pub fn demand_on(net: &RoadNetwork, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
+    let zones = match zones {
+        Some(z) => z,
+        None => zones::jinzhou_zones()?,
+    };
+    let connectors = ConnectorOptions::default();
+    let base = NetworkState::base(net);
+    let anet = zones::state_assign_network(&base, &zones, &connectors)?;
+    let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
+    Demand::new(
+        zones,
+        od,
+        &JINZHOU_PERIODS,
+        AssignOptions {
+            algorithm: crate::assignment::Algorithm::Bfw,
+            target_gap,
+            max_iterations: 1000,
+        },
+        connectors,
+    )
+}
+
 impl crate::engine::Engine {
-    /// The demand of impact analyses: the zones (default: the embedded Jinzhou zones) and the
-    /// gravity matrix on this engine's base network, assigned by BFW to `target_gap`.
+    /// The demand of impact analyses ([`demand_on`] this engine's base network).
     pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
-        let zones = match zones {
-            Some(z) => z,
-            None => zones::jinzhou_zones()?,
-        };
-        let connectors = ConnectorOptions::default();
-        let base = NetworkState::base(&self.network);
-        let anet = zones::state_assign_network(&base, &zones, &connectors)?;
-        let od = zones::gravity_demand(&anet, &zones, &zones::JINZHOU_GRAVITY)?.od;
-        Ok(Demand {
-            zones,
-            od,
-            opts: AssignOptions {
-                algorithm: crate::assignment::Algorithm::Bfw,
-                target_gap,
-                max_iterations: 1000,
-            },
-            connectors,
-        })
+        demand_on(&self.network, zones, target_gap)
     }
 
     /// The 15 choke points of impact reports: the stored ones, completed from the base
@@ -796,10 +1169,18 @@ impl crate::engine::Engine {
                 )
             }
         };
-        let (b, a) = rayon::join(|| run_state(&before, d), || run_state(&after, d));
-        let (before, after) = (b?, a?);
+        let (b, a) = rayon::join(|| run_day(&before, d), || run_day(&after, d));
+        let (before_day, after_day) = (b?, a?);
+        let am = |r: &DayRun| {
+            r.period(PeriodId::AmPeak)
+                .cloned()
+                .ok_or_else(|| Error::invalid("the demand has no morning peak period"))
+        };
+        let (before, after) = (am(&before_day)?, am(&after_day)?);
+        let mut comparison = compare(&label, net, d, &before, &after, choke_points, 10);
+        comparison.periods = period_changes(&before_day, &after_day);
         Ok(ImpactResult {
-            comparison: compare(&label, net, d, &before, &after, choke_points, 10),
+            comparison,
             before,
             after,
         })

@@ -1,5 +1,8 @@
 //! Analyses on network states: clash detection and detours (impact and reports join here).
 
+pub mod calibration;
 pub mod clash;
 pub mod detour;
 pub mod impact;
+pub mod study;
+pub mod study_report;

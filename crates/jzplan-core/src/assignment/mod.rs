@@ -33,7 +33,9 @@
 pub mod bpr;
 pub mod network;
 pub mod paths;
+pub mod periods;
 pub mod solver;
+pub mod supply;
 pub mod zones;
 
 pub use network::{AssignNetwork, LinkKind, LinkSpec};

@@ -52,15 +52,11 @@ impl Default for ConnectorOptions {
     }
 }
 
-/// BPR alpha used for road links (the traditional value).
-pub const ROAD_BPR_ALPHA: f64 = 0.15;
-/// BPR beta used for road links.
-pub const ROAD_BPR_BETA: f64 = 4.0;
-
 /// Builds the assignment network of a road-network state: one link per open edge (edges with
 /// a finite `time_s`; `INFINITY` marks a closed or not-yet-built edge), with the state's
 /// per-edge `capacity_vph`, plus two-way centroid connectors. Times are seconds, lengths
-/// metres, capacities vehicles per hour. Zones are nodes `0..zones.len()`, road node `i` is
+/// metres, capacities vehicles per hour; BPR α and β per road class
+/// ([`super::supply::bpr_for_class`]). Zones are nodes `0..zones.len()`, road node `i` is
 /// node `zones.len() + i`; centroids are never through nodes.
 pub fn road_assign_network(
     net: &RoadNetwork,
@@ -103,13 +99,14 @@ pub fn road_assign_network(
         }
         has_out[e.from.index()] = true;
         has_in[e.to.index()] = true;
+        let bpr = super::supply::bpr_for_class(e.class);
         links.push(LinkSpec {
             from: (nz + e.from.index()) as u32,
             to: (nz + e.to.index()) as u32,
             free_flow_time: t,
             capacity: cap,
-            alpha: ROAD_BPR_ALPHA,
-            beta: ROAD_BPR_BETA,
+            alpha: bpr.alpha,
+            beta: bpr.beta,
             length: e.length_m,
             toll: 0.0,
             kind: LinkKind::Road(EdgeId::from_index(i)),
@@ -334,10 +331,11 @@ pub fn state_assign_network(
 }
 
 /// The parameters of the Jinzhou morning-peak-hour demand (see docs/assignment.md): β = 0.10
-/// per minute of free-flow car time, 0.05 car trips per resident in the peak hour.
+/// per minute of free-flow car time, 0.043 car trips between zones per resident in the peak
+/// hour (calibrated: data/jinzhou/calibration.md, target `car_trips_per_resident`).
 pub const JINZHOU_GRAVITY: GravityParams = GravityParams {
     beta_per_min: 0.10,
-    trips_per_resident: 0.05,
+    trips_per_resident: 0.043,
     max_iterations: 1000,
     tolerance: 1e-9,
 };

@@ -91,6 +91,9 @@ pub fn parse_day(s: &str) -> Result<NaiveDate> {
             .is_some_and(|c| *c == b'T' || *c == b't');
     match NaiveDate::parse_from_str(day, "%Y-%m-%d") {
         Ok(d) if ok_tail => Ok(d),
+        Err(_) if ok_tail && crate::works::looks_like_date(day) => {
+            Err(Error::invalid(format!("date '{s}' is not a real date")))
+        }
         _ => Err(Error::invalid(format!(
             "date '{s}' is not YYYY-MM-DD or an RFC 3339 date-time"
         ))),

@@ -484,6 +484,7 @@ impl Hierarchy {
 
     /// Whether it was built for exactly these weights on a network of this size.
     pub fn matches(&self, net: &RoadNetwork, weights: &[f64]) -> bool {
+        super::work::full_pass(net);
         self.rank.len() == net.node_count()
             && self.m == net.edge_count()
             && self.weights.len() == weights.len()
@@ -885,6 +886,7 @@ impl HierarchyCache {
 
     /// The hierarchy of exactly these weights, if it is kept (it becomes the most recent).
     pub fn get(&self, net: &RoadNetwork, weights: &[f64]) -> Option<Arc<Hierarchy>> {
+        super::work::full_pass(net);
         Self::find(&mut self.lock(), weights_fingerprint(weights), net, weights)
     }
 
@@ -905,6 +907,7 @@ impl HierarchyCache {
 
     /// The hierarchy of exactly these weights, prepared now if it is not kept yet.
     pub fn get_or_prepare(&self, net: &RoadNetwork, weights: &[f64]) -> Result<Arc<Hierarchy>> {
+        super::work::full_pass(net);
         let fp = weights_fingerprint(weights);
         if let Some(h) = Self::find(&mut self.lock(), fp, net, weights) {
             return Ok(h);

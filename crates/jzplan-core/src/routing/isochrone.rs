@@ -122,7 +122,7 @@ impl Router<'_> {
             return Err(Error::NoRoute("the origin lies on a closed edge".into()));
         }
         let seeds = self.seeds(&o);
-        let g = &self.g;
+        let g = self.graph();
         let net = self.net;
         let mut parts: Vec<(EdgeId, f64, f64, f64, f64)> = Vec::new();
         for p in &o {

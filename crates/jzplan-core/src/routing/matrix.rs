@@ -116,7 +116,7 @@ impl Router<'_> {
                 via[j] = Via::Direct(p);
             }
         }
-        let g = &self.g;
+        let g = self.graph();
         let net = self.net;
         search::with_space(|sp| {
             sp.start(g.n);

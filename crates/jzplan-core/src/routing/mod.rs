@@ -31,17 +31,22 @@
 //! ```
 
 pub mod avoid;
+pub mod cch;
 pub mod ch;
 pub mod isochrone;
 pub mod matrix;
+pub mod prepared;
 pub mod query;
 mod search;
 pub mod stats;
+pub mod work;
 
 pub use avoid::Avoid;
+pub use cch::{Cch, Customized};
 pub use ch::{ChOptions, Hierarchy, HierarchyCache};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
+pub use prepared::{Prepared, PreparedCache};
 pub use query::{QueryOptions, RouteQuery, isochrone_query, matrix_query, route_query};
 pub use stats::{NetworkStats, network_stats};
 
@@ -205,18 +210,23 @@ pub(crate) fn ser_line<S: serde::Serializer>(l: &LineString<f64>, s: S) -> Resul
     serde::Serialize::serialize(&geojson::Geometry::from(l), s)
 }
 
-/// Routes on one network with one set of weights. Cheap to build (one pass over the edges:
-/// O(n + m), microseconds for a city) and `Sync`: share it between threads and queries. Search
-/// state is kept per thread and reused, so a query costs only the nodes it visits.
+/// Routes on one network with one set of weights, and `Sync`: share it between threads and
+/// queries. [`Router::new`] checks the weights (one pass over them); the adjacency that the
+/// plain searches need is built on their first use (one more pass), or shared from a
+/// [`Prepared`]: a router of a [`Prepared`] weights vector costs O(1), so a request on a kept
+/// state reads nothing network-wide. Search state is kept per thread and reused, so a query
+/// costs only the nodes it visits.
 pub struct Router<'a> {
     net: &'a RoadNetwork,
     weights: &'a [f64],
     metric: Metric,
-    g: Graph,
+    g: GraphSlot<'a>,
     /// A hierarchy given by the caller (checked to match the weights), or
     ch_given: Option<&'a Hierarchy>,
     /// one prepared on the first [`Algorithm::Ch`] query (errors kept as their message).
     ch_own: std::sync::OnceLock<std::result::Result<Hierarchy, String>>,
+    /// A customized CCH given by the caller: answers [`Algorithm::Ch`] instead of a hierarchy.
+    cch: Option<&'a Customized>,
 }
 
 impl std::fmt::Debug for Router<'_> {
@@ -228,8 +238,16 @@ impl std::fmt::Debug for Router<'_> {
     }
 }
 
+/// The adjacency of the plain searches: the router's own, built on first use, or a
+/// [`Prepared`]'s, built once for all its routers.
+enum GraphSlot<'a> {
+    Own(std::sync::OnceLock<Graph>),
+    Shared(&'a std::sync::OnceLock<Graph>),
+}
+
 /// Checks a weight slice: one finite-or-infinite, non-negative value per edge.
 pub fn validate_weights(net: &RoadNetwork, weights: &[f64]) -> Result<()> {
+    work::full_pass(net);
     if weights.len() != net.edge_count() {
         return Err(Error::invalid(format!(
             "{} weights given for a network of {} edges",
@@ -292,9 +310,10 @@ impl<'a> Router<'a> {
             net,
             weights,
             metric,
-            g: Graph::new(net, weights),
+            g: GraphSlot::Own(std::sync::OnceLock::new()),
             ch_given: None,
             ch_own: std::sync::OnceLock::new(),
+            cch: None,
         })
     }
 
@@ -314,6 +333,18 @@ impl<'a> Router<'a> {
         }
         r.ch_given = Some(ch);
         Ok(r)
+    }
+
+    /// The adjacency of the plain searches (built on first use).
+    fn graph(&self) -> &Graph {
+        let slot = match &self.g {
+            GraphSlot::Own(o) => o,
+            GraphSlot::Shared(o) => *o,
+        };
+        slot.get_or_init(|| {
+            work::full_pass(self.net);
+            Graph::new(self.net, self.weights)
+        })
     }
 
     /// The hierarchy of the weights: the one given, or one prepared now (once per router).
@@ -448,10 +479,11 @@ impl<'a> Router<'a> {
         let direct = self.direct(&o, &d);
         let mu0 = direct.map_or(f64::INFINITY, |(c, _)| c);
         let net = self.net;
-        let g = &self.g;
         let algo = opts.algorithm;
         let (cost, middle, settled) = match algo {
+            // Only the plain searches need the adjacency (hierarchies have their own).
             Algorithm::Dijkstra | Algorithm::AStar => search::with_space(|sp| {
+                let g = self.graph();
                 sp.start(g.n);
                 let to_t = Bound::new(g, net, &targets, algo == Algorithm::AStar);
                 let pot = Potential::To(&to_t);
@@ -464,6 +496,7 @@ impl<'a> Router<'a> {
                 (mu, middle, sp.settled)
             }),
             Algorithm::BidirDijkstra | Algorithm::BidirAStar => search::with_two_spaces(|f, b| {
+                let g = self.graph();
                 f.start(g.n);
                 b.start(g.n);
                 let astar = algo == Algorithm::BidirAStar;
@@ -491,7 +524,10 @@ impl<'a> Router<'a> {
                 (mu, middle, f.settled + b.settled)
             }),
             Algorithm::Ch => {
-                let (mu, middle, settled) = self.hierarchy()?.query(&seeds, &targets, mu0);
+                let (mu, middle, settled) = match self.cch {
+                    Some(c) => c.query(&seeds, &targets, mu0),
+                    None => self.hierarchy()?.query(&seeds, &targets, mu0),
+                };
                 // Report the cost summed in travel order, as the other searches do (a shortcut
                 // sums its halves first, which may differ from that in the last bits).
                 let cost = match &middle {

@@ -120,23 +120,20 @@ pub fn matrix_query(
     r.matrix(&snap_all(sources)?, &snap_all(targets)?)
 }
 
-/// Snaps `from` and computes what is reachable within `budget_s` seconds (the query's metric
-/// is ignored: an isochrone is always about time).
+/// Snaps `from` and computes what is reachable within `budget` in the query's metric: seconds
+/// of travel for [`Metric::Time`], metres of road for [`Metric::Distance`]. `weights`, if
+/// given, are weights of that metric (a dated state's).
 pub fn isochrone_query(
     net: &RoadNetwork,
-    time_weights: Option<&[f64]>,
+    weights: Option<&[f64]>,
     from: Point<f64>,
-    budget_s: f64,
+    budget: f64,
     o: &QueryOptions,
 ) -> Result<Isochrone> {
-    let o = QueryOptions {
-        metric: Metric::Time,
-        ..o.clone()
-    };
-    let w = query_weights(net, time_weights, &o)?;
-    let r = Router::new(net, &w, Metric::Time)?;
+    let w = query_weights(net, weights, o)?;
+    let r = Router::new(net, &w, o.metric)?;
     let a = r.snap(from, o.max_snap_m)?;
-    r.isochrone(&a, budget_s)
+    r.isochrone(&a, budget)
 }
 
 impl Engine {
@@ -155,7 +152,7 @@ impl Engine {
         matrix_query(&self.network, None, sources, targets, o)
     }
 
-    /// An isochrone on the base network.
+    /// An isochrone on the base network (the budget in the unit of `o.metric`).
     pub fn isochrone(
         &self,
         from: Point<f64>,

@@ -106,6 +106,12 @@ impl Graph {
         }
     }
 
+    /// Heap bytes held.
+    pub fn memory_bytes(&self) -> usize {
+        (self.fwd_off.len() + self.bwd_off.len()) * 4
+            + (self.fwd.len() + self.bwd.len()) * std::mem::size_of::<Arc>()
+    }
+
     #[inline]
     pub fn arcs(&self, v: u32, backward: bool) -> &[Arc] {
         let (off, arcs) = if backward {

@@ -92,3 +92,66 @@ pub trait Store: Send + Sync {
     /// edited when the catalogue changed, and keeps (and reports) records edited in the store.
     fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport>;
 }
+
+/// Natural order of ids: runs of digits compare as numbers, the rest as text, so that P2 comes
+/// before P10 and P4.1 before P4.2 before P4.10; equal-valued numbers with different zero
+/// padding (P01, P1) fall back to plain text order.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (x.first(), y.first()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let nx = x.iter().take_while(|c| c.is_ascii_digit()).count();
+                let ny = y.iter().take_while(|c| c.is_ascii_digit()).count();
+                let (dx, dy) = (&x[..nx], &y[..ny]);
+                let tx = &dx[dx.iter().take_while(|c| **c == b'0').count()..];
+                let ty = &dy[dy.iter().take_while(|c| **c == b'0').count()..];
+                let o = tx.len().cmp(&ty.len()).then_with(|| tx.cmp(ty));
+                if o != Ordering::Equal {
+                    return o;
+                }
+                x = &x[nx..];
+                y = &y[ny..];
+            }
+            (Some(p), Some(q)) => {
+                if p != q {
+                    return p.cmp(q);
+                }
+                x = &x[1..];
+                y = &y[1..];
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod natural_tests {
+    use super::natural_cmp;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ids_sort_as_people_count() {
+        let mut ids = vec!["P10", "P2", "P1", "H15", "H3", "P4.10", "P4.2", "P4", "P01"];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            ids,
+            ["H3", "H15", "P01", "P1", "P2", "P4", "P4.2", "P4.10", "P10"]
+        );
+    }
+
+    proptest! {
+        /// A total order: antisymmetric, consistent with equality, transitive on triples.
+        #[test]
+        fn natural_order_is_a_total_order(a in "[a-c0-9.]{0,6}", b in "[a-c0-9.]{0,6}", c in "[a-c0-9.]{0,6}") {
+            prop_assert_eq!(natural_cmp(&a, &b), natural_cmp(&b, &a).reverse());
+            prop_assert_eq!(natural_cmp(&a, &b) == std::cmp::Ordering::Equal, a == b);
+            if natural_cmp(&a, &b).is_le() && natural_cmp(&b, &c).is_le() {
+                prop_assert!(natural_cmp(&a, &c).is_le());
+            }
+        }
+    }
+}

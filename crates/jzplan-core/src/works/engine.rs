@@ -172,9 +172,14 @@ impl Engine {
             .collect())
     }
 
-    /// Works passing a filter.
+    /// Works passing a filter; a filter on a parent that does not exist is `NotFound` (not an
+    /// empty list).
     pub fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
-        self.store()?.list_works(filter)
+        let store = self.store()?;
+        if let Some(p) = &filter.parent {
+            store.get_work(p)?;
+        }
+        store.list_works(filter)
     }
 
     /// One work with its children, history and attachment.
@@ -519,6 +524,12 @@ impl Engine {
 
 /// The junction of a choke point on `net`: the node of its streets nearest its position,
 /// preferring nodes where two of its streets meet.
+/// The junction a choke point stands at on `net` (the nearest node of its streets within
+/// 500 m of its position), if it attaches.
+pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
+    resolve_hotspot(net, h).ok().map(|(n, _)| n)
+}
+
 fn resolve_hotspot(
     net: &RoadNetwork,
     h: &Hotspot,

@@ -240,10 +240,25 @@ pub fn check_date(what: &str, d: NaiveDate) -> Result<()> {
 
 /// Parses a `YYYY-MM-DD` date with range check.
 pub fn parse_date(s: &str) -> Result<NaiveDate> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(format!("date '{s}' is not YYYY-MM-DD")))?;
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
+        if looks_like_date(s.trim()) {
+            Error::invalid(format!("date '{s}' is not a real date"))
+        } else {
+            Error::invalid(format!("date '{s}' is not YYYY-MM-DD"))
+        }
+    })?;
     check_date("date", d)?;
     Ok(d)
+}
+
+/// `YYYY-MM-DD` in shape (four digits, dash, one or two digits, dash, one or two digits): a
+/// string of that shape that does not parse names a day the calendar does not have.
+pub fn looks_like_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    matches!(parts.as_slice(), [y, m, d] if digits(y, 4..=4) && digits(m, 1..=2) && digits(d, 1..=2))
 }
 
 /// An inclusive range of dates (construction from `start` to `end`, both days included).

@@ -1,0 +1,193 @@
+//! Customizable contraction hierarchies against the per-weights contraction hierarchy, on the
+//! embedded Jinzhou network and on a generated 1M-edge grid (500 × 500; a 60 × 60 stand-in
+//! when `cargo test` runs the benches once):
+//!
+//! - order + contraction (metric-independent, once per network) and a full CH preparation;
+//! - customization of the base weights and of a "date" (1 % of the edges closed, others 20 %
+//!   slower), the step every new date or scenario pays;
+//! - route latencies on the same snapped pairs, CCH and CH interleaved call by call (p50, p95,
+//!   max), with costs cross-checked.
+//!
+//! Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
+//! the rest by criterion.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo_types::Point;
+use jzplan::network::grid::{GridOptions, grid};
+use jzplan::network::snap::Snap;
+use jzplan::network::{Metric, RoadNetwork};
+use jzplan::routing::{Algorithm, Cch, Hierarchy, RouteOptions, Router};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn bench_mode() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+fn snapped_pairs(r: &Router, n: usize, seed: u64) -> Vec<(Snap, Snap)> {
+    let net = r.network();
+    let bb = net.bbox().expect("non-empty network");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut snaps = Vec::new();
+    while snaps.len() < 2 * n {
+        let p = Point::new(
+            rng.random_range(bb.min().x..bb.max().x),
+            rng.random_range(bb.min().y..bb.max().y),
+        );
+        if let Ok(s) = r.snap(p, 5_000.0) {
+            snaps.push(s);
+        }
+    }
+    snaps.chunks_exact(2).map(|c| (c[0], c[1])).collect()
+}
+
+fn report(label: &str, mut t: Vec<Duration>) -> Duration {
+    t.sort();
+    let q = |x: f64| t[((t.len() as f64 - 1.0) * x).round() as usize];
+    eprintln!(
+        "latency {label}: n={} p50={:?} p95={:?} max={:?}",
+        t.len(),
+        q(0.5),
+        q(0.95),
+        q(1.0)
+    );
+    q(0.5)
+}
+
+/// A "date": 1 % of the edges closed, every 7th edge 20 % slower (fixed seed).
+fn dated(w: &[f64]) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(9);
+    w.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            if rng.random_range(0..100) == 0 {
+                f64::INFINITY
+            } else if i % 7 == 0 {
+                x * 1.2
+            } else {
+                x
+            }
+        })
+        .collect()
+}
+
+fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
+    let w = net.weights(Metric::Time);
+    let t = Instant::now();
+    let cch = Arc::new(Cch::new(net).expect("cch"));
+    let order_time = t.elapsed();
+    let t = Instant::now();
+    let base = cch.customize(&w).expect("customize");
+    let cust_time = t.elapsed();
+    let date_w = dated(&w);
+    let t = Instant::now();
+    let date = cch.customize(&date_w).expect("customize");
+    let date_time = t.elapsed();
+    let t = Instant::now();
+    let h = Hierarchy::new(net, &w).expect("hierarchy");
+    let ch_time = t.elapsed();
+    eprintln!(
+        "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} levels, \
+         {:.1} MB shape + {:.1} MB per customization; customize base {cust_time:?}, \
+         date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
+         date customization = {:.2} % of a CH preparation",
+        net.node_count(),
+        net.edge_count(),
+        cch.arc_count(),
+        cch.level_count(),
+        cch.memory_bytes() as f64 / 1e6,
+        base.memory_bytes() as f64 / 1e6,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        h.arc_count(),
+        h.memory_bytes() as f64 / 1e6,
+        100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64()
+    );
+    let mut g = c.benchmark_group(format!("cch/{name}"));
+    g.sample_size(10);
+    if big {
+        g.measurement_time(Duration::from_secs(20));
+    } else {
+        g.bench_function("order_contract", |b| {
+            b.iter(|| black_box(Cch::new(net).unwrap().arc_count()))
+        });
+    }
+    g.bench_function("customize_date", |b| {
+        b.iter(|| black_box(cch.customize(&date_w).unwrap().memory_bytes()))
+    });
+    g.finish();
+
+    let r_ch = Router::with_hierarchy(net, &w, Metric::Time, &h).expect("router");
+    let r_cch = Router::with_cch(net, &w, Metric::Time, &base).expect("router");
+    let pairs = snapped_pairs(&r_ch, 1000, 42);
+    let opts = RouteOptions {
+        algorithm: Algorithm::Ch,
+    };
+    let mut agree = 0;
+    for (a, b) in &pairs {
+        match (r_ch.route(a, b, &opts), r_cch.route(a, b, &opts)) {
+            (Ok(x), Ok(y)) if (x.cost - y.cost).abs() <= 1e-9 * x.cost.max(1.0) => agree += 1,
+            (Err(_), Err(_)) => agree += 1,
+            _ => {}
+        }
+    }
+    eprintln!("cch vs ch {name}: {agree} of {} costs agree", pairs.len());
+    let (mut tc, mut th) = (Vec::new(), Vec::new());
+    let n = pairs.len();
+    for i in 0..n {
+        let (a, b) = &pairs[i];
+        let s = Instant::now();
+        black_box(r_cch.route(a, b, &opts).ok());
+        tc.push(s.elapsed());
+        let (a, b) = &pairs[(i + n / 2) % n];
+        let s = Instant::now();
+        black_box(r_ch.route(a, b, &opts).ok());
+        th.push(s.elapsed());
+    }
+    let p_cch = report(&format!("{name} cch route"), tc);
+    let p_ch = report(&format!("{name} ch route"), th);
+    eprintln!(
+        "cch/ch p50 {name}: {:.2}",
+        p_cch.as_secs_f64() / p_ch.as_secs_f64()
+    );
+    // A dated route: the date's customization, then the same query.
+    let r_date = Router::with_cch(net, &date_w, Metric::Time, &date).expect("router");
+    let mut g = c.benchmark_group(format!("cch_query/{name}"));
+    let mut i = 0;
+    g.bench_function("cch_route", |b| {
+        b.iter(|| {
+            i += 1;
+            let (a, d) = &pairs[i % n];
+            black_box(r_cch.route(a, d, &opts).ok())
+        })
+    });
+    g.bench_function("ch_route", |b| {
+        b.iter(|| {
+            i += 1;
+            let (a, d) = &pairs[i % n];
+            black_box(r_ch.route(a, d, &opts).ok())
+        })
+    });
+    g.bench_function("cch_dated_route", |b| {
+        b.iter(|| {
+            i += 1;
+            let (a, d) = &pairs[i % n];
+            black_box(r_date.route(a, d, &opts).ok())
+        })
+    });
+    g.finish();
+}
+
+fn cch(c: &mut Criterion) {
+    if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
+        side_by_side(c, "jinzhou", &net, false);
+    }
+    let side = if bench_mode() { 500 } else { 60 };
+    let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
+    side_by_side(c, "grid_1m", &net, true);
+}
+
+criterion_group!(benches, cch);
+criterion_main!(benches);

@@ -1,0 +1,307 @@
+//! Customizable contraction hierarchies (CCH, Dibbelt, Strasser and Wagner; the design of
+//! RoutingKit): the hierarchy's *shape* depends on the network only, its *weights* on each
+//! weights vector.
+//!
+//! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow,
+//!   [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
+//!   higher neighbours, which (by the elimination tree: each node's higher neighbours are added
+//!   to its lowest one's) gives the chordal *upward graph*. Every arc links a lower node to a
+//!   higher one and has two directions (up and down).
+//! - [`Cch::customize`] gives the arcs the weights of a weights vector (a date, a scenario,
+//!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
+//!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
+//!   relaxes arc `u – v` through `x`. Nodes are processed level by level of the elimination
+//!   tree, the nodes of one level in parallel (rayon): a node only writes its own arcs and only
+//!   reads arcs of lower levels, which are final.
+//! - [`Customized::query`] is the elimination-tree search: both ends walk up their chains of
+//!   ancestors in the elimination tree, relaxing the upward arcs of each, without a priority
+//!   queue; the best meeting node on both chains gives the cost. Paths unpack through the
+//!   middle node of each triangle into network edges, and the router re-sums them edge by edge
+//!   in travel order, as it does for [`Hierarchy`](super::Hierarchy).
+
+pub mod customize;
+pub mod order;
+pub mod query;
+
+pub use customize::Customized;
+
+use crate::network::RoadNetwork;
+use crate::{Error, Result};
+
+/// No arc / no node.
+pub(crate) const NONE: u32 = u32::MAX;
+
+/// The metric-independent part of a CCH: node order, upward graph, elimination tree, levels
+/// and the map from network edges to arcs. Built once per network; `Sync`.
+pub struct Cch {
+    /// Network edges.
+    pub(crate) m: usize,
+    /// `rank[v]` of network node `v`; `order[r]` is the node of rank `r`.
+    pub(crate) rank: Vec<u32>,
+    pub(crate) order: Vec<u32>,
+    /// Arcs of rank `r`: `begin[r]..begin[r] + count[r]`, heads (ranks) ascending. Nodes are laid
+    /// out by elimination-tree level, so the arcs of all lower levels form a prefix.
+    pub(crate) begin: Vec<u32>,
+    pub(crate) count: Vec<u32>,
+    pub(crate) head: Vec<u32>,
+    pub(crate) tail: Vec<u32>,
+    /// Down-neighbours of rank `r`: `(x, arc x – r)`, `down_off[r]..down_off[r + 1]`.
+    pub(crate) down_off: Vec<u32>,
+    pub(crate) down: Vec<(u32, u32)>,
+    /// Elimination-tree parent (the lowest higher neighbour), or [`NONE`].
+    pub(crate) parent: Vec<u32>,
+    /// Ranks by level (`level_off[l]..level_off[l + 1]` in `by_level`), and where the arcs of
+    /// each level start.
+    pub(crate) level_off: Vec<u32>,
+    pub(crate) by_level: Vec<u32>,
+    pub(crate) level_arc: Vec<u32>,
+    /// For each network edge, `2 * arc + (1 if it runs from the higher node down)`, or
+    /// [`NONE`] for a self-loop.
+    pub(crate) edge_arc: Vec<u32>,
+    /// Network edges by arc direction (`2 * arc + down`), for the parallel first step.
+    pub(crate) dir_off: Vec<u32>,
+    pub(crate) dir_edges: Vec<u32>,
+}
+
+impl std::fmt::Debug for Cch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cch")
+            .field("nodes", &self.rank.len())
+            .field("edges", &self.m)
+            .field("arcs", &self.head.len())
+            .field("levels", &self.level_count())
+            .finish()
+    }
+}
+
+impl Cch {
+    /// Orders and contracts `net` (metric-independent: no weight is read).
+    pub fn new(net: &RoadNetwork) -> Result<Cch> {
+        crate::routing::work::full_pass(net);
+        let pos: Vec<[f64; 2]> = net
+            .nodes()
+            .iter()
+            .map(|v| {
+                let k = v.lat.to_radians().cos();
+                [v.lon * k, v.lat]
+            })
+            .collect();
+        let edges: Vec<(u32, u32)> = net.edges().iter().map(|e| (e.from.0, e.to.0)).collect();
+        let order = order::nested_dissection(pos, &edges);
+        Cch::from_order(net.node_count(), &edges, order)
+    }
+
+    /// Contracts a graph of `n` nodes and directed `edges` in the given order (`order[r]` is
+    /// the node of rank `r`, a permutation).
+    pub(crate) fn from_order(n: usize, edges: &[(u32, u32)], order: Vec<u32>) -> Result<Cch> {
+        let m = edges.len();
+        if (n as u64) + (m as u64) >= u64::from(NONE) / 2 {
+            return Err(Error::TooBig(format!(
+                "a CCH of {n} nodes and {m} edges is beyond 32-bit ids"
+            )));
+        }
+        let mut rank = vec![NONE; n];
+        for (r, &v) in order.iter().enumerate() {
+            rank[v as usize] = r as u32;
+        }
+        debug_assert!(rank.iter().all(|&r| r != NONE));
+        // Higher neighbours of each rank, then the fill: each rank's higher neighbours but the
+        // lowest join the lowest one's (its elimination-tree parent).
+        let mut up: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for &(a, b) in edges {
+            if a != b {
+                let (ra, rb) = (rank[a as usize], rank[b as usize]);
+                up[ra.min(rb) as usize].push(ra.max(rb));
+            }
+        }
+        let mut parent = vec![NONE; n];
+        for r in 0..n {
+            let mut l = std::mem::take(&mut up[r]);
+            l.sort_unstable();
+            l.dedup();
+            if let Some((&p, rest)) = l.split_first() {
+                parent[r] = p;
+                up[p as usize].extend_from_slice(rest);
+            }
+            up[r] = l;
+        }
+        // Levels of the elimination tree (leaves 0); a node's down-neighbours are below it.
+        let mut level = vec![0u32; n];
+        for r in 0..n {
+            if parent[r] != NONE {
+                let p = parent[r] as usize;
+                level[p] = level[p].max(level[r] + 1);
+            }
+        }
+        let levels = level.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
+        let mut level_off = vec![0u32; levels + 1];
+        for &l in &level {
+            level_off[l as usize + 1] += 1;
+        }
+        for i in 0..levels {
+            level_off[i + 1] += level_off[i];
+        }
+        let mut cur = level_off.clone();
+        let mut by_level = vec![0u32; n];
+        for r in 0..n {
+            let c = &mut cur[level[r] as usize];
+            by_level[*c as usize] = r as u32;
+            *c += 1;
+        }
+        // Arcs laid out by level.
+        let arcs: usize = up.iter().map(Vec::len).sum();
+        if arcs >= (NONE / 4) as usize {
+            return Err(Error::TooBig(format!(
+                "the CCH of {n} nodes needs {arcs} arcs (beyond 32-bit ids)"
+            )));
+        }
+        let mut begin = vec![0u32; n];
+        let mut count = vec![0u32; n];
+        let mut head = Vec::with_capacity(arcs);
+        let mut tail = Vec::with_capacity(arcs);
+        let mut level_arc = Vec::with_capacity(levels + 1);
+        for l in 0..levels {
+            level_arc.push(head.len() as u32);
+            for &r in &by_level[level_off[l] as usize..level_off[l + 1] as usize] {
+                begin[r as usize] = head.len() as u32;
+                count[r as usize] = up[r as usize].len() as u32;
+                head.extend_from_slice(&up[r as usize]);
+                tail.extend(std::iter::repeat_n(r, up[r as usize].len()));
+            }
+        }
+        level_arc.push(head.len() as u32);
+        drop(up);
+        // Down-neighbours, lowest first.
+        let mut down_off = vec![0u32; n + 1];
+        for &h in &head {
+            down_off[h as usize + 1] += 1;
+        }
+        for i in 0..n {
+            down_off[i + 1] += down_off[i];
+        }
+        let mut cur = down_off.clone();
+        let mut down = vec![(0u32, 0u32); arcs];
+        for x in 0..n as u32 {
+            for a in begin[x as usize]..begin[x as usize] + count[x as usize] {
+                let h = head[a as usize] as usize;
+                down[cur[h] as usize] = (x, a);
+                cur[h] += 1;
+            }
+        }
+        let mut cch = Cch {
+            m,
+            rank,
+            order,
+            begin,
+            count,
+            head,
+            tail,
+            down_off,
+            down,
+            parent,
+            level_off,
+            by_level,
+            level_arc,
+            edge_arc: Vec::with_capacity(m),
+            dir_off: Vec::new(),
+            dir_edges: Vec::new(),
+        };
+        let mut dir_off = vec![0u32; 2 * arcs + 1];
+        for &(a, b) in edges {
+            let d = if a == b {
+                NONE
+            } else {
+                let (ra, rb) = (cch.rank[a as usize], cch.rank[b as usize]);
+                let arc = cch
+                    .arc(ra.min(rb), ra.max(rb))
+                    .expect("every edge's nodes are joined by an arc");
+                2 * arc + u32::from(ra > rb)
+            };
+            if d != NONE {
+                dir_off[d as usize + 1] += 1;
+            }
+            cch.edge_arc.push(d);
+        }
+        for i in 0..2 * arcs {
+            dir_off[i + 1] += dir_off[i];
+        }
+        let mut cur = dir_off.clone();
+        let mut dir_edges = vec![0u32; dir_off[2 * arcs] as usize];
+        for (e, &d) in cch.edge_arc.iter().enumerate() {
+            if d != NONE {
+                dir_edges[cur[d as usize] as usize] = e as u32;
+                cur[d as usize] += 1;
+            }
+        }
+        cch.dir_off = dir_off;
+        cch.dir_edges = dir_edges;
+        Ok(cch)
+    }
+
+    /// The arc between ranks `lo < hi`, if any.
+    #[inline]
+    pub(crate) fn arc(&self, lo: u32, hi: u32) -> Option<u32> {
+        let b = self.begin[lo as usize];
+        let heads = &self.head[b as usize..(b + self.count[lo as usize]) as usize];
+        heads.binary_search(&hi).ok().map(|i| b + i as u32)
+    }
+
+    /// Arc range of rank `r`.
+    #[inline]
+    pub(crate) fn arcs(&self, r: u32) -> std::ops::Range<usize> {
+        let b = self.begin[r as usize] as usize;
+        b..b + self.count[r as usize] as usize
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.rank.len()
+    }
+
+    /// Number of network edges it was built for.
+    pub fn edge_count(&self) -> usize {
+        self.m
+    }
+
+    /// Number of arcs of the upward graph (each with an up and a down weight once customized).
+    pub fn arc_count(&self) -> usize {
+        self.head.len()
+    }
+
+    /// Levels of the elimination tree (its height + 1): the sequential steps of customization.
+    pub fn level_count(&self) -> usize {
+        self.level_off.len().saturating_sub(1)
+    }
+
+    /// The longest chain of ancestors in the elimination tree (what one search side walks at
+    /// most).
+    pub fn max_chain(&self) -> usize {
+        self.level_count()
+    }
+
+    /// Heap bytes of the metric-independent part.
+    pub fn memory_bytes(&self) -> usize {
+        4 * (self.rank.len() * 6
+            + self.head.len() * 2
+            + self.down.len() * 2
+            + self.down_off.len()
+            + self.level_off.len()
+            + self.level_arc.len()
+            + self.edge_arc.len()
+            + self.dir_off.len()
+            + self.dir_edges.len())
+    }
+
+    /// The nodes in contraction order (`order()[r]` is the node of rank `r`).
+    pub fn order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// Contraction rank of a network node (0 = lowest).
+    pub fn rank(&self, v: crate::network::NodeId) -> u32 {
+        self.rank[v.index()]
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,258 @@
+use super::*;
+use crate::network::{EdgeId, EdgeSpec, Metric, NetworkBuilder, NodeId, RoadClass};
+use crate::routing::search::Access;
+use crate::routing::{Algorithm, RouteOptions, Router};
+use proptest::prelude::*;
+use std::sync::Arc;
+
+/// A network from `(from, to, oneway)` roads between `n` nodes on a small circle.
+fn network(n: usize, roads: &[(usize, usize, bool)]) -> RoadNetwork {
+    let mut b = NetworkBuilder::new("cch-test");
+    for i in 0..n {
+        let a = i as f64 / n as f64 * std::f64::consts::TAU;
+        b.add_node(121.1 + 0.01 * a.cos(), 41.1 + 0.01 * a.sin())
+            .unwrap();
+    }
+    let s = b.add_street("s", "路", "Road");
+    for &(u, v, oneway) in roads {
+        let spec = EdgeSpec::new(
+            NodeId::from_index(u),
+            NodeId::from_index(v),
+            s,
+            RoadClass::Primary,
+            "t",
+        );
+        b.add_road(spec, oneway).unwrap();
+    }
+    b.build().unwrap()
+}
+
+fn floyd_warshall(net: &RoadNetwork, w: &[f64]) -> Vec<Vec<f64>> {
+    let n = net.node_count();
+    let mut d = vec![vec![f64::INFINITY; n]; n];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[i] = 0.0;
+    }
+    for (j, e) in net.edges().iter().enumerate() {
+        let (u, v) = (e.from.index(), e.to.index());
+        d[u][v] = d[u][v].min(w[j]);
+    }
+    for k in 0..n {
+        for i in 0..n {
+            for j in 0..n {
+                let c = d[i][k] + d[k][j];
+                if c < d[i][j] {
+                    d[i][j] = c;
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Checks that `edges` is a path from `s` to `t` and returns its cost, summed in travel order.
+fn path_cost(net: &RoadNetwork, w: &[f64], s: u32, t: u32, edges: &[u32]) -> f64 {
+    let mut at = s;
+    let mut c = 0.0;
+    for &e in edges {
+        let e_ = net.edge(EdgeId(e));
+        assert_eq!(e_.from.0, at, "edges {edges:?} are not a path");
+        at = e_.to.0;
+        c += w[e as usize];
+    }
+    assert_eq!(at, t, "edges {edges:?} do not end at {t}");
+    c
+}
+
+fn node_route(c: &Customized, s: u32, t: u32) -> (f64, Option<Vec<u32>>) {
+    let (d, path, _) = c.query(
+        &[Access { node: s, cost: 0.0 }],
+        &[Access { node: t, cost: 0.0 }],
+        f64::INFINITY,
+    );
+    (d, path.map(|(_, e, _)| e))
+}
+
+fn edges_of(net: &RoadNetwork) -> Vec<(u32, u32)> {
+    net.edges().iter().map(|e| (e.from.0, e.to.0)).collect()
+}
+
+#[test]
+fn a_ring_customized_twice_closes_and_reopens_a_link() {
+    // A two-way ring 0 – 1 – … – 5 – 0, weights 1 except a zero-weight segment 1 – 2.
+    let roads: Vec<(usize, usize, bool)> = (0..6).map(|i| (i, (i + 1) % 6, false)).collect();
+    let net = network(6, &roads);
+    let ring_w = [1.0, 0.0, 1.0, 1.0, 1.0, 1.0];
+    let w: Vec<f64> = net
+        .edges()
+        .iter()
+        .map(|e| {
+            let (a, b) = (e.from.index(), e.to.index());
+            ring_w[if (a + 1) % 6 == b { a } else { b }]
+        })
+        .collect();
+    let cch = Arc::new(Cch::new(&net).unwrap());
+    assert_eq!(cch.node_count(), 6);
+    let c = cch.customize(&w).unwrap();
+    let (d, e) = node_route(&c, 0, 3);
+    assert_eq!(d, 2.0);
+    assert_eq!(path_cost(&net, &w, 0, 3, &e.unwrap()), 2.0);
+    // Closing 2 → 3 (same hierarchy, new weights) sends 0 → 3 the other way round.
+    let e23 = net
+        .edges()
+        .iter()
+        .position(|e| e.from.0 == 2 && e.to.0 == 3)
+        .unwrap();
+    let mut closed = w.clone();
+    closed[e23] = f64::INFINITY;
+    let c2 = cch.customize(&closed).unwrap();
+    let (d, e) = node_route(&c2, 0, 3);
+    assert_eq!(d, 3.0);
+    assert_eq!(path_cost(&net, &closed, 0, 3, &e.unwrap()), 3.0);
+    assert_eq!(node_route(&c2, 3, 0).0, 2.0);
+    // The first customization is untouched.
+    assert_eq!(node_route(&c, 0, 3).0, 2.0);
+    // Bad weights are refused.
+    assert_eq!(cch.customize(&w[1..]).unwrap_err().code(), "InvalidInput");
+    let mut bad = w.clone();
+    bad[0] = -1.0;
+    assert_eq!(cch.customize(&bad).unwrap_err().code(), "InvalidInput");
+    bad[0] = f64::NAN;
+    assert_eq!(cch.customize(&bad).unwrap_err().code(), "InvalidInput");
+}
+
+#[test]
+fn jinzhou_routes_on_the_cch_equal_dijkstra_and_the_ch() {
+    let net = crate::io::geojson::jinzhou_network().unwrap();
+    let w = net.weights(Metric::Time);
+    let cch = Arc::new(Cch::new(&net).unwrap());
+    // Deterministic order.
+    assert_eq!(cch.order, Cch::new(&net).unwrap().order);
+    let c = cch.customize(&w).unwrap();
+    let plain = Router::new(&net, &w, Metric::Time).unwrap();
+    let r = Router::with_cch(&net, &w, Metric::Time, &c).unwrap();
+    let m = net.edge_count();
+    let opts = |algorithm| RouteOptions { algorithm };
+    let mut same = 0;
+    for i in 0..200 {
+        let at = |k: usize, f: f64| {
+            let e = EdgeId::from_index(k % m);
+            let p = crate::routing::cut(&net.edge(e).geometry, f, f)[0];
+            crate::network::snap::Snap {
+                edge: e,
+                twin: net.edge(e).twin,
+                frac: f,
+                point: geo_types::Point(p),
+                dist_m: 0.0,
+            }
+        };
+        let a = at(i * 7919, (i % 7) as f64 / 6.0);
+        let b = at(i * 104_729 + 13, (i % 5) as f64 / 4.0);
+        let x = plain.route(&a, &b, &opts(Algorithm::Dijkstra));
+        let y = r.route(&a, &b, &opts(Algorithm::Ch));
+        match (x, y) {
+            (Ok(x), Ok(y)) => {
+                assert!((x.cost - y.cost).abs() <= 1e-9 * x.cost.max(1.0));
+                for p in y.pieces.windows(2) {
+                    assert_eq!(net.edge(p[0].edge).to, net.edge(p[1].edge).from);
+                }
+                if x.pieces == y.pieces {
+                    assert_eq!(x.cost.to_bits(), y.cost.to_bits());
+                    same += 1;
+                }
+            }
+            (Err(x), Err(y)) => assert_eq!(x.code(), y.code()),
+            (x, y) => panic!("dijkstra {x:?} but cch {y:?}"),
+        }
+    }
+    assert!(same > 150, "{same} of 200 the same path");
+    // Another network's size is refused.
+    let small = network(3, &[(0, 1, false)]);
+    let sw = small.weights(Metric::Time);
+    assert_eq!(
+        Router::with_cch(&small, &sw, Metric::Time, &c)
+            .unwrap_err()
+            .code(),
+        "InvalidInput"
+    );
+}
+
+fn random_graph() -> impl Strategy<Value = (usize, Vec<(usize, usize, bool)>, Vec<u8>)> {
+    (2usize..24).prop_flat_map(|n| {
+        (
+            Just(n),
+            proptest::collection::vec((0..n, 0..n, any::<bool>()), 1..(4 * n)),
+            proptest::collection::vec(any::<u8>(), 1..64),
+        )
+    })
+}
+
+fn check_all_pairs(net: &RoadNetwork, w: &[f64], c: &Customized) -> Result<(), TestCaseError> {
+    let n = net.node_count();
+    let d = floyd_warshall(net, w);
+    for s in 0..n as u32 {
+        for t in 0..n as u32 {
+            let (got, edges) = node_route(c, s, t);
+            prop_assert_eq!(got, d[s as usize][t as usize], "{} -> {}", s, t);
+            match edges {
+                Some(e) => prop_assert_eq!(path_cost(net, w, s, t, &e), got),
+                None => prop_assert!(got.is_infinite() || s == t),
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Small integer weights (0 to 9, and closed edges) make every sum exact: the CCH's
+    /// distances equal Floyd–Warshall's to the bit for every pair, with the nested-dissection
+    /// order and with a random order (any order is correct), customized twice on one shape.
+    #[test]
+    fn all_pairs_equal_floyd_warshall((n, roads, bytes) in random_graph(), seed in any::<u64>()) {
+        let net = network(n, &roads);
+        let weights = |shift: usize| -> Vec<f64> {
+            (0..net.edge_count())
+                .map(|i| match bytes[(i + shift) % bytes.len()] % 12 {
+                    10 => f64::INFINITY,
+                    11 => 0.0,
+                    k => k as f64,
+                })
+                .collect()
+        };
+        let nd = Arc::new(Cch::new(&net).unwrap());
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut s = seed | 1;
+        for i in (1..n).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            order.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
+        for cch in [&nd, &random] {
+            for shift in [0, 5] {
+                let w = weights(shift);
+                let c = cch.customize(&w).unwrap();
+                check_all_pairs(&net, &w, &c)?;
+            }
+            // Every arc unpacks into a path of its weight in both directions.
+            let w = weights(0);
+            let c = cch.customize(&w).unwrap();
+            for a in 0..cch.arc_count() as u32 {
+                let (lo, hi) = (cch.order[cch.tail[a as usize] as usize], cch.order[cch.head[a as usize] as usize]);
+                for down in [false, true] {
+                    let aw = c.w[a as usize];
+                    let cost = if down { aw.down } else { aw.up };
+                    if cost.is_finite() {
+                        let mut e = Vec::new();
+                        c.unpack(a, down, &mut Vec::new(), &mut e);
+                        let (f, t) = if down { (hi, lo) } else { (lo, hi) };
+                        prop_assert_eq!(path_cost(&net, &w, f, t, &e), cost);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Weights vectors kept with what routing derives from them, so that a request on a known
+//! state costs only its search.
+//!
+//! A [`Prepared`] holds one checked weights vector (the base network's, a date's, a scenario's,
+//! with or without avoided edges) and builds on first use, once: the adjacency of the plain
+//! searches and the customization of the network's [`Cch`]. A router made from it costs O(1):
+//! no weight is read, compared or copied. [`PreparedCache`] keeps the most recently used ones
+//! by a key the caller derives from the state (its changes, not its weights: computing a key
+//! must not read every weight either).
+
+use super::cch::{Cch, Customized};
+use super::ch::{Hierarchy, weights_fingerprint};
+use super::search::Graph;
+use super::{GraphSlot, Router, work};
+use crate::network::{Metric, RoadNetwork};
+use crate::{Error, Result};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// One checked weights vector and its derived data (see the module doc). `Sync`.
+pub struct Prepared {
+    metric: Metric,
+    weights: Vec<f64>,
+    fingerprint: u64,
+    nodes: usize,
+    graph: OnceLock<Graph>,
+    custom: OnceLock<Customized>,
+    ch: OnceLock<Hierarchy>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("metric", &self.metric)
+            .field("edges", &self.weights.len())
+            .field("fingerprint", &self.fingerprint)
+            .field("graph", &self.graph.get().is_some())
+            .field("customized", &self.custom.get().is_some())
+            .finish()
+    }
+}
+
+impl Prepared {
+    /// Checks `weights` (one per edge of `net`, `>= 0`, infinity = closed) and keeps them.
+    pub fn new(net: &RoadNetwork, weights: Vec<f64>, metric: Metric) -> Result<Prepared> {
+        super::validate_weights(net, &weights)?;
+        work::full_pass(net);
+        Ok(Prepared {
+            metric,
+            fingerprint: weights_fingerprint(&weights),
+            weights,
+            nodes: net.node_count(),
+            graph: OnceLock::new(),
+            custom: OnceLock::new(),
+            ch: OnceLock::new(),
+        })
+    }
+
+    /// The weights.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Their metric.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// Their fingerprint ([`weights_fingerprint`]).
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    fn check(&self, net: &RoadNetwork) -> Result<()> {
+        if net.node_count() != self.nodes || net.edge_count() != self.weights.len() {
+            return Err(Error::invalid(
+                "the prepared weights belong to another network",
+            ));
+        }
+        Ok(())
+    }
+
+    /// A router on these weights: O(1), sharing the adjacency (built by the first plain
+    /// search). Its [`Algorithm::Ch`](super::Algorithm::Ch) queries prepare a hierarchy of
+    /// their own unless one is given with [`Prepared::ch_router`] or [`Prepared::cch_router`].
+    pub fn router<'a>(&'a self, net: &'a RoadNetwork) -> Result<Router<'a>> {
+        self.check(net)?;
+        Ok(Router {
+            net,
+            weights: &self.weights,
+            metric: self.metric,
+            g: GraphSlot::Shared(&self.graph),
+            ch_given: None,
+            ch_own: OnceLock::new(),
+            cch: None,
+        })
+    }
+
+    /// A router that answers [`Algorithm::Ch`](super::Algorithm::Ch) on `h`, which must have
+    /// been prepared for these weights (fingerprints compared: O(1)).
+    pub fn ch_router<'a>(&'a self, net: &'a RoadNetwork, h: &'a Hierarchy) -> Result<Router<'a>> {
+        let mut r = self.router(net)?;
+        if h.fingerprint() != self.fingerprint || h.node_count() != self.nodes {
+            return Err(Error::invalid(
+                "the contraction hierarchy was prepared for other weights or another network",
+            ));
+        }
+        r.ch_given = Some(h);
+        Ok(r)
+    }
+
+    /// These weights' customization of `cch`, made now if it is the first use (then kept).
+    pub fn customized(&self, net: &RoadNetwork, cch: &Arc<Cch>) -> Result<&Customized> {
+        self.check(net)?;
+        if let Some(c) = self.custom.get() {
+            if !Arc::ptr_eq(c.cch(), cch) {
+                return Err(Error::invalid(
+                    "the weights were customized for another hierarchy",
+                ));
+            }
+            return Ok(c);
+        }
+        work::full_pass(net);
+        let c = cch.customize(&self.weights)?;
+        // Two first uses at once both customize; one result is kept, both are equal.
+        Ok(self.custom.get_or_init(|| c))
+    }
+
+    /// These weights' own contraction hierarchy, prepared now if it is the first use (then
+    /// kept): for many-to-many matrices, where its faster searches pay for the preparation.
+    pub fn hierarchy(&self, net: &RoadNetwork) -> Result<&Hierarchy> {
+        self.check(net)?;
+        if let Some(h) = self.ch.get() {
+            return Ok(h);
+        }
+        let h = Hierarchy::new(net, &self.weights)?;
+        Ok(self.ch.get_or_init(|| h))
+    }
+
+    /// A router that answers [`Algorithm::Ch`](super::Algorithm::Ch) on these weights' own
+    /// hierarchy ([`Prepared::hierarchy`]).
+    pub fn own_ch_router<'a>(&'a self, net: &'a RoadNetwork) -> Result<Router<'a>> {
+        let h = self.hierarchy(net)?;
+        let mut r = self.router(net)?;
+        r.ch_given = Some(h);
+        Ok(r)
+    }
+
+    /// Whether the hierarchy of [`Prepared::hierarchy`] is prepared already.
+    pub fn has_hierarchy(&self) -> bool {
+        self.ch.get().is_some()
+    }
+
+    /// Whether the customization is made already.
+    pub fn is_customized(&self) -> bool {
+        self.custom.get().is_some()
+    }
+
+    /// A router that answers [`Algorithm::Ch`](super::Algorithm::Ch) on these weights'
+    /// customization of `cch` (made now on first use).
+    pub fn cch_router<'a>(&'a self, net: &'a RoadNetwork, cch: &Arc<Cch>) -> Result<Router<'a>> {
+        let c = self.customized(net, cch)?;
+        let mut r = self.router(net)?;
+        r.cch = Some(c);
+        Ok(r)
+    }
+
+    /// Heap bytes held: the weights, and the adjacency and customization once made.
+    pub fn memory_bytes(&self) -> usize {
+        self.weights.len() * 8
+            + self.graph.get().map_or(0, Graph::memory_bytes)
+            + self.custom.get().map_or(0, Customized::memory_bytes)
+            + self.ch.get().map_or(0, Hierarchy::memory_bytes)
+    }
+}
+
+/// The most recently used [`Prepared`] weights by key: at most `capacity`, and beyond the most
+/// recent at most `max_bytes` of them ([`Prepared::memory_bytes`] when inserted).
+pub struct PreparedCache {
+    capacity: usize,
+    max_bytes: usize,
+    entries: Mutex<Vec<(u64, Arc<Prepared>)>>,
+}
+
+impl std::fmt::Debug for PreparedCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedCache")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl PreparedCache {
+    /// An empty cache.
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
+        PreparedCache {
+            capacity: capacity.max(1),
+            max_bytes,
+            entries: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(u64, Arc<Prepared>)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Number kept.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether none is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The weights kept under `key` (they become the most recent). O(kept).
+    pub fn get(&self, key: u64) -> Option<Arc<Prepared>> {
+        let mut v = self.lock();
+        let i = v.iter().position(|(k, _)| *k == key)?;
+        let e = v.remove(i);
+        let p = e.1.clone();
+        v.insert(0, e);
+        Some(p)
+    }
+
+    /// The weights kept under `key`, or `make()`'s, kept now (made outside the lock).
+    pub fn get_or_insert_with(
+        &self,
+        key: u64,
+        make: impl FnOnce() -> Result<Prepared>,
+    ) -> Result<Arc<Prepared>> {
+        if let Some(p) = self.get(key) {
+            return Ok(p);
+        }
+        let p = Arc::new(make()?);
+        let mut v = self.lock();
+        if let Some(i) = v.iter().position(|(k, _)| *k == key) {
+            return Ok(v[i].1.clone());
+        }
+        v.insert(0, (key, p.clone()));
+        v.truncate(self.capacity);
+        let mut bytes = 0;
+        let keep = v
+            .iter()
+            .position(|(_, p)| {
+                bytes += p.memory_bytes();
+                bytes > self.max_bytes
+            })
+            .map_or(v.len(), |i| i.max(1));
+        v.truncate(keep);
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::grid::{GridOptions, grid};
+    use crate::routing::{Algorithm, RouteOptions};
+
+    #[test]
+    fn requests_on_prepared_weights_make_no_network_wide_pass() {
+        let net = grid(&GridOptions::jinzhou(12, 15)).unwrap();
+        work::watch(&net);
+        let mut w = net.weights(Metric::Time);
+        w[7] = f64::INFINITY;
+        let p = Prepared::new(&net, w.clone(), Metric::Time).unwrap();
+        let cch = Arc::new(Cch::new(&net).unwrap());
+        assert!(work::passes() >= 2);
+        let a = net
+            .snap_index()
+            .snap(&net, net.nodes()[3].point(), 500.0)
+            .unwrap();
+        let b = net
+            .snap_index()
+            .snap(&net, net.nodes()[170].point(), 500.0)
+            .unwrap();
+        let opts = |algorithm| RouteOptions { algorithm };
+        // First uses: the customization and the adjacency, once each.
+        work::reset();
+        let r = p.cch_router(&net, &cch).unwrap();
+        let first = r.route(&a, &b, &opts(Algorithm::Ch)).unwrap();
+        let bidir = r.route(&a, &b, &opts(Algorithm::BidirAStar)).unwrap();
+        assert_eq!(work::passes(), 2);
+        assert!((first.cost - bidir.cost).abs() <= 1e-9 * first.cost);
+        // Then any number of requests, each with a new router: none.
+        work::reset();
+        for _ in 0..20 {
+            let r = p.cch_router(&net, &cch).unwrap();
+            r.route(&a, &b, &opts(Algorithm::Ch)).unwrap();
+            r.route(&a, &b, &opts(Algorithm::BidirDijkstra)).unwrap();
+            r.isochrone(&a, 300.0).unwrap();
+        }
+        assert_eq!(work::passes(), 0);
+        // The plain router of the same weights checks them: a pass per router.
+        crate::routing::Router::new(&net, &w, Metric::Time).unwrap();
+        assert_eq!(work::passes(), 1);
+        work::unwatch();
+        // Another network is refused.
+        let other = grid(&GridOptions::jinzhou(3, 3)).unwrap();
+        assert_eq!(p.router(&other).unwrap_err().code(), "InvalidInput");
+        // The cache keeps the most recent ones by key.
+        let cache = PreparedCache::new(2, usize::MAX);
+        let make = |k: f64| {
+            let net = &net;
+            move || Prepared::new(net, vec![k; net.edge_count()], Metric::Time)
+        };
+        let p1 = cache.get_or_insert_with(1, make(1.0)).unwrap();
+        assert!(Arc::ptr_eq(
+            &p1,
+            &cache.get_or_insert_with(1, make(9.0)).unwrap()
+        ));
+        cache.get_or_insert_with(2, make(2.0)).unwrap();
+        cache.get(1).unwrap();
+        cache.get_or_insert_with(3, make(3.0)).unwrap();
+        assert!(cache.get(2).is_none() && cache.get(1).is_some() && cache.len() == 2);
+        let bad = cache.get_or_insert_with(4, make(-1.0)).unwrap_err();
+        assert_eq!(bad.code(), "InvalidInput");
+    }
+}

@@ -1,0 +1,281 @@
+//! The CLI dialect (docs/cli.md): `--format`, `--date`, `--window`, deprecated spellings,
+//! closed pipes, exit codes.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn cli(db: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(crate::common::jzplan_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs a command whose stdout is a pipe nobody reads (closed before the command writes):
+/// returns its exit code and stderr.
+fn into_closed_pipe(db: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(crate::common::jzplan_bin())
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (child.wait().unwrap().code(), err)
+}
+
+#[test]
+fn every_listing_ends_quietly_on_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pipe.db");
+    // Seed once so that every command below only reads.
+    assert_eq!(cli(&db, &["works", "seed"]).0, 0);
+    let commands: &[&[&str]] = &[
+        &["works", "list"],
+        &["works", "list", "--format", "json"],
+        &["works", "list", "--format", "csv"],
+        &["works", "show", "P1"],
+        &["works", "history", "P1"],
+        &["works", "timeline"],
+        &["works", "attach"],
+        &["hotspots", "list"],
+        &["scenario", "list"],
+        &["scenario", "show", "--date", "2022-06-01"],
+        &["clashes"],
+        &["network", "stats"],
+        &[
+            "route",
+            "--from",
+            "121.10,41.10",
+            "--to",
+            "121.12,41.12",
+            "--format",
+            "geojson",
+        ],
+    ];
+    for args in commands {
+        let (code, err) = into_closed_pipe(&db, args);
+        assert_eq!(code, Some(0), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("error"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn formats_dates_and_old_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("fmt.db");
+    // --format json, and the old --json with its one-line note.
+    let (code, json, err) = cli(&db, &["works", "list", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, old, note) = cli(&db, &["works", "list", "--json"]);
+    assert_eq!(code, 0, "{note}");
+    assert_eq!(json, old);
+    assert!(
+        note.contains("note: --json is deprecated; use --format json"),
+        "{note}"
+    );
+    // Natural order of ids: P2 before P10, P9 before P10.
+    let works: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let ids: Vec<&str> = works.iter().map(|w| w["id"].as_str().unwrap()).collect();
+    let at = |id: &str| ids.iter().position(|x| *x == id).unwrap();
+    assert!(
+        at("P2") < at("P10") && at("P9") < at("P10") && at("P10") < at("P11"),
+        "{ids:?}"
+    );
+    // CSV: a header and one line per work, in the same order.
+    let (code, csv, err) = cli(&db, &["works", "list", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let id_col = r.headers().unwrap().iter().position(|h| h == "id").unwrap();
+    let csv_ids: Vec<String> = r
+        .records()
+        .map(|rec| rec.unwrap()[id_col].to_string())
+        .collect();
+    assert_eq!(csv_ids, ids);
+    // A format the data has no form in is refused by name.
+    let (code, _, err) = cli(&db, &["works", "show", "P1", "--format", "csv"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("`works show` has no csv form"), "{err}");
+
+    // --date and the old --on agree.
+    let (code, a, err) = cli(
+        &db,
+        &["works", "list", "--date", "2022-06-01", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, b, note) = cli(
+        &db,
+        &["works", "list", "--on", "2022-06-01", "--format", "json"],
+    );
+    assert_eq!(a, b);
+    assert!(note.contains("--on is deprecated; use --date"), "{note}");
+    assert!(
+        serde_json::from_str::<Vec<serde_json::Value>>(&a)
+            .unwrap()
+            .len()
+            < works.len()
+    );
+    // A day the calendar does not have.
+    let (code, _, err) = cli(&db, &["works", "list", "--date", "2022-02-30"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("'2022-02-30' is not a real date"), "{err}");
+    // A parent that does not exist is NotFound, not an empty list.
+    let (code, _, err) = cli(&db, &["works", "list", "--parent", "P99"]);
+    assert_eq!(code, 5, "{err}");
+    assert!(err.contains("error[NotFound]"), "{err}");
+
+    // --window, and the old --from/--to.
+    let (code, a, err) = cli(
+        &db,
+        &[
+            "clashes",
+            "--window",
+            "2022-01-01..2022-12-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, b, note) = cli(
+        &db,
+        &[
+            "clashes",
+            "--from",
+            "2022-01-01",
+            "--to",
+            "2022-12-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(a, b);
+    assert!(note.contains("deprecated; use --window"), "{note}");
+    let (code, _, err) = cli(&db, &["clashes", "--window", "2022-12-31..2022-01-01"]);
+    assert_eq!(code, 3, "{err}");
+
+    // Without a date, a dated command says it used today.
+    let (code, out, err) = cli(&db, &["scenario", "show"]);
+    assert_eq!(code, 0, "{err}");
+    let today = chrono::Local::now().date_naive().to_string();
+    assert!(err.contains(&format!("of today, {today}")), "{err}");
+    assert!(out.starts_with(&format!("network on {today}")), "{out}");
+}
+
+#[test]
+fn isochrone_budgets_in_seconds_or_metres_and_refuses_contradictions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("iso.db");
+    let iso = |extra: &[&str]| {
+        let mut args = vec!["isochrone", "--from", "121.10,41.10", "--format", "json"];
+        args.extend_from_slice(extra);
+        cli(&db, &args)
+    };
+    let (code, out, err) = iso(&["--metres", "800"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["metric"], "distance");
+    assert_eq!(v["budget"], 800.0);
+    let (code, out, err) = iso(&["--seconds", "120"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["metric"], "time");
+    for bad in [
+        &["--metric", "distance", "--seconds", "300"][..],
+        &["--metric", "time", "--metres", "300"][..],
+    ] {
+        let (code, _, err) = iso(bad);
+        assert_eq!(code, 3, "{bad:?}: {err}");
+        assert!(err.contains("contradicts"), "{err}");
+    }
+    // Both budgets, or none: a usage error.
+    assert_eq!(iso(&["--seconds", "1", "--metres", "1"]).0, 2);
+    assert_eq!(iso(&[]).0, 2);
+}
+
+#[test]
+fn logs_redirected_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("log.db");
+    let log = std::fs::File::create(dir.path().join("log.txt")).unwrap();
+    let status = Command::new(crate::common::jzplan_bin())
+        .arg("--db")
+        .arg(&db)
+        .args(["-vv", "works", "list"])
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let text = std::fs::read_to_string(dir.path().join("log.txt")).unwrap();
+    assert!(text.contains("DEBUG") || text.contains("INFO"), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
+#[test]
+fn export_writes_every_published_layer_on_a_date() {
+    use gdal::vector::LayerAccess;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.db");
+    let out = dir.path().join("layers.gpkg");
+    let (code, text, err) = cli(
+        &db,
+        &[
+            "export",
+            "--layer",
+            "works,hotspots,closures,detours,work-footprints",
+            "--date",
+            "2022-06-01",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let ds = gdal::Dataset::open(&out).unwrap();
+    let count = |name: &str| ds.layer_by_name(name).unwrap().feature_count();
+    assert_eq!(count("hotspots"), 15, "{text}");
+    // On 2022-06-01 works are on site: closures and their detours are not empty.
+    assert!(count("closures") > 0 && count("detours") > 0, "{text}");
+    let (_, json, _) = cli(&db, &["works", "list", "--format", "json"]);
+    let works: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let with_geometry = works.iter().filter(|w| !w["geometry"].is_null()).count() as u64;
+    assert_eq!(count("works"), with_geometry, "{text}");
+    // A dated layer without --date uses today and says so; an unknown layer lists the others.
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "export",
+            "--layer",
+            "closures",
+            "--out",
+            dir.path().join("c.geojson").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("of today"), "{err}");
+    let (code, _, err) = cli(&db, &["export", "--layer", "nope", "--out", "n.gpkg"]);
+    assert_eq!(code, 3);
+    assert!(err.contains("flows") && err.contains("detours"), "{err}");
+}

@@ -1,0 +1,365 @@
+//! Closure studies: a tiny hand-drawn river town whose answers can be checked by eye, and the
+//! P1 study on Jinzhou through the CLI.
+
+use jzplan::Error;
+use jzplan::analysis::detour::Outcome;
+use jzplan::analysis::impact::{ChokePointRef, Demand};
+use jzplan::analysis::study::{
+    ClosureSpec, DailyHours, Direction, Lanes, StudyInputs, StudyRequest, run_study,
+};
+use jzplan::assignment::zones::{ConnectorOptions, Zone};
+use jzplan::assignment::{AssignOptions, OdMatrix};
+use jzplan::network::{EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
+use jzplan::works::{Action, DateRange, Phase, ResolvedEffect, Work, WorkId, parse_date};
+use serde_json::json;
+use std::collections::HashMap;
+
+fn d(s: &str) -> chrono::NaiveDate {
+    parse_date(s).unwrap()
+}
+
+/// A river between two bank roads, two bridges, and a street parallel to the south bank.
+///
+/// ```text
+///  ZN                                    北岸路 n0–n1 (1.68 km)
+///   n0 ────────────────── n1
+///   │西桥街 (1.1 km)       │东桥街 (1.1 km)
+///  ~~~~~~~~~~~~~ river ~~~~~~~~~~~~~
+///   │                     │
+///   s0 ────────────────── s1  ZE        南岸路 s0–s1 (1.68 km)
+///   │西连路                │东连路 (0.56 km each)
+///   p0 ────────────────── p1            南平行街 p0–p1 (1.9 km: it bends)
+///  ZS
+/// ```
+/// Zones: ZN at n0, ZS at p0, ZE at s1 (one connector each). Demand per hour: ZN ↔ ZS 600
+/// each way (over 西桥街), ZS ↔ ZE 400 each way (over 南岸路).
+fn town() -> (RoadNetwork, [NodeId; 6]) {
+    let mut b = NetworkBuilder::new("test:study-town");
+    let n0 = b.add_node(121.10, 41.110).unwrap();
+    let n1 = b.add_node(121.12, 41.110).unwrap();
+    let s0 = b.add_node(121.10, 41.100).unwrap();
+    let s1 = b.add_node(121.12, 41.100).unwrap();
+    let p0 = b.add_node(121.10, 41.095).unwrap();
+    let p1 = b.add_node(121.12, 41.095).unwrap();
+    let mut road = |a, z, zh: &str, en: &str, len: Option<f64>| {
+        let st = b.add_street(en, zh, en);
+        let mut spec = EdgeSpec::new(a, z, st, RoadClass::Secondary, "estimate:test");
+        spec.length_m = len;
+        spec.speed_kmh = Some(40.0);
+        spec.lanes = Some(2);
+        spec.capacity_vph = Some(1600.0);
+        b.add_road(spec, false).unwrap();
+    };
+    road(n0, n1, "北岸路", "North Bank Road", None);
+    road(s0, s1, "南岸路", "South Bank Road", None);
+    road(s0, n0, "西桥街", "West Bridge Street", None);
+    road(s1, n1, "东桥街", "East Bridge Street", None);
+    road(s0, p0, "西连路", "West Link", None);
+    road(s1, p1, "东连路", "East Link", None);
+    road(p0, p1, "南平行街", "South Parallel Street", Some(1900.0));
+    (b.build().unwrap(), [n0, n1, s0, s1, p0, p1])
+}
+
+fn zone(id: &str, lon: f64, lat: f64) -> Zone {
+    Zone {
+        id: id.into(),
+        name_zh: id.into(),
+        name_en: String::new(),
+        district: "test".into(),
+        lon,
+        lat,
+        population: 1000.0,
+        jobs: 1000.0,
+        source: "estimate:test".into(),
+    }
+}
+
+fn work(id: &str, start: &str, end: &str, status: &str) -> Work {
+    serde_json::from_value(json!({
+        "id": id, "name_zh": format!("{id}工程"), "name_en": format!("{id} works"),
+        "kind": "widening", "status": status, "status_source": "estimate:test",
+        "planned": {"start": start, "end": end}, "dates_source": "estimate:test",
+        "effects": [], "source": "estimate:test"
+    }))
+    .unwrap()
+}
+
+/// W1 closes 西桥街 (on site from April), W2 narrows 北岸路 in June–August 2022, W3 narrows
+/// 南平行街 in 2023 (outside every window studied here).
+fn inputs(net: &RoadNetwork, nodes: [NodeId; 6]) -> StudyInputs<'_> {
+    let named = |zh: &str| jzplan::analysis::study::street_edges(net, zh);
+    let mut resolved = HashMap::new();
+    let eff = |action: Action, edges| ResolvedEffect {
+        phase: Phase::Construction,
+        action,
+        edges,
+    };
+    resolved.insert(
+        WorkId("W1".into()),
+        vec![eff(Action::Close, named("西桥街"))],
+    );
+    resolved.insert(
+        WorkId("W2".into()),
+        vec![eff(Action::CutLanes { lanes: 1 }, named("北岸路"))],
+    );
+    resolved.insert(
+        WorkId("W3".into()),
+        vec![eff(Action::CutLanes { lanes: 1 }, named("南平行街"))],
+    );
+    let zones = vec![
+        zone("ZN", 121.0995, 41.1105),
+        zone("ZS", 121.0995, 41.0945),
+        zone("ZE", 121.1205, 41.1005),
+    ];
+    let mut od = OdMatrix::new(3);
+    for (o, t, v) in [(0, 1, 600.0), (1, 0, 600.0), (1, 2, 400.0), (2, 1, 400.0)] {
+        od.set(o, t, v).unwrap();
+    }
+    StudyInputs {
+        net,
+        works: vec![
+            work("W1", "2022-04-01", "2022-12-31", "under_construction"),
+            work("W2", "2022-06-01", "2022-08-31", "design"),
+            work("W3", "2023-04-01", "2023-06-30", "design"),
+        ],
+        resolved,
+        demand: Demand {
+            zones,
+            od,
+            // The morning peak hour only (no periods of the day).
+            periods: Vec::new(),
+            opts: AssignOptions {
+                target_gap: 1e-5,
+                ..Default::default()
+            },
+            connectors: ConnectorOptions {
+                per_zone: 1,
+                speed_kmh: 20.0,
+            },
+        },
+        choke_points: vec![ChokePointRef {
+            id: "C1".into(),
+            name_zh: "北岸路与东桥街交叉口".into(),
+            name_en: "North Bank Road / East Bridge Street".into(),
+            node: Some(nodes[1]),
+        }],
+        works_version: 1,
+    }
+}
+
+fn street(name: &str) -> ClosureSpec {
+    ClosureSpec {
+        street: Some(name.into()),
+        ..Default::default()
+    }
+}
+
+fn request(closures: Vec<ClosureSpec>) -> StudyRequest {
+    StudyRequest {
+        closures,
+        window: DateRange::new(d("2022-05-01"), d("2022-10-31")).unwrap(),
+        hours: None,
+        flow_threshold_vph: None,
+    }
+}
+
+#[test]
+fn closing_the_west_bridge_sends_its_traffic_over_the_site_of_the_north_bank_works() {
+    let (net, nodes) = town();
+    let inp = inputs(&net, nodes);
+    let s = run_study(&inp, &request(vec![street("西桥街")])).unwrap();
+    // Baseline: the day before the window, named in the output.
+    assert_eq!(s.baseline.date, d("2022-04-30"));
+    assert_eq!(s.baseline.name, "network of 2022-04-30");
+    // W1 also closes 西桥街 and is on site on 2022-04-30: it is in the baseline.
+    assert_eq!(s.baseline.works_on_site, [WorkId("W1".into())]);
+    // With W1 already closing the bridge in the baseline the street closure changes nothing:
+    // the study says so instead of inventing a detour.
+    assert!(s.detours.is_empty(), "{:?}", s.detours);
+    assert!(s.periods.iter().all(|p| p.delta_vht.abs() < 1e-6));
+
+    // Studying W1 itself takes its site out of the baseline.
+    let w1 = ClosureSpec {
+        work: Some("W1".into()),
+        ..Default::default()
+    };
+    let s = run_study(&inp, &request(vec![w1])).unwrap();
+    assert_eq!(s.baseline.name, "network of 2022-04-30 without W1");
+    assert!(s.baseline.works_on_site.is_empty());
+    // Two directions round the bridge, both over the east bridge and the north bank road:
+    // s0 → s1 → n1 → n0 = 1.68 + 1.11 + 1.68 km instead of 1.11 km.
+    assert_eq!(s.detours.len(), 2, "{:?}", s.detours);
+    for dt in &s.detours {
+        assert_eq!(dt.outcome, Outcome::Detour);
+        assert!(dt.via.contains(&"北岸路".to_string()), "{:?}", dt.via);
+        assert!(dt.via.contains(&"东桥街".to_string()), "{:?}", dt.via);
+        let extra_km = dt.extra_m.unwrap() / 1000.0;
+        assert!((extra_km - 3.36).abs() < 0.05, "{extra_km}");
+    }
+    // The 600 + 600 veh/h of ZN ↔ ZS move onto 北岸路, east bridge and 南岸路.
+    let north: Vec<_> = s.streets.iter().filter(|c| c.name_zh == "北岸路").collect();
+    assert_eq!(north.len(), 2, "both directions of 北岸路: {:?}", s.streets);
+    for c in &north {
+        assert!((c.delta_vph - 600.0).abs() < 1.0, "{c:?}");
+    }
+    let mut dirs: Vec<&str> = north.iter().map(|c| c.direction.as_str()).collect();
+    dirs.sort();
+    assert_eq!(dirs, ["eastbound", "westbound"]);
+    let bridge = s.streets.iter().find(|c| c.name_zh == "西桥街").unwrap();
+    assert!((bridge.delta_vph + 600.0).abs() < 1.0);
+    // The choke point at the east bridge's north end takes the diverted traffic.
+    assert_eq!(s.choke_points[0].id, "C1");
+    assert!(s.choke_points[0].delta_vc.unwrap() > 0.3);
+    // W2 narrows 北岸路 from June: on the detour and +600 veh/h on its site -> a conflict.
+    // W3 narrows 南平行街 but only in 2023: no conflict.
+    assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
+    let c = &s.conflicts[0];
+    assert_eq!(c.work.as_str(), "W2");
+    assert!((c.delta_vph - 600.0).abs() < 1.0, "{c:?}");
+    assert_eq!(c.on_detours.len(), 2);
+    assert_eq!(
+        c.overlap,
+        DateRange::new(d("2022-06-01"), d("2022-08-31")).unwrap()
+    );
+    assert!(
+        c.summary
+            .contains("narrows (1 lane per direction taken) 北岸路"),
+        "{}",
+        c.summary
+    );
+    assert!(
+        c.summary.contains("takes +600 veh/h diverted from W1"),
+        "{}",
+        c.summary
+    );
+    // Trips ZN ↔ ZS lose most (the detour); ZS ↔ ZE lose a little (南岸路 is busier). Nobody
+    // is cut off.
+    assert_eq!(s.od_pairs_cut, 0);
+    let pairs: Vec<(&str, &str)> = s
+        .od_pairs
+        .iter()
+        .map(|p| (p.origin.as_str(), p.destination.as_str()))
+        .collect();
+    assert_eq!(pairs.len(), 4, "{pairs:?}");
+    assert!(pairs[..2].contains(&("ZN", "ZS")) && pairs[..2].contains(&("ZS", "ZN")));
+    assert!(s.od_pairs[0].delta_s.unwrap() > 200.0 && s.od_pairs[3].delta_s.unwrap() < 60.0);
+    // Over the window: per weekday Σ periods, × 131 weekdays (2022-05-01 … 10-31).
+    assert_eq!(s.window_totals.weekdays, 131);
+    let per_day: f64 = s
+        .periods
+        .iter()
+        .map(|p| p.delta_vht * p.hours_in_force as f64)
+        .sum();
+    assert!((s.window_totals.delta_vht - per_day * 131.0).abs() < 1e-6);
+    assert!(s.window_totals.delta_vht > 0.0);
+    // Night works cost less than all-day works: only the night period's hours remain.
+    let m = &s.mitigation;
+    assert!(m.night_saving_vht > 0.0 && m.night_delta_vht < s.window_totals.delta_vht);
+    assert_eq!(m.starts.len(), 12);
+    assert_eq!(m.starts[0].window, s.request.window);
+}
+
+#[test]
+fn closing_the_south_bank_road_detours_over_the_parallel_street_and_misses_the_north_works() {
+    let (net, nodes) = town();
+    let inp = inputs(&net, nodes);
+    let s = run_study(&inp, &request(vec![street("South Bank Road")])).unwrap();
+    assert_eq!(s.detours.len(), 2);
+    let mut vias: Vec<Vec<String>> = s.detours.iter().map(|dt| dt.via.clone()).collect();
+    vias.sort();
+    let way = |v: [&str; 3]| v.map(String::from).to_vec();
+    assert_eq!(
+        vias,
+        [
+            way(["东连路", "南平行街", "西连路"]),
+            way(["西连路", "南平行街", "东连路"])
+        ]
+    );
+    // ZS ↔ ZE (400 veh/h each way) take 南平行街; nothing lands on 北岸路: W2 is no conflict,
+    // W3's site on 南平行街 gains traffic but is not on site in 2022.
+    assert!(s.conflicts.is_empty(), "{:?}", s.conflicts);
+    let parallel = s.streets.iter().filter(|c| c.name_zh == "南平行街").count();
+    assert_eq!(parallel, 2);
+    assert!(!s.streets.iter().any(|c| c.name_zh == "北岸路"));
+}
+
+#[test]
+fn a_stretch_a_direction_lanes_and_night_hours_are_what_is_closed() {
+    let (net, nodes) = town();
+    let inp = inputs(&net, nodes);
+    // One direction of 南岸路, west to east: only the eastbound edge closes.
+    let spec = ClosureSpec {
+        street: Some("南岸路".into()),
+        from: Some([121.1001, 41.1001]),
+        to: Some([121.1199, 41.0999]),
+        direction: Direction::Forward,
+        ..Default::default()
+    };
+    let mut req = request(vec![spec]);
+    req.hours = Some("22-06".into());
+    let s = run_study(&inp, &req).unwrap();
+    assert_eq!(s.closures[0].edges.len(), 1);
+    assert_eq!(s.detours.len(), 1, "one direction closed: {:?}", s.detours);
+    assert_eq!(s.hours, DailyHours { start: 22, end: 6 });
+    // Closed 22–06: 8 hours, all of them in the night period.
+    let hours: Vec<(&str, usize)> = s
+        .periods
+        .iter()
+        .map(|p| (p.period.id, p.hours_in_force))
+        .collect();
+    assert_eq!(
+        hours,
+        [
+            ("am_peak", 0),
+            ("pm_peak", 0),
+            ("off_peak", 0),
+            ("night", 8)
+        ]
+    );
+    assert_eq!(s.headline_period, "night");
+    // One lane of two: narrowed, not closed, no detour.
+    let spec = ClosureSpec {
+        street: Some("南岸路".into()),
+        lanes: Some(Lanes::Count(1)),
+        ..Default::default()
+    };
+    let s = run_study(&inp, &request(vec![spec])).unwrap();
+    assert!(s.detours.is_empty());
+    assert!(s.closures[0].what.starts_with("1 lane per direction taken"));
+}
+
+#[test]
+fn bad_input_is_a_clear_error_with_a_stable_code() {
+    let (net, nodes) = town();
+    let inp = inputs(&net, nodes);
+    let code = |req: StudyRequest| run_study(&inp, &req).unwrap_err().code();
+    assert_eq!(code(request(vec![street("人民街")])), "NotFound");
+    let unknown_work = ClosureSpec {
+        work: Some("P99".into()),
+        ..Default::default()
+    };
+    assert_eq!(code(request(vec![unknown_work])), "NotFound");
+    let off = ClosureSpec {
+        street: Some("南岸路".into()),
+        from: Some([121.10, 41.100]),
+        to: Some([121.20, 41.200]),
+        ..Default::default()
+    };
+    assert_eq!(code(request(vec![off])), "NoSegment");
+    let mut backwards = request(vec![street("南岸路")]);
+    backwards.window = DateRange {
+        start: d("2022-10-31"),
+        end: d("2022-05-01"),
+    };
+    let e = run_study(&inp, &backwards).unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(m) if m.contains("before")),
+        "{e}"
+    );
+    for bad in ["25-06", "22", "22:30-06", "ab-cd", "06-06"] {
+        let mut r = request(vec![street("南岸路")]);
+        r.hours = Some(bad.into());
+        assert_eq!(code(r), "InvalidInput", "{bad}");
+    }
+    assert_eq!(code(request(vec![])), "InvalidInput");
+}
