@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs what jzplan needs on Debian 12 when it is missing: GDAL (library, headers, command-line
-# tools for the OGC API test), pkg-config, Chromium (browser tests), wrk (load test).
+# tools for the OGC API test), pkg-config, Chromium (browser tests), wrk (load test), and the
+# PostgreSQL 15 server with PostGIS 3 (the PostgreSQL store tests start a throwaway cluster;
+# the embedded SQLite default needs neither).
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 need=()
@@ -8,6 +10,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists gdal 2>/dev/null || need+=(libgdal-dev)
 command -v ogrinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v sqlite3 >/dev/null 2>&1 || need+=(sqlite3)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql-15)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 if [ "${JZPLAN_SETUP_BROWSER:-1}" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v npm >/dev/null 2>&1 || need+=(nodejs npm)

@@ -37,7 +37,8 @@ pub struct GlobalOpts {
     /// FlatGeobuf, or OSM .pbf). Default: the embedded Jinzhou network.
     #[arg(long, global = true, env = "JZPLAN_NETWORK")]
     pub network: Option<PathBuf>,
-    /// SQLite database holding works, hotspots, scenarios and history.
+    /// Database holding works, hotspots, scenarios and history: a SQLite file, or a
+    /// PostgreSQL/PostGIS database (`postgres://user@host:port/db`) shared by several replicas.
     #[arg(long, global = true, env = "JZPLAN_DB", default_value = "jzplan.db")]
     pub db: PathBuf,
     /// More log output (-v info, -vv debug).
@@ -46,6 +47,11 @@ pub struct GlobalOpts {
 }
 
 impl GlobalOpts {
+    /// `--db` as given (a path or a `postgres://` URL), for [`crate::store::open`].
+    pub fn db_spec(&self) -> String {
+        self.db.to_string_lossy().into_owned()
+    }
+
     /// Loads the network named by `--network`, or the embedded Jinzhou network.
     pub fn load_network(&self) -> crate::Result<RoadNetwork> {
         match &self.network {

@@ -8,7 +8,7 @@ use crate::hotspot::{self, HotspotStatus};
 use crate::network::Metric;
 use crate::network::geom::parse_lon_lat;
 use crate::scenario::{Scenario, WorkOverride};
-use crate::store::{SeedReport, SqliteStore};
+use crate::store::SeedReport;
 use crate::works::catalogue::Catalogue;
 use crate::works::engine::TimelineRow;
 use crate::works::{DateRange, Status, WorkFilter, WorkId, WorkKind, parse_date};
@@ -17,7 +17,6 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use std::io::Write;
-use std::sync::Arc;
 
 /// Who makes a change and why.
 #[derive(Args, Debug, Clone)]
@@ -309,7 +308,7 @@ pub struct ClashesArgs {
 /// Opens the store named by `--db`, loads the network, adds the catalogue's planned links,
 /// seeds the store (idempotent) and attaches everything.
 pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
-    let store = Arc::new(SqliteStore::open(&g.db)?);
+    let store = crate::store::open(&g.db_spec())?;
     let catalogue = Catalogue::jinzhou()?;
     let net = g.load_network()?;
     let engine = Engine::with_works(net, store, &catalogue)?;
@@ -765,8 +764,8 @@ fn status_abbrev(s: Status) -> &'static str {
 /// after each commit returns: the durability test kills this process and checks that every
 /// acknowledged write is in the database.
 fn durability_writer(g: &GlobalOpts, count: u64) -> anyhow::Result<()> {
-    use crate::store::{Change, Store};
-    let store = SqliteStore::open(&g.db)?;
+    use crate::store::Change;
+    let store = crate::store::open(&g.db_spec())?;
     let date = parse_date("2022-06-01")?;
     let mut out = std::io::stdout().lock();
     for i in 0..count {

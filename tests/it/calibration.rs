@@ -177,14 +177,3 @@ fn songpo_and_jinzhou_street_sites_cost_what_they_cost() {
         );
     }
 }
-
-#[test]
-fn noise_prints_as_noise_never_minus_zero() {
-    assert_eq!(
-        impact::format_delta(-3.8, 5.0, 1),
-        "≈ 0 (below the model's resolution)"
-    );
-    assert_eq!(impact::format_delta(-0.04, 0.0, 1), "0.0");
-    assert_eq!(impact::format_delta(-12.34, 5.0, 1), "-12.3");
-    assert_eq!(impact::format_delta(7.0, 5.0, 0), "7");
-}

@@ -13,6 +13,7 @@ mod io;
 mod linking;
 mod ogc;
 mod per_request;
+mod replicas;
 mod routing;
 mod store;
 mod study;

@@ -1,9 +1,11 @@
-//! The SQLite store: seeding, optimistic concurrency, the status table, bad input leaving
-//! nothing changed, damaged or foreign files, and durability across SIGKILL.
+//! The stores: seeding, optimistic concurrency, the status table, bad input leaving nothing
+//! changed, damaged or foreign databases, durability across SIGKILL, concurrent writers and
+//! two engines (replicas) on one database. The same tests run against SQLite and against
+//! PostgreSQL/PostGIS (a throwaway cluster shared by the test binary, see `common::pg`).
 
 use jzplan::engine::Engine;
 use jzplan::network::{EdgeId, EdgeSpec, NetworkBuilder, RoadClass, RoadNetwork};
-use jzplan::store::{SqliteStore, Store};
+use jzplan::store::{self, SqliteStore, Store};
 use jzplan::works::catalogue::Catalogue;
 use jzplan::works::{DateRange, Status, Work, WorkFilter, WorkId, parse_date};
 use jzplan::{Error, hotspot::HotspotId, hotspot::HotspotStatus};
@@ -25,9 +27,59 @@ fn tiny() -> RoadNetwork {
     b.build().unwrap()
 }
 
+/// The back-end a test runs against.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database: a file in a temporary directory, or a new PostgreSQL database.
+pub struct Db {
+    pub spec: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Backend {
+    pub fn new_db(self) -> Db {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = match self {
+            Backend::Sqlite => dir.path().join("w.db").to_str().unwrap().to_string(),
+            Backend::Postgres => crate::common::pg_database(),
+        };
+        Db { spec, _dir: dir }
+    }
+}
+
+/// Runs each named test function once per back-end: `store::sqlite::NAME` and
+/// `store::postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
+        }
+    };
+}
+
+on_both_backends!(
+    seeding_is_idempotent_and_keeps_edits,
+    status_changes_are_versioned_and_recorded,
+    bad_input_gives_a_stable_code_and_changes_nothing,
+    every_acknowledged_write_survives_sigkill,
+    concurrent_writers_on_two_connections_lose_nothing,
+    a_second_engine_sees_works_created_through_the_first,
+);
+
 fn engine_at(path: &std::path::Path) -> (Engine, Catalogue) {
+    engine_on(path.to_str().unwrap())
+}
+
+fn engine_on(db: &str) -> (Engine, Catalogue) {
     let cat = Catalogue::jinzhou().unwrap();
-    let store = Arc::new(SqliteStore::open(path).unwrap());
+    let store = store::open(db).unwrap();
     let e = Engine::with_works(tiny(), store, &cat).unwrap();
     e.seed(&cat).unwrap();
     (e, cat)
@@ -47,10 +99,9 @@ fn id(s: &str) -> WorkId {
     WorkId(s.into())
 }
 
-#[test]
-fn seeding_is_idempotent_and_keeps_edits() {
-    let dir = tempfile::tempdir().unwrap();
-    let (e, cat) = engine_at(&dir.path().join("w.db"));
+fn seeding_is_idempotent_and_keeps_edits(b: Backend) {
+    let db = b.new_db();
+    let (e, cat) = engine_on(&db.spec);
     let n = cat.works.len();
     let again = e.seed(&cat).unwrap();
     assert!(again.added.is_empty() && again.updated.is_empty());
@@ -97,10 +148,9 @@ fn seeding_is_idempotent_and_keeps_edits() {
     assert!(h.last().unwrap().comment.contains("name_en"));
 }
 
-#[test]
-fn status_changes_are_versioned_and_recorded() {
-    let dir = tempfile::tempdir().unwrap();
-    let (e, _) = engine_at(&dir.path().join("w.db"));
+fn status_changes_are_versioned_and_recorded(b: Backend) {
+    let db = b.new_db();
+    let (e, _) = engine_on(&db.spec);
     let w = e.get_work(&id("P10")).unwrap().work;
     assert_eq!(w.status, Status::Design);
     let w2 = e
@@ -153,10 +203,9 @@ fn status_changes_are_versioned_and_recorded() {
     );
 }
 
-#[test]
-fn bad_input_gives_a_stable_code_and_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let (e, _) = engine_at(&dir.path().join("w.db"));
+fn bad_input_gives_a_stable_code_and_changes_nothing(b: Backend) {
+    let db = b.new_db();
+    let (e, _) = engine_on(&db.spec);
     let before = snapshot(&e);
     let p1 = e.get_work(&id("P1")).unwrap().work;
     let v = p1.version;
@@ -297,15 +346,13 @@ fn damaged_or_foreign_files_are_refused_with_a_store_error() {
     );
 }
 
-#[test]
-fn every_acknowledged_write_survives_sigkill() {
+fn every_acknowledged_write_survives_sigkill(b: Backend) {
     use rand::Rng;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("dur.db");
+    let db = b.new_db();
     let mut child = Command::new(crate::common::jzplan_bin())
         .args([
             "--db",
-            db.to_str().unwrap(),
+            &db.spec,
             "works",
             "durability-writer",
             "--count",
@@ -334,7 +381,7 @@ fn every_acknowledged_write_survives_sigkill() {
     child.wait().unwrap();
     let last = acked.expect("the writer acknowledged nothing");
     assert!(last >= kill_after);
-    let store = SqliteStore::open(&db).unwrap();
+    let store = store::open(&db.spec).unwrap();
     let ids: std::collections::HashSet<String> = store
         .list_scenarios()
         .unwrap()
@@ -348,4 +395,220 @@ fn every_acknowledged_write_survives_sigkill() {
         );
     }
     std::io::stdout().flush().unwrap();
+}
+
+/// Writers on two connections (two stores on one database, as two replicas have) bump one
+/// scenario concurrently, each retrying on `Conflict` with the version it reads back: every
+/// acknowledged write is in the history exactly once and the version counts them all.
+fn concurrent_writers_on_two_connections_lose_nothing(b: Backend) {
+    use jzplan::scenario::Scenario;
+    let db = b.new_db();
+    let stores: Vec<Arc<dyn Store>> = vec![
+        store::open(&db.spec).unwrap(),
+        store::open(&db.spec).unwrap(),
+    ];
+    let change = |actor: &str, comment: String| jzplan::store::Change {
+        actor: actor.into(),
+        field: "scenario".into(),
+        old: String::new(),
+        new: String::new(),
+        comment,
+    };
+    let s = Scenario {
+        id: "race".into(),
+        name: "race".into(),
+        date: d("2022-06-01"),
+        overrides: vec![],
+        version: 0,
+    };
+    stores[0]
+        .put_scenario(&s, 0, &change("t", "created".into()))
+        .unwrap();
+    let rev0 = stores[1].revision().unwrap();
+    let (threads, per_thread) = (4, 12);
+    let acked: Vec<Vec<String>> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..threads)
+            .map(|t| {
+                let st = stores[t % 2].clone();
+                sc.spawn(move || {
+                    let mut mine = Vec::new();
+                    let mut conflicts = 0;
+                    for i in 0..per_thread {
+                        loop {
+                            let cur = st.get_scenario("race").unwrap();
+                            let tag = format!("w{t}-{i}");
+                            match st.put_scenario(&cur, cur.version, &change("t", tag.clone())) {
+                                Ok(saved) => {
+                                    assert_eq!(saved.version, cur.version + 1);
+                                    mine.push(tag);
+                                    break;
+                                }
+                                Err(Error::Conflict(_)) => conflicts += 1,
+                                Err(e) => panic!("write failed: {e}"),
+                            }
+                            assert!(conflicts < 10_000, "livelock");
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let acked: Vec<String> = acked.into_iter().flatten().collect();
+    assert_eq!(acked.len(), threads * per_thread);
+    let fin = stores[1].get_scenario("race").unwrap();
+    assert_eq!(fin.version, 1 + acked.len() as u64);
+    let hist = stores[0].history("scenario:race").unwrap();
+    let mut comments: Vec<String> = hist.iter().skip(1).map(|h| h.comment.clone()).collect();
+    let versions: Vec<u64> = hist.iter().map(|h| h.version).collect();
+    assert_eq!(versions, (1..=fin.version).collect::<Vec<_>>());
+    comments.sort();
+    let mut want = acked.clone();
+    want.sort();
+    assert_eq!(comments, want, "each acknowledged write once, nothing else");
+    // The revision moved on once per write, seen alike through both connections.
+    let rev = stores[0].revision().unwrap();
+    assert_eq!(rev, rev0 + acked.len() as u64);
+    assert_eq!(stores[1].revision().unwrap(), rev);
+}
+
+/// Two engines on one database (two replicas): a work created through the first closes its
+/// edge in the second's network state at once, and a stale version is refused by the second.
+fn a_second_engine_sees_works_created_through_the_first(b: Backend) {
+    let db = b.new_db();
+    let (a, _) = engine_on(&db.spec);
+    let (bb, _) = engine_on(&db.spec);
+    let p1 = a.get_work(&id("P1")).unwrap().work;
+    let mut w = p1.clone();
+    w.id = id("U7");
+    w.parent = None;
+    w.hotspot = None;
+    w.effects = vec![
+        serde_json::from_value(serde_json::json!({
+        "phase": "construction", "action": {"kind": "close"},
+        "target": {"type": "edges", "edges": [0]}}))
+        .unwrap(),
+    ];
+    let on = p1.window().start;
+    assert!(bb.state_on(on).unwrap().is_open(EdgeId(0)));
+    a.create_work(&w, "a", "new on A").unwrap();
+    assert!(
+        !bb.state_on(on).unwrap().is_open(EdgeId(0)),
+        "B missed A's work"
+    );
+    assert_eq!(bb.get_work(&id("U7")).unwrap().edges, vec![EdgeId(0)]);
+    // A moves P10 on; B's writer still holds the old version and is refused.
+    let p10 = bb.get_work(&id("P10")).unwrap().work;
+    a.set_status(
+        &id("P10"),
+        Status::UnderConstruction,
+        d("2023-04-03"),
+        p10.version,
+        "a",
+        "",
+    )
+    .unwrap();
+    let r = bb.set_status(
+        &id("P10"),
+        Status::Suspended,
+        d("2023-05-01"),
+        p10.version,
+        "b",
+        "",
+    );
+    assert!(matches!(r, Err(Error::Conflict(_))), "{r:?}");
+    assert_eq!(
+        bb.get_work(&id("P10")).unwrap().work.status,
+        Status::UnderConstruction
+    );
+}
+
+#[test]
+fn postgres_refuses_foreign_and_newer_databases() {
+    let pg = crate::common::pg();
+    // Another application's tables: left alone.
+    let url = pg.new_database().unwrap();
+    let name = url.rsplit('/').next().unwrap().to_string();
+    pg.sql(
+        &name,
+        &["CREATE TABLE customers (id int PRIMARY KEY, name text)"],
+    )
+    .unwrap();
+    let err = store::open(&url)
+        .err()
+        .expect("foreign database must be refused");
+    assert_eq!(err.code(), "StoreError");
+    assert!(err.to_string().contains("not a jzplan database"), "{err}");
+    assert!(err.to_string().contains("customers"), "{err}");
+    // A jzplan database from a newer jzplan.
+    let url = pg.new_database().unwrap();
+    drop(store::open(&url).unwrap());
+    let name = url.rsplit('/').next().unwrap().to_string();
+    pg.sql(
+        &name,
+        &["UPDATE jzplan_meta SET value = '999' WHERE key = 'schema_version'"],
+    )
+    .unwrap();
+    let err = store::open(&url)
+        .err()
+        .expect("newer schema must be refused");
+    assert!(err.to_string().contains("newer than this jzplan"), "{err}");
+    // A database that does not exist: a store error naming it, no password in it.
+    let err = store::open(&pg.url("no_such_db")).err().unwrap();
+    assert_eq!(err.code(), "StoreError");
+    assert!(err.to_string().contains("no_such_db"), "{err}");
+}
+
+/// The works and choke points are PostGIS geometries in EPSG:4326 with spatial indexes, as
+/// QGIS needs them to open the tables as layers.
+#[test]
+fn postgres_tables_are_postgis_layers() {
+    let pg = crate::common::pg();
+    let url = pg.new_database().unwrap();
+    let _ = engine_on(&url);
+    let rows = std::thread::spawn(move || {
+        let mut c = ::postgres::Client::connect(&url, ::postgres::NoTls).unwrap();
+        let cols = c
+            .query(
+                "SELECT f_table_name::text, srid, type::text FROM geometry_columns ORDER BY 1",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, i32>(1), r.get::<_, String>(2)))
+            .collect::<Vec<_>>();
+        let gist: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        // P1's line lies in Jinzhou, and the index answers a bbox query.
+        let hits: i64 = c
+            .query_one(
+                "SELECT count(*) FROM works WHERE geom && ST_MakeEnvelope(120.5, 40.5, 122.0, 42.0, 4326)",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        let hotspots: i64 = c
+            .query_one("SELECT count(*) FROM hotspots WHERE ST_IsValid(geom)", &[])
+            .unwrap()
+            .get(0);
+        (cols, gist, hits, hotspots)
+    })
+    .join()
+    .unwrap();
+    assert_eq!(
+        rows.0,
+        vec![
+            ("hotspots".to_string(), 4326, "POINT".to_string()),
+            ("works".to_string(), 4326, "GEOMETRY".to_string())
+        ]
+    );
+    assert_eq!(rows.1, 2);
+    assert!(rows.2 > 10, "works in the Jinzhou box: {}", rows.2);
+    assert_eq!(rows.3, 15);
 }

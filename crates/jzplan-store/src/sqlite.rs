@@ -18,42 +18,8 @@ use std::sync::Mutex;
 /// `PRAGMA application_id` of jzplan databases ("jzpl").
 pub const APPLICATION_ID: i32 = 0x6A7A_706C;
 
-/// Schema migrations; `user_version` = number applied.
-const MIGRATIONS: &[&str] = &[
-    // 1: works, hotspots, scenarios, history.
-    "CREATE TABLE works (
-        id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        parent TEXT,
-        body TEXT NOT NULL,
-        seed_body TEXT
-     );
-     CREATE TABLE hotspots (
-        id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        seed_body TEXT
-     );
-     CREATE TABLE scenarios (
-        id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        body TEXT NOT NULL
-     );
-     CREATE TABLE history (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        record TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        at TEXT NOT NULL,
-        actor TEXT NOT NULL,
-        field TEXT NOT NULL,
-        old TEXT NOT NULL,
-        new TEXT NOT NULL,
-        comment TEXT NOT NULL
-     );
-     CREATE INDEX history_by_record ON history(record, seq);",
-];
+/// Schema migrations (shared with PostgreSQL); `user_version` = number applied.
+use super::migrations::MIGRATIONS;
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
@@ -132,7 +98,7 @@ impl SqliteStore {
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Exclusive)
                 .map_err(err)?;
-            tx.execute_batch(m).map_err(err)?;
+            tx.execute_batch(m.sqlite).map_err(err)?;
             tx.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {};",
                 i + 1
@@ -201,6 +167,9 @@ fn insert_history(
             c.comment
         ],
     )?;
+    // Every change writes history, so this is where the revision moves on (replicas and caches
+    // compare it to see that something changed).
+    tx.execute("UPDATE revision SET n = n + 1 WHERE id = 1", [])?;
     Ok(())
 }
 
@@ -364,6 +333,16 @@ impl SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn revision(&self) -> Result<u64> {
+        self.with(|c| {
+            c.query_row("SELECT n FROM revision WHERE id = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.err(e))
+        })
+    }
+
     fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
         let mut works: Vec<Work> = self.list_bodies(WORKS)?;
         works.retain(|w| filter.matches(w));

@@ -1230,3 +1230,71 @@ impl crate::engine::Engine {
         Ok((ya, works))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::works::{DateRange, Status, WorkKind};
+
+    fn work(id: &str, start: &str, end: &str) -> Work {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        Work {
+            id: WorkId(id.into()),
+            parent: None,
+            name_zh: id.into(),
+            name_en: id.into(),
+            kind: WorkKind::Programme,
+            status: Status::Design,
+            status_source: "estimate:test".into(),
+            planned: DateRange::new(d(start), d(end)).unwrap(),
+            actual_start: None,
+            actual_end: None,
+            dates_source: "estimate:test".into(),
+            geometry: None,
+            effects: vec![],
+            budget: None,
+            hotspot: None,
+            source: "seed:test".into(),
+            seed_quote: String::new(),
+            notes: String::new(),
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn a_year_ranks_only_works_on_site_or_opening_in_it() {
+        // P11: built 2023-25, not in 2022; a work ending in 2022 and one spanning it are.
+        assert!(!in_year(&work("P11", "2023-04-01", "2025-10-31"), 2022));
+        assert!(in_year(&work("P11", "2023-04-01", "2025-10-31"), 2024));
+        assert!(in_year(&work("P1", "2022-04-01", "2023-10-31"), 2022));
+        assert!(in_year(&work("P1", "2022-04-01", "2023-10-31"), 2023));
+        assert!(!in_year(&work("P1", "2022-04-01", "2023-10-31"), 2024));
+        assert!(in_year(&work("X", "2021-06-01", "2023-06-01"), 2022));
+    }
+
+    #[test]
+    fn noise_is_named_and_the_gap_is_stated() {
+        assert_eq!(format_delta(-3.8, 4.0, 1), BELOW_RESOLUTION);
+        assert_eq!(format_delta(-0.04, 0.0, 1), "0.0");
+        assert_eq!(format_delta(-12.34, 5.0, 1), "-12.3");
+        let s = |gap: f64, iterations: usize, converged: bool| Summary {
+            vht: 1.0,
+            vkt: 1.0,
+            mean_speed_kmh: 1.0,
+            trips: 1.0,
+            unreachable_pairs: 0,
+            unreachable_trips: 0.0,
+            iterations,
+            relative_gap: gap,
+            converged,
+            resolution_vht: 0.0,
+        };
+        let mut g = GapReached::of([s(8e-5, 40, true), s(2e-4, 90, false)].iter());
+        g.target_gap = 1e-4;
+        assert_eq!((g.runs, g.min_iterations, g.max_iterations), (2, 40, 90));
+        let text = g.sentence();
+        assert!(text.contains("target relative gap of 1e-4"), "{text}");
+        assert!(text.contains("highest gap reached 2.00e-4"), "{text}");
+        assert!(text.contains("1 did NOT reach the target"), "{text}");
+    }
+}

@@ -5,7 +5,10 @@
 //! embedded default. Every record
 //! has a version: an update names the version it was made from and is refused with
 //! [`Error::Conflict`] when the stored version moved on (optimistic concurrency). Every change
-//! writes a [`HistoryEntry`] in the same transaction.
+//! writes a [`HistoryEntry`] in the same transaction, and moves the store's [`Store::revision`]
+//! on. `jzplan_store::open` picks the back-end from `--db`: a `postgres://` URL opens
+//! `jzplan_store::PgStore` (PostgreSQL + PostGIS, shared by several replicas), anything else is
+//! a SQLite file; both apply the same migration list.
 
 use crate::hotspot::{Hotspot, HotspotId};
 use crate::scenario::Scenario;
@@ -58,6 +61,9 @@ pub struct SeedReport {
 
 /// The storage back-end.
 pub trait Store: Send + Sync {
+    /// A counter that moves on with every committed change, in commit order (several replicas
+    /// on one database compare it to know that their caches are stale).
+    fn revision(&self) -> Result<u64>;
     /// Works passing the filter, by id.
     fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>>;
     /// One work, or `NotFound`.

@@ -14,7 +14,7 @@ use crate::{Error, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
 /// Works state held by an [`Engine`]: the store, the planned links, and each work's effects
 /// resolved on the engine's network.
@@ -24,6 +24,36 @@ pub struct WorksBook {
     attachment: RwLock<Attachment>,
     hotspot_nodes: RwLock<HashMap<HotspotId, NodeId>>,
     link_report: AttachReport,
+    /// The store revision the attachment reflects, and a fingerprint of each attached work's
+    /// effects: another process on the same database (a second replica) moves the revision
+    /// on, and only works whose effects changed are resolved again.
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    revision: u64,
+    effects: HashMap<WorkId, u64>,
+}
+
+/// What the attachment of a work depends on.
+fn effects_print(w: &Work) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(&w.effects)
+        .unwrap_or_default()
+        .hash(&mut h);
+    h.finish()
+}
+
+fn seen_of(revision: u64, works: &[Work]) -> Seen {
+    Seen {
+        revision,
+        effects: works
+            .iter()
+            .map(|w| (w.id.clone(), effects_print(w)))
+            .collect(),
+    }
 }
 
 impl WorksBook {
@@ -35,6 +65,7 @@ impl WorksBook {
             attachment: RwLock::new(Attachment::default()),
             hotspot_nodes: RwLock::new(HashMap::new()),
             link_report: AttachReport::default(),
+            seen: Mutex::new(Seen::default()),
         }
     }
 }
@@ -90,7 +121,9 @@ impl Engine {
         catalogue: &Catalogue,
     ) -> Result<Engine> {
         let aug = anchor::augment(&network, &catalogue.links)?;
+        let revision = store.revision()?;
         let works = store.list_works(&WorkFilter::default())?;
+        let seen = seen_of(revision, &works);
         let attachment = Attachment::resolve(&aug.network, &works, aug.links);
         let hotspots = store.list_hotspots()?;
         let mut nodes = HashMap::new();
@@ -112,6 +145,7 @@ impl Engine {
                 attachment: RwLock::new(att),
                 hotspot_nodes: RwLock::new(nodes),
                 link_report: aug.report,
+                seen: Mutex::new(seen),
             }),
         })
     }
@@ -134,7 +168,9 @@ impl Engine {
     /// Re-resolves every work and choke point on the network (after seeding or edits of
     /// effects).
     pub fn reattach(&self) -> Result<()> {
+        let revision = self.store()?.revision()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
+        *self.works.seen.lock().map_err(|_| poisoned())? = seen_of(revision, &works);
         let hotspots = self.store()?.list_hotspots()?;
         let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
         let links = std::mem::take(&mut att.links);
@@ -153,9 +189,53 @@ impl Engine {
         Ok(())
     }
 
+    /// Brings the attachment up to date with changes made through another process on the same
+    /// store (another replica): works whose effects are new or changed are resolved again,
+    /// works gone are dropped, choke points not yet placed are placed. Costs one read of the
+    /// store revision when nothing changed.
+    pub fn sync_attachment(&self) -> Result<()> {
+        let Some(store) = self.works.store.as_deref() else {
+            return Ok(());
+        };
+        let revision = store.revision()?;
+        let mut seen = self.works.seen.lock().map_err(|_| poisoned())?;
+        if seen.revision == revision {
+            return Ok(());
+        }
+        let works = store.list_works(&WorkFilter::default())?;
+        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        for w in &works {
+            let print = effects_print(w);
+            if seen.effects.get(&w.id) != Some(&print) {
+                att.resolve_work(&self.network, w);
+                seen.effects.insert(w.id.clone(), print);
+            }
+        }
+        let ids: std::collections::HashSet<&WorkId> = works.iter().map(|w| &w.id).collect();
+        att.effects.retain(|id, _| ids.contains(id));
+        seen.effects.retain(|id, _| ids.contains(id));
+        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        for h in store.list_hotspots()? {
+            if !nodes.contains_key(&h.id)
+                && let Ok((n, item)) = resolve_hotspot(&self.network, &h)
+            {
+                nodes.insert(h.id.clone(), n);
+                att.report.items.push(item);
+            }
+        }
+        seen.revision = revision;
+        Ok(())
+    }
+
+    /// The attachment, brought up to date first (see [`Engine::sync_attachment`]).
+    fn attached(&self) -> Result<RwLockReadGuard<'_, Attachment>> {
+        self.sync_attachment()?;
+        self.works.attachment.read().map_err(|_| poisoned())
+    }
+
     /// How the planned links, works and choke points attached to this network.
     pub fn attach_report(&self) -> Result<AttachReport> {
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached()?;
         let mut r = self.works.link_report.clone();
         r.items.extend(att.report.items.iter().cloned());
         Ok(r)
@@ -163,7 +243,7 @@ impl Engine {
 
     /// The planned links of the catalogue, with their edges on this network.
     pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached()?;
         Ok(self
             .works
             .links
@@ -195,7 +275,7 @@ impl Engine {
             .map(|w| w.id)
             .collect();
         let history = store.history(id.as_str())?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached()?;
         let attachment = att
             .report
             .items
@@ -353,7 +433,7 @@ impl Engine {
     pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
         super::check_date("date", date)?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached()?;
         Ok(NetworkState::on_date(
             &self.network,
             &works,
@@ -367,7 +447,7 @@ impl Engine {
         scenario.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let works = scenario.apply(&works)?;
-        let att = self.works.attachment.read().map_err(|_| poisoned())?;
+        let att = self.attached()?;
         Ok(NetworkState::on_date(
             &self.network,
             &works,
@@ -378,13 +458,7 @@ impl Engine {
 
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
     pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
-        Ok(self
-            .works
-            .attachment
-            .read()
-            .map_err(|_| poisoned())?
-            .effects
-            .clone())
+        Ok(self.attached()?.effects.clone())
     }
 
     /// The works as timeline rows, by start date.
@@ -419,6 +493,7 @@ impl Engine {
 
     /// The junction a choke point attached to on this network.
     pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
+        self.sync_attachment()?;
         Ok(self
             .works
             .hotspot_nodes

@@ -1,0 +1,981 @@
+//! The PostgreSQL/PostGIS store: the same records, versions, history and revision counter as
+//! the SQLite store, in a database that several `jzplan serve` replicas share and that GIS staff
+//! open directly (QGIS: works and choke points as PostGIS layers in EPSG:4326, with GiST
+//! indexes).
+//!
+//! Records keep their JSON body (`jsonb`) next to indexed columns and a geometry. Each write is
+//! one transaction: the record, its history entry and the bump of the `revision` row commit
+//! together, and a method returns only after the commit (PostgreSQL's default
+//! `synchronous_commit = on`: an acknowledged write is on disk). Versions are checked under a
+//! row lock (`SELECT … FOR UPDATE`), so two replicas writing the same record at once cannot
+//! both win. The `revision` row is locked last by every write, which orders the revision
+//! numbers as the commits.
+//!
+//! The synchronous [`postgres`] client runs its own small runtime and must not be called from
+//! an async task; the store therefore keeps its connections on a few worker threads of its own
+//! and hands each call to one of them, so every [`Store`] method is safe to call from anywhere
+//! (async handlers, `spawn_blocking`, the CLI). A connection that broke is opened again for
+//! the next call.
+
+use super::migrations::MIGRATIONS;
+use super::{Change, SeedReport, Store};
+use ::postgres::{Client, NoTls, Transaction};
+use jzplan_core::hotspot::{Hotspot, HotspotId};
+use jzplan_core::scenario::Scenario;
+use jzplan_core::works::catalogue::Catalogue;
+use jzplan_core::works::{HistoryEntry, LonLat, Work, WorkFilter, WorkGeometry, WorkId};
+use jzplan_core::{Error, Result};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The value of `application` in `jzplan_meta`, which marks a database as ours.
+pub const APPLICATION: &str = "jzplan";
+
+/// Connections (and worker threads) per store.
+const CONNECTIONS: usize = 4;
+
+/// Key of the advisory lock that serialises migrations of replicas starting at once ("jzpl").
+const MIGRATION_LOCK: i64 = 0x6A7A_706C;
+
+/// Whether `db` names a PostgreSQL database (`postgres://…` or `postgresql://…`).
+pub fn is_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+type Job = Box<dyn FnOnce(&mut Option<Client>) + Send>;
+
+/// The PostgreSQL/PostGIS store.
+pub struct PgStore {
+    jobs: Option<mpsc::Sender<Job>>,
+    workers: Vec<JoinHandle<()>>,
+    config: Arc<::postgres::Config>,
+    target: Arc<str>,
+}
+
+/// The database a configuration names, without its password (for messages).
+fn describe_target(c: &::postgres::Config) -> String {
+    use ::postgres::config::Host;
+    let host = match c.get_hosts().first() {
+        Some(Host::Tcp(h)) => h.clone(),
+        #[cfg(unix)]
+        Some(Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = c.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{}@{host}:{port}/{}",
+        c.get_user().unwrap_or(""),
+        c.get_dbname().unwrap_or("")
+    )
+}
+
+/// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
+fn describe(e: &::postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!(
+            "{} ({}){}",
+            db.message(),
+            db.code().code(),
+            db.detail().map(|d| format!(": {d}")).unwrap_or_default()
+        ),
+        None => match std::error::Error::source(e) {
+            Some(s) => format!("{e}: {s}"),
+            None => e.to_string(),
+        },
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/db`, or
+    /// `postgresql:///db?host=/run/postgresql` for a unix socket), checks that the database is
+    /// empty or a jzplan database, installs PostGIS if needed and applies pending migrations
+    /// (under an advisory lock, so replicas may start together). An unreachable server, a
+    /// foreign database or a newer schema gives `Error::Store`.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let mut config: ::postgres::Config = url
+            .parse()
+            .map_err(|e| Error::Store(format!("bad PostgreSQL URL: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("jzplan");
+        }
+        let target: Arc<str> = describe_target(&config).into();
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let workers = (0..CONNECTIONS)
+            .map(|i| {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("jzplan-pg-{i}"))
+                    .spawn(move || worker(&rx))
+                    .map_err(|e| Error::Store(format!("cannot start a database thread: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let store = PgStore {
+            jobs: Some(tx),
+            workers,
+            config: Arc::new(config),
+            target,
+        };
+        store.run(migrate)?;
+        Ok(store)
+    }
+
+    /// The database, without password (`postgres://user@host:port/db`).
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Runs `f` on one of the store's connections (opened, or opened again, as needed) and
+    /// waits for its answer. Safe from any thread, async or not.
+    fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Client, &str) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (answer, wait) = mpsc::sync_channel(1);
+        let config = self.config.clone();
+        let target = self.target.clone();
+        let job: Job = Box::new(move |slot: &mut Option<Client>| {
+            if slot.as_ref().is_some_and(|c| c.is_closed()) {
+                *slot = None;
+            }
+            let r = match slot {
+                Some(c) => f(c, &target),
+                None => match config.connect(NoTls) {
+                    Ok(c) => f(slot.insert(c), &target),
+                    Err(e) => Err(Error::Store(format!(
+                        "{target}: cannot connect: {}",
+                        describe(&e)
+                    ))),
+                },
+            };
+            let _ = answer.send(r);
+        });
+        let jobs = self
+            .jobs
+            .as_ref()
+            .ok_or_else(|| Error::Store(format!("{}: store closed", self.target)))?;
+        jobs.send(job)
+            .map_err(|_| Error::Store(format!("{}: database threads stopped", self.target)))?;
+        wait.recv().map_err(|_| {
+            Error::Store(format!(
+                "{}: the database call failed without an answer (panic)",
+                self.target
+            ))
+        })?
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        self.jobs = None; // the workers see the closed channel and end
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// A worker thread: takes jobs until the store is dropped; a panicking job costs its
+/// connection, not the thread.
+fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
+    let mut client: Option<Client> = None;
+    loop {
+        let job = {
+            let Ok(rx) = rx.lock() else { return };
+            match rx.recv() {
+                Ok(j) => j,
+                Err(_) => return,
+            }
+        };
+        let slot = &mut client;
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || job(slot))).is_err() {
+            client = None;
+        }
+    }
+}
+
+fn err(target: &str, e: &::postgres::Error) -> Error {
+    Error::Store(format!("{target}: {}", describe(e)))
+}
+
+/// Checks the database is empty or ours, then applies the pending migrations in one
+/// transaction.
+fn migrate(c: &mut Client, target: &str) -> Result<()> {
+    let e = |x: ::postgres::Error| err(target, &x);
+    let mut tx = c.transaction().map_err(e)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .map_err(e)?;
+    let ours: bool = tx
+        .query_one("SELECT to_regclass('jzplan_meta') IS NOT NULL", &[])
+        .map_err(e)?
+        .get(0);
+    if !ours {
+        let tables: Vec<String> = tx
+            .query(
+                "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() \
+                 AND tablename <> 'spatial_ref_sys' ORDER BY 1",
+                &[],
+            )
+            .map_err(e)?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if !tables.is_empty() {
+            return Err(Error::Store(format!(
+                "{target}: not a jzplan database (no jzplan_meta, {} other table(s): {}); \
+                 refusing to touch it",
+                tables.len(),
+                tables.join(", ")
+            )));
+        }
+        tx.batch_execute("CREATE EXTENSION IF NOT EXISTS postgis")
+            .map_err(|x| {
+                Error::Store(format!(
+                    "{target}: PostGIS is not available ({}); install the server package \
+                     postgresql-15-postgis-3, or have a superuser run CREATE EXTENSION postgis",
+                    describe(&x)
+                ))
+            })?;
+        tx.batch_execute(
+            "CREATE TABLE jzplan_meta (key text PRIMARY KEY, value text NOT NULL);
+             INSERT INTO jzplan_meta VALUES ('application', 'jzplan'), ('schema_version', '0');",
+        )
+        .map_err(e)?;
+    }
+    let meta = |tx: &mut Transaction<'_>, key: &str| -> Result<String> {
+        tx.query_opt("SELECT value FROM jzplan_meta WHERE key = $1", &[&key])
+            .map_err(e)?
+            .map(|r| r.get::<_, String>(0))
+            .ok_or_else(|| Error::Store(format!("{target}: jzplan_meta has no {key}")))
+    };
+    let app = meta(&mut tx, "application")?;
+    if app != APPLICATION {
+        return Err(Error::Store(format!(
+            "{target}: not a jzplan database (application '{app}'); refusing to touch it"
+        )));
+    }
+    let version: usize = meta(&mut tx, "schema_version")?.parse().map_err(|_| {
+        Error::Store(format!(
+            "{target}: unreadable schema_version in jzplan_meta"
+        ))
+    })?;
+    if version > MIGRATIONS.len() {
+        return Err(Error::Store(format!(
+            "{target}: database schema version {version} is newer than this jzplan ({}); \
+             upgrade jzplan",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(version) {
+        tx.batch_execute(m.postgres).map_err(|x| {
+            Error::Store(format!(
+                "{target}: migration {} ({}) failed: {}",
+                i + 1,
+                m.name,
+                describe(&x)
+            ))
+        })?;
+        tx.execute(
+            "UPDATE jzplan_meta SET value = $1 WHERE key = 'schema_version'",
+            &[&(i + 1).to_string()],
+        )
+        .map_err(e)?;
+    }
+    tx.commit().map_err(e)
+}
+
+fn body_of<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| Error::Store(format!("cannot encode record: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(target: &str, what: &str, id: &str, body: &str) -> Result<T> {
+    serde_json::from_str(body)
+        .map_err(|e| Error::Store(format!("{target}: stored {what} {id} is unreadable: {e}")))
+}
+
+/// Canonical seed body: the record with version 0 (as the SQLite store writes it).
+fn canonical<T: Serialize + Clone>(v: &T, zero: impl FnOnce(&mut T)) -> Result<String> {
+    let mut v = v.clone();
+    zero(&mut v);
+    body_of(&v)
+}
+
+/// Top-level fields where two JSON records differ (for seed reports).
+fn differing_fields(a: &str, b: &str) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::from_str(a), serde_json::from_str(b))
+    else {
+        return vec!["(unreadable)".into()];
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| k.as_str() != "version" && a.get(*k) != b.get(*k))
+        .cloned()
+        .collect()
+}
+
+fn wkt_coords(pts: &[LonLat], close: bool) -> String {
+    let mut pts = pts.to_vec();
+    if pts.len() == 1 {
+        pts.push(pts[0]); // a line needs two points
+    }
+    if close && pts.first() != pts.last() {
+        pts.push(pts[0]);
+    }
+    let v: Vec<String> = pts.iter().map(|p| format!("{} {}", p[0], p[1])).collect();
+    format!("({})", v.join(", "))
+}
+
+/// A work's geometry as WKT (lon/lat, EPSG:4326), rings closed, for `ST_GeomFromText`.
+pub fn wkt(g: &WorkGeometry) -> String {
+    match g {
+        WorkGeometry::Point(p) => format!("POINT({} {})", p[0], p[1]),
+        WorkGeometry::LineString(l) => format!("LINESTRING{}", wkt_coords(l, false)),
+        WorkGeometry::Polygon(r) => {
+            let rings: Vec<String> = r.iter().map(|ring| wkt_coords(ring, true)).collect();
+            format!("POLYGON({})", rings.join(", "))
+        }
+        WorkGeometry::MultiLineString(ls) => {
+            let lines: Vec<String> = ls.iter().map(|l| wkt_coords(l, false)).collect();
+            format!("MULTILINESTRING({})", lines.join(", "))
+        }
+    }
+}
+
+/// The indexed columns of a work, in the order of [`WORK_COLUMNS`].
+struct WorkRow {
+    id: String,
+    version: i64,
+    status: &'static str,
+    kind: &'static str,
+    parent: Option<String>,
+    name_zh: String,
+    name_en: String,
+    start: chrono::NaiveDate,
+    end: chrono::NaiveDate,
+    body: String,
+    geom: Option<String>,
+}
+
+impl WorkRow {
+    fn of(w: &Work) -> Result<WorkRow> {
+        Ok(WorkRow {
+            id: w.id.as_str().to_string(),
+            version: w.version as i64,
+            status: w.status.as_str(),
+            kind: w.kind.as_str(),
+            parent: w.parent.as_ref().map(|p| p.0.clone()),
+            name_zh: w.name_zh.clone(),
+            name_en: w.name_en.clone(),
+            start: w.planned.start,
+            end: w.planned.end,
+            body: body_of(w)?,
+            geom: w.geometry.as_ref().map(wkt),
+        })
+    }
+
+    /// Inserts (`seed_body` given for seeded records) or replaces the row.
+    fn write(
+        &self,
+        tx: &mut Transaction<'_>,
+        insert: bool,
+        seed_body: Option<&str>,
+    ) -> std::result::Result<u64, ::postgres::Error> {
+        let sql = if insert {
+            "INSERT INTO works (id, version, status, kind, parent, name_zh, name_en,
+                                planned_start, planned_end, body, geom, seed_body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb,
+                     ST_GeomFromText($11, 4326), $12)
+             ON CONFLICT (id) DO NOTHING"
+        } else if seed_body.is_some() {
+            "UPDATE works SET version = $2, status = $3, kind = $4, parent = $5, name_zh = $6,
+                name_en = $7, planned_start = $8, planned_end = $9, body = $10::text::jsonb,
+                geom = ST_GeomFromText($11, 4326), seed_body = $12
+             WHERE id = $1"
+        } else {
+            "UPDATE works SET version = $2, status = $3, kind = $4, parent = $5, name_zh = $6,
+                name_en = $7, planned_start = $8, planned_end = $9, body = $10::text::jsonb,
+                geom = ST_GeomFromText($11, 4326)
+             WHERE id = $1 AND $12::text IS NULL"
+        };
+        tx.execute(
+            sql,
+            &[
+                &self.id,
+                &self.version,
+                &self.status,
+                &self.kind,
+                &self.parent,
+                &self.name_zh,
+                &self.name_en,
+                &self.start,
+                &self.end,
+                &self.body,
+                &self.geom,
+                &seed_body,
+            ],
+        )
+    }
+}
+
+/// Inserts or replaces a choke point (with its point geometry).
+fn write_hotspot(
+    tx: &mut Transaction<'_>,
+    h: &Hotspot,
+    insert: bool,
+    seed_body: Option<&str>,
+) -> Result<u64> {
+    let body = body_of(h)?;
+    let sql = match (insert, seed_body.is_some()) {
+        (true, _) => {
+            "INSERT INTO hotspots (id, version, name_zh, name_en, status, body, geom, seed_body)
+             VALUES ($1, $2, $3, $4, $5, $6::text::jsonb,
+                     ST_SetSRID(ST_MakePoint($7, $8), 4326), $9)
+             ON CONFLICT (id) DO NOTHING"
+        }
+        (false, true) => {
+            "UPDATE hotspots SET version = $2, name_zh = $3, name_en = $4, status = $5,
+                body = $6::text::jsonb, geom = ST_SetSRID(ST_MakePoint($7, $8), 4326),
+                seed_body = $9
+             WHERE id = $1"
+        }
+        (false, false) => {
+            "UPDATE hotspots SET version = $2, name_zh = $3, name_en = $4, status = $5,
+                body = $6::text::jsonb, geom = ST_SetSRID(ST_MakePoint($7, $8), 4326)
+             WHERE id = $1 AND $9::text IS NULL"
+        }
+    };
+    tx.execute(
+        sql,
+        &[
+            &h.id.as_str(),
+            &(h.version as i64),
+            &h.name_zh,
+            &h.name_en,
+            &h.status.as_str(),
+            &body,
+            &h.at[0],
+            &h.at[1],
+            &seed_body,
+        ],
+    )
+    .map_err(|e| Error::Store(describe(&e)))
+}
+
+/// Writes the history entry of a change and moves the revision on (locking its row until the
+/// commit, which orders revisions as commits).
+fn insert_history(
+    tx: &mut Transaction<'_>,
+    record: &str,
+    version: u64,
+    c: &Change,
+) -> std::result::Result<(), ::postgres::Error> {
+    tx.execute(
+        "INSERT INTO history (record, version, at, actor, field, old, new, comment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            &record,
+            &(version as i64),
+            &chrono::Utc::now(),
+            &c.actor,
+            &c.field,
+            &c.old,
+            &c.new,
+            &c.comment,
+        ],
+    )?;
+    tx.execute("UPDATE revision SET n = n + 1 WHERE id = 1", &[])?;
+    Ok(())
+}
+
+/// A table of versioned JSON records. The names are constants of this file, never user input.
+#[derive(Clone, Copy)]
+struct Table {
+    name: &'static str,
+    what: &'static str,
+}
+
+const WORKS: Table = Table {
+    name: "works",
+    what: "work",
+};
+const HOTSPOTS: Table = Table {
+    name: "hotspots",
+    what: "hotspot",
+};
+const SCENARIOS: Table = Table {
+    name: "scenarios",
+    what: "scenario",
+};
+
+fn stale(t: Table, id: &str, at: u64, expected: u64) -> Error {
+    Error::Conflict(format!(
+        "{} {id} is at version {at}, not {expected}: reload and retry",
+        t.what
+    ))
+}
+
+/// The version of `id` in `t`, locked until the end of `tx` (`None`: no such record).
+fn locked_version(
+    tx: &mut Transaction<'_>,
+    t: Table,
+    id: &str,
+) -> std::result::Result<Option<u64>, ::postgres::Error> {
+    Ok(tx
+        .query_opt(
+            &format!("SELECT version FROM {} WHERE id = $1 FOR UPDATE", t.name),
+            &[&id],
+        )?
+        .map(|r| r.get::<_, i64>(0) as u64))
+}
+
+/// `Ok` if `id` is at `expected` (locked), else `NotFound` or `Conflict`.
+fn check_version(
+    tx: &mut Transaction<'_>,
+    target: &str,
+    t: Table,
+    id: &str,
+    expected: u64,
+) -> Result<()> {
+    match locked_version(tx, t, id).map_err(|e| err(target, &e))? {
+        None => Err(Error::not_found(t.what, id)),
+        Some(v) if v != expected => Err(stale(t, id, v, expected)),
+        Some(_) => Ok(()),
+    }
+}
+
+impl PgStore {
+    fn list_bodies<T: DeserializeOwned + Send + 'static>(&self, t: Table) -> Result<Vec<T>> {
+        self.run(move |c, target| {
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT id, body::text FROM {} ORDER BY id COLLATE \"C\"",
+                        t.name
+                    ),
+                    &[],
+                )
+                .map_err(|e| err(target, &e))?;
+            rows.iter()
+                .map(|r| decode(target, t.what, r.get(0), r.get(1)))
+                .collect()
+        })
+    }
+
+    fn get_body<T: DeserializeOwned + Send + 'static>(&self, t: Table, id: &str) -> Result<T> {
+        let id = id.to_string();
+        self.run(move |c, target| {
+            let row = c
+                .query_opt(
+                    &format!("SELECT body::text FROM {} WHERE id = $1", t.name),
+                    &[&id],
+                )
+                .map_err(|e| err(target, &e))?;
+            match row {
+                Some(r) => decode(target, t.what, &id, r.get(0)),
+                None => Err(Error::not_found(t.what, &id)),
+            }
+        })
+    }
+
+    /// Creates (`expected_version` 0) or replaces a scenario, with its history entry.
+    fn put_scenario_row(&self, s: Scenario, expected_version: u64, change: Change) -> Result<()> {
+        let body = body_of(&s)?;
+        self.run(move |c, target| {
+            let e = |x: ::postgres::Error| err(target, &x);
+            let mut tx = c.transaction().map_err(e)?;
+            let id = s.id.as_str();
+            match (locked_version(&mut tx, SCENARIOS, id).map_err(e)?, expected_version) {
+                (None, 0) => {
+                    let n = tx
+                        .execute(
+                            "INSERT INTO scenarios (id, version, body) VALUES ($1, 1, $2::text::jsonb)
+                             ON CONFLICT (id) DO NOTHING",
+                            &[&id, &body],
+                        )
+                        .map_err(e)?;
+                    if n == 0 {
+                        // Created by someone else since the lookup.
+                        return Err(Error::Conflict(format!(
+                            "scenario {id} was just created by another writer: reload and retry"
+                        )));
+                    }
+                }
+                (None, _) => return Err(Error::not_found("scenario", id)),
+                (Some(v), x) if v != x => return Err(stale(SCENARIOS, id, v, x)),
+                (Some(v), _) => {
+                    tx.execute(
+                        "UPDATE scenarios SET version = $2, body = $3::text::jsonb WHERE id = $1",
+                        &[&id, &((v + 1) as i64), &body],
+                    )
+                    .map_err(e)?;
+                }
+            }
+            insert_history(&mut tx, &format!("scenario:{id}"), s.version, &change).map_err(e)?;
+            tx.commit().map_err(e)
+        })
+    }
+}
+
+impl Store for PgStore {
+    fn revision(&self) -> Result<u64> {
+        self.run(|c, target| {
+            c.query_one("SELECT n FROM revision WHERE id = 1", &[])
+                .map(|r| r.get::<_, i64>(0) as u64)
+                .map_err(|e| err(target, &e))
+        })
+    }
+
+    fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>> {
+        let mut works: Vec<Work> = self.list_bodies(WORKS)?;
+        works.retain(|w| filter.matches(w));
+        Ok(works)
+    }
+
+    fn get_work(&self, id: &WorkId) -> Result<Work> {
+        self.get_body(WORKS, id.as_str())
+    }
+
+    fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
+        work.validate()?;
+        change.validate()?;
+        let mut w = work.clone();
+        w.version = 1;
+        let row = WorkRow::of(&w)?;
+        let change = change.clone();
+        self.run(move |c, target| {
+            let e = |x: ::postgres::Error| err(target, &x);
+            let mut tx = c.transaction().map_err(e)?;
+            if row.write(&mut tx, true, None).map_err(e)? == 0 {
+                return Err(Error::Conflict(format!("work {} already exists", row.id)));
+            }
+            insert_history(&mut tx, &row.id, 1, &change).map_err(e)?;
+            tx.commit().map_err(e)
+        })?;
+        Ok(w)
+    }
+
+    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work> {
+        work.validate()?;
+        change.validate()?;
+        let mut w = work.clone();
+        w.version = expected_version + 1;
+        let row = WorkRow::of(&w)?;
+        let change = change.clone();
+        self.run(move |c, target| {
+            let e = |x: ::postgres::Error| err(target, &x);
+            let mut tx = c.transaction().map_err(e)?;
+            check_version(&mut tx, target, WORKS, &row.id, expected_version)?;
+            row.write(&mut tx, false, None).map_err(e)?;
+            insert_history(&mut tx, &row.id, row.version as u64, &change).map_err(e)?;
+            tx.commit().map_err(e)
+        })?;
+        Ok(w)
+    }
+
+    fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
+        let record = record.to_string();
+        self.run(move |c, target| {
+            let rows = c
+                .query(
+                    "SELECT record, version, at, actor, field, old, new, comment
+                     FROM history WHERE record = $1 ORDER BY seq",
+                    &[&record],
+                )
+                .map_err(|e| err(target, &e))?;
+            Ok(rows
+                .iter()
+                .map(|r| HistoryEntry {
+                    record: r.get(0),
+                    version: r.get::<_, i64>(1) as u64,
+                    at: r.get(2),
+                    actor: r.get(3),
+                    field: r.get(4),
+                    old: r.get(5),
+                    new: r.get(6),
+                    comment: r.get(7),
+                })
+                .collect())
+        })
+    }
+
+    fn list_hotspots(&self) -> Result<Vec<Hotspot>> {
+        self.list_bodies(HOTSPOTS)
+    }
+
+    fn get_hotspot(&self, id: &HotspotId) -> Result<Hotspot> {
+        self.get_body(HOTSPOTS, id.as_str())
+    }
+
+    fn put_hotspot(&self, h: &Hotspot, expected_version: u64, change: &Change) -> Result<Hotspot> {
+        h.validate()?;
+        change.validate()?;
+        let mut h = h.clone();
+        h.version = expected_version + 1;
+        let saved = h.clone();
+        let change = change.clone();
+        self.run(move |c, target| {
+            let e = |x: ::postgres::Error| err(target, &x);
+            let mut tx = c.transaction().map_err(e)?;
+            let id = h.id.as_str().to_string();
+            match (
+                locked_version(&mut tx, HOTSPOTS, &id).map_err(e)?,
+                expected_version,
+            ) {
+                (None, 0) => {
+                    if write_hotspot(&mut tx, &h, true, None)? == 0 {
+                        return Err(Error::Conflict(format!(
+                            "hotspot {id} was just created by another writer: reload and retry"
+                        )));
+                    }
+                }
+                (None, _) => return Err(Error::not_found("hotspot", &id)),
+                (Some(v), x) if v != x => return Err(stale(HOTSPOTS, &id, v, x)),
+                (Some(_), _) => {
+                    write_hotspot(&mut tx, &h, false, None)?;
+                }
+            }
+            insert_history(&mut tx, &id, h.version, &change).map_err(e)?;
+            tx.commit().map_err(e)
+        })?;
+        Ok(saved)
+    }
+
+    fn list_scenarios(&self) -> Result<Vec<Scenario>> {
+        self.list_bodies(SCENARIOS)
+    }
+
+    fn get_scenario(&self, id: &str) -> Result<Scenario> {
+        self.get_body(SCENARIOS, id)
+    }
+
+    fn put_scenario(
+        &self,
+        s: &Scenario,
+        expected_version: u64,
+        change: &Change,
+    ) -> Result<Scenario> {
+        s.validate()?;
+        change.validate()?;
+        let mut s = s.clone();
+        s.version = expected_version + 1;
+        self.put_scenario_row(s.clone(), expected_version, change.clone())?;
+        Ok(s)
+    }
+
+    fn delete_scenario(&self, id: &str, expected_version: u64, change: &Change) -> Result<()> {
+        change.validate()?;
+        let id = id.to_string();
+        let change = change.clone();
+        self.run(move |c, target| {
+            let e = |x: ::postgres::Error| err(target, &x);
+            let mut tx = c.transaction().map_err(e)?;
+            check_version(&mut tx, target, SCENARIOS, &id, expected_version)?;
+            tx.execute("DELETE FROM scenarios WHERE id = $1", &[&id])
+                .map_err(e)?;
+            insert_history(
+                &mut tx,
+                &format!("scenario:{id}"),
+                expected_version + 1,
+                &change,
+            )
+            .map_err(e)?;
+            tx.commit().map_err(e)
+        })
+    }
+
+    fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
+        catalogue.validate()?;
+        let catalogue = catalogue.clone();
+        self.run(move |c, target| seed(c, target, &catalogue))
+    }
+}
+
+fn seed_change(field: &str, comment: &str) -> Change {
+    Change {
+        actor: "seed".into(),
+        field: field.into(),
+        old: String::new(),
+        new: String::new(),
+        comment: comment.into(),
+    }
+}
+
+/// Seeds in one transaction; replicas seeding at once queue on the revision row, so each
+/// record is added once.
+fn seed(c: &mut Client, target: &str, catalogue: &Catalogue) -> Result<SeedReport> {
+    let e = |x: ::postgres::Error| err(target, &x);
+    let mut report = SeedReport::default();
+    let mut tx = c.transaction().map_err(e)?;
+    tx.execute("SELECT n FROM revision WHERE id = 1 FOR UPDATE", &[])
+        .map_err(e)?;
+    for w in &catalogue.works {
+        let cat = canonical(w, |w| w.version = 0)?;
+        let row = tx
+            .query_opt(
+                "SELECT version, body::text, seed_body FROM works WHERE id = $1",
+                &[&w.id.as_str()],
+            )
+            .map_err(e)?;
+        match row {
+            None => {
+                let mut nw = w.clone();
+                nw.version = 1;
+                WorkRow::of(&nw)?
+                    .write(&mut tx, true, Some(&cat))
+                    .map_err(e)?;
+                insert_history(
+                    &mut tx,
+                    w.id.as_str(),
+                    1,
+                    &seed_change("created", "seeded from the catalogue"),
+                )
+                .map_err(e)?;
+                report.added.push(w.id.to_string());
+            }
+            Some(r) => {
+                let v: i64 = r.get(0);
+                let stored: Work = decode(target, "work", w.id.as_str(), r.get(1))?;
+                let seed_body: Option<String> = r.get(2);
+                let current = canonical(&stored, |w| w.version = 0)?;
+                let edited = seed_body.as_deref() != Some(current.as_str());
+                if current == cat {
+                    report.unchanged.push(w.id.to_string());
+                } else if !edited {
+                    let mut nw = w.clone();
+                    nw.version = v as u64 + 1;
+                    WorkRow::of(&nw)?
+                        .write(&mut tx, false, Some(&cat))
+                        .map_err(e)?;
+                    let fields = differing_fields(&current, &cat).join(", ");
+                    insert_history(
+                        &mut tx,
+                        w.id.as_str(),
+                        nw.version,
+                        &seed_change("seed", &format!("catalogue changed: {fields}")),
+                    )
+                    .map_err(e)?;
+                    report.updated.push(w.id.to_string());
+                } else {
+                    report
+                        .kept_edits
+                        .push((w.id.to_string(), differing_fields(&current, &cat)));
+                }
+            }
+        }
+    }
+    for h in &catalogue.hotspots {
+        let cat = canonical(h, |h| h.version = 0)?;
+        let row = tx
+            .query_opt(
+                "SELECT version, body::text, seed_body FROM hotspots WHERE id = $1",
+                &[&h.id.as_str()],
+            )
+            .map_err(e)?;
+        let id = format!("hotspot {}", h.id);
+        match row {
+            None => {
+                let mut nh = h.clone();
+                nh.version = 1;
+                write_hotspot(&mut tx, &nh, true, Some(&cat))?;
+                insert_history(
+                    &mut tx,
+                    h.id.as_str(),
+                    1,
+                    &seed_change("created", "seeded from the catalogue"),
+                )
+                .map_err(e)?;
+                report.added.push(id);
+            }
+            Some(r) => {
+                let v: i64 = r.get(0);
+                let stored: Hotspot = decode(target, "hotspot", h.id.as_str(), r.get(1))?;
+                let seed_body: Option<String> = r.get(2);
+                let current = canonical(&stored, |h| h.version = 0)?;
+                let edited = seed_body.as_deref() != Some(current.as_str());
+                if current == cat {
+                    report.unchanged.push(id);
+                } else if !edited {
+                    let mut nh = h.clone();
+                    nh.version = v as u64 + 1;
+                    write_hotspot(&mut tx, &nh, false, Some(&cat))?;
+                    let fields = differing_fields(&current, &cat).join(", ");
+                    insert_history(
+                        &mut tx,
+                        h.id.as_str(),
+                        nh.version,
+                        &seed_change("seed", &format!("catalogue changed: {fields}")),
+                    )
+                    .map_err(e)?;
+                    report.updated.push(id);
+                } else {
+                    report
+                        .kept_edits
+                        .push((id, differing_fields(&current, &cat)));
+                }
+            }
+        }
+    }
+    tx.commit().map_err(e)?;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_postgres_and_paths_sqlite() {
+        assert!(is_url("postgres://u@127.0.0.1:5432/jz"));
+        assert!(is_url("postgresql:///jz?host=/tmp"));
+        assert!(!is_url("jzplan.db"));
+        assert!(!is_url("/var/lib/jzplan/postgres.db"));
+    }
+
+    #[test]
+    fn wkt_closes_rings_and_pads_one_point_lines() {
+        assert_eq!(
+            wkt(&WorkGeometry::Point([121.1, 41.1])),
+            "POINT(121.1 41.1)"
+        );
+        assert_eq!(
+            wkt(&WorkGeometry::Polygon(vec![vec![
+                [0.0, 0.0],
+                [1.0, 0.0],
+                [1.0, 1.0],
+                [0.0, 1.0]
+            ]])),
+            "POLYGON((0 0, 1 0, 1 1, 0 1, 0 0))"
+        );
+        assert_eq!(
+            wkt(&WorkGeometry::MultiLineString(vec![
+                vec![[0.0, 0.0]],
+                vec![[1.0, 1.0], [2.0, 2.0]]
+            ])),
+            "MULTILINESTRING((0 0, 0 0), (1 1, 2 2))"
+        );
+    }
+
+    #[test]
+    fn a_bad_url_or_an_unreachable_server_is_a_store_error() {
+        let e = PgStore::open("postgres://u@127.0.0.1:notaport/x")
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "StoreError", "{e}");
+        // Port 1 on loopback: nothing listens there.
+        let e = PgStore::open("postgres://u:secret@127.0.0.1:1/x?connect_timeout=2")
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), "StoreError", "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains("cannot connect"), "{msg}");
+        assert!(!msg.contains("secret"), "the password leaked: {msg}");
+    }
+}
