@@ -103,6 +103,15 @@ fn seeding_is_idempotent_and_keeps_edits(b: Backend) {
     let db = b.new_db();
     let (e, cat) = engine_on(&db.spec);
     let n = cat.works.len();
+    // Both back-ends list in the natural order of ids (P2 before P10).
+    let ids: Vec<String> = e
+        .list_works(&WorkFilter::default())
+        .unwrap()
+        .into_iter()
+        .map(|w| w.id.to_string())
+        .collect();
+    let pos = |x: &str| ids.iter().position(|i| i == x).unwrap();
+    assert!(pos("P2") < pos("P10"), "{ids:?}");
     let again = e.seed(&cat).unwrap();
     assert!(again.added.is_empty() && again.updated.is_empty());
     assert_eq!(again.unchanged.len(), n + cat.hotspots.len());

@@ -563,8 +563,11 @@ impl PgStore {
                     &[],
                 )
                 .map_err(|e| err(target, &e))?;
+            let mut rows: Vec<(&str, &str)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+            // The same order as the SQLite store: natural order of ids (P2 before P10).
+            rows.sort_by(|a, b| super::natural_cmp(a.0, b.0));
             rows.iter()
-                .map(|r| decode(target, t.what, r.get(0), r.get(1)))
+                .map(|(id, body)| decode(target, t.what, id, body))
                 .collect()
         })
     }
