@@ -2,6 +2,7 @@
 //! Each area has its own module; this file only dispatches.
 
 pub mod assign;
+pub mod coordination;
 pub mod data;
 pub mod io;
 pub mod network;

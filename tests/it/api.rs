@@ -844,7 +844,7 @@ async fn works_api_lists_details_and_guards_changes() {
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
-    assert_eq!(ok.json()["status"], "completed");
+    assert_eq!(ok.json()["work"]["status"], "completed");
     let new_etag = ok.headers[header::ETAG].to_str().unwrap().to_string();
     assert_ne!(new_etag, etag);
     // The old ETag is now stale.

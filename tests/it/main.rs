@@ -7,6 +7,7 @@ mod calibration;
 mod ch;
 mod cli;
 mod common;
+mod coordination;
 mod data;
 mod io;
 mod linking;

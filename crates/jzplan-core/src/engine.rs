@@ -449,3 +449,36 @@ impl Engine {
         )
     }
 }
+
+use crate::works::edit::SavedWork;
+use crate::works::rules::{Finding, FindingFilter, Moratorium, MoratoriumPeriods, RuleOptions};
+
+/// Works coordination (`works::edit`, `works::rules`): create and edit works as records, with
+/// the conflict and opportunity findings of each save.
+impl Engine {
+    /// Creates a work from a submitted JSON record, checked whole; answers it with its findings.
+    pub fn submit_work(&self, record: &serde_json::Value, actor: &str) -> Result<SavedWork> {
+        crate::works::edit::create(self, record, actor)
+    }
+
+    /// Edits a work at `expected_version` (status, dates, any field as a merge patch).
+    pub fn edit_work(
+        &self,
+        id: &WorkId,
+        body: &serde_json::Value,
+        expected_version: u64,
+        actor: &str,
+    ) -> Result<SavedWork> {
+        crate::works::edit::edit(self, id, body, expected_version, actor)
+    }
+
+    /// Site, corridor, opportunity and moratorium findings passing `filter`.
+    pub fn findings(&self, opts: &RuleOptions, filter: &FindingFilter) -> Result<Vec<Finding>> {
+        crate::works::edit::findings(self, opts, filter)
+    }
+
+    /// The moratoria (dig-bans) of the stored works.
+    pub fn moratoria(&self, periods: &MoratoriumPeriods) -> Result<Vec<Moratorium>> {
+        crate::works::edit::moratoria(self, periods)
+    }
+}

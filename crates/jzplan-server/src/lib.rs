@@ -4,6 +4,7 @@
 //! ([`error::ApiError`]).
 
 pub mod auth;
+pub mod coordination;
 pub mod error;
 pub mod health;
 pub mod ogc;
@@ -166,6 +167,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routing::router())
         .merge(osrm::router())
         .merge(works::router())
+        .merge(coordination::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();

@@ -169,6 +169,9 @@ pub enum WorksCmd {
         #[command(flatten)]
         out: FormatOpts,
     },
+    /// Works as records and their coordination findings.
+    #[command(flatten)]
+    Coord(crate::cli::coordination::CoordCmd),
     /// Test helper: writes scenarios in a loop, printing each acknowledged write.
     #[command(hide = true, name = "durability-writer")]
     DurabilityWriter {
@@ -224,9 +227,11 @@ fn parse_bbox(s: &str) -> crate::Result<[f64; 4]> {
 
 /// Runs a works command.
 pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
-    if let WorksCmd::DurabilityWriter { count } = c {
-        return durability_writer(g, count);
-    }
+    let c = match c {
+        WorksCmd::DurabilityWriter { count } => return durability_writer(g, count),
+        WorksCmd::Coord(c) => return crate::cli::coordination::run(g, c),
+        c => c,
+    };
     let (engine, seed) = open_engine(g)?;
     match c {
         WorksCmd::List {
@@ -489,6 +494,7 @@ pub fn run_works(g: &GlobalOpts, c: WorksCmd) -> anyhow::Result<()> {
             }
         }
         WorksCmd::DurabilityWriter { count } => durability_writer(g, count)?,
+        WorksCmd::Coord(c) => crate::cli::coordination::run(g, c)?,
     }
     Ok(())
 }

@@ -1130,6 +1130,10 @@ mod tests {
             seed_quote: String::new(),
             notes: String::new(),
             version: 0,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 

@@ -468,7 +468,8 @@ impl Attachment {
         let mut out = Vec::with_capacity(w.effects.len());
         for (k, e) in w.effects.iter().enumerate() {
             let what = describe_effect(k, e);
-            let r = resolve_target(net, &e.target, &self.links);
+            let r = resolve_target(net, &e.target, &self.links)
+                .and_then(|r| super::validate::one_direction(net, e, r));
             match r {
                 Ok((edges, moved, street)) => {
                     self.report.items.push(AttachItem {
@@ -501,9 +502,9 @@ impl Attachment {
     }
 }
 
-type Resolved = (Vec<EdgeId>, Option<f64>, String);
+pub(crate) type Resolved = (Vec<EdgeId>, Option<f64>, String);
 
-fn resolve_target(
+pub(crate) fn resolve_target(
     net: &RoadNetwork,
     t: &Target,
     links: &HashMap<String, Vec<EdgeId>>,

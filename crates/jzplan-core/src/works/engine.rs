@@ -325,6 +325,15 @@ impl WorksBook {
             comment: comment.into(),
         };
         let saved = store.update_work(&nw, expected_version, &change)?;
+        self.follow_hotspot(&saved, to, actor);
+        Ok(saved)
+    }
+
+    /// A P6 child moving to under construction / completed / cancelled moves its choke point
+    /// to being opened / opened / congested.
+    pub(crate) fn follow_hotspot(&self, saved: &Work, to: Status, actor: &str) {
+        let Ok(store) = self.store() else { return };
+        let id = &saved.id;
         if let Some(hid) = &saved.hotspot {
             let hs = match to {
                 Status::UnderConstruction => Some(HotspotStatus::BeingOpened),
@@ -361,7 +370,13 @@ impl WorksBook {
                 }
             }
         }
-        Ok(saved)
+    }
+
+    /// Re-resolves one work's effects on the network after it was created or edited.
+    pub(crate) fn attach_work(&self, net: &RoadNetwork, w: &Work) -> Result<()> {
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(net, w);
+        Ok(())
     }
 
     /// Replaces a work's planned dates (checked: in range, end not before start).

@@ -9,8 +9,14 @@
 pub mod anchor;
 pub mod catalogue;
 pub mod choose;
+pub mod edit;
 pub mod engine;
 pub mod paths;
+pub mod rules;
+pub mod schedule;
+pub mod validate;
+
+pub use schedule::{DailyHours, Direction, Promoter, Schedule, Weekday};
 
 use crate::ids::HotspotId;
 pub use crate::ids::{LonLat, WorkId};
@@ -438,6 +444,12 @@ pub struct Effect {
     pub action: Action,
     /// Where.
     pub target: Target,
+    /// Only one direction of the street (relative to the anchor's `from` → `to`); none = both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// Only during these daily hours and/or weekdays (construction effects); none = always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
 }
 
 impl Effect {
@@ -557,6 +569,18 @@ pub struct Work {
     /// Optimistic-concurrency version (1 on insert, +1 per stored change).
     #[serde(default)]
     pub version: u64,
+    /// Who digs (a utility or the road authority); none for the plan's own records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoter: Option<Promoter>,
+    /// Emergency works (a burst main): allowed inside a moratorium, the finding is kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
+    /// The start in force (actual, else planned) has been confirmed on site or by the promoter.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub start_verified: bool,
+    /// The end in force (actual, else planned) has been confirmed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub end_verified: bool,
 }
 
 impl Work {
@@ -801,6 +825,10 @@ mod tests {
             seed_quote: String::new(),
             notes: String::new(),
             version: 1,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 
