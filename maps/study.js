@@ -1,8 +1,10 @@
 // jzplan viewer: "Study a closure" panel and the traffic-flows toggle. Runs after app.js and
 // uses its map (window.jz). A study is one POST /api/v1/studies; the map draws its features
 // from /api/v1/studies/{id}/map.geojson; the panel lists the headline numbers.
-(function () {
+(function init() {
   'use strict';
+  // app.js makes the map after its first request: wait for it.
+  if (!window.jz || !window.jz.map) { setTimeout(init, 50); return; }
   const jz = window.jz;
   const map = jz.map;
   const $ = (id) => document.getElementById(id);
@@ -30,8 +32,8 @@
       layout: { 'line-cap': 'round' },
       paint: {
         'line-color': ['case', ['>', ['get', 'delta_vph'], 0], '#d7301f', '#2b6cb0'],
-        'line-width': ['interpolate', ['linear'], ['abs', ['get', 'delta_vph']], 0, 1, 200, 3, 1000, 10],
-        'line-opacity': 0.8, 'line-offset': 2
+        'line-width': ['interpolate', ['linear'], ['abs', ['get', 'delta_vph']], 0, 1.5, 200, 4, 1000, 14],
+        'line-opacity': 0.85, 'line-offset': 2
       } }, before);
     map.addLayer({ id: 'study-detour', type: 'line', source: 'study', filter: layer('detour'),
       paint: { 'line-color': '#0f9d8a', 'line-width': 3, 'line-dasharray': [3, 1.5] } }, before);
@@ -141,11 +143,12 @@
       if (!r.ok) throw new Error(j.detail || r.statusText);
       const fc = await (await fetch(`/api/v1/studies/${j.id}/map.geojson`)).json();
       map.getSource('study').setData(fc);
+      dimWorks(true);
       jz.study = j;
       showResult(j);
       $('study-status').textContent = '';
-      const pts = fc.features.filter((f) => f.properties.layer !== 'choke_point' && f.properties.layer !== 'flow_difference'
-        || Math.abs(f.properties.delta_vph || 0) > 100).flatMap((f) => f.geometry.type === 'Point' ? [f.geometry.coordinates]
+      // Frame the closure, its detours and the works in conflict.
+      const pts = fc.features.filter((f) => ['closure', 'detour', 'conflict'].includes(f.properties.layer)).flatMap((f) => f.geometry.type === 'Point' ? [f.geometry.coordinates]
         : f.geometry.type === 'LineString' ? f.geometry.coordinates : f.geometry.coordinates.flat());
       if (pts.length) {
         const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
@@ -159,9 +162,23 @@
       return null;
     }
   };
+  // While a study is shown the works are drawn faint, so that its layers read.
+  function dimWorks(on) {
+    if (!map.getLayer('works-line')) return;
+    if (on && !jz.savedWorks) {
+      jz.savedWorks = [map.getPaintProperty('works-line', 'line-opacity'), map.getPaintProperty('works-fill', 'fill-opacity')];
+      map.setPaintProperty('works-line', 'line-opacity', 0.15);
+      map.setPaintProperty('works-fill', 'fill-opacity', 0.03);
+    } else if (!on && jz.savedWorks) {
+      map.setPaintProperty('works-line', 'line-opacity', jz.savedWorks[0]);
+      map.setPaintProperty('works-fill', 'fill-opacity', jz.savedWorks[1]);
+      jz.savedWorks = null;
+    }
+  }
   $('study-run').addEventListener('click', () => jz.runStudy());
   $('study-clear').addEventListener('click', () => {
     if (map.getSource('study')) map.getSource('study').setData(EMPTY);
+    dimWorks(false);
     jz.study = null;
     $('study-result').textContent = '';
   });
@@ -175,4 +192,5 @@
   });
   labels();
   if (map.loaded()) addLayers(); else map.on('load', addLayers);
+  jz.studyReady = true;
 })();

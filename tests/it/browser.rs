@@ -302,3 +302,95 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
         assert!(count(&r, "countsEn", layer) > 0, "{layer} (en): {r:#}");
     }
 }
+
+/// The "Study a closure" panel: P1 typed in, dates picked, Run; the map draws the closure,
+/// detours, the flow difference (red and blue), choke points and conflicts; the panel lists
+/// the streets and the conflicts and links the HTML report; the flows toggle draws traffic.
+/// The study itself is computed once beforehand (the server's cache answers the panel's POST
+/// exactly as it answers a repeated request), so that the browser waits for the map, not for
+/// a debug build's assignments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_study_panel_runs_a_study_and_draws_it() {
+    use jzplan::analysis::study::{ClosureSpec, StudyRequest};
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        eprintln!("SKIPPED: {chromium} is not installed (scripts/setup.sh installs chromium)");
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let req = StudyRequest {
+        closures: vec![ClosureSpec {
+            work: Some("P1".into()),
+            ..Default::default()
+        }],
+        window: jzplan::works::DateRange::new(
+            jzplan::works::parse_date("2022-05-01").unwrap(),
+            jzplan::works::parse_date("2022-10-31").unwrap(),
+        )
+        .unwrap(),
+        hours: None,
+        flow_threshold_vph: None,
+    };
+    let (engine, cache) = (state.engine.clone(), state.studies.clone());
+    let id = tokio::task::spawn_blocking(move || {
+        let s = std::sync::Arc::new(engine.study(&req).unwrap());
+        cache.put(s.clone());
+        s.id.clone()
+    })
+    .await
+    .unwrap();
+    let base = super::api::spawn(jzplan::api::app_with_state(state)).await;
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.current_dir(root)
+        .arg("tests/browser/study.mjs")
+        .arg(&base)
+        .env("CHROMIUM", &chromium);
+    if let Ok(shot) = std::env::var("JZPLAN_STUDY_SCREENSHOT") {
+        cmd.arg(shot);
+    }
+    let out = cmd.output().await.expect("node runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "node failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
+        .unwrap_or_else(|e| panic!("bad output ({e}): {stdout}"));
+    assert!(r.get("fatal").is_none(), "{r:#}");
+    let none = Value::Array(vec![]);
+    for key in ["consoleErrors", "pageErrors", "httpErrors", "external"] {
+        assert_eq!(r[key], none, "{key}: {r:#}");
+    }
+    assert!(r["studyError"].is_null(), "{r:#}");
+    let s = &r["study"];
+    assert_eq!(
+        s["id"],
+        id.as_str(),
+        "the panel's request is the same study: {r:#}"
+    );
+    for layer in [
+        "diffUp", "diffDown", "closure", "detour", "choke", "conflict",
+    ] {
+        assert!(s[layer].as_u64().unwrap_or(0) > 0, "{layer}: {r:#}");
+    }
+    let streets = s["streets"].as_array().unwrap();
+    assert!(!streets.is_empty(), "{r:#}");
+    assert!(streets[0].as_str().unwrap().contains("士英街"), "{r:#}");
+    assert!(
+        s["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("P8-03")),
+        "{r:#}"
+    );
+    assert!(
+        s["vht"].as_str().unwrap().contains("veh-h") || s["vht"].as_str().unwrap().contains("车")
+    );
+    assert_eq!(r["reportStatus"], 200, "{r:#}");
+    assert_eq!(r["reportHasMap"], true, "{r:#}");
+    assert!(r["flows"].as_u64().unwrap_or(0) > 0, "{r:#}");
+}

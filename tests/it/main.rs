@@ -8,6 +8,7 @@ mod ch;
 mod cli;
 mod common;
 mod conformance;
+mod coordination;
 mod data;
 mod io;
 mod linking;

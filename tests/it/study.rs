@@ -363,3 +363,266 @@ fn bad_input_is_a_clear_error_with_a_stable_code() {
     }
     assert_eq!(code(request(vec![])), "InvalidInput");
 }
+
+mod jinzhou {
+    use super::super::api::{assert_problem, get, jinzhou_state_with, send};
+    use super::super::common::jzplan_bin;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use jzplan::api::{self, ApiConfig};
+    use serde_json::Value;
+    use std::time::Duration;
+
+    const P1: &str = r#"{"closures":[{"work":"P1"}],
+        "window":{"start":"2022-05-01","end":"2022-10-31"}}"#;
+
+    async fn post(app: &axum::Router, body: &str) -> super::super::api::Resp {
+        send(
+            app,
+            Request::post("/api/v1/studies")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await
+    }
+
+    fn streets_gaining(s: &Value) -> Vec<String> {
+        s["streets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["delta_vph"].as_f64().unwrap() > 0.0)
+            .map(|c| c["name_zh"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn conflict_works(s: &Value) -> Vec<String> {
+        s["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["work"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The P1 closure (Jinzhou Street bridge site) from May to October 2022, once through the
+    /// CLI and once through the API: the same numbers; the diversion onto Shiying Street and
+    /// Jiefang Road, and the works on those streets named as conflicts.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_p1_study_names_the_streets_it_diverts_to_and_the_works_on_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cli = std::process::Command::new(jzplan_bin())
+            .arg("--db")
+            .arg(dir.path().join("cli.db"))
+            .args([
+                "study",
+                "--work",
+                "P1",
+                "--window",
+                "2022-05-01..2022-10-31",
+            ])
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        assert!(
+            cli.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cli.stderr)
+        );
+        let c: Value = serde_json::from_slice(&cli.stdout).unwrap();
+
+        let state = jinzhou_state_with(
+            dir.path(),
+            ApiConfig {
+                request_timeout: Duration::from_secs(600),
+                ..ApiConfig::default()
+            },
+        );
+        let cache = state.studies.clone();
+        let app = api::app_with_state(state);
+        let r = post(&app, P1).await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+        let a = r.json();
+        let loc = r.headers[header::LOCATION].to_str().unwrap().to_string();
+        assert_eq!(
+            loc,
+            format!("/api/v1/studies/{}", a["id"].as_str().unwrap())
+        );
+
+        // The same input on the same works: the same study, number for number.
+        assert_eq!(a["id"], c["id"]);
+        for key in [
+            "baseline",
+            "detours",
+            "periods",
+            "streets",
+            "choke_points",
+            "od_pairs",
+        ] {
+            assert_eq!(a[key], c[key], "{key}");
+        }
+        for key in ["window_totals", "conflicts", "mitigation"] {
+            assert_eq!(a[key], c[key], "{key}");
+        }
+        assert_eq!(a["baseline"]["name"], "network of 2022-04-30 without P1");
+
+        // Where the traffic goes: Shiying Street first, Jiefang Road among the gaining
+        // streets; Jinzhou Street itself loses.
+        let gaining = streets_gaining(&a);
+        assert_eq!(gaining[0], "士英街", "{gaining:?}");
+        assert!(
+            gaining.iter().take(12).any(|s| s == "解放路"),
+            "{gaining:?}"
+        );
+        let jinzhou: Vec<&Value> = a["streets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["name_zh"] == "锦州街")
+            .collect();
+        assert!(
+            jinzhou
+                .iter()
+                .all(|s| s["delta_vph"].as_f64().unwrap() < 0.0)
+        );
+        // The detour round the bridge runs over Shiying Street.
+        assert!(
+            a["detours"].as_array().unwrap().iter().any(|d| d["via"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v == "士英街"))
+        );
+        // The works on those streets in the window are named, with the diverted flow.
+        let works = conflict_works(&a);
+        // (P8-03 and P8-08 renew the pipes under Shiying Street and Jiefang Road.)
+        for w in ["P8-03", "P8-08"] {
+            assert!(works.iter().any(|x| x == w), "{w} missing from {works:?}");
+        }
+        let p803 = a["conflicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["work"] == "P8-03")
+            .unwrap();
+        assert!(p803["delta_vph"].as_f64().unwrap() > 100.0, "{p803}");
+        assert!(
+            p803["summary"]
+                .as_str()
+                .unwrap()
+                .contains("diverted from P1"),
+            "{p803}"
+        );
+        assert_eq!(a["choke_points"].as_array().unwrap().len(), 15);
+
+        // Read back, as JSON, a page and map features; asked again, the cache answers.
+        let g = get(&app, &loc).await;
+        assert_eq!(g.status.as_u16(), 200);
+        assert_eq!(g.json()["window_totals"], a["window_totals"]);
+        let again = post(&app, P1).await;
+        assert_eq!(again.status.as_u16(), 201);
+        assert_eq!(again.json()["id"], a["id"]);
+        assert_eq!(cache.len(), 1);
+        let html = get(&app, &format!("{loc}/report.html")).await.text();
+        assert!(html.contains("<svg") && html.contains("Noto Sans CJK SC"));
+        assert!(html.contains("士英街"));
+        let fc = get(&app, &format!("{loc}/map.geojson")).await.json();
+        let layers: std::collections::BTreeSet<&str> = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["layer"].as_str().unwrap())
+            .collect();
+        for l in [
+            "closure",
+            "detour",
+            "flow_difference",
+            "choke_point",
+            "conflict",
+        ] {
+            assert!(layers.contains(l), "{l}: {layers:?}");
+        }
+
+        // Bad input: a stable code each, and nothing kept.
+        let bad = [
+            (
+                r#"{"closures":[{"street":"不存在街"}],"window":{"start":"2022-05-01","end":"2022-10-31"}}"#,
+                404,
+                "NotFound",
+            ),
+            (
+                r#"{"closures":[{"work":"P99"}],"window":{"start":"2022-05-01","end":"2022-10-31"}}"#,
+                404,
+                "NotFound",
+            ),
+            (
+                r#"{"closures":[{"street":"锦州街","from":[121.0,40.5],"to":[121.1,40.5]}],"window":{"start":"2022-05-01","end":"2022-10-31"}}"#,
+                422,
+                "NoSegment",
+            ),
+            (
+                r#"{"closures":[{"street":"锦州街"}],"window":{"start":"2022-10-31","end":"2022-05-01"}}"#,
+                400,
+                "InvalidInput",
+            ),
+            (
+                r#"{"closures":[{"street":"锦州街"}],"window":{"start":"2022-05-01","end":"2022-10-31"},"hours":"25-06"}"#,
+                400,
+                "InvalidInput",
+            ),
+            (
+                r#"{"closures":[{"street":"锦州街","colour":"red"}],"window":{"start":"2022-05-01","end":"2022-10-31"}}"#,
+                400,
+                "InvalidInput",
+            ),
+        ];
+        for (body, status, code) in bad {
+            assert_problem(&post(&app, body).await, status, code);
+        }
+        assert_eq!(cache.len(), 1);
+        assert_problem(
+            &get(&app, "/api/v1/studies/0123456789abcdef").await,
+            404,
+            "NotFound",
+        );
+        let spec = get(&app, "/openapi.json").await.json();
+        assert!(spec["paths"]["/api/v1/studies"]["post"].is_object());
+        assert!(spec["paths"]["/api/v1/studies/{id}"]["get"].is_object());
+    }
+
+    #[test]
+    fn the_cli_refuses_bad_input_before_touching_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("none.db");
+        for (args, code) in [
+            (
+                vec!["--close", "锦州街", "--window", "2022-10-31..2022-05-01"],
+                3,
+            ),
+            (
+                vec![
+                    "--close",
+                    "锦州街",
+                    "--window",
+                    "2022-05-01..2022-10-31",
+                    "--hours",
+                    "22:30-6",
+                ],
+                3,
+            ),
+            (vec!["--close", "锦州街", "--window", "May..October"], 3),
+        ] {
+            let out = std::process::Command::new(jzplan_bin())
+                .arg("--db")
+                .arg(&db)
+                .arg("study")
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(code), "{args:?}");
+            assert!(String::from_utf8_lossy(&out.stderr).contains("error[InvalidInput]"));
+        }
+        assert!(!db.exists(), "a refused study stores nothing");
+    }
+}

@@ -4,6 +4,7 @@
 //! ([`error::ApiError`]).
 
 pub mod auth;
+pub mod coordination;
 pub mod error;
 pub mod health;
 pub mod ogc;
@@ -77,7 +78,7 @@ pub struct AppState {
 impl AppState {
     /// State for an engine: builds the layer catalog once.
     pub fn new(engine: Engine, config: ApiConfig) -> Result<AppState> {
-        let layers = Catalog::from_engine(&engine)?;
+        let layers = engine.layers()?;
         Ok(AppState::with_catalog(engine, layers, config))
     }
 
@@ -167,6 +168,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routing::router())
         .merge(osrm::router())
         .merge(works::router())
+        .merge(coordination::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();

@@ -17,7 +17,6 @@ use jzplan_core::routing::{
 use jzplan_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -217,30 +216,6 @@ pub struct StateSpec {
     pub date: Option<String>,
     /// Scenario id.
     pub scenario: Option<String>,
-}
-
-/// The weights for a query: the base weights, or those of a date or scenario, with the avoided
-/// edges closed. On an engine without a works store a date is the base network (no works are
-/// known to change it).
-pub fn weights_for<'a>(
-    s: &'a AppState,
-    metric: Metric,
-    avoid: &Avoid,
-    state: &StateSpec,
-) -> Result<Cow<'a, [f64]>> {
-    let date = state
-        .date
-        .as_deref()
-        .map(jzplan_core::layers::parse_day)
-        .transpose()?;
-    let mut w: Cow<'a, [f64]> = match s.engine.state_for(date, state.scenario.as_deref())? {
-        Some(st) => Cow::Owned(st.weights(metric)),
-        None => Cow::Borrowed(s.weights.get(metric)),
-    };
-    if !avoid.is_empty() {
-        avoid.apply_in_place(&s.engine.network, w.to_mut())?;
-    }
-    Ok(w)
 }
 
 /// The prepared weights for a query: the base network's when the state changes nothing and

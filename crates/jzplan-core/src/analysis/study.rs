@@ -30,10 +30,10 @@ use crate::analysis::detour::{self, Outcome};
 use crate::analysis::impact::{ChokePointRef, Demand, StateRun, Summary, node_vc, run_state};
 use crate::assignment::OdMatrix;
 use crate::assignment::zones::RoadFlows;
-use crate::engine::Engine;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
+use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
 use crate::works::{
     Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
@@ -331,6 +331,15 @@ pub fn period_matrix(am: &OdMatrix, p: &Period) -> Result<OdMatrix> {
         }
     }
     OdMatrix::from_dense(n, data)
+}
+
+/// Whether two OD matrices hold the same trips (to 1e-9 relative).
+fn same_od(a: &OdMatrix, b: &OdMatrix) -> bool {
+    a.zones() == b.zones()
+        && a.data()
+            .iter()
+            .zip(b.data())
+            .all(|(x, y)| (x - y).abs() <= 1e-9 * x.abs().max(y.abs()))
 }
 
 /// Monday–Friday days in a range.
@@ -1586,14 +1595,30 @@ pub fn run_study(inp: &StudyInputs<'_>, req: &StudyRequest) -> Result<Study> {
             })
         })
         .collect::<Result<_>>()?;
+    // A period whose matrix equals an earlier period's (a symmetric AM matrix makes the PM
+    // peak the AM peak) shares its assignments: the same inputs give the same answer.
+    let same_as: Vec<usize> = (0..periods.len())
+        .map(|i| {
+            (0..i)
+                .find(|&j| same_od(&demands[j].od, &demands[i].od))
+                .unwrap_or(i)
+        })
+        .collect();
     let jobs: Vec<(usize, bool)> = (0..periods.len())
+        .filter(|&i| same_as[i] == i)
         .flat_map(|i| [(i, false), (i, true)])
         .collect();
     let runs: Vec<StateRun> = jobs
         .par_iter()
         .map(|&(i, with)| run_state(if with { &closed } else { &baseline }, &demands[i]))
         .collect::<Result<_>>()?;
-    let run = |i: usize, with: bool| &runs[2 * i + usize::from(with)];
+    let run = |i: usize, with: bool| {
+        let k = jobs
+            .iter()
+            .position(|&(p, w)| p == same_as[i] && w == with)
+            .unwrap_or(0);
+        &runs[k]
+    };
     let period_results: Vec<PeriodResult> = periods
         .iter()
         .enumerate()
@@ -1986,16 +2011,16 @@ stretch, or gains more than the threshold in veh/h. Zones, demand and the networ
 estimates: the figures compare options, they do not predict counts.";
 
 impl<'a> StudyInputs<'a> {
-    /// Gathers the inputs from an engine: works, effects, AM-peak demand to [`STUDY_GAP`] and
-    /// the 15 choke points.
-    pub fn from_engine(engine: &'a Engine) -> Result<StudyInputs<'a>> {
-        let works = engine.list_works(&WorkFilter::default())?;
-        let resolved = engine.resolved_effects()?;
-        let demand = engine.impact_demand(None, STUDY_GAP)?;
-        let choke_points = engine.impact_choke_points(&demand)?;
-        let works_version = crate::layers::works::works_version(engine)?;
+    /// Gathers the inputs from the network and the works an engine holds: works, effects,
+    /// AM-peak demand to [`STUDY_GAP`] and the 15 choke points.
+    pub fn from_parts(net: &'a RoadNetwork, book: &WorksBook) -> Result<StudyInputs<'a>> {
+        let works = book.list_works(&WorkFilter::default())?;
+        let resolved = book.resolved_effects(net)?;
+        let demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
+        let choke_points = crate::analysis::stored::impact_choke_points(net, book, &demand)?;
+        let works_version = book.works_version()?;
         Ok(StudyInputs {
-            net: &engine.network,
+            net,
             works,
             resolved,
             demand,
