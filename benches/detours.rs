@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("detours_each_work_alone", |b| {
         b.iter(|| engine.detours(None).expect("detours"))
     });
-    let layer = DetoursLayer::new(engine.clone());
+    let layer = DetoursLayer::new(engine.layer_data());
     layer.features(Some(date)).expect("features");
     g.bench_function("layer_features_cached_incl_works_version_read", |b| {
         b.iter(|| layer.features(black_box(Some(date))).expect("features"))

@@ -187,7 +187,18 @@ fn fast_paths_graph(net: &RoadNetwork, w: &[f64]) -> fast_paths::InputGraph {
 
 /// Contraction hierarchies of jzplan and of fast_paths on the same network, weights and pairs.
 fn ch_side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, pairs_n: usize, big: bool) {
-    let w = net.weights(Metric::Time);
+    ch_side_by_side_w(c, name, net, net.weights(Metric::Time), pairs_n, big)
+}
+
+/// [`ch_side_by_side`] with given time weights.
+fn ch_side_by_side_w(
+    c: &mut Criterion,
+    name: &str,
+    net: &RoadNetwork,
+    w: Vec<f64>,
+    pairs_n: usize,
+    big: bool,
+) {
     let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_prep = t.elapsed();
@@ -334,6 +345,71 @@ fn ch(c: &mut Criterion) {
     let side = large_side();
     let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
     ch_side_by_side(c, "grid_1m", &net, 1000, true);
+    // Graphs jzplan's ordering was not tuned on: SiouxFalls (TNTP) with a centroid per zone
+    // on zero-weight connectors, and a grid with random weights (a tenth of them zero).
+    if let Some((net, w)) = sioux_falls_with_connectors() {
+        ch_side_by_side_w(c, "siouxfalls_connectors", &net, w, 1000, false);
+    }
+    let net = grid(&GridOptions::jinzhou(100, 100)).unwrap();
+    let mut rng = StdRng::seed_from_u64(17);
+    let w: Vec<f64> = (0..net.edge_count())
+        .map(|_| {
+            if rng.random_range(0..10) == 0 {
+                0.0
+            } else {
+                rng.random_range(1.0..120.0)
+            }
+        })
+        .collect();
+    ch_side_by_side_w(c, "grid_100_random", &net, w, 1000, false);
+}
+
+/// SiouxFalls from the shared TNTP data (free-flow minutes as seconds × 60), every zone a
+/// centroid node beside its node, joined both ways by zero-weight connectors; `None` when the
+/// data is not there.
+fn sioux_falls_with_connectors() -> Option<(RoadNetwork, Vec<f64>)> {
+    use jzplan::io::tntp;
+    use jzplan::network::{EdgeSpec, NetworkBuilder, RoadClass};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::var("JZPLAN_TNTP_DIR")
+        .map(std::path::PathBuf::from)
+        .ok()
+        .or_else(|| {
+            root.ancestors()
+                .map(|a| a.join("shared/data/tntp"))
+                .find(|p| p.is_dir())
+        })?
+        .join("SiouxFalls");
+    let net = tntp::read_net(&dir.join("SiouxFalls_net.tntp")).ok()?;
+    let nodes = tntp::read_nodes(&dir.join("SiouxFalls_node.tntp")).ok()?;
+    let mut b = NetworkBuilder::new("siouxfalls");
+    let s = b.add_street("tntp:siouxfalls", "", "SiouxFalls link");
+    let mut id = std::collections::HashMap::new();
+    for n in &nodes {
+        id.insert(n.node, b.add_node(n.x, n.y).ok()?);
+    }
+    let mut w = Vec::new();
+    for l in &net.links {
+        let spec = EdgeSpec::new(
+            id[&l.init_node],
+            id[&l.term_node],
+            s,
+            RoadClass::Primary,
+            "t",
+        );
+        b.add_edge(spec).ok()?;
+        w.push(l.free_flow_time * 60.0);
+    }
+    for z in 1..=net.zones {
+        let n = nodes.iter().find(|n| n.node == z)?;
+        let c = b.add_node(n.x + 0.002, n.y + 0.002).ok()?;
+        for (from, to) in [(c, id[&z]), (id[&z], c)] {
+            b.add_edge(EdgeSpec::new(from, to, s, RoadClass::Residential, "t"))
+                .ok()?;
+            w.push(0.0);
+        }
+    }
+    Some((b.build().ok()?, w))
 }
 
 fn city(c: &mut Criterion) {

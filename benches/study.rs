@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function("inputs_p1", |b| {
             b.iter(|| {
                 check_request(black_box(&req)).expect("request");
-                StudyInputs::from_engine(&engine).expect("inputs")
+                StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs")
             })
         });
         g.finish();
@@ -48,12 +48,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("p1_may_oct_2022_end_to_end", |b| {
         b.iter(|| engine.study(black_box(&req)).expect("study"))
     });
-    let inputs = StudyInputs::from_engine(&engine).expect("inputs");
+    let inputs = StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs");
     g.bench_function("p1_may_oct_2022_inputs_ready", |b| {
         b.iter(|| run_study(&inputs, black_box(&req)).expect("study"))
     });
     g.bench_function("inputs_p1", |b| {
-        b.iter(|| StudyInputs::from_engine(&engine).expect("inputs"))
+        b.iter(|| StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs"))
     });
     g.finish();
 }

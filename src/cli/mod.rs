@@ -3,6 +3,7 @@
 
 pub mod assign;
 pub mod calibrate;
+pub mod coordination;
 pub mod data;
 pub mod io;
 pub mod network;
@@ -65,9 +66,9 @@ impl GlobalOpts {
 /// the embedded dataset's rivers, districts, coastline, POIs and flows on the embedded network.
 pub fn published_catalog(g: &GlobalOpts, engine: &crate::engine::Engine) -> crate::Result<Catalog> {
     if g.network.is_none() {
-        Catalog::jinzhou(engine)
+        engine.jinzhou_layers()
     } else {
-        Catalog::from_engine(engine)
+        engine.layers()
     }
 }
 

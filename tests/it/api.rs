@@ -721,7 +721,7 @@ pub fn jinzhou_state_with(dir: &std::path::Path, config: ApiConfig) -> api::AppS
     let net = jzplan::io::geojson::jinzhou_network().unwrap();
     let engine = Engine::with_works(net, store, &cat).unwrap();
     engine.seed(&cat).unwrap();
-    let layers = jzplan::layers::Catalog::jinzhou(&engine).unwrap();
+    let layers = engine.jinzhou_layers().unwrap();
     api::AppState::with_catalog(engine, layers, config)
 }
 
@@ -844,7 +844,7 @@ async fn works_api_lists_details_and_guards_changes() {
     )
     .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
-    assert_eq!(ok.json()["status"], "completed");
+    assert_eq!(ok.json()["work"]["status"], "completed");
     let new_etag = ok.headers[header::ETAG].to_str().unwrap().to_string();
     assert_ne!(new_etag, etag);
     // The old ETag is now stale.

@@ -7,6 +7,8 @@ mod calibration;
 mod ch;
 mod cli;
 mod common;
+mod conformance;
+mod coordination;
 mod data;
 mod equilibrium;
 mod io;

@@ -5,36 +5,12 @@
 //! seam: [`demand_proxy_scores`] computes a volume-over-capacity proxy from a gravity demand
 //! and all-or-nothing shortest paths; the assignment module can pass its own v/c instead.
 
+pub use crate::ids::HotspotId;
+use crate::ids::{LonLat, WorkId};
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::works::{LonLat, WorkId};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-
-/// Identifier of a choke point (`H01`…`H15`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct HotspotId(pub String);
-
-impl HotspotId {
-    /// Validates and wraps an id (same alphabet as work ids).
-    pub fn parse(s: &str) -> Result<HotspotId> {
-        crate::works::WorkId::parse(s)
-            .map(|w| HotspotId(w.0))
-            .map_err(|_| Error::invalid(format!("hotspot id '{s}' is not valid")))
-    }
-    /// The id as a string.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for HotspotId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
 
 /// What kind of choke point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -536,118 +536,74 @@ pub struct RouteComparison {
     pub note: String,
 }
 
-impl crate::engine::Engine {
-    /// Routes `from → to` in `state` (snapping onto edges open in that state).
-    pub fn route_in(
-        &self,
-        state: &NetworkState<'_>,
-        from: geo_types::Point<f64>,
-        to: geo_types::Point<f64>,
-        metric: Metric,
-    ) -> Result<crate::routing::Route> {
-        let w = state.weights(metric);
-        crate::routing::route(
-            state.network(),
-            &w,
-            metric,
-            from,
-            to,
-            crate::network::snap::DEFAULT_MAX_SNAP_M,
-            &Default::default(),
-        )
-    }
-
-    /// Base route vs the route in `state`: extra time and distance, streets added and dropped.
-    /// `NoRoute` in the state is reported in the comparison, not as an error.
-    pub fn compare_routes(
-        &self,
-        state: &NetworkState<'_>,
-        from: geo_types::Point<f64>,
-        to: geo_types::Point<f64>,
-        metric: Metric,
-    ) -> Result<RouteComparison> {
-        let base = self.route_in(&NetworkState::base(state.network()), from, to, metric)?;
-        let label = state
-            .date
-            .map(|d| format!("on {d}"))
-            .unwrap_or_else(|| "scenario".into());
-        let street_set = |r: &crate::routing::Route| {
-            r.streets
-                .iter()
-                .map(|s| {
-                    if s.name_zh.is_empty() {
-                        s.name_en.clone()
-                    } else {
-                        s.name_zh.clone()
-                    }
-                })
-                .collect::<std::collections::BTreeSet<String>>()
-        };
-        match self.route_in(state, from, to, metric) {
-            Ok(r) => {
-                let (a, b) = (street_set(&base), street_set(&r));
-                Ok(RouteComparison {
-                    label,
-                    extra_s: Some(r.duration_s - base.duration_s),
-                    extra_m: Some(r.distance_m - base.distance_m),
-                    streets_added: b.difference(&a).cloned().collect(),
-                    streets_dropped: a.difference(&b).cloned().collect(),
-                    base,
-                    scenario: Some(r),
-                    note: String::new(),
-                })
-            }
-            Err(e @ (Error::NoRoute(_) | Error::NoSegment { .. })) => Ok(RouteComparison {
-                label,
-                base,
-                scenario: None,
-                extra_s: None,
-                extra_m: None,
-                streets_added: vec![],
-                streets_dropped: vec![],
-                note: e.to_string(),
-            }),
-            Err(e) => Err(e),
-        }
-    }
+/// Routes `from → to` in `state` (snapping onto edges open in that state).
+pub fn route_in(
+    state: &NetworkState<'_>,
+    from: geo_types::Point<f64>,
+    to: geo_types::Point<f64>,
+    metric: Metric,
+) -> Result<crate::routing::Route> {
+    let w = state.weights(metric);
+    crate::routing::route(
+        state.network(),
+        &w,
+        metric,
+        from,
+        to,
+        crate::network::snap::DEFAULT_MAX_SNAP_M,
+        &Default::default(),
+    )
 }
 
-impl crate::engine::Engine {
-    /// The network on `date` or in the stored `scenario`. `None` means the base network
-    /// (planned links closed): neither was given, or a date was given to an engine without a
-    /// works store, where no work is known to change the network. Both at once is an
-    /// `InvalidInput`.
-    pub fn state_for(
-        &self,
-        date: Option<chrono::NaiveDate>,
-        scenario: Option<&str>,
-    ) -> Result<Option<NetworkState<'_>>> {
-        match (date, scenario) {
-            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
-            (Some(d), None) if self.store().is_err() => {
-                crate::works::check_date("date", d)?;
-                Ok(None)
-            }
-            (Some(d), None) => Ok(Some(self.state_on(d)?)),
-            (None, Some(id)) => {
-                let sc = self.get_scenario(id)?;
-                Ok(Some(self.scenario_state(&sc)?))
-            }
-            (None, None) => Ok(None),
+/// Base route vs the route in `state`: extra time and distance, streets added and dropped.
+/// `NoRoute` in the state is reported in the comparison, not as an error.
+pub fn compare_routes(
+    state: &NetworkState<'_>,
+    from: geo_types::Point<f64>,
+    to: geo_types::Point<f64>,
+    metric: Metric,
+) -> Result<RouteComparison> {
+    let base = route_in(&NetworkState::base(state.network()), from, to, metric)?;
+    let label = state
+        .date
+        .map(|d| format!("on {d}"))
+        .unwrap_or_else(|| "scenario".into());
+    let street_set = |r: &crate::routing::Route| {
+        r.streets
+            .iter()
+            .map(|s| {
+                if s.name_zh.is_empty() {
+                    s.name_en.clone()
+                } else {
+                    s.name_zh.clone()
+                }
+            })
+            .collect::<std::collections::BTreeSet<String>>()
+    };
+    match route_in(state, from, to, metric) {
+        Ok(r) => {
+            let (a, b) = (street_set(&base), street_set(&r));
+            Ok(RouteComparison {
+                label,
+                extra_s: Some(r.duration_s - base.duration_s),
+                extra_m: Some(r.distance_m - base.distance_m),
+                streets_added: b.difference(&a).cloned().collect(),
+                streets_dropped: a.difference(&b).cloned().collect(),
+                base,
+                scenario: Some(r),
+                note: String::new(),
+            })
         }
-    }
-
-    /// Per-edge weights of the network on `date` or in the stored `scenario` (see
-    /// [`Engine::state_for`](crate::engine::Engine::state_for)).
-    pub fn state_weights(
-        &self,
-        date: Option<chrono::NaiveDate>,
-        scenario: Option<&str>,
-        metric: Metric,
-    ) -> Result<Vec<f64>> {
-        Ok(match self.state_for(date, scenario)? {
-            Some(state) => state.weights(metric),
-            None => self.network.weights(metric),
-        })
+        Err(e @ (Error::NoRoute(_) | Error::NoSegment { .. })) => Ok(RouteComparison {
+            label,
+            base,
+            scenario: None,
+            extra_s: None,
+            extra_m: None,
+            streets_added: vec![],
+            streets_dropped: vec![],
+            note: e.to_string(),
+        }),
+        Err(e) => Err(e),
     }
 }

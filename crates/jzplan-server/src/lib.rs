@@ -4,9 +4,11 @@
 //! ([`error::ApiError`]).
 
 pub mod auth;
+pub mod coordination;
 pub mod error;
 pub mod health;
 pub mod ogc;
+pub mod openapi;
 pub mod osrm;
 pub mod routing;
 pub mod studies;
@@ -76,7 +78,7 @@ pub struct AppState {
 impl AppState {
     /// State for an engine: builds the layer catalog once.
     pub fn new(engine: Engine, config: ApiConfig) -> Result<AppState> {
-        let layers = Catalog::from_engine(&engine)?;
+        let layers = engine.layers()?;
         Ok(AppState::with_catalog(engine, layers, config))
     }
 
@@ -166,9 +168,15 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(routing::router())
         .merge(osrm::router())
         .merge(works::router())
+        .merge(coordination::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();
+    let declared = std::sync::Arc::new(openapi::DeclaredParams::of(&api));
+    let router = router.route_layer(axum::middleware::from_fn_with_state(
+        declared,
+        openapi::refuse_unknown_params,
+    ));
     (router, api)
 }
 
@@ -185,7 +193,10 @@ pub fn app_with_state(state: AppState) -> Router {
     let (router, api) = routes(state.clone());
     router
         .merge(viewer::router().with_state(state))
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(
+            SwaggerUi::new("/docs")
+                .external_url_unchecked("/openapi.json", openapi::complete(&api)),
+        )
         .fallback(|uri: axum::http::Uri| async move {
             error::ApiError::no_route(uri.path()).into_response()
         })

@@ -17,7 +17,6 @@ use jzplan_core::routing::{
 use jzplan_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -219,30 +218,6 @@ pub struct StateSpec {
     pub scenario: Option<String>,
 }
 
-/// The weights for a query: the base weights, or those of a date or scenario, with the avoided
-/// edges closed. On an engine without a works store a date is the base network (no works are
-/// known to change it).
-pub fn weights_for<'a>(
-    s: &'a AppState,
-    metric: Metric,
-    avoid: &Avoid,
-    state: &StateSpec,
-) -> Result<Cow<'a, [f64]>> {
-    let date = state
-        .date
-        .as_deref()
-        .map(jzplan_core::layers::parse_day)
-        .transpose()?;
-    let mut w: Cow<'a, [f64]> = match s.engine.state_for(date, state.scenario.as_deref())? {
-        Some(st) => Cow::Owned(st.weights(metric)),
-        None => Cow::Borrowed(s.weights.get(metric)),
-    };
-    if !avoid.is_empty() {
-        avoid.apply_in_place(&s.engine.network, w.to_mut())?;
-    }
-    Ok(w)
-}
-
 /// The prepared weights for a query: the base network's when the state changes nothing and
 /// nothing is avoided; otherwise those kept for the state and the avoidance, made now on their
 /// first use (one copy of the weights). The key is computed from the state's changes and the
@@ -385,6 +360,7 @@ fn geojson_response(v: Value) -> Response {
 /// Parameters of GET /api/v1/route.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct RouteParams {
     /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
     pub date: Option<String>,
@@ -489,6 +465,7 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
 /// Parameters of GET /api/v1/nearest.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct NearestParams {
     /// The point `lon,lat`.
     pub point: String,
@@ -538,6 +515,7 @@ pub async fn nearest(
 /// Parameters of GET /api/v1/isochrone.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct IsochroneParams {
     /// Network on this date (works in force), `YYYY-MM-DD`; default today's base network.
     pub date: Option<String>,

@@ -146,7 +146,7 @@ pub async fn create(
     let engine = s.engine.clone();
     let cache = s.studies.clone();
     let study = tokio::task::spawn_blocking(move || -> jzplan_core::Result<Arc<Study>> {
-        let version = jzplan_core::layers::works::works_version(&engine)?;
+        let version = engine.works_version()?;
         let id = study_id(&req, version);
         if let Some(hit) = cache.get(&id) {
             return Ok(hit);

@@ -27,6 +27,7 @@ const CACHE_CONTROL: &str = "public, max-age=60";
 /// `date` of the network state for dated layers (closures on that day).
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct TileParams {
     /// `YYYY-MM-DD`; default: today's network.
     pub date: Option<String>,

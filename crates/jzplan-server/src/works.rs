@@ -1,10 +1,9 @@
-//! Works and choke-point API: lists and details (with history), PATCH of status and dates
-//! with a bearer token and optimistic concurrency (ETag `"v<version>"` + If-Match: stale → 412),
-//! an audit entry per change (kept by the store), clashes, scenarios and the timeline.
+//! Works and choke-point API: lists and details (with history), clashes, scenarios and the
+//! timeline. Creating and editing works (bearer token, ETag `"v<version>"` + If-Match: stale →
+//! 412, an audit entry per change) is in [`super::coordination`].
 
 use super::AppState;
-use super::auth::Authorized;
-use super::error::{ApiError, ApiResult, JsonBody, Path, Query};
+use super::error::{ApiError, ApiResult, Path, Query};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,13 +13,14 @@ use jzplan_core::layers::parse_day;
 use jzplan_core::works::{DateRange, WorkFilter, WorkId};
 use serde::Deserialize;
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Filters of the works list and the timeline.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct WorksParams {
     /// Only this status (proposed, preliminary_work, design, under_construction, completed,
     /// suspended, cancelled).
@@ -52,12 +52,12 @@ fn filter(p: &WorksParams) -> ApiResult<WorkFilter> {
     })
 }
 
-fn etag(version: u64) -> HeaderValue {
+pub(super) fn etag(version: u64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"v{version}\"")).unwrap_or(HeaderValue::from_static("\"v0\""))
 }
 
 /// The version named by `If-Match` (`"v3"` or `W/"v3"`); 428 when it is missing.
-fn if_match(h: &HeaderMap) -> ApiResult<u64> {
+pub(super) fn if_match(h: &HeaderMap) -> ApiResult<u64> {
     let v = h
         .get(header::IF_MATCH)
         .ok_or_else(|| {
@@ -79,7 +79,7 @@ fn if_match(h: &HeaderMap) -> ApiResult<u64> {
         })
 }
 
-fn stale(current: u64, sent: u64) -> ApiError {
+pub(super) fn stale(current: u64, sent: u64) -> ApiError {
     ApiError::new(
         StatusCode::PRECONDITION_FAILED,
         "PreconditionFailed",
@@ -119,100 +119,10 @@ pub async fn history(State(s): State<AppState>, Path(id): Path<String>) -> ApiRe
     Ok(Json(json!(s.engine.history(id.as_str())?)).into_response())
 }
 
-/// A change to a work.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct WorkPatch {
-    /// New status (must be an allowed transition).
-    pub status: Option<String>,
-    /// Day the status takes effect, `YYYY-MM-DD` (default today).
-    pub effective: Option<String>,
-    /// New planned start, `YYYY-MM-DD` (with `planned_end`).
-    pub planned_start: Option<String>,
-    /// New planned end, `YYYY-MM-DD`.
-    pub planned_end: Option<String>,
-    /// Where the new dates come from.
-    pub dates_source: Option<String>,
-    /// Why (kept in the audit history).
-    #[serde(default)]
-    pub comment: String,
-}
-
-/// Changes a work's status and/or planned dates. Needs `Authorization: Bearer <token>`
-/// (401 without, 403 with a wrong one) and `If-Match: "v<version>"` (412 when stale, 428 when
-/// missing).
-#[utoipa::path(patch, path = "/api/v1/works/{id}", tag = "works",
-    params(("id" = String, Path, description = "Work id"),
-           ("If-Match" = String, Header, description = "ETag of the work, \"v<version>\"")),
-    request_body = WorkPatch,
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed work; ETag is its new version"),
-              (status = 400, description = "Bad body", body = super::error::Problem),
-              (status = 401, description = "No token", body = super::error::Problem),
-              (status = 403, description = "Token not accepted", body = super::error::Problem),
-              (status = 404, description = "No such work", body = super::error::Problem),
-              (status = 409, description = "Transition not allowed", body = super::error::Problem),
-              (status = 412, description = "Stale If-Match", body = super::error::Problem),
-              (status = 428, description = "If-Match missing", body = super::error::Problem)))]
-pub async fn patch(
-    State(s): State<AppState>,
-    Authorized(actor): Authorized,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    JsonBody(p): JsonBody<WorkPatch>,
-) -> ApiResult<Response> {
-    let id = WorkId::parse(&id)?;
-    let sent = if_match(&headers)?;
-    let status = p.status.as_deref().map(str::parse).transpose()?;
-    let effective = p.effective.as_deref().map(parse_day).transpose()?;
-    let dates = match (&p.planned_start, &p.planned_end) {
-        (Some(a), Some(b)) => Some(DateRange::new(parse_day(a)?, parse_day(b)?)?),
-        (None, None) => None,
-        _ => {
-            return Err(ApiError::invalid(
-                "give both planned_start and planned_end to change the dates",
-            ));
-        }
-    };
-    if status.is_none() && dates.is_none() {
-        return Err(ApiError::invalid(
-            "nothing to change: give status and/or planned dates",
-        ));
-    }
-    let current = s.engine.get_work(&id)?.work.version;
-    if current != sent {
-        return Err(stale(current, sent));
-    }
-    let mut version = sent;
-    let mut work = None;
-    if let Some(to) = status {
-        let on = effective.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let w = s
-            .engine
-            .set_status(&id, to, on, version, &actor, &p.comment)?;
-        version = w.version;
-        work = Some(w);
-    }
-    if let Some(range) = dates {
-        let w = s.engine.set_dates(
-            &id,
-            range,
-            p.dates_source.as_deref(),
-            version,
-            &actor,
-            &p.comment,
-        )?;
-        work = Some(w);
-    }
-    let w = work.ok_or_else(|| ApiError::invalid("nothing changed"))?;
-    let mut r = Json(json!(w)).into_response();
-    r.headers_mut().insert(header::ETAG, etag(w.version));
-    Ok(r)
-}
-
 /// Window of the clash search.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ClashParams {
     /// First day of the window, `YYYY-MM-DD`.
     pub from: Option<String>,
@@ -299,7 +209,7 @@ pub async fn hotspots(State(s): State<AppState>) -> ApiResult<Response> {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
-        .routes(routes!(detail, patch))
+        .routes(routes!(detail))
         .routes(routes!(history))
         .routes(routes!(clashes))
         .routes(routes!(scenarios))

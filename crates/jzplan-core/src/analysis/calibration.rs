@@ -269,7 +269,7 @@ pub fn measure(
 
 /// The seed choke point's v/c rank (see [`H01Check`]); `None` when it does not attach.
 pub fn h01_check(net: &RoadNetwork, seed: &Hotspot, vc: &[f64]) -> Result<Option<H01Check>> {
-    let Some(node) = crate::works::engine::hotspot_junction(net, seed) else {
+    let Some(node) = crate::works::anchor::hotspot_junction(net, seed) else {
         return Ok(None);
     };
     let Some(v) = super::impact::node_vc(net, &open_flows(vc), node) else {

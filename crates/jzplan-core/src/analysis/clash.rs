@@ -7,13 +7,10 @@
 //! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
 //! once. Detours live in [`super::detour`].
 
-use crate::engine::Engine;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::works::paths::Dijkstra;
-use crate::works::{
-    Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
-};
+use crate::works::{Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -356,14 +353,5 @@ impl ProbeSet {
             }
         }
         out
-    }
-}
-
-impl Engine {
-    /// Clashes among the stored works on this network.
-    pub fn clashes(&self, opts: &ClashOptions) -> Result<Vec<Clash>> {
-        let works = self.list_works(&WorkFilter::default())?;
-        let effects = self.resolved_effects()?;
-        find_clashes(&self.network, &works, &effects, opts)
     }
 }

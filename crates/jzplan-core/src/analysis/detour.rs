@@ -2,10 +2,10 @@
 //! stretch to the other, with its route on the network's edge geometries.
 //!
 //! Two views of the same question:
-//! - **on a date** ([`Engine::detours_on`]): the network as it stands that day — every work's
+//! - **on a date** ([`Engine::detours_on`](crate::engine::Engine::detours_on)): the network as it stands that day — every work's
 //!   closures of the date in force, new links of the date open, reduced speeds applied. This is
 //!   what a driver faces, and what the `detours` map layer shows.
-//! - **each work alone** ([`Engine::detours`]): the base network with only this work's
+//! - **each work alone** ([`Engine::detours`](crate::engine::Engine::detours)): the base network with only this work's
 //!   closures; a catalogue overview that does not depend on what else is on site.
 //!
 //! A work's closed edges are split into stretches (edges connected through shared junctions);
@@ -17,16 +17,12 @@
 //! detour and a reason (cut off), as is a stretch with one way in (dead end: nothing to
 //! divert): these are findings, not omissions.
 
-use crate::Result;
 use crate::analysis::clash::street_names;
-use crate::engine::Engine;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
 use crate::works::paths::Dijkstra;
-use crate::works::{
-    Action, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId, check_date,
-};
+use crate::works::{Action, LonLat, Phase, ResolvedEffect, Status, Work, WorkId};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -442,30 +438,6 @@ pub fn detours_in_state(
         out.extend(detours_around(&on, &Closure::of(w, &closed), &mut d));
     }
     out
-}
-
-impl Engine {
-    /// Detours around every closure of the stored works, each work **alone** on the base
-    /// network (optionally only works on site on `date`). For what drivers face on a date, with
-    /// every closure of that day in force, see [`Engine::detours_on`].
-    pub fn detours(&self, date: Option<NaiveDate>) -> Result<Vec<Detour>> {
-        let works = self.list_works(&WorkFilter {
-            active_on: date,
-            ..Default::default()
-        })?;
-        let effects = self.resolved_effects()?;
-        Ok(detours(&self.network, &works, &effects))
-    }
-
-    /// Detours around every stretch closed on `date`, on the network as it stands that day
-    /// (every work's closures of the date, new links of the date open).
-    pub fn detours_on(&self, date: NaiveDate) -> Result<Vec<Detour>> {
-        check_date("date", date)?;
-        let works = self.list_works(&WorkFilter::default())?;
-        let effects = self.resolved_effects()?;
-        let state = NetworkState::on_date(&self.network, &works, &effects, date);
-        Ok(detours_in_state(&state, &works, &effects))
-    }
 }
 
 #[cfg(test)]

@@ -1103,134 +1103,6 @@ pub fn demand_on(net: &RoadNetwork, zones: Option<Vec<Zone>>, target_gap: f64) -
         connectors,
     )
 }
-
-impl crate::engine::Engine {
-    /// The demand of impact analyses ([`demand_on`] this engine's base network).
-    pub fn impact_demand(&self, zones: Option<Vec<Zone>>, target_gap: f64) -> Result<Demand> {
-        demand_on(&self.network, zones, target_gap)
-    }
-
-    /// The 15 choke points of impact reports: the stored ones, completed from the base
-    /// assignment's v/c when fewer are stored (see [`complete_choke_points`]).
-    pub fn impact_choke_points(&self, d: &Demand) -> Result<Vec<ChokePointRef>> {
-        let stored: Vec<ChokePointRef> = self
-            .list_hotspots()?
-            .into_iter()
-            .map(|h| {
-                Ok(ChokePointRef {
-                    node: self.hotspot_node(&h.id)?,
-                    id: h.id.as_str().to_string(),
-                    name_zh: h.name_zh,
-                    name_en: h.name_en,
-                })
-            })
-            .collect::<Result<_>>()?;
-        if stored.len() >= 15 {
-            return Ok(stored);
-        }
-        let base = run_state(&NetworkState::base(&self.network), d)?;
-        complete_choke_points(&self.network, stored, &base.flows.vc, 15)
-    }
-
-    /// One before/after comparison (both states assigned in parallel).
-    pub fn impact(
-        &self,
-        q: &ImpactQuery,
-        d: &Demand,
-        choke_points: &[ChokePointRef],
-    ) -> Result<ImpactResult> {
-        let net = &*self.network;
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        let resolved = self.resolved_effects()?;
-        let (label, before, after) = match q {
-            ImpactQuery::Date(date) => (
-                format!("base network vs {date}"),
-                NetworkState::base(net),
-                self.state_on(*date)?,
-            ),
-            ImpactQuery::Work(date, id) => {
-                if !works.iter().any(|w| &w.id == id) {
-                    return Err(Error::not_found("work", id));
-                }
-                crate::works::check_date("date", *date)?;
-                let rest: Vec<Work> = works.iter().filter(|w| &w.id != id).cloned().collect();
-                (
-                    format!("{date} without {id} vs with it"),
-                    NetworkState::on_date(net, &rest, &resolved, *date),
-                    NetworkState::on_date(net, &works, &resolved, *date),
-                )
-            }
-            ImpactQuery::Scenario(id) => {
-                let sc = self.get_scenario(id)?;
-                (
-                    format!("plan vs scenario {id} on {}", sc.date),
-                    self.state_on(sc.date)?,
-                    self.scenario_state(&sc)?,
-                )
-            }
-        };
-        let (b, a) = rayon::join(|| run_day(&before, d), || run_day(&after, d));
-        let (before_day, after_day) = (b?, a?);
-        let am = |r: &DayRun| {
-            r.period(PeriodId::AmPeak)
-                .cloned()
-                .ok_or_else(|| Error::invalid("the demand has no morning peak period"))
-        };
-        let (before, after) = (am(&before_day)?, am(&after_day)?);
-        let mut comparison = compare(&label, net, d, &before, &after, choke_points, 10);
-        comparison.periods = period_changes(&before_day, &after_day);
-        Ok(ImpactResult {
-            comparison,
-            before,
-            after,
-        })
-    }
-
-    /// Assignments [`Engine::impact_year`](crate::engine::Engine::impact_year) will run: (states, works on site, completed works).
-    pub fn impact_year_tasks(
-        &self,
-        year: i32,
-        only: Option<&[WorkId]>,
-    ) -> Result<(usize, usize, usize)> {
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        year_task_counts(&works, &self.resolved_effects()?, year, only)
-    }
-
-    /// The year analysis of the stored works (see [`analyse_year`]); `only` limits the works
-    /// evaluated one by one (all works still make up the states). Unknown ids are `NotFound`.
-    pub fn impact_year(
-        &self,
-        year: i32,
-        d: &Demand,
-        choke_points: &[ChokePointRef],
-        only: Option<&[WorkId]>,
-        tick: &(dyn Fn(Task) + Sync),
-    ) -> Result<(YearAnalysis, Vec<Work>)> {
-        let works = self.list_works(&crate::works::WorkFilter::default())?;
-        if let Some(missing) = only
-            .into_iter()
-            .flatten()
-            .find(|id| !works.iter().any(|w| &w.id == *id))
-        {
-            return Err(Error::not_found("work", missing));
-        }
-        let resolved = self.resolved_effects()?;
-        let clashes = self.clashes(&Default::default())?;
-        let ya = analyse_year(
-            &self.network,
-            &works,
-            &resolved,
-            &clashes,
-            choke_points,
-            d,
-            year,
-            only,
-            tick,
-        )?;
-        Ok((ya, works))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1258,6 +1130,10 @@ mod tests {
             seed_quote: String::new(),
             notes: String::new(),
             version: 0,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 

@@ -4,5 +4,6 @@ pub mod calibration;
 pub mod clash;
 pub mod detour;
 pub mod impact;
+pub mod stored;
 pub mod study;
 pub mod study_report;

@@ -30,10 +30,10 @@ use crate::analysis::detour::{self, Outcome};
 use crate::analysis::impact::{ChokePointRef, Demand, StateRun, Summary, node_vc, run_state};
 use crate::assignment::OdMatrix;
 use crate::assignment::zones::RoadFlows;
-use crate::engine::Engine;
 use crate::network::geom::haversine_m;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::NetworkState;
+use crate::works::engine::WorksBook;
 use crate::works::paths::Dijkstra;
 use crate::works::{
     Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkFilter, WorkId,
@@ -2011,16 +2011,16 @@ stretch, or gains more than the threshold in veh/h. Zones, demand and the networ
 estimates: the figures compare options, they do not predict counts.";
 
 impl<'a> StudyInputs<'a> {
-    /// Gathers the inputs from an engine: works, effects, AM-peak demand to [`STUDY_GAP`] and
-    /// the 15 choke points.
-    pub fn from_engine(engine: &'a Engine) -> Result<StudyInputs<'a>> {
-        let works = engine.list_works(&WorkFilter::default())?;
-        let resolved = engine.resolved_effects()?;
-        let demand = engine.impact_demand(None, STUDY_GAP)?;
-        let choke_points = engine.impact_choke_points(&demand)?;
-        let works_version = crate::layers::works::works_version(engine)?;
+    /// Gathers the inputs from the network and the works an engine holds: works, effects,
+    /// AM-peak demand to [`STUDY_GAP`] and the 15 choke points.
+    pub fn from_parts(net: &'a RoadNetwork, book: &WorksBook) -> Result<StudyInputs<'a>> {
+        let works = book.list_works(&WorkFilter::default())?;
+        let resolved = book.resolved_effects(net)?;
+        let demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
+        let choke_points = crate::analysis::stored::impact_choke_points(net, book, &demand)?;
+        let works_version = book.works_version()?;
         Ok(StudyInputs {
-            net: &engine.network,
+            net,
             works,
             resolved,
             demand,

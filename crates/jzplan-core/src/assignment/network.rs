@@ -311,14 +311,6 @@ impl AssignNetwork {
             .map(|i| LinkId(i as u32))
     }
 
-    /// Cost, time and distance between zones at free flow (no demand loaded).
-    pub fn free_flow_skims(&self) -> super::Skims {
-        let cost: Vec<f64> = (0..self.link_count())
-            .map(|k| self.t0[k] + self.fixed[k])
-            .collect();
-        super::paths::skims(self, &cost, &self.t0)
-    }
-
     /// Reorders an internal (CSR-order) per-link vector into input order.
     pub(crate) fn to_input_order(&self, v: &[f64]) -> Vec<f64> {
         let mut out = vec![0.0; v.len()];

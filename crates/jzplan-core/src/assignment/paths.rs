@@ -235,6 +235,14 @@ impl Skims {
     }
 }
 
+/// Cost, time and distance between zones at free flow (no demand loaded).
+pub fn free_flow_skims(net: &AssignNetwork) -> Skims {
+    let cost: Vec<f64> = (0..net.link_count())
+        .map(|k| net.t0[k] + net.fixed[k])
+        .collect();
+    skims(net, &cost, &net.t0)
+}
+
 /// Skims on internal-order generalized `cost` and congested `time`.
 pub(crate) fn skims(net: &AssignNetwork, cost: &[f64], time: &[f64]) -> Skims {
     let nz = net.n_zones;

@@ -354,8 +354,7 @@ pub fn gravity_demand(
             anet.zone_count()
         )));
     }
-    let minutes: Vec<f64> = anet
-        .free_flow_skims()
+    let minutes: Vec<f64> = super::paths::free_flow_skims(anet)
         .time
         .iter()
         .map(|t| t / 60.0)

@@ -4,10 +4,10 @@
 //! apart (flows differ by direction). Each date is assigned once and cached (until a work
 //! changes): tiles ask for the same features many times.
 
+use super::LayerData;
 use super::{Feature, Layer, LayerInfo, PropKind, prop, round2};
 use crate::Result;
 use crate::analysis::impact::{Demand, run_state};
-use crate::engine::Engine;
 use chrono::NaiveDate;
 use serde_json::{Map, Value};
 use std::sync::{Arc, Mutex};
@@ -27,7 +27,7 @@ type Cache = Vec<((NaiveDate, u64), Arc<Vec<Feature>>)>;
 
 /// The `flows` layer (dated; default today).
 pub struct FlowsLayer {
-    engine: Engine,
+    data: LayerData,
     info: LayerInfo,
     demand: Mutex<Option<Arc<Demand>>>,
     cache: Mutex<Cache>,
@@ -35,10 +35,10 @@ pub struct FlowsLayer {
 
 impl FlowsLayer {
     /// The layer; the demand is computed on first use, not at server start.
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(data: LayerData) -> Self {
         use PropKind::*;
         FlowsLayer {
-            engine,
+            data,
             info: LayerInfo {
                 id: "flows",
                 title: "Traffic flows (model) on a date",
@@ -75,17 +75,17 @@ impl FlowsLayer {
         if let Some(d) = d.as_ref() {
             return Ok(d.clone());
         }
-        let made = Arc::new(self.engine.impact_demand(None, GAP)?);
+        let made = Arc::new(self.data.impact_demand(GAP)?);
         *d = Some(made.clone());
         Ok(made)
     }
 
     fn compute(&self, date: NaiveDate) -> Result<Vec<Feature>> {
         let demand = self.demand()?;
-        let state = self.engine.state_on(date)?;
+        let state = self.data.state_on(date)?;
         let run = run_state(&state, &demand)?;
         let capacities = state.capacities_vph();
-        let net = &self.engine.network;
+        let net = &self.data.network;
         let mut out = Vec::new();
         for (i, edge) in net.edges().iter().enumerate() {
             let v = run.flows.volume_vph[i];
@@ -120,7 +120,7 @@ impl Layer for FlowsLayer {
 
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let key = (date, super::works::works_version(&self.engine)?);
+        let key = (date, super::works::works_version(&self.data)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {

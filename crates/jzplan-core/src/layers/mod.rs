@@ -12,7 +12,8 @@ pub mod mvt;
 pub mod network;
 pub mod works;
 
-use crate::engine::Engine;
+use crate::network::RoadNetwork;
+use crate::works::engine::WorksBook;
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use geo::BoundingRect;
@@ -395,6 +396,48 @@ pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
     })
 }
 
+/// What the layers read: the network and the works held by the engine (the two shared parts
+/// of an [`Engine`](crate::engine::Engine), which builds it). The layers sit above the works
+/// and the analyses and below the engine's facade, which lists them
+/// ([`Engine::layers`](crate::engine::Engine::layers)).
+#[derive(Clone)]
+pub struct LayerData {
+    /// The network served (planned links included).
+    pub network: Arc<RoadNetwork>,
+    /// The works, choke points and scenarios on it.
+    pub works: Arc<WorksBook>,
+}
+
+impl LayerData {
+    fn store(&self) -> Result<&dyn crate::store::Store> {
+        self.works.store()
+    }
+    fn list_works(&self, f: &crate::works::WorkFilter) -> Result<Vec<crate::works::Work>> {
+        self.works.list_works(f)
+    }
+    fn get_work(&self, id: &crate::works::WorkId) -> Result<crate::works::engine::WorkDetail> {
+        self.works.get_work(&self.network, id)
+    }
+    fn list_hotspots(&self) -> Result<Vec<crate::hotspot::Hotspot>> {
+        self.works.list_hotspots()
+    }
+    fn resolved_effects(
+        &self,
+    ) -> Result<std::collections::HashMap<crate::works::WorkId, Vec<crate::works::ResolvedEffect>>>
+    {
+        self.works.resolved_effects(&self.network)
+    }
+    fn state_on(&self, date: NaiveDate) -> Result<crate::scenario::NetworkState<'_>> {
+        self.works.state_on(&self.network, date)
+    }
+    fn detours_on(&self, date: NaiveDate) -> Result<Vec<crate::analysis::detour::Detour>> {
+        crate::analysis::stored::detours_on(&self.network, &self.works, date)
+    }
+    fn impact_demand(&self, gap: f64) -> Result<crate::analysis::impact::Demand> {
+        crate::analysis::impact::demand_on(&self.network, None, gap)
+    }
+}
+
 /// The layers the server publishes, in display order.
 #[derive(Clone, Default)]
 pub struct Catalog {
@@ -415,40 +458,40 @@ impl Catalog {
     }
 
     /// Every layer that can be built from what the engine holds.
-    pub fn from_engine(engine: &Engine) -> Result<Catalog> {
+    pub fn of(data: &LayerData) -> Result<Catalog> {
         let mut c = Catalog::new();
-        c.add(Arc::new(network::roads(&engine.network)));
-        if works::has_store(engine) {
+        c.add(Arc::new(network::roads(&data.network)));
+        if works::has_store(data) {
             c.add(Arc::new(works::WorksLayer::new(
-                engine.clone(),
+                data.clone(),
                 works::WorksView::All,
             )));
             c.add(Arc::new(works::WorksLayer::new(
-                engine.clone(),
+                data.clone(),
                 works::WorksView::Footprints,
             )));
             c.add(Arc::new(works::WorksLayer::new(
-                engine.clone(),
+                data.clone(),
                 works::WorksView::Environment,
             )));
-            c.add(Arc::new(works::HotspotsLayer::new(engine.clone())));
-            c.add(Arc::new(works::ClosuresLayer::new(engine.clone())));
-            c.add(Arc::new(works::DetoursLayer::new(engine.clone())));
+            c.add(Arc::new(works::HotspotsLayer::new(data.clone())));
+            c.add(Arc::new(works::ClosuresLayer::new(data.clone())));
+            c.add(Arc::new(works::DetoursLayer::new(data.clone())));
         }
         Ok(c)
     }
 
-    /// [`Catalog::from_engine`] plus the layers of the embedded Jinzhou dataset (rivers,
+    /// [`Catalog::of`] plus the layers of the embedded Jinzhou dataset (rivers,
     /// districts, points of interest, coastline): for a server on the Jinzhou network.
-    pub fn jinzhou(engine: &Engine) -> Result<Catalog> {
-        let mut c = Catalog::from_engine(engine)?;
+    pub fn jinzhou(data: &LayerData) -> Result<Catalog> {
+        let mut c = Catalog::of(data)?;
         c.add(Arc::new(city::districts()?));
         c.add(Arc::new(city::rivers()?));
         c.add(Arc::new(city::coastline()?));
         c.add(Arc::new(city::pois()?));
         // Flows need the works store (network on a date) and the Jinzhou zones.
-        if works::has_store(engine) {
-            c.add(Arc::new(flows::FlowsLayer::new(engine.clone())));
+        if works::has_store(data) {
+            c.add(Arc::new(flows::FlowsLayer::new(data.clone())));
         }
         Ok(c)
     }

@@ -3,10 +3,10 @@
 //! and the detours around that day's closures. They read the store on every call, so changes
 //! made through the API show at once.
 
+use super::LayerData;
 use super::{DateInterval, Feature, Layer, LayerInfo, PropKind, PropertyDef, prop, round2};
 use crate::Result;
 use crate::analysis::detour::Detour;
-use crate::engine::Engine;
 use crate::network::EdgeId;
 use crate::works::{Action, LonLat, Phase, Work, WorkFilter, WorkGeometry, WorkKind};
 use chrono::NaiveDate;
@@ -129,14 +129,14 @@ pub enum WorksView {
 
 /// Works from the engine's store.
 pub struct WorksLayer {
-    engine: Engine,
+    data: LayerData,
     view: WorksView,
     info: LayerInfo,
 }
 
 impl WorksLayer {
     /// A works layer of a view.
-    pub fn new(engine: Engine, view: WorksView) -> Self {
+    pub fn new(data: LayerData, view: WorksView) -> Self {
         let (id, title, description, geometry_type) = match view {
             WorksView::All => (
                 "works",
@@ -160,7 +160,7 @@ impl WorksLayer {
             ),
         };
         WorksLayer {
-            engine,
+            data,
             view,
             info: LayerInfo {
                 id,
@@ -180,7 +180,7 @@ impl Layer for WorksLayer {
         &self.info
     }
     fn features(&self, _date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let works = self.engine.list_works(&WorkFilter::default())?;
+        let works = self.data.list_works(&WorkFilter::default())?;
         let mut out = Vec::with_capacity(works.len());
         for w in &works {
             let g = match self.view {
@@ -190,8 +190,8 @@ impl Layer for WorksLayer {
                 }
                 WorksView::Environment => None,
                 WorksView::Footprints => {
-                    let d = self.engine.get_work(&w.id)?;
-                    let net = &self.engine.network;
+                    let d = self.data.get_work(&w.id)?;
+                    let net = &self.data.network;
                     let mut lines = Vec::new();
                     for &e in &d.edges {
                         let edge = net.try_edge(e)?;
@@ -213,16 +213,16 @@ impl Layer for WorksLayer {
 
 /// The choke points.
 pub struct HotspotsLayer {
-    engine: Engine,
+    data: LayerData,
     info: LayerInfo,
 }
 
 impl HotspotsLayer {
     /// The layer.
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(data: LayerData) -> Self {
         use PropKind::*;
         HotspotsLayer {
-            engine,
+            data,
             info: LayerInfo {
                 id: "hotspots",
                 title: "Choke points",
@@ -257,7 +257,7 @@ impl Layer for HotspotsLayer {
         &self.info
     }
     fn features(&self, _date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let mut hs = self.engine.list_hotspots()?;
+        let mut hs = self.data.list_hotspots()?;
         hs.sort_by(|a, b| a.id.as_str().cmp(b.id.as_str()));
         let out = hs
             .iter()
@@ -288,16 +288,16 @@ impl Layer for HotspotsLayer {
 /// Network changes on a date: closed edges and opened (new) links, both directions of a road
 /// merged. Without a date: today (UTC).
 pub struct ClosuresLayer {
-    engine: Engine,
+    data: LayerData,
     info: LayerInfo,
 }
 
 impl ClosuresLayer {
     /// The layer.
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(data: LayerData) -> Self {
         use PropKind::*;
         ClosuresLayer {
-            engine,
+            data,
             info: LayerInfo {
                 id: "closures",
                 title: "Closures and new links on a date",
@@ -340,9 +340,9 @@ impl Layer for ClosuresLayer {
     }
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let state = self.engine.state_on(date)?;
-        let effects = self.engine.resolved_effects()?;
-        let net = &self.engine.network;
+        let state = self.data.state_on(date)?;
+        let effects = self.data.resolved_effects()?;
+        let net = &self.data.network;
         // Which works in force change an edge, and how: closed while on site, removed for good
         // after completion (a road replaced by a new alignment), or opened as a new link.
         let mut causes: std::collections::HashMap<EdgeId, (&str, Vec<&str>)> = Default::default();
@@ -398,19 +398,14 @@ impl Layer for ClosuresLayer {
 }
 
 /// Checks that the engine has a works store (the works layers need one).
-pub fn has_store(engine: &Engine) -> bool {
-    engine.store().is_ok()
+pub fn has_store(data: &LayerData) -> bool {
+    data.store().is_ok()
 }
 
 /// Identifies the state of the stored works (their ids and versions): a dated layer cached
 /// under it changes as soon as a work is changed through the API.
-pub fn works_version(engine: &Engine) -> Result<u64> {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    for w in engine.list_works(&WorkFilter::default())? {
-        (w.id.as_str(), w.version).hash(&mut h);
-    }
-    Ok(h.finish())
+pub fn works_version(data: &LayerData) -> Result<u64> {
+    data.works.works_version()
 }
 
 /// How many (date, works version) keys keep their detours in memory.
@@ -422,17 +417,17 @@ type DetourCache = Vec<((NaiveDate, u64), Arc<Vec<Feature>>)>;
 /// the network as it stands that day (all closures of the day in force, new links open).
 /// Cached per date and per state of the works (a change through the API shows at once).
 pub struct DetoursLayer {
-    engine: Engine,
+    data: LayerData,
     info: LayerInfo,
     cache: Mutex<DetourCache>,
 }
 
 impl DetoursLayer {
     /// The layer.
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(data: LayerData) -> Self {
         use PropKind::*;
         DetoursLayer {
-            engine,
+            data,
             info: LayerInfo {
                 id: "detours",
                 title: "Detours on a date",
@@ -542,7 +537,7 @@ impl Layer for DetoursLayer {
     }
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
         let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let key = (date, works_version(&self.engine)?);
+        let key = (date, works_version(&self.data)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((_, f)) = cache.iter().find(|(k, _)| *k == key) {
@@ -550,7 +545,7 @@ impl Layer for DetoursLayer {
             }
         }
         let features: Arc<Vec<Feature>> = Arc::new(
-            self.engine
+            self.data
                 .detours_on(date)?
                 .iter()
                 .map(detour_feature)

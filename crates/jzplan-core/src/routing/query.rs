@@ -1,9 +1,8 @@
 //! Coordinate-level queries (snap + route/matrix/isochrone in one call), shared by the CLI and
-//! the API through the [`Engine`]. A scenario passes its own weights (`Some(&w)`); `None`
+//! the API through the [`Engine`](crate::engine::Engine). A scenario passes its own weights (`Some(&w)`); `None`
 //! means the base network's weights for the query's metric.
 
 use super::{Algorithm, Avoid, Isochrone, Matrix, Route, RouteOptions, Router};
-use crate::engine::Engine;
 use crate::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
 use crate::network::{Metric, RoadNetwork};
 use crate::{Error, Result};
@@ -136,41 +135,13 @@ pub fn isochrone_query(
     r.isochrone(&a, budget)
 }
 
-impl Engine {
-    /// A route on the base network.
-    pub fn route(&self, q: &RouteQuery) -> Result<Route> {
-        route_query(&self.network, None, q)
+/// The nearest point of `net` within `max_m` metres on an edge that is not a planned link.
+pub fn nearest_open(net: &RoadNetwork, p: Point<f64>, max_m: f64) -> Result<Snap> {
+    if !(max_m.is_finite() && max_m > 0.0) {
+        return Err(Error::invalid(format!(
+            "snapping radius {max_m} m must be a positive number"
+        )));
     }
-
-    /// A matrix on the base network.
-    pub fn matrix(
-        &self,
-        sources: &[Point<f64>],
-        targets: &[Point<f64>],
-        o: &QueryOptions,
-    ) -> Result<Matrix> {
-        matrix_query(&self.network, None, sources, targets, o)
-    }
-
-    /// An isochrone on the base network (the budget in the unit of `o.metric`).
-    pub fn isochrone(
-        &self,
-        from: Point<f64>,
-        budget_s: f64,
-        o: &QueryOptions,
-    ) -> Result<Isochrone> {
-        isochrone_query(&self.network, None, from, budget_s, o)
-    }
-
-    /// The nearest open point of the base network within `max_m` metres.
-    pub fn nearest(&self, p: Point<f64>, max_m: f64) -> Result<Snap> {
-        if !(max_m.is_finite() && max_m > 0.0) {
-            return Err(Error::invalid(format!(
-                "snapping radius {max_m} m must be a positive number"
-            )));
-        }
-        let net = &*self.network;
-        net.snap_index()
-            .snap_filtered(net, p, max_m, |e| !net.edge(e).planned)
-    }
+    net.snap_index()
+        .snap_filtered(net, p, max_m, |e| !net.edge(e).planned)
 }

@@ -10,12 +10,16 @@
 //! `jzplan_store::PgStore` (PostgreSQL + PostGIS, shared by several replicas), anything else is
 //! a SQLite file; both apply the same migration list.
 
+pub mod catalogue;
+
 use crate::hotspot::{Hotspot, HotspotId};
 use crate::scenario::Scenario;
 use crate::works::catalogue::Catalogue;
 use crate::works::{HistoryEntry, Work, WorkFilter, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
+
+pub use catalogue::CatalogueStore;
 
 /// Who changes what and why (written to the history with the old and new values).
 #[derive(Clone, Debug, PartialEq, Serialize)]

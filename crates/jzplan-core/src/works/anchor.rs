@@ -8,6 +8,7 @@
 //! anchor had to move, what could not be matched.
 
 use super::{Action, Effect, LonLat, ResolvedEffect, StreetAnchor, Target, Work, WorkId};
+use crate::hotspot::Hotspot;
 use crate::network::geom::LocalProjection;
 use crate::network::{EdgeId, EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
 use crate::{Error, Result};
@@ -467,7 +468,8 @@ impl Attachment {
         let mut out = Vec::with_capacity(w.effects.len());
         for (k, e) in w.effects.iter().enumerate() {
             let what = describe_effect(k, e);
-            let r = resolve_target(net, &e.target, &self.links);
+            let r = resolve_target(net, &e.target, &self.links)
+                .and_then(|r| super::validate::one_direction(net, e, r));
             match r {
                 Ok((edges, moved, street)) => {
                     self.report.items.push(AttachItem {
@@ -500,9 +502,9 @@ impl Attachment {
     }
 }
 
-type Resolved = (Vec<EdgeId>, Option<f64>, String);
+pub(crate) type Resolved = (Vec<EdgeId>, Option<f64>, String);
 
-fn resolve_target(
+pub(crate) fn resolve_target(
     net: &RoadNetwork,
     t: &Target,
     links: &HashMap<String, Vec<EdgeId>>,
@@ -601,4 +603,52 @@ pub fn validate_links(links: &[PlannedLink]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The junction a choke point stands at on `net` (the nearest node of its streets within
+/// 500 m of its position), if it attaches.
+pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
+    resolve_hotspot(net, h).ok().map(|(n, _)| n)
+}
+
+/// The junction of a choke point on `net`: the node of its streets nearest its position,
+/// with the attachment report item (or the item saying why it did not attach).
+pub(crate) fn resolve_hotspot(
+    net: &RoadNetwork,
+    h: &Hotspot,
+) -> std::result::Result<(NodeId, AttachItem), Box<AttachItem>> {
+    let anchor = StreetAnchor {
+        streets: h.streets.clone(),
+        from: h.at,
+        to: None,
+        radius_m: 500.0,
+    };
+    let item = |matched: bool, street: String, moved: Option<f64>, note: String| AttachItem {
+        record: h.id.to_string(),
+        what: format!("choke point {}", h.name_zh),
+        matched,
+        street,
+        edges: usize::from(matched),
+        moved_m: moved,
+        note,
+    };
+    match resolve_street(net, &anchor) {
+        Ok((edges, _, street)) => {
+            let p = geo_types::Point::new(h.at[0], h.at[1]);
+            let mut best: Option<(f64, NodeId)> = None;
+            for &e in &edges {
+                let ed = net.edge(e);
+                for n in [ed.from, ed.to] {
+                    let d = crate::network::geom::haversine_m(p, net.node(n).point());
+                    if best.is_none_or(|b| d < b.0) {
+                        best = Some((d, n));
+                    }
+                }
+            }
+            let (d, n) =
+                best.ok_or_else(|| Box::new(item(false, String::new(), None, "no node".into())))?;
+            Ok((n, item(true, street, Some(d), String::new())))
+        }
+        Err(why) => Err(Box::new(item(false, String::new(), None, why))),
+    }
 }

@@ -331,6 +331,8 @@ fn effect(phase: Phase, action: Action, target: &Target) -> Effect {
         phase,
         action,
         target: target.clone(),
+        direction: None,
+        schedule: None,
     }
 }
 
@@ -370,6 +372,10 @@ fn child_of(parent: &Work, c: Child) -> Work {
         seed_quote: String::new(),
         notes: c.notes,
         version: 0,
+        promoter: None,
+        emergency: false,
+        start_verified: false,
+        end_verified: false,
     }
 }
 
@@ -647,6 +653,10 @@ mod tests {
             seed_quote: String::new(),
             notes: format!("{id} rule"),
             version: 0,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 

@@ -1,13 +1,12 @@
-//! The works side of the [`Engine`]: the store, the attachment of works to the engine's
-//! network, network states on dates and in scenarios, and every read/write the API and the CLI
-//! make on works, choke points and scenarios.
+//! The works held by the engine ([`WorksBook`]): the store, the attachment of works to the
+//! engine's network, network states on dates and in scenarios, and every read/write the API and
+//! the CLI make on works, choke points and scenarios. The `Engine` facade delegates here.
 
 use super::anchor::{self, AttachItem, AttachReport, Attachment, PlannedLink};
 use super::catalogue::Catalogue;
 use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
-use crate::engine::Engine;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
-use crate::network::{EdgeId, NodeId, RoadNetwork};
+use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::scenario::{NetworkState, Scenario};
 use crate::store::{Change, SeedReport, Store};
 use crate::{Error, Result};
@@ -16,7 +15,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
-/// Works state held by an [`Engine`]: the store, the planned links, and each work's effects
+/// Works state held by the `Engine`: the store, the planned links, and each work's effects
 /// resolved on the engine's network.
 pub struct WorksBook {
     store: Option<Arc<dyn Store>>,
@@ -110,17 +109,17 @@ fn poisoned() -> Error {
     Error::Store("works state lock poisoned by an earlier panic".into())
 }
 
-impl Engine {
-    /// An engine on `network` with the works of `store`: the catalogue's planned links are added
-    /// to the network as planned edges (see [`anchor::augment`]) and every work's effects and
-    /// every choke point are attached by street name and position. The store is not seeded
-    /// here (see [`Engine::seed`]).
-    pub fn with_works(
-        network: RoadNetwork,
+impl WorksBook {
+    /// The works of `store` on `network`: the catalogue's planned links are added to the
+    /// network as planned edges (see [`anchor::augment`]) and every work's effects and every
+    /// choke point are attached by street name and position. Returns the augmented network
+    /// and the book. The store is not seeded here (see [`WorksBook::seed`]).
+    pub fn attach(
+        network: &RoadNetwork,
         store: Arc<dyn Store>,
         catalogue: &Catalogue,
-    ) -> Result<Engine> {
-        let aug = anchor::augment(&network, &catalogue.links)?;
+    ) -> Result<(RoadNetwork, WorksBook)> {
+        let aug = anchor::augment(network, &catalogue.links)?;
         let revision = store.revision()?;
         let works = store.list_works(&WorkFilter::default())?;
         let seen = seen_of(revision, &works);
@@ -129,7 +128,7 @@ impl Engine {
         let mut nodes = HashMap::new();
         let mut att = attachment;
         for h in &hotspots {
-            match resolve_hotspot(&aug.network, h) {
+            match anchor::resolve_hotspot(&aug.network, h) {
                 Ok((n, item)) => {
                     nodes.insert(h.id.clone(), n);
                     att.report.items.push(item);
@@ -137,48 +136,46 @@ impl Engine {
                 Err(item) => att.report.items.push(*item),
             }
         }
-        Ok(Engine {
-            network: Arc::new(aug.network),
-            works: Arc::new(WorksBook {
-                store: Some(store),
-                links: catalogue.links.clone(),
-                attachment: RwLock::new(att),
-                hotspot_nodes: RwLock::new(nodes),
-                link_report: aug.report,
-                seen: Mutex::new(seen),
-            }),
-        })
+        let book = WorksBook {
+            store: Some(store),
+            links: catalogue.links.clone(),
+            attachment: RwLock::new(att),
+            hotspot_nodes: RwLock::new(nodes),
+            link_report: aug.report,
+            seen: Mutex::new(seen),
+        };
+        Ok((aug.network, book))
     }
 
     /// The works store, or `Error::Store` for an engine built without one.
     pub fn store(&self) -> Result<&dyn Store> {
-        self.works.store.as_deref().ok_or_else(|| {
+        self.store.as_deref().ok_or_else(|| {
             Error::Store("this engine has no works store (use Engine::with_works)".into())
         })
     }
 
     /// Seeds the store from a catalogue (idempotent, never overwrites edits) and attaches the
     /// records it added or updated.
-    pub fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
+    pub fn seed(&self, net: &RoadNetwork, catalogue: &Catalogue) -> Result<SeedReport> {
         let r = self.store()?.seed(catalogue)?;
-        self.reattach()?;
+        self.reattach(net)?;
         Ok(r)
     }
 
     /// Re-resolves every work and choke point on the network (after seeding or edits of
     /// effects).
-    pub fn reattach(&self) -> Result<()> {
+    pub fn reattach(&self, net: &RoadNetwork) -> Result<()> {
         let revision = self.store()?.revision()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
-        *self.works.seen.lock().map_err(|_| poisoned())? = seen_of(revision, &works);
+        *self.seen.lock().map_err(|_| poisoned())? = seen_of(revision, &works);
         let hotspots = self.store()?.list_hotspots()?;
-        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
         let links = std::mem::take(&mut att.links);
-        *att = Attachment::resolve(&self.network, &works, links);
-        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        *att = Attachment::resolve(net, &works, links);
+        let mut nodes = self.hotspot_nodes.write().map_err(|_| poisoned())?;
         nodes.clear();
         for h in &hotspots {
-            match resolve_hotspot(&self.network, h) {
+            match anchor::resolve_hotspot(net, h) {
                 Ok((n, item)) => {
                     nodes.insert(h.id.clone(), n);
                     att.report.items.push(item);
@@ -193,31 +190,31 @@ impl Engine {
     /// store (another replica): works whose effects are new or changed are resolved again,
     /// works gone are dropped, choke points not yet placed are placed. Costs one read of the
     /// store revision when nothing changed.
-    pub fn sync_attachment(&self) -> Result<()> {
-        let Some(store) = self.works.store.as_deref() else {
+    pub fn sync_attachment(&self, net: &RoadNetwork) -> Result<()> {
+        let Some(store) = self.store.as_deref() else {
             return Ok(());
         };
         let revision = store.revision()?;
-        let mut seen = self.works.seen.lock().map_err(|_| poisoned())?;
+        let mut seen = self.seen.lock().map_err(|_| poisoned())?;
         if seen.revision == revision {
             return Ok(());
         }
         let works = store.list_works(&WorkFilter::default())?;
-        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
         for w in &works {
             let print = effects_print(w);
             if seen.effects.get(&w.id) != Some(&print) {
-                att.resolve_work(&self.network, w);
+                att.resolve_work(net, w);
                 seen.effects.insert(w.id.clone(), print);
             }
         }
         let ids: std::collections::HashSet<&WorkId> = works.iter().map(|w| &w.id).collect();
         att.effects.retain(|id, _| ids.contains(id));
         seen.effects.retain(|id, _| ids.contains(id));
-        let mut nodes = self.works.hotspot_nodes.write().map_err(|_| poisoned())?;
+        let mut nodes = self.hotspot_nodes.write().map_err(|_| poisoned())?;
         for h in store.list_hotspots()? {
             if !nodes.contains_key(&h.id)
-                && let Ok((n, item)) = resolve_hotspot(&self.network, &h)
+                && let Ok((n, item)) = anchor::resolve_hotspot(net, &h)
             {
                 nodes.insert(h.id.clone(), n);
                 att.report.items.push(item);
@@ -227,25 +224,24 @@ impl Engine {
         Ok(())
     }
 
-    /// The attachment, brought up to date first (see [`Engine::sync_attachment`]).
-    fn attached(&self) -> Result<RwLockReadGuard<'_, Attachment>> {
-        self.sync_attachment()?;
-        self.works.attachment.read().map_err(|_| poisoned())
+    /// The attachment, brought up to date first (see [`WorksBook::sync_attachment`]).
+    fn attached(&self, net: &RoadNetwork) -> Result<RwLockReadGuard<'_, Attachment>> {
+        self.sync_attachment(net)?;
+        self.attachment.read().map_err(|_| poisoned())
     }
 
     /// How the planned links, works and choke points attached to this network.
-    pub fn attach_report(&self) -> Result<AttachReport> {
-        let att = self.attached()?;
-        let mut r = self.works.link_report.clone();
+    pub fn attach_report(&self, net: &RoadNetwork) -> Result<AttachReport> {
+        let att = self.attached(net)?;
+        let mut r = self.link_report.clone();
         r.items.extend(att.report.items.iter().cloned());
         Ok(r)
     }
 
     /// The planned links of the catalogue, with their edges on this network.
-    pub fn planned_links(&self) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
-        let att = self.attached()?;
+    pub fn planned_links(&self, net: &RoadNetwork) -> Result<Vec<(PlannedLink, Vec<EdgeId>)>> {
+        let att = self.attached(net)?;
         Ok(self
-            .works
             .links
             .iter()
             .map(|l| (l.clone(), att.links.get(&l.id).cloned().unwrap_or_default()))
@@ -263,7 +259,7 @@ impl Engine {
     }
 
     /// One work with its children, history and attachment.
-    pub fn get_work(&self, id: &WorkId) -> Result<WorkDetail> {
+    pub fn get_work(&self, net: &RoadNetwork, id: &WorkId) -> Result<WorkDetail> {
         let store = self.store()?;
         let work = store.get_work(id)?;
         let children = store
@@ -275,7 +271,7 @@ impl Engine {
             .map(|w| w.id)
             .collect();
         let history = store.history(id.as_str())?;
-        let att = self.attached()?;
+        let att = self.attached(net)?;
         let attachment = att
             .report
             .items
@@ -329,6 +325,15 @@ impl Engine {
             comment: comment.into(),
         };
         let saved = store.update_work(&nw, expected_version, &change)?;
+        self.follow_hotspot(&saved, to, actor);
+        Ok(saved)
+    }
+
+    /// A P6 child moving to under construction / completed / cancelled moves its choke point
+    /// to being opened / opened / congested.
+    pub(crate) fn follow_hotspot(&self, saved: &Work, to: Status, actor: &str) {
+        let Ok(store) = self.store() else { return };
+        let id = &saved.id;
         if let Some(hid) = &saved.hotspot {
             let hs = match to {
                 Status::UnderConstruction => Some(HotspotStatus::BeingOpened),
@@ -365,7 +370,13 @@ impl Engine {
                 }
             }
         }
-        Ok(saved)
+    }
+
+    /// Re-resolves one work's effects on the network after it was created or edited.
+    pub(crate) fn attach_work(&self, net: &RoadNetwork, w: &Work) -> Result<()> {
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(net, w);
+        Ok(())
     }
 
     /// Replaces a work's planned dates (checked: in range, end not before start).
@@ -393,9 +404,15 @@ impl Engine {
 
     /// Adds a new work (a user's own): validated, explicit edge targets must exist on this
     /// network, ids must be new; its effects are attached at once.
-    pub fn create_work(&self, work: &Work, actor: &str, comment: &str) -> Result<Work> {
+    pub fn create_work(
+        &self,
+        net: &RoadNetwork,
+        work: &Work,
+        actor: &str,
+        comment: &str,
+    ) -> Result<Work> {
         work.validate()?;
-        anchor::check_edges(&self.network, work)?;
+        anchor::check_edges(net, work)?;
         if let Some(p) = &work.parent {
             self.store()?.get_work(p)?;
         }
@@ -409,41 +426,94 @@ impl Engine {
                 comment: comment.into(),
             },
         )?;
-        let mut att = self.works.attachment.write().map_err(|_| poisoned())?;
-        att.resolve_work(&self.network, &saved);
+        let mut att = self.attachment.write().map_err(|_| poisoned())?;
+        att.resolve_work(net, &saved);
         Ok(saved)
     }
 
     /// The network on `date`: base + effects of the works in force.
-    pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
+    pub fn state_on<'n>(&self, net: &'n RoadNetwork, date: NaiveDate) -> Result<NetworkState<'n>> {
         super::check_date("date", date)?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
-        let att = self.attached()?;
-        Ok(NetworkState::on_date(
-            &self.network,
-            &works,
-            &att.effects,
-            date,
-        ))
+        let att = self.attached(net)?;
+        Ok(NetworkState::on_date(net, &works, &att.effects, date))
     }
 
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
-    pub fn scenario_state(&self, scenario: &Scenario) -> Result<NetworkState<'_>> {
+    pub fn scenario_state<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        scenario: &Scenario,
+    ) -> Result<NetworkState<'n>> {
         scenario.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let works = scenario.apply(&works)?;
-        let att = self.attached()?;
+        let att = self.attached(net)?;
         Ok(NetworkState::on_date(
-            &self.network,
+            net,
             &works,
             &att.effects,
             scenario.date,
         ))
     }
 
+    /// The network on `date` or in the stored `scenario`. `None` means the base network
+    /// (planned links closed): neither was given, or a date was given to a book without a
+    /// works store, where no work is known to change the network. Both at once is an
+    /// `InvalidInput`.
+    pub fn state_for<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+    ) -> Result<Option<NetworkState<'n>>> {
+        match (date, scenario) {
+            (Some(_), Some(_)) => Err(Error::invalid("give a date or a scenario, not both")),
+            (Some(d), None) if self.store().is_err() => {
+                super::check_date("date", d)?;
+                Ok(None)
+            }
+            (Some(d), None) => Ok(Some(self.state_on(net, d)?)),
+            (None, Some(id)) => {
+                let sc = self.get_scenario(id)?;
+                Ok(Some(self.scenario_state(net, &sc)?))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// Per-edge weights of the network on `date` or in the stored `scenario` (see
+    /// [`WorksBook::state_for`]).
+    pub fn state_weights(
+        &self,
+        net: &RoadNetwork,
+        date: Option<NaiveDate>,
+        scenario: Option<&str>,
+        metric: Metric,
+    ) -> Result<Vec<f64>> {
+        Ok(match self.state_for(net, date, scenario)? {
+            Some(state) => state.weights(metric),
+            None => net.weights(metric),
+        })
+    }
+
+    /// Identifies the state of the stored works (their ids and versions): a result cached
+    /// under it changes as soon as a work is changed.
+    pub fn works_version(&self) -> Result<u64> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for w in self.list_works(&WorkFilter::default())? {
+            (w.id.as_str(), w.version).hash(&mut h);
+        }
+        Ok(h.finish())
+    }
+
     /// Each work's resolved effects (for analyses: clashes, detours, impact).
-    pub fn resolved_effects(&self) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
-        Ok(self.attached()?.effects.clone())
+    pub fn resolved_effects(
+        &self,
+        net: &RoadNetwork,
+    ) -> Result<HashMap<WorkId, Vec<super::ResolvedEffect>>> {
+        Ok(self.attached(net)?.effects.clone())
     }
 
     /// The works as timeline rows, by start date.
@@ -477,10 +547,9 @@ impl Engine {
     }
 
     /// The junction a choke point attached to on this network.
-    pub fn hotspot_node(&self, id: &HotspotId) -> Result<Option<NodeId>> {
-        self.sync_attachment()?;
+    pub fn hotspot_node(&self, net: &RoadNetwork, id: &HotspotId) -> Result<Option<NodeId>> {
+        self.sync_attachment(net)?;
         Ok(self
-            .works
             .hotspot_nodes
             .read()
             .map_err(|_| poisoned())?
@@ -579,54 +648,6 @@ impl Engine {
                 comment: comment.into(),
             },
         )
-    }
-}
-
-/// The junction of a choke point on `net`: the node of its streets nearest its position,
-/// preferring nodes where two of its streets meet.
-/// The junction a choke point stands at on `net` (the nearest node of its streets within
-/// 500 m of its position), if it attaches.
-pub fn hotspot_junction(net: &RoadNetwork, h: &Hotspot) -> Option<NodeId> {
-    resolve_hotspot(net, h).ok().map(|(n, _)| n)
-}
-
-fn resolve_hotspot(
-    net: &RoadNetwork,
-    h: &Hotspot,
-) -> std::result::Result<(NodeId, AttachItem), Box<AttachItem>> {
-    let anchor = super::StreetAnchor {
-        streets: h.streets.clone(),
-        from: h.at,
-        to: None,
-        radius_m: 500.0,
-    };
-    let item = |matched: bool, street: String, moved: Option<f64>, note: String| AttachItem {
-        record: h.id.to_string(),
-        what: format!("choke point {}", h.name_zh),
-        matched,
-        street,
-        edges: usize::from(matched),
-        moved_m: moved,
-        note,
-    };
-    match anchor::resolve_street(net, &anchor) {
-        Ok((edges, _, street)) => {
-            let p = geo_types::Point::new(h.at[0], h.at[1]);
-            let mut best: Option<(f64, NodeId)> = None;
-            for &e in &edges {
-                let ed = net.edge(e);
-                for n in [ed.from, ed.to] {
-                    let d = crate::network::geom::haversine_m(p, net.node(n).point());
-                    if best.is_none_or(|b| d < b.0) {
-                        best = Some((d, n));
-                    }
-                }
-            }
-            let (d, n) =
-                best.ok_or_else(|| Box::new(item(false, String::new(), None, "no node".into())))?;
-            Ok((n, item(true, street, Some(d), String::new())))
-        }
-        Err(why) => Err(Box::new(item(false, String::new(), None, why))),
     }
 }
 

@@ -9,47 +9,22 @@
 pub mod anchor;
 pub mod catalogue;
 pub mod choose;
+pub mod edit;
 pub mod engine;
 pub mod paths;
+pub mod rules;
+pub mod schedule;
+pub mod validate;
 
-use crate::hotspot::HotspotId;
+pub use schedule::{DailyHours, Direction, Promoter, Schedule, Weekday};
+
+use crate::ids::HotspotId;
+pub use crate::ids::{LonLat, WorkId};
 use crate::network::EdgeId;
 use crate::{Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Identifier of a work: `P1`…`P12`, `E1`…`E6`, children like `P4-01`, or a user's own id.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WorkId(pub String);
-
-impl WorkId {
-    /// Validates and wraps an id: 1–40 characters of `A-Z a-z 0-9 - _ .`.
-    pub fn parse(s: &str) -> Result<WorkId> {
-        let ok = !s.is_empty()
-            && s.len() <= 40
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if ok {
-            Ok(WorkId(s.to_string()))
-        } else {
-            Err(Error::invalid(format!(
-                "work id '{s}' must be 1–40 characters of letters, digits, '-', '_' or '.'"
-            )))
-        }
-    }
-    /// The id as a string.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for WorkId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&self.0)
-    }
-}
 
 /// What kind of work it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -299,9 +274,6 @@ impl fmt::Display for DateRange {
     }
 }
 
-/// A lon/lat pair (WGS84).
-pub type LonLat = [f64; 2];
-
 /// The geometry of a work, GeoJSON-shaped (`{"type": "LineString", "coordinates": …}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "coordinates")]
@@ -472,6 +444,12 @@ pub struct Effect {
     pub action: Action,
     /// Where.
     pub target: Target,
+    /// Only one direction of the street (relative to the anchor's `from` → `to`); none = both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<Direction>,
+    /// Only during these daily hours and/or weekdays (construction effects); none = always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
 }
 
 impl Effect {
@@ -591,6 +569,18 @@ pub struct Work {
     /// Optimistic-concurrency version (1 on insert, +1 per stored change).
     #[serde(default)]
     pub version: u64,
+    /// Who digs (a utility or the road authority); none for the plan's own records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoter: Option<Promoter>,
+    /// Emergency works (a burst main): allowed inside a moratorium, the finding is kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub emergency: bool,
+    /// The start in force (actual, else planned) has been confirmed on site or by the promoter.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub start_verified: bool,
+    /// The end in force (actual, else planned) has been confirmed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub end_verified: bool,
 }
 
 impl Work {
@@ -835,6 +825,10 @@ mod tests {
             seed_quote: String::new(),
             notes: String::new(),
             version: 1,
+            promoter: None,
+            emergency: false,
+            start_verified: false,
+            end_verified: false,
         }
     }
 

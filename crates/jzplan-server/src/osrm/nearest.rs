@@ -1,0 +1,78 @@
+//! `GET /nearest/v1/{profile}/{coordinates}`: OSRM's nearest service.
+
+use super::*;
+
+/// OSRM nearest service.
+#[utoipa::path(get, path = "/nearest/v1/{profile}/{coordinates}", tag = "osrm",
+    params(("profile" = String, Path, description = "Any profile name"),
+           ("coordinates" = String, Path, description = "One `lon,lat`"),
+           ("number" = Option<usize>, Query, description = "How many roads (default 1)")),
+    responses((status = 200, description = "OSRM nearest response: waypoints, nearest first"),
+              (status = 400, description = "OSRM error code")))]
+pub async fn nearest(
+    State(s): State<AppState>,
+    Path((_profile, coords)): Path<(String, String)>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Response {
+    nearest_inner(&s, &coords, q).unwrap_or_else(|e| e.into_response())
+}
+
+fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Response> {
+    let pts = parse_coordinates(coords)?;
+    if pts.len() != 1 {
+        return Err(OsrmError::new(
+            "InvalidOptions",
+            "Only one input coordinate is supported",
+        ));
+    }
+    let mut c = Common {
+        radiuses: vec![UNLIMITED_RADIUS_M],
+        skip_waypoints: false,
+    };
+    let mut number = 1usize;
+    for (k, v) in parse_query(q)? {
+        if common_option(&mut c, &k, &v, 1)? {
+            continue;
+        }
+        match k.as_str() {
+            "number" => {
+                number = match v.parse::<usize>() {
+                    Ok(x) if x >= 1 => x,
+                    _ => {
+                        return Err(OsrmError::new(
+                            "InvalidQuery",
+                            format!("number '{v}' must be an integer >= 1"),
+                        ));
+                    }
+                };
+                if number > MAX_NEAREST_NUMBER {
+                    return Err(OsrmError::new(
+                        "TooBig",
+                        format!("number {number}; at most {MAX_NEAREST_NUMBER}"),
+                    ));
+                }
+            }
+            _ => return Err(unknown(&k)),
+        }
+    }
+    let net = &s.engine.network;
+    let base = s.weights.base_prepared(net, Metric::Time)?;
+    let router = base.router(net)?;
+    let snaps = nearest_k(&router, pts[0], c.radiuses[0], number).map_err(|e| match e {
+        Error::NoSegment { .. } => OsrmError::new(
+            "NoSegment",
+            "Could not find a matching segment for coordinate 0",
+        ),
+        e => e.into(),
+    })?;
+    let wps: Vec<Value> = snaps
+        .iter()
+        .map(|sn| {
+            let mut w = waypoint(net, sn);
+            let e = net.edge(sn.edge);
+            w["nodes"] = json!([e.from.0, e.to.0]);
+            w
+        })
+        .collect();
+    Ok(Json(json!({"code": "Ok", "waypoints": wps})).into_response())
+}

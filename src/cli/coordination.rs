@@ -1,0 +1,292 @@
+//! `works create | edit | cancel | conflicts | moratoria`: works as records and their
+//! coordination findings. Parse → Engine → format (text or JSON).
+
+use super::GlobalOpts;
+use super::opts::print_json;
+use super::works::open_engine;
+use crate::outln;
+use crate::works::edit::SavedWork;
+use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};
+use crate::works::{DateRange, WorkId, parse_date};
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+
+/// Who makes a change and why (no version: creation).
+#[derive(Args, Debug, Clone)]
+pub struct Who {
+    /// Who makes the change (default: $USER).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// Why (kept in the audit history).
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Who {
+    fn actor(&self) -> String {
+        self.actor
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "cli".to_string())
+    }
+}
+
+/// Coordination commands (flattened into `jzplan works`).
+#[derive(Subcommand, Debug)]
+pub enum CoordCmd {
+    /// Create a work from a JSON record (docs/works.md, "Works as records"); prints it with
+    /// its findings. `--file -` reads standard input.
+    Create {
+        /// The record.
+        #[arg(long)]
+        file: PathBuf,
+        /// Who and why.
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Edit a work with a JSON body: status, planned_start/planned_end, or any field (merge
+    /// patch; null removes an optional field).
+    Edit {
+        /// Work id.
+        id: String,
+        /// The edit.
+        #[arg(long)]
+        file: PathBuf,
+        /// The version the edit is made from (see `works show`); a stale version is refused.
+        #[arg(long = "version", value_name = "VERSION")]
+        expected_version: u64,
+        /// Who and why.
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Cancel a work (status cancelled, effective on --on, default today).
+    Cancel {
+        /// Work id.
+        id: String,
+        /// Effective date (YYYY-MM-DD).
+        #[arg(long)]
+        on: Option<String>,
+        /// The version the change is made from.
+        #[arg(long = "version", value_name = "VERSION")]
+        expected_version: u64,
+        /// Who and why.
+        #[command(flatten)]
+        who: Who,
+    },
+    /// Coordination findings: site, corridor, opportunity, moratorium, most severe first.
+    Conflicts(ConflictArgs),
+    /// The moratoria (dig-bans) after resurfacing, reconstruction and new roads.
+    Moratoria {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Filters and options of `works conflicts`.
+#[derive(Args, Debug, Clone)]
+pub struct ConflictArgs {
+    /// Only findings with this work.
+    #[arg(long)]
+    pub work: Option<String>,
+    /// Only findings on this street (Chinese or English name).
+    #[arg(long)]
+    pub street: Option<String>,
+    /// Only this kind: site, corridor, opportunity, moratorium.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this severity or higher: low, medium, high, critical.
+    #[arg(long)]
+    pub min_severity: Option<String>,
+    /// First day of the window (with --to).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of the window (with --from).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Site buffer, metres.
+    #[arg(long, default_value_t = 50.0)]
+    pub buffer_m: f64,
+    /// Opportunity distance, metres.
+    #[arg(long, default_value_t = 100.0)]
+    pub opportunity_m: f64,
+    /// Opportunity: most days between the windows.
+    #[arg(long, default_value_t = 180)]
+    pub opportunity_days: i64,
+    /// Corridor: both closures together make a probe trip at least this × its base time.
+    #[arg(long, default_value_t = 1.5)]
+    pub corridor_factor: f64,
+    /// Corridor: strong (critical) from this factor on.
+    #[arg(long, default_value_t = 2.0)]
+    pub detour_factor: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error::io(path.clone(), e))
+            .with_context(|| format!("reading {}", path.display()))?;
+    }
+    serde_json::from_str(&text).map_err(|e| {
+        crate::Error::file(
+            path.clone(),
+            format!("line {} column {}", e.line(), e.column()),
+            e.to_string(),
+        )
+        .into()
+    })
+}
+
+fn print_saved(verb: &str, s: &SavedWork, json: bool) -> anyhow::Result<()> {
+    if json {
+        return Ok(print_json(s)?);
+    }
+    let w = &s.work;
+    outln!(
+        "{verb} {} {} / {}  (version {}, status {}, {})",
+        w.id,
+        w.name_zh,
+        w.name_en,
+        w.version,
+        w.status,
+        w.window()
+    );
+    print_findings(&s.check)
+}
+
+/// Prints findings as text, one per line with the reason below.
+pub fn print_findings(found: &[Finding]) -> anyhow::Result<()> {
+    let n = |k: crate::works::rules::FindingKind| found.iter().filter(|f| f.kind == k).count();
+    use crate::works::rules::FindingKind as K;
+    outln!(
+        "{} finding(s): {} site, {} corridor, {} opportunity, {} moratorium",
+        found.len(),
+        n(K::Site),
+        n(K::Corridor),
+        n(K::Opportunity),
+        n(K::Moratorium)
+    );
+    for f in found {
+        outln!(
+            "{:<8} {:<11} {} × {}  {}  [{}]",
+            f.severity.as_str(),
+            f.kind.as_str(),
+            f.works[0],
+            f.works[1],
+            f.dates,
+            f.streets.join(", ")
+        );
+        outln!("         {}", f.reason);
+    }
+    Ok(())
+}
+
+/// Runs a coordination command.
+pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
+    let (engine, _) = open_engine(g)?;
+    match c {
+        CoordCmd::Create { file, who } => {
+            let mut v = read_json(&file)?;
+            if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
+                m.insert("comment".into(), c.clone().into());
+            }
+            let s = engine.submit_work(&v, &who.actor())?;
+            print_saved("created", &s, who.json)
+        }
+        CoordCmd::Edit {
+            id,
+            file,
+            expected_version,
+            who,
+        } => {
+            let mut v = read_json(&file)?;
+            if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
+                m.insert("comment".into(), c.clone().into());
+            }
+            let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
+            print_saved("edited", &s, who.json)
+        }
+        CoordCmd::Cancel {
+            id,
+            on,
+            expected_version,
+            who,
+        } => {
+            let mut v = serde_json::json!({"status": "cancelled"});
+            if let Some(on) = on {
+                v["effective"] = parse_date(&on)?.to_string().into();
+            }
+            if let Some(c) = &who.comment {
+                v["comment"] = c.clone().into();
+            }
+            let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
+            print_saved("cancelled", &s, who.json)
+        }
+        CoordCmd::Conflicts(a) => {
+            let window = match (&a.from, &a.to) {
+                (Some(f), Some(t)) => Some(DateRange::new(parse_date(f)?, parse_date(t)?)?),
+                _ => None,
+            };
+            let opts = RuleOptions {
+                buffer_m: a.buffer_m,
+                opportunity_m: a.opportunity_m,
+                opportunity_days: a.opportunity_days,
+                corridor_factor: a.corridor_factor,
+                detour_factor: a.detour_factor,
+                window,
+                ..RuleOptions::default()
+            };
+            let filter = FindingFilter {
+                work: a.work.as_deref().map(WorkId::parse).transpose()?,
+                street: a.street.clone(),
+                kind: a.kind.as_deref().map(str::parse).transpose()?,
+                min_severity: a.min_severity.as_deref().map(str::parse).transpose()?,
+            };
+            let found = engine.findings(&opts, &filter)?;
+            if a.json {
+                return Ok(print_json(&found)?);
+            }
+            print_findings(&found)
+        }
+        CoordCmd::Moratoria { json } => {
+            let m = engine.moratoria(&MoratoriumPeriods::default())?;
+            if json {
+                return Ok(print_json(&m)?);
+            }
+            outln!(
+                "{:<7} {:<15} {:<10} {:<10} {:<9} streets",
+                "work",
+                "protection",
+                "from",
+                "until",
+                "state"
+            );
+            for x in &m {
+                outln!(
+                    "{:<7} {:<15} {:<10} {:<10} {:<9} {}",
+                    x.work,
+                    x.protection.as_str(),
+                    x.from,
+                    x.until,
+                    if x.completed { "in force" } else { "scheduled" },
+                    x.streets.join(", ")
+                );
+            }
+            if let Some(x) = m.first() {
+                outln!("source: {}", x.source);
+            }
+            Ok(())
+        }
+    }
+}
