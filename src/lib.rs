@@ -8,7 +8,7 @@
 //!
 //! | module | crate | what |
 //! |---|---|---|
-//! | [`network`], [`routing`], [`scenario`], [`works`], [`hotspot`], [`assignment`], [`analysis`], [`layers`], [`engine`], [`dataset`], [`error`] | `jzplan-core` | the engine; no HTTP, GDAL or SQLite |
+//! | [`network`], [`routing`], [`scenario`], [`served`], [`works`], [`hotspot`], [`assignment`], [`analysis`], [`layers`], [`engine`], [`dataset`], [`error`] | `jzplan-core` | the engine; no HTTP, GDAL or SQLite |
 //! | [`io`] | `jzplan-io` (+ the core's own formats) | GeoJSON, `.jzn`, TNTP, GDAL/OGR, OSM PBF, the impact report |
 //! | [`store`] | `jzplan-store` (+ the core's `Store` trait) | SQLite persistence |
 //! | [`api`] | `jzplan-server` | the axum HTTP API, OGC API, tiles, OSRM, viewer |
@@ -18,7 +18,7 @@ pub mod cli;
 
 pub use jzplan_core::{
     Error, Result, analysis, assignment, dataset, engine, error, hotspot, layers, network, routing,
-    scenario, works,
+    scenario, served, works,
 };
 pub use jzplan_io as io;
 pub use jzplan_server as api;
