@@ -17,8 +17,8 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 pids=()
 cleanup() {
+  if [ -f "$tmp/nginx.pid" ]; then kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true; sleep 0.5; fi
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  [ -f "$tmp/nginx.pid" ] && kill "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
   runuser -u postgres -- "$pgbin/pg_ctl" -D "$tmp/pg" -m fast stop >/dev/null 2>&1 || true
   rm -rf "$tmp"
 }
