@@ -14,6 +14,7 @@ mod equilibrium;
 mod io;
 mod linking;
 mod ogc;
+mod osrm;
 mod per_request;
 mod replicas;
 mod routing;
