@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what jzplan needs on Debian 12 when it is missing: GDAL (library, headers, command-line
-# tools for the OGC API test), pkg-config, Chromium (browser tests), wrk (load test), the
+# tools for the OGC API test), pkg-config, Chromium (browser tests), the
 # PostgreSQL 15 server with PostGIS 3 (the PostgreSQL store tests start a throwaway cluster;
 # the embedded SQLite default needs neither), and PyQGIS (python3-qgis, qgis-providers: the
 # test that opens every OGC collection in QGIS, headless; about 170 MB to download, 650 MB

@@ -2,8 +2,8 @@
 //! coordination findings. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
+use super::open::open_engine;
 use super::opts::{DateOpts, FormatOpts, RECORD, WindowOpts};
-use super::works::open_engine;
 use crate::outln;
 use crate::works::WorkId;
 use crate::works::edit::SavedWork;

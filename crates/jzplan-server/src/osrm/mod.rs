@@ -22,7 +22,7 @@ pub use route::route;
 pub use table::table;
 
 use crate::AppState;
-use crate::routing::{QueryWeights, StateSpec, nearest_k, prepared_for};
+use crate::routing::{nearest_k, plan_query};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,6 +32,7 @@ use geo_types::{Coord, LineString, Point};
 use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, MAX_SNAP_M, Snap, check_radius};
 use jzplan_core::network::{Metric, RoadNetwork};
 use jzplan_core::routing::{Algorithm, Avoid, Route, RouteOptions, cut};
+use jzplan_core::served::{QueryPlan, QueryUse};
 use jzplan_core::{Error, Result};
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -203,6 +204,15 @@ pub fn parse_coordinates(s: &str) -> OResult<Vec<Point<f64>>> {
     Ok(coords.into_iter().map(Point).collect())
 }
 
+/// jzplan's extension: the network state a request asks for (neither: the base network).
+#[derive(Default)]
+struct StateSpec {
+    /// `YYYY-MM-DD`.
+    date: Option<String>,
+    /// A stored scenario's id.
+    scenario: Option<String>,
+}
+
 /// Options shared by the services (OSRM's "general options", and jzplan's `date` and
 /// `scenario`).
 struct Common {
@@ -221,20 +231,23 @@ impl Common {
         }
     }
 
-    /// The weights of the network the request asks for (`date`, `scenario` or the base).
-    fn weights(&self, s: &AppState) -> OResult<QueryWeights> {
+    /// What the request runs on: the network it asks for (`date`, `scenario` or the base),
+    /// prepared for `usage` (the caller runs a dated request off the async workers).
+    fn plan(&self, s: &AppState, usage: QueryUse) -> OResult<QueryPlan> {
         if self.state.date.is_some() && self.state.scenario.is_some() {
             return Err(OsrmError::new(
                 "InvalidOptions",
                 "give date or scenario, not both",
             ));
         }
-        Ok(prepared_for(
-            s,
+        let q = plan_query(
             Metric::Time,
-            &Avoid::default(),
-            &self.state,
-        )?)
+            Avoid::default(),
+            self.state.date.as_deref(),
+            self.state.scenario.clone(),
+            usage,
+        )?;
+        Ok(s.engine.routing_plan(&q)?.prepare()?)
     }
 }
 

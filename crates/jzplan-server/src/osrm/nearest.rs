@@ -55,10 +55,10 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
     // Roads open on the state asked for (the base network without date or scenario).
-    let qw = c.weights(s)?;
-    let router = qw.prepared.router(net)?;
+    let plan = c.plan(s, QueryUse::Plain)?;
+    let net = plan.network();
+    let router = plan.router()?;
     let r = c.radiuses[0];
     let snaps = nearest_k(&router, pts[0], r, number).map_err(|e| match e {
         Error::NoSegment { .. } => OsrmError::new(

@@ -371,20 +371,13 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
     let metric = Metric::Time;
     // The base network routes on its hierarchy, kept for the server's life; a date or a
     // scenario on the customizable hierarchy customized for its weights (once, then kept), as
     // /api/v1/route does.
-    let qw = c.weights(s)?;
-    let (base_h, cch);
-    let router = if qw.base {
-        base_h = s.weights.base_ch(net, metric)?.1;
-        qw.prepared.ch_router(net, &base_h)?
-    } else {
-        cch = s.weights.cch(net)?;
-        qw.prepared.cch_router(net, &cch)?
-    };
+    let plan = c.plan(s, QueryUse::Route(Algorithm::Ch))?;
+    let net = plan.network();
+    let router = plan.router()?;
     let w = router.weights();
     let snaps = snap_all(&router, &pts, &c.radiuses)?;
     let mut legs = Vec::with_capacity(n - 1);

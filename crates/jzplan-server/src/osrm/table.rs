@@ -90,17 +90,11 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
     // Many-to-many on a contraction hierarchy: the base network's, or the state's own
     // (prepared once per state and kept with its weights), as POST /api/v1/matrix does.
-    let qw = c.weights(s)?;
-    let base_h;
-    let router = if qw.base {
-        base_h = s.weights.base_ch(net, Metric::Time)?.1;
-        qw.prepared.ch_router(net, &base_h)?
-    } else {
-        qw.prepared.own_ch_router(net)?
-    };
+    let plan = c.plan(s, QueryUse::Matrix)?;
+    let net = plan.network();
+    let router = plan.router()?;
     let snaps = snap_all(&router, &pts, &c.radiuses)?;
     let a: Vec<Snap> = src.iter().map(|&i| snaps[i]).collect();
     let b: Vec<Snap> = dst.iter().map(|&i| snaps[i]).collect();
