@@ -778,6 +778,9 @@ fn qgis_python() -> Option<std::path::PathBuf> {
     ok.then_some(p)
 }
 
+/// A collection as the layers hold it: id, feature count, geometry type, (property, type).
+type Expected = (String, usize, String, Vec<(String, String)>);
+
 /// Allowed QGIS field type names for a property type.
 fn qgis_types(json_type: &str) -> &'static [&'static str] {
     match json_type {
@@ -802,7 +805,7 @@ async fn qgis_opens_every_collection_with_its_count_geometry_and_fields() {
     let state = super::api::jinzhou_state(dir.path());
     let today = jzplan::layers::today();
     // What each collection holds today, from the layers themselves.
-    let expected: Vec<(String, usize, String, Vec<(String, String)>)> = state
+    let expected: Vec<Expected> = state
         .layers
         .layers()
         .iter()
