@@ -18,7 +18,8 @@
 //! the next call.
 
 use super::migrations::MIGRATIONS;
-use super::{Change, SeedReport, Store};
+use super::postgres_feed as feed;
+use super::{Change, Delivery, Event, SeedReport, Store, Subscription, WorkWrite};
 use ::postgres::{Client, NoTls, Transaction};
 use jzplan_core::hotspot::{Hotspot, HotspotId};
 use jzplan_core::scenario::Scenario;
@@ -73,7 +74,7 @@ fn describe_target(c: &::postgres::Config) -> String {
 }
 
 /// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
-fn describe(e: &::postgres::Error) -> String {
+pub(crate) fn describe(e: &::postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!(
             "{} ({}){}",
@@ -199,7 +200,7 @@ fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
     }
 }
 
-fn err(target: &str, e: &::postgres::Error) -> Error {
+pub(crate) fn err(target: &str, e: &::postgres::Error) -> Error {
     Error::Store(format!("{target}: {}", describe(e)))
 }
 
@@ -289,24 +290,29 @@ fn migrate(c: &mut Client, target: &str) -> Result<()> {
     tx.commit().map_err(e)
 }
 
-fn body_of<T: Serialize>(v: &T) -> Result<String> {
+pub(crate) fn body_of<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| Error::Store(format!("cannot encode record: {e}")))
 }
 
-fn decode<T: DeserializeOwned>(target: &str, what: &str, id: &str, body: &str) -> Result<T> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    target: &str,
+    what: &str,
+    id: &str,
+    body: &str,
+) -> Result<T> {
     serde_json::from_str(body)
         .map_err(|e| Error::Store(format!("{target}: stored {what} {id} is unreadable: {e}")))
 }
 
 /// Canonical seed body: the record with version 0 (as the SQLite store writes it).
-fn canonical<T: Serialize + Clone>(v: &T, zero: impl FnOnce(&mut T)) -> Result<String> {
+pub(crate) fn canonical<T: Serialize + Clone>(v: &T, zero: impl FnOnce(&mut T)) -> Result<String> {
     let mut v = v.clone();
     zero(&mut v);
     body_of(&v)
 }
 
 /// Top-level fields where two JSON records differ (for seed reports).
-fn differing_fields(a: &str, b: &str) -> Vec<String> {
+pub(crate) fn differing_fields(a: &str, b: &str) -> Vec<String> {
     let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
         (serde_json::from_str(a), serde_json::from_str(b))
     else {
@@ -350,7 +356,7 @@ pub fn wkt(g: &WorkGeometry) -> String {
 }
 
 /// The indexed columns of a work, in the order of [`WORK_COLUMNS`].
-struct WorkRow {
+pub(crate) struct WorkRow {
     id: String,
     version: i64,
     status: &'static str,
@@ -365,7 +371,7 @@ struct WorkRow {
 }
 
 impl WorkRow {
-    fn of(w: &Work) -> Result<WorkRow> {
+    pub(crate) fn of(w: &Work) -> Result<WorkRow> {
         Ok(WorkRow {
             id: w.id.as_str().to_string(),
             version: w.version as i64,
@@ -382,7 +388,7 @@ impl WorkRow {
     }
 
     /// Inserts (`seed_body` given for seeded records) or replaces the row.
-    fn write(
+    pub(crate) fn write(
         &self,
         tx: &mut Transaction<'_>,
         insert: bool,
@@ -426,7 +432,7 @@ impl WorkRow {
 }
 
 /// Inserts or replaces a choke point (with its point geometry).
-fn write_hotspot(
+pub(crate) fn write_hotspot(
     tx: &mut Transaction<'_>,
     h: &Hotspot,
     insert: bool,
@@ -471,7 +477,7 @@ fn write_hotspot(
 
 /// Writes the history entry of a change and moves the revision on (locking its row until the
 /// commit, which orders revisions as commits).
-fn insert_history(
+pub(crate) fn insert_history(
     tx: &mut Transaction<'_>,
     record: &str,
     version: u64,
@@ -646,41 +652,40 @@ impl Store for PgStore {
         self.get_body(WORKS, id.as_str())
     }
 
-    fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = 1;
+    fn write_work(&self, ww: &WorkWrite<'_>) -> Result<Option<Work>> {
+        ww.work.validate()?;
+        ww.change.validate()?;
+        let mut w = ww.work.clone();
+        w.version = ww.expected_version + 1;
         let row = WorkRow::of(&w)?;
-        let change = change.clone();
-        self.run(move |c, target| {
+        let (change, events) = (ww.change.clone(), ww.events.to_vec());
+        let (expected, at_revision) = (ww.expected_version, ww.at_revision);
+        let written = self.run(move |c, target| {
             let e = |x: ::postgres::Error| err(target, &x);
             let mut tx = c.transaction().map_err(e)?;
-            if row.write(&mut tx, true, None).map_err(e)? == 0 {
-                return Err(Error::Conflict(format!("work {} already exists", row.id)));
+            // Every work write takes the revision row first: writes queue here, so the
+            // revision guard holds until the commit and event cursors follow commit order.
+            let n: i64 = tx
+                .query_one("SELECT n FROM revision WHERE id = 1 FOR UPDATE", &[])
+                .map_err(e)?
+                .get(0);
+            if at_revision.is_some_and(|r| r != n as u64) {
+                return Ok(false);
             }
-            insert_history(&mut tx, &row.id, 1, &change).map_err(e)?;
-            tx.commit().map_err(e)
-        })?;
-        Ok(w)
-    }
-
-    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = expected_version + 1;
-        let row = WorkRow::of(&w)?;
-        let change = change.clone();
-        self.run(move |c, target| {
-            let e = |x: ::postgres::Error| err(target, &x);
-            let mut tx = c.transaction().map_err(e)?;
-            check_version(&mut tx, target, WORKS, &row.id, expected_version)?;
-            row.write(&mut tx, false, None).map_err(e)?;
+            if expected == 0 {
+                if row.write(&mut tx, true, None).map_err(e)? == 0 {
+                    return Err(Error::Conflict(format!("work {} already exists", row.id)));
+                }
+            } else {
+                check_version(&mut tx, target, WORKS, &row.id, expected)?;
+                row.write(&mut tx, false, None).map_err(e)?;
+            }
             insert_history(&mut tx, &row.id, row.version as u64, &change).map_err(e)?;
-            tx.commit().map_err(e)
+            super::postgres_feed::insert_events(&mut tx, &events).map_err(e)?;
+            tx.commit().map_err(e)?;
+            Ok(true)
         })?;
-        Ok(w)
+        Ok(written.then_some(w))
     }
 
     fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
@@ -794,140 +799,53 @@ impl Store for PgStore {
         })
     }
 
+    fn events(&self, since: u64, limit: usize) -> Result<Vec<Event>> {
+        self.run(move |c, t| feed::events(c, t, since, limit))
+    }
+
+    fn last_event(&self) -> Result<u64> {
+        self.run(feed::last_event)
+    }
+
+    fn create_subscription(&self, s: &Subscription) -> Result<()> {
+        let s = s.clone();
+        self.run(move |c, t| feed::create_subscription(c, t, &s))
+    }
+
+    fn list_subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.run(feed::list_subscriptions)
+    }
+
+    fn delete_subscription(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.run(move |c, t| feed::delete_subscription(c, t, &id))
+    }
+
+    fn record_delivery(
+        &self,
+        d: Option<&Delivery>,
+        id: &str,
+        advance_to: Option<u64>,
+    ) -> Result<()> {
+        let (d, id) = (d.cloned(), id.to_string());
+        self.run(move |c, t| feed::record_delivery(c, t, d.as_ref(), &id, advance_to))
+    }
+
+    fn deliveries(&self, id: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let id = id.to_string();
+        self.run(move |c, t| feed::deliveries(c, t, &id, limit))
+    }
+
+    fn claim_subscription(&self, id: &str, owner: &str, lease_s: u32) -> Result<bool> {
+        let (id, owner) = (id.to_string(), owner.to_string());
+        self.run(move |c, t| feed::claim_subscription(c, t, &id, &owner, lease_s))
+    }
+
     fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
         catalogue.validate()?;
         let catalogue = catalogue.clone();
-        self.run(move |c, target| seed(c, target, &catalogue))
+        self.run(move |c, target| super::postgres_seed::seed(c, target, &catalogue))
     }
-}
-
-fn seed_change(field: &str, comment: &str) -> Change {
-    Change {
-        actor: "seed".into(),
-        field: field.into(),
-        old: String::new(),
-        new: String::new(),
-        comment: comment.into(),
-    }
-}
-
-/// Seeds in one transaction; replicas seeding at once queue on the revision row, so each
-/// record is added once.
-fn seed(c: &mut Client, target: &str, catalogue: &Catalogue) -> Result<SeedReport> {
-    let e = |x: ::postgres::Error| err(target, &x);
-    let mut report = SeedReport::default();
-    let mut tx = c.transaction().map_err(e)?;
-    tx.execute("SELECT n FROM revision WHERE id = 1 FOR UPDATE", &[])
-        .map_err(e)?;
-    for w in &catalogue.works {
-        let cat = canonical(w, |w| w.version = 0)?;
-        let row = tx
-            .query_opt(
-                "SELECT version, body::text, seed_body FROM works WHERE id = $1",
-                &[&w.id.as_str()],
-            )
-            .map_err(e)?;
-        match row {
-            None => {
-                let mut nw = w.clone();
-                nw.version = 1;
-                WorkRow::of(&nw)?
-                    .write(&mut tx, true, Some(&cat))
-                    .map_err(e)?;
-                insert_history(
-                    &mut tx,
-                    w.id.as_str(),
-                    1,
-                    &seed_change("created", "seeded from the catalogue"),
-                )
-                .map_err(e)?;
-                report.added.push(w.id.to_string());
-            }
-            Some(r) => {
-                let v: i64 = r.get(0);
-                let stored: Work = decode(target, "work", w.id.as_str(), r.get(1))?;
-                let seed_body: Option<String> = r.get(2);
-                let current = canonical(&stored, |w| w.version = 0)?;
-                let edited = seed_body.as_deref() != Some(current.as_str());
-                if current == cat {
-                    report.unchanged.push(w.id.to_string());
-                } else if !edited {
-                    let mut nw = w.clone();
-                    nw.version = v as u64 + 1;
-                    WorkRow::of(&nw)?
-                        .write(&mut tx, false, Some(&cat))
-                        .map_err(e)?;
-                    let fields = differing_fields(&current, &cat).join(", ");
-                    insert_history(
-                        &mut tx,
-                        w.id.as_str(),
-                        nw.version,
-                        &seed_change("seed", &format!("catalogue changed: {fields}")),
-                    )
-                    .map_err(e)?;
-                    report.updated.push(w.id.to_string());
-                } else {
-                    report
-                        .kept_edits
-                        .push((w.id.to_string(), differing_fields(&current, &cat)));
-                }
-            }
-        }
-    }
-    for h in &catalogue.hotspots {
-        let cat = canonical(h, |h| h.version = 0)?;
-        let row = tx
-            .query_opt(
-                "SELECT version, body::text, seed_body FROM hotspots WHERE id = $1",
-                &[&h.id.as_str()],
-            )
-            .map_err(e)?;
-        let id = format!("hotspot {}", h.id);
-        match row {
-            None => {
-                let mut nh = h.clone();
-                nh.version = 1;
-                write_hotspot(&mut tx, &nh, true, Some(&cat))?;
-                insert_history(
-                    &mut tx,
-                    h.id.as_str(),
-                    1,
-                    &seed_change("created", "seeded from the catalogue"),
-                )
-                .map_err(e)?;
-                report.added.push(id);
-            }
-            Some(r) => {
-                let v: i64 = r.get(0);
-                let stored: Hotspot = decode(target, "hotspot", h.id.as_str(), r.get(1))?;
-                let seed_body: Option<String> = r.get(2);
-                let current = canonical(&stored, |h| h.version = 0)?;
-                let edited = seed_body.as_deref() != Some(current.as_str());
-                if current == cat {
-                    report.unchanged.push(id);
-                } else if !edited {
-                    let mut nh = h.clone();
-                    nh.version = v as u64 + 1;
-                    write_hotspot(&mut tx, &nh, false, Some(&cat))?;
-                    let fields = differing_fields(&current, &cat).join(", ");
-                    insert_history(
-                        &mut tx,
-                        h.id.as_str(),
-                        nh.version,
-                        &seed_change("seed", &format!("catalogue changed: {fields}")),
-                    )
-                    .map_err(e)?;
-                    report.updated.push(id);
-                } else {
-                    report
-                        .kept_edits
-                        .push((id, differing_fields(&current, &cat)));
-                }
-            }
-        }
-    }
-    tx.commit().map_err(e)?;
-    Ok(report)
 }
 
 #[cfg(test)]

@@ -112,8 +112,11 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
         return Err(Error::Conflict(format!("work {} already exists", work.id)));
     }
     check_on_network(&engine.network, &links_of(engine)?, &work)?;
-    let saved = store.create_work(
+    let saved = super::feed::save(
+        &engine.works,
+        &engine.network,
         &work,
+        0,
         &Change {
             actor: actor.into(),
             field: "created".into(),
@@ -122,9 +125,10 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
             comment,
         },
     )?;
-    engine.works.attach_work(&engine.network, &saved)?;
-    let check = check_work(engine, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 /// Edits a work at `expected_version` with a JSON body: `status` (+ `effective`, default
@@ -287,13 +291,20 @@ pub fn edit(
             comment,
         },
     };
-    let saved = store.update_work(&work, expected_version, &change)?;
-    engine.works.attach_work(&engine.network, &saved)?;
+    let saved = super::feed::save(
+        &engine.works,
+        &engine.network,
+        &work,
+        expected_version,
+        &change,
+    )?;
     if let Some(to) = status {
-        engine.works.follow_hotspot(&saved, to, actor);
+        engine.works.follow_hotspot(&saved.work, to, actor);
     }
-    let check = check_work(engine, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 fn pick(v: &Value, keys: &[String]) -> String {
