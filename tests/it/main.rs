@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod api;
+mod api_routing;
 mod assignment;
 mod browser;
 mod calibration;
@@ -12,12 +13,15 @@ mod coordination;
 mod data;
 mod equilibrium;
 mod events;
+mod imports;
 mod io;
 mod linking;
 mod ogc;
 mod per_request;
+mod prepared;
 mod replicas;
 mod routing;
 mod store;
 mod study;
 mod works;
+mod works_cli;

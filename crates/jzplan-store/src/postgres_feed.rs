@@ -4,7 +4,7 @@
 //! a smaller number), webhook subscriptions and their delivery log — shared by every replica on
 //! the database.
 
-use super::postgres::err;
+use super::postgres_rows::err;
 use ::postgres::{Client, Transaction};
 use jzplan_core::store::events::{Delivery, Event, NewEvent, Subscription};
 use jzplan_core::{Error, Result};

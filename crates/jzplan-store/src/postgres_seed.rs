@@ -1,10 +1,10 @@
 //! Seeding the PostgreSQL store from the catalogue (split from [`super::postgres`]): one
 //! transaction; each added or updated work appends its record event to the change feed.
 
-use super::postgres::{
+use super::postgres_feed::insert_events;
+use super::postgres_rows::{
     WorkRow, canonical, decode, differing_fields, err, insert_history, write_hotspot,
 };
-use super::postgres_feed::insert_events;
 use super::{Change, SeedReport, record_event};
 use ::postgres::Client;
 use jzplan_core::Result;
