@@ -17,6 +17,7 @@ mod imports;
 mod io;
 mod linking;
 mod ogc;
+mod osrm;
 mod per_request;
 mod prepared;
 mod replicas;
