@@ -356,10 +356,6 @@ fn fuzz_osm_pbf() {
     });
     runner
         .run(&strategy, |(nodes, ways)| {
-            let ways: Vec<super::io::pbf::WaySpec<'_>> = ways
-                .into_iter()
-                .map(|(id, refs, tags)| (id, refs, tags))
-                .collect();
             std::fs::write(&path, super::io::pbf::write(&nodes, &ways)).unwrap();
             let _ = jzplan::io::osm::read_osm_pbf(&path, &opts);
             Ok(())
