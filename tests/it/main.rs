@@ -13,6 +13,7 @@ mod data;
 mod equilibrium;
 mod io;
 mod linking;
+mod odme;
 mod ogc;
 mod per_request;
 mod replicas;
