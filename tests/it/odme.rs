@@ -32,8 +32,19 @@ const LINK_SEED: u64 = 2026;
 const PRIOR_SEED: u64 = 1990;
 /// Share of the links counted.
 const COUNTED_SHARE: f64 = 0.30;
-/// Prior cells are the true ones × (1 + u), u uniform in ±this.
+/// The prior is the true matrix × (1 + u), u uniform in ±this: per cell, or per origin zone.
 const PERTURBATION: f64 = 0.30;
+
+/// How the prior is perturbed.
+#[derive(Clone, Copy, Debug)]
+enum Perturb {
+    /// Each cell by its own factor: independent noise that averages out on links carrying
+    /// many pairs.
+    Cell,
+    /// Each origin's row by one factor (a production off by up to ±30 %, the error a trip
+    /// generation model makes).
+    Origin,
+}
 /// Standard deviation of a count, as a share of the count.
 const SD_SHARE: f64 = 0.05;
 
@@ -51,7 +62,7 @@ struct Recovery {
     names: Vec<String>,
 }
 
-fn recovery() -> Recovery {
+fn recovery(perturb: Perturb) -> Recovery {
     let dir = tntp_dir().join("SiouxFalls");
     let net = AssignNetwork::from_tntp(&tntp::read_net(&dir.join("SiouxFalls_net.tntp")).unwrap())
         .unwrap();
@@ -91,10 +102,18 @@ fn recovery() -> Recovery {
     counts.sort_by(|a, b| a.links.cmp(&b.links));
 
     let mut rng = SplitMix(PRIOR_SEED);
+    let n = od.zones();
+    let row: Vec<f64> = (0..n)
+        .map(|_| 1.0 + PERTURBATION * (2.0 * rng.unit() - 1.0))
+        .collect();
     let data: Vec<f64> = od
         .data()
         .iter()
-        .map(|&g| g * (1.0 + PERTURBATION * (2.0 * rng.unit() - 1.0)))
+        .enumerate()
+        .map(|(i, &g)| match perturb {
+            Perturb::Cell => g * (1.0 + PERTURBATION * (2.0 * rng.unit() - 1.0)),
+            Perturb::Origin => g * row[i / n],
+        })
         .collect();
     let prior = OdMatrix::from_dense(od.zones(), data).unwrap();
     Recovery {
@@ -122,13 +141,14 @@ fn uncounted_error(r: &Recovery, volume: &[f64]) -> (f64, f64, usize) {
     ((se / n as f64).sqrt(), 100.0 * ape / n as f64, n)
 }
 
-/// Counts taken from the best-known flows on 30 % of SiouxFalls' links, the prior matrix
-/// perturbed cell by cell by up to ±30 %: the estimated matrix's flows on the 53 links nobody
-/// counted come closer to the best-known flows (RMSE and mean absolute % error both fall), and
-/// the counted links meet the usual acceptance (GEH < 5 on at least 85 % of them).
+/// Counts taken from the best-known flows on 30 % of SiouxFalls' links (23 of 76, sd 5 % of
+/// the count), the prior matrix perturbed by up to ±30 % per origin zone: the estimated
+/// matrix's flows on the 53 links nobody counted come closer to the best-known flows (RMSE and
+/// mean absolute % error both fall), and the counted links meet the usual acceptance (GEH < 5
+/// on at least 85 % of them).
 #[test]
 fn sioux_falls_recovery_from_30_percent_of_the_links() {
-    let r = recovery();
+    let r = recovery(Perturb::Origin);
     assert_eq!(r.counts.len(), 23);
     let res = odme::estimate(&r.net, &r.prior, &r.counts, &OdmeOptions::default()).unwrap();
     let (rmse_b, mape_b, n) = uncounted_error(&r, &res.before.volume);
@@ -142,7 +162,12 @@ fn sioux_falls_recovery_from_30_percent_of_the_links() {
         100.0 * geh_b,
         100.0 * geh_a,
         res.history[0].objective,
-        res.history.iter().rev().find(|h| !h.rejected).unwrap().objective,
+        res.history
+            .iter()
+            .rev()
+            .find(|h| !h.rejected)
+            .unwrap()
+            .objective,
         res.history.len() - 1,
         res.source
     );
@@ -178,6 +203,32 @@ fn sioux_falls_recovery_from_30_percent_of_the_links() {
         assert!(*e >= 0.0);
     }
     assert!(res.source.starts_with("model:odme"), "{}", res.source);
+}
+
+/// The prior perturbed cell by cell (±30 %, independent): its link flows are already within a
+/// few per cent, and a few gradient steps fit the counts and bring the uncounted links closer;
+/// fitting the counts far inside their standard deviations (20 steps) overfits them instead
+/// (docs/assignment.md gives both). Three steps:
+#[test]
+fn sioux_falls_cell_noise_a_few_steps_fit_the_counts_and_help_the_rest() {
+    let r = recovery(Perturb::Cell);
+    let opts = OdmeOptions {
+        iterations: 3,
+        ..OdmeOptions::default()
+    };
+    let res = odme::estimate(&r.net, &r.prior, &r.counts, &opts).unwrap();
+    let (rmse_b, mape_b, _) = uncounted_error(&r, &res.before.volume);
+    let (rmse_a, mape_a, _) = uncounted_error(&r, &res.after.volume);
+    let (geh_b, geh_a) = res.geh_share();
+    eprintln!(
+        "cell noise, 3 steps: uncounted RMSE {rmse_b:.1} → {rmse_a:.1}, mean abs error \
+         {mape_b:.2} % → {mape_a:.2} %; GEH < 5 on {:.1} % → {:.1} %",
+        100.0 * geh_b,
+        100.0 * geh_a
+    );
+    assert!(res.history.len() <= 4);
+    assert!(geh_a >= 0.85 && geh_a > geh_b);
+    assert!(rmse_a < rmse_b && mape_a < mape_b);
 }
 
 fn tntp_link(from: u32, to: u32, t0: f64, cap: f64) -> LinkSpec {
@@ -220,7 +271,11 @@ fn one_counted_route_is_scaled_to_its_count() {
     .unwrap();
     assert_eq!(counts[0].links, vec![net.tntp_link(1, 3).unwrap()]);
     let res = odme::estimate(&net, &od, &counts, &OdmeOptions::default()).unwrap();
-    assert!((res.od.get(0, 1) - 15.0).abs() < 1e-9, "{}", res.od.get(0, 1));
+    assert!(
+        (res.od.get(0, 1) - 15.0).abs() < 1e-9,
+        "{}",
+        res.od.get(0, 1)
+    );
     assert_eq!(res.od.get(1, 0), 4.0);
     let f = &res.fits[0];
     assert_eq!((f.name.as_str(), f.count, f.sd), ("bridge", 15.0, 1.0));
@@ -276,7 +331,7 @@ mod cli {
     /// before/after GEH of every counted link, and reports the uncounted links' error.
     #[test]
     fn calibrate_counts_writes_matrix_and_geh_per_link() {
-        let r = recovery();
+        let r = recovery(Perturb::Origin);
         let tmp = tempfile::tempdir().unwrap();
         let sf = tntp_dir().join("SiouxFalls");
         let mut counts = String::from("name,links,count,sd\n");
@@ -354,7 +409,10 @@ mod cli {
         }
         assert_eq!(rows, r.prior.data().iter().filter(|g| **g > 0.0).count());
         let want = v["total_after"].as_f64().unwrap();
-        assert!((total - want).abs() < 1e-3 * rows as f64, "{total} vs {want}");
+        assert!(
+            (total - want).abs() < 1e-3 * rows as f64,
+            "{total} vs {want}"
+        );
 
         // The fit: one row per counted link, GEH before and after as the JSON says.
         let fit = std::fs::read_to_string(tmp.path().join("fit.csv")).unwrap();

@@ -251,8 +251,18 @@ mod tests {
         assert_eq!((wd, we), (24.0, 24.0));
         for p in &JINZHOU_PERIODS {
             assert!(p.source.starts_with("estimate:"), "{}", p.id);
-            assert_eq!(p.hours_within(false, |_| true) as f64, p.weekday_hours, "{}", p.id);
-            assert_eq!(p.hours_within(true, |_| true) as f64, p.weekend_hours, "{}", p.id);
+            assert_eq!(
+                p.hours_within(false, |_| true) as f64,
+                p.weekday_hours,
+                "{}",
+                p.id
+            );
+            assert_eq!(
+                p.hours_within(true, |_| true) as f64,
+                p.weekend_hours,
+                "{}",
+                p.id
+            );
         }
         // Every hour of either day type is in exactly one period.
         for weekend in [false, true] {

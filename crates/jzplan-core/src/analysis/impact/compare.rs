@@ -2,11 +2,11 @@
 //! change; the choke points to report.
 
 use super::state::*;
+use crate::Result;
 use crate::assignment::periods::PeriodId;
 use crate::assignment::zones::RoadFlows;
 use crate::network::{EdgeId, NodeId, RoadNetwork};
 use crate::works::WorkId;
-use crate::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
 

@@ -25,4 +25,3 @@ mod year;
 pub use compare::*;
 pub use state::*;
 pub use year::*;
-

@@ -303,8 +303,6 @@ pub fn format_delta(delta: f64, resolution: f64, digits: usize) -> String {
 /// What [`format_delta`] prints for noise.
 pub const BELOW_RESOLUTION: &str = "≈ 0 (below the model's resolution)";
 
-
-
 /// The demand of impact analyses on a network: the zones (default: the embedded Jinzhou
 /// zones), the calibrated gravity matrix of the morning peak hour on the base network's
 /// free-flow times ([`zones::JINZHOU_GRAVITY`]), the Jinzhou periods of the day

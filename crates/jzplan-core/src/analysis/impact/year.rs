@@ -482,7 +482,6 @@ zones, demand and the network are estimates.",
     )
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

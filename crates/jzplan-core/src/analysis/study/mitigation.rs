@@ -3,13 +3,13 @@
 
 use super::periods::PeriodResult;
 use super::request::DailyHours;
+use crate::Result;
 use crate::analysis::impact::{Demand, run_state_od};
 use crate::assignment::OdMatrix;
 use crate::assignment::periods::DayCount;
 use crate::network::RoadNetwork;
 use crate::scenario::NetworkState;
 use crate::works::{DateRange, ResolvedEffect, Work, WorkId};
-use crate::Result;
 use chrono::{Datelike, Months, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -191,10 +191,8 @@ pub fn mitigation(inp: &MitigationInputs<'_>) -> Result<Mitigation> {
             let mut m = c.start.with_day(1).unwrap_or(c.start);
             while m <= c.end {
                 let next = add_months(m, 1).unwrap_or(c.end);
-                let part = DayCount::between(
-                    m.max(c.start),
-                    next.pred_opt().unwrap_or(next).min(c.end),
-                );
+                let part =
+                    DayCount::between(m.max(c.start), next.pred_opt().unwrap_or(next).min(c.end));
                 let dv = month_delta(m);
                 per_month.push((format!("{:04}-{:02}", m.year(), m.month()), dv));
                 total += dv

@@ -46,8 +46,8 @@ mod trips;
 pub use choke_points::{ChokePointStudy, choke_point_changes};
 pub use closures::{ResolvedClosure, resolve_closure, street_edges};
 pub use conflicts::{Conflict, ConflictInputs, secondary_conflicts};
-pub use detours::{StudyDetour, closure_detours};
 use detours::outcome_rank;
+pub use detours::{StudyDetour, closure_detours};
 pub use flows::{EdgeDelta, StreetChange, edge_changes, street_changes};
 pub use mitigation::{Mitigation, MitigationInputs, StartOption, mitigation};
 pub use periods::{PeriodResult, StudyPeriod, WindowTotals, window_totals};
@@ -239,13 +239,7 @@ pub fn run_study(inp: &StudyInputs<'_>, req: &StudyRequest) -> Result<Study> {
         .collect();
     let runs: Vec<StateRun> = jobs
         .par_iter()
-        .map(|&(i, with)| {
-            run_state_od(
-                if with { &closed } else { &baseline },
-                &inp.demand,
-                ods[i],
-            )
-        })
+        .map(|&(i, with)| run_state_od(if with { &closed } else { &baseline }, &inp.demand, ods[i]))
         .collect::<Result<_>>()?;
     let run = |i: usize, with: bool| {
         let find = |w: bool| jobs.iter().position(|&(p, x)| p == same_as[i] && x == w);
@@ -358,9 +352,7 @@ pub fn run_study(inp: &StudyInputs<'_>, req: &StudyRequest) -> Result<Study> {
         source: format!(
             "model:closure-study ({:?} user equilibrium to relative gap {:.0e}; gravity demand \
              on estimated zones; calibrated period factors {}, estimates)",
-            inp.demand.opts.algorithm,
-            inp.demand.opts.target_gap,
-            window_totals_factors
+            inp.demand.opts.algorithm, inp.demand.opts.target_gap, window_totals_factors
         ),
     })
 }

@@ -96,7 +96,10 @@ impl PeriodResult {
         with_closure: Summary,
     ) -> PeriodResult {
         let (wd, we) = period.in_force(hours);
-        let (dv, dk) = (with_closure.vht - baseline.vht, with_closure.vkt - baseline.vkt);
+        let (dv, dk) = (
+            with_closure.vht - baseline.vht,
+            with_closure.vkt - baseline.vkt,
+        );
         let hours_in_window =
             f64::from(days.weekdays) * wd as f64 + f64::from(days.weekend_days) * we as f64;
         PeriodResult {
@@ -145,7 +148,12 @@ pub struct WindowTotals {
 pub fn factors_used(periods: &[StudyPeriod]) -> Vec<String> {
     periods
         .iter()
-        .map(|p| format!("{} ×{:.2} ({})", p.id, p.demand_factor, p.period.hours_label))
+        .map(|p| {
+            format!(
+                "{} ×{:.2} ({})",
+                p.id, p.demand_factor, p.period.hours_label
+            )
+        })
         .collect()
 }
 

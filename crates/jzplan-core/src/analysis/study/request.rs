@@ -5,7 +5,6 @@ use crate::works::{DateRange, LonLat};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-
 /// Default threshold of a secondary conflict: extra veh/h on the other work's site.
 pub const DEFAULT_FLOW_THRESHOLD_VPH: f64 = 100.0;
 /// How far (metres) a stretch's `from`/`to` may lie from the street's nearest junction.
@@ -16,7 +15,6 @@ pub const STUDY_GAP: f64 = 1e-4;
 pub const TOP_N: usize = 15;
 /// The most closures one study takes.
 pub const MAX_CLOSURES: usize = 20;
-
 
 /// Lanes a closure takes away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,8 +69,6 @@ impl std::str::FromStr for Lanes {
         }
     }
 }
-
-/// Which directions a street or edge closure takes.
 
 /// Which directions a street or edge closure takes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,7 +193,6 @@ impl std::fmt::Display for DailyHours {
         write!(f, "{:02}:00–{:02}:00", self.start, self.end)
     }
 }
-
 
 /// Checks a request without computing anything: window, hours, threshold, closure count.
 pub fn check_request(req: &StudyRequest) -> Result<(DateRange, DailyHours, f64)> {
