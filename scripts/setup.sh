@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what jzplan needs on Debian 12 when it is missing: GDAL (library, headers, command-line
-# tools for the OGC API test), pkg-config, Chromium (browser tests), wrk (load test), and the
+# tools for the OGC API test), pkg-config, Chromium (browser tests), and the
 # PostgreSQL 15 server with PostGIS 3 (the PostgreSQL store tests start a throwaway cluster;
 # the embedded SQLite default needs neither).
 # Safe to run again: it does nothing when everything is there.

@@ -2,8 +2,8 @@
 //! coordination findings. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
+use super::open::open_engine;
 use super::opts::print_json;
-use super::works::open_engine;
 use crate::outln;
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};

@@ -82,7 +82,7 @@ impl CommonRouteArgs {
         if date.is_none() && self.scenario.is_none() {
             return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
         }
-        let (engine, _) = super::works::open_engine(g)?;
+        let (engine, _) = super::open::open_engine(g)?;
         let w = engine.state_weights(date, self.scenario.as_deref(), metric)?;
         let state = match (&self.scenario, date) {
             (Some(s), _) => format!("scenario {s}"),

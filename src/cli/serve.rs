@@ -41,7 +41,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         g.network = Some(dir.join("network.geojson"));
     }
     // The store at --db, seeded with the city plan (idempotent), attached to the network.
-    let (engine, _seed) = super::works::open_engine(&g)?;
+    let (engine, _seed) = super::open::open_engine(&g)?;
     let catalog = super::published_catalog(&g, &engine)?;
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,
@@ -58,15 +58,11 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
     // queries), the customizable hierarchy every dated, scenario or avoiding one: prepare them
     // in the background at start (milliseconds on Jinzhou, seconds on a million edges) so that
     // the first client does not wait for them.
-    let warm = state.clone();
+    // (A prepared network file, `.jzp`, brought the hierarchies: then this only checks them.)
+    let warm = state.engine.clone();
     std::thread::spawn(move || {
-        let net = &warm.engine.network;
-        let metric = crate::network::Metric::Time;
-        if let Err(e) = warm.weights.base_ch(net, metric) {
-            tracing::warn!("base contraction hierarchy not prepared: {e}");
-        }
-        if let Err(e) = warm.weights.cch(net) {
-            tracing::warn!("customizable contraction hierarchy not built: {e}");
+        if let Err(e) = warm.warm_routing(crate::network::Metric::Time) {
+            tracing::warn!("routing data not prepared: {e}");
         }
     });
     let app = api::app_with_state(state);

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod api;
+mod api_routing;
 mod assignment;
 mod browser;
 mod calibration;
@@ -11,13 +12,16 @@ mod conformance;
 mod coordination;
 mod data;
 mod equilibrium;
+mod imports;
 mod io;
 mod linking;
 mod odme;
 mod ogc;
 mod per_request;
+mod prepared;
 mod replicas;
 mod routing;
 mod store;
 mod study;
 mod works;
+mod works_cli;

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
+//! | routing as a server does it (prepared once, kept; `.jzp` files) | [`routing_plan`](Engine::routing_plan), [`warm_routing`](Engine::warm_routing), [`install_prepared`](Engine::install_prepared), [`write_prepared`](Engine::write_prepared) | [`crate::served`], [`crate::io::jzp`] |
 //! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
 //! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
@@ -24,12 +25,14 @@ use crate::analysis::impact::{
 use crate::analysis::stored;
 use crate::assignment::zones::Zone;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
+use crate::io::jzp::{self, PreparedRouting};
 use crate::layers::{Catalog, LayerData};
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Isochrone, Matrix, Route};
 use crate::scenario::{self, CheckedScenario, NetworkState, RouteComparison, Scenario};
+use crate::served::{self, Installed, Plan, PlanQuery, RoutingCache};
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
 use crate::works::catalogue::Catalogue;
@@ -48,6 +51,10 @@ pub struct Engine {
     /// Works, choke points and scenarios: their store and their attachment to `network`
     /// (see [`WorksBook`]; empty for `Engine::new`).
     pub works: Arc<WorksBook>,
+    /// What routing queries run on, prepared on first use and kept: the base weights and
+    /// hierarchies, the customizable hierarchy, the prepared weights of states (see
+    /// [`RoutingCache`]).
+    pub routing: Arc<RoutingCache>,
 }
 
 // ---- construction ----------------------------------------------------------------------------
@@ -55,6 +62,7 @@ impl Engine {
     /// An engine on a network, without works.
     pub fn new(network: RoadNetwork) -> Self {
         Engine {
+            routing: Arc::new(RoutingCache::of(&network)),
             network: Arc::new(network),
             works: Arc::new(WorksBook::empty()),
         }
@@ -70,6 +78,7 @@ impl Engine {
     ) -> Result<Engine> {
         let (network, book) = WorksBook::attach(&network, store, catalogue)?;
         Ok(Engine {
+            routing: Arc::new(RoutingCache::of(&network)),
             network: Arc::new(network),
             works: Arc::new(book),
         })
@@ -123,6 +132,48 @@ impl Engine {
     /// The nearest open point of the base network within `max_m` metres.
     pub fn nearest(&self, p: Point<f64>, max_m: f64) -> Result<Snap> {
         query::nearest_open(&self.network, p, max_m)
+    }
+}
+
+// ---- routing as a server does it: prepared once, kept ----------------------------------------
+impl Engine {
+    /// What a query on a date, scenario or avoidance runs on (see [`served::plan`]): ready, or
+    /// a hierarchy to prepare first with [`Plan::prepare`] (seconds on a large network: off
+    /// the async workers).
+    pub fn routing_plan(&self, q: &PlanQuery) -> Result<Plan> {
+        let state = self.state_for(q.date, q.scenario.as_deref())?;
+        served::plan(
+            &self.routing,
+            &self.network,
+            state.as_ref(),
+            q.metric,
+            &q.avoid,
+            q.usage,
+        )
+    }
+
+    /// Prepares the base network's weights and hierarchy for `metric` and the customizable
+    /// hierarchy, for the engine's life (a server calls it in the background at start).
+    pub fn warm_routing(&self, metric: Metric) -> Result<()> {
+        served::warm(&self.routing, &self.network, metric)
+    }
+
+    /// Takes the routing data of a prepared network file (`.jzp`) for this engine's network.
+    pub fn install_prepared(&self, prepared: PreparedRouting) -> Installed {
+        self.routing.install(&self.network, prepared)
+    }
+
+    /// Prepares what a prepared network file keeps — the base hierarchies of both metrics and,
+    /// with `cch`, the customizable hierarchy's order — and writes the network with them to
+    /// `path` (`.jzp`); says what the file holds.
+    pub fn write_prepared(&self, path: &std::path::Path, cch: bool) -> Result<jzp::Written> {
+        for metric in [Metric::Time, Metric::Distance] {
+            self.routing.base_ch(&self.network, metric)?;
+        }
+        if cch {
+            self.routing.cch(&self.network)?;
+        }
+        jzp::write_file(&self.network, &self.routing.to_prepared(), path)
     }
 }
 
@@ -459,7 +510,7 @@ use crate::works::rules::{Finding, FindingFilter, Moratorium, MoratoriumPeriods,
 impl Engine {
     /// Creates a work from a submitted JSON record, checked whole; answers it with its findings.
     pub fn submit_work(&self, record: &serde_json::Value, actor: &str) -> Result<SavedWork> {
-        crate::works::edit::create(self, record, actor)
+        crate::works::edit::create(&self.network, &self.works, record, actor)
     }
 
     /// Edits a work at `expected_version` (status, dates, any field as a merge patch).
@@ -470,16 +521,23 @@ impl Engine {
         expected_version: u64,
         actor: &str,
     ) -> Result<SavedWork> {
-        crate::works::edit::edit(self, id, body, expected_version, actor)
+        crate::works::edit::edit(
+            &self.network,
+            &self.works,
+            id,
+            body,
+            expected_version,
+            actor,
+        )
     }
 
     /// Site, corridor, opportunity and moratorium findings passing `filter`.
     pub fn findings(&self, opts: &RuleOptions, filter: &FindingFilter) -> Result<Vec<Finding>> {
-        crate::works::edit::findings(self, opts, filter)
+        crate::works::edit::findings(&self.network, &self.works, opts, filter)
     }
 
     /// The moratoria (dig-bans) of the stored works.
     pub fn moratoria(&self, periods: &MoratoriumPeriods) -> Result<Vec<Moratorium>> {
-        crate::works::edit::moratoria(self, periods)
+        crate::works::edit::moratoria(&self.network, &self.works, periods)
     }
 }

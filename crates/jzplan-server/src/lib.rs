@@ -69,8 +69,6 @@ pub struct AppState {
     pub layers: Arc<Catalog>,
     /// Settings.
     pub config: Arc<ApiConfig>,
-    /// Base edge weights for routing.
-    pub weights: Arc<routing::BaseWeights>,
     /// Closure studies computed by this server (cached by input).
     pub studies: Arc<studies::StudyCache>,
 }
@@ -85,10 +83,8 @@ impl AppState {
     /// State for an engine with a given layer catalog.
     pub fn with_catalog(engine: Engine, layers: Catalog, config: ApiConfig) -> AppState {
         let layers = Arc::new(layers);
-        let weights = Arc::new(routing::BaseWeights::of(&engine.network));
         AppState {
             engine,
-            weights,
             layers,
             config: Arc::new(config),
             studies: Arc::new(studies::StudyCache::default()),

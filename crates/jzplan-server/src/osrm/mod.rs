@@ -25,6 +25,7 @@ use geo_types::{Coord, LineString, Point};
 use jzplan_core::network::snap::Snap;
 use jzplan_core::network::{Metric, RoadNetwork};
 use jzplan_core::routing::{Algorithm, Route, RouteOptions, cut};
+use jzplan_core::served::{PlanQuery, QueryUse};
 use jzplan_core::{Error, Result};
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;

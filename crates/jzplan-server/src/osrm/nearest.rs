@@ -55,9 +55,12 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
-    let base = s.weights.base_prepared(net, Metric::Time)?;
-    let router = base.router(net)?;
+    let plan = s
+        .engine
+        .routing_plan(&PlanQuery::base(Metric::Time, QueryUse::Plain))?
+        .prepare()?;
+    let net = plan.network();
+    let router = plan.router()?;
     let snaps = nearest_k(&router, pts[0], c.radiuses[0], number).map_err(|e| match e {
         Error::NoSegment { .. } => OsrmError::new(
             "NoSegment",

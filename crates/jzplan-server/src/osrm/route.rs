@@ -371,12 +371,15 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
     let metric = Metric::Time;
     // OSRM queries route on the base network: its weights and hierarchy are kept for the
     // server's life.
-    let (base, ch) = s.weights.base_ch(net, metric)?;
-    let router = base.ch_router(net, &ch)?;
+    let plan = s
+        .engine
+        .routing_plan(&PlanQuery::base(metric, QueryUse::Route(Algorithm::Ch)))?
+        .prepare()?;
+    let net = plan.network();
+    let router = plan.router()?;
     let w = router.weights();
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {

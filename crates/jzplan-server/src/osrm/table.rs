@@ -90,9 +90,12 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             _ => return Err(unknown(&k)),
         }
     }
-    let net = &s.engine.network;
-    let (base, ch) = s.weights.base_ch(net, Metric::Time)?;
-    let router = base.ch_router(net, &ch)?;
+    let plan = s
+        .engine
+        .routing_plan(&PlanQuery::base(Metric::Time, QueryUse::Matrix))?
+        .prepare()?;
+    let net = plan.network();
+    let router = plan.router()?;
     let mut snaps = Vec::with_capacity(n);
     for (i, p) in pts.iter().enumerate() {
         snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
