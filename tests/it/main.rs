@@ -17,6 +17,7 @@ mod io;
 mod linking;
 mod odme;
 mod ogc;
+mod osrm;
 mod per_request;
 mod prepared;
 mod replicas;
