@@ -12,6 +12,7 @@ mod conformance;
 mod coordination;
 mod data;
 mod equilibrium;
+mod events;
 mod imports;
 mod io;
 mod linking;
