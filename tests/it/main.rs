@@ -17,6 +17,7 @@ mod fuzz;
 mod imports;
 mod io;
 mod linking;
+mod odme;
 mod ogc;
 mod osrm;
 mod per_request;
