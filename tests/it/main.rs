@@ -11,6 +11,7 @@ mod conformance;
 mod coordination;
 mod data;
 mod equilibrium;
+mod feeds;
 mod io;
 mod linking;
 mod ogc;

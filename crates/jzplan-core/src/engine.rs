@@ -13,6 +13,7 @@
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
 //! | map layers (OGC API, tiles, exports) | [`layers`](Engine::layers), [`jinzhou_layers`](Engine::jinzhou_layers), [`layer_data`](Engine::layer_data) | [`crate::layers`] |
+//! | feeds for others (WZDx 4.2, Waze CIFS, WZDx import) | [`road_events`](Engine::road_events), [`wzdx_feed`](Engine::wzdx_feed), [`cifs_incidents`](Engine::cifs_incidents), [`import_wzdx`](Engine::import_wzdx) | [`crate::feeds`] |
 //! | assignment, impact, calibration, closure studies | [`impact_demand`](Engine::impact_demand), [`day_on`](Engine::day_on), [`calibration`](Engine::calibration), [`study`](Engine::study), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 
 use crate::Result;
@@ -480,5 +481,54 @@ impl Engine {
     /// The moratoria (dig-bans) of the stored works.
     pub fn moratoria(&self, periods: &MoratoriumPeriods) -> Result<Vec<Moratorium>> {
         crate::works::edit::moratoria(self, periods)
+    }
+}
+
+use crate::feeds::wzdx_import::{self, ImportReport};
+use crate::feeds::{EventSet, FeedSpan, Publisher, cifs, wzdx};
+
+/// Feeds for others (`feeds`): the works as road events, a WZDx 4.2 feed, a Waze CIFS feed,
+/// and WZDx feeds read back into works.
+impl Engine {
+    /// The road events of the stored works in `span` (one per direction of each stretch), with
+    /// their detours.
+    pub fn road_events(&self, span: FeedSpan) -> Result<EventSet> {
+        let links = self.planned_links()?.into_iter().map(|(l, e)| (l.id, e));
+        let works = self.list_works(&WorkFilter::default())?;
+        Ok(crate::feeds::road_events(
+            &self.network,
+            &works,
+            &links.collect(),
+            span,
+        ))
+    }
+
+    /// The WZDx 4.2 WorkZoneFeed of the works in `span`.
+    pub fn wzdx_feed(&self, span: FeedSpan, publisher: &Publisher) -> Result<serde_json::Value> {
+        Ok(wzdx::feed(&self.road_events(span)?, publisher))
+    }
+
+    /// The Waze CIFS incidents of the works in `span` (format them with [`cifs::json`] or
+    /// [`cifs::xml`]).
+    pub fn cifs_incidents(
+        &self,
+        span: FeedSpan,
+        publisher: &Publisher,
+    ) -> Result<Vec<cifs::Incident>> {
+        Ok(cifs::incidents(&self.road_events(span)?, publisher))
+    }
+
+    /// Reads a WZDx feed into works and stores the new ones (none with `dry_run`).
+    pub fn import_wzdx(
+        &self,
+        feed: &serde_json::Value,
+        actor: &str,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let today = chrono::Utc::now()
+            .with_timezone(&crate::feeds::local_tz())
+            .date_naive();
+        let read = wzdx_import::read(feed, &self.network, today)?;
+        wzdx_import::store(&self.network, &self.works, read, actor, dry_run)
     }
 }

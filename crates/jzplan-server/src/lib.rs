@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod coordination;
 pub mod error;
+pub mod feeds;
 pub mod health;
 pub mod ogc;
 pub mod openapi;
@@ -169,6 +170,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(osrm::router())
         .merge(works::router())
         .merge(coordination::router())
+        .merge(feeds::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();
