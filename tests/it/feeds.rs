@@ -370,15 +370,18 @@ fn detours_are_detour_road_events_linked_both_ways() {
 
 #[test]
 fn every_official_example_imports() {
-    let net = jzplan::io::geojson::jinzhou_network().unwrap();
-    let e = Engine::with_works(
-        net,
-        Arc::new(SqliteStore::open_in_memory().unwrap()),
-        &Catalogue::default(),
-    )
-    .unwrap();
-    let mut total = 0;
+    // Each example into its own empty store (the two scenario-1 files share their ids).
+    let empty = || {
+        Engine::with_works(
+            jzplan::io::geojson::jinzhou_network().unwrap(),
+            Arc::new(SqliteStore::open_in_memory().unwrap()),
+            &Catalogue::default(),
+        )
+        .unwrap()
+    };
+    let mut scenario4 = None;
     for (name, feed) in examples() {
+        let e = empty();
         let zones = feed["features"]
             .as_array()
             .unwrap()
@@ -393,17 +396,20 @@ fn every_official_example_imports() {
         assert!(r.works.iter().all(|w| w.outcome == "created"), "{name}");
         // Off the Jinzhou network (these are US roads): nothing matched, all anchored.
         assert!(r.works.iter().all(|w| w.matched_effects == 0), "{name}");
-        total += r.works.len();
+        assert_eq!(
+            e.list_works(&WorkFilter::default()).unwrap().len(),
+            r.works.len(),
+            "{name}: stored"
+        );
+        if name.starts_with("scenario4") {
+            scenario4 = Some((e, feed));
+        }
     }
-    assert_eq!(
-        e.list_works(&WorkFilter::default()).unwrap().len(),
-        total,
-        "stored"
-    );
     // Scenario 4, checked by hand: one northbound I-35 work zone (lanes: shoulder open,
     // general open, general closed, shoulder closed → one of two drivable lanes closed;
     // 88.5 km/h), with three detours that are left out; start verified 2010-01-01T01:03:01Z
     // (09:03 in Jinzhou), end 2010-06-30T01:00Z.
+    let (e, feed) = scenario4.unwrap();
     let w = e
         .get_work(&WorkId::parse("a15f7570-b7e6-4367-8ad9-3a462eea65dd").unwrap())
         .unwrap()
@@ -430,10 +436,6 @@ fn every_official_example_imports() {
         ]
     );
     // Importing again changes nothing.
-    let (_, feed) = examples()
-        .into_iter()
-        .find(|(n, _)| n.starts_with("scenario4"))
-        .unwrap();
     let again = e.import_wzdx(&feed, "test", false).unwrap();
     assert!(again.works.iter().all(|w| w.outcome == "exists"));
     assert_eq!(again.detours_left_out.len(), 3);
@@ -443,7 +445,8 @@ fn every_official_example_imports() {
 fn bad_feeds_are_refused_whole_with_the_field_named() {
     let e = engine_on(main_street(), vec![]);
     let (_, good) = examples().remove(0);
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Break = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Break)> = vec![
         (
             "FeatureCollection",
             Box::new(|v| v["type"] = json!("Feature")),
@@ -596,7 +599,7 @@ const CIFS_REQUIRED: [&str; 7] = [
 
 fn check_polyline(p: &str, expect_first_lon: f64) {
     let v: Vec<f64> = p.split(' ').map(|x| x.parse().unwrap()).collect();
-    assert!(v.len() >= 4 && v.len() % 2 == 0, "{p}");
+    assert!(v.len() >= 4 && v.len().is_multiple_of(2), "{p}");
     // lat lon pairs: latitude first (41.0), longitude second (121.0x), in driving order.
     assert!((v[0] - 41.0).abs() < 1e-6, "{p}");
     assert!((v[1] - expect_first_lon).abs() < 1e-6, "{p}");
@@ -672,4 +675,35 @@ async fn cifs_has_every_required_element_in_json_and_xml() {
     )
     .await;
     assert_eq!(same.text(), text);
+}
+
+#[test]
+fn night_works_close_the_street_at_night_on_their_weekdays_only() {
+    let e = engine_on(main_street(), vec![night_works()]);
+    let all_closed = |s: &jzplan::scenario::NetworkState<'_>| {
+        (0..e.network.edge_count()).all(|i| !s.is_open(EdgeId::from_index(i)))
+    };
+    let none_closed = |s: &jzplan::scenario::NetworkState<'_>| {
+        (0..e.network.edge_count()).all(|i| s.is_open(EdgeId::from_index(i)))
+    };
+    let day = |s: &str| -> chrono::NaiveDate { s.parse().unwrap() };
+    // Monday 2027-04-05 is a work night: the day's state is the worst of the day.
+    assert!(all_closed(&e.state_on(day("2027-04-05")).unwrap()));
+    // Saturday: the Friday night runs into the morning; Sunday: no work at all.
+    assert!(all_closed(&e.state_on(day("2027-04-03")).unwrap()));
+    assert!(none_closed(&e.state_on(day("2027-04-04")).unwrap()));
+    // At a time of day: open at noon, closed at 23:00 and at 05:59 the morning after.
+    assert!(none_closed(
+        &e.state_at(day("2027-04-05"), 12 * 60).unwrap()
+    ));
+    assert!(all_closed(&e.state_at(day("2027-04-05"), 23 * 60).unwrap()));
+    assert!(all_closed(
+        &e.state_at(day("2027-04-06"), 5 * 60 + 59).unwrap()
+    ));
+    assert!(none_closed(&e.state_at(day("2027-04-06"), 6 * 60).unwrap()));
+    assert!(all_closed(&e.state_at(day("2027-04-03"), 3 * 60).unwrap()));
+    // The speed limit has no schedule: in force at noon on a Sunday.
+    let sunday_noon = e.state_at(day("2027-04-04"), 12 * 60).unwrap();
+    assert!((sunday_noon.speed_kmh(EdgeId::from_index(0)) - 30.0).abs() < 1e-6);
+    assert!(e.state_at(day("2027-04-04"), 1440).is_err());
 }

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
-//! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
+//! | the network on a date | [`state_on`](Engine::state_on), [`state_at`](Engine::state_at), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
 //! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
@@ -132,6 +132,12 @@ impl Engine {
     /// The network on `date`: base + effects of the works in force.
     pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
         self.works.state_on(&self.network, date)
+    }
+
+    /// The network at `minute` after local midnight of `date`: night or day-time works only
+    /// within their hours.
+    pub fn state_at(&self, date: NaiveDate, minute: u16) -> Result<NetworkState<'_>> {
+        self.works.state_at(&self.network, date, minute)
     }
 
     /// The network in a what-if scenario (overrides applied, evaluated on its date).

@@ -991,6 +991,7 @@ pub fn resolve_closure(
             phase: Phase::Construction,
             action: Action::Close,
             edges: closed.clone(),
+            schedule: None,
         });
     }
     if let Some(Lanes::Count(k)) = lanes
@@ -1009,6 +1010,7 @@ pub fn resolve_closure(
             phase: Phase::Construction,
             action: Action::CutLanes { lanes: k },
             edges: narrowed.clone(),
+            schedule: None,
         });
     }
     if let Some(v) = spec.speed_kmh {
@@ -1023,6 +1025,7 @@ pub fn resolve_closure(
                 phase: Phase::Construction,
                 action: Action::SetSpeed { speed_kmh: v },
                 edges: open,
+                schedule: None,
             });
         }
     }

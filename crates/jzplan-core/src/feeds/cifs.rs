@@ -190,7 +190,7 @@ mod tests {
             source: vec![("reference", "W".into())],
             schedule: vec![("monday", "22:00-23:59".into())],
         };
-        let x = xml(&[i.clone()]);
+        let x = xml(std::slice::from_ref(&i));
         assert!(x.contains("<incident id=\"W&lt;1&gt;:1\">"));
         assert!(x.contains("<street>A &amp; B</street>"));
         assert!(x.contains("<monday>22:00-23:59</monday>"));

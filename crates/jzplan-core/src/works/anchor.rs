@@ -485,6 +485,7 @@ impl Attachment {
                         phase: e.phase,
                         action: e.action.clone(),
                         edges,
+                        schedule: e.schedule.clone(),
                     });
                 }
                 Err(why) => self.report.items.push(AttachItem {
