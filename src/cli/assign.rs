@@ -158,7 +158,7 @@ pub(crate) fn load_problem(
             let owned;
             let (road, dated) = match p.date {
                 Some(d) => {
-                    engine = super::works::open_engine(g)?.0;
+                    engine = super::open::open_engine(g)?.0;
                     let date = parse_date_arg(d)?;
                     (&*engine.network, Some(engine.state_on(date)?))
                 }
@@ -347,7 +347,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     use crate::analysis::impact::{ImpactQuery, Task, format_delta};
     let json = a.format.get("impact", RECORD)? == Format::Json;
-    let (engine, _) = super::works::open_engine(g)?;
+    let (engine, _) = super::open::open_engine(g)?;
     let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
     let mut demand = engine.impact_demand(zones, a.gap)?;
     demand.opts.algorithm = a.algorithm;

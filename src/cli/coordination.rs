@@ -2,12 +2,12 @@
 //! coordination findings. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
-use super::opts::print_json;
-use super::works::open_engine;
+use super::open::open_engine;
+use super::opts::{DateOpts, FormatOpts, RECORD, WindowOpts};
 use crate::outln;
+use crate::works::WorkId;
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};
-use crate::works::{DateRange, WorkId, parse_date};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::Read;
@@ -22,9 +22,9 @@ pub struct Who {
     /// Why (kept in the audit history).
     #[arg(long)]
     pub comment: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 impl Who {
@@ -64,13 +64,13 @@ pub enum CoordCmd {
         #[command(flatten)]
         who: Who,
     },
-    /// Cancel a work (status cancelled, effective on --on, default today).
+    /// Cancel a work (status cancelled, effective on --date, default today).
     Cancel {
         /// Work id.
         id: String,
-        /// Effective date (YYYY-MM-DD).
-        #[arg(long)]
-        on: Option<String>,
+        /// Effective date.
+        #[command(flatten)]
+        date: DateOpts,
         /// The version the change is made from.
         #[arg(long = "version", value_name = "VERSION")]
         expected_version: u64,
@@ -98,9 +98,9 @@ pub enum CoordCmd {
     },
     /// The moratoria (dig-bans) after resurfacing, reconstruction and new roads.
     Moratoria {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// Output format.
+        #[command(flatten)]
+        out: FormatOpts,
     },
 }
 
@@ -119,12 +119,9 @@ pub struct ConflictArgs {
     /// Only this severity or higher: low, medium, high, critical.
     #[arg(long)]
     pub min_severity: Option<String>,
-    /// First day of the window (with --to).
-    #[arg(long, requires = "to")]
-    pub from: Option<String>,
-    /// Last day of the window (with --from).
-    #[arg(long, requires = "from")]
-    pub to: Option<String>,
+    /// Only findings in this date range.
+    #[command(flatten)]
+    pub window: WindowOpts,
     /// Site buffer, metres.
     #[arg(long, default_value_t = 50.0)]
     pub buffer_m: f64,
@@ -140,9 +137,9 @@ pub struct ConflictArgs {
     /// Corridor: strong (critical) from this factor on.
     #[arg(long, default_value_t = 2.0)]
     pub detour_factor: f64,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
@@ -164,9 +161,19 @@ fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
     })
 }
 
-fn print_saved(verb: &str, s: &SavedWork, json: bool) -> anyhow::Result<()> {
-    if json {
-        return Ok(print_json(s)?);
+/// Refuses a format a record has no form in before the command changes anything (the
+/// deprecated `--json` is not checked here, so its note is printed once, when printing).
+fn check_record(cmd: &str, out: &FormatOpts) -> crate::Result<()> {
+    if out.format.is_some() || out.geojson {
+        out.get(cmd, RECORD)?;
+    }
+    Ok(())
+}
+
+/// Prints a saved work: `cmd` names the command (for a refused format), `verb` what it did.
+fn print_saved(cmd: &str, verb: &str, s: &SavedWork, out: &FormatOpts) -> anyhow::Result<()> {
+    if out.record(cmd, s)? {
+        return Ok(());
     }
     let w = &s.work;
     outln!(
@@ -213,12 +220,13 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
     let (engine, _) = open_engine(g)?;
     match c {
         CoordCmd::Create { file, who } => {
+            check_record("works create", &who.out)?;
             let mut v = read_json(&file)?;
             if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
                 m.insert("comment".into(), c.clone().into());
             }
             let s = engine.submit_work(&v, &who.actor())?;
-            print_saved("created", &s, who.json)
+            print_saved("works create", "created", &s, &who.out)
         }
         CoordCmd::Edit {
             id,
@@ -226,34 +234,34 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
             expected_version,
             who,
         } => {
+            check_record("works edit", &who.out)?;
             let mut v = read_json(&file)?;
             if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
                 m.insert("comment".into(), c.clone().into());
             }
             let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
-            print_saved("edited", &s, who.json)
+            print_saved("works edit", "edited", &s, &who.out)
         }
         CoordCmd::Cancel {
             id,
-            on,
+            date,
             expected_version,
             who,
         } => {
+            // A refused format is refused before anything changes.
+            check_record("works cancel", &who.out)?;
             let mut v = serde_json::json!({"status": "cancelled"});
-            if let Some(on) = on {
-                v["effective"] = parse_date(&on)?.to_string().into();
+            if let Some(d) = date.given()? {
+                v["effective"] = d.to_string().into();
             }
             if let Some(c) = &who.comment {
                 v["comment"] = c.clone().into();
             }
             let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
-            print_saved("cancelled", &s, who.json)
+            print_saved("works cancel", "cancelled", &s, &who.out)
         }
         CoordCmd::Conflicts(a) => {
-            let window = match (&a.from, &a.to) {
-                (Some(f), Some(t)) => Some(DateRange::new(parse_date(f)?, parse_date(t)?)?),
-                _ => None,
-            };
+            let window = a.window.range()?;
             let opts = RuleOptions {
                 buffer_m: a.buffer_m,
                 opportunity_m: a.opportunity_m,
@@ -270,8 +278,8 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
                 min_severity: a.min_severity.as_deref().map(str::parse).transpose()?,
             };
             let found = engine.findings(&opts, &filter)?;
-            if a.json {
-                return Ok(print_json(&found)?);
+            if a.out.table("works conflicts", &found)? {
+                return Ok(());
             }
             print_findings(&found)
         }
@@ -285,7 +293,7 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
             let who = Who {
                 actor,
                 comment: None,
-                json: false,
+                out: Default::default(),
             };
             let r = engine
                 .import_wzdx(&feed, &who.actor(), dry_run)
@@ -320,10 +328,10 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        CoordCmd::Moratoria { json } => {
+        CoordCmd::Moratoria { out } => {
             let m = engine.moratoria(&MoratoriumPeriods::default())?;
-            if json {
-                return Ok(print_json(&m)?);
+            if out.table("works moratoria", &m)? {
+                return Ok(());
             }
             outln!(
                 "{:<7} {:<15} {:<10} {:<10} {:<9} streets",

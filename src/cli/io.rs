@@ -123,7 +123,7 @@ fn run_feed_export(g: &GlobalOpts, a: &ExportArgs, format: &str) -> anyhow::Resu
             FeedSpan::from(today)
         }
     };
-    let (engine, _) = super::works::open_engine(g)?;
+    let (engine, _) = super::open::open_engine(g)?;
     let publisher = Publisher::jzplan(chrono::Utc::now());
     let (text, what) = match format {
         "wzdx" => {
@@ -276,7 +276,7 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
     let (engine, catalog) = if names.iter().all(|n| gdal::NETWORK_LAYERS.contains(n)) {
         (Engine::new(g.load_network()?), Catalog::new())
     } else {
-        let (engine, _) = super::works::open_engine(g)?;
+        let (engine, _) = super::open::open_engine(g)?;
         let catalog = super::published_catalog(g, &engine)?;
         (engine, catalog)
     };

@@ -7,7 +7,9 @@ pub mod coordination;
 pub mod data;
 pub mod io;
 pub mod network;
+pub mod open;
 pub mod opts;
+pub mod prepare;
 pub mod route;
 pub mod serve;
 pub mod study;
@@ -60,6 +62,17 @@ impl GlobalOpts {
             Some(path) => crate::io::read_network_file(path),
         }
     }
+
+    /// Loads the network as [`GlobalOpts::load_network`] does, with the routing data of a
+    /// prepared network file (`.jzp`) when `--network` names one.
+    pub fn load_prepared_network(
+        &self,
+    ) -> crate::Result<(RoadNetwork, Option<crate::io::jzp::PreparedRouting>)> {
+        match &self.network {
+            None => Ok((crate::io::geojson::jinzhou_network()?, None)),
+            Some(path) => crate::io::read_prepared_network_file(path),
+        }
+    }
 }
 
 /// The map layers `serve` publishes and `export --layer` writes: the engine's layers, plus
@@ -89,6 +102,9 @@ pub enum Command {
     /// Network statistics and generators.
     #[command(subcommand)]
     Network(network::NetworkCmd),
+    /// Write a prepared network (`.jzp`): the network with its contraction hierarchies, for
+    /// `serve --network FILE.jzp` to start without preparing.
+    Prepare(prepare::PrepareArgs),
     /// Build the Jinzhou dataset from its hand-written sources.
     #[command(subcommand)]
     Data(data::DataCmd),
@@ -125,6 +141,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(c) => io::run_import(g, c),
         Command::Export(a) => io::run_export(g, a),
         Command::Network(c) => network::run(g, c),
+        Command::Prepare(a) => prepare::run(g, a),
         Command::Data(c) => data::run(g, c),
         Command::Works(c) => works::run_works(g, c),
         Command::Hotspots(c) => works::run_hotspots(g, c),

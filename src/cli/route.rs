@@ -87,7 +87,7 @@ impl CommonRouteArgs {
             return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
         }
         let minute = self.time.as_deref().map(parse_time).transpose()?;
-        let (engine, _) = super::works::open_engine(g)?;
+        let (engine, _) = super::open::open_engine(g)?;
         let w = match (date, minute) {
             (Some(d), Some(m)) => engine.state_at(d, m)?.weights(metric),
             _ => engine.state_weights(date, self.scenario.as_deref(), metric)?,

@@ -41,7 +41,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         g.network = Some(dir.join("network.geojson"));
     }
     // The store at --db, seeded with the city plan (idempotent), attached to the network.
-    let (engine, _seed) = super::works::open_engine(&g)?;
+    let (engine, _seed) = super::open::open_engine(&g)?;
     let catalog = super::published_catalog(&g, &engine)?;
     let tokens = match &a.token_file {
         Some(p) => TokenStore::from_file(p)?,
@@ -52,23 +52,21 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: a.max_body_bytes,
         tokens,
         public_url: a.public_url.clone(),
+        ..ApiConfig::default()
     };
     let state = AppState::with_catalog(engine, catalog, config);
     // The base network's weights and hierarchy serve every undated route (and all OSRM
     // queries), the customizable hierarchy every dated, scenario or avoiding one: prepare them
     // in the background at start (milliseconds on Jinzhou, seconds on a million edges) so that
     // the first client does not wait for them.
-    let warm = state.clone();
+    // (A prepared network file, `.jzp`, brought the hierarchies: then this only checks them.)
+    let warm = state.engine.clone();
     std::thread::spawn(move || {
-        let net = &warm.engine.network;
-        let metric = crate::network::Metric::Time;
-        if let Err(e) = warm.weights.base_ch(net, metric) {
-            tracing::warn!("base contraction hierarchy not prepared: {e}");
-        }
-        if let Err(e) = warm.weights.cch(net) {
-            tracing::warn!("customizable contraction hierarchy not built: {e}");
+        if let Err(e) = warm.warm_routing(crate::network::Metric::Time) {
+            tracing::warn!("routing data not prepared: {e}");
         }
     });
+    let feed = state.engine.clone();
     let app = api::app_with_state(state);
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
@@ -79,7 +77,11 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         // Scripts and tests read this line to find an ephemeral port.
         outln!("jzplan listening on http://{bound}/");
         tracing::info!(%bound, "serving");
+        // Webhooks: delivered from the change feed in the store (restart-safe; with several
+        // replicas, each subscription by the one holding its lease).
+        let delivery = api::webhooks::spawn(feed, api::webhooks::DeliveryOptions::default());
         api::serve(listener, app).await?;
+        delivery.abort();
         Ok(())
     })
 }

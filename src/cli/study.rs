@@ -162,7 +162,7 @@ pub fn run(g: &GlobalOpts, a: StudyArgs) -> anyhow::Result<()> {
     if a.format == StudyFormat::Gpkg && a.out.is_none() {
         return Err(Error::invalid("--format gpkg writes a file: give --out DIR").into());
     }
-    let (engine, _) = super::works::open_engine(g)?;
+    let (engine, _) = super::open::open_engine(g)?;
     let study = engine.study(&req)?;
     let net = &engine.network;
     if let Some(dir) = &a.out {

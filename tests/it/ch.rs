@@ -37,48 +37,50 @@ async fn api_routes_on_cached_hierarchies_and_agrees_with_bidirectional_astar() 
     // One contraction hierarchy, the base network's; dates with works in force route on the
     // customizable hierarchy, customized once per state (dates without works in force share
     // the base network's weights): asking again prepares nothing new.
-    let kept = state.weights.hierarchies.len();
+    let kept = state.engine.routing.hierarchies.len();
     assert_eq!(kept, 1);
-    let states = state.weights.states.len();
+    let states = state.engine.routing.states.len();
     assert!((1..=2).contains(&states), "{states}");
     for (a, b) in pairs {
         let uri = format!("/api/v1/route?from={a}&to={b}&date=2022-06-15");
         assert_eq!(get(&app, &uri).await.status, StatusCode::OK);
     }
-    assert_eq!(state.weights.hierarchies.len(), kept);
-    assert_eq!(state.weights.states.len(), states);
+    assert_eq!(state.engine.routing.hierarchies.len(), kept);
+    assert_eq!(state.engine.routing.states.len(), states);
     // The undated routes above used the base network's hierarchy, kept for the server's life
     // and found by the base slice itself; a copy of the same weights finds the same one
     // through the cache.
     let net = &state.engine.network;
-    let base = state.weights.get(jzplan::network::Metric::Time);
+    let base = state.engine.routing.get(jzplan::network::Metric::Time);
     let h = state
-        .weights
+        .engine
+        .routing
         .cached_hierarchy(net, base)
         .expect("base hierarchy kept");
     let copy = base.to_vec();
     let via_cache = state
-        .weights
+        .engine
+        .routing
         .cached_hierarchy(net, &copy)
         .expect("in the cache");
     assert!(std::sync::Arc::ptr_eq(&h, &via_cache));
     assert!(std::sync::Arc::ptr_eq(
         &h,
-        &state.weights.hierarchy(net, base).unwrap()
+        &state.engine.routing.hierarchy(net, base).unwrap()
     ));
     // Avoidance makes weights of their own: routed by default on the customizable hierarchy,
     // customized once for them and kept (no new contraction), and as exact as bidirectional A*.
     let uri =
         "/api/v1/route?from=121.10,41.125&to=121.15,41.085&avoid_bbox=121.11,41.10,121.13,41.12";
-    let states = state.weights.states.len();
+    let states = state.engine.routing.states.len();
     let ch = get(&app, uri).await.json();
     assert_eq!(ch["properties"]["algorithm"], "ch");
     let plain = get(&app, &format!("{uri}&algorithm=bidir")).await.json();
     assert_eq!(plain["properties"]["algorithm"], "bidir");
     assert!((cost(&plain) - cost(&ch)).abs() <= 1e-9 * cost(&plain));
     assert_eq!(get(&app, uri).await.json(), ch);
-    assert_eq!(state.weights.states.len(), states + 1);
-    assert_eq!(state.weights.hierarchies.len(), kept);
+    assert_eq!(state.engine.routing.states.len(), states + 1);
+    assert_eq!(state.engine.routing.hierarchies.len(), kept);
 }
 
 #[test]
@@ -134,9 +136,9 @@ async fn api_matrix_on_the_cached_hierarchy_equals_the_dijkstra_matrix() {
     let r = crate::api::send(&app, req).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let got = r.json();
-    assert_eq!(state.weights.hierarchies.len(), 1);
+    assert_eq!(state.engine.routing.hierarchies.len(), 1);
     let net = &state.engine.network;
-    let router = Router::new(net, &state.weights.time, Metric::Time).unwrap();
+    let router = Router::new(net, &state.engine.routing.time, Metric::Time).unwrap();
     let snaps: Vec<_> = pts
         .iter()
         .map(|p| {

@@ -279,3 +279,77 @@ fn export_writes_every_published_layer_on_a_date() {
     assert_eq!(code, 3);
     assert!(err.contains("flows") && err.contains("detours"), "{err}");
 }
+
+#[test]
+fn coordination_commands_speak_the_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("coord.db");
+    // works conflicts: --window, and the old --from/--to with a note and the same answer.
+    let (code, new, err) = cli(
+        &db,
+        &[
+            "works",
+            "conflicts",
+            "--window",
+            "2022-01-01..2022-12-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, old, note) = cli(
+        &db,
+        &[
+            "works",
+            "conflicts",
+            "--from",
+            "2022-01-01",
+            "--to",
+            "2022-12-31",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{note}");
+    assert_eq!(new, old);
+    assert!(note.contains("--from/--to is deprecated") && note.contains("--json is deprecated"));
+    let found: Vec<serde_json::Value> = serde_json::from_str(&new).unwrap();
+    let (_, all, _) = cli(&db, &["works", "conflicts", "--format", "json"]);
+    let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
+    assert!(found.len() <= all.len());
+    // Lists have a CSV form: a header and one line per finding / moratorium.
+    let (code, csv, err) = cli(&db, &["works", "conflicts", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(csv.lines().count(), all.len() + 1, "{csv}");
+    let (code, m, err) = cli(&db, &["works", "moratoria", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let m: Vec<serde_json::Value> = serde_json::from_str(&m).unwrap();
+    let (code, csv, err) = cli(&db, &["works", "moratoria", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(csv.lines().count(), m.len() + 1);
+    // A window that ends before it starts, and a format a record has no form in, are refused.
+    let (code, _, err) = cli(
+        &db,
+        &["works", "conflicts", "--window", "2022-12-31..2022-01-01"],
+    );
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "works",
+            "cancel",
+            "P1",
+            "--version",
+            "1",
+            "--date",
+            "2022-02-30",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not a real date"), "{err}");
+    let (code, _, err) = cli(
+        &db,
+        &["works", "cancel", "P1", "--version", "1", "--format", "csv"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("no csv form"), "{err}");
+}

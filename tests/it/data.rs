@@ -63,7 +63,7 @@ fn the_catalogue_model_files_are_what_the_embedded_network_gives() {
     use jzplan::works::catalogue::{Catalogue, HOTSPOTS_JSON, WORKS_P4_JSON};
     let seeds = Catalogue::jinzhou_seed_hotspots().unwrap();
     assert_eq!(seeds.len(), 1, "H01 is the plan's only named choke point");
-    let files = jzplan::works::choose::model_files(&net(), &seeds).unwrap();
+    let files = jzplan::analysis::calibration::model_files(&net(), &seeds).unwrap();
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["hotspots.json", "works.p4.json"]);
     for ((name, text), embedded) in files.iter().zip([HOTSPOTS_JSON, WORKS_P4_JSON]) {

@@ -1,6 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
 mod api;
+mod api_routing;
 mod assignment;
 mod browser;
 mod calibration;
@@ -11,13 +12,18 @@ mod conformance;
 mod coordination;
 mod data;
 mod equilibrium;
+mod events;
 mod feeds;
+mod imports;
 mod io;
 mod linking;
 mod ogc;
+mod osrm;
 mod per_request;
+mod prepared;
 mod replicas;
 mod routing;
 mod store;
 mod study;
 mod works;
+mod works_cli;

@@ -7,14 +7,16 @@
 //! |---|---|---|
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
+//! | routing as a server does it (prepared once, kept; `.jzp` files) | [`routing_plan`](Engine::routing_plan), [`warm_routing`](Engine::warm_routing), [`install_prepared`](Engine::install_prepared), [`write_prepared`](Engine::write_prepared) | [`crate::served`], [`crate::io::jzp`] |
 //! | the network on a date | [`state_on`](Engine::state_on), [`state_at`](Engine::state_at), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
-//! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
+//! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates) (all three through [`crate::works::feed`]), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
 //! | map layers (OGC API, tiles, exports) | [`layers`](Engine::layers), [`jinzhou_layers`](Engine::jinzhou_layers), [`layer_data`](Engine::layer_data) | [`crate::layers`] |
 //! | feeds for others (WZDx 4.2, Waze CIFS, WZDx import) | [`road_events`](Engine::road_events), [`wzdx_feed`](Engine::wzdx_feed), [`cifs_incidents`](Engine::cifs_incidents), [`import_wzdx`](Engine::import_wzdx) | [`crate::feeds`] |
 //! | assignment, impact, calibration, closure studies | [`impact_demand`](Engine::impact_demand), [`day_on`](Engine::day_on), [`calibration`](Engine::calibration), [`study`](Engine::study), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
+//! | change feed and webhooks | [`events`](Engine::events), [`last_event`](Engine::last_event), [`subscribe`](Engine::subscribe), [`subscription`](Engine::subscription), [`subscriptions_with_secrets`](Engine::subscriptions_with_secrets), [`unsubscribe`](Engine::unsubscribe), [`deliveries`](Engine::deliveries), [`record_delivery`](Engine::record_delivery), [`claim_subscription`](Engine::claim_subscription) | [`crate::works::feed`], [`crate::store::events`] |
 
 use crate::Result;
 use crate::analysis::clash::{Clash, ClashOptions};
@@ -25,12 +27,14 @@ use crate::analysis::impact::{
 use crate::analysis::stored;
 use crate::assignment::zones::Zone;
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
+use crate::io::jzp::{self, PreparedRouting};
 use crate::layers::{Catalog, LayerData};
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Isochrone, Matrix, Route};
 use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
+use crate::served::{self, Installed, Plan, PlanQuery, RoutingCache};
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
 use crate::works::catalogue::Catalogue;
@@ -49,6 +53,10 @@ pub struct Engine {
     /// Works, choke points and scenarios: their store and their attachment to `network`
     /// (see [`WorksBook`]; empty for `Engine::new`).
     pub works: Arc<WorksBook>,
+    /// What routing queries run on, prepared on first use and kept: the base weights and
+    /// hierarchies, the customizable hierarchy, the prepared weights of states (see
+    /// [`RoutingCache`]).
+    pub routing: Arc<RoutingCache>,
 }
 
 // ---- construction ----------------------------------------------------------------------------
@@ -56,6 +64,7 @@ impl Engine {
     /// An engine on a network, without works.
     pub fn new(network: RoadNetwork) -> Self {
         Engine {
+            routing: Arc::new(RoutingCache::of(&network)),
             network: Arc::new(network),
             works: Arc::new(WorksBook::empty()),
         }
@@ -71,6 +80,7 @@ impl Engine {
     ) -> Result<Engine> {
         let (network, book) = WorksBook::attach(&network, store, catalogue)?;
         Ok(Engine {
+            routing: Arc::new(RoutingCache::of(&network)),
             network: Arc::new(network),
             works: Arc::new(book),
         })
@@ -124,6 +134,48 @@ impl Engine {
     /// The nearest open point of the base network within `max_m` metres.
     pub fn nearest(&self, p: Point<f64>, max_m: f64) -> Result<Snap> {
         query::nearest_open(&self.network, p, max_m)
+    }
+}
+
+// ---- routing as a server does it: prepared once, kept ----------------------------------------
+impl Engine {
+    /// What a query on a date, scenario or avoidance runs on (see [`served::plan`]): ready, or
+    /// a hierarchy to prepare first with [`Plan::prepare`] (seconds on a large network: off
+    /// the async workers).
+    pub fn routing_plan(&self, q: &PlanQuery) -> Result<Plan> {
+        let state = self.state_for(q.date, q.scenario.as_deref())?;
+        served::plan(
+            &self.routing,
+            &self.network,
+            state.as_ref(),
+            q.metric,
+            &q.avoid,
+            q.usage,
+        )
+    }
+
+    /// Prepares the base network's weights and hierarchy for `metric` and the customizable
+    /// hierarchy, for the engine's life (a server calls it in the background at start).
+    pub fn warm_routing(&self, metric: Metric) -> Result<()> {
+        served::warm(&self.routing, &self.network, metric)
+    }
+
+    /// Takes the routing data of a prepared network file (`.jzp`) for this engine's network.
+    pub fn install_prepared(&self, prepared: PreparedRouting) -> Installed {
+        self.routing.install(&self.network, prepared)
+    }
+
+    /// Prepares what a prepared network file keeps — the base hierarchies of both metrics and,
+    /// with `cch`, the customizable hierarchy's order — and writes the network with them to
+    /// `path` (`.jzp`); says what the file holds.
+    pub fn write_prepared(&self, path: &std::path::Path, cch: bool) -> Result<jzp::Written> {
+        for metric in [Metric::Time, Metric::Distance] {
+            self.routing.base_ch(&self.network, metric)?;
+        }
+        if cch {
+            self.routing.cch(&self.network)?;
+        }
+        jzp::write_file(&self.network, &self.routing.to_prepared(), path)
     }
 }
 
@@ -213,7 +265,7 @@ impl Engine {
 
     /// Adds a new work (validated, attached at once).
     pub fn create_work(&self, work: &Work, actor: &str, comment: &str) -> Result<Work> {
-        self.works.create_work(&self.network, work, actor, comment)
+        crate::works::feed::create_work(&self.works, &self.network, work, actor, comment)
     }
 
     /// Moves a work to status `to`, effective on `on`, at `expected_version`.
@@ -226,8 +278,16 @@ impl Engine {
         actor: &str,
         comment: &str,
     ) -> Result<Work> {
-        self.works
-            .set_status(id, to, on, expected_version, actor, comment)
+        crate::works::feed::set_status(
+            &self.works,
+            &self.network,
+            id,
+            to,
+            on,
+            expected_version,
+            actor,
+            comment,
+        )
     }
 
     /// Replaces a work's planned dates at `expected_version`.
@@ -240,8 +300,16 @@ impl Engine {
         actor: &str,
         comment: &str,
     ) -> Result<Work> {
-        self.works
-            .set_dates(id, planned, dates_source, expected_version, actor, comment)
+        crate::works::feed::set_dates(
+            &self.works,
+            &self.network,
+            id,
+            planned,
+            dates_source,
+            expected_version,
+            actor,
+            comment,
+        )
     }
 
     /// How the planned links, works and choke points attached to this network.
@@ -457,6 +525,7 @@ impl Engine {
     }
 }
 
+use crate::store::events::{Delivery, EventFilter, EventPage, Subscription};
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, Moratorium, MoratoriumPeriods, RuleOptions};
 
@@ -465,7 +534,7 @@ use crate::works::rules::{Finding, FindingFilter, Moratorium, MoratoriumPeriods,
 impl Engine {
     /// Creates a work from a submitted JSON record, checked whole; answers it with its findings.
     pub fn submit_work(&self, record: &serde_json::Value, actor: &str) -> Result<SavedWork> {
-        crate::works::edit::create(self, record, actor)
+        crate::works::edit::create(&self.network, &self.works, record, actor)
     }
 
     /// Edits a work at `expected_version` (status, dates, any field as a merge patch).
@@ -476,17 +545,81 @@ impl Engine {
         expected_version: u64,
         actor: &str,
     ) -> Result<SavedWork> {
-        crate::works::edit::edit(self, id, body, expected_version, actor)
+        crate::works::edit::edit(
+            &self.network,
+            &self.works,
+            id,
+            body,
+            expected_version,
+            actor,
+        )
     }
 
     /// Site, corridor, opportunity and moratorium findings passing `filter`.
     pub fn findings(&self, opts: &RuleOptions, filter: &FindingFilter) -> Result<Vec<Finding>> {
-        crate::works::edit::findings(self, opts, filter)
+        crate::works::edit::findings(&self.network, &self.works, opts, filter)
     }
 
     /// The moratoria (dig-bans) of the stored works.
     pub fn moratoria(&self, periods: &MoratoriumPeriods) -> Result<Vec<Moratorium>> {
-        crate::works::edit::moratoria(self, periods)
+        crate::works::edit::moratoria(&self.network, &self.works, periods)
+    }
+
+    /// The change feed after `since`: at most `limit` events read, those passing `filter`.
+    pub fn events(&self, since: u64, limit: usize, filter: &EventFilter) -> Result<EventPage> {
+        crate::works::feed::page(self.store()?, since, limit, filter)
+    }
+
+    /// The cursor of the last event of the feed (0 when it is empty).
+    pub fn last_event(&self) -> Result<u64> {
+        self.store()?.last_event()
+    }
+
+    /// A new webhook subscription (the answer carries its secret, once).
+    pub fn subscribe(
+        &self,
+        url: &str,
+        filter: EventFilter,
+        since: Option<u64>,
+        actor: &str,
+    ) -> Result<Subscription> {
+        crate::works::feed::subscribe(self.store()?, url, filter, since, actor)
+    }
+
+    /// Every subscription, with its secret (for the delivery task; never shown).
+    pub fn subscriptions_with_secrets(&self) -> Result<Vec<Subscription>> {
+        self.store()?.list_subscriptions()
+    }
+
+    /// One subscription, without its secret.
+    pub fn subscription(&self, id: &str) -> Result<Subscription> {
+        crate::works::feed::subscription(self.store()?, id)
+    }
+
+    /// Deletes a subscription and its delivery log.
+    pub fn unsubscribe(&self, id: &str) -> Result<()> {
+        self.store()?.delete_subscription(id)
+    }
+
+    /// The last `limit` delivery attempts of a subscription, newest first.
+    pub fn deliveries(&self, id: &str, limit: usize) -> Result<Vec<Delivery>> {
+        self.subscription(id)?;
+        self.store()?.deliveries(id, limit)
+    }
+
+    /// Logs a delivery attempt and moves the subscription's cursor on.
+    pub fn record_delivery(
+        &self,
+        d: Option<&Delivery>,
+        id: &str,
+        advance_to: Option<u64>,
+    ) -> Result<()> {
+        self.store()?.record_delivery(d, id, advance_to)
+    }
+
+    /// Takes or renews the right to deliver a subscription's events (one replica at a time).
+    pub fn claim_subscription(&self, id: &str, owner: &str, lease_s: u32) -> Result<bool> {
+        self.store()?.claim_subscription(id, owner, lease_s)
     }
 }
 

@@ -63,6 +63,7 @@ pub mod layers;
 pub mod network;
 pub mod routing;
 pub mod scenario;
+pub mod served;
 pub mod store;
 pub mod works;
 

@@ -14,6 +14,7 @@ pub mod report;
 pub use jzplan_core::io::*;
 
 use jzplan_core::Result;
+use jzplan_core::io::jzp::PreparedRouting;
 use jzplan_core::network::RoadNetwork;
 use std::path::Path;
 
@@ -22,7 +23,8 @@ use std::path::Path;
 /// [`is_jzplan_network_geojson`]) through [`geojson::read_network`]; anything else — other
 /// GeoJSON included — through GDAL/OGR with the default attribute mapping (a jzplan export is
 /// re-read exactly, a user's line layer is read as roads).
-/// `.jzn` is jzplan's binary network ([`jzn`]).
+/// `.jzn` is jzplan's binary network ([`jzn`]), `.jzp` a prepared network ([`jzp`]; its
+/// routing data is left out here: see [`read_prepared_network_file`]).
 pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
     let ext = path
         .extension()
@@ -42,6 +44,20 @@ pub fn read_network_file(path: &Path) -> Result<RoadNetwork> {
             }
         }
         "jzn" => jzn::read_network(path),
+        "jzp" => jzp::read_file(path).map(|p| p.network),
         _ => generic(),
     }
+}
+
+/// Reads a network file as [`read_network_file`] does, with the routing data of a prepared
+/// network (`.jzp`, [`jzp`]) when the file is one.
+pub fn read_prepared_network_file(path: &Path) -> Result<(RoadNetwork, Option<PreparedRouting>)> {
+    let jzp = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("jzp"));
+    if jzp {
+        let p = jzp::read_file(path)?;
+        return Ok((p.network, Some(p.routing)));
+    }
+    Ok((read_network_file(path)?, None))
 }

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod coordination;
 pub mod error;
+pub mod events;
 pub mod feeds;
 pub mod health;
 pub mod ogc;
@@ -13,8 +14,10 @@ pub mod openapi;
 pub mod osrm;
 pub mod routing;
 pub mod studies;
+pub mod subscriptions;
 pub mod tiles;
 pub mod viewer;
+pub mod webhooks;
 pub mod works;
 
 use axum::Router;
@@ -48,6 +51,10 @@ pub struct ApiConfig {
     pub tokens: auth::TokenStore,
     /// Public base URL for links (`https://maps.example.org`); default: from the `Host` header.
     pub public_url: Option<String>,
+    /// How often an event stream looks for new events while idle.
+    pub events_poll: Duration,
+    /// How often an idle event stream sends a keep-alive comment.
+    pub keep_alive: Duration,
 }
 
 impl Default for ApiConfig {
@@ -57,6 +64,8 @@ impl Default for ApiConfig {
             max_body_bytes: 1 << 20,
             tokens: auth::TokenStore::default(),
             public_url: None,
+            events_poll: Duration::from_millis(500),
+            keep_alive: Duration::from_secs(15),
         }
     }
 }
@@ -70,8 +79,6 @@ pub struct AppState {
     pub layers: Arc<Catalog>,
     /// Settings.
     pub config: Arc<ApiConfig>,
-    /// Base edge weights for routing.
-    pub weights: Arc<routing::BaseWeights>,
     /// Closure studies computed by this server (cached by input).
     pub studies: Arc<studies::StudyCache>,
 }
@@ -86,10 +93,8 @@ impl AppState {
     /// State for an engine with a given layer catalog.
     pub fn with_catalog(engine: Engine, layers: Catalog, config: ApiConfig) -> AppState {
         let layers = Arc::new(layers);
-        let weights = Arc::new(routing::BaseWeights::of(&engine.network));
         AppState {
             engine,
-            weights,
             layers,
             config: Arc::new(config),
             studies: Arc::new(studies::StudyCache::default()),
@@ -171,6 +176,8 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(works::router())
         .merge(coordination::router())
         .merge(feeds::router())
+        .merge(events::router())
+        .merge(subscriptions::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();
@@ -206,12 +213,19 @@ pub fn app_with_state(state: AppState) -> Router {
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::OPTIONS])
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PATCH,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     header::IF_MATCH,
                     header::IF_NONE_MATCH,
+                    HeaderName::from_static("last-event-id"),
                 ])
                 .expose_headers([header::ETAG, HeaderName::from_static("location")]),
         )

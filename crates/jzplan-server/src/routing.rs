@@ -9,164 +9,19 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo_types::{Coord, MultiPolygon, Point, Rect};
 use jzplan_core::network::geom::parse_lon_lat;
-use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
+use jzplan_core::network::snap::{Snap, radius_or_default};
 use jzplan_core::network::{EdgeId, Metric, RoadNetwork};
-use jzplan_core::routing::{
-    Algorithm, Avoid, Cch, Hierarchy, HierarchyCache, Prepared, PreparedCache, RouteOptions, Router,
-};
+use jzplan_core::routing::{Algorithm, Avoid, RouteOptions, Router};
+use jzplan_core::served::{Plan, PlanQuery, QueryPlan, QueryUse};
 use jzplan_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::sync::{Arc, OnceLock};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// Largest `number` of nearest matches.
 pub const MAX_NEAREST: usize = 100;
-
-/// Base weights of the network, computed once per server (routing takes a weight slice), and
-/// the contraction hierarchies of the weights routed on so far.
-pub struct BaseWeights {
-    /// Seconds per edge.
-    pub time: Vec<f64>,
-    /// Metres per edge.
-    pub distance: Vec<f64>,
-    /// Hierarchies by weights vector: base network, dated states, scenarios (both metrics).
-    pub hierarchies: HierarchyCache,
-    /// The base network's hierarchies (time, distance), kept for the server's life and found
-    /// without the cache's fingerprint and weights check, which read every weight: on a large
-    /// network that would cost each undated request more than its query.
-    base: [OnceLock<Arc<Hierarchy>>; 2],
-    /// The base weights prepared (checked once, adjacency built once), per metric.
-    prepared: [OnceLock<Arc<Prepared>>; 2],
-    /// Prepared weights of dated states, scenarios and avoidance, by a key of the state's
-    /// changes (with their CCH customizations, made on first use).
-    pub states: PreparedCache,
-    /// The network's customizable hierarchy (ordered and contracted on first use).
-    cch: OnceLock<Arc<Cch>>,
-}
-
-/// Prepared weights of states kept per server.
-pub const STATES_KEPT: usize = 16;
-
-/// Bytes of prepared state weights kept beyond the most recent.
-pub const STATE_BYTES_KEPT: usize = 1 << 30;
-
-/// The weights a query runs on: the base network's (`base`), or a state's.
-#[derive(Clone, Debug)]
-pub struct QueryWeights {
-    /// The prepared weights.
-    pub prepared: Arc<Prepared>,
-    /// Whether they are the base network's (then the base hierarchy serves them).
-    pub base: bool,
-}
-
-fn metric_slot(m: Metric) -> usize {
-    match m {
-        Metric::Time => 0,
-        Metric::Distance => 1,
-    }
-}
-
-/// Hierarchies kept per server: both metrics of the base network and of a dozen states.
-pub const HIERARCHIES_KEPT: usize = 32;
-
-/// Bytes of hierarchies kept per server beyond the most recent (Jinzhou's take 0.1 MB each, a
-/// 1M-edge network's about 42 MB).
-pub const HIERARCHY_BYTES_KEPT: usize = 512 << 20;
-
-impl BaseWeights {
-    /// Weights of a network for both metrics.
-    pub fn of(net: &RoadNetwork) -> Self {
-        BaseWeights {
-            time: net.weights(Metric::Time),
-            distance: net.weights(Metric::Distance),
-            hierarchies: HierarchyCache::new(HIERARCHIES_KEPT, HIERARCHY_BYTES_KEPT),
-            base: Default::default(),
-            prepared: Default::default(),
-            states: PreparedCache::new(STATES_KEPT, STATE_BYTES_KEPT),
-            cch: OnceLock::new(),
-        }
-    }
-
-    /// The base weights of `metric`, prepared on first use (one copy and check, once).
-    pub fn base_prepared(&self, net: &RoadNetwork, metric: Metric) -> Result<Arc<Prepared>> {
-        let slot = &self.prepared[metric_slot(metric)];
-        if let Some(p) = slot.get() {
-            return Ok(p.clone());
-        }
-        let p = Arc::new(Prepared::new(net, self.get(metric).to_vec(), metric)?);
-        Ok(slot.get_or_init(|| p).clone())
-    }
-
-    /// The network's customizable hierarchy, ordered and contracted on first use (seconds on a
-    /// large network: call it off the async workers).
-    pub fn cch(&self, net: &RoadNetwork) -> Result<Arc<Cch>> {
-        if let Some(c) = self.cch.get() {
-            return Ok(c.clone());
-        }
-        let c = Arc::new(Cch::new(net)?);
-        Ok(self.cch.get_or_init(|| c).clone())
-    }
-
-    /// Whether [`BaseWeights::cch`] is built and `p` customized for it: a CCH route on `p`
-    /// then costs only its query.
-    pub fn cch_ready(&self, p: &Prepared) -> bool {
-        self.cch.get().is_some() && p.is_customized()
-    }
-
-    /// The base weights of `metric` with the base hierarchy (both prepared on first use).
-    pub fn base_ch(
-        &self,
-        net: &RoadNetwork,
-        metric: Metric,
-    ) -> Result<(Arc<Prepared>, Arc<Hierarchy>)> {
-        let p = self.base_prepared(net, metric)?;
-        let h = self.hierarchy(net, self.get(metric))?;
-        Ok((p, h))
-    }
-
-    /// The slot of `w` if it is one of the base slices of this struct (by address).
-    fn base_slot(&self, w: &[f64]) -> Option<&OnceLock<Arc<Hierarchy>>> {
-        if std::ptr::eq(w, self.time.as_slice()) {
-            Some(&self.base[0])
-        } else if std::ptr::eq(w, self.distance.as_slice()) {
-            Some(&self.base[1])
-        } else {
-            None
-        }
-    }
-
-    /// The hierarchy of `w` if it is prepared already.
-    pub fn cached_hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Option<Arc<Hierarchy>> {
-        match self.base_slot(w).and_then(OnceLock::get) {
-            Some(h) => Some(h.clone()),
-            None => self.hierarchies.get(net, w),
-        }
-    }
-
-    /// The hierarchy of `w`, prepared now if it is new (seconds on a large network: call it off
-    /// the async workers).
-    pub fn hierarchy(&self, net: &RoadNetwork, w: &[f64]) -> Result<Arc<Hierarchy>> {
-        if let Some(h) = self.cached_hierarchy(net, w) {
-            return Ok(h);
-        }
-        let h = self.hierarchies.get_or_prepare(net, w)?;
-        if let Some(slot) = self.base_slot(w) {
-            let _ = slot.set(h.clone());
-        }
-        Ok(h)
-    }
-
-    /// The slice for a metric.
-    pub fn get(&self, m: Metric) -> &[f64] {
-        match m {
-            Metric::Time => &self.time,
-            Metric::Distance => &self.distance,
-        }
-    }
-}
 
 /// What a query avoids, as given in a query string or a JSON body.
 #[derive(Deserialize, Default, Debug, Clone, ToSchema, IntoParams)]
@@ -208,72 +63,31 @@ impl AvoidParams {
     }
 }
 
-/// Which network state a query runs on: today's base network, the network on a date (works
-/// in force then), or a stored what-if scenario.
-#[derive(Clone, Debug, Default)]
-pub struct StateSpec {
-    /// `YYYY-MM-DD`.
-    pub date: Option<String>,
-    /// Scenario id.
-    pub scenario: Option<String>,
+/// The facade's query for a state given by its `date` (`YYYY-MM-DD`) or stored `scenario`
+/// (neither: today's base network), an avoidance, a metric and a use.
+pub fn plan_query(
+    metric: Metric,
+    avoid: Avoid,
+    date: Option<&str>,
+    scenario: Option<String>,
+    usage: QueryUse,
+) -> Result<PlanQuery> {
+    Ok(PlanQuery {
+        metric,
+        avoid,
+        date: date.map(jzplan_core::layers::parse_day).transpose()?,
+        scenario,
+        usage,
+    })
 }
 
-/// The prepared weights for a query: the base network's when the state changes nothing and
-/// nothing is avoided; otherwise those kept for the state and the avoidance, made now on their
-/// first use (one copy of the weights). The key is computed from the state's changes and the
-/// avoidance, never from all the weights, so a request on a known state reads nothing
-/// network-wide.
-pub fn prepared_for(
-    s: &AppState,
-    metric: Metric,
-    avoid: &Avoid,
-    spec: &StateSpec,
-) -> Result<QueryWeights> {
-    use std::hash::{Hash, Hasher};
-    let date = spec
-        .date
-        .as_deref()
-        .map(jzplan_core::layers::parse_day)
-        .transpose()?;
-    let net = &s.engine.network;
-    let state = s.engine.state_for(date, spec.scenario.as_deref())?;
-    let changes = state.as_ref().map_or(&[][..], |st| st.overlay().changes());
-    if changes.is_empty() && avoid.is_empty() {
-        return Ok(QueryWeights {
-            prepared: s.weights.base_prepared(net, metric)?,
-            base: true,
-        });
+/// What a query runs on (the engine's [`Plan`]), prepared off the async workers when a
+/// hierarchy must be prepared or customized first.
+pub async fn plan(s: &AppState, q: PlanQuery) -> ApiResult<QueryPlan> {
+    match s.engine.routing_plan(&q)? {
+        Plan::Ready(p) => Ok(p),
+        Plan::Pending(p) => blocking(move || p.prepare()).await,
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    metric.hash(&mut h);
-    if let Some(st) = &state {
-        for &(e, _) in changes {
-            let w = if !st.is_open(e) {
-                f64::INFINITY
-            } else {
-                match metric {
-                    Metric::Time => st.free_flow_time_s(e),
-                    Metric::Distance => net.edge(e).length_m,
-                }
-            };
-            (e.0, w.to_bits()).hash(&mut h);
-        }
-    }
-    format!("{avoid:?}").hash(&mut h);
-    let prepared = s.weights.states.get_or_insert_with(h.finish(), || {
-        let mut w = match &state {
-            Some(st) => st.weights(metric),
-            None => s.weights.get(metric).to_vec(),
-        };
-        if !avoid.is_empty() {
-            avoid.apply_in_place(net, &mut w)?;
-        }
-        Prepared::new(net, w, metric)
-    })?;
-    Ok(QueryWeights {
-        prepared,
-        base: false,
-    })
 }
 
 /// Runs `f` off the async workers (a preparation that may take seconds).
@@ -296,14 +110,9 @@ fn parse_metric(m: Option<&str>) -> Result<Metric> {
     m.map(str::parse).transpose().map(Option::unwrap_or_default)
 }
 
+/// `max_snap_m`: the rule shared with the OSRM services and the CLI (`network::snap`).
 fn parse_radius(r: Option<f64>) -> Result<f64> {
-    match r {
-        None => Ok(DEFAULT_MAX_SNAP_M),
-        Some(r) if r.is_finite() && r > 0.0 && r <= 50_000.0 => Ok(r),
-        Some(r) => Err(Error::invalid(format!(
-            "max_snap_m {r} must be a number in (0, 50000]"
-        ))),
-    }
+    radius_or_default(r).map_err(|e| Error::invalid(format!("max_snap_m: {e}")))
 }
 
 /// Up to `number` snaps of `p` on distinct roads (a road = an edge and its twin), nearest
@@ -375,7 +184,7 @@ pub struct RouteParams {
     /// `ch` (contraction hierarchies; the default without avoidance), `bidir` (the default
     /// with avoidance), `astar`, `dijkstra`, `bidir-dijkstra`.
     pub algorithm: Option<String>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// Directed edge ids to avoid, comma-separated.
     pub avoid_edges: Option<String>,
@@ -405,53 +214,19 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         avoid_bbox: p.avoid_bbox,
     }
     .to_avoid()?;
-    let net = &s.engine.network;
-    let spec = StateSpec {
-        date: p.date,
-        scenario: p.scenario,
-    };
     // Contraction hierarchies by default: the base network's hierarchy for the base weights,
     // the customizable one (customized once per state and avoidance, then kept) otherwise.
     let algorithm = algorithm.unwrap_or(Algorithm::Ch);
-    let qw = prepared_for(&s, metric, &avoid, &spec)?;
-    let p = qw.prepared.clone();
-    let mut base_h = None;
-    let mut cch = None;
-    if algorithm == Algorithm::Ch {
-        if qw.base {
-            base_h = match s.weights.cached_hierarchy(net, s.weights.get(metric)) {
-                Some(h) => Some(h),
-                None => {
-                    let s2 = s.clone();
-                    Some(
-                        blocking(move || {
-                            s2.weights
-                                .hierarchy(&s2.engine.network, s2.weights.get(metric))
-                        })
-                        .await?,
-                    )
-                }
-            };
-        } else if s.weights.cch_ready(&p) {
-            cch = Some(s.weights.cch(net)?);
-        } else {
-            let (s2, p2) = (s.clone(), p.clone());
-            cch = Some(
-                blocking(move || {
-                    let net = &s2.engine.network;
-                    let c = s2.weights.cch(net)?;
-                    p2.customized(net, &c)?;
-                    Ok(c)
-                })
-                .await?,
-            );
-        }
-    }
-    let router = match (&base_h, &cch) {
-        (Some(h), _) => p.ch_router(net, h)?,
-        (None, Some(c)) => p.cch_router(net, c)?,
-        (None, None) => p.router(net)?,
-    };
+    let q = plan_query(
+        metric,
+        avoid,
+        p.date.as_deref(),
+        p.scenario,
+        QueryUse::Route(algorithm),
+    )?;
+    let plan = plan(&s, q).await?;
+    let net = plan.network();
+    let router = plan.router()?;
     let a = router.snap(from, radius)?;
     let b = router.snap(to, radius)?;
     let r = router.route(&a, &b, &RouteOptions { algorithm })?;
@@ -493,9 +268,9 @@ pub async fn nearest(
         )));
     }
     let radius = parse_radius(p.max_snap_m)?;
-    let net = &s.engine.network;
-    let base = s.weights.base_prepared(net, Metric::Time)?;
-    let router = base.router(net)?;
+    let plan = plan(&s, PlanQuery::base(Metric::Time, QueryUse::Plain)).await?;
+    let net = plan.network();
+    let router = plan.router()?;
     let snaps = nearest_k(&router, pt, radius, number)?;
     let features: Vec<Value> = snaps
         .iter()
@@ -527,7 +302,7 @@ pub struct IsochroneParams {
     pub budget_s: Option<f64>,
     /// Budget in metres (metric `distance`).
     pub budget_m: Option<f64>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// Directed edge ids to avoid, comma-separated.
     pub avoid_edges: Option<String>,
@@ -564,12 +339,15 @@ pub async fn isochrone(
         avoid_bbox: p.avoid_bbox,
     }
     .to_avoid()?;
-    let spec = StateSpec {
-        date: p.date,
-        scenario: p.scenario,
-    };
-    let qw = prepared_for(&s, metric, &avoid, &spec)?;
-    let router = qw.prepared.router(&s.engine.network)?;
+    let q = plan_query(
+        metric,
+        avoid,
+        p.date.as_deref(),
+        p.scenario,
+        QueryUse::Plain,
+    )?;
+    let plan = plan(&s, q).await?;
+    let router = plan.router()?;
     let a = router.snap(from, radius)?;
     let iso = router.isochrone(&a, budget)?;
     let v = serde_json::to_value(iso.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -589,7 +367,7 @@ pub struct MatrixRequest {
     pub targets: Option<Vec<[f64; 2]>>,
     /// `time` (default) or `distance`.
     pub metric: Option<String>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// What to avoid.
     #[serde(default)]
@@ -639,25 +417,19 @@ pub async fn matrix(
     let metric = parse_metric(req.metric.as_deref())?;
     let radius = parse_radius(req.max_snap_m)?;
     let avoid = req.avoid.to_avoid()?;
-    let spec = StateSpec {
-        date: req.date,
-        scenario: req.scenario,
-    };
-    // Matrices run on rayon and may take a while: off the async workers.
+    let q = plan_query(
+        metric,
+        avoid,
+        req.date.as_deref(),
+        req.scenario,
+        QueryUse::Matrix,
+    )?;
+    // Matrices run on rayon and may take a while: off the async workers. Many-to-many on a
+    // contraction hierarchy: the base network's, or the state's own (prepared once per state
+    // and kept with its weights).
     let m = tokio::task::spawn_blocking(move || -> Result<jzplan_core::routing::Matrix> {
-        let net = &s.engine.network;
-        let qw = prepared_for(&s, metric, &avoid, &spec)?;
-        // Many-to-many on a contraction hierarchy: the base network's, or the state's own
-        // (prepared once per state and kept with its weights).
-        let base_h = if qw.base {
-            Some(s.weights.hierarchy(net, s.weights.get(metric))?)
-        } else {
-            None
-        };
-        let router = match &base_h {
-            Some(h) => qw.prepared.ch_router(net, h)?,
-            None => qw.prepared.own_ch_router(net)?,
-        };
+        let plan = s.engine.routing_plan(&q)?.prepare()?;
+        let router = plan.router()?;
         let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
             ps.iter().map(|p| router.snap(*p, radius)).collect()
         };

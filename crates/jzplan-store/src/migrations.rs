@@ -112,6 +112,51 @@ pub const MIGRATIONS: &[Migration] = &[
          );
          INSERT INTO revision (id, n) VALUES (1, 0);",
     },
+    Migration {
+        name: "change feed (events in commit order), webhook subscriptions, delivery log",
+        sqlite: "CREATE TABLE events (
+            cursor INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            work TEXT NOT NULL,
+            body TEXT NOT NULL
+         );
+         CREATE INDEX events_by_work ON events (work, cursor);
+         CREATE TABLE subscriptions (
+            id TEXT PRIMARY KEY,
+            body TEXT NOT NULL,
+            cursor INTEGER NOT NULL,
+            lease_owner TEXT,
+            lease_until INTEGER
+         );
+         CREATE TABLE deliveries (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            subscription TEXT NOT NULL,
+            body TEXT NOT NULL
+         );
+         CREATE INDEX deliveries_by_subscription ON deliveries (subscription, seq);",
+        postgres: "CREATE TABLE events (
+            cursor bigserial PRIMARY KEY,
+            at timestamptz NOT NULL,
+            kind text NOT NULL,
+            work text NOT NULL,
+            body jsonb NOT NULL
+         );
+         CREATE INDEX events_by_work ON events (work, cursor);
+         CREATE TABLE subscriptions (
+            id text PRIMARY KEY,
+            body jsonb NOT NULL,
+            cursor bigint NOT NULL,
+            lease_owner text,
+            lease_until bigint
+         );
+         CREATE TABLE deliveries (
+            seq bigserial PRIMARY KEY,
+            subscription text NOT NULL,
+            body jsonb NOT NULL
+         );
+         CREATE INDEX deliveries_by_subscription ON deliveries (subscription, seq);",
+    },
 ];
 
 #[cfg(test)]

@@ -13,15 +13,13 @@ pub use hotspots::{HotspotsCmd, IdentifyMethod, VC_METHOD, run_hotspots};
 pub use scenario::{ScenarioCmd, run_scenario};
 
 use super::GlobalOpts;
+use super::open::open_engine;
 use super::opts::{ALL, DateOpts, Format, FormatOpts, WindowOpts, print_json};
 use crate::analysis::clash::ClashOptions;
-use crate::engine::Engine;
 use crate::hotspot::{self, HotspotStatus};
 use crate::network::Metric;
 use crate::network::geom::parse_lon_lat;
 use crate::scenario::{Scenario, WorkOverride};
-use crate::store::SeedReport;
-use crate::works::catalogue::Catalogue;
 use crate::works::engine::TimelineRow;
 use crate::works::{DateRange, Status, WorkFilter, WorkId, WorkKind, parse_date};
 use crate::{out, outln};
@@ -179,36 +177,6 @@ pub enum WorksCmd {
         #[arg(long, default_value_t = 100_000)]
         count: u64,
     },
-}
-
-/// Opens the store named by `--db`, loads the network, adds the catalogue's planned links,
-/// seeds the store (idempotent) and attaches everything.
-pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
-    let store = crate::store::open(&g.db_spec())?;
-    let catalogue = Catalogue::jinzhou()?;
-    let net = g.load_network()?;
-    let engine = Engine::with_works(net, store, &catalogue)?;
-    let report = engine.seed(&catalogue)?;
-    tracing::info!(
-        db = %g.db.display(),
-        added = report.added.len(),
-        updated = report.updated.len(),
-        "works database open and seeded"
-    );
-    if !report.updated.is_empty() {
-        eprintln!(
-            "note: updated from the catalogue: {}",
-            report.updated.join(", ")
-        );
-    }
-    if !report.kept_edits.is_empty() {
-        eprintln!(
-            "note: {} record(s) edited in the database differ from the catalogue and were kept \
-             (see `jzplan works seed`)",
-            report.kept_edits.len()
-        );
-    }
-    Ok((engine, report))
 }
 
 fn parse_bbox(s: &str) -> crate::Result<[f64; 4]> {

@@ -17,6 +17,7 @@ use crate::assignment::zones::{self, Zone};
 use crate::hotspot::Hotspot;
 use crate::network::{NodeId, RoadClass, RoadNetwork};
 use crate::scenario::NetworkState;
+use crate::works::choose;
 use crate::{Error, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -276,13 +277,13 @@ pub fn h01_check(net: &RoadNetwork, seed: &Hotspot, vc: &[f64]) -> Result<Option
         return Ok(None);
     };
     let p = net.node(node).point();
-    let cands = crate::works::choose::choke_candidates(net, vc)?;
+    let cands = choose::choke_candidates(net, vc)?;
     let above = cands
         .iter()
         .filter(|c| c.node != node && c.score > v)
         .filter(|c| {
             crate::network::geom::haversine_m(p, geo_types::Point::new(c.at[0], c.at[1]))
-                >= crate::works::choose::SEED_CLEARANCE_M
+                >= choose::SEED_CLEARANCE_M
         })
         .count();
     let rank = above + 1;
@@ -309,6 +310,14 @@ pub fn base_run(net: &RoadNetwork) -> Result<(Demand, StateRun)> {
     let d = demand_on(net, None, CALIBRATION_GAP)?;
     let run = run_state(&NetworkState::base(net), &d)?;
     Ok((d, run))
+}
+
+/// The model-derived catalogue files (`hotspots.json`, `works.p4.json`) of `net`: the calibrated
+/// base assignment ([`base_run`]), then [`choose::model_files_from_vc`] on its v/c.
+/// Deterministic: the same network and seeds give the same bytes.
+pub fn model_files(net: &RoadNetwork, seeds: &[Hotspot]) -> Result<Vec<(String, String)>> {
+    let (_, run) = base_run(net)?;
+    choose::model_files_from_vc(net, seeds, &run.flows.vc)
 }
 
 /// Recomputes the calibration table on `net` (the base state) with the embedded zones; `seed`

@@ -58,3 +58,10 @@ pub(crate) fn integral(net: &AssignNetwork, k: usize, v: f64) -> f64 {
     }
     t0 * (v + a * c / (b + 1.0) * pow(v / c, b + 1.0))
 }
+
+/// Beckmann objective Σ ∫ c (every link's integral plus its fixed cost times its flow).
+pub(crate) fn objective(net: &AssignNetwork, x: &[f64]) -> f64 {
+    (0..x.len())
+        .map(|k| integral(net, k, x[k]) + net.fixed[k] * x[k])
+        .sum()
+}

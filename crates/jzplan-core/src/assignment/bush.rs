@@ -33,7 +33,6 @@
 
 use super::network::AssignNetwork;
 use super::paths::{AonStats, all_or_nothing};
-use super::solver::objective;
 use super::{AssignOptions, IterationInfo, OdMatrix, bpr};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -590,7 +589,7 @@ pub(crate) fn solve(
             iteration,
             relative_gap: gap,
             step: 0.0,
-            objective: objective(net, &x),
+            objective: bpr::objective(net, &x),
         };
         progress(&info);
         history.push(info);

@@ -100,7 +100,7 @@ pub fn assign_with_progress(
             iteration,
             relative_gap: gap,
             step: 0.0,
-            objective: objective(net, &x),
+            objective: bpr::objective(net, &x),
         };
         let done = gap <= opts.target_gap;
         if done || iteration >= opts.max_iterations || opts.algorithm == Algorithm::Aon {
@@ -233,13 +233,6 @@ fn update_costs(net: &AssignNetwork, x: &[f64], cost: &mut [f64]) {
         let v = x.get(k).copied().unwrap_or(0.0);
         *c = bpr::time(net, k, v) + net.fixed[k];
     }
-}
-
-/// Beckmann objective Σ ∫ c.
-pub(crate) fn objective(net: &AssignNetwork, x: &[f64]) -> f64 {
-    (0..x.len())
-        .map(|k| bpr::integral(net, k, x[k]) + net.fixed[k] * x[k])
-        .sum()
 }
 
 /// g(λ) = Σ c(x + λ(s − x)) (s − x): the derivative of the objective along the direction.

@@ -732,7 +732,7 @@ pub struct ImportReport {
 }
 
 /// Stores the works of a read feed in `book` (new ids only; an existing id is left alone and
-/// reported), or only reports them with `dry_run`.
+/// reported), each a creation in the change feed, or only reports them with `dry_run`.
 pub fn store(
     net: &RoadNetwork,
     book: &crate::works::engine::WorksBook,
@@ -749,7 +749,9 @@ pub fn store(
         } else if dry_run {
             "checked"
         } else {
-            book.create_work(
+            // Through the change feed: an imported work is a creation like any other.
+            crate::works::feed::create_work(
+                book,
                 net,
                 &iw.work,
                 actor,

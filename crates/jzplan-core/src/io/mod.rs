@@ -5,6 +5,7 @@
 
 pub mod geojson;
 pub mod jzn;
+pub mod jzp;
 pub mod tntp;
 
 use crate::{Error, Result};

@@ -119,7 +119,7 @@ impl Layer for FlowsLayer {
     }
 
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let date = date.unwrap_or_else(super::today);
         let key = (date, super::works::works_version(&self.data)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -468,8 +468,8 @@ impl Attachment {
         let mut out = Vec::with_capacity(w.effects.len());
         for (k, e) in w.effects.iter().enumerate() {
             let what = describe_effect(k, e);
-            let r = resolve_target(net, &e.target, &self.links)
-                .and_then(|r| super::validate::one_direction(net, e, r));
+            let r =
+                resolve_target(net, &e.target, &self.links).and_then(|r| one_direction(net, e, r));
             match r {
                 Ok((edges, moved, street)) => {
                     self.report.items.push(AttachItem {
@@ -652,4 +652,30 @@ pub(crate) fn resolve_hotspot(
         }
         Err(why) => Err(Box::new(item(false, String::new(), None, why))),
     }
+}
+
+/// Narrows a resolved street effect to one direction of the street, when it asks for one.
+/// An anchor whose street has no edge running that way is an attachment failure.
+pub(crate) fn one_direction(
+    net: &RoadNetwork,
+    e: &Effect,
+    r: Resolved,
+) -> std::result::Result<Resolved, String> {
+    let (Some(dir), Target::Street(a)) = (e.direction, &e.target) else {
+        return Ok(r);
+    };
+    let Some(to) = a.to else { return Ok(r) };
+    let (edges, moved, street) = r;
+    let kept = super::schedule::keep_direction(net, &edges, a.from, to, dir);
+    if kept.is_empty() {
+        return Err(format!(
+            "no edge of {street} runs {} (from → to of the anchor) near it",
+            if dir == super::Direction::Forward {
+                "forward"
+            } else {
+                "backward"
+            }
+        ));
+    }
+    Ok((kept, moved, street))
 }

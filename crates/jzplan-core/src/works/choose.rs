@@ -11,7 +11,7 @@
 //!
 //! The rule (`docs/works.md`, "The 15 choke points" and "P4"), method
 //! `model:ue-assignment-vc-am-peak` ([`VC_METHOD`]): the calibrated morning-peak-hour
-//! assignment of the base network ([`crate::analysis::calibration::base_run`]), its per-edge
+//! assignment of the base network (`analysis::calibration::base_run`), its per-edge
 //! v/c as the score:
 //! * **Choke points**: junctions ranked by [`crate::hotspot::identify`] (candidates at least
 //!   400 m apart); the best [`MODEL_HOTSPOTS`] that are at least [`SEED_CLEARANCE_M`] from every
@@ -264,14 +264,9 @@ pub fn choke_candidates(net: &RoadNetwork, scores: &[f64]) -> Result<Vec<Candida
 }
 
 /// The model-derived catalogue files, as (file name, contents) in writing order:
-/// `hotspots.json` (the `seeds`, then H02…) and `works.p4.json`. Deterministic: the same network
-/// and seeds give the same bytes.
-pub fn model_files(net: &RoadNetwork, seeds: &[Hotspot]) -> Result<Vec<(String, String)>> {
-    let (_, run) = crate::analysis::calibration::base_run(net)?;
-    model_files_from_vc(net, seeds, &run.flows.vc)
-}
-
-/// [`model_files`] from the per-edge v/c of the calibrated base assignment.
+/// `hotspots.json` (the `seeds`, then H02…) and `works.p4.json`, from the per-edge v/c of the
+/// calibrated base assignment (`analysis::calibration::model_files` runs it first).
+/// Deterministic: the same network, seeds and v/c give the same bytes.
 pub fn model_files_from_vc(
     net: &RoadNetwork,
     seeds: &[Hotspot],

@@ -2,14 +2,14 @@
 //! change), each save checked whole before anything is written, audited in the store, and
 //! answered with the coordination findings of the work ([`super::rules`]).
 
+use super::engine::WorksBook;
 use super::rules::{self, Finding, FindingFilter, Moratorium, MoratoriumPeriods, RuleOptions};
 use super::validate::{
     RecordRules, changed_fields, check_known_fields, check_on_network, check_record,
     deserialize_work, fill_defaults, merge_patch,
 };
 use super::{DateRange, Status, Work, WorkFilter, WorkId, parse_date};
-use crate::engine::Engine;
-use crate::network::EdgeId;
+use crate::network::{EdgeId, RoadNetwork};
 use crate::store::Change;
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -39,9 +39,9 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-fn links_of(engine: &Engine) -> Result<HashMap<String, Vec<EdgeId>>> {
-    Ok(engine
-        .planned_links()?
+fn links_of(net: &RoadNetwork, book: &WorksBook) -> Result<HashMap<String, Vec<EdgeId>>> {
+    Ok(book
+        .planned_links(net)?
         .into_iter()
         .map(|(l, e)| (l.id, e))
         .collect())
@@ -80,7 +80,12 @@ fn strip(e: Error) -> String {
 /// of `jzplan works create`): every field checked, the geometry near a road, every effect
 /// found on the network, the id new (`Conflict` otherwise); a top-level `comment` goes to the
 /// audit entry. Nothing is stored on any error.
-pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork> {
+pub fn create(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    record: &Value,
+    actor: &str,
+) -> Result<SavedWork> {
     let mut v = record.clone();
     let m = v
         .as_object_mut()
@@ -102,7 +107,7 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
             today: day,
         },
     )?;
-    let store = engine.store()?;
+    let store = book.store()?;
     if let Some(p) = &work.parent {
         store
             .get_work(p)
@@ -111,9 +116,12 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
     if store.get_work(&work.id).is_ok() {
         return Err(Error::Conflict(format!("work {} already exists", work.id)));
     }
-    check_on_network(&engine.network, &links_of(engine)?, &work)?;
-    let saved = store.create_work(
+    check_on_network(net, &links_of(net, book)?, &work)?;
+    let saved = super::feed::save(
+        book,
+        net,
         &work,
+        0,
         &Change {
             actor: actor.into(),
             field: "created".into(),
@@ -122,9 +130,10 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
             comment,
         },
     )?;
-    engine.works.attach_work(&engine.network, &saved)?;
-    let check = check_work(engine, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 /// Edits a work at `expected_version` with a JSON body: `status` (+ `effective`, default
@@ -132,7 +141,8 @@ pub fn create(engine: &Engine, record: &Value, actor: &str) -> Result<SavedWork>
 /// (RFC 7396: `null` removes an optional field), and `comment`. The whole record is checked
 /// again; one audit entry; nothing changes on any error. Cancelling is `{"status": "cancelled"}`.
 pub fn edit(
-    engine: &Engine,
+    net: &RoadNetwork,
+    book: &WorksBook,
     id: &WorkId,
     body: &Value,
     expected_version: u64,
@@ -187,7 +197,7 @@ pub fn edit(
             "nothing to change: give status, planned dates or fields of the work",
         ));
     }
-    let store = engine.store()?;
+    let store = book.store()?;
     let current = store.get_work(id)?;
     if current.version != expected_version {
         return Err(Error::Conflict(format!(
@@ -234,7 +244,7 @@ pub fn edit(
         ));
     }
     if work.effects != current.effects || work.geometry != current.geometry {
-        check_on_network(&engine.network, &links_of(engine)?, &work)?;
+        check_on_network(net, &links_of(net, book)?, &work)?;
     }
     if let Some(p) = &work.parent
         && current.parent.as_ref() != Some(p)
@@ -287,13 +297,14 @@ pub fn edit(
             comment,
         },
     };
-    let saved = store.update_work(&work, expected_version, &change)?;
-    engine.works.attach_work(&engine.network, &saved)?;
+    let saved = super::feed::save(book, net, &work, expected_version, &change)?;
     if let Some(to) = status {
-        engine.works.follow_hotspot(&saved, to, actor);
+        book.follow_hotspot(&saved.work, to, actor);
     }
-    let check = check_work(engine, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 fn pick(v: &Value, keys: &[String]) -> String {
@@ -317,42 +328,41 @@ fn clip(s: &str) -> String {
 }
 
 /// The findings that involve work `id`.
-pub fn check_work(engine: &Engine, id: &WorkId, opts: &RuleOptions) -> Result<Vec<Finding>> {
-    let works = engine.list_works(&WorkFilter::default())?;
+pub fn check_work(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    id: &WorkId,
+    opts: &RuleOptions,
+) -> Result<Vec<Finding>> {
+    let works = book.list_works(&WorkFilter::default())?;
     if !works.iter().any(|w| &w.id == id) {
         return Err(Error::not_found("work", id));
     }
-    let effects = engine.resolved_effects()?;
-    rules::find(&engine.network, &works, &effects, opts, Some(id))
+    let effects = book.resolved_effects(net)?;
+    rules::find(net, &works, &effects, opts, Some(id))
 }
 
 /// Every finding passing `filter`.
 pub fn findings(
-    engine: &Engine,
+    net: &RoadNetwork,
+    book: &WorksBook,
     opts: &RuleOptions,
     filter: &FindingFilter,
 ) -> Result<Vec<Finding>> {
-    let works = engine.list_works(&WorkFilter::default())?;
+    let works = book.list_works(&WorkFilter::default())?;
     if let Some(w) = &filter.work
         && !works.iter().any(|x| &x.id == w)
     {
         return Err(Error::not_found("work", w));
     }
-    let effects = engine.resolved_effects()?;
-    let mut out = rules::find(
-        &engine.network,
-        &works,
-        &effects,
-        opts,
-        filter.work.as_ref(),
-    )?;
+    let effects = book.resolved_effects(net)?;
+    let mut out = rules::find(net, &works, &effects, opts, filter.work.as_ref())?;
     // Findings name streets as the network displays them; an English name asks for the same
     // street.
     let mut filter = filter.clone();
     if let Some(s) = &filter.street {
         let s = s.trim();
-        if let Some(st) = engine
-            .network
+        if let Some(st) = net
             .streets()
             .iter()
             .find(|st| st.name_en.eq_ignore_ascii_case(s) || st.name_zh == s)
@@ -365,8 +375,12 @@ pub fn findings(
 }
 
 /// The moratoria (dig-bans) of the stored works.
-pub fn moratoria(engine: &Engine, periods: &MoratoriumPeriods) -> Result<Vec<Moratorium>> {
-    let works = engine.list_works(&WorkFilter::default())?;
-    let effects = engine.resolved_effects()?;
-    Ok(rules::moratoria(&engine.network, &works, &effects, periods))
+pub fn moratoria(
+    net: &RoadNetwork,
+    book: &WorksBook,
+    periods: &MoratoriumPeriods,
+) -> Result<Vec<Moratorium>> {
+    let works = book.list_works(&WorkFilter::default())?;
+    let effects = book.resolved_effects(net)?;
+    Ok(rules::moratoria(net, &works, &effects, periods))
 }

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod choose;
 pub mod edit;
 pub mod engine;
+pub mod feed;
 pub mod paths;
 pub mod rules;
 pub mod schedule;

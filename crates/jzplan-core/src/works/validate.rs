@@ -7,8 +7,7 @@
 //! sensible value ([`check_record`]); and on the engine's network ([`check_on_network`]) the
 //! geometry lies near a road and every effect finds its street.
 
-use super::anchor::{self, Resolved};
-use super::schedule::keep_direction;
+use super::anchor;
 use super::{Action, Effect, Phase, Status, Target, Work, WorkGeometry, WorkId, check_date};
 use crate::network::{EdgeId, RoadNetwork};
 use crate::{Error, Result};
@@ -451,32 +450,6 @@ fn strip(e: Error) -> String {
     }
 }
 
-/// Narrows a resolved street effect to one direction of the street, when it asks for one.
-/// An anchor whose street has no edge running that way is an attachment failure.
-pub(crate) fn one_direction(
-    net: &RoadNetwork,
-    e: &Effect,
-    r: Resolved,
-) -> std::result::Result<Resolved, String> {
-    let (Some(dir), Target::Street(a)) = (e.direction, &e.target) else {
-        return Ok(r);
-    };
-    let Some(to) = a.to else { return Ok(r) };
-    let (edges, moved, street) = r;
-    let kept = keep_direction(net, &edges, a.from, to, dir);
-    if kept.is_empty() {
-        return Err(format!(
-            "no edge of {street} runs {} (from → to of the anchor) near it",
-            if dir == super::Direction::Forward {
-                "forward"
-            } else {
-                "backward"
-            }
-        ));
-    }
-    Ok((kept, moved, street))
-}
-
 /// Checks a record against the engine's network: the geometry within
 /// [`MAX_OFF_NETWORK_M`] of a road, every effect's target found (named streets near their
 /// anchors, planned links present, edges existing).
@@ -518,7 +491,7 @@ pub fn check_on_network(
             }
         }
         anchor::resolve_target(net, &e.target, links)
-            .and_then(|r| one_direction(net, e, r))
+            .and_then(|r| anchor::one_direction(net, e, r))
             .map_err(|why| field_err(&format!("effects[{i}].target"), why))?;
     }
     Ok(())

@@ -91,6 +91,25 @@ impl Cch {
         Cch::from_order(net.node_count(), &edges, order)
     }
 
+    /// Contracts `net` in a given node order (`order[r]` is the node of rank `r`, e.g.
+    /// [`Cch::order`] kept in a prepared file), without the nested dissection.
+    pub fn with_order(net: &RoadNetwork, order: Vec<u32>) -> Result<Cch> {
+        let n = net.node_count();
+        let mut seen = vec![false; n];
+        let permutation = order.len() == n
+            && order
+                .iter()
+                .all(|&v| (v as usize) < n && !std::mem::replace(&mut seen[v as usize], true));
+        if !permutation {
+            return Err(Error::invalid(
+                "a CCH node order must be a permutation of the network's nodes",
+            ));
+        }
+        crate::routing::work::full_pass(net);
+        let edges: Vec<(u32, u32)> = net.edges().iter().map(|e| (e.from.0, e.to.0)).collect();
+        Cch::from_order(n, &edges, order)
+    }
+
     /// Contracts a graph of `n` nodes and directed `edges` in the given order (`order[r]` is
     /// the node of rank `r`, a permutation).
     pub(crate) fn from_order(n: usize, edges: &[(u32, u32)], order: Vec<u32>) -> Result<Cch> {

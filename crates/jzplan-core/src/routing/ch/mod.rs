@@ -26,6 +26,7 @@
 
 mod prepare;
 mod query;
+pub mod raw;
 
 use crate::Result;
 use crate::network::{NodeId, RoadNetwork};
@@ -238,7 +239,19 @@ impl HierarchyCache {
         if let Some(kept) = Self::find(&mut v, fp, net, weights) {
             return Ok(kept);
         }
-        v.insert(0, (fp, h.clone()));
+        self.keep(&mut v, fp, h.clone());
+        Ok(h)
+    }
+
+    /// Keeps `h`, a hierarchy of `weights` made elsewhere (e.g. read from a prepared file), as
+    /// the most recent.
+    pub fn insert(&self, weights: &[f64], h: Arc<Hierarchy>) {
+        let mut v = self.lock();
+        self.keep(&mut v, weights_fingerprint(weights), h);
+    }
+
+    fn keep(&self, v: &mut Vec<(u64, Arc<Hierarchy>)>, fp: u64, h: Arc<Hierarchy>) {
+        v.insert(0, (fp, h));
         v.truncate(self.capacity);
         let mut bytes = 0;
         let keep = v
@@ -249,7 +262,6 @@ impl HierarchyCache {
             })
             .map_or(v.len(), |i| i.max(1));
         v.truncate(keep);
-        Ok(h)
     }
 }
 

@@ -1,0 +1,44 @@
+//! Opening the engine of a command: the store named by `--db`, the network of `--network`, the
+//! catalogue's works seeded and attached. Below every command that needs stored works.
+
+use super::GlobalOpts;
+use crate::engine::Engine;
+use crate::store::SeedReport;
+use crate::works::catalogue::Catalogue;
+
+/// Opens the store named by `--db`, loads the network, adds the catalogue's planned links,
+/// seeds the store (idempotent) and attaches everything.
+pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
+    let store = crate::store::open(&g.db_spec())?;
+    let catalogue = Catalogue::jinzhou()?;
+    let (net, prepared) = g.load_prepared_network()?;
+    let engine = Engine::with_works(net, store, &catalogue)?;
+    if let Some(prepared) = prepared {
+        let taken = engine.install_prepared(prepared);
+        tracing::info!(hierarchies = ?taken.hierarchies, cch_order = taken.cch_order, "prepared routing data loaded");
+        for why in &taken.rejected {
+            eprintln!("note: {why}; it will be prepared again when first needed");
+        }
+    }
+    let report = engine.seed(&catalogue)?;
+    tracing::info!(
+        db = %g.db.display(),
+        added = report.added.len(),
+        updated = report.updated.len(),
+        "works database open and seeded"
+    );
+    if !report.updated.is_empty() {
+        eprintln!(
+            "note: updated from the catalogue: {}",
+            report.updated.join(", ")
+        );
+    }
+    if !report.kept_edits.is_empty() {
+        eprintln!(
+            "note: {} record(s) edited in the database differ from the catalogue and were kept \
+             (see `jzplan works seed`)",
+            report.kept_edits.len()
+        );
+    }
+    Ok((engine, report))
+}

@@ -1,0 +1,243 @@
+//! Prepared network files (`.jzp`): `jzplan prepare` writes the network with its contraction
+//! hierarchies, an engine (a server) takes them instead of preparing, and a damaged, truncated,
+//! foreign or newer file is a clear `InvalidFile` error (exit 4), never a panic.
+
+use crate::api::get;
+use crate::common::jzplan_bin;
+use axum::http::StatusCode;
+use jzplan::engine::Engine;
+use jzplan::network::Metric;
+use jzplan::network::grid::{GridOptions, grid};
+use jzplan::store::sqlite::SqliteStore;
+use jzplan::works::catalogue::Catalogue;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::sync::Arc;
+
+/// Runs `jzplan args…` without a database of the environment; (exit code, stdout, stderr).
+fn jzplan(args: &[&str]) -> (i32, String, String) {
+    let o = Command::new(jzplan_bin())
+        .args(args)
+        .env_remove("JZPLAN_NETWORK")
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_prepare_writes_the_jinzhou_network_with_its_hierarchies_and_routes_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jinzhou.jzp");
+    let f = file.to_str().unwrap();
+    let (code, out, err) = jzplan(&["prepare", "--out", f, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let w: Value = serde_json::from_str(&out).unwrap();
+    // The embedded network (1,568 directed edges) with the catalogue's planned links added,
+    // as `serve` holds it; both metrics' hierarchies and the CCH order.
+    assert!(w["edges"].as_u64().unwrap() > 1_568, "{w}");
+    assert_eq!(w["hierarchies"][0][0], "time");
+    assert_eq!(w["hierarchies"][1][0], "distance");
+    assert_eq!(w["cch_order"], true);
+    assert_eq!(
+        w["bytes"].as_u64(),
+        Some(std::fs::metadata(&file).unwrap().len())
+    );
+    // The same route on the prepared file as on the embedded network (planned links are closed
+    // on the base network).
+    let route = |network: Option<&str>| -> Value {
+        let mut args = vec![];
+        if let Some(n) = network {
+            args.extend(["--network", n]);
+        }
+        args.extend([
+            "route",
+            "--from",
+            "121.1226,41.1152",
+            "--to",
+            "121.1453,41.1130",
+            "--algo",
+            "ch",
+            "--format",
+            "json",
+        ]);
+        let (code, out, err) = jzplan(&args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str(&out).unwrap()
+    };
+    let (on_file, embedded) = (route(Some(f)), route(None));
+    assert_eq!(on_file["cost"], embedded["cost"]);
+    assert_eq!(on_file["pieces"], embedded["pieces"]);
+    // Only `.jzp` is written.
+    let (code, _, err) = jzplan(&[
+        "prepare",
+        "--out",
+        dir.path().join("x.jzn").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.starts_with("error[InvalidInput]"), "{err}");
+}
+
+#[test]
+fn damaged_truncated_foreign_and_newer_files_are_invalid_file_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.jzp");
+    Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap())
+        .write_prepared(&good, true)
+        .unwrap();
+    let bytes = std::fs::read(&good).unwrap();
+    let (code, out, err) = jzplan(&["--network", good.to_str().unwrap(), "network", "stats"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("directed edges: 62"), "{out}");
+
+    let write = |name: &str, b: &[u8]| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, b).unwrap();
+        p
+    };
+    let mut damaged = bytes.clone();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x01;
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&9u32.to_le_bytes());
+    let jzn = jzplan::io::jzn::to_bytes(&grid(&GridOptions::jinzhou(2, 2)).unwrap());
+    let cases: Vec<(std::path::PathBuf, &str)> = vec![
+        (write("damaged.jzp", &damaged), "checksum mismatch"),
+        (
+            write("truncated.jzp", &bytes[..bytes.len() - 100]),
+            "truncated",
+        ),
+        (write("header.jzp", &bytes[..20]), "truncated"),
+        (write("empty.jzp", b""), "truncated"),
+        (
+            write(
+                "foreign.jzp",
+                br#"{"type": "FeatureCollection", "features": []}"#,
+            ),
+            "bad magic bytes",
+        ),
+        (write("network.jzp", &jzn), "a .jzn network"),
+        (
+            write("newer.jzp", &newer),
+            "format version 9 is not supported",
+        ),
+    ];
+    for (path, what) in cases {
+        let p = path.to_str().unwrap();
+        for args in [
+            vec!["--network", p, "network", "stats"],
+            vec![
+                "--network",
+                p,
+                "route",
+                "--from",
+                "121.09,41.08",
+                "--to",
+                "121.1,41.09",
+            ],
+        ] {
+            let (code, _, err) = jzplan(&args);
+            assert_eq!(code, 4, "{p}: {err}");
+            assert!(err.starts_with("error[InvalidFile]"), "{p}: {err}");
+            assert!(err.contains(what), "{p}: wanted '{what}' in {err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+/// An engine on the embedded network with a fresh store, from a prepared file when given.
+fn jinzhou_engine(dir: &Path, prepared: Option<&Path>) -> Engine {
+    let store = Arc::new(SqliteStore::open(&dir.join("jz.db")).unwrap());
+    let cat = Catalogue::jinzhou().unwrap();
+    let engine = match prepared {
+        Some(p) => {
+            let (net, routing) = jzplan::io::read_prepared_network_file(p).unwrap();
+            let engine = Engine::with_works(net, store, &cat).unwrap();
+            let taken = engine.install_prepared(routing.unwrap());
+            assert_eq!(taken.hierarchies, vec![Metric::Time, Metric::Distance]);
+            assert!(taken.cch_order && taken.rejected.is_empty(), "{taken:?}");
+            engine
+        }
+        None => Engine::with_works(jzplan::io::geojson::jinzhou_network().unwrap(), store, &cat)
+            .unwrap(),
+    };
+    engine.seed(&cat).unwrap();
+    engine
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_on_a_prepared_file_routes_on_its_hierarchies_without_preparing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("jz.jzp");
+    let fresh = jinzhou_engine(dir.path(), None);
+    fresh.write_prepared(&file, true).unwrap();
+
+    let replica_dir = tempfile::tempdir().unwrap();
+    let engine = jinzhou_engine(replica_dir.path(), Some(&file));
+    let routing = engine.routing.clone();
+    let net = engine.network.clone();
+    // Both base hierarchies are there before any request.
+    let kept: Vec<_> = [Metric::Time, Metric::Distance]
+        .into_iter()
+        .map(|m| {
+            routing
+                .cached_hierarchy(&net, routing.get(m))
+                .expect("installed")
+        })
+        .collect();
+    let layers = engine.layers().unwrap();
+    let state = jzplan::api::AppState::with_catalog(engine, layers, Default::default());
+    let app = jzplan::api::app_with_state(state);
+    let fresh_state = jzplan::api::AppState::with_catalog(
+        fresh.clone(),
+        fresh.layers().unwrap(),
+        Default::default(),
+    );
+    let fresh_app = jzplan::api::app_with_state(fresh_state);
+    for uri in [
+        "/api/v1/route?from=121.1226,41.1152&to=121.1453,41.1130",
+        "/api/v1/route?from=121.10,41.125&to=121.15,41.085&metric=distance",
+        "/api/v1/route?from=121.105,41.105&to=121.105,41.085&date=2024-06-01",
+        "/route/v1/driving/121.10,41.125;121.15,41.085?overview=false",
+        "/table/v1/driving/121.10,41.125;121.15,41.085;121.16,41.13",
+    ] {
+        let (a, b) = (get(&app, uri).await, get(&fresh_app, uri).await);
+        assert_eq!(a.status, StatusCode::OK, "{uri}: {}", a.text());
+        // The same answer as a server that prepared everything itself.
+        assert_eq!(a.json(), b.json(), "{uri}");
+    }
+    // No hierarchy was prepared: the installed ones served, and the dated route ordered its
+    // customizable hierarchy by the file's order.
+    assert_eq!(routing.hierarchies.len(), 2);
+    for (m, h) in [Metric::Time, Metric::Distance].into_iter().zip(&kept) {
+        let now = routing.cached_hierarchy(&net, routing.get(m)).unwrap();
+        assert!(Arc::ptr_eq(h, &now));
+    }
+    assert_eq!(
+        routing.cch(&net).unwrap().order(),
+        fresh.routing.cch(&fresh.network).unwrap().order()
+    );
+}
+
+#[test]
+fn a_hierarchy_made_for_another_network_is_not_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.jzp");
+    Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap())
+        .write_prepared(&file, true)
+        .unwrap();
+    let read = || jzplan::io::jzp::read_file(&file).unwrap().routing;
+    let other = Engine::new(grid(&GridOptions::jinzhou(4, 6)).unwrap());
+    let taken = other.install_prepared(read());
+    assert!(taken.hierarchies.is_empty() && !taken.cch_order);
+    assert_eq!(taken.rejected.len(), 3, "{taken:?}");
+    // The same grid takes everything.
+    let same = Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap());
+    let taken = same.install_prepared(read());
+    assert_eq!(taken.hierarchies.len(), 2);
+    assert!(taken.cch_order);
+}
