@@ -1,10 +1,11 @@
-//! `works create | edit | cancel | conflicts | moratoria`: works as records and their
-//! coordination findings. Parse → Engine → format (text or JSON).
+//! `works create | edit | cancel | conflicts | events | moratoria`: works as records, their
+//! coordination findings and the change feed. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
 use super::open::open_engine;
 use super::opts::{DateOpts, FormatOpts, RECORD, WindowOpts};
 use crate::outln;
+use crate::store::events::EventFilter;
 use crate::works::WorkId;
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};
@@ -95,6 +96,26 @@ pub enum CoordCmd {
         /// Output.
         #[command(flatten)]
         out: super::opts::FormatOpts,
+    },
+    /// The change feed: every create, edit, status change and cancellation, with the findings
+    /// it made appear, change or disappear, after cursor --since (docs/api.md, "Change feed").
+    Events {
+        /// Events after this cursor.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// Most events read (1–1000).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Only events concerning this work.
+        #[arg(long)]
+        work: Option<String>,
+        /// Only these kinds, comma-separated (created, edited, status, cancelled, finding_new,
+        /// finding_changed, finding_resolved).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Output format (text, or json: `{events, next}`).
+        #[command(flatten)]
+        out: FormatOpts,
     },
     /// The moratoria (dig-bans) after resurfacing, reconstruction and new roads.
     Moratoria {
@@ -326,6 +347,55 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
                     r.detours_left_out.len()
                 );
             }
+            Ok(())
+        }
+        CoordCmd::Events {
+            since,
+            limit,
+            work,
+            kind,
+            out,
+        } => {
+            let filter = EventFilter {
+                works: work
+                    .as_deref()
+                    .map(WorkId::parse)
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                kinds: match kind.as_deref() {
+                    Some(k) => k.split(',').map(str::parse).collect::<Result<_, _>>()?,
+                    None => Vec::new(),
+                },
+            };
+            let page = engine.events(since, limit, &filter)?;
+            if out.record("works events", &page)? {
+                return Ok(());
+            }
+            for e in &page.events {
+                let what = match e.event.kind.as_str() {
+                    k if k.starts_with("finding_") => format!(
+                        "{} ({})",
+                        e.event.data["id"].as_str().unwrap_or(""),
+                        e.event.data["severity"].as_str().unwrap_or("")
+                    ),
+                    _ => format!(
+                        "{}: {}",
+                        e.event.data["field"].as_str().unwrap_or(""),
+                        e.event.data["comment"].as_str().unwrap_or("")
+                    ),
+                };
+                outln!(
+                    "{:>6}  {}  {:<16} {:<10} v{:<3} {:<12} {what}",
+                    e.cursor,
+                    e.at.format("%Y-%m-%d %H:%M:%S"),
+                    e.event.kind.as_str(),
+                    e.event.work,
+                    e.event.version,
+                    e.event.actor
+                );
+            }
+            outln!("next: {}", page.next);
             Ok(())
         }
         CoordCmd::Moratoria { out } => {

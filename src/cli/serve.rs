@@ -79,7 +79,19 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(%bound, "serving");
         // Webhooks: delivered from the change feed in the store (restart-safe; with several
         // replicas, each subscription by the one holding its lease).
-        let delivery = api::webhooks::spawn(feed, api::webhooks::DeliveryOptions::default());
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        let delivery = api::webhooks::spawn(
+            feed,
+            api::webhooks::DeliveryOptions {
+                owner: format!("{host}/{bound}"),
+                ..api::webhooks::DeliveryOptions::default()
+            },
+        );
         api::serve(listener, app).await?;
         delivery.abort();
         Ok(())

@@ -352,6 +352,28 @@ fn coordination_commands_speak_the_dialect() {
     );
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("no csv form"), "{err}");
+    // works events: the feed holds the seeded catalogue (one `created` per work), pages with
+    // `next`, and refuses an unknown kind.
+    let (code, page, err) = cli(
+        &db,
+        &["works", "events", "--limit", "1000", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let (_, works, _) = cli(&db, &["works", "list", "--format", "json"]);
+    let works: Vec<serde_json::Value> = serde_json::from_str(&works).unwrap();
+    assert_eq!(page["events"].as_array().unwrap().len(), works.len());
+    let (code, text, err) = cli(
+        &db,
+        &[
+            "works", "events", "--since", "1", "--limit", "2", "--kind", "created",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.ends_with("next: 3\n"), "{text}");
+    let (code, _, err) = cli(&db, &["works", "events", "--kind", "castle"]);
+    assert_eq!(code, 3, "{err}");
 }
 
 #[test]

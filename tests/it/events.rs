@@ -1,7 +1,8 @@
 //! The change feed and its webhooks, through the API: every create, edit, status change and
 //! cancellation with the findings it made appear or disappear, in order, paged with `next`,
 //! the same as Server-Sent Events, unchanged after a restart on the same store; webhooks
-//! delivered to a receiver on 127.0.0.1, signed, retried after a 500, in order, once.
+//! delivered to a receiver on 127.0.0.1, signed, retried after a 500, in order, once — and
+//! after a restart only what came after.
 
 use super::api::{Resp, assert_problem, get, jinzhou_state_with, send};
 use axum::body::Body;
@@ -410,7 +411,7 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
     let dir = tempfile::tempdir().unwrap();
     let state = jinzhou_state_with(dir.path(), config());
     let app = api::app_with_state(state.clone());
-    let (url, got) = receiver().await;
+    let (url, received) = receiver().await;
 
     // Subscriptions need a token; bad URLs and filters are refused.
     let r = send(
@@ -478,12 +479,13 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
         api::webhooks::DeliveryOptions {
             poll: Duration::from_millis(50),
             backoff_base: Duration::from_millis(200),
+            owner: "replica-1".into(),
             ..Default::default()
         },
     );
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let ok = got.lock().unwrap().len();
+        let ok = received.lock().unwrap().len();
         if ok > want.len() {
             break;
         }
@@ -493,7 +495,7 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
     // Give a duplicate the time to show up if there were one.
     tokio::time::sleep(Duration::from_millis(600)).await;
     delivery.abort();
-    let got = got.lock().unwrap().clone();
+    let got = received.lock().unwrap().clone();
     // The first attempt got a 500 and was retried (attempt 2) before anything else.
     assert_eq!(got[0].1, want[0].to_string());
     assert_eq!((got[0].2.as_str(), got[1].2.as_str()), ("1", "2"));
@@ -546,6 +548,46 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
     .await
     .json();
     assert!(one["cursor"].as_u64().unwrap() >= *want.last().unwrap());
+    // Restart (the same replica: same owner, so it takes its lease back at once): a new server
+    // on the same store delivers what came after, and nothing again.
+    let state = jinzhou_state_with(dir.path(), config());
+    let app = api::app_with_state(state.clone());
+    let r = write(
+        &app,
+        "PATCH",
+        "/api/v1/works/W-B",
+        Some("\"v2\""),
+        r#"{"start_verified": true}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let (more, _) = feed(&app, *want.last().unwrap()).await;
+    let more: Vec<u64> = more.iter().map(|e| e["cursor"].as_u64().unwrap()).collect();
+    assert!(!more.is_empty());
+    let delivery = api::webhooks::spawn(
+        state.engine.clone(),
+        api::webhooks::DeliveryOptions {
+            poll: Duration::from_millis(50),
+            owner: "replica-1".into(),
+            ..Default::default()
+        },
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while received.lock().unwrap().len() < got.len() + more.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing after the restart"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    delivery.abort();
+    let after: Vec<u64> = received.lock().unwrap()[got.len()..]
+        .iter()
+        .map(|g| g.1.parse().unwrap())
+        .collect();
+    assert_eq!(after, more);
+
     // Deleted: gone, with its log.
     let r = send(
         &app,

@@ -33,7 +33,7 @@ use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Isochrone, Matrix, Route};
-use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
+use crate::scenario::{self, CheckedScenario, NetworkState, RouteComparison, Scenario};
 use crate::served::{self, Installed, Plan, PlanQuery, RoutingCache};
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
@@ -377,14 +377,15 @@ impl Engine {
         self.works.get_scenario(id)
     }
 
-    /// Creates (`expected_version` 0) or replaces a scenario.
+    /// Creates (`expected_version` 0) or replaces a scenario; the answer carries a warning for
+    /// every override that changes nothing in the scenario's period.
     pub fn put_scenario(
         &self,
         s: &Scenario,
         expected_version: u64,
         actor: &str,
         comment: &str,
-    ) -> Result<Scenario> {
+    ) -> Result<CheckedScenario> {
         self.works.put_scenario(s, expected_version, actor, comment)
     }
 

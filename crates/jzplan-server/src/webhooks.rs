@@ -35,7 +35,9 @@ pub struct DeliveryOptions {
     pub timeout: Duration,
     /// Events read from the feed at a time.
     pub batch: usize,
-    /// Who delivers (a name unique to this process, for the leases).
+    /// Who delivers, for the leases: a name unique to the replica and stable across its
+    /// restarts (`jzplan serve` uses host name and listen address), so that a restarted replica
+    /// takes its subscriptions back at once; another replica takes them when the lease ends.
     pub owner: String,
     /// How long a lease on a subscription lasts, seconds.
     pub lease_s: u32,

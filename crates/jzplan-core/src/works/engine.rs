@@ -7,7 +7,7 @@ use super::catalogue::Catalogue;
 use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::scenario::{NetworkState, Scenario};
+use crate::scenario::{CheckedScenario, NetworkState, Scenario};
 use crate::store::{Change, SeedReport, Store};
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -569,11 +569,13 @@ impl WorksBook {
         expected_version: u64,
         actor: &str,
         comment: &str,
-    ) -> Result<Scenario> {
+    ) -> Result<CheckedScenario> {
         s.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         s.apply(&works)?;
-        self.store()?.put_scenario(
+        let warnings = s.warnings(&works)?;
+        let p = s.period();
+        let scenario = self.store()?.put_scenario(
             s,
             expected_version,
             &Change {
@@ -585,10 +587,17 @@ impl WorksBook {
                 }
                 .into(),
                 old: String::new(),
-                new: format!("{} overrides on {}", s.overrides.len(), s.date),
+                new: format!(
+                    "{} overrides, {} … {} (evaluated on {})",
+                    s.overrides.len(),
+                    p.start,
+                    p.end,
+                    s.date
+                ),
                 comment: comment.into(),
             },
-        )
+        )?;
+        Ok(CheckedScenario { scenario, warnings })
     }
 
     /// Deletes a scenario at `expected_version`.
