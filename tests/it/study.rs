@@ -95,6 +95,7 @@ fn inputs(net: &RoadNetwork, nodes: [NodeId; 6]) -> StudyInputs<'_> {
         phase: Phase::Construction,
         action,
         edges,
+        schedule: None,
     };
     resolved.insert(
         WorkId("W1".into()),
