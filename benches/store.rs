@@ -9,14 +9,19 @@
 //!   to its arrival on another: the window in which a replica relying on notifications would
 //!   still answer from stale caches.
 //!
+//! - `edit_with_feed` / `edit_store_only`: what the change feed costs a write — moving a
+//!   work's dates through the engine (findings of the work before and after, record and
+//!   finding events, revision guard) against the same write of the record and its history
+//!   entry straight to the store (no findings computed; only the record event).
+//!
 //! Under `cargo test` (no `--bench`) each runs once as a smoke test.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jzplan::engine::Engine;
 use jzplan::store::pg_cluster::TempCluster;
-use jzplan::store::{self, Store};
-use jzplan::works::WorkFilter;
+use jzplan::store::{self, Change, Store};
 use jzplan::works::catalogue::Catalogue;
+use jzplan::works::{DateRange, WorkFilter, WorkId};
 use postgres::fallible_iterator::FallibleIterator;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -49,6 +54,38 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_function(format!("sync_attachment_unchanged_{name}"), |b| {
             b.iter(|| engine.sync_attachment().expect("sync"))
+        });
+        let p10 = WorkId("P10".into());
+        let days = |i: u64| {
+            let a = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).expect("day");
+            DateRange::new(a, a + chrono::Days::new(60 + i % 2)).expect("range")
+        };
+        let mut i = 0u64;
+        g.bench_function(format!("edit_with_feed_{name}"), |b| {
+            b.iter(|| {
+                i += 1;
+                let v = s.get_work(&p10).expect("P10").version;
+                black_box(
+                    engine
+                        .set_dates(&p10, days(i), None, v, "bench", "")
+                        .expect("edit"),
+                )
+            })
+        });
+        g.bench_function(format!("edit_store_only_{name}"), |b| {
+            b.iter(|| {
+                i += 1;
+                let w = s.get_work(&p10).expect("P10");
+                let nw = w.with_planned(days(i), None).expect("dates");
+                let change = Change {
+                    actor: "bench".into(),
+                    field: "dates".into(),
+                    old: String::new(),
+                    new: String::new(),
+                    comment: String::new(),
+                };
+                black_box(s.update_work(&nw, w.version, &change).expect("write"))
+            })
         });
     }
     // LISTEN/NOTIFY latency between two connections (on a thread: the sync client must not

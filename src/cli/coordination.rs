@@ -1,13 +1,14 @@
-//! `works create | edit | cancel | conflicts | moratoria`: works as records and their
-//! coordination findings. Parse → Engine → format (text or JSON).
+//! `works create | edit | cancel | conflicts | events | moratoria`: works as records, their
+//! coordination findings and the change feed. Parse → Engine → format (text or JSON).
 
 use super::GlobalOpts;
 use super::open::open_engine;
-use super::opts::print_json;
+use super::opts::{DateOpts, FormatOpts, RECORD, WindowOpts};
 use crate::outln;
+use crate::store::events::EventFilter;
+use crate::works::WorkId;
 use crate::works::edit::SavedWork;
 use crate::works::rules::{Finding, FindingFilter, MoratoriumPeriods, RuleOptions};
-use crate::works::{DateRange, WorkId, parse_date};
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use std::io::Read;
@@ -22,9 +23,9 @@ pub struct Who {
     /// Why (kept in the audit history).
     #[arg(long)]
     pub comment: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 impl Who {
@@ -64,13 +65,13 @@ pub enum CoordCmd {
         #[command(flatten)]
         who: Who,
     },
-    /// Cancel a work (status cancelled, effective on --on, default today).
+    /// Cancel a work (status cancelled, effective on --date, default today).
     Cancel {
         /// Work id.
         id: String,
-        /// Effective date (YYYY-MM-DD).
-        #[arg(long)]
-        on: Option<String>,
+        /// Effective date.
+        #[command(flatten)]
+        date: DateOpts,
         /// The version the change is made from.
         #[arg(long = "version", value_name = "VERSION")]
         expected_version: u64,
@@ -80,11 +81,47 @@ pub enum CoordCmd {
     },
     /// Coordination findings: site, corridor, opportunity, moratorium, most severe first.
     Conflicts(ConflictArgs),
+    /// Import the works of a WZDx 4.x work-zone feed (docs/works.md, "Feeds"): new ids are
+    /// stored, existing ones left alone; `--dry-run` only checks and reports.
+    Import {
+        /// The WZDx feed (GeoJSON); `-` reads standard input.
+        #[arg(long, value_name = "FILE")]
+        wzdx: PathBuf,
+        /// Check and report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who makes the change (default: $USER).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Output.
+        #[command(flatten)]
+        out: super::opts::FormatOpts,
+    },
+    /// The change feed: every create, edit, status change and cancellation, with the findings
+    /// it made appear, change or disappear, after cursor --since (docs/api.md, "Change feed").
+    Events {
+        /// Events after this cursor.
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+        /// Most events read (1–1000).
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Only events concerning this work.
+        #[arg(long)]
+        work: Option<String>,
+        /// Only these kinds, comma-separated (created, edited, status, cancelled, finding_new,
+        /// finding_changed, finding_resolved).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Output format (text, or json: `{events, next}`).
+        #[command(flatten)]
+        out: FormatOpts,
+    },
     /// The moratoria (dig-bans) after resurfacing, reconstruction and new roads.
     Moratoria {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
+        /// Output format.
+        #[command(flatten)]
+        out: FormatOpts,
     },
 }
 
@@ -103,12 +140,9 @@ pub struct ConflictArgs {
     /// Only this severity or higher: low, medium, high, critical.
     #[arg(long)]
     pub min_severity: Option<String>,
-    /// First day of the window (with --to).
-    #[arg(long, requires = "to")]
-    pub from: Option<String>,
-    /// Last day of the window (with --from).
-    #[arg(long, requires = "from")]
-    pub to: Option<String>,
+    /// Only findings in this date range.
+    #[command(flatten)]
+    pub window: WindowOpts,
     /// Site buffer, metres.
     #[arg(long, default_value_t = 50.0)]
     pub buffer_m: f64,
@@ -124,9 +158,9 @@ pub struct ConflictArgs {
     /// Corridor: strong (critical) from this factor on.
     #[arg(long, default_value_t = 2.0)]
     pub detour_factor: f64,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// Output format.
+    #[command(flatten)]
+    pub out: FormatOpts,
 }
 
 fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
@@ -148,9 +182,19 @@ fn read_json(path: &PathBuf) -> anyhow::Result<serde_json::Value> {
     })
 }
 
-fn print_saved(verb: &str, s: &SavedWork, json: bool) -> anyhow::Result<()> {
-    if json {
-        return Ok(print_json(s)?);
+/// Refuses a format a record has no form in before the command changes anything (the
+/// deprecated `--json` is not checked here, so its note is printed once, when printing).
+fn check_record(cmd: &str, out: &FormatOpts) -> crate::Result<()> {
+    if out.format.is_some() || out.geojson {
+        out.get(cmd, RECORD)?;
+    }
+    Ok(())
+}
+
+/// Prints a saved work: `cmd` names the command (for a refused format), `verb` what it did.
+fn print_saved(cmd: &str, verb: &str, s: &SavedWork, out: &FormatOpts) -> anyhow::Result<()> {
+    if out.record(cmd, s)? {
+        return Ok(());
     }
     let w = &s.work;
     outln!(
@@ -197,12 +241,13 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
     let (engine, _) = open_engine(g)?;
     match c {
         CoordCmd::Create { file, who } => {
+            check_record("works create", &who.out)?;
             let mut v = read_json(&file)?;
             if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
                 m.insert("comment".into(), c.clone().into());
             }
             let s = engine.submit_work(&v, &who.actor())?;
-            print_saved("created", &s, who.json)
+            print_saved("works create", "created", &s, &who.out)
         }
         CoordCmd::Edit {
             id,
@@ -210,34 +255,34 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
             expected_version,
             who,
         } => {
+            check_record("works edit", &who.out)?;
             let mut v = read_json(&file)?;
             if let (Some(c), Some(m)) = (&who.comment, v.as_object_mut()) {
                 m.insert("comment".into(), c.clone().into());
             }
             let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
-            print_saved("edited", &s, who.json)
+            print_saved("works edit", "edited", &s, &who.out)
         }
         CoordCmd::Cancel {
             id,
-            on,
+            date,
             expected_version,
             who,
         } => {
+            // A refused format is refused before anything changes.
+            check_record("works cancel", &who.out)?;
             let mut v = serde_json::json!({"status": "cancelled"});
-            if let Some(on) = on {
-                v["effective"] = parse_date(&on)?.to_string().into();
+            if let Some(d) = date.given()? {
+                v["effective"] = d.to_string().into();
             }
             if let Some(c) = &who.comment {
                 v["comment"] = c.clone().into();
             }
             let s = engine.edit_work(&WorkId::parse(&id)?, &v, expected_version, &who.actor())?;
-            print_saved("cancelled", &s, who.json)
+            print_saved("works cancel", "cancelled", &s, &who.out)
         }
         CoordCmd::Conflicts(a) => {
-            let window = match (&a.from, &a.to) {
-                (Some(f), Some(t)) => Some(DateRange::new(parse_date(f)?, parse_date(t)?)?),
-                _ => None,
-            };
+            let window = a.window.range()?;
             let opts = RuleOptions {
                 buffer_m: a.buffer_m,
                 opportunity_m: a.opportunity_m,
@@ -254,15 +299,109 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
                 min_severity: a.min_severity.as_deref().map(str::parse).transpose()?,
             };
             let found = engine.findings(&opts, &filter)?;
-            if a.json {
-                return Ok(print_json(&found)?);
+            if a.out.table("works conflicts", &found)? {
+                return Ok(());
             }
             print_findings(&found)
         }
-        CoordCmd::Moratoria { json } => {
+        CoordCmd::Import {
+            wzdx,
+            dry_run,
+            actor,
+            out,
+        } => {
+            let feed = read_json(&wzdx)?;
+            let who = Who {
+                actor,
+                comment: None,
+                out: Default::default(),
+            };
+            let r = engine
+                .import_wzdx(&feed, &who.actor(), dry_run)
+                .map_err(|e| match e {
+                    crate::Error::InvalidInput(m) => {
+                        crate::Error::file(wzdx.clone(), "WZDx feed".to_string(), m)
+                    }
+                    e => e,
+                })?;
+            if out.record("works import", &r)? {
+                return Ok(());
+            }
+            outln!("WZDx feed {}", r.feed);
+            for w in &r.works {
+                outln!(
+                    "{:<8} {}  {} event(s), {} effect(s), {} on the network",
+                    w.outcome,
+                    w.id,
+                    w.events.len(),
+                    w.effects,
+                    w.matched_effects
+                );
+                for n in &w.notes {
+                    outln!("         {n}");
+                }
+            }
+            if !r.detours_left_out.is_empty() {
+                outln!(
+                    "{} detour event(s) left out (jzplan computes its detours)",
+                    r.detours_left_out.len()
+                );
+            }
+            Ok(())
+        }
+        CoordCmd::Events {
+            since,
+            limit,
+            work,
+            kind,
+            out,
+        } => {
+            let filter = EventFilter {
+                works: work
+                    .as_deref()
+                    .map(WorkId::parse)
+                    .transpose()?
+                    .into_iter()
+                    .collect(),
+                kinds: match kind.as_deref() {
+                    Some(k) => k.split(',').map(str::parse).collect::<Result<_, _>>()?,
+                    None => Vec::new(),
+                },
+            };
+            let page = engine.events(since, limit, &filter)?;
+            if out.record("works events", &page)? {
+                return Ok(());
+            }
+            for e in &page.events {
+                let what = match e.event.kind.as_str() {
+                    k if k.starts_with("finding_") => format!(
+                        "{} ({})",
+                        e.event.data["id"].as_str().unwrap_or(""),
+                        e.event.data["severity"].as_str().unwrap_or("")
+                    ),
+                    _ => format!(
+                        "{}: {}",
+                        e.event.data["field"].as_str().unwrap_or(""),
+                        e.event.data["comment"].as_str().unwrap_or("")
+                    ),
+                };
+                outln!(
+                    "{:>6}  {}  {:<16} {:<10} v{:<3} {:<12} {what}",
+                    e.cursor,
+                    e.at.format("%Y-%m-%d %H:%M:%S"),
+                    e.event.kind.as_str(),
+                    e.event.work,
+                    e.event.version,
+                    e.event.actor
+                );
+            }
+            outln!("next: {}", page.next);
+            Ok(())
+        }
+        CoordCmd::Moratoria { out } => {
             let m = engine.moratoria(&MoratoriumPeriods::default())?;
-            if json {
-                return Ok(print_json(&m)?);
+            if out.table("works moratoria", &m)? {
+                return Ok(());
             }
             outln!(
                 "{:<7} {:<15} {:<10} {:<10} {:<9} streets",

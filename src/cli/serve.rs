@@ -52,6 +52,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: a.max_body_bytes,
         tokens,
         public_url: a.public_url.clone(),
+        ..ApiConfig::default()
     };
     let state = AppState::with_catalog(engine, catalog, config);
     // The base network's weights and hierarchy serve every undated route (and all OSRM
@@ -65,6 +66,7 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
             tracing::warn!("routing data not prepared: {e}");
         }
     });
+    let feed = state.engine.clone();
     let app = api::app_with_state(state);
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
@@ -75,7 +77,23 @@ pub fn run(g: &GlobalOpts, a: ServeArgs) -> anyhow::Result<()> {
         // Scripts and tests read this line to find an ephemeral port.
         outln!("jzplan listening on http://{bound}/");
         tracing::info!(%bound, "serving");
+        // Webhooks: delivered from the change feed in the store (restart-safe; with several
+        // replicas, each subscription by the one holding its lease).
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        let delivery = api::webhooks::spawn(
+            feed,
+            api::webhooks::DeliveryOptions {
+                owner: format!("{host}/{bound}"),
+                ..api::webhooks::DeliveryOptions::default()
+            },
+        );
         api::serve(listener, app).await?;
+        delivery.abort();
         Ok(())
     })
 }

@@ -279,3 +279,184 @@ fn export_writes_every_published_layer_on_a_date() {
     assert_eq!(code, 3);
     assert!(err.contains("flows") && err.contains("detours"), "{err}");
 }
+
+#[test]
+fn coordination_commands_speak_the_dialect() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("coord.db");
+    // works conflicts: --window, and the old --from/--to with a note and the same answer.
+    let (code, new, err) = cli(
+        &db,
+        &[
+            "works",
+            "conflicts",
+            "--window",
+            "2022-01-01..2022-12-31",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, old, note) = cli(
+        &db,
+        &[
+            "works",
+            "conflicts",
+            "--from",
+            "2022-01-01",
+            "--to",
+            "2022-12-31",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{note}");
+    assert_eq!(new, old);
+    assert!(note.contains("--from/--to is deprecated") && note.contains("--json is deprecated"));
+    let found: Vec<serde_json::Value> = serde_json::from_str(&new).unwrap();
+    let (_, all, _) = cli(&db, &["works", "conflicts", "--format", "json"]);
+    let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
+    assert!(found.len() <= all.len());
+    // Lists have a CSV form: a header and one line per finding / moratorium.
+    let (code, csv, err) = cli(&db, &["works", "conflicts", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(csv.lines().count(), all.len() + 1, "{csv}");
+    let (code, m, err) = cli(&db, &["works", "moratoria", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let m: Vec<serde_json::Value> = serde_json::from_str(&m).unwrap();
+    let (code, csv, err) = cli(&db, &["works", "moratoria", "--format", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(csv.lines().count(), m.len() + 1);
+    // A window that ends before it starts, and a format a record has no form in, are refused.
+    let (code, _, err) = cli(
+        &db,
+        &["works", "conflicts", "--window", "2022-12-31..2022-01-01"],
+    );
+    assert_eq!(code, 3, "{err}");
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "works",
+            "cancel",
+            "P1",
+            "--version",
+            "1",
+            "--date",
+            "2022-02-30",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("not a real date"), "{err}");
+    let (code, _, err) = cli(
+        &db,
+        &["works", "cancel", "P1", "--version", "1", "--format", "csv"],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("no csv form"), "{err}");
+    // works events: the feed holds the seeded catalogue (one `created` per work), pages with
+    // `next`, and refuses an unknown kind.
+    let (code, page, err) = cli(
+        &db,
+        &["works", "events", "--limit", "1000", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let (_, works, _) = cli(&db, &["works", "list", "--format", "json"]);
+    let works: Vec<serde_json::Value> = serde_json::from_str(&works).unwrap();
+    assert_eq!(page["events"].as_array().unwrap().len(), works.len());
+    let (code, text, err) = cli(
+        &db,
+        &[
+            "works", "events", "--since", "1", "--limit", "2", "--kind", "created",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(text.ends_with("next: 3\n"), "{text}");
+    let (code, _, err) = cli(&db, &["works", "events", "--kind", "castle"]);
+    assert_eq!(code, 3, "{err}");
+}
+
+#[test]
+fn feeds_export_and_a_wzdx_feed_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("feeds.db");
+    // The WZDx feed of 2022 on standard output, and the CIFS XML in a file.
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "wzdx",
+            "--out",
+            "-",
+            "--window",
+            "2022-01-01..2022-12-31",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let feed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(feed["feed_info"]["version"], "4.2");
+    assert!(!feed["features"].as_array().unwrap().is_empty());
+    let xml = dir.path().join("cifs.xml");
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "cifs-xml",
+            "--out",
+            xml.to_str().unwrap(),
+            "--date",
+            "2022-06-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("incidents (Waze CIFS)"), "{out}");
+    assert!(std::fs::read_to_string(&xml).unwrap().starts_with("<?xml"));
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "wzdx",
+            "--out",
+            "-",
+            "--date",
+            "2022-06-01",
+            "--window",
+            "2022-01-01..",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    // Our own feed read back: every work exists already (dry run stores nothing anyway).
+    let file = dir.path().join("feed.json");
+    std::fs::write(&file, serde_json::to_string(&feed).unwrap()).unwrap();
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "works",
+            "import",
+            "--wzdx",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        r["works"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["outcome"] == "exists")
+    );
+    // A broken feed: InvalidFile (exit 4), the feature named.
+    let mut bad = feed.clone();
+    bad["features"][0]["properties"]["start_date"] = serde_json::json!("soon");
+    std::fs::write(&file, serde_json::to_string(&bad).unwrap()).unwrap();
+    let (code, _, err) = cli(&db, &["works", "import", "--wzdx", file.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("features[0].properties.start_date"), "{err}");
+}

@@ -843,3 +843,207 @@ fn catalogue_counts() {
         check_record(w, rules).unwrap_or_else(|e| panic!("{}: {e}", w.id));
     }
 }
+
+/// A point inside the Jinzhou network's extent whose nearest road is farther than `far_m`
+/// (found on a grid, not assumed).
+fn point_far_from_roads(e: &Engine, far_m: f64) -> [f64; 2] {
+    for i in 0..60 {
+        for j in 0..60 {
+            let p = [121.03 + 0.003 * i as f64, 41.03 + 0.0025 * j as f64];
+            match e.nearest(geo_types::Point::new(p[0], p[1]), 3_000.0) {
+                Ok(s) if s.dist_m > far_m => return p,
+                Err(_) => return p,
+                Ok(_) => {}
+            }
+        }
+    }
+    panic!("no point {far_m} m from every road");
+}
+
+/// Issue 15 §6: each kind of bad record or edit is refused with its stable code (docs/errors.md,
+/// "Works records"), and nothing is stored — no record, no history entry, no event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_works_and_limits_are_refused_with_stable_codes_and_store_nothing() {
+    use jzplan::works::validate::{MAX_COORDS, MAX_OFF_NETWORK_M};
+    let dir = tempfile::tempdir().unwrap();
+    let mut tokens = api::auth::TokenStore::default();
+    tokens
+        .add_hash("office-wang", &api::auth::hash_hex("s3cret"))
+        .unwrap();
+    let state = jinzhou_state_with(
+        dir.path(),
+        ApiConfig {
+            tokens,
+            max_body_bytes: 256 << 10,
+            ..ApiConfig::default()
+        },
+    );
+    let engine = state.engine.clone();
+    let app = api::app_with_state(state);
+    let last = || engine.last_event().unwrap();
+    let before = last();
+    let far = point_far_from_roads(&engine, MAX_OFF_NETWORK_M + 100.0);
+    let bad = |f: &dyn Fn(&mut Value)| {
+        let mut v = water_main();
+        f(&mut v);
+        v.to_string()
+    };
+    let many: Vec<[f64; 2]> = (0..=MAX_COORDS)
+        .map(|i| [121.160 + 1e-6 * i as f64, 41.112])
+        .collect();
+    let cases: Vec<(&str, String, u16, &str, &str)> = vec![
+        (
+            "geometry far outside the city",
+            bad(&|v| v["geometry"]["coordinates"] = json!([[10.0, 50.0], [10.01, 50.0]])),
+            400,
+            "InvalidInput",
+            "geometry: no road within 300 m",
+        ),
+        (
+            "geometry in the city, no road within the stated distance",
+            bad(&|v| v["geometry"]["coordinates"] = json!([far, [far[0] + 0.0005, far[1]]])),
+            400,
+            "InvalidInput",
+            "off the network",
+        ),
+        (
+            "window ending before it starts",
+            bad(&|v| v["planned"] = json!({"start": "2027-05-31", "end": "2027-04-01"})),
+            400,
+            "InvalidInput",
+            "planned.end",
+        ),
+        (
+            "hours past 24:00",
+            bad(&|v| v["effects"][0]["schedule"]["hours"] = json!("25:00-06:00")),
+            400,
+            "InvalidInput",
+            "effects[0].schedule.hours",
+        ),
+        (
+            "hours in words",
+            bad(&|v| v["effects"][0]["schedule"]["hours"] = json!("nights")),
+            400,
+            "InvalidInput",
+            "effects[0].schedule.hours",
+        ),
+        (
+            "unknown promoter",
+            bad(&|v| v["promoter"] = json!("sewage")),
+            400,
+            "InvalidInput",
+            "promoter",
+        ),
+        (
+            "unknown kind",
+            bad(&|v| v["kind"] = json!("castle")),
+            400,
+            "InvalidInput",
+            "kind",
+        ),
+        (
+            "an id that exists",
+            bad(&|v| v["id"] = json!("P1")),
+            409,
+            "Conflict",
+            "already exists",
+        ),
+        (
+            "too many coordinates",
+            bad(&|v| v["geometry"]["coordinates"] = json!(many)),
+            413,
+            "TooBig",
+            "geometry",
+        ),
+        (
+            "too many effects",
+            bad(&|v| v["effects"] = json!(vec![v["effects"][0].clone(); 65])),
+            413,
+            "TooBig",
+            "effects",
+        ),
+        (
+            "body over the server's limit",
+            format!("{}{}", water_main(), " ".repeat(300 << 10)),
+            413,
+            "TooBig",
+            // the limit layer's or the JSON reader's wording, depending on Content-Length
+            "",
+        ),
+    ];
+    for (what, body, status, code, detail) in &cases {
+        let r = write(&app, "POST", "/api/v1/works", None, body).await;
+        assert_eq!(r.status.as_u16(), *status, "{what}: {}", r.text());
+        assert_problem(&r, *status, code);
+        let got = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(got.contains(detail), "{what}: want '{detail}' in '{got}'");
+    }
+    assert_problem(
+        &get(&app, "/api/v1/works/W-2027-001").await,
+        404,
+        "NotFound",
+    );
+    assert_eq!(last(), before, "a refused record left an event");
+
+    // Edits: a window ending before it starts, malformed hours, then a concurrent edit.
+    let p1 = get(&app, "/api/v1/works/P1").await;
+    let etag = p1.headers[header::ETAG].to_str().unwrap().to_string();
+    let history = get(&app, "/api/v1/works/P1/history").await.json();
+    for (b, field) in [
+        (
+            r#"{"planned_start": "2025-06-01", "planned_end": "2025-01-01"}"#,
+            "planned_end",
+        ),
+        (
+            r#"{"effects": [{"phase": "construction", "action": {"kind": "close"},
+                "target": {"type": "street", "streets": ["锦州街"]},
+                "schedule": {"hours": "22:00-24:30"}}]}"#,
+            "effects[0].schedule.hours",
+        ),
+    ] {
+        let r = write(&app, "PATCH", "/api/v1/works/P1", Some(&etag), b).await;
+        assert_problem(&r, 400, "InvalidInput");
+        assert!(
+            r.json()["detail"].as_str().unwrap().contains(field),
+            "{}",
+            r.text()
+        );
+    }
+    // Four editors send their change with the same ETag at once: one wins, three get 412.
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let (app, etag) = (app.clone(), etag.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = format!(
+                r#"{{"planned_start": "2024-0{}-01", "planned_end": "2024-10-31"}}"#,
+                i + 4
+            );
+            write(&app, "PATCH", "/api/v1/works/P1", Some(&etag), &body).await
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        let r = t.await.unwrap();
+        if r.status != StatusCode::OK {
+            assert_problem(&r, 412, "PreconditionFailed");
+        }
+        statuses.push(r.status.as_u16());
+    }
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 412, 412, 412]);
+    let after = get(&app, "/api/v1/works/P1/history").await.json();
+    assert_eq!(
+        after.as_array().unwrap().len(),
+        history.as_array().unwrap().len() + 1,
+        "only the winner is in the history"
+    );
+    let page = engine
+        .events(before, 1000, &jzplan::store::events::EventFilter::default())
+        .unwrap();
+    let records: Vec<_> = page
+        .events
+        .iter()
+        .filter(|e| !e.event.kind.as_str().starts_with("finding_"))
+        .collect();
+    assert_eq!(records.len(), 1, "only the winner is in the feed");
+}

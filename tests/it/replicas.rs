@@ -241,6 +241,44 @@ async fn two_replicas_on_one_database_agree_at_once_and_lose_nothing() {
         v0 + acked.len() as u64
     );
     assert_eq!(etag.unwrap(), format!("\"v{}\"", v0 + acked.len() as u64));
+
+    // The change feed is in the database: both replicas serve the same feed, the edit of P1
+    // made through A is read through B, and every acknowledged write of the mix is there
+    // once (its record event), nothing else.
+    let fa = read_feed(&c, &a.base).await;
+    let fb = read_feed(&c, &b.base).await;
+    assert_eq!(fa, fb);
+    assert!(
+        fb.iter().any(|e| e["work"] == "P1"
+            && e["kind"] == "edited"
+            && e["data"]["comment"] == "moved through A"),
+        "B does not show A's edit of P1"
+    );
+    let mut fed: Vec<String> = fb
+        .iter()
+        .filter(|e| e["work"] == "P10" && e["kind"] == "edited")
+        .filter_map(|e| e["data"]["comment"].as_str())
+        .filter(|c| c.starts_with("mix-"))
+        .map(str::to_string)
+        .collect();
+    fed.sort();
+    assert_eq!(fed, want);
+}
+
+/// The whole change feed of a replica, page by page.
+async fn read_feed(c: &reqwest::Client, base: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut since = 0u64;
+    loop {
+        let (s, _, j) = get_json(c, &format!("{base}/api/v1/events?since={since}&limit=500")).await;
+        assert_eq!(s, 200, "{j}");
+        let page = j["events"].as_array().unwrap().clone();
+        if page.is_empty() {
+            return out;
+        }
+        since = j["next"].as_u64().unwrap();
+        out.extend(page);
+    }
 }
 
 /// The PostgreSQL store behind the API on a current-thread runtime (as `#[tokio::test]` runs

@@ -64,7 +64,17 @@ macro_rules! on_both_backends {
     };
 }
 
+mod feed;
+use feed::{
+    every_write_appends_its_events_and_a_stale_revision_writes_nothing,
+    subscriptions_keep_their_cursor_log_and_lease,
+    two_engines_writing_at_once_give_one_event_per_write_in_commit_order,
+};
+
 on_both_backends!(
+    every_write_appends_its_events_and_a_stale_revision_writes_nothing,
+    two_engines_writing_at_once_give_one_event_per_write_in_commit_order,
+    subscriptions_keep_their_cursor_log_and_lease,
     seeding_is_idempotent_and_keeps_edits,
     status_changes_are_versioned_and_recorded,
     bad_input_gives_a_stable_code_and_changes_nothing,
@@ -427,6 +437,7 @@ fn concurrent_writers_on_two_connections_lose_nothing(b: Backend) {
         id: "race".into(),
         name: "race".into(),
         date: d("2022-06-01"),
+        window: None,
         overrides: vec![],
         version: 0,
     };

@@ -97,7 +97,17 @@ pub async fn patch(
         return Err(stale(current, sent));
     }
     let engine = s.engine.clone();
-    let saved = blocking(move || engine.edit_work(&id, &body, sent, &actor)).await?;
+    let again = id.clone();
+    let saved = match blocking(move || engine.edit_work(&id, &body, sent, &actor)).await {
+        Ok(saved) => saved,
+        // Another edit committed between the check above and this one: the If-Match is
+        // stale now, which is a 412 like any stale If-Match (a forbidden transition stays 409).
+        Err(e) if e.code == "Conflict" => match s.engine.get_work(&again) {
+            Ok(d) if d.work.version != sent => return Err(stale(d.work.version, sent)),
+            _ => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
     let mut r = Json(json!(saved)).into_response();
     r.headers_mut()
         .insert(header::ETAG, etag(saved.work.version));

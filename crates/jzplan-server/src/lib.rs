@@ -6,14 +6,18 @@
 pub mod auth;
 pub mod coordination;
 pub mod error;
+pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod ogc;
 pub mod openapi;
 pub mod osrm;
 pub mod routing;
 pub mod studies;
+pub mod subscriptions;
 pub mod tiles;
 pub mod viewer;
+pub mod webhooks;
 pub mod works;
 
 use axum::Router;
@@ -47,6 +51,10 @@ pub struct ApiConfig {
     pub tokens: auth::TokenStore,
     /// Public base URL for links (`https://maps.example.org`); default: from the `Host` header.
     pub public_url: Option<String>,
+    /// How often an event stream looks for new events while idle.
+    pub events_poll: Duration,
+    /// How often an idle event stream sends a keep-alive comment.
+    pub keep_alive: Duration,
 }
 
 impl Default for ApiConfig {
@@ -56,6 +64,8 @@ impl Default for ApiConfig {
             max_body_bytes: 1 << 20,
             tokens: auth::TokenStore::default(),
             public_url: None,
+            events_poll: Duration::from_millis(500),
+            keep_alive: Duration::from_secs(15),
         }
     }
 }
@@ -165,6 +175,9 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(osrm::router())
         .merge(works::router())
         .merge(coordination::router())
+        .merge(feeds::router())
+        .merge(events::router())
+        .merge(subscriptions::router())
         .merge(studies::router())
         .with_state(state)
         .split_for_parts();
@@ -200,12 +213,19 @@ pub fn app_with_state(state: AppState) -> Router {
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::OPTIONS])
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PATCH,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ])
                 .allow_headers([
                     header::AUTHORIZATION,
                     header::CONTENT_TYPE,
                     header::IF_MATCH,
                     header::IF_NONE_MATCH,
+                    HeaderName::from_static("last-event-id"),
                 ])
                 .expose_headers([header::ETAG, HeaderName::from_static("location")]),
         )

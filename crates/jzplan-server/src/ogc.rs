@@ -1,5 +1,7 @@
 //! OGC API – Features, Part 1 Core (GeoJSON and HTML): landing page, conformance, collections
-//! and items, over the layer [`Catalog`](jzplan_core::layers::Catalog). The landing page shares `/`
+//! and items, over the layer [`Catalog`](jzplan_core::layers::Catalog); each collection's
+//! schema (Part 5), queryables (Part 3) and GML application schema, written by the core
+//! ([`jzplan_core::layers::schema`]), so an empty collection still opens typed. The landing page shares `/`
 //! with the web viewer: JSON clients (GDAL, QGIS, `?f=json`) get the landing page, browsers
 //! the viewer.
 
@@ -24,11 +26,16 @@ pub const MAX_LIMIT: usize = 10_000;
 /// Page size without `limit`.
 pub const DEFAULT_LIMIT: usize = 100;
 
-const CONFORMANCE: [&str; 3] = [
+const CONFORMANCE: [&str; 5] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
 ];
+
+/// Media type of JSON Schemas (Part 3 queryables, Part 5 schemas).
+pub const SCHEMA_JSON: &str = "application/schema+json";
 
 /// Output format chosen by `f=` or the `Accept` header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -216,22 +223,28 @@ fn bbox_json(r: Option<Rect<f64>>) -> Value {
 fn collection_json(base: &str, l: &dyn Layer) -> Value {
     let i = l.info();
     let id = i.id;
+    let today = layers::today();
     let mut props = serde_json::Map::new();
     for p in &i.properties {
         props.insert(
             p.name.to_string(),
-            json!({"type": p.kind.json_type(), "description": p.description}),
+            match p.kind.json_format() {
+                Some(f) => json!({"type": p.kind.json_type(), "format": f,
+                                  "description": p.description}),
+                None => json!({"type": p.kind.json_type(), "description": p.description}),
+            },
         );
     }
     json!({
         "id": id,
         "title": i.title,
-        "description": i.description,
+        "description": i.description_on(today),
         "itemType": "feature",
         "crs": [CRS84],
         "extent": {"spatial": {"bbox": bbox_json(l.extent()), "crs": CRS84}},
         "geometryType": i.geometry_type,
         "dated": i.dated,
+        "defaultDate": i.dated.then(|| today.to_string()),
         "properties": props,
         "links": [
             link(format!("{base}/collections/{id}"), "self", "application/json", i.title),
@@ -242,6 +255,18 @@ fn collection_json(base: &str, l: &dyn Layer) -> Value {
                  &format!("{} (HTML)", i.title)),
             link(format!("{base}/tiles/{id}.json"), "tiles", "application/json",
                  &format!("{} (TileJSON, Mapbox vector tiles)", i.title)),
+            link(format!("{base}/collections/{id}/schema"),
+                 "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA_JSON,
+                 "fields and geometry type (OGC API Features Part 5)"),
+            link(format!("{base}/collections/{id}/queryables"),
+                 "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
+                 "properties to filter on (Part 3)"),
+            // GDAL's OAPIF driver reads a GML application schema from `describedBy` (spelt so
+            // by GDAL 3.6; `describedby` is the registered spelling) to type an empty layer.
+            link(format!("{base}/collections/{id}/schema.xsd"), "describedby",
+                 "application/xml", "fields and geometry type (GML application schema)"),
+            link(format!("{base}/collections/{id}/schema.xsd"), "describedBy",
+                 "application/xml", "fields and geometry type (GML application schema)"),
         ]
     })
 }
@@ -334,11 +359,13 @@ pub async fn collection(
             page(
                 i.title,
                 &format!(
-                    "<p>{}</p><p><a href=\"/collections/{id}/items?f=html\">Items</a> · \
+                    "<p>{}</p><p>Geometry: {}</p><p><a href=\"/collections/{id}/items?f=html\">Items</a> · \
                      <a href=\"/collections/{id}/items?f=json\">GeoJSON</a> · \
+                     <a href=\"/collections/{id}/schema\">schema</a> · \
                      <a href=\"/tiles/{id}.json\">TileJSON</a></p>\
                      <table><tr><th>property</th><th>type</th><th>meaning</th></tr>{props}</table>",
-                    esc(i.description),
+                    esc(&i.description_on(layers::today())),
+                    esc(i.geometry_type),
                     id = esc(i.id)
                 ),
             )
@@ -523,6 +550,9 @@ pub async fn items(
                 "features": page_.features.iter().map(feature_json).collect::<Vec<_>>(),
                 "numberMatched": page_.number_matched,
                 "numberReturned": returned,
+                // The day a dated collection answered for (today without `date`): an empty
+                // page still says which state it is.
+                "date": page_.date.map(|d| d.to_string()),
                 "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 "links": links,
             }),
@@ -530,8 +560,13 @@ pub async fn items(
         ),
         Format::Html => {
             // A feature of a dated layer exists in the state of its date: the link keeps it.
-            let on = layers::state_date(l.info(), q)
+            let on = page_
+                .date
                 .map(|d| format!("&amp;date={d}"))
+                .unwrap_or_default();
+            let state = page_
+                .date
+                .map(|d| format!(" State of {d}."))
                 .unwrap_or_default();
             let rows: String = page_
                 .features
@@ -555,7 +590,7 @@ pub async fn items(
             page(
                 &format!("{} – items", l.info().title),
                 &format!(
-                    "<p>{} matched, {} shown from {}. {nav}</p>{rows}",
+                    "<p>{} matched, {} shown from {}.{state} {nav}</p>{rows}",
                     page_.number_matched, returned, q.offset
                 ),
             )
@@ -625,6 +660,84 @@ pub async fn item(
     })
 }
 
+/// Refuses any query parameter (the schema documents take none).
+fn no_params(p: &[(String, String)]) -> ApiResult<()> {
+    match p.first() {
+        Some((k, _)) => Err(ApiError::invalid(format!(
+            "unknown query parameter '{k}' (this operation takes no query parameters)"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The fields and geometry type of a collection (OGC API – Features Part 5).
+#[utoipa::path(get, path = "/collections/{collectionId}/schema", tag = "ogc",
+    params(("collectionId" = String, Path, description = "Collection id")),
+    responses((status = 200, description = "JSON Schema of the features: every property with its \
+               type, the geometry with x-ogc-role primary-geometry and its geometry-… format",
+               content_type = "application/schema+json"),
+              (status = 400, description = "A query parameter (none is taken)", body = super::error::Problem),
+              (status = 404, description = "No such collection", body = super::error::Problem)))]
+pub async fn schema(
+    State(s): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    Query(p): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    no_params(&p)?;
+    let l = s.layers.get(&id)?;
+    let url = format!("{base}/collections/{id}/schema");
+    Ok(json_response(
+        layers::schema::feature_schema(l.info(), &url),
+        SCHEMA_JSON,
+    ))
+}
+
+/// The properties an items request filters on (OGC API – Features Part 3).
+#[utoipa::path(get, path = "/collections/{collectionId}/queryables", tag = "ogc",
+    params(("collectionId" = String, Path, description = "Collection id")),
+    responses((status = 200, description = "JSON Schema of the queryables",
+               content_type = "application/schema+json"),
+              (status = 400, description = "A query parameter (none is taken)", body = super::error::Problem),
+              (status = 404, description = "No such collection", body = super::error::Problem)))]
+pub async fn queryables(
+    State(s): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    Path(id): Path<String>,
+    Query(p): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    no_params(&p)?;
+    let l = s.layers.get(&id)?;
+    let url = format!("{base}/collections/{id}/queryables");
+    Ok(json_response(
+        layers::schema::queryables(l.info(), &url),
+        SCHEMA_JSON,
+    ))
+}
+
+/// The fields and geometry type of a collection as a GML application schema (what GDAL's OAPIF
+/// driver reads from `describedBy`).
+#[utoipa::path(get, path = "/collections/{collectionId}/schema.xsd", tag = "ogc",
+    params(("collectionId" = String, Path, description = "Collection id")),
+    responses((status = 200, description = "XML Schema: one GML 3.2 feature type",
+               content_type = "application/xml"),
+              (status = 400, description = "A query parameter (none is taken)", body = super::error::Problem),
+              (status = 404, description = "No such collection", body = super::error::Problem)))]
+pub async fn schema_xsd(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(p): Query<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    no_params(&p)?;
+    let l = s.layers.get(&id)?;
+    let mut r = layers::schema::gml_application_schema(l.info()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml"),
+    );
+    Ok(r)
+}
+
 /// Routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -634,4 +747,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(collection))
         .routes(routes!(items))
         .routes(routes!(item))
+        .routes(routes!(schema))
+        .routes(routes!(queryables))
+        .routes(routes!(schema_xsd))
 }

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use geo_types::{Coord, MultiPolygon, Point, Rect};
 use jzplan_core::network::geom::parse_lon_lat;
-use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, Snap};
+use jzplan_core::network::snap::{Snap, radius_or_default};
 use jzplan_core::network::{EdgeId, Metric, RoadNetwork};
 use jzplan_core::routing::{Algorithm, Avoid, RouteOptions, Router};
 use jzplan_core::served::{Plan, PlanQuery, QueryPlan, QueryUse};
@@ -110,14 +110,9 @@ fn parse_metric(m: Option<&str>) -> Result<Metric> {
     m.map(str::parse).transpose().map(Option::unwrap_or_default)
 }
 
+/// `max_snap_m`: the rule shared with the OSRM services and the CLI (`network::snap`).
 fn parse_radius(r: Option<f64>) -> Result<f64> {
-    match r {
-        None => Ok(DEFAULT_MAX_SNAP_M),
-        Some(r) if r.is_finite() && r > 0.0 && r <= 50_000.0 => Ok(r),
-        Some(r) => Err(Error::invalid(format!(
-            "max_snap_m {r} must be a number in (0, 50000]"
-        ))),
-    }
+    radius_or_default(r).map_err(|e| Error::invalid(format!("max_snap_m: {e}")))
 }
 
 /// Up to `number` snaps of `p` on distinct roads (a road = an edge and its twin), nearest
@@ -189,7 +184,7 @@ pub struct RouteParams {
     /// `ch` (contraction hierarchies; the default without avoidance), `bidir` (the default
     /// with avoidance), `astar`, `dijkstra`, `bidir-dijkstra`.
     pub algorithm: Option<String>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// Directed edge ids to avoid, comma-separated.
     pub avoid_edges: Option<String>,
@@ -307,7 +302,7 @@ pub struct IsochroneParams {
     pub budget_s: Option<f64>,
     /// Budget in metres (metric `distance`).
     pub budget_m: Option<f64>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// Directed edge ids to avoid, comma-separated.
     pub avoid_edges: Option<String>,
@@ -372,7 +367,7 @@ pub struct MatrixRequest {
     pub targets: Option<Vec<[f64; 2]>>,
     /// `time` (default) or `distance`.
     pub metric: Option<String>,
-    /// Snapping radius in metres (default 1000).
+    /// Snapping radius in metres, in (0, 50000] (default 1000).
     pub max_snap_m: Option<f64>,
     /// What to avoid.
     #[serde(default)]

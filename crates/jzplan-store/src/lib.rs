@@ -9,7 +9,11 @@
 pub mod migrations;
 pub mod pg_cluster;
 pub mod postgres;
+mod postgres_feed;
+mod postgres_rows;
+mod postgres_seed;
 pub mod sqlite;
+mod sqlite_feed;
 
 pub use jzplan_core::store::*;
 pub use postgres::PgStore;

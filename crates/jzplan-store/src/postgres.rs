@@ -18,14 +18,18 @@
 //! the next call.
 
 use super::migrations::MIGRATIONS;
-use super::{Change, SeedReport, Store};
+use super::postgres_feed as feed;
+pub use super::postgres_rows::wkt;
+use super::postgres_rows::{
+    WorkRow, body_of, decode, describe, err, insert_history, write_hotspot,
+};
+use super::{Change, Delivery, Event, SeedReport, Store, Subscription, WorkWrite};
 use ::postgres::{Client, NoTls, Transaction};
 use jzplan_core::hotspot::{Hotspot, HotspotId};
 use jzplan_core::scenario::Scenario;
 use jzplan_core::works::catalogue::Catalogue;
-use jzplan_core::works::{HistoryEntry, LonLat, Work, WorkFilter, WorkGeometry, WorkId};
+use jzplan_core::works::{HistoryEntry, Work, WorkFilter, WorkId};
 use jzplan_core::{Error, Result};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
@@ -70,22 +74,6 @@ fn describe_target(c: &::postgres::Config) -> String {
         c.get_user().unwrap_or(""),
         c.get_dbname().unwrap_or("")
     )
-}
-
-/// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
-fn describe(e: &::postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!(
-            "{} ({}){}",
-            db.message(),
-            db.code().code(),
-            db.detail().map(|d| format!(": {d}")).unwrap_or_default()
-        ),
-        None => match std::error::Error::source(e) {
-            Some(s) => format!("{e}: {s}"),
-            None => e.to_string(),
-        },
-    }
 }
 
 impl PgStore {
@@ -199,10 +187,6 @@ fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
     }
 }
 
-fn err(target: &str, e: &::postgres::Error) -> Error {
-    Error::Store(format!("{target}: {}", describe(e)))
-}
-
 /// Checks the database is empty or ours, then applies the pending migrations in one
 /// transaction.
 fn migrate(c: &mut Client, target: &str) -> Result<()> {
@@ -287,212 +271,6 @@ fn migrate(c: &mut Client, target: &str) -> Result<()> {
         .map_err(e)?;
     }
     tx.commit().map_err(e)
-}
-
-fn body_of<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Store(format!("cannot encode record: {e}")))
-}
-
-fn decode<T: DeserializeOwned>(target: &str, what: &str, id: &str, body: &str) -> Result<T> {
-    serde_json::from_str(body)
-        .map_err(|e| Error::Store(format!("{target}: stored {what} {id} is unreadable: {e}")))
-}
-
-/// Canonical seed body: the record with version 0 (as the SQLite store writes it).
-fn canonical<T: Serialize + Clone>(v: &T, zero: impl FnOnce(&mut T)) -> Result<String> {
-    let mut v = v.clone();
-    zero(&mut v);
-    body_of(&v)
-}
-
-/// Top-level fields where two JSON records differ (for seed reports).
-fn differing_fields(a: &str, b: &str) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::from_str(a), serde_json::from_str(b))
-    else {
-        return vec!["(unreadable)".into()];
-    };
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| k.as_str() != "version" && a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
-}
-
-fn wkt_coords(pts: &[LonLat], close: bool) -> String {
-    let mut pts = pts.to_vec();
-    if pts.len() == 1 {
-        pts.push(pts[0]); // a line needs two points
-    }
-    if close && pts.first() != pts.last() {
-        pts.push(pts[0]);
-    }
-    let v: Vec<String> = pts.iter().map(|p| format!("{} {}", p[0], p[1])).collect();
-    format!("({})", v.join(", "))
-}
-
-/// A work's geometry as WKT (lon/lat, EPSG:4326), rings closed, for `ST_GeomFromText`.
-pub fn wkt(g: &WorkGeometry) -> String {
-    match g {
-        WorkGeometry::Point(p) => format!("POINT({} {})", p[0], p[1]),
-        WorkGeometry::LineString(l) => format!("LINESTRING{}", wkt_coords(l, false)),
-        WorkGeometry::Polygon(r) => {
-            let rings: Vec<String> = r.iter().map(|ring| wkt_coords(ring, true)).collect();
-            format!("POLYGON({})", rings.join(", "))
-        }
-        WorkGeometry::MultiLineString(ls) => {
-            let lines: Vec<String> = ls.iter().map(|l| wkt_coords(l, false)).collect();
-            format!("MULTILINESTRING({})", lines.join(", "))
-        }
-    }
-}
-
-/// The indexed columns of a work, in the order of [`WORK_COLUMNS`].
-struct WorkRow {
-    id: String,
-    version: i64,
-    status: &'static str,
-    kind: &'static str,
-    parent: Option<String>,
-    name_zh: String,
-    name_en: String,
-    start: chrono::NaiveDate,
-    end: chrono::NaiveDate,
-    body: String,
-    geom: Option<String>,
-}
-
-impl WorkRow {
-    fn of(w: &Work) -> Result<WorkRow> {
-        Ok(WorkRow {
-            id: w.id.as_str().to_string(),
-            version: w.version as i64,
-            status: w.status.as_str(),
-            kind: w.kind.as_str(),
-            parent: w.parent.as_ref().map(|p| p.0.clone()),
-            name_zh: w.name_zh.clone(),
-            name_en: w.name_en.clone(),
-            start: w.planned.start,
-            end: w.planned.end,
-            body: body_of(w)?,
-            geom: w.geometry.as_ref().map(wkt),
-        })
-    }
-
-    /// Inserts (`seed_body` given for seeded records) or replaces the row.
-    fn write(
-        &self,
-        tx: &mut Transaction<'_>,
-        insert: bool,
-        seed_body: Option<&str>,
-    ) -> std::result::Result<u64, ::postgres::Error> {
-        let sql = if insert {
-            "INSERT INTO works (id, version, status, kind, parent, name_zh, name_en,
-                                planned_start, planned_end, body, geom, seed_body)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::text::jsonb,
-                     ST_GeomFromText($11, 4326), $12)
-             ON CONFLICT (id) DO NOTHING"
-        } else if seed_body.is_some() {
-            "UPDATE works SET version = $2, status = $3, kind = $4, parent = $5, name_zh = $6,
-                name_en = $7, planned_start = $8, planned_end = $9, body = $10::text::jsonb,
-                geom = ST_GeomFromText($11, 4326), seed_body = $12
-             WHERE id = $1"
-        } else {
-            "UPDATE works SET version = $2, status = $3, kind = $4, parent = $5, name_zh = $6,
-                name_en = $7, planned_start = $8, planned_end = $9, body = $10::text::jsonb,
-                geom = ST_GeomFromText($11, 4326)
-             WHERE id = $1 AND $12::text IS NULL"
-        };
-        tx.execute(
-            sql,
-            &[
-                &self.id,
-                &self.version,
-                &self.status,
-                &self.kind,
-                &self.parent,
-                &self.name_zh,
-                &self.name_en,
-                &self.start,
-                &self.end,
-                &self.body,
-                &self.geom,
-                &seed_body,
-            ],
-        )
-    }
-}
-
-/// Inserts or replaces a choke point (with its point geometry).
-fn write_hotspot(
-    tx: &mut Transaction<'_>,
-    h: &Hotspot,
-    insert: bool,
-    seed_body: Option<&str>,
-) -> Result<u64> {
-    let body = body_of(h)?;
-    let sql = match (insert, seed_body.is_some()) {
-        (true, _) => {
-            "INSERT INTO hotspots (id, version, name_zh, name_en, status, body, geom, seed_body)
-             VALUES ($1, $2, $3, $4, $5, $6::text::jsonb,
-                     ST_SetSRID(ST_MakePoint($7, $8), 4326), $9)
-             ON CONFLICT (id) DO NOTHING"
-        }
-        (false, true) => {
-            "UPDATE hotspots SET version = $2, name_zh = $3, name_en = $4, status = $5,
-                body = $6::text::jsonb, geom = ST_SetSRID(ST_MakePoint($7, $8), 4326),
-                seed_body = $9
-             WHERE id = $1"
-        }
-        (false, false) => {
-            "UPDATE hotspots SET version = $2, name_zh = $3, name_en = $4, status = $5,
-                body = $6::text::jsonb, geom = ST_SetSRID(ST_MakePoint($7, $8), 4326)
-             WHERE id = $1 AND $9::text IS NULL"
-        }
-    };
-    tx.execute(
-        sql,
-        &[
-            &h.id.as_str(),
-            &(h.version as i64),
-            &h.name_zh,
-            &h.name_en,
-            &h.status.as_str(),
-            &body,
-            &h.at[0],
-            &h.at[1],
-            &seed_body,
-        ],
-    )
-    .map_err(|e| Error::Store(describe(&e)))
-}
-
-/// Writes the history entry of a change and moves the revision on (locking its row until the
-/// commit, which orders revisions as commits).
-fn insert_history(
-    tx: &mut Transaction<'_>,
-    record: &str,
-    version: u64,
-    c: &Change,
-) -> std::result::Result<(), ::postgres::Error> {
-    tx.execute(
-        "INSERT INTO history (record, version, at, actor, field, old, new, comment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        &[
-            &record,
-            &(version as i64),
-            &chrono::Utc::now(),
-            &c.actor,
-            &c.field,
-            &c.old,
-            &c.new,
-            &c.comment,
-        ],
-    )?;
-    tx.execute("UPDATE revision SET n = n + 1 WHERE id = 1", &[])?;
-    Ok(())
 }
 
 /// A table of versioned JSON records. The names are constants of this file, never user input.
@@ -646,41 +424,40 @@ impl Store for PgStore {
         self.get_body(WORKS, id.as_str())
     }
 
-    fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = 1;
+    fn write_work(&self, ww: &WorkWrite<'_>) -> Result<Option<Work>> {
+        ww.work.validate()?;
+        ww.change.validate()?;
+        let mut w = ww.work.clone();
+        w.version = ww.expected_version + 1;
         let row = WorkRow::of(&w)?;
-        let change = change.clone();
-        self.run(move |c, target| {
+        let (change, events) = (ww.change.clone(), ww.events.to_vec());
+        let (expected, at_revision) = (ww.expected_version, ww.at_revision);
+        let written = self.run(move |c, target| {
             let e = |x: ::postgres::Error| err(target, &x);
             let mut tx = c.transaction().map_err(e)?;
-            if row.write(&mut tx, true, None).map_err(e)? == 0 {
-                return Err(Error::Conflict(format!("work {} already exists", row.id)));
+            // Every work write takes the revision row first: writes queue here, so the
+            // revision guard holds until the commit and event cursors follow commit order.
+            let n: i64 = tx
+                .query_one("SELECT n FROM revision WHERE id = 1 FOR UPDATE", &[])
+                .map_err(e)?
+                .get(0);
+            if at_revision.is_some_and(|r| r != n as u64) {
+                return Ok(false);
             }
-            insert_history(&mut tx, &row.id, 1, &change).map_err(e)?;
-            tx.commit().map_err(e)
-        })?;
-        Ok(w)
-    }
-
-    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = expected_version + 1;
-        let row = WorkRow::of(&w)?;
-        let change = change.clone();
-        self.run(move |c, target| {
-            let e = |x: ::postgres::Error| err(target, &x);
-            let mut tx = c.transaction().map_err(e)?;
-            check_version(&mut tx, target, WORKS, &row.id, expected_version)?;
-            row.write(&mut tx, false, None).map_err(e)?;
+            if expected == 0 {
+                if row.write(&mut tx, true, None).map_err(e)? == 0 {
+                    return Err(Error::Conflict(format!("work {} already exists", row.id)));
+                }
+            } else {
+                check_version(&mut tx, target, WORKS, &row.id, expected)?;
+                row.write(&mut tx, false, None).map_err(e)?;
+            }
             insert_history(&mut tx, &row.id, row.version as u64, &change).map_err(e)?;
-            tx.commit().map_err(e)
+            super::postgres_feed::insert_events(&mut tx, &events).map_err(e)?;
+            tx.commit().map_err(e)?;
+            Ok(true)
         })?;
-        Ok(w)
+        Ok(written.then_some(w))
     }
 
     fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
@@ -794,145 +571,59 @@ impl Store for PgStore {
         })
     }
 
+    fn events(&self, since: u64, limit: usize) -> Result<Vec<Event>> {
+        self.run(move |c, t| feed::events(c, t, since, limit))
+    }
+
+    fn last_event(&self) -> Result<u64> {
+        self.run(feed::last_event)
+    }
+
+    fn create_subscription(&self, s: &Subscription) -> Result<()> {
+        let s = s.clone();
+        self.run(move |c, t| feed::create_subscription(c, t, &s))
+    }
+
+    fn list_subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.run(feed::list_subscriptions)
+    }
+
+    fn delete_subscription(&self, id: &str) -> Result<()> {
+        let id = id.to_string();
+        self.run(move |c, t| feed::delete_subscription(c, t, &id))
+    }
+
+    fn record_delivery(
+        &self,
+        d: Option<&Delivery>,
+        id: &str,
+        advance_to: Option<u64>,
+    ) -> Result<()> {
+        let (d, id) = (d.cloned(), id.to_string());
+        self.run(move |c, t| feed::record_delivery(c, t, d.as_ref(), &id, advance_to))
+    }
+
+    fn deliveries(&self, id: &str, limit: usize) -> Result<Vec<Delivery>> {
+        let id = id.to_string();
+        self.run(move |c, t| feed::deliveries(c, t, &id, limit))
+    }
+
+    fn claim_subscription(&self, id: &str, owner: &str, lease_s: u32) -> Result<bool> {
+        let (id, owner) = (id.to_string(), owner.to_string());
+        self.run(move |c, t| feed::claim_subscription(c, t, &id, &owner, lease_s))
+    }
+
     fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
         catalogue.validate()?;
         let catalogue = catalogue.clone();
-        self.run(move |c, target| seed(c, target, &catalogue))
+        self.run(move |c, target| super::postgres_seed::seed(c, target, &catalogue))
     }
-}
-
-fn seed_change(field: &str, comment: &str) -> Change {
-    Change {
-        actor: "seed".into(),
-        field: field.into(),
-        old: String::new(),
-        new: String::new(),
-        comment: comment.into(),
-    }
-}
-
-/// Seeds in one transaction; replicas seeding at once queue on the revision row, so each
-/// record is added once.
-fn seed(c: &mut Client, target: &str, catalogue: &Catalogue) -> Result<SeedReport> {
-    let e = |x: ::postgres::Error| err(target, &x);
-    let mut report = SeedReport::default();
-    let mut tx = c.transaction().map_err(e)?;
-    tx.execute("SELECT n FROM revision WHERE id = 1 FOR UPDATE", &[])
-        .map_err(e)?;
-    for w in &catalogue.works {
-        let cat = canonical(w, |w| w.version = 0)?;
-        let row = tx
-            .query_opt(
-                "SELECT version, body::text, seed_body FROM works WHERE id = $1",
-                &[&w.id.as_str()],
-            )
-            .map_err(e)?;
-        match row {
-            None => {
-                let mut nw = w.clone();
-                nw.version = 1;
-                WorkRow::of(&nw)?
-                    .write(&mut tx, true, Some(&cat))
-                    .map_err(e)?;
-                insert_history(
-                    &mut tx,
-                    w.id.as_str(),
-                    1,
-                    &seed_change("created", "seeded from the catalogue"),
-                )
-                .map_err(e)?;
-                report.added.push(w.id.to_string());
-            }
-            Some(r) => {
-                let v: i64 = r.get(0);
-                let stored: Work = decode(target, "work", w.id.as_str(), r.get(1))?;
-                let seed_body: Option<String> = r.get(2);
-                let current = canonical(&stored, |w| w.version = 0)?;
-                let edited = seed_body.as_deref() != Some(current.as_str());
-                if current == cat {
-                    report.unchanged.push(w.id.to_string());
-                } else if !edited {
-                    let mut nw = w.clone();
-                    nw.version = v as u64 + 1;
-                    WorkRow::of(&nw)?
-                        .write(&mut tx, false, Some(&cat))
-                        .map_err(e)?;
-                    let fields = differing_fields(&current, &cat).join(", ");
-                    insert_history(
-                        &mut tx,
-                        w.id.as_str(),
-                        nw.version,
-                        &seed_change("seed", &format!("catalogue changed: {fields}")),
-                    )
-                    .map_err(e)?;
-                    report.updated.push(w.id.to_string());
-                } else {
-                    report
-                        .kept_edits
-                        .push((w.id.to_string(), differing_fields(&current, &cat)));
-                }
-            }
-        }
-    }
-    for h in &catalogue.hotspots {
-        let cat = canonical(h, |h| h.version = 0)?;
-        let row = tx
-            .query_opt(
-                "SELECT version, body::text, seed_body FROM hotspots WHERE id = $1",
-                &[&h.id.as_str()],
-            )
-            .map_err(e)?;
-        let id = format!("hotspot {}", h.id);
-        match row {
-            None => {
-                let mut nh = h.clone();
-                nh.version = 1;
-                write_hotspot(&mut tx, &nh, true, Some(&cat))?;
-                insert_history(
-                    &mut tx,
-                    h.id.as_str(),
-                    1,
-                    &seed_change("created", "seeded from the catalogue"),
-                )
-                .map_err(e)?;
-                report.added.push(id);
-            }
-            Some(r) => {
-                let v: i64 = r.get(0);
-                let stored: Hotspot = decode(target, "hotspot", h.id.as_str(), r.get(1))?;
-                let seed_body: Option<String> = r.get(2);
-                let current = canonical(&stored, |h| h.version = 0)?;
-                let edited = seed_body.as_deref() != Some(current.as_str());
-                if current == cat {
-                    report.unchanged.push(id);
-                } else if !edited {
-                    let mut nh = h.clone();
-                    nh.version = v as u64 + 1;
-                    write_hotspot(&mut tx, &nh, false, Some(&cat))?;
-                    let fields = differing_fields(&current, &cat).join(", ");
-                    insert_history(
-                        &mut tx,
-                        h.id.as_str(),
-                        nh.version,
-                        &seed_change("seed", &format!("catalogue changed: {fields}")),
-                    )
-                    .map_err(e)?;
-                    report.updated.push(id);
-                } else {
-                    report
-                        .kept_edits
-                        .push((id, differing_fields(&current, &cat)));
-                }
-            }
-        }
-    }
-    tx.commit().map_err(e)?;
-    Ok(report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jzplan_core::works::WorkGeometry;
 
     #[test]
     fn urls_pick_postgres_and_paths_sqlite() {

@@ -3,7 +3,8 @@
 //! and `application_id` to recognise our own files. Records are stored as JSON bodies with a
 //! few indexed columns; each change and its history entry commit in one transaction.
 
-use super::{Change, SeedReport, Store};
+use super::sqlite_feed as feed;
+use super::{Change, Delivery, Event, SeedReport, Store, Subscription, WorkWrite, record_event};
 use jzplan_core::hotspot::{Hotspot, HotspotId};
 use jzplan_core::scenario::Scenario;
 use jzplan_core::works::catalogue::Catalogue;
@@ -353,67 +354,63 @@ impl Store for SqliteStore {
         self.get_body(WORKS, id.as_str())
     }
 
-    fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = 1;
+    fn write_work(&self, ww: &WorkWrite<'_>) -> Result<Option<Work>> {
+        ww.work.validate()?;
+        ww.change.validate()?;
+        let mut w = ww.work.clone();
+        w.version = ww.expected_version + 1;
         let body = body_of(&w)?;
         self.with(|c| {
             let tx = c
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.err(e))?;
-            let exists = self.version_in(&tx, WORKS, w.id.as_str())?;
-            if exists.is_some() {
-                return Err(Error::Conflict(format!("work {} already exists", w.id)));
+            if let Some(at) = ww.at_revision {
+                let n: i64 = tx
+                    .query_row("SELECT n FROM revision WHERE id = 1", [], |r| r.get(0))
+                    .map_err(|e| self.err(e))?;
+                if n as u64 != at {
+                    return Ok(None); // dropping tx rolls back (nothing was written)
+                }
             }
-            tx.execute(
-                "INSERT INTO works (id, version, status, kind, parent, body, seed_body)
-                 VALUES (?1, 1, ?2, ?3, ?4, ?5, NULL)",
-                params![
-                    w.id.as_str(),
-                    w.status.as_str(),
-                    w.kind.as_str(),
-                    w.parent.as_ref().map(|p| p.0.clone()),
-                    body
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-            insert_history(&tx, w.id.as_str(), 1, change).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))
-        })?;
-        Ok(w)
-    }
-
-    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work> {
-        work.validate()?;
-        change.validate()?;
-        let mut w = work.clone();
-        w.version = expected_version + 1;
-        let body = body_of(&w)?;
-        self.with(|c| {
-            let tx = c
-                .transaction_with_behavior(TransactionBehavior::Immediate)
+            let parent = w.parent.as_ref().map(|p| p.0.clone());
+            if ww.expected_version == 0 {
+                if self.version_in(&tx, WORKS, w.id.as_str())?.is_some() {
+                    return Err(Error::Conflict(format!("work {} already exists", w.id)));
+                }
+                tx.execute(
+                    "INSERT INTO works (id, version, status, kind, parent, body, seed_body)
+                     VALUES (?1, 1, ?2, ?3, ?4, ?5, NULL)",
+                    params![
+                        w.id.as_str(),
+                        w.status.as_str(),
+                        w.kind.as_str(),
+                        parent,
+                        body
+                    ],
+                )
                 .map_err(|e| self.err(e))?;
-            self.check_version(&tx, WORKS, w.id.as_str(), expected_version)?;
-            tx.execute(
-                "UPDATE works SET version = ?2, status = ?3, kind = ?4, parent = ?5, body = ?6
-                 WHERE id = ?1 AND version = ?7",
-                params![
-                    w.id.as_str(),
-                    w.version as i64,
-                    w.status.as_str(),
-                    w.kind.as_str(),
-                    w.parent.as_ref().map(|p| p.0.clone()),
-                    body,
-                    expected_version as i64
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-            insert_history(&tx, w.id.as_str(), w.version, change).map_err(|e| self.err(e))?;
-            tx.commit().map_err(|e| self.err(e))
-        })?;
-        Ok(w)
+            } else {
+                self.check_version(&tx, WORKS, w.id.as_str(), ww.expected_version)?;
+                tx.execute(
+                    "UPDATE works SET version = ?2, status = ?3, kind = ?4, parent = ?5, body = ?6
+                     WHERE id = ?1 AND version = ?7",
+                    params![
+                        w.id.as_str(),
+                        w.version as i64,
+                        w.status.as_str(),
+                        w.kind.as_str(),
+                        parent,
+                        body,
+                        ww.expected_version as i64
+                    ],
+                )
+                .map_err(|e| self.err(e))?;
+            }
+            insert_history(&tx, w.id.as_str(), w.version, ww.change).map_err(|e| self.err(e))?;
+            feed::insert_events(&tx, ww.events).map_err(|e| self.err(e))?;
+            tx.commit().map_err(|e| self.err(e))?;
+            Ok(Some(w))
+        })
     }
 
     fn history(&self, record: &str) -> Result<Vec<HistoryEntry>> {
@@ -518,6 +515,43 @@ impl Store for SqliteStore {
         })
     }
 
+    fn events(&self, since: u64, limit: usize) -> Result<Vec<Event>> {
+        self.with(|c| feed::events(c, since, limit))
+    }
+
+    fn last_event(&self) -> Result<u64> {
+        self.with(|c| feed::last_event(c))
+    }
+
+    fn create_subscription(&self, s: &Subscription) -> Result<()> {
+        self.with(|c| feed::create_subscription(c, s))
+    }
+
+    fn list_subscriptions(&self) -> Result<Vec<Subscription>> {
+        self.with(|c| feed::list_subscriptions(c))
+    }
+
+    fn delete_subscription(&self, id: &str) -> Result<()> {
+        self.with(|c| feed::delete_subscription(c, id))
+    }
+
+    fn record_delivery(
+        &self,
+        d: Option<&Delivery>,
+        id: &str,
+        advance_to: Option<u64>,
+    ) -> Result<()> {
+        self.with(|c| feed::record_delivery(c, d, id, advance_to))
+    }
+
+    fn deliveries(&self, id: &str, limit: usize) -> Result<Vec<Delivery>> {
+        self.with(|c| feed::deliveries(c, id, limit))
+    }
+
+    fn claim_subscription(&self, id: &str, owner: &str, lease_s: u32) -> Result<bool> {
+        self.with(|c| feed::claim_subscription(c, id, owner, lease_s))
+    }
+
     fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport> {
         catalogue.validate()?;
         let mut report = SeedReport::default();
@@ -553,7 +587,10 @@ impl Store for SqliteStore {
                                     nw.parent.as_ref().map(|p| p.0.clone()), body_of(&nw)?, cat],
                         )
                         .map_err(|e| self.err(e))?;
-                        insert_history(&tx, w.id.as_str(), 1, &seed_change("created", "seeded from the catalogue"))
+                        let change = seed_change("created", "seeded from the catalogue");
+                        insert_history(&tx, w.id.as_str(), 1, &change)
+                            .map_err(|e| self.err(e))?;
+                        feed::insert_events(&tx, &[record_event(None, &nw, &change)])
                             .map_err(|e| self.err(e))?;
                         report.added.push(w.id.to_string());
                     }
@@ -574,8 +611,10 @@ impl Store for SqliteStore {
                             )
                             .map_err(|e| self.err(e))?;
                             let fields = differing_fields(&current, &cat).join(", ");
-                            insert_history(&tx, w.id.as_str(), nw.version,
-                                &seed_change("seed", &format!("catalogue changed: {fields}")))
+                            let change = seed_change("seed", &format!("catalogue changed: {fields}"));
+                            insert_history(&tx, w.id.as_str(), nw.version, &change)
+                                .map_err(|e| self.err(e))?;
+                            feed::insert_events(&tx, &[record_event(Some(&stored), &nw, &change)])
                                 .map_err(|e| self.err(e))?;
                             report.updated.push(w.id.to_string());
                         } else {

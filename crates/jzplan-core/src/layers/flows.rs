@@ -59,7 +59,7 @@ impl FlowsLayer {
                     ),
                     prop("vc", Number, "volume / capacity"),
                     prop("time_s", Number, "congested travel time, seconds"),
-                    prop("date", String, "the date of the network state"),
+                    prop("date", Date, "the date of the network state"),
                     prop("source", String, "provenance of the figures"),
                 ],
                 dated: true,
@@ -119,7 +119,7 @@ impl Layer for FlowsLayer {
     }
 
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let date = date.unwrap_or_else(super::today);
         let key = (date, super::works::works_version(&self.data)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -8,8 +8,10 @@
 
 pub mod city;
 pub mod flows;
+pub mod moratoria;
 pub mod mvt;
 pub mod network;
+pub mod schema;
 pub mod works;
 
 use crate::network::RoadNetwork;
@@ -180,17 +182,24 @@ pub enum PropKind {
     Number,
     /// true/false.
     Boolean,
+    /// A day, `YYYY-MM-DD` (text in GeoJSON; JSON Schema `format: date`).
+    Date,
 }
 
 impl PropKind {
     /// JSON Schema type name.
     pub fn json_type(self) -> &'static str {
         match self {
-            PropKind::String => "string",
+            PropKind::String | PropKind::Date => "string",
             PropKind::Integer => "integer",
             PropKind::Number => "number",
             PropKind::Boolean => "boolean",
         }
+    }
+
+    /// JSON Schema `format`, where the type alone does not say it (`date`).
+    pub fn json_format(self) -> Option<&'static str> {
+        (self == PropKind::Date).then_some("date")
     }
 }
 
@@ -231,6 +240,27 @@ pub struct LayerInfo {
     pub dated: bool,
     /// Lowest zoom at which tiles carry this layer.
     pub min_zoom: u8,
+}
+
+impl LayerInfo {
+    /// The description as served: a dated layer adds which day it shows without a `date`
+    /// (today, UTC) — so a client that opens it without one knows the state it sees.
+    pub fn description_on(&self, today: NaiveDate) -> String {
+        if self.dated {
+            format!(
+                "{} Without date=YYYY-MM-DD (or a one-day datetime) this collection shows the \
+                 state of today, {today} (UTC); every answer names the date it used.",
+                self.description
+            )
+        } else {
+            self.description.to_string()
+        }
+    }
+}
+
+/// Today's date (UTC): the state a dated layer shows when no date is asked for.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
 }
 
 /// A source of features.
@@ -315,6 +345,9 @@ pub struct Page {
     pub features: Vec<Feature>,
     /// How many features matched in all.
     pub number_matched: usize,
+    /// The day whose state a dated layer answered (today when none was asked for); `None`
+    /// for a layer that does not depend on a date.
+    pub date: Option<NaiveDate>,
 }
 
 /// The text form of a property value, as compared by property filters.
@@ -364,6 +397,12 @@ pub fn state_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
     })
 }
 
+/// [`state_date`] with today filled in for a dated layer: the day whose state it shows.
+pub fn resolved_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
+    info.dated
+        .then(|| state_date(info, q).unwrap_or_else(today))
+}
+
 /// Runs a query on a layer. Property filters must name properties of the layer.
 pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
     let info = layer.info();
@@ -381,7 +420,8 @@ pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
             info.id
         )));
     }
-    let all = layer.features(state_date(info, q))?;
+    let date = resolved_date(info, q);
+    let all = layer.features(date)?;
     let mut number_matched = 0;
     let mut features = Vec::with_capacity(q.limit.min(all.len()));
     for f in all.iter().filter(|f| matches(f, q)) {
@@ -393,6 +433,7 @@ pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
     Ok(Page {
         features,
         number_matched,
+        date,
     })
 }
 
@@ -438,10 +479,13 @@ impl LayerData {
     }
 }
 
-/// The layers the server publishes, in display order.
+/// The layers the server publishes, in display order, and the aliases kept for old links
+/// (reachable by id, not listed: a GIS client listing the collections sees only layers of one
+/// geometry family).
 #[derive(Clone, Default)]
 pub struct Catalog {
     layers: Vec<Arc<dyn Layer>>,
+    aliases: Vec<Arc<dyn Layer>>,
 }
 
 impl Catalog {
@@ -454,7 +498,21 @@ impl Catalog {
     pub fn add(&mut self, layer: Arc<dyn Layer>) {
         let id = layer.info().id;
         self.layers.retain(|l| l.info().id != id);
+        self.aliases.retain(|l| l.info().id != id);
         self.layers.push(layer);
+    }
+
+    /// Adds an alias: a layer served under an old id but not listed (see [`Catalog`]).
+    pub fn add_alias(&mut self, layer: Arc<dyn Layer>) {
+        let id = layer.info().id;
+        self.layers.retain(|l| l.info().id != id);
+        self.aliases.retain(|l| l.info().id != id);
+        self.aliases.push(layer);
+    }
+
+    /// The aliases.
+    pub fn aliases(&self) -> &[Arc<dyn Layer>] {
+        &self.aliases
     }
 
     /// Every layer that can be built from what the engine holds.
@@ -462,21 +520,26 @@ impl Catalog {
         let mut c = Catalog::new();
         c.add(Arc::new(network::roads(&data.network)));
         if works::has_store(data) {
-            c.add(Arc::new(works::WorksLayer::new(
+            use works::{Family, WorksLayer, WorksSet, WorksView};
+            for set in [WorksSet::All, WorksSet::Environment] {
+                for family in [Family::Lines, Family::Points, Family::Areas] {
+                    let view = WorksView::Family(set, family);
+                    c.add(Arc::new(WorksLayer::new(data.clone(), view)));
+                }
+            }
+            c.add(Arc::new(WorksLayer::new(
                 data.clone(),
-                works::WorksView::All,
+                WorksView::Footprints,
             )));
-            c.add(Arc::new(works::WorksLayer::new(
+            c.add_alias(Arc::new(WorksLayer::new(data.clone(), WorksView::All)));
+            c.add_alias(Arc::new(WorksLayer::new(
                 data.clone(),
-                works::WorksView::Footprints,
-            )));
-            c.add(Arc::new(works::WorksLayer::new(
-                data.clone(),
-                works::WorksView::Environment,
+                WorksView::Environment,
             )));
             c.add(Arc::new(works::HotspotsLayer::new(data.clone())));
             c.add(Arc::new(works::ClosuresLayer::new(data.clone())));
             c.add(Arc::new(works::DetoursLayer::new(data.clone())));
+            c.add(Arc::new(moratoria::MoratoriaLayer::new(data.clone())));
         }
         Ok(c)
     }
@@ -496,15 +559,16 @@ impl Catalog {
         Ok(c)
     }
 
-    /// All layers.
+    /// The layers listed (aliases not included).
     pub fn layers(&self) -> &[Arc<dyn Layer>] {
         &self.layers
     }
 
-    /// A layer by id, or `NotFound`.
+    /// A layer or an alias by id, or `NotFound`.
     pub fn get(&self, id: &str) -> Result<&Arc<dyn Layer>> {
         self.layers
             .iter()
+            .chain(&self.aliases)
             .find(|l| l.info().id == id)
             .ok_or_else(|| Error::not_found("collection", id))
     }

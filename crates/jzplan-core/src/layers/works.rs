@@ -29,12 +29,12 @@ fn work_properties() -> Vec<PropertyDef> {
         ),
         prop(
             "start",
-            String,
+            Date,
             "first day on site (actual where known), YYYY-MM-DD",
         ),
         prop(
             "end",
-            String,
+            Date,
             "last day on site (actual where known), YYYY-MM-DD",
         ),
         prop("estimated", Boolean, "the dates are estimates"),
@@ -119,12 +119,136 @@ pub fn is_environment(k: WorkKind) -> bool {
 /// Which works a [`WorksLayer`] shows, and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WorksView {
-    /// Every work, with its own geometry.
+    /// Every work, with its own geometry (points, lines and areas mixed: the `works` alias).
     All,
-    /// Environment works only.
+    /// Environment works only, own geometry, mixed (the `environment-works` alias).
     Environment,
     /// Every work as the network edges its effects touch.
     Footprints,
+    /// The works of a set whose own geometry is of one family: what GIS clients open.
+    Family(WorksSet, Family),
+}
+
+/// A set of works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorksSet {
+    /// Every work.
+    All,
+    /// Environment works ([`is_environment`]).
+    Environment,
+}
+
+/// A geometry family: GeoPackage, Shapefile and QGIS hold one per layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Points (a choke point, an interchange).
+    Points,
+    /// Lines, every one a MultiLineString (a street, a bridge, a pipe).
+    Lines,
+    /// Areas (a park, a wetland, a protection zone).
+    Areas,
+}
+
+impl Family {
+    /// The work geometry of this family, in the family's one type (a LineString becomes a
+    /// MultiLineString of one line); `None` for a geometry of another family.
+    pub fn geometry(self, g: &WorkGeometry) -> Option<Geometry<f64>> {
+        let line = |l: &[[f64; 2]]| LineString(l.iter().map(coord).collect());
+        match (self, g) {
+            (Family::Points, WorkGeometry::Point(p)) => Some(Point(coord(p)).into()),
+            (Family::Lines, WorkGeometry::LineString(l)) => {
+                Some(MultiLineString(vec![line(l)]).into())
+            }
+            (Family::Lines, WorkGeometry::MultiLineString(ls)) => {
+                Some(MultiLineString(ls.iter().map(|l| line(l)).collect()).into())
+            }
+            (Family::Areas, WorkGeometry::Polygon(_)) => geometry(g),
+            _ => None,
+        }
+    }
+}
+
+/// Id, title, description and geometry type of each view.
+fn view_info(view: WorksView) -> (&'static str, &'static str, &'static str, &'static str) {
+    use Family::*;
+    use WorksSet::Environment as Env;
+    match view {
+        WorksView::All => (
+            "works",
+            "Works (all geometries; alias)",
+            concat!(
+                "Road, bridge and environment works of the city plan, with status and dates \
+                 (valid time = the construction window; filter with datetime).",
+                " Alias kept for old links and the web map: points, lines and areas mixed in \
+                 one collection, which GIS clients split or refuse; open works-points, \
+                 works-lines and works-areas instead."
+            ),
+            "Geometry",
+        ),
+        WorksView::Environment => (
+            "environment-works",
+            "Environment works (all geometries; alias)",
+            concat!(
+                "Pipe renewal, greening, river restoration, water-source protection, wetlands \
+                 and outfall clean-up works.",
+                " Alias kept for old links and the web map: points, lines and areas mixed in \
+                 one collection, which GIS clients split or refuse; open \
+                 environment-works-points, environment-works-lines and environment-works-areas \
+                 instead."
+            ),
+            "Geometry",
+        ),
+        WorksView::Footprints => (
+            "work-footprints",
+            "Work footprints",
+            "The road segments each work's effects touch on the network served.",
+            "MultiLineString",
+        ),
+        WorksView::Family(WorksSet::All, Points) => (
+            "works-points",
+            "Works drawn as points",
+            "Works of the city plan whose site is a point (an interchange, a choke point), \
+             with status and dates (valid time = the construction window; filter with \
+             datetime).",
+            "Point",
+        ),
+        WorksView::Family(WorksSet::All, Lines) => (
+            "works-lines",
+            "Works drawn as lines",
+            "Works of the city plan drawn along a line (bridges, new and widened roads, the \
+             ring road, pipes), with status and dates (valid time = the construction window; \
+             filter with datetime).",
+            "MultiLineString",
+        ),
+        WorksView::Family(WorksSet::All, Areas) => (
+            "works-areas",
+            "Works drawn as areas",
+            "Works of the city plan that cover an area (parks, wetlands, protection zones), \
+             with status and dates (valid time = the construction window; filter with \
+             datetime).",
+            "Polygon",
+        ),
+        WorksView::Family(Env, Points) => (
+            "environment-works-points",
+            "Environment works drawn as points",
+            "Environment works (pipes, greening, rivers, water sources, wetlands, outfalls) \
+             whose site is a point.",
+            "Point",
+        ),
+        WorksView::Family(Env, Lines) => (
+            "environment-works-lines",
+            "Environment works drawn as lines",
+            "Environment works drawn along a line (pipe renewals, river courses).",
+            "MultiLineString",
+        ),
+        WorksView::Family(Env, Areas) => (
+            "environment-works-areas",
+            "Environment works drawn as areas",
+            "Environment works that cover an area (greening, water-source protection, \
+             wetlands).",
+            "Polygon",
+        ),
+    }
 }
 
 /// Works from the engine's store.
@@ -137,28 +261,7 @@ pub struct WorksLayer {
 impl WorksLayer {
     /// A works layer of a view.
     pub fn new(data: LayerData, view: WorksView) -> Self {
-        let (id, title, description, geometry_type) = match view {
-            WorksView::All => (
-                "works",
-                "Works",
-                "Road, bridge and environment works of the city plan, with status and dates \
-                 (valid time = the construction window; filter with datetime).",
-                "Geometry",
-            ),
-            WorksView::Environment => (
-                "environment-works",
-                "Environment works",
-                "Pipe renewal, greening, river restoration, water-source protection, wetlands \
-                 and outfall clean-up works.",
-                "Geometry",
-            ),
-            WorksView::Footprints => (
-                "work-footprints",
-                "Work footprints",
-                "The road segments each work's effects touch on the network served.",
-                "MultiLineString",
-            ),
-        };
+        let (id, title, description, geometry_type) = view_info(view);
         WorksLayer {
             data,
             view,
@@ -189,6 +292,13 @@ impl Layer for WorksLayer {
                     w.geometry.as_ref().and_then(geometry)
                 }
                 WorksView::Environment => None,
+                WorksView::Family(set, family) => {
+                    if set == WorksSet::Environment && !is_environment(w.kind) {
+                        None
+                    } else {
+                        w.geometry.as_ref().and_then(|g| family.geometry(g))
+                    }
+                }
                 WorksView::Footprints => {
                     let d = self.data.get_work(&w.id)?;
                     let net = &self.data.network;
@@ -324,7 +434,7 @@ impl ClosuresLayer {
                     ),
                     prop("name_zh", String, "Chinese street name"),
                     prop("name_en", String, "English street name"),
-                    prop("date", String, "the date of the state"),
+                    prop("date", Date, "the date of the state"),
                     prop("source", String, "provenance of the road"),
                 ],
                 dated: true,
@@ -339,7 +449,7 @@ impl Layer for ClosuresLayer {
         &self.info
     }
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let date = date.unwrap_or_else(super::today);
         let state = self.data.state_on(date)?;
         let effects = self.data.resolved_effects()?;
         let net = &self.data.network;
@@ -476,7 +586,7 @@ impl DetoursLayer {
                          then the geometry is the closed stretch",
                     ),
                     prop("reason", String, "why there is no detour"),
-                    prop("date", String, "the date of the network state"),
+                    prop("date", Date, "the date of the network state"),
                     prop("source", String, "model:<method> on the network of <date>"),
                 ],
                 dated: true,
@@ -536,7 +646,7 @@ impl Layer for DetoursLayer {
         &self.info
     }
     fn features(&self, date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
-        let date = date.unwrap_or_else(|| chrono::Utc::now().date_naive());
+        let date = date.unwrap_or_else(super::today);
         let key = (date, works_version(&self.data)?);
         {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -12,7 +12,36 @@ use rstar::primitives::{GeomWithData, Line};
 use rstar::{PointDistance, RTree};
 
 /// Default snapping radius in metres (beyond it a point is "off the network").
+///
+/// One rule for every interface (the CLI's `--max-snap-m`, `/api/v1/…`'s `max_snap_m`, the
+/// OSRM services' `radiuses`): without a radius a point must lie within 1 km of an open road;
+/// a caller may ask for any radius up to [`MAX_SNAP_M`]. Why 1 km and not OSRM's "unlimited":
+/// on a city network a point farther than that from every road is a typo (swapped lon/lat, a
+/// wrong digit) or lies outside the area served, and snapping it anyway answers a route whose
+/// distance and duration leave out the kilometres between the point and the road — a wrong
+/// answer that looks right. An error names the point and the radius instead.
 pub const DEFAULT_MAX_SNAP_M: f64 = 1_000.0;
+
+/// Largest snapping radius any interface accepts, metres (OSRM's `radiuses=unlimited`).
+pub const MAX_SNAP_M: f64 = 50_000.0;
+
+/// Checks a snapping radius against the shared rule: a finite number of metres in
+/// (0, [`MAX_SNAP_M`]].
+pub fn check_radius(max_m: f64) -> Result<f64> {
+    if max_m.is_finite() && max_m > 0.0 && max_m <= MAX_SNAP_M {
+        Ok(max_m)
+    } else {
+        Err(Error::invalid(format!(
+            "snapping radius {max_m} m must be a number in (0, {MAX_SNAP_M}]"
+        )))
+    }
+}
+
+/// The radius of a request: [`DEFAULT_MAX_SNAP_M`] when none is given, else the given one
+/// checked by [`check_radius`].
+pub fn radius_or_default(max_m: Option<f64>) -> Result<f64> {
+    max_m.map_or(Ok(DEFAULT_MAX_SNAP_M), check_radius)
+}
 
 /// One indexed segment: the edge it belongs to, its index within the edge geometry, and the
 /// projected distance from the edge start to the segment start.

@@ -374,13 +374,10 @@ impl<'a> Router<'a> {
     }
 
     /// Snaps a point onto the nearest open edge (finite weight) within `max_m` metres, or
-    /// `NoSegment`; a coordinate that is not WGS84 gives `InvalidInput`.
+    /// `NoSegment`; a coordinate that is not WGS84 or a radius outside the shared rule
+    /// ([`check_radius`](crate::network::snap::check_radius)) gives `InvalidInput`.
     pub fn snap(&self, p: Point<f64>, max_m: f64) -> Result<Snap> {
-        if !(max_m.is_finite() && max_m > 0.0) {
-            return Err(Error::invalid(format!(
-                "snapping radius {max_m} m must be a positive number"
-            )));
-        }
+        crate::network::snap::check_radius(max_m)?;
         let w = self.weights;
         self.net
             .snap_index()

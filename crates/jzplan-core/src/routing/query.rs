@@ -137,11 +137,7 @@ pub fn isochrone_query(
 
 /// The nearest point of `net` within `max_m` metres on an edge that is not a planned link.
 pub fn nearest_open(net: &RoadNetwork, p: Point<f64>, max_m: f64) -> Result<Snap> {
-    if !(max_m.is_finite() && max_m > 0.0) {
-        return Err(Error::invalid(format!(
-            "snapping radius {max_m} m must be a positive number"
-        )));
-    }
+    crate::network::snap::check_radius(max_m)?;
     net.snap_index()
         .snap_filtered(net, p, max_m, |e| !net.edge(e).planned)
 }

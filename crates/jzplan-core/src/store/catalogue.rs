@@ -2,7 +2,7 @@
 //! program embed the engine with the plan's works and choke points and no database (the
 //! crate docs' example does); every write is refused with a `StoreError`.
 
-use super::{Change, SeedReport, Store};
+use super::{Change, SeedReport, Store, WorkWrite};
 use crate::hotspot::{Hotspot, HotspotId};
 use crate::scenario::Scenario;
 use crate::works::catalogue::Catalogue;
@@ -53,10 +53,7 @@ impl Store for CatalogueStore {
             .cloned()
             .ok_or_else(|| Error::not_found("work", id))
     }
-    fn create_work(&self, _: &Work, _: &Change) -> Result<Work> {
-        Err(read_only())
-    }
-    fn update_work(&self, _: &Work, _: u64, _: &Change) -> Result<Work> {
+    fn write_work(&self, _: &WorkWrite<'_>) -> Result<Option<Work>> {
         Err(read_only())
     }
     fn history(&self, _: &str) -> Result<Vec<HistoryEntry>> {

@@ -11,6 +11,7 @@
 //! a SQLite file; both apply the same migration list.
 
 pub mod catalogue;
+pub mod events;
 
 use crate::hotspot::{Hotspot, HotspotId};
 use crate::scenario::Scenario;
@@ -20,6 +21,7 @@ use crate::{Error, Result};
 use serde::Serialize;
 
 pub use catalogue::CatalogueStore;
+pub use events::{Delivery, Event, EventFilter, EventKind, NewEvent, Subscription};
 
 /// Who changes what and why (written to the history with the old and new values).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -72,11 +74,41 @@ pub trait Store: Send + Sync {
     fn list_works(&self, filter: &WorkFilter) -> Result<Vec<Work>>;
     /// One work, or `NotFound`.
     fn get_work(&self, id: &WorkId) -> Result<Work>;
-    /// Inserts a new work at version 1 (`Conflict` if the id exists).
-    fn create_work(&self, work: &Work, change: &Change) -> Result<Work>;
+    /// Writes a work with its history entry and its events, in one transaction (see
+    /// [`WorkWrite`]). `Ok(None)`: the store's revision was no longer `at_revision`, nothing
+    /// was written (the caller computed its events on an older state: recompute and retry).
+    fn write_work(&self, w: &WorkWrite<'_>) -> Result<Option<Work>>;
+    /// Inserts a new work at version 1 (`Conflict` if the id exists), with its `created`
+    /// event.
+    fn create_work(&self, work: &Work, change: &Change) -> Result<Work> {
+        let mut w = work.clone();
+        w.version = 1;
+        let events = [record_event(None, &w, change)];
+        self.write_work(&WorkWrite {
+            work,
+            expected_version: 0,
+            change,
+            events: &events,
+            at_revision: None,
+        })?
+        .ok_or_else(|| Error::Store("write refused without a revision guard".into()))
+    }
     /// Replaces a work if its stored version is `expected_version` (else `Conflict`, nothing
-    /// changes); returns it at the next version.
-    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work>;
+    /// changes); returns it at the next version. Appends its record event.
+    fn update_work(&self, work: &Work, expected_version: u64, change: &Change) -> Result<Work> {
+        let old = self.get_work(&work.id)?;
+        let mut w = work.clone();
+        w.version = expected_version + 1;
+        let events = [record_event(Some(&old), &w, change)];
+        self.write_work(&WorkWrite {
+            work,
+            expected_version,
+            change,
+            events: &events,
+            at_revision: None,
+        })?
+        .ok_or_else(|| Error::Store("write refused without a revision guard".into()))
+    }
     /// The history of a record (work, hotspot or scenario id), oldest first.
     fn history(&self, record: &str) -> Result<Vec<HistoryEntry>>;
     /// All choke points, by id.
@@ -101,6 +133,94 @@ pub trait Store: Send + Sync {
     /// Seeds from the catalogue: inserts what is missing, updates records the store never
     /// edited when the catalogue changed, and keeps (and reports) records edited in the store.
     fn seed(&self, catalogue: &Catalogue) -> Result<SeedReport>;
+
+    /// The events after `since`, oldest first, at most `limit`.
+    fn events(&self, _since: u64, _limit: usize) -> Result<Vec<Event>> {
+        Err(no_feed())
+    }
+    /// The cursor of the last event (0 when there is none).
+    fn last_event(&self) -> Result<u64> {
+        Err(no_feed())
+    }
+    /// Stores a new subscription (its id is new).
+    fn create_subscription(&self, _s: &Subscription) -> Result<()> {
+        Err(no_feed())
+    }
+    /// Every subscription, by id, with its secret.
+    fn list_subscriptions(&self) -> Result<Vec<Subscription>> {
+        Err(no_feed())
+    }
+    /// Deletes a subscription and its delivery log (`NotFound` if there is none).
+    fn delete_subscription(&self, _id: &str) -> Result<()> {
+        Err(no_feed())
+    }
+    /// Logs a delivery attempt and, with `advance_to`, moves the subscription's cursor on to
+    /// it (never back), in one transaction.
+    fn record_delivery(
+        &self,
+        _d: Option<&Delivery>,
+        _id: &str,
+        _advance_to: Option<u64>,
+    ) -> Result<()> {
+        Err(no_feed())
+    }
+    /// The last `limit` delivery attempts of a subscription, newest first.
+    fn deliveries(&self, _id: &str, _limit: usize) -> Result<Vec<Delivery>> {
+        Err(no_feed())
+    }
+    /// Takes (or renews) the right to deliver a subscription's events for `lease_s` seconds,
+    /// unless another `owner` (another replica) holds it; `Ok(false)` then.
+    fn claim_subscription(&self, _id: &str, _owner: &str, _lease_s: u32) -> Result<bool> {
+        Err(no_feed())
+    }
+}
+
+/// The record event of a write of `new` (`old`: the stored work before it, `None` on
+/// creation): `created`, `cancelled`, `status` or `edited`.
+pub fn record_event(old: Option<&Work>, new: &Work, change: &Change) -> NewEvent {
+    use crate::works::Status;
+    let kind = match old {
+        None => EventKind::Created,
+        Some(o) if o.status != new.status && new.status == Status::Cancelled => {
+            EventKind::Cancelled
+        }
+        Some(o) if o.status != new.status => EventKind::Status,
+        Some(_) => EventKind::Edited,
+    };
+    NewEvent {
+        kind,
+        work: new.id.clone(),
+        version: new.version,
+        actor: change.actor.clone(),
+        works: vec![new.id.clone()],
+        data: serde_json::json!({
+            "status": new.status,
+            "field": change.field,
+            "old": change.old,
+            "new": change.new,
+            "comment": change.comment,
+        }),
+    }
+}
+
+fn no_feed() -> Error {
+    Error::Store("this store keeps no change feed (use a database store)".into())
+}
+
+/// A write of a work: create (`expected_version` 0) or replace, its history entry, and the
+/// events it appends, committed together.
+pub struct WorkWrite<'a> {
+    /// The work (its `version` is set by the store).
+    pub work: &'a Work,
+    /// 0 to create (`Conflict` if the id exists), else the version it replaces (`Conflict` if
+    /// the stored one moved on; `NotFound` if there is none).
+    pub expected_version: u64,
+    /// The history entry.
+    pub change: &'a Change,
+    /// The events, in order; each gets the next cursor.
+    pub events: &'a [NewEvent],
+    /// Write only if the store's [`Store::revision`] is still this.
+    pub at_revision: Option<u64>,
 }
 
 /// Natural order of ids: runs of digits compare as numbers, the rest as text, so that P2 comes

@@ -117,8 +117,11 @@ pub fn create(
         return Err(Error::Conflict(format!("work {} already exists", work.id)));
     }
     check_on_network(net, &links_of(net, book)?, &work)?;
-    let saved = store.create_work(
+    let saved = super::feed::save(
+        book,
+        net,
         &work,
+        0,
         &Change {
             actor: actor.into(),
             field: "created".into(),
@@ -127,9 +130,10 @@ pub fn create(
             comment,
         },
     )?;
-    book.attach_work(net, &saved)?;
-    let check = check_work(net, book, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 /// Edits a work at `expected_version` with a JSON body: `status` (+ `effective`, default
@@ -293,13 +297,14 @@ pub fn edit(
             comment,
         },
     };
-    let saved = store.update_work(&work, expected_version, &change)?;
-    book.attach_work(net, &saved)?;
+    let saved = super::feed::save(book, net, &work, expected_version, &change)?;
     if let Some(to) = status {
-        book.follow_hotspot(&saved, to, actor);
+        book.follow_hotspot(&saved.work, to, actor);
     }
-    let check = check_work(net, book, &saved.id, &RuleOptions::default())?;
-    Ok(SavedWork { work: saved, check })
+    Ok(SavedWork {
+        work: saved.work,
+        check: saved.findings,
+    })
 }
 
 fn pick(v: &Value, keys: &[String]) -> String {

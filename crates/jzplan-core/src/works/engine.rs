@@ -7,7 +7,7 @@ use super::catalogue::Catalogue;
 use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::scenario::{NetworkState, Scenario};
+use crate::scenario::{CheckedScenario, NetworkState, Scenario};
 use crate::store::{Change, SeedReport, Store};
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -302,33 +302,6 @@ impl WorksBook {
         self.store()?.history(record)
     }
 
-    /// Moves a work to status `to`, effective on `on`, if it is still at `expected_version`
-    /// and the transition is allowed. A P6 child also moves its choke point to being opened /
-    /// opened. Nothing changes on any error.
-    pub fn set_status(
-        &self,
-        id: &WorkId,
-        to: Status,
-        on: NaiveDate,
-        expected_version: u64,
-        actor: &str,
-        comment: &str,
-    ) -> Result<Work> {
-        let store = self.store()?;
-        let w = current_work(store, id, expected_version)?;
-        let nw = w.with_status(to, on)?;
-        let change = Change {
-            actor: actor.into(),
-            field: "status".into(),
-            old: w.status.to_string(),
-            new: format!("{to} (effective {on})"),
-            comment: comment.into(),
-        };
-        let saved = store.update_work(&nw, expected_version, &change)?;
-        self.follow_hotspot(&saved, to, actor);
-        Ok(saved)
-    }
-
     /// A P6 child moving to under construction / completed / cancelled moves its choke point
     /// to being opened / opened / congested.
     pub(crate) fn follow_hotspot(&self, saved: &Work, to: Status, actor: &str) {
@@ -379,56 +352,20 @@ impl WorksBook {
         Ok(())
     }
 
-    /// Replaces a work's planned dates (checked: in range, end not before start).
-    pub fn set_dates(
-        &self,
-        id: &WorkId,
-        planned: DateRange,
-        dates_source: Option<&str>,
-        expected_version: u64,
-        actor: &str,
-        comment: &str,
-    ) -> Result<Work> {
-        let store = self.store()?;
-        let w = current_work(store, id, expected_version)?;
-        let nw = w.with_planned(planned, dates_source)?;
-        let change = Change {
-            actor: actor.into(),
-            field: "dates".into(),
-            old: w.planned.to_string(),
-            new: nw.planned.to_string(),
-            comment: comment.into(),
-        };
-        store.update_work(&nw, expected_version, &change)
-    }
-
-    /// Adds a new work (a user's own): validated, explicit edge targets must exist on this
-    /// network, ids must be new; its effects are attached at once.
-    pub fn create_work(
+    /// The effects `w` would have on the network if it were stored as it is (nothing
+    /// changes).
+    pub(crate) fn effects_of(
         &self,
         net: &RoadNetwork,
-        work: &Work,
-        actor: &str,
-        comment: &str,
-    ) -> Result<Work> {
-        work.validate()?;
-        anchor::check_edges(net, work)?;
-        if let Some(p) = &work.parent {
-            self.store()?.get_work(p)?;
-        }
-        let saved = self.store()?.create_work(
-            work,
-            &Change {
-                actor: actor.into(),
-                field: "created".into(),
-                old: String::new(),
-                new: work.status.to_string(),
-                comment: comment.into(),
-            },
-        )?;
-        let mut att = self.attachment.write().map_err(|_| poisoned())?;
-        att.resolve_work(net, &saved);
-        Ok(saved)
+        w: &Work,
+    ) -> Result<Vec<super::ResolvedEffect>> {
+        let links = self.attached(net)?.links.clone();
+        let mut a = Attachment {
+            links,
+            ..Default::default()
+        };
+        a.resolve_work(net, w);
+        Ok(a.effects.remove(&w.id).unwrap_or_default())
     }
 
     /// The network on `date`: base + effects of the works in force.
@@ -437,6 +374,31 @@ impl WorksBook {
         let works = self.store()?.list_works(&WorkFilter::default())?;
         let att = self.attached(net)?;
         Ok(NetworkState::on_date(net, &works, &att.effects, date))
+    }
+
+    /// The network at `minute` after local midnight of `date`: effects with daily hours in
+    /// force only within them (see [`NetworkState::on_date_at`]).
+    pub fn state_at<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        date: NaiveDate,
+        minute: u16,
+    ) -> Result<NetworkState<'n>> {
+        super::check_date("date", date)?;
+        if minute >= 1440 {
+            return Err(crate::Error::invalid(format!(
+                "time {minute} min is past the end of the day"
+            )));
+        }
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        let att = self.attached(net)?;
+        Ok(NetworkState::on_date_at(
+            net,
+            &works,
+            &att.effects,
+            date,
+            Some(minute),
+        ))
     }
 
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
@@ -607,11 +569,13 @@ impl WorksBook {
         expected_version: u64,
         actor: &str,
         comment: &str,
-    ) -> Result<Scenario> {
+    ) -> Result<CheckedScenario> {
         s.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         s.apply(&works)?;
-        self.store()?.put_scenario(
+        let warnings = s.warnings(&works)?;
+        let p = s.period();
+        let scenario = self.store()?.put_scenario(
             s,
             expected_version,
             &Change {
@@ -623,10 +587,17 @@ impl WorksBook {
                 }
                 .into(),
                 old: String::new(),
-                new: format!("{} overrides on {}", s.overrides.len(), s.date),
+                new: format!(
+                    "{} overrides, {} … {} (evaluated on {})",
+                    s.overrides.len(),
+                    p.start,
+                    p.end,
+                    s.date
+                ),
                 comment: comment.into(),
             },
-        )
+        )?;
+        Ok(CheckedScenario { scenario, warnings })
     }
 
     /// Deletes a scenario at `expected_version`.
@@ -649,17 +620,4 @@ impl WorksBook {
             },
         )
     }
-}
-
-/// The stored work `id` if it is still at `expected_version` (optimistic concurrency: a client
-/// that read an older version must reload before it changes the work).
-fn current_work(store: &dyn Store, id: &WorkId, expected_version: u64) -> Result<Work> {
-    let w = store.get_work(id)?;
-    if w.version != expected_version {
-        return Err(Error::Conflict(format!(
-            "work {id} is at version {}, not {expected_version}: reload and retry",
-            w.version
-        )));
-    }
-    Ok(w)
 }

@@ -2,7 +2,14 @@
 //! that apply to jzplan and OSRM's response shapes and codes, so OSRM clients
 //! (leaflet-routing-machine, osrm-frontend) work unchanged. Errors are HTTP 400 with
 //! `{"code": "InvalidQuery" | "InvalidValue" | "InvalidOptions" | "InvalidUrl" | "NoSegment" |
-//! "NoRoute" | "TooBig", "message": …}` as in OSRM's documentation (docs/http.md).//!
+//! "NoRoute" | "TooBig", "message": …}` as in OSRM's documentation (docs/http.md).
+//!
+//! Two things differ from OSRM, on purpose and documented in docs/api.md: every service takes
+//! jzplan's `date=YYYY-MM-DD` or `scenario=ID` (the network of that day or of a stored
+//! what-if scenario, as `/api/v1/route` does), and snapping follows the rule shared with the
+//! native API ([`DEFAULT_MAX_SNAP_M`] without a radius, at most [`MAX_SNAP_M`]; `unlimited`
+//! means the largest) instead of OSRM's unlimited default.
+//!
 //! One file per service: `route.rs`, `table.rs`, `nearest.rs`; this file holds what they share
 //! (errors, polylines, coordinates, the common options, waypoints).
 
@@ -15,17 +22,17 @@ pub use route::route;
 pub use table::table;
 
 use crate::AppState;
-use crate::routing::nearest_k;
+use crate::routing::{nearest_k, plan_query};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use geo::Simplify;
 use geo_types::{Coord, LineString, Point};
-use jzplan_core::network::snap::Snap;
+use jzplan_core::network::snap::{DEFAULT_MAX_SNAP_M, MAX_SNAP_M, Snap, check_radius};
 use jzplan_core::network::{Metric, RoadNetwork};
-use jzplan_core::routing::{Algorithm, Route, RouteOptions, cut};
-use jzplan_core::served::{PlanQuery, QueryUse};
+use jzplan_core::routing::{Algorithm, Avoid, Route, RouteOptions, cut};
+use jzplan_core::served::{QueryPlan, QueryUse};
 use jzplan_core::{Error, Result};
 use serde_json::{Map, Value, json};
 use utoipa_axum::router::OpenApiRouter;
@@ -37,8 +44,6 @@ pub const MAX_ROUTE_COORDINATES: usize = 100;
 pub const MAX_TABLE_COORDINATES: usize = 100;
 /// Most results of one nearest request.
 pub const MAX_NEAREST_NUMBER: usize = 100;
-/// Snapping radius for `unlimited` and for coordinates without a radius, metres.
-pub const UNLIMITED_RADIUS_M: f64 = 50_000.0;
 
 /// An OSRM error answer.
 #[derive(Debug)]
@@ -199,10 +204,98 @@ pub fn parse_coordinates(s: &str) -> OResult<Vec<Point<f64>>> {
     Ok(coords.into_iter().map(Point).collect())
 }
 
-/// Options shared by the services (OSRM's "general options").
+/// jzplan's extension: the network state a request asks for (neither: the base network).
+#[derive(Default)]
+struct StateSpec {
+    /// `YYYY-MM-DD`.
+    date: Option<String>,
+    /// A stored scenario's id.
+    scenario: Option<String>,
+}
+
+/// Options shared by the services (OSRM's "general options", and jzplan's `date` and
+/// `scenario`).
 struct Common {
     radiuses: Vec<f64>,
     skip_waypoints: bool,
+    state: StateSpec,
+}
+
+impl Common {
+    /// The defaults for `n` coordinates: the shared default radius, base network.
+    fn new(n: usize) -> Self {
+        Common {
+            radiuses: vec![DEFAULT_MAX_SNAP_M; n],
+            skip_waypoints: false,
+            state: StateSpec::default(),
+        }
+    }
+
+    /// What the request runs on: the network it asks for (`date`, `scenario` or the base),
+    /// prepared for `usage` (the caller runs a dated request off the async workers).
+    fn plan(&self, s: &AppState, usage: QueryUse) -> OResult<QueryPlan> {
+        if self.state.date.is_some() && self.state.scenario.is_some() {
+            return Err(OsrmError::new(
+                "InvalidOptions",
+                "give date or scenario, not both",
+            ));
+        }
+        let q = plan_query(
+            Metric::Time,
+            Avoid::default(),
+            self.state.date.as_deref(),
+            self.state.scenario.clone(),
+            usage,
+        )?;
+        Ok(s.engine.routing_plan(&q)?.prepare()?)
+    }
+}
+
+/// Whether a query string names a network state (`date` or `scenario`): such a request may
+/// prepare weights and read the store, so it runs off the async workers.
+fn names_state(q: &Option<String>) -> bool {
+    parse_query(q.clone()).is_ok_and(|ps| {
+        ps.iter()
+            .any(|(k, _)| k.as_str() == "date" || k.as_str() == "scenario")
+    })
+}
+
+/// Runs a service inline, or off the async workers when `blocking`.
+async fn run(blocking: bool, f: impl FnOnce() -> OResult<Response> + Send + 'static) -> Response {
+    let res = if blocking {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(r) => r,
+            Err(e) => Err(OsrmError {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "InternalError",
+                message: e.to_string(),
+            }),
+        }
+    } else {
+        f()
+    };
+    res.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Snaps every point with its radius, naming the first one off the network as OSRM does.
+fn snap_all(
+    router: &jzplan_core::routing::Router<'_>,
+    pts: &[Point<f64>],
+    radiuses: &[f64],
+) -> OResult<Vec<Snap>> {
+    pts.iter()
+        .zip(radiuses)
+        .enumerate()
+        .map(|(i, (p, r))| {
+            router.snap(*p, *r).map_err(|e| match e {
+                Error::NoSegment { .. } => OsrmError::new(
+                    "NoSegment",
+                    format!("Could not find a matching segment for coordinate {i} within {r} m"),
+                ),
+                e => e.into(),
+            })
+        })
+        .collect()
 }
 
 fn parse_bool(k: &str, v: &str) -> OResult<bool> {
@@ -232,21 +325,31 @@ fn per_coordinate<'a>(k: &str, v: &'a str, n: usize) -> OResult<Vec<&'a str>> {
 fn common_option(c: &mut Common, k: &str, v: &str, n: usize) -> OResult<bool> {
     match k {
         "radiuses" => {
+            // The rule shared with /api/v1 (network::snap): empty = the default radius,
+            // `unlimited` = the largest, a number must be within (0, MAX_SNAP_M].
             for (i, r) in per_coordinate(k, v, n)?.into_iter().enumerate() {
                 c.radiuses[i] = match r {
-                    "" | "unlimited" => UNLIMITED_RADIUS_M,
-                    r => match r.parse::<f64>() {
-                        Ok(x) if x.is_finite() && x >= 0.0 => x.clamp(0.1, UNLIMITED_RADIUS_M),
-                        _ => {
-                            return Err(OsrmError::new(
+                    "" => DEFAULT_MAX_SNAP_M,
+                    "unlimited" => MAX_SNAP_M,
+                    r => {
+                        let x = r.parse::<f64>().map_err(|_| {
+                            OsrmError::new(
                                 "InvalidQuery",
-                                format!("radius '{r}' must be a number >= 0 or 'unlimited'"),
-                            ));
-                        }
-                    },
+                                format!("radius '{r}' must be a number or 'unlimited'"),
+                            )
+                        })?;
+                        check_radius(x)
+                            .map_err(|e| OsrmError::new("InvalidValue", e.to_string()))?
+                    }
                 };
             }
         }
+        // jzplan's extension: the network of a day or of a stored scenario.
+        "date" => {
+            jzplan_core::layers::parse_day(v)?;
+            c.state.date = Some(v.to_string());
+        }
+        "scenario" => c.state.scenario = Some(v.to_string()),
         "bearings" => {
             if per_coordinate(k, v, n)?.iter().any(|b| !b.is_empty()) {
                 return Err(OsrmError::new(

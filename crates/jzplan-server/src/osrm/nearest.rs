@@ -6,7 +6,10 @@ use super::*;
 #[utoipa::path(get, path = "/nearest/v1/{profile}/{coordinates}", tag = "osrm",
     params(("profile" = String, Path, description = "Any profile name"),
            ("coordinates" = String, Path, description = "One `lon,lat`"),
-           ("number" = Option<usize>, Query, description = "How many roads (default 1)")),
+           ("number" = Option<usize>, Query, description = "How many roads (default 1)"),
+           ("radiuses" = Option<String>, Query, description = "Snapping radius: metres in (0, 50000], `unlimited` (= 50000) or empty (= 1000, the default)"),
+           ("date" = Option<String>, Query, description = "jzplan extension: roads open on this day, `YYYY-MM-DD`"),
+           ("scenario" = Option<String>, Query, description = "jzplan extension: roads open in a stored what-if scenario")),
     responses((status = 200, description = "OSRM nearest response: waypoints, nearest first"),
               (status = 400, description = "OSRM error code")))]
 pub async fn nearest(
@@ -14,7 +17,7 @@ pub async fn nearest(
     Path((_profile, coords)): Path<(String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Response {
-    nearest_inner(&s, &coords, q).unwrap_or_else(|e| e.into_response())
+    run(names_state(&q), move || nearest_inner(&s, &coords, q)).await
 }
 
 fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Response> {
@@ -25,10 +28,7 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
             "Only one input coordinate is supported",
         ));
     }
-    let mut c = Common {
-        radiuses: vec![UNLIMITED_RADIUS_M],
-        skip_waypoints: false,
-    };
+    let mut c = Common::new(1);
     let mut number = 1usize;
     for (k, v) in parse_query(q)? {
         if common_option(&mut c, &k, &v, 1)? {
@@ -55,16 +55,15 @@ fn nearest_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respo
             _ => return Err(unknown(&k)),
         }
     }
-    let plan = s
-        .engine
-        .routing_plan(&PlanQuery::base(Metric::Time, QueryUse::Plain))?
-        .prepare()?;
+    // Roads open on the state asked for (the base network without date or scenario).
+    let plan = c.plan(s, QueryUse::Plain)?;
     let net = plan.network();
     let router = plan.router()?;
-    let snaps = nearest_k(&router, pts[0], c.radiuses[0], number).map_err(|e| match e {
+    let r = c.radiuses[0];
+    let snaps = nearest_k(&router, pts[0], r, number).map_err(|e| match e {
         Error::NoSegment { .. } => OsrmError::new(
             "NoSegment",
-            "Could not find a matching segment for coordinate 0",
+            format!("Could not find a matching segment for coordinate 0 within {r} m"),
         ),
         e => e.into(),
     })?;

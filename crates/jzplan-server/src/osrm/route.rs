@@ -257,7 +257,9 @@ fn leg_json(net: &RoadNetwork, ps: &[Part], r: &Route, o: &LegOpts) -> Value {
            ("geometries" = Option<String>, Query, description = "polyline (default), polyline6, geojson"),
            ("overview" = Option<String>, Query, description = "simplified (default), full, false"),
            ("continue_straight" = Option<String>, Query, description = "default only"),
-           ("radiuses" = Option<String>, Query, description = "Per-coordinate snapping radius, metres or unlimited")),
+           ("radiuses" = Option<String>, Query, description = "Per-coordinate snapping radius: metres in (0, 50000], `unlimited` (= 50000) or empty (= 1000, the default)"),
+           ("date" = Option<String>, Query, description = "jzplan extension: route on the network of this day, `YYYY-MM-DD` (works in force)"),
+           ("scenario" = Option<String>, Query, description = "jzplan extension: route on the network of a stored what-if scenario")),
     responses((status = 200, description = "OSRM route response, code Ok"),
               (status = 400, description = "OSRM error: InvalidUrl, InvalidQuery, InvalidValue, InvalidOptions, NoSegment, NoRoute, TooBig")))]
 pub async fn route(
@@ -265,7 +267,8 @@ pub async fn route(
     Path((_profile, coords)): Path<(String, String)>,
     axum::extract::RawQuery(q): axum::extract::RawQuery,
 ) -> Response {
-    route_inner(&s, &coords, q).unwrap_or_else(|e| e.into_response())
+    // A dated or scenario route may customize the hierarchy for its state: off the workers.
+    run(names_state(&q), move || route_inner(&s, &coords, q)).await
 }
 
 fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Response> {
@@ -283,10 +286,7 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
         ));
     }
     let n = pts.len();
-    let mut c = Common {
-        radiuses: vec![UNLIMITED_RADIUS_M; n],
-        skip_waypoints: false,
-    };
+    let mut c = Common::new(n);
     let mut o = LegOpts {
         steps: false,
         annotations: Vec::new(),
@@ -372,25 +372,14 @@ fn route_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
         }
     }
     let metric = Metric::Time;
-    // OSRM queries route on the base network: its weights and hierarchy are kept for the
-    // server's life.
-    let plan = s
-        .engine
-        .routing_plan(&PlanQuery::base(metric, QueryUse::Route(Algorithm::Ch)))?
-        .prepare()?;
+    // The base network routes on its hierarchy, kept for the server's life; a date or a
+    // scenario on the customizable hierarchy customized for its weights (once, then kept), as
+    // /api/v1/route does.
+    let plan = c.plan(s, QueryUse::Route(Algorithm::Ch))?;
     let net = plan.network();
     let router = plan.router()?;
     let w = router.weights();
-    let mut snaps = Vec::with_capacity(n);
-    for (i, p) in pts.iter().enumerate() {
-        snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
-            Error::NoSegment { .. } => OsrmError::new(
-                "NoSegment",
-                format!("Could not find a matching segment for coordinate {i}"),
-            ),
-            e => e.into(),
-        })?);
-    }
+    let snaps = snap_all(&router, &pts, &c.radiuses)?;
     let mut legs = Vec::with_capacity(n - 1);
     let mut full: Vec<Coord<f64>> = Vec::new();
     let (mut distance, mut duration, mut weight) = (0.0, 0.0, 0.0);

@@ -27,7 +27,10 @@ fn indices(k: &str, v: &str, n: usize) -> OResult<Vec<usize>> {
            ("coordinates" = String, Path, description = "`lon,lat;lon,lat[;…]`, `polyline(…)` or `polyline6(…)`"),
            ("sources" = Option<String>, Query, description = "Indices `0;2` or all"),
            ("destinations" = Option<String>, Query, description = "Indices or all"),
-           ("annotations" = Option<String>, Query, description = "duration (default), distance, or duration,distance")),
+           ("annotations" = Option<String>, Query, description = "duration (default), distance, or duration,distance"),
+           ("radiuses" = Option<String>, Query, description = "Per-coordinate snapping radius: metres in (0, 50000], `unlimited` (= 50000) or empty (= 1000, the default)"),
+           ("date" = Option<String>, Query, description = "jzplan extension: the network of this day, `YYYY-MM-DD` (works in force)"),
+           ("scenario" = Option<String>, Query, description = "jzplan extension: the network of a stored what-if scenario")),
     responses((status = 200, description = "OSRM table response: durations (s), distances (m), null = unreachable"),
               (status = 400, description = "OSRM error code")))]
 pub async fn table(
@@ -58,10 +61,7 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             format!("{n} coordinates; at most {MAX_TABLE_COORDINATES}"),
         ));
     }
-    let mut c = Common {
-        radiuses: vec![UNLIMITED_RADIUS_M; n],
-        skip_waypoints: false,
-    };
+    let mut c = Common::new(n);
     let (mut src, mut dst) = ((0..n).collect::<Vec<_>>(), (0..n).collect::<Vec<_>>());
     let (mut want_dur, mut want_dist) = (true, false);
     for (k, v) in parse_query(q)? {
@@ -90,22 +90,12 @@ fn table_inner(s: &AppState, coords: &str, q: Option<String>) -> OResult<Respons
             _ => return Err(unknown(&k)),
         }
     }
-    let plan = s
-        .engine
-        .routing_plan(&PlanQuery::base(Metric::Time, QueryUse::Matrix))?
-        .prepare()?;
+    // Many-to-many on a contraction hierarchy: the base network's, or the state's own
+    // (prepared once per state and kept with its weights), as POST /api/v1/matrix does.
+    let plan = c.plan(s, QueryUse::Matrix)?;
     let net = plan.network();
     let router = plan.router()?;
-    let mut snaps = Vec::with_capacity(n);
-    for (i, p) in pts.iter().enumerate() {
-        snaps.push(router.snap(*p, c.radiuses[i]).map_err(|e| match e {
-            Error::NoSegment { .. } => OsrmError::new(
-                "NoSegment",
-                format!("Could not find a matching segment for coordinate {i}"),
-            ),
-            e => e.into(),
-        })?);
-    }
+    let snaps = snap_all(&router, &pts, &c.radiuses)?;
     let a: Vec<Snap> = src.iter().map(|&i| snaps[i]).collect();
     let b: Vec<Snap> = dst.iter().map(|&i| snaps[i]).collect();
     let m = router.matrix_ch(&a, &b)?;
