@@ -95,7 +95,9 @@ try {
   const body = await page.evaluate(() => window.jz.studyRequest());
   console.log('STRETCH ' + JSON.stringify(body));
   // The harness answers when the study is ready in the server's cache.
-  await readline.createInterface({ input: process.stdin })[Symbol.asyncIterator]().next();
+  const rl = readline.createInterface({ input: process.stdin });
+  await rl[Symbol.asyncIterator]().next();
+  rl.close();
   const before = await page.evaluate(() => window.jz.study && window.jz.study.id);
   await page.evaluate(() => { window.jz.study = null; });
   await page.click('#study-run');
@@ -124,3 +126,4 @@ try {
   await browser.close();
 }
 console.log(JSON.stringify(out));
+process.exit(out.fatal ? 1 : 0);

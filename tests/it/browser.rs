@@ -161,7 +161,8 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "node failed: {stdout}\n{}",
+        "node failed ({}): {stdout}\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
@@ -381,6 +382,7 @@ async fn the_study_panel_runs_a_study_and_draws_it() {
             }
             stdin.write_all(b"go\n").await.unwrap();
             stdin.flush().await.unwrap();
+            stdin.shutdown().await.unwrap();
         } else {
             stdout.push_str(&line);
             stdout.push('\n');
@@ -389,7 +391,8 @@ async fn the_study_panel_runs_a_study_and_draws_it() {
     let out = child.wait_with_output().await.expect("node runs");
     assert!(
         out.status.success(),
-        "node failed: {stdout}\n{}",
+        "node failed ({}): {stdout}\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
