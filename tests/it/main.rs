@@ -13,6 +13,7 @@ mod coordination;
 mod data;
 mod equilibrium;
 mod events;
+mod feeds;
 mod fuzz;
 mod imports;
 mod io;

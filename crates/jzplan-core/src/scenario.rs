@@ -203,12 +203,26 @@ impl<'a> NetworkState<'a> {
     }
 
     /// The state on `date` from works and their resolved effects (see the module doc for the
-    /// order). Works without resolved effects count as active but change nothing.
+    /// order). Works without resolved effects count as active but change nothing. A scheduled
+    /// effect is in force on the days of its schedule (and, for night hours, the morning after
+    /// one): the state of a day is the worst a trip meets that day.
     pub fn on_date(
         base: &'a RoadNetwork,
         works: &[Work],
         resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
         date: NaiveDate,
+    ) -> Self {
+        Self::on_date_at(base, works, resolved, date, None)
+    }
+
+    /// The state at `minute` after local midnight of `date` (`None`: at any time of the day,
+    /// as [`NetworkState::on_date`]): effects with daily hours are in force only within them.
+    pub fn on_date_at(
+        base: &'a RoadNetwork,
+        works: &[Work],
+        resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
+        date: NaiveDate,
+        minute: Option<u16>,
     ) -> Self {
         let mut completed: Vec<&Work> = Vec::new();
         let mut construction: Vec<&Work> = Vec::new();
@@ -230,7 +244,9 @@ impl<'a> NetworkState<'a> {
             map: HashMap::new(),
         };
         for (_, eff) in active.effects_in_force(resolved) {
-            ob.apply(eff);
+            if eff.phase != Phase::Construction || eff.in_force(date, minute) {
+                ob.apply(eff);
+            }
         }
         NetworkState {
             base,

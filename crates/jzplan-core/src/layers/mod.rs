@@ -8,6 +8,7 @@
 
 pub mod city;
 pub mod flows;
+pub mod moratoria;
 pub mod mvt;
 pub mod network;
 pub mod schema;
@@ -181,17 +182,24 @@ pub enum PropKind {
     Number,
     /// true/false.
     Boolean,
+    /// A day, `YYYY-MM-DD` (text in GeoJSON; JSON Schema `format: date`).
+    Date,
 }
 
 impl PropKind {
     /// JSON Schema type name.
     pub fn json_type(self) -> &'static str {
         match self {
-            PropKind::String => "string",
+            PropKind::String | PropKind::Date => "string",
             PropKind::Integer => "integer",
             PropKind::Number => "number",
             PropKind::Boolean => "boolean",
         }
+    }
+
+    /// JSON Schema `format`, where the type alone does not say it (`date`).
+    pub fn json_format(self) -> Option<&'static str> {
+        (self == PropKind::Date).then_some("date")
     }
 }
 
@@ -531,6 +539,7 @@ impl Catalog {
             c.add(Arc::new(works::HotspotsLayer::new(data.clone())));
             c.add(Arc::new(works::ClosuresLayer::new(data.clone())));
             c.add(Arc::new(works::DetoursLayer::new(data.clone())));
+            c.add(Arc::new(moratoria::MoratoriaLayer::new(data.clone())));
         }
         Ok(c)
     }

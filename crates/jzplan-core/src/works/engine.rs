@@ -376,6 +376,31 @@ impl WorksBook {
         Ok(NetworkState::on_date(net, &works, &att.effects, date))
     }
 
+    /// The network at `minute` after local midnight of `date`: effects with daily hours in
+    /// force only within them (see [`NetworkState::on_date_at`]).
+    pub fn state_at<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        date: NaiveDate,
+        minute: u16,
+    ) -> Result<NetworkState<'n>> {
+        super::check_date("date", date)?;
+        if minute >= 1440 {
+            return Err(crate::Error::invalid(format!(
+                "time {minute} min is past the end of the day"
+            )));
+        }
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        let att = self.attached(net)?;
+        Ok(NetworkState::on_date_at(
+            net,
+            &works,
+            &att.effects,
+            date,
+            Some(minute),
+        ))
+    }
+
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
     pub fn scenario_state<'n>(
         &self,

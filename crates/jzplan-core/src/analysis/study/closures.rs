@@ -329,6 +329,7 @@ pub fn resolve_closure(
             phase: Phase::Construction,
             action: Action::Close,
             edges: closed.clone(),
+            schedule: None,
         });
     }
     if let Some(Lanes::Count(k)) = lanes
@@ -347,6 +348,7 @@ pub fn resolve_closure(
             phase: Phase::Construction,
             action: Action::CutLanes { lanes: k },
             edges: narrowed.clone(),
+            schedule: None,
         });
     }
     if let Some(v) = spec.speed_kmh {
@@ -361,6 +363,7 @@ pub fn resolve_closure(
                 phase: Phase::Construction,
                 action: Action::SetSpeed { speed_kmh: v },
                 edges: open,
+                schedule: None,
             });
         }
     }
