@@ -1,9 +1,12 @@
 //! A closure study on Jinzhou end to end: the P1 site (Jinzhou Street bridge) closed from May
 //! to October 2022 — inputs gathered from the engine (works, effects, demand, choke points),
-//! 8 period assignments, detours, conflicts and the 12-start mitigation scan.
+//! the period assignments (AM, PM, off-peak; baseline and with the closure), detours,
+//! conflicts and the 12-start mitigation scan; with the inputs ready, by biconjugate
+//! Frank-Wolfe (the default) and by Algorithm B.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jzplan::analysis::study::{ClosureSpec, StudyInputs, StudyRequest, check_request, run_study};
+use jzplan::assignment::Algorithm;
 use jzplan::engine::Engine;
 use jzplan::store::SqliteStore;
 use jzplan::works::catalogue::Catalogue;
@@ -51,6 +54,18 @@ fn bench(c: &mut Criterion) {
     let inputs = StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs");
     g.bench_function("p1_may_oct_2022_inputs_ready", |b| {
         b.iter(|| run_study(&inputs, black_box(&req)).expect("study"))
+    });
+    let mut other = StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs");
+    other.demand.opts.algorithm = match inputs.demand.opts.algorithm {
+        Algorithm::AlgB => Algorithm::Bfw,
+        _ => Algorithm::AlgB,
+    };
+    let name = format!(
+        "p1_may_oct_2022_inputs_ready_{}",
+        format!("{:?}", other.demand.opts.algorithm).to_lowercase()
+    );
+    g.bench_function(name, |b| {
+        b.iter(|| run_study(&other, black_box(&req)).expect("study"))
     });
     g.bench_function("inputs_p1", |b| {
         b.iter(|| StudyInputs::from_parts(&engine.network, &engine.works).expect("inputs"))

@@ -26,6 +26,7 @@
   };
   const DETOUR_COLOUR = '#00838f';
   const NO_DETOUR_COLOUR = '#6a1b9a';
+  const MORATORIUM_COLOUR = '#8d6e63';
   const OUTCOMES = { detour: ['有绕行路线', 'detour'], cut_off: ['无路可绕', 'cut off: no way around'],
     dead_end: ['尽头路，无需绕行', 'dead end: nothing to divert'] };
   const REGULAR = ['Noto Sans Regular'];
@@ -101,6 +102,7 @@
   try {
     const c = await getJson('/collections');
     jz.hasDetours = c.collections.some((x) => x.id === 'detours');
+    jz.hasMoratoria = c.collections.some((x) => x.id === 'moratoria');
   } catch (e) { jz.errors.push('collections: ' + e.message); }
   // A detour is drawn along the roads it takes; a closed stretch with no way around (outcome
   // cut_off or dead_end) is drawn itself, in another style.
@@ -116,6 +118,13 @@
     { id: 'detours', type: 'line', source: 'state', 'source-layer': 'detours',
       filter: ['!', NONE], layout: { 'line-join': 'round' },
       paint: { 'line-color': DETOUR_COLOUR, 'line-width': 4, 'line-dasharray': [3, 1] } }];
+  // Dig-bans in force on the date: protected from the day after a work ends (ISO dates compare
+  // as strings).
+  const moratoriaFilter = (d) => ['all', ['<=', ['get', 'from'], d], ['>=', ['get', 'until'], d]];
+  const moratoriaLayers = (d) => !jz.hasMoratoria ? [] : [
+    { id: 'moratoria', type: 'line', source: 'jz', 'source-layer': 'moratoria',
+      filter: moratoriaFilter(d), layout: { 'line-cap': 'round' },
+      paint: { 'line-color': MORATORIUM_COLOUR, 'line-width': 10, 'line-opacity': 0.3 } }];
   const stateUrl = () => tileUrl(jz.hasDetours ? 'closures,detours' : 'closures', '?date=' + jz.date());
   const date0 = jz.date();
   jz.stateTilesUrl = stateUrl();
@@ -136,7 +145,7 @@
       version: 8,
       glyphs: `${O}/fonts/{fontstack}/{range}.pbf`,
       sources: {
-        jz: { type: 'vector', tiles: [tileUrl('districts,coastline,rivers,roads,works,hotspots,pois')],
+        jz: { type: 'vector', tiles: [tileUrl('districts,coastline,rivers,roads,works,hotspots,pois' + (jz.hasMoratoria ? ',moratoria' : ''))],
           minzoom: 0, maxzoom: 16, attribution: 'jzplan · coastline © OpenStreetMap contributors (ODbL) · Noto Sans (OFL)' },
         state: { type: 'vector', tiles: [jz.stateTilesUrl], minzoom: 0, maxzoom: 16 },
         places: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
@@ -175,6 +184,7 @@
           filter: ['all', ['!=', ['get', 'planned'], true], ['!', ['match', ['get', 'class'], ['expressway', 'trunk', 'primary'], true, false]]],
           minzoom: 12,
           paint: { 'line-color': '#cfc6b8', 'line-width': 0.6, 'line-gap-width': ['interpolate', ['linear'], ['zoom'], 12, 1.2, 15, 3] } },
+        ...moratoriaLayers(date0),
         { id: 'roads-planned', type: 'line', source: 'jz', 'source-layer': 'roads',
           filter: ['==', ['get', 'planned'], true],
           paint: { 'line-color': '#7e57c2', 'line-width': 2, 'line-dasharray': [2, 2] } },
@@ -286,6 +296,7 @@
     map.setPaintProperty('work-labels', 'text-color', stateColour(d));
     map.setPaintProperty('work-labels-line', 'text-color', stateColour(d));
     map.setPaintProperty('hotspots', 'circle-color', hotspotColour(d));
+    if (jz.hasMoratoria) map.setFilter('moratoria', moratoriaFilter(d));
     refreshState();
     jz.shownDate = d;
   }
@@ -307,6 +318,9 @@
     if (jz.hasDetours) {
       h += item('sw dash', DETOUR_COLOUR, zh ? '绕行路线（封闭路段两端之间）' : 'Detour around a closed stretch');
       h += item('sw', NO_DETOUR_COLOUR, zh ? '无绕行可走的封闭路段' : 'Closed stretch with no way around');
+    }
+    if (jz.hasMoratoria) {
+      h += item('sw', MORATORIUM_COLOUR, zh ? '禁挖期内的道路（新建、改建 5 年，大修 3 年）' : 'Dig-ban in force (5 years after a new or rebuilt road, 3 after resurfacing)');
     }
     h += item('sw dash', '#7e57c2', zh ? '规划道路（未建）' : 'Planned road (not built)');
     h += item('sw', '#7fb6e6', zh ? '河流' : 'River');

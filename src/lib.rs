@@ -17,8 +17,8 @@
 pub mod cli;
 
 pub use jzplan_core::{
-    Error, Result, analysis, assignment, dataset, engine, error, hotspot, layers, network, routing,
-    scenario, works,
+    Error, Result, analysis, assignment, dataset, engine, error, feeds, hotspot, layers, network,
+    routing, scenario, works,
 };
 pub use jzplan_io as io;
 pub use jzplan_server as api;

@@ -394,9 +394,12 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
         }
         let files = crate::io::report::write_year_report(&out, &engine.network, &ya, &works)?;
         let not_converged = ya.months.iter().filter(|m| !m.summary.converged).count();
+        let states = n_state + n_site + n_done;
         outln!(
-            "{} assignments in {:.1} s; worst month {} (VHT {:.0} vs base {:.0}); {} works ranked",
-            n_state + n_site + n_done,
+            "{states} network states × {} periods of the day = {} assignments in {:.1} s; worst \
+             month {} (VHT {:.0} vs base {:.0}); {} works ranked",
+            demand.periods.len(),
+            states * demand.periods.len(),
             started.elapsed().as_secs_f64(),
             ya.worst_month,
             ya.base_vs_worst_month.after.vht,

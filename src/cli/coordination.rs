@@ -81,6 +81,22 @@ pub enum CoordCmd {
     },
     /// Coordination findings: site, corridor, opportunity, moratorium, most severe first.
     Conflicts(ConflictArgs),
+    /// Import the works of a WZDx 4.x work-zone feed (docs/works.md, "Feeds"): new ids are
+    /// stored, existing ones left alone; `--dry-run` only checks and reports.
+    Import {
+        /// The WZDx feed (GeoJSON); `-` reads standard input.
+        #[arg(long, value_name = "FILE")]
+        wzdx: PathBuf,
+        /// Check and report, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Who makes the change (default: $USER).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Output.
+        #[command(flatten)]
+        out: super::opts::FormatOpts,
+    },
     /// The change feed: every create, edit, status change and cancellation, with the findings
     /// it made appear, change or disappear, after cursor --since (docs/api.md, "Change feed").
     Events {
@@ -287,6 +303,51 @@ pub fn run(g: &GlobalOpts, c: CoordCmd) -> anyhow::Result<()> {
                 return Ok(());
             }
             print_findings(&found)
+        }
+        CoordCmd::Import {
+            wzdx,
+            dry_run,
+            actor,
+            out,
+        } => {
+            let feed = read_json(&wzdx)?;
+            let who = Who {
+                actor,
+                comment: None,
+                out: Default::default(),
+            };
+            let r = engine
+                .import_wzdx(&feed, &who.actor(), dry_run)
+                .map_err(|e| match e {
+                    crate::Error::InvalidInput(m) => {
+                        crate::Error::file(wzdx.clone(), "WZDx feed".to_string(), m)
+                    }
+                    e => e,
+                })?;
+            if out.record("works import", &r)? {
+                return Ok(());
+            }
+            outln!("WZDx feed {}", r.feed);
+            for w in &r.works {
+                outln!(
+                    "{:<8} {}  {} event(s), {} effect(s), {} on the network",
+                    w.outcome,
+                    w.id,
+                    w.events.len(),
+                    w.effects,
+                    w.matched_effects
+                );
+                for n in &w.notes {
+                    outln!("         {n}");
+                }
+            }
+            if !r.detours_left_out.is_empty() {
+                outln!(
+                    "{} detour event(s) left out (jzplan computes its detours)",
+                    r.detours_left_out.len()
+                );
+            }
+            Ok(())
         }
         CoordCmd::Events {
             since,

@@ -83,7 +83,10 @@ pub struct ImportGdalArgs {
 /// Arguments of `jzplan export`.
 #[derive(Args, Debug)]
 pub struct ExportArgs {
-    /// Output format: gpkg, geojson or fgb (default: from the extension of --out).
+    /// Output format: gpkg, geojson or fgb (default: from the extension of --out); or a feed
+    /// of the works for navigation apps: wzdx (WZDx 4.2 work-zone feed), cifs (Waze CIFS
+    /// JSON) or cifs-xml (Waze CIFS XML). Feeds take --date or --window (default: from today
+    /// on) and may be written to standard output with `--out -`.
     #[arg(long)]
     pub format: Option<String>,
     /// Output file (replaced if it exists).
@@ -95,9 +98,59 @@ pub struct ExportArgs {
     /// roads for the one-layer formats GeoJSON and FlatGeobuf.
     #[arg(long, value_delimiter = ',')]
     pub layer: Vec<String>,
-    /// The day of the dated layers (closures, detours, flows; default: today).
+    /// The day of the dated layers (closures, detours, flows; default: today), or of a feed.
     #[command(flatten)]
     pub date: super::opts::DateOpts,
+    /// The works of a feed: those whose window meets START..END.
+    #[command(flatten)]
+    pub window: super::opts::WindowOpts,
+}
+
+/// Writes a feed of the works (`--format wzdx|cifs|cifs-xml`).
+fn run_feed_export(g: &GlobalOpts, a: &ExportArgs, format: &str) -> anyhow::Result<()> {
+    use crate::feeds::{FeedSpan, Publisher, cifs};
+    let day = a.date.given()?;
+    let window = a.window.range()?;
+    let span = match (day, window) {
+        (Some(_), Some(_)) => {
+            return Err(crate::Error::invalid("give --date or --window, not both").into());
+        }
+        (Some(d), None) => FeedSpan::Day(d),
+        (None, Some(w)) => FeedSpan::Window(w),
+        (None, None) => {
+            let today = super::opts::today();
+            eprintln!("note: the works from today, {today}, on (give --date or --window)");
+            FeedSpan::from(today)
+        }
+    };
+    let (engine, _) = super::open::open_engine(g)?;
+    let publisher = Publisher::jzplan(chrono::Utc::now());
+    let (text, what) = match format {
+        "wzdx" => {
+            let feed = engine.wzdx_feed(span, &publisher)?;
+            let n = feed["features"].as_array().map_or(0, Vec::len);
+            (
+                serde_json::to_string_pretty(&feed)?,
+                format!("{n} road events (WZDx 4.2)"),
+            )
+        }
+        _ => {
+            let incidents = engine.cifs_incidents(span, &publisher)?;
+            let text = if format == "cifs" {
+                serde_json::to_string_pretty(&cifs::json(&incidents))?
+            } else {
+                cifs::xml(&incidents)
+            };
+            (text, format!("{} incidents (Waze CIFS)", incidents.len()))
+        }
+    };
+    if a.out.as_os_str() == "-" {
+        outln!("{text}");
+        return Ok(());
+    }
+    std::fs::write(&a.out, text.as_bytes()).map_err(|e| crate::Error::io(a.out.clone(), e))?;
+    outln!("exported {what} → {}", a.out.display());
+    Ok(())
 }
 
 fn out_format(out: &Path, format: Option<&str>) -> crate::Result<VectorFormat> {
@@ -194,6 +247,20 @@ fn map_layer(layer: &dyn Layer, date: Option<chrono::NaiveDate>) -> crate::Resul
 
 /// Runs `jzplan export`.
 pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
+    if let Some(f) = a.format.as_deref()
+        && matches!(f, "wzdx" | "cifs" | "cifs-xml")
+    {
+        if !a.layer.is_empty() {
+            return Err(crate::Error::invalid(format!("--format {f} takes no --layer")).into());
+        }
+        return run_feed_export(g, &a, f);
+    }
+    if a.window.get()?.is_some() {
+        return Err(crate::Error::invalid(
+            "--window is for the feeds (--format wzdx, cifs, cifs-xml); layers take --date",
+        )
+        .into());
+    }
     let format = out_format(&a.out, a.format.as_deref())?;
     let names: Vec<&str> = if a.layer.is_empty() {
         if format.multi_layer() {

@@ -40,6 +40,10 @@ pub struct CommonRouteArgs {
     /// `--scenario`: the base network (no works applied).
     #[command(flatten)]
     pub date: DateOpts,
+    /// With --date: the time of day, HH:MM (local); works with daily hours (night works) are
+    /// in force only within them. Without it the state of the date is the worst of the day.
+    #[arg(long, value_name = "HH:MM", requires = "date")]
+    pub time: Option<String>,
     /// Route on the network of a stored what-if scenario (see `jzplan scenario list`).
     #[arg(long, value_name = "ID", conflicts_with_all = ["date", "on"])]
     pub scenario: Option<String>,
@@ -82,12 +86,17 @@ impl CommonRouteArgs {
         if date.is_none() && self.scenario.is_none() {
             return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
         }
+        let minute = self.time.as_deref().map(parse_time).transpose()?;
         let (engine, _) = super::open::open_engine(g)?;
-        let w = engine.state_weights(date, self.scenario.as_deref(), metric)?;
-        let state = match (&self.scenario, date) {
-            (Some(s), _) => format!("scenario {s}"),
-            (None, Some(d)) => format!("network on {d}"),
-            (None, None) => "base network".to_string(),
+        let w = match (date, minute) {
+            (Some(d), Some(m)) => engine.state_at(d, m)?.weights(metric),
+            _ => engine.state_weights(date, self.scenario.as_deref(), metric)?,
+        };
+        let state = match (&self.scenario, date, &self.time) {
+            (Some(s), _, _) => format!("scenario {s}"),
+            (None, Some(d), Some(t)) => format!("network on {d} at {t}"),
+            (None, Some(d), None) => format!("network on {d}"),
+            (None, None, _) => "base network".to_string(),
         };
         Ok(RouteNetwork::Dated(engine, w, state))
     }
@@ -431,4 +440,18 @@ fn matrix_rows(pts: &[Point<f64>], m: &routing::Matrix) -> Vec<MatrixRow> {
         }
     }
     rows
+}
+
+/// Parses a time of day `HH:MM` into minutes after midnight.
+fn parse_time(s: &str) -> Result<u16> {
+    let bad = || crate::Error::invalid(format!("time '{s}' is not HH:MM (00:00 … 23:59)"));
+    let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let (h, m): (u16, u16) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
 }

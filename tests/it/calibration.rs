@@ -105,6 +105,7 @@ fn month_cost(id: &str, year: i32, month: u32, replace: Option<Action>) -> (f64,
             phase: Phase::Construction,
             action,
             edges: site,
+            schedule: None,
         });
     }
     let date = chrono::NaiveDate::from_ymd_opt(year, month, 15).unwrap();

@@ -375,3 +375,88 @@ fn coordination_commands_speak_the_dialect() {
     let (code, _, err) = cli(&db, &["works", "events", "--kind", "castle"]);
     assert_eq!(code, 3, "{err}");
 }
+
+#[test]
+fn feeds_export_and_a_wzdx_feed_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("feeds.db");
+    // The WZDx feed of 2022 on standard output, and the CIFS XML in a file.
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "wzdx",
+            "--out",
+            "-",
+            "--window",
+            "2022-01-01..2022-12-31",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let feed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(feed["feed_info"]["version"], "4.2");
+    assert!(!feed["features"].as_array().unwrap().is_empty());
+    let xml = dir.path().join("cifs.xml");
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "cifs-xml",
+            "--out",
+            xml.to_str().unwrap(),
+            "--date",
+            "2022-06-01",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("incidents (Waze CIFS)"), "{out}");
+    assert!(std::fs::read_to_string(&xml).unwrap().starts_with("<?xml"));
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "export",
+            "--format",
+            "wzdx",
+            "--out",
+            "-",
+            "--date",
+            "2022-06-01",
+            "--window",
+            "2022-01-01..",
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    // Our own feed read back: every work exists already (dry run stores nothing anyway).
+    let file = dir.path().join("feed.json");
+    std::fs::write(&file, serde_json::to_string(&feed).unwrap()).unwrap();
+    let (code, out, err) = cli(
+        &db,
+        &[
+            "works",
+            "import",
+            "--wzdx",
+            file.to_str().unwrap(),
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        r["works"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["outcome"] == "exists")
+    );
+    // A broken feed: InvalidFile (exit 4), the feature named.
+    let mut bad = feed.clone();
+    bad["features"][0]["properties"]["start_date"] = serde_json::json!("soon");
+    std::fs::write(&file, serde_json::to_string(&bad).unwrap()).unwrap();
+    let (code, _, err) = cli(&db, &["works", "import", "--wzdx", file.to_str().unwrap()]);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("features[0].properties.start_date"), "{err}");
+}

@@ -228,10 +228,13 @@ async fn generated_requests_get_only_documented_answers() {
             for case in 0..CASES {
                 let mut uri = path.clone();
                 let mut query = Vec::new();
+                // An empty path segment matches no route (404 before any parameter is read).
+                let mut routed = true;
                 for p in &params {
                     let name = p["name"].as_str().unwrap();
                     let v = value_for(&mut rng, name, &p["schema"]);
                     if p["in"] == "path" {
+                        routed &= !v.is_empty();
                         let enc = v.replace('%', "%25").replace(' ', "%20");
                         uri = uri.replace(&format!("{{{name}}}"), &enc);
                     } else if p["in"] == "query" && (p["required"] == true || rng.random_bool(0.5))
@@ -275,7 +278,7 @@ async fn generated_requests_get_only_documented_answers() {
                 if let Err(e) = check(&doc, op, &what, &r) {
                     failures.push(e);
                 }
-                if unknown && r.status.as_u16() != 400 {
+                if unknown && routed && r.status.as_u16() != 400 {
                     failures.push(format!("{what}: an unknown parameter got {}", r.status));
                 }
             }

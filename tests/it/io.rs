@@ -471,7 +471,7 @@ fn bad_files_name_file_feature_and_field() {
 
 /// A minimal OSM PBF writer, shared with `benches/io.rs`.
 #[path = "pbf.rs"]
-mod pbf;
+pub(crate) mod pbf;
 
 /// The OSM test map (node ids as in the comments of the test below).
 fn osm_map() -> Vec<u8> {

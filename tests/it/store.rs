@@ -437,6 +437,7 @@ fn concurrent_writers_on_two_connections_lose_nothing(b: Backend) {
         id: "race".into(),
         name: "race".into(),
         date: d("2022-06-01"),
+        window: None,
         overrides: vec![],
         version: 0,
     };

@@ -7,9 +7,11 @@ use jzplan::analysis::impact::{ChokePointRef, Demand};
 use jzplan::analysis::study::{
     ClosureSpec, DailyHours, Direction, Lanes, StudyInputs, StudyRequest, run_study,
 };
+use jzplan::assignment::periods::JINZHOU_PERIODS;
 use jzplan::assignment::zones::{ConnectorOptions, Zone};
 use jzplan::assignment::{AssignOptions, OdMatrix};
 use jzplan::network::{EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
+use jzplan::scenario::{NetworkState, Scenario};
 use jzplan::works::{Action, DateRange, Phase, ResolvedEffect, Work, WorkId, parse_date};
 use serde_json::json;
 use std::collections::HashMap;
@@ -93,6 +95,7 @@ fn inputs(net: &RoadNetwork, nodes: [NodeId; 6]) -> StudyInputs<'_> {
         phase: Phase::Construction,
         action,
         edges,
+        schedule: None,
     };
     resolved.insert(
         WorkId("W1".into()),
@@ -123,20 +126,22 @@ fn inputs(net: &RoadNetwork, nodes: [NodeId; 6]) -> StudyInputs<'_> {
             work("W3", "2023-04-01", "2023-06-30", "design"),
         ],
         resolved,
-        demand: Demand {
+        // The calibrated periods of the day: the AM peak hour is 0.9 × the matrix above, the
+        // PM peak its transpose (the same here: the matrix is symmetric), off-peak × 0.32.
+        demand: Demand::new(
             zones,
             od,
-            // The morning peak hour only (no periods of the day).
-            periods: Vec::new(),
-            opts: AssignOptions {
+            &JINZHOU_PERIODS,
+            AssignOptions {
                 target_gap: 1e-5,
                 ..Default::default()
             },
-            connectors: ConnectorOptions {
+            ConnectorOptions {
                 per_zone: 1,
                 speed_kmh: 20.0,
             },
-        },
+        )
+        .unwrap(),
         choke_points: vec![ChokePointRef {
             id: "C1".into(),
             name_zh: "北岸路与东桥街交叉口".into(),
@@ -196,26 +201,28 @@ fn closing_the_west_bridge_sends_its_traffic_over_the_site_of_the_north_bank_wor
         let extra_km = dt.extra_m.unwrap() / 1000.0;
         assert!((extra_km - 3.36).abs() < 0.05, "{extra_km}");
     }
-    // The 600 + 600 veh/h of ZN ↔ ZS move onto 北岸路, east bridge and 南岸路.
+    // The 540 + 540 veh/h of ZN ↔ ZS in the AM peak hour (0.9 × 600, the headline period)
+    // move onto 北岸路, east bridge and 南岸路.
+    assert_eq!(s.headline_period, "am_peak");
     let north: Vec<_> = s.streets.iter().filter(|c| c.name_zh == "北岸路").collect();
     assert_eq!(north.len(), 2, "both directions of 北岸路: {:?}", s.streets);
     for c in &north {
-        assert!((c.delta_vph - 600.0).abs() < 1.0, "{c:?}");
+        assert!((c.delta_vph - 540.0).abs() < 1.0, "{c:?}");
     }
     let mut dirs: Vec<&str> = north.iter().map(|c| c.direction.as_str()).collect();
     dirs.sort();
     assert_eq!(dirs, ["eastbound", "westbound"]);
     let bridge = s.streets.iter().find(|c| c.name_zh == "西桥街").unwrap();
-    assert!((bridge.delta_vph + 600.0).abs() < 1.0);
+    assert!((bridge.delta_vph + 540.0).abs() < 1.0);
     // The choke point at the east bridge's north end takes the diverted traffic.
     assert_eq!(s.choke_points[0].id, "C1");
     assert!(s.choke_points[0].delta_vc.unwrap() > 0.3);
-    // W2 narrows 北岸路 from June: on the detour and +600 veh/h on its site -> a conflict.
+    // W2 narrows 北岸路 from June: on the detour and +540 veh/h on its site -> a conflict.
     // W3 narrows 南平行街 but only in 2023: no conflict.
     assert_eq!(s.conflicts.len(), 1, "{:?}", s.conflicts);
     let c = &s.conflicts[0];
     assert_eq!(c.work.as_str(), "W2");
-    assert!((c.delta_vph - 600.0).abs() < 1.0, "{c:?}");
+    assert!((c.delta_vph - 540.0).abs() < 1.0, "{c:?}");
     assert_eq!(c.on_detours.len(), 2);
     assert_eq!(
         c.overlap,
@@ -228,7 +235,7 @@ fn closing_the_west_bridge_sends_its_traffic_over_the_site_of_the_north_bank_wor
         c.summary
     );
     assert!(
-        c.summary.contains("takes +600 veh/h diverted from W1"),
+        c.summary.contains("takes +540 veh/h diverted from W1"),
         "{}",
         c.summary
     );
@@ -243,15 +250,43 @@ fn closing_the_west_bridge_sends_its_traffic_over_the_site_of_the_north_bank_wor
     assert_eq!(pairs.len(), 4, "{pairs:?}");
     assert!(pairs[..2].contains(&("ZN", "ZS")) && pairs[..2].contains(&("ZS", "ZN")));
     assert!(s.od_pairs[0].delta_s.unwrap() > 200.0 && s.od_pairs[3].delta_s.unwrap() < 60.0);
-    // Over the window: per weekday Σ periods, × 131 weekdays (2022-05-01 … 10-31).
-    assert_eq!(s.window_totals.weekdays, 131);
-    let per_day: f64 = s
-        .periods
-        .iter()
-        .map(|p| p.delta_vht * p.hours_in_force as f64)
-        .sum();
-    assert!((s.window_totals.delta_vht - per_day * 131.0).abs() < 1e-6);
-    assert!(s.window_totals.delta_vht > 0.0);
+    // Over the window (2022-05-01 … 10-31: 131 weekdays, 53 weekend days): Σ periods ΔVHT
+    // per hour × the period's hours (weekday: AM 2, PM 2, off-peak 20; weekend: off-peak 24).
+    let w = &s.window_totals;
+    assert_eq!((w.weekdays, w.weekend_days, w.days), (131, 53, 184));
+    let by_id = |id: &str| s.periods.iter().find(|p| p.period.id == id).unwrap();
+    let (am, pm, off) = (by_id("am_peak"), by_id("pm_peak"), by_id("off_peak"));
+    assert_eq!(
+        [am.hours_in_force, pm.hours_in_force, off.hours_in_force],
+        [2, 2, 20]
+    );
+    assert_eq!(
+        [
+            am.weekend_hours_in_force,
+            pm.weekend_hours_in_force,
+            off.weekend_hours_in_force
+        ],
+        [0, 0, 24]
+    );
+    assert_eq!(
+        [
+            am.period.demand_factor,
+            pm.period.demand_factor,
+            off.period.demand_factor
+        ],
+        [0.9, 0.9, 0.32]
+    );
+    let by_hand = (2.0 * am.delta_vht + 2.0 * pm.delta_vht + 20.0 * off.delta_vht) * 131.0
+        + 24.0 * off.delta_vht * 53.0;
+    assert!((w.delta_vht - by_hand).abs() < 1e-6 * by_hand.abs().max(1.0));
+    assert!(w.delta_vht > 0.0);
+    // The factors used are stated in the totals, the method and the source.
+    assert_eq!(w.factors.len(), 3);
+    assert!(w.factors[0].starts_with("am_peak ×0.90"), "{:?}", w.factors);
+    assert!(w.method.contains("×0.32"), "{}", w.method);
+    assert!(s.method.contains("×0.90") && s.source.contains("off_peak ×0.32"));
+    // A symmetric matrix makes the PM peak the AM peak.
+    assert_eq!(am.delta_vht, pm.delta_vht);
     // Night works cost less than all-day works: only the night period's hours remain.
     let m = &s.mitigation;
     assert!(m.night_saving_vht > 0.0 && m.night_delta_vht < s.window_totals.delta_vht);
@@ -301,22 +336,19 @@ fn a_stretch_a_direction_lanes_and_night_hours_are_what_is_closed() {
     assert_eq!(s.closures[0].edges.len(), 1);
     assert_eq!(s.detours.len(), 1, "one direction closed: {:?}", s.detours);
     assert_eq!(s.hours, DailyHours { start: 22, end: 6 });
-    // Closed 22–06: 8 hours, all of them in the night period.
-    let hours: Vec<(&str, usize)> = s
+    // Closed 22–06: 8 hours of every day, all of them off-peak.
+    let hours: Vec<(&str, usize, usize)> = s
         .periods
         .iter()
-        .map(|p| (p.period.id, p.hours_in_force))
+        .map(|p| (p.period.id, p.hours_in_force, p.weekend_hours_in_force))
         .collect();
     assert_eq!(
         hours,
-        [
-            ("am_peak", 0),
-            ("pm_peak", 0),
-            ("off_peak", 0),
-            ("night", 8)
-        ]
+        [("am_peak", 0, 0), ("pm_peak", 0, 0), ("off_peak", 8, 8)]
     );
-    assert_eq!(s.headline_period, "night");
+    assert_eq!(s.headline_period, "off_peak");
+    // Periods the closure never touches cost nothing.
+    assert!(s.periods[..2].iter().all(|p| p.delta_vht == 0.0));
     // One lane of two: narrowed, not closed, no detour.
     let spec = ClosureSpec {
         street: Some("南岸路".into()),
@@ -362,6 +394,87 @@ fn bad_input_is_a_clear_error_with_a_stable_code() {
         assert_eq!(code(r), "InvalidInput", "{bad}");
     }
     assert_eq!(code(request(vec![])), "InvalidInput");
+}
+
+/// Scenarios as periods: a stored scenario has a window; records with only a date read as
+/// the one-day window; an override that changes nothing in the window is a warning; "closed
+/// but not finished" keeps a work's site past its end and its completion away.
+#[test]
+fn scenarios_have_windows_and_say_when_an_override_does_nothing() {
+    let works = vec![
+        work("W1", "2022-04-01", "2022-12-31", "under_construction"),
+        work("W2", "2022-06-01", "2022-08-31", "design"),
+        work("W3", "2023-04-01", "2023-06-30", "design"),
+    ];
+    // A record written before scenarios had windows.
+    let old: Scenario =
+        serde_json::from_value(json!({"id": "late", "name": "P1 late", "date": "2022-06-01"}))
+            .unwrap();
+    assert_eq!(old.window, None);
+    assert_eq!(
+        old.period(),
+        DateRange::new(d("2022-06-01"), d("2022-06-01")).unwrap()
+    );
+    // A window without a date is evaluated on its first day; neither is an error; a date
+    // outside the window is refused.
+    let summer = json!({"start": "2022-05-01", "end": "2022-10-31"});
+    let s: Scenario =
+        serde_json::from_value(json!({"id": "summer", "window": summer.clone()})).unwrap();
+    assert_eq!(s.date, d("2022-05-01"));
+    assert!(s.validate().is_ok());
+    assert!(serde_json::from_value::<Scenario>(json!({"id": "none"})).is_err());
+    let outside: Scenario = serde_json::from_value(
+        json!({"id": "out", "date": "2023-01-01", "window": summer.clone()}),
+    )
+    .unwrap();
+    assert_eq!(outside.validate().unwrap_err().code(), "InvalidInput");
+
+    // Over May–October 2022: suspending W3 (2023) and keeping W1's site until mid-2023 (it is
+    // on site all window long anyway) change nothing: two warnings. Moving W2 changes its days
+    // on site: no warning.
+    let s: Scenario = serde_json::from_value(json!({
+        "id": "summer", "window": summer,
+        "overrides": [
+            {"work": "W3", "status": "suspended"},
+            {"work": "W1", "closed_until": "2023-06-30"},
+            {"work": "W2", "window": {"start": "2022-07-01", "end": "2022-09-30"}},
+        ]
+    }))
+    .unwrap();
+    let warnings = s.warnings(&works).unwrap();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("W3") && warnings[0].contains("not started"));
+    assert!(warnings[1].contains("W1") && warnings[1].contains("on site"));
+    assert!(warnings[1].contains("from 2022-05-01 to 2022-10-31"));
+
+    // Over the winter the same "closed but not finished" does something: W1 would be done on
+    // 2023-01-01, with the override it is still on site in February and not completed.
+    let winter: Scenario = serde_json::from_value(json!({
+        "id": "winter",
+        "window": {"start": "2022-12-01", "end": "2023-03-31"},
+        "date": "2023-02-01",
+        "overrides": [{"work": "W1", "closed_until": "2023-06-30"}],
+    }))
+    .unwrap();
+    assert!(winter.warnings(&works).unwrap().is_empty());
+    let (net, nodes) = town();
+    let inp = inputs(&net, nodes);
+    let plain = NetworkState::on_date(&net, &works, &inp.resolved, winter.date);
+    assert!(plain.active.completed.contains(&WorkId("W1".into())));
+    assert!(plain.active.construction.is_empty());
+    let changed = winter.apply(&works).unwrap();
+    let w1 = changed.iter().find(|w| w.id.as_str() == "W1").unwrap();
+    assert_eq!(w1.window().start, d("2022-04-01"));
+    assert_eq!(w1.window().end, d("2023-06-30"));
+    let st = NetworkState::on_date(&net, &changed, &inp.resolved, winter.date);
+    assert_eq!(st.active.construction, [WorkId("W1".into())]);
+    assert_eq!(st.active.completed, [WorkId("W2".into())]);
+    // An override of a work that does not exist.
+    let ghost: Scenario = serde_json::from_value(
+        json!({"id": "g", "date": "2022-06-01", "overrides": [{"work": "W9", "status": "suspended"}]}),
+    )
+    .unwrap();
+    assert_eq!(ghost.warnings(&works).unwrap_err().code(), "NotFound");
 }
 
 mod jinzhou {

@@ -8,12 +8,13 @@
 //! | construction | [`new`](Engine::new), [`with_works`](Engine::with_works), [`seed`](Engine::seed), [`reattach`](Engine::reattach), [`sync_attachment`](Engine::sync_attachment) | [`crate::works::engine`] |
 //! | routing on the base network | [`route`](Engine::route), [`matrix`](Engine::matrix), [`isochrone`](Engine::isochrone), [`nearest`](Engine::nearest) | [`crate::routing::query`] |
 //! | routing as a server does it (prepared once, kept; `.jzp` files) | [`routing_plan`](Engine::routing_plan), [`warm_routing`](Engine::warm_routing), [`install_prepared`](Engine::install_prepared), [`write_prepared`](Engine::write_prepared) | [`crate::served`], [`crate::io::jzp`] |
-//! | the network on a date | [`state_on`](Engine::state_on), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
+//! | the network on a date | [`state_on`](Engine::state_on), [`state_at`](Engine::state_at), [`scenario_state`](Engine::scenario_state), [`state_for`](Engine::state_for), [`state_weights`](Engine::state_weights), [`route_in`](Engine::route_in), [`compare_routes`](Engine::compare_routes) | [`crate::scenario`], [`crate::works::engine`] |
 //! | works | [`list_works`](Engine::list_works), [`get_work`](Engine::get_work), [`timeline`](Engine::timeline), [`history`](Engine::history), [`create_work`](Engine::create_work), [`set_status`](Engine::set_status), [`set_dates`](Engine::set_dates) (all three through [`crate::works::feed`]), [`attach_report`](Engine::attach_report), [`planned_links`](Engine::planned_links), [`works_version`](Engine::works_version), [`resolved_effects`](Engine::resolved_effects) | [`crate::works::engine`] |
 //! | choke points | [`list_hotspots`](Engine::list_hotspots), [`get_hotspot`](Engine::get_hotspot), [`hotspot_node`](Engine::hotspot_node), [`set_hotspot_status`](Engine::set_hotspot_status) | [`crate::works::engine`] |
 //! | scenarios | [`list_scenarios`](Engine::list_scenarios), [`get_scenario`](Engine::get_scenario), [`put_scenario`](Engine::put_scenario), [`delete_scenario`](Engine::delete_scenario) | [`crate::works::engine`] |
 //! | analyses | [`clashes`](Engine::clashes), [`detours`](Engine::detours), [`detours_on`](Engine::detours_on) | [`crate::analysis`] |
 //! | map layers (OGC API, tiles, exports) | [`layers`](Engine::layers), [`jinzhou_layers`](Engine::jinzhou_layers), [`layer_data`](Engine::layer_data) | [`crate::layers`] |
+//! | feeds for others (WZDx 4.2, Waze CIFS, WZDx import) | [`road_events`](Engine::road_events), [`wzdx_feed`](Engine::wzdx_feed), [`cifs_incidents`](Engine::cifs_incidents), [`import_wzdx`](Engine::import_wzdx) | [`crate::feeds`] |
 //! | assignment, impact, calibration, closure studies | [`impact_demand`](Engine::impact_demand), [`day_on`](Engine::day_on), [`calibration`](Engine::calibration), [`study`](Engine::study), [`impact_choke_points`](Engine::impact_choke_points), [`impact`](Engine::impact), [`impact_year_tasks`](Engine::impact_year_tasks), [`impact_year`](Engine::impact_year) | [`crate::analysis::impact`] |
 //! | change feed and webhooks | [`events`](Engine::events), [`last_event`](Engine::last_event), [`subscribe`](Engine::subscribe), [`subscription`](Engine::subscription), [`subscriptions_with_secrets`](Engine::subscriptions_with_secrets), [`unsubscribe`](Engine::unsubscribe), [`deliveries`](Engine::deliveries), [`record_delivery`](Engine::record_delivery), [`claim_subscription`](Engine::claim_subscription) | [`crate::works::feed`], [`crate::store::events`] |
 
@@ -32,7 +33,7 @@ use crate::network::snap::Snap;
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
 use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Isochrone, Matrix, Route};
-use crate::scenario::{self, NetworkState, RouteComparison, Scenario};
+use crate::scenario::{self, CheckedScenario, NetworkState, RouteComparison, Scenario};
 use crate::served::{self, Installed, Plan, PlanQuery, RoutingCache};
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
@@ -183,6 +184,12 @@ impl Engine {
     /// The network on `date`: base + effects of the works in force.
     pub fn state_on(&self, date: NaiveDate) -> Result<NetworkState<'_>> {
         self.works.state_on(&self.network, date)
+    }
+
+    /// The network at `minute` after local midnight of `date`: night or day-time works only
+    /// within their hours.
+    pub fn state_at(&self, date: NaiveDate, minute: u16) -> Result<NetworkState<'_>> {
+        self.works.state_at(&self.network, date, minute)
     }
 
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
@@ -370,14 +377,15 @@ impl Engine {
         self.works.get_scenario(id)
     }
 
-    /// Creates (`expected_version` 0) or replaces a scenario.
+    /// Creates (`expected_version` 0) or replaces a scenario; the answer carries a warning for
+    /// every override that changes nothing in the scenario's period.
     pub fn put_scenario(
         &self,
         s: &Scenario,
         expected_version: u64,
         actor: &str,
         comment: &str,
-    ) -> Result<Scenario> {
+    ) -> Result<CheckedScenario> {
         self.works.put_scenario(s, expected_version, actor, comment)
     }
 
@@ -613,5 +621,54 @@ impl Engine {
     /// Takes or renews the right to deliver a subscription's events (one replica at a time).
     pub fn claim_subscription(&self, id: &str, owner: &str, lease_s: u32) -> Result<bool> {
         self.store()?.claim_subscription(id, owner, lease_s)
+    }
+}
+
+use crate::feeds::wzdx_import::{self, ImportReport};
+use crate::feeds::{EventSet, FeedSpan, Publisher, cifs, wzdx};
+
+/// Feeds for others (`feeds`): the works as road events, a WZDx 4.2 feed, a Waze CIFS feed,
+/// and WZDx feeds read back into works.
+impl Engine {
+    /// The road events of the stored works in `span` (one per direction of each stretch), with
+    /// their detours.
+    pub fn road_events(&self, span: FeedSpan) -> Result<EventSet> {
+        let links = self.planned_links()?.into_iter().map(|(l, e)| (l.id, e));
+        let works = self.list_works(&WorkFilter::default())?;
+        Ok(crate::feeds::road_events(
+            &self.network,
+            &works,
+            &links.collect(),
+            span,
+        ))
+    }
+
+    /// The WZDx 4.2 WorkZoneFeed of the works in `span`.
+    pub fn wzdx_feed(&self, span: FeedSpan, publisher: &Publisher) -> Result<serde_json::Value> {
+        Ok(wzdx::feed(&self.road_events(span)?, publisher))
+    }
+
+    /// The Waze CIFS incidents of the works in `span` (format them with [`cifs::json`] or
+    /// [`cifs::xml`]).
+    pub fn cifs_incidents(
+        &self,
+        span: FeedSpan,
+        publisher: &Publisher,
+    ) -> Result<Vec<cifs::Incident>> {
+        Ok(cifs::incidents(&self.road_events(span)?, publisher))
+    }
+
+    /// Reads a WZDx feed into works and stores the new ones (none with `dry_run`).
+    pub fn import_wzdx(
+        &self,
+        feed: &serde_json::Value,
+        actor: &str,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        let today = chrono::Utc::now()
+            .with_timezone(&crate::feeds::local_tz())
+            .date_naive();
+        let read = wzdx_import::read(feed, &self.network, today)?;
+        wzdx_import::store(&self.network, &self.works, read, actor, dry_run)
     }
 }

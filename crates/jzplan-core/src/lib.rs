@@ -55,6 +55,7 @@ pub mod assignment;
 pub mod dataset;
 pub mod engine;
 pub mod error;
+pub mod feeds;
 pub mod hotspot;
 pub mod ids;
 pub mod io;

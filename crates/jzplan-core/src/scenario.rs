@@ -203,12 +203,26 @@ impl<'a> NetworkState<'a> {
     }
 
     /// The state on `date` from works and their resolved effects (see the module doc for the
-    /// order). Works without resolved effects count as active but change nothing.
+    /// order). Works without resolved effects count as active but change nothing. A scheduled
+    /// effect is in force on the days of its schedule (and, for night hours, the morning after
+    /// one): the state of a day is the worst a trip meets that day.
     pub fn on_date(
         base: &'a RoadNetwork,
         works: &[Work],
         resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
         date: NaiveDate,
+    ) -> Self {
+        Self::on_date_at(base, works, resolved, date, None)
+    }
+
+    /// The state at `minute` after local midnight of `date` (`None`: at any time of the day,
+    /// as [`NetworkState::on_date`]): effects with daily hours are in force only within them.
+    pub fn on_date_at(
+        base: &'a RoadNetwork,
+        works: &[Work],
+        resolved: &HashMap<WorkId, Vec<ResolvedEffect>>,
+        date: NaiveDate,
+        minute: Option<u16>,
     ) -> Self {
         let mut completed: Vec<&Work> = Vec::new();
         let mut construction: Vec<&Work> = Vec::new();
@@ -230,7 +244,9 @@ impl<'a> NetworkState<'a> {
             map: HashMap::new(),
         };
         for (_, eff) in active.effects_in_force(resolved) {
-            ob.apply(eff);
+            if eff.phase != Phase::Construction || eff.in_force(date, minute) {
+                ob.apply(eff);
+            }
         }
         NetworkState {
             base,
@@ -380,21 +396,63 @@ impl<'a> NetworkState<'a> {
     }
 }
 
-/// A named what-if scenario: works with overridden dates or statuses, evaluated on a date.
+/// A named what-if scenario: works with overridden dates or statuses, over a period.
+///
+/// A scenario has a window (`start..end`, both days included): the period it is about. Its
+/// state is evaluated on `date` (given, or the window's first day); records stored before
+/// scenarios had windows hold only a date and read as the one-day window `date..date`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ScenarioRecord")]
 pub struct Scenario {
     /// Id (`p1-late`).
     pub id: String,
     /// Description.
     pub name: String,
-    /// The date the scenario is evaluated on.
+    /// The date the scenario's network is evaluated on (in its window).
     pub date: NaiveDate,
+    /// The period the scenario is about (`None`: the one day `date`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<crate::works::DateRange>,
     /// Per-work overrides.
     #[serde(default)]
     pub overrides: Vec<WorkOverride>,
     /// Version (optimistic concurrency).
     #[serde(default)]
     pub version: u64,
+}
+
+/// A scenario as written: a date, a window, or both.
+#[derive(Deserialize)]
+struct ScenarioRecord {
+    id: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    date: Option<NaiveDate>,
+    #[serde(default)]
+    window: Option<crate::works::DateRange>,
+    #[serde(default)]
+    overrides: Vec<WorkOverride>,
+    #[serde(default)]
+    version: u64,
+}
+
+impl TryFrom<ScenarioRecord> for Scenario {
+    type Error = String;
+    fn try_from(r: ScenarioRecord) -> std::result::Result<Scenario, String> {
+        let date = r
+            .date
+            .or(r.window.map(|w| w.start))
+            .ok_or_else(|| format!("scenario '{}' needs a date or a window", r.id))?;
+        Ok(Scenario {
+            id: r.id,
+            name: r.name,
+            date,
+            window: r.window,
+            overrides: r.overrides,
+            version: r.version,
+        })
+    }
 }
 
 /// One override of a scenario.
@@ -408,19 +466,78 @@ pub struct WorkOverride {
     /// Replace the construction window (actual dates are dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<crate::works::DateRange>,
+    /// Closed but not finished: the site stays (construction effects) up to and including
+    /// this day and the work's completion (its new links) comes only after it; the start, and
+    /// an actual start, are kept. With `window` it extends the overridden window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_until: Option<NaiveDate>,
+}
+
+impl WorkOverride {
+    /// The override applied to one work.
+    fn apply_to(&self, w: &mut Work) {
+        if let Some(s) = self.status {
+            w.status = s;
+        }
+        if let Some(win) = self.window {
+            w.planned = win;
+            w.actual_start = None;
+            w.actual_end = None;
+        }
+        if let Some(until) = self.closed_until {
+            let start = w.window().start;
+            w.planned = crate::works::DateRange {
+                start: w.planned.start.min(start),
+                end: until,
+            };
+            w.actual_end = None;
+            if matches!(w.status, crate::works::Status::Completed) {
+                w.status = crate::works::Status::UnderConstruction;
+            }
+        }
+    }
 }
 
 impl Scenario {
-    /// Checks the id, date and overrides (unknown works are refused by the engine).
+    /// Checks the id, date, window and overrides (unknown works are refused by the engine).
     pub fn validate(&self) -> Result<()> {
         crate::works::WorkId::parse(&self.id)?;
         crate::works::check_date("scenario date", self.date)?;
+        if let Some(w) = self.window {
+            let w = crate::works::DateRange::new(w.start, w.end)
+                .map_err(|e| Error::invalid(format!("scenario window: {e}")))?;
+            if self.date < w.start || self.date > w.end {
+                return Err(Error::invalid(format!(
+                    "scenario date {} lies outside its window {} … {}",
+                    self.date, w.start, w.end
+                )));
+            }
+        }
         for o in &self.overrides {
             if let Some(w) = o.window {
                 crate::works::DateRange::new(w.start, w.end)?;
             }
+            if let Some(d) = o.closed_until {
+                crate::works::check_date("closed_until", d)?;
+                if let Some(w) = o.window
+                    && d < w.start
+                {
+                    return Err(Error::invalid(format!(
+                        "override of {}: closed_until {d} is before the window starts ({})",
+                        o.work, w.start
+                    )));
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The period the scenario is about: its window, or the one day of its date.
+    pub fn period(&self) -> crate::works::DateRange {
+        self.window.unwrap_or(crate::works::DateRange {
+            start: self.date,
+            end: self.date,
+        })
     }
 
     /// The works with this scenario's overrides applied; `NotFound` for an override of a work
@@ -432,17 +549,65 @@ impl Scenario {
                 .iter_mut()
                 .find(|w| w.id == o.work)
                 .ok_or_else(|| Error::not_found("work", &o.work))?;
-            if let Some(s) = o.status {
-                w.status = s;
+            o.apply_to(w);
+        }
+        Ok(out)
+    }
+
+    /// Overrides that change nothing in the scenario's period: the work is in the same phase
+    /// (not started, on site, completed) on every day of the window with and without the
+    /// override. One sentence each, for the response (an override that does nothing is a
+    /// warning, not a silent zero). `NotFound` for an override of an unknown work.
+    pub fn warnings(&self, works: &[Work]) -> Result<Vec<String>> {
+        let period = self.period();
+        let mut out = Vec::new();
+        for o in &self.overrides {
+            let w = works
+                .iter()
+                .find(|w| w.id == o.work)
+                .ok_or_else(|| Error::not_found("work", &o.work))?;
+            let mut changed = w.clone();
+            o.apply_to(&mut changed);
+            // A phase can only change on a day on which one of the two versions starts or
+            // ends; checking the window's first day and those days inside it is exact.
+            let mut days = vec![period.start];
+            for x in [w.window(), changed.window()] {
+                for d in [x.start, x.end.succ_opt().unwrap_or(x.end)] {
+                    if d > period.start && d <= period.end {
+                        days.push(d);
+                    }
+                }
             }
-            if let Some(win) = o.window {
-                w.planned = win;
-                w.actual_start = None;
-                w.actual_end = None;
+            if days.iter().all(|&d| w.phase_on(d) == changed.phase_on(d)) {
+                let phase = match w.phase_on(period.start) {
+                    None => "not started",
+                    Some(Phase::Construction) => "on site",
+                    Some(Phase::Completion) => "completed",
+                };
+                let when = if period.start == period.end {
+                    format!("on {}", period.start)
+                } else {
+                    format!("from {} to {}", period.start, period.end)
+                };
+                out.push(format!(
+                    "the override of {} changes nothing {when}: the work is {phase} there \
+                     with or without it",
+                    o.work
+                ));
             }
         }
         Ok(out)
     }
+}
+
+/// A scenario as stored, with the warnings of its overrides (see [`Scenario::warnings`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckedScenario {
+    /// The scenario.
+    #[serde(flatten)]
+    pub scenario: Scenario,
+    /// Overrides that change nothing in the scenario's period.
+    pub warnings: Vec<String>,
 }
 
 /// A state in numbers and names (for `scenario show` and the API).

@@ -201,6 +201,20 @@ fn pbf_err(path: &Path, e: osmpbf::Error) -> Error {
     Error::file(path, "pbf", format!("cannot read OSM PBF: {e}"))
 }
 
+/// Runs one pass of the PBF decoder. The decoder (osmpbf) can panic on a corrupt file — a
+/// node whose coordinate overflows `offset + granularity × value` panics in a debug build
+/// (found by tests/it/fuzz.rs) — and a corrupt file is bad input like any other: the panic
+/// becomes an `InvalidFile` error naming the file.
+fn decode<T>(path: &Path, pass: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(pass)).unwrap_or_else(|_| {
+        Err(Error::file(
+            path,
+            "pbf",
+            "cannot read OSM PBF: a block is corrupt (the decoder failed on it)",
+        ))
+    })
+}
+
 fn open(path: &Path) -> Result<ElementReader<std::io::BufReader<std::fs::File>>> {
     std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
     ElementReader::from_path(path).map_err(|e| pbf_err(path, e))
@@ -212,44 +226,48 @@ pub fn read_osm_pbf(path: &Path, opts: &OsmOptions) -> Result<RoadNetwork> {
     let mut ways: Vec<WayRec> = Vec::new();
     let mut skipped = [0usize; 4];
     let mut seen_ways = 0usize;
-    open(path)?
-        .for_each(|el| {
-            if let Element::Way(w) = el {
-                seen_ways += 1;
-                let mut t = WayTags::default();
-                for (k, v) in w.tags() {
-                    match k {
-                        "highway" => t.highway = Some(v),
-                        "oneway" => t.oneway = Some(v),
-                        "junction" => t.junction = Some(v),
-                        "maxspeed" => t.maxspeed = Some(v),
-                        "maxspeed:forward" => t.maxspeed_fwd = Some(v),
-                        "maxspeed:backward" => t.maxspeed_bwd = Some(v),
-                        "lanes" => t.lanes = Some(v),
-                        "lanes:forward" => t.lanes_fwd = Some(v),
-                        "lanes:backward" => t.lanes_bwd = Some(v),
-                        "name" => t.name = Some(v),
-                        "name:zh" | "name:zh-Hans" if t.name_zh.is_none() => t.name_zh = Some(v),
-                        "name:en" => t.name_en = Some(v),
-                        "bridge" => t.bridge = Some(v),
-                        "tunnel" => t.tunnel = Some(v),
-                        "area" => t.area = Some(v),
-                        "access" => t.access = Some(v),
-                        "motor_vehicle" => t.motor_vehicle = Some(v),
-                        "motorcar" => t.motorcar = Some(v),
-                        _ => {}
+    decode(path, || {
+        open(path)?
+            .for_each(|el| {
+                if let Element::Way(w) = el {
+                    seen_ways += 1;
+                    let mut t = WayTags::default();
+                    for (k, v) in w.tags() {
+                        match k {
+                            "highway" => t.highway = Some(v),
+                            "oneway" => t.oneway = Some(v),
+                            "junction" => t.junction = Some(v),
+                            "maxspeed" => t.maxspeed = Some(v),
+                            "maxspeed:forward" => t.maxspeed_fwd = Some(v),
+                            "maxspeed:backward" => t.maxspeed_bwd = Some(v),
+                            "lanes" => t.lanes = Some(v),
+                            "lanes:forward" => t.lanes_fwd = Some(v),
+                            "lanes:backward" => t.lanes_bwd = Some(v),
+                            "name" => t.name = Some(v),
+                            "name:zh" | "name:zh-Hans" if t.name_zh.is_none() => {
+                                t.name_zh = Some(v)
+                            }
+                            "name:en" => t.name_en = Some(v),
+                            "bridge" => t.bridge = Some(v),
+                            "tunnel" => t.tunnel = Some(v),
+                            "area" => t.area = Some(v),
+                            "access" => t.access = Some(v),
+                            "motor_vehicle" => t.motor_vehicle = Some(v),
+                            "motorcar" => t.motorcar = Some(v),
+                            _ => {}
+                        }
+                    }
+                    if t.highway.is_none() {
+                        return;
+                    }
+                    match interpret(w.id(), &t, w.refs().collect()) {
+                        Ok(rec) => ways.push(rec),
+                        Err(s) => skipped[s as usize] += 1,
                     }
                 }
-                if t.highway.is_none() {
-                    return;
-                }
-                match interpret(w.id(), &t, w.refs().collect()) {
-                    Ok(rec) => ways.push(rec),
-                    Err(s) => skipped[s as usize] += 1,
-                }
-            }
-        })
-        .map_err(|e| pbf_err(path, e))?;
+            })
+            .map_err(|e| pbf_err(path, e))
+    })?;
     tracing::info!(
         "{}: {} of {seen_ways} ways are car roads (left out: {} not for cars, {} areas, {} \
          closed to cars, {} reversible)",
@@ -281,13 +299,15 @@ pub fn read_osm_pbf(path: &Path, opts: &OsmOptions) -> Result<RoadNetwork> {
             coords[i] = Coord { x: lon, y: lat };
         }
     };
-    open(path)?
-        .for_each(|el| match el {
-            Element::Node(n) => put(n.id(), n.lon(), n.lat()),
-            Element::DenseNode(n) => put(n.id(), n.lon(), n.lat()),
-            _ => {}
-        })
-        .map_err(|e| pbf_err(path, e))?;
+    decode(path, || {
+        open(path)?
+            .for_each(|el| match el {
+                Element::Node(n) => put(n.id(), n.lon(), n.lat()),
+                Element::DenseNode(n) => put(n.id(), n.lon(), n.lat()),
+                _ => {}
+            })
+            .map_err(|e| pbf_err(path, e))
+    })?;
     tracing::info!(
         "{}: {found} of {} way nodes found in the file",
         path.display(),

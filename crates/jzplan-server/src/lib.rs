@@ -7,6 +7,7 @@ pub mod auth;
 pub mod coordination;
 pub mod error;
 pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod ogc;
 pub mod openapi;
@@ -174,6 +175,7 @@ pub fn routes(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(osrm::router())
         .merge(works::router())
         .merge(coordination::router())
+        .merge(feeds::router())
         .merge(events::router())
         .merge(subscriptions::router())
         .merge(studies::router())

@@ -157,6 +157,21 @@ pub const MIGRATIONS: &[Migration] = &[
          );
          CREATE INDEX deliveries_by_subscription ON deliveries (subscription, seq);",
     },
+    Migration {
+        name: "scenario windows: the period a scenario is about, as columns derived from its \
+               body (a record with only a date reads as the one-day window date..date)",
+        sqlite: "ALTER TABLE scenarios ADD COLUMN window_start TEXT GENERATED ALWAYS AS
+            (COALESCE(json_extract(body, '$.window.start'), json_extract(body, '$.date'))) VIRTUAL;
+         ALTER TABLE scenarios ADD COLUMN window_end TEXT GENERATED ALWAYS AS
+            (COALESCE(json_extract(body, '$.window.end'), json_extract(body, '$.date'))) VIRTUAL;
+         CREATE INDEX scenarios_window ON scenarios(window_start, window_end);",
+        postgres: "ALTER TABLE scenarios
+            ADD COLUMN window_start text GENERATED ALWAYS AS
+                (COALESCE(body #>> '{window,start}', body ->> 'date')) STORED,
+            ADD COLUMN window_end text GENERATED ALWAYS AS
+                (COALESCE(body #>> '{window,end}', body ->> 'date')) STORED;
+         CREATE INDEX scenarios_window ON scenarios (window_start, window_end);",
+    },
 ];
 
 #[cfg(test)]
@@ -182,5 +197,51 @@ mod tests {
             .query_row("SELECT n FROM revision", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn scenarios_stored_with_one_date_read_as_a_one_day_window() {
+        let c = rusqlite::Connection::open_in_memory().unwrap();
+        let (old, new) = MIGRATIONS.split_at(3);
+        for m in old {
+            c.execute_batch(m.sqlite).unwrap();
+        }
+        // A scenario written before scenarios had windows.
+        c.execute(
+            "INSERT INTO scenarios (id, version, body) VALUES ('late', 1, \
+             '{\"id\":\"late\",\"name\":\"P1 late\",\"date\":\"2022-06-01\",\"overrides\":[]}')",
+            [],
+        )
+        .unwrap();
+        for m in new {
+            c.execute_batch(m.sqlite).unwrap();
+        }
+        c.execute(
+            "INSERT INTO scenarios (id, version, body) VALUES ('summer', 1, \
+             '{\"id\":\"summer\",\"name\":\"\",\"date\":\"2022-06-01\",\
+             \"window\":{\"start\":\"2022-05-01\",\"end\":\"2022-10-31\"}}')",
+            [],
+        )
+        .unwrap();
+        let window = |id: &str| -> (String, String) {
+            c.query_row(
+                "SELECT window_start, window_end FROM scenarios WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(window("late"), ("2022-06-01".into(), "2022-06-01".into()));
+        assert_eq!(window("summer"), ("2022-05-01".into(), "2022-10-31".into()));
+        // The old body still reads as a scenario, its period the one day.
+        let body: String = c
+            .query_row("SELECT body FROM scenarios WHERE id = 'late'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let s: jzplan_core::scenario::Scenario = serde_json::from_str(&body).unwrap();
+        assert_eq!(s.window, None);
+        assert_eq!(s.period().start, s.date);
+        assert_eq!(s.period().end, s.date);
     }
 }

@@ -501,6 +501,7 @@ fn durability_writer(g: &GlobalOpts, count: u64) -> anyhow::Result<()> {
             id: format!("d{i}"),
             name: format!("durability write {i}"),
             date,
+            window: None,
             overrides: vec![],
             version: 0,
         };

@@ -22,14 +22,19 @@ pub enum ScenarioCmd {
         #[command(flatten)]
         out: FormatOpts,
     },
-    /// Store a what-if scenario: a date and overrides (`--set P1=suspended`,
-    /// `--window P1=2023-04-01..2024-10-31`).
+    /// Store a what-if scenario: a period (`--period 2022-05-01..2022-10-31`, or one date)
+    /// and overrides (`--set P1=suspended`, `--window P1=2023-04-01..2024-10-31`,
+    /// `--closed-until P1=2023-06-30`: closed but not finished). Overrides that change nothing
+    /// in the period are reported as warnings.
     Create {
         /// Scenario id.
         id: String,
-        /// The date it is evaluated on (default: today).
+        /// The date it is evaluated on (default: the period's first day, else today).
         #[command(flatten)]
         date: DateOpts,
+        /// The period the scenario is about, START..END (both days included).
+        #[arg(long = "period", value_name = "START..END")]
+        period: Option<String>,
         /// Description.
         #[arg(long, default_value = "")]
         name: String,
@@ -39,6 +44,10 @@ pub enum ScenarioCmd {
         /// Window overrides WORK=START..END.
         #[arg(long = "window")]
         window: Vec<String>,
+        /// Closed but not finished, WORK=DATE: the work's site stays until DATE (its start
+        /// kept) and its new links open only after it.
+        #[arg(long = "closed-until", value_name = "WORK=DATE")]
+        closed_until: Vec<String>,
         /// Who.
         #[arg(long)]
         actor: Option<String>,
@@ -87,10 +96,16 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                 return Ok(());
             }
             for s in ss {
+                let p = s.period();
+                let when = if p.start == p.end {
+                    p.start.to_string()
+                } else {
+                    format!("{}..{}", p.start, p.end)
+                };
                 outln!(
                     "{:<16} {} {} override(s)  {}",
                     s.id,
-                    s.date,
+                    when,
                     s.overrides.len(),
                     s.name
                 );
@@ -134,9 +149,11 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
         ScenarioCmd::Create {
             id,
             date,
+            period,
             name,
             set,
             window,
+            closed_until,
             actor,
             out,
         } => {
@@ -149,6 +166,7 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                     work: WorkId::parse(w.trim())?,
                     status: Some(st.parse()?),
                     window: None,
+                    closed_until: None,
                 });
             }
             for s in &window {
@@ -162,12 +180,43 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
                     work: WorkId::parse(w.trim())?,
                     status: None,
                     window: Some(DateRange::new(parse_date(a)?, parse_date(b)?)?),
+                    closed_until: None,
                 });
             }
+            for s in &closed_until {
+                let (w, d) = s.split_once('=').ok_or_else(|| {
+                    crate::Error::invalid(format!("--closed-until '{s}' must be WORK=DATE"))
+                })?;
+                let (work, day) = (WorkId::parse(w.trim())?, parse_date(d)?);
+                match overrides.iter_mut().find(|o| o.work == work) {
+                    Some(o) => o.closed_until = Some(day),
+                    None => overrides.push(WorkOverride {
+                        work,
+                        status: None,
+                        window: None,
+                        closed_until: Some(day),
+                    }),
+                }
+            }
+            let window = match &period {
+                Some(p) => {
+                    let (a, b) = p.split_once("..").ok_or_else(|| {
+                        crate::Error::invalid(format!("--period '{p}' must be START..END"))
+                    })?;
+                    Some(DateRange::new(parse_date(a)?, parse_date(b)?)?)
+                }
+                None => None,
+            };
+            let date = match (date.given()?, window) {
+                (Some(d), _) => d,
+                (None, Some(w)) => w.start,
+                (None, None) => date.or_today("the scenario's date")?,
+            };
             let sc = Scenario {
                 id,
                 name,
-                date: date.or_today("the scenario's date")?,
+                date,
+                window,
                 overrides,
                 version: 0,
             };
@@ -178,7 +227,18 @@ pub fn run_scenario(g: &GlobalOpts, c: ScenarioCmd) -> anyhow::Result<()> {
             if out.record("scenario create", &saved)? {
                 return Ok(());
             }
-            outln!("scenario {} stored (version {})", saved.id, saved.version);
+            let p = saved.scenario.period();
+            outln!(
+                "scenario {} stored (version {}), {} … {}, evaluated on {}",
+                saved.scenario.id,
+                saved.scenario.version,
+                p.start,
+                p.end,
+                saved.scenario.date
+            );
+            for w in &saved.warnings {
+                outln!("warning: {w}");
+            }
         }
         ScenarioCmd::Delete {
             id,

@@ -81,6 +81,10 @@ pub struct Period {
     pub weekday_hours: f64,
     /// Hours of this period on a weekend day.
     pub weekend_hours: f64,
+    /// Its clock hours on a weekday, `[start, end)` ranges (as many hours as `weekday_hours`).
+    pub weekday_clock: &'static [(u8, u8)],
+    /// Its clock hours on a weekend day.
+    pub weekend_clock: &'static [(u8, u8)],
     /// Demand of its representative hour relative to the morning peak hour.
     pub factor: f64,
     /// How its matrix is oriented.
@@ -98,6 +102,8 @@ pub const JINZHOU_PERIODS: [Period; 3] = [
         hours_label: "07:00-09:00",
         weekday_hours: 2.0,
         weekend_hours: 0.0,
+        weekday_clock: &[(7, 9)],
+        weekend_clock: &[],
         factor: 0.9,
         orientation: Orientation::Morning,
         source: "estimate:the two-hour morning peak averages 90 % of its peak hour (a peak-hour \
@@ -109,6 +115,8 @@ the 8-12 % that Chinese city travel surveys commonly report",
         hours_label: "17:00-19:00",
         weekday_hours: 2.0,
         weekend_hours: 0.0,
+        weekday_clock: &[(17, 19)],
+        weekend_clock: &[],
         factor: 0.9,
         orientation: Orientation::Evening,
         source: "estimate:the evening peak mirrors the morning commute (work to home, the \
@@ -119,6 +127,8 @@ transposed matrix) with the same size; no count says otherwise for Jinzhou",
         hours_label: "other hours (weekdays 20 h, weekends 24 h)",
         weekday_hours: 20.0,
         weekend_hours: 24.0,
+        weekday_clock: &[(0, 7), (9, 17), (19, 24)],
+        weekend_clock: &[(0, 24)],
         factor: 0.32,
         orientation: Orientation::Both,
         source: "estimate:the remaining 64 % of weekday trips spread over 20 hours (3.2 % of the \
@@ -127,6 +137,27 @@ peaks and are 24 such hours, 77 % of a weekday, within the 70-90 % weekend/weekd
 commonly counted on urban roads",
     },
 ];
+
+impl Period {
+    /// Whether clock hour `h` (0–23) of a weekday (`weekend` false) or a weekend day is in
+    /// the period.
+    pub fn contains(&self, h: u8, weekend: bool) -> bool {
+        let clock = if weekend {
+            self.weekend_clock
+        } else {
+            self.weekday_clock
+        };
+        clock.iter().any(|&(a, b)| h >= a && h < b)
+    }
+
+    /// How many hours of a day of the type the period shares with `hours` (clock hours 0–23
+    /// for which it returns true).
+    pub fn hours_within(&self, weekend: bool, hours: impl Fn(u8) -> bool) -> usize {
+        (0..24u8)
+            .filter(|&h| self.contains(h, weekend) && hours(h))
+            .count()
+    }
+}
 
 /// The matrix of a period's representative hour from the morning-peak-hour matrix.
 pub fn period_matrix(am_peak_hour: &OdMatrix, p: &Period) -> Result<OdMatrix> {
@@ -220,7 +251,32 @@ mod tests {
         assert_eq!((wd, we), (24.0, 24.0));
         for p in &JINZHOU_PERIODS {
             assert!(p.source.starts_with("estimate:"), "{}", p.id);
+            assert_eq!(
+                p.hours_within(false, |_| true) as f64,
+                p.weekday_hours,
+                "{}",
+                p.id
+            );
+            assert_eq!(
+                p.hours_within(true, |_| true) as f64,
+                p.weekend_hours,
+                "{}",
+                p.id
+            );
         }
+        // Every hour of either day type is in exactly one period.
+        for weekend in [false, true] {
+            for h in 0..24 {
+                let n = JINZHOU_PERIODS
+                    .iter()
+                    .filter(|p| p.contains(h, weekend))
+                    .count();
+                assert_eq!(n, 1, "hour {h}, weekend {weekend}");
+            }
+        }
+        let [a, _, o] = JINZHOU_PERIODS;
+        assert_eq!(a.hours_within(false, |h| h >= 8), 1);
+        assert_eq!(o.hours_within(false, |h| !(6..22).contains(&h)), 8);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod city;
 pub mod flows;
+pub mod moratoria;
 pub mod mvt;
 pub mod network;
 pub mod schema;
@@ -531,6 +532,7 @@ impl Catalog {
             c.add(Arc::new(works::HotspotsLayer::new(data.clone())));
             c.add(Arc::new(works::ClosuresLayer::new(data.clone())));
             c.add(Arc::new(works::DetoursLayer::new(data.clone())));
+            c.add(Arc::new(moratoria::MoratoriaLayer::new(data.clone())));
         }
         Ok(c)
     }

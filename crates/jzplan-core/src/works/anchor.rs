@@ -130,7 +130,7 @@ fn base_name(s: &str) -> &str {
 }
 
 /// Whether a street carries one of `names` (Chinese or English, section suffixes ignored).
-fn street_matches(net: &RoadNetwork, e: EdgeId, names: &[String]) -> bool {
+pub(crate) fn street_matches(net: &RoadNetwork, e: EdgeId, names: &[String]) -> bool {
     let st = net.street_of(e);
     names.iter().any(|n| {
         let n = n.trim();
@@ -485,6 +485,7 @@ impl Attachment {
                         phase: e.phase,
                         action: e.action.clone(),
                         edges,
+                        schedule: e.schedule.clone(),
                     });
                 }
                 Err(why) => self.report.items.push(AttachItem {

@@ -7,7 +7,7 @@ use super::catalogue::Catalogue;
 use super::{DateRange, HistoryEntry, Status, Work, WorkFilter, WorkId, WorkKind};
 use crate::hotspot::{Hotspot, HotspotId, HotspotStatus};
 use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::scenario::{NetworkState, Scenario};
+use crate::scenario::{CheckedScenario, NetworkState, Scenario};
 use crate::store::{Change, SeedReport, Store};
 use crate::{Error, Result};
 use chrono::NaiveDate;
@@ -376,6 +376,31 @@ impl WorksBook {
         Ok(NetworkState::on_date(net, &works, &att.effects, date))
     }
 
+    /// The network at `minute` after local midnight of `date`: effects with daily hours in
+    /// force only within them (see [`NetworkState::on_date_at`]).
+    pub fn state_at<'n>(
+        &self,
+        net: &'n RoadNetwork,
+        date: NaiveDate,
+        minute: u16,
+    ) -> Result<NetworkState<'n>> {
+        super::check_date("date", date)?;
+        if minute >= 1440 {
+            return Err(crate::Error::invalid(format!(
+                "time {minute} min is past the end of the day"
+            )));
+        }
+        let works = self.store()?.list_works(&WorkFilter::default())?;
+        let att = self.attached(net)?;
+        Ok(NetworkState::on_date_at(
+            net,
+            &works,
+            &att.effects,
+            date,
+            Some(minute),
+        ))
+    }
+
     /// The network in a what-if scenario (overrides applied, evaluated on its date).
     pub fn scenario_state<'n>(
         &self,
@@ -544,11 +569,13 @@ impl WorksBook {
         expected_version: u64,
         actor: &str,
         comment: &str,
-    ) -> Result<Scenario> {
+    ) -> Result<CheckedScenario> {
         s.validate()?;
         let works = self.store()?.list_works(&WorkFilter::default())?;
         s.apply(&works)?;
-        self.store()?.put_scenario(
+        let warnings = s.warnings(&works)?;
+        let p = s.period();
+        let scenario = self.store()?.put_scenario(
             s,
             expected_version,
             &Change {
@@ -560,10 +587,17 @@ impl WorksBook {
                 }
                 .into(),
                 old: String::new(),
-                new: format!("{} overrides on {}", s.overrides.len(), s.date),
+                new: format!(
+                    "{} overrides, {} … {} (evaluated on {})",
+                    s.overrides.len(),
+                    p.start,
+                    p.end,
+                    s.date
+                ),
                 comment: comment.into(),
             },
-        )
+        )?;
+        Ok(CheckedScenario { scenario, warnings })
     }
 
     /// Deletes a scenario at `expected_version`.

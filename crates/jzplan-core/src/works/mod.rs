@@ -795,6 +795,21 @@ pub struct ResolvedEffect {
     pub action: Action,
     /// Edges (both directions where the road is two-way).
     pub edges: Vec<EdgeId>,
+    /// When during the day or week it applies (construction effects); none = always.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Schedule>,
+}
+
+impl ResolvedEffect {
+    /// Whether the effect is in force on `date` (at `minute` after local midnight, if given),
+    /// as far as its schedule says; its phase is the caller's to check.
+    pub fn in_force(&self, date: NaiveDate, minute: Option<u16>) -> bool {
+        match (&self.schedule, minute) {
+            (None, _) => true,
+            (Some(s), None) => s.in_force_on(date),
+            (Some(s), Some(m)) => s.in_force_at(date, m),
+        }
+    }
 }
 
 #[cfg(test)]

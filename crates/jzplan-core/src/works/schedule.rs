@@ -264,6 +264,27 @@ impl Schedule {
     pub fn all_day(&self) -> bool {
         self.hours.is_none()
     }
+
+    /// Whether the effect is in force at some time of `date`: on its weekdays, and, for hours
+    /// past midnight, the morning after one of them (a Friday night runs into Saturday).
+    pub fn in_force_on(&self, date: chrono::NaiveDate) -> bool {
+        self.applies_on(date)
+            || (self.hours.is_some_and(|h| h.overnight())
+                && date.pred_opt().is_some_and(|p| self.applies_on(p)))
+    }
+
+    /// Whether the effect is in force at `minute` after local midnight of `date`.
+    pub fn in_force_at(&self, date: chrono::NaiveDate, minute: u16) -> bool {
+        let yesterday = || date.pred_opt().is_some_and(|p| self.applies_on(p));
+        match self.hours {
+            None => self.applies_on(date),
+            Some(h) if h.overnight() => {
+                (minute >= h.start_min && self.applies_on(date))
+                    || (minute < h.end_min && yesterday())
+            }
+            Some(h) => minute >= h.start_min && minute < h.end_min && self.applies_on(date),
+        }
+    }
 }
 
 /// Keeps the edges of `edges` that run in `dir` relative to the line `from` → `to`: an edge
@@ -323,6 +344,28 @@ mod tests {
         ] {
             assert!(DailyHours::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn night_hours_run_into_the_next_morning() {
+        let s: Schedule =
+            serde_json::from_str(r#"{"hours": "22:00-06:00", "weekdays": ["fri"]}"#).unwrap();
+        let fri = chrono::NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let sat = fri.succ_opt().unwrap();
+        let sun = sat.succ_opt().unwrap();
+        assert!(s.in_force_on(fri) && s.in_force_on(sat) && !s.in_force_on(sun));
+        assert!(!s.in_force_at(fri, 21 * 60 + 59));
+        assert!(s.in_force_at(fri, 22 * 60));
+        assert!(s.in_force_at(sat, 5 * 60 + 59));
+        assert!(!s.in_force_at(sat, 6 * 60));
+        assert!(
+            !s.in_force_at(sat, 23 * 60),
+            "Saturday night is not a work night"
+        );
+        let day: Schedule = serde_json::from_str(r#"{"hours": "09:00-16:00"}"#).unwrap();
+        assert!(day.in_force_at(sun, 9 * 60) && !day.in_force_at(sun, 16 * 60));
+        let weekend: Schedule = serde_json::from_str(r#"{"weekdays": ["sat", "sun"]}"#).unwrap();
+        assert!(weekend.in_force_at(sun, 3) && !weekend.in_force_at(fri, 12 * 60));
     }
 
     #[test]
