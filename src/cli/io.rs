@@ -230,7 +230,7 @@ fn map_layer(layer: &dyn Layer, date: Option<chrono::NaiveDate>) -> crate::Resul
         .iter()
         .map(|p| {
             let kind = match p.kind {
-                PropKind::String => FieldKind::Text,
+                PropKind::String | PropKind::Date => FieldKind::Text,
                 PropKind::Integer => FieldKind::Integer,
                 PropKind::Number => FieldKind::Real,
                 PropKind::Boolean => FieldKind::Bool,

@@ -3,7 +3,7 @@
 use super::GlobalOpts;
 use crate::analysis::study::{ClosureSpec, Direction, Lanes, StudyRequest};
 use crate::network::EdgeId;
-use crate::works::{DateRange, LonLat, parse_date};
+use crate::works::{DateRange, LonLat};
 use crate::{Error, Result};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -86,18 +86,18 @@ fn lon_lat(s: &str, what: &str) -> Result<LonLat> {
     Ok([lon, lat])
 }
 
-/// Parses `START..END`.
+/// Parses `START..END` with the dialect's rules (`opts::parse_window`: `today` allowed, real
+/// dates only, the end not before the start); a study needs both ends.
 pub fn parse_window(s: &str) -> Result<DateRange> {
-    let (a, b) = s.split_once("..").ok_or_else(|| {
-        Error::invalid(format!(
-            "window '{s}' must be START..END, e.g. 2022-05-01..2022-10-31"
-        ))
-    })?;
-    let (start, end) = (parse_date(a)?, parse_date(b)?);
-    DateRange::new(start, end).map_err(|e| match e {
-        Error::InvalidInput(m) => Error::InvalidInput(format!("window: {m}")),
-        other => other,
-    })
+    match super::opts::parse_window(s)? {
+        (Some(start), Some(end)) => DateRange::new(start, end).map_err(|e| match e {
+            Error::InvalidInput(m) => Error::InvalidInput(format!("window: {m}")),
+            other => other,
+        }),
+        _ => Err(Error::invalid(format!(
+            "window '{s}': a study needs both ends, e.g. 2022-05-01..2022-10-31"
+        ))),
+    }
 }
 
 /// The study request of the command line.

@@ -707,3 +707,50 @@ fn night_works_close_the_street_at_night_on_their_weekdays_only() {
     assert!((sunday_noon.speed_kmh(EdgeId::from_index(0)) - 30.0).abs() < 1e-6);
     assert!(e.state_at(day("2027-04-04"), 1440).is_err());
 }
+
+#[tokio::test]
+async fn moratoria_are_a_map_layer_valid_over_their_protected_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = crate::api::jinzhou_state(dir.path());
+    let expected = state
+        .engine
+        .moratoria(&jzplan::works::rules::MoratoriumPeriods::default())
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.lines.iter().any(|l| l.len() >= 2))
+        .collect::<Vec<_>>();
+    let app = api::app_with_state(state);
+    let all = get(&app, "/collections/moratoria/items?limit=1000").await;
+    assert_eq!(all.status.as_u16(), 200, "{}", all.text());
+    let features = all.json()["features"].as_array().unwrap().clone();
+    assert_eq!(features.len(), expected.len());
+    assert!(!features.is_empty());
+    for f in &features {
+        let p = &f["properties"];
+        let m = expected
+            .iter()
+            .find(|m| m.work.as_str() == p["work"])
+            .unwrap();
+        assert_eq!(p["from"], m.from.to_string());
+        assert_eq!(p["until"], m.until.to_string());
+        assert_eq!(f["geometry"]["type"], "MultiLineString");
+    }
+    // The dig-bans in force on a day: exactly those whose period holds it.
+    let day = "2023-06-01";
+    let on = get(
+        &app,
+        &format!("/collections/moratoria/items?limit=1000&datetime={day}"),
+    )
+    .await;
+    let on = on.json()["features"].as_array().unwrap().clone();
+    let want = expected
+        .iter()
+        .filter(|m| m.from.to_string().as_str() <= day && day <= m.until.to_string().as_str())
+        .count();
+    assert_eq!(on.len(), want);
+    assert!(
+        want > 0 && want < expected.len(),
+        "{want} of {}",
+        expected.len()
+    );
+}

@@ -760,6 +760,7 @@ async fn gdal_opens_an_empty_collection_typed_from_its_schema() {
     assert!(info.contains("Geometry: Point"), "{info}");
     for field in [
         "name_zh: String",
+        "start: Date",
         "version: Integer64",
         "estimated: Integer(Boolean)",
     ] {
@@ -784,8 +785,8 @@ type Expected = (String, usize, String, Vec<(String, String)>);
 /// Allowed QGIS field type names for a property type.
 fn qgis_types(json_type: &str) -> &'static [&'static str] {
     match json_type {
-        // QGIS's own provider reads YYYY-MM-DD values as dates.
-        "string" => &["String", "Date"],
+        "string" => &["String"],
+        "date" => &["Date"],
         "integer" => &["Integer", "Integer64"],
         "number" => &["Real", "Integer", "Integer64"],
         "boolean" => &["Boolean", "Integer"],
@@ -815,7 +816,10 @@ async fn qgis_opens_every_collection_with_its_count_geometry_and_fields() {
             let props = i
                 .properties
                 .iter()
-                .map(|p| (p.name.to_string(), p.kind.json_type().to_string()))
+                .map(|p| {
+                    let t = p.kind.json_format().unwrap_or(p.kind.json_type());
+                    (p.name.to_string(), t.to_string())
+                })
                 .collect();
             (i.id.to_string(), n, i.geometry_type.to_string(), props)
         })

@@ -725,6 +725,12 @@ mod jinzhou {
                 3,
             ),
             (vec!["--close", "锦州街", "--window", "May..October"], 3),
+            // The dialect's window syntax, but a study needs both ends.
+            (vec!["--close", "锦州街", "--window", "2022-05-01.."], 3),
+            (
+                vec!["--close", "锦州街", "--window", "2022-02-30..2022-05-01"],
+                3,
+            ),
         ] {
             let out = std::process::Command::new(jzplan_bin())
                 .arg("--db")

@@ -228,7 +228,11 @@ fn collection_json(base: &str, l: &dyn Layer) -> Value {
     for p in &i.properties {
         props.insert(
             p.name.to_string(),
-            json!({"type": p.kind.json_type(), "description": p.description}),
+            match p.kind.json_format() {
+                Some(f) => json!({"type": p.kind.json_type(), "format": f,
+                                  "description": p.description}),
+                None => json!({"type": p.kind.json_type(), "description": p.description}),
+            },
         );
     }
     json!({

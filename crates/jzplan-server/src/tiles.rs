@@ -85,7 +85,8 @@ pub async fn tilejson(
                 .iter()
                 .map(|p| {
                     let t = match p.kind {
-                        jzplan_core::layers::PropKind::String => "String",
+                        jzplan_core::layers::PropKind::String
+                        | jzplan_core::layers::PropKind::Date => "String",
                         jzplan_core::layers::PropKind::Boolean => "Boolean",
                         _ => "Number",
                     };

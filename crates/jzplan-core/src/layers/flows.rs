@@ -59,7 +59,7 @@ impl FlowsLayer {
                     ),
                     prop("vc", Number, "volume / capacity"),
                     prop("time_s", Number, "congested travel time, seconds"),
-                    prop("date", String, "the date of the network state"),
+                    prop("date", Date, "the date of the network state"),
                     prop("source", String, "provenance of the figures"),
                 ],
                 dated: true,

@@ -182,17 +182,24 @@ pub enum PropKind {
     Number,
     /// true/false.
     Boolean,
+    /// A day, `YYYY-MM-DD` (text in GeoJSON; JSON Schema `format: date`).
+    Date,
 }
 
 impl PropKind {
     /// JSON Schema type name.
     pub fn json_type(self) -> &'static str {
         match self {
-            PropKind::String => "string",
+            PropKind::String | PropKind::Date => "string",
             PropKind::Integer => "integer",
             PropKind::Number => "number",
             PropKind::Boolean => "boolean",
         }
+    }
+
+    /// JSON Schema `format`, where the type alone does not say it (`date`).
+    pub fn json_format(self) -> Option<&'static str> {
+        (self == PropKind::Date).then_some("date")
     }
 }
 

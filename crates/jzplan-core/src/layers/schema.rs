@@ -37,6 +37,7 @@ fn xsd_type(k: PropKind) -> &'static str {
         PropKind::Integer => "xs:long",
         PropKind::Number => "xs:double",
         PropKind::Boolean => "xs:boolean",
+        PropKind::Date => "xs:date",
     }
 }
 
@@ -61,6 +62,9 @@ fn members(info: &LayerInfo, seq: bool) -> Map<String, Value> {
             "description": p.description,
             "type": p.kind.json_type(),
         });
+        if let Some(f) = p.kind.json_format() {
+            v["format"] = json!(f);
+        }
         if seq {
             v["x-ogc-propertySeq"] = json!(i + 2);
         }
@@ -166,6 +170,7 @@ mod tests {
                 prop("extra_s", PropKind::Number, "seconds"),
                 prop("n", PropKind::Integer, "count"),
                 prop("ok", PropKind::Boolean, "flag"),
+                prop("date", PropKind::Date, "day"),
             ],
             dated: true,
             min_zoom: 0,
@@ -184,14 +189,18 @@ mod tests {
         assert_eq!(p["extra_s"]["type"], "number");
         assert_eq!(p["n"]["type"], "integer");
         assert_eq!(p["ok"]["type"], "boolean");
+        assert_eq!(
+            (&p["date"]["type"], &p["date"]["format"]),
+            (&json!("string"), &json!("date"))
+        );
         // Column order: geometry, then the properties as declared.
-        let seq: Vec<i64> = ["geometry", "work", "extra_s", "n", "ok"]
+        let seq: Vec<i64> = ["geometry", "work", "extra_s", "n", "ok", "date"]
             .iter()
             .map(|k| p[*k]["x-ogc-propertySeq"].as_i64().unwrap())
             .collect();
-        assert_eq!(seq, [1, 2, 3, 4, 5]);
+        assert_eq!(seq, [1, 2, 3, 4, 5, 6]);
         let q = queryables(&info(), "http://x/collections/detours/queryables");
-        assert_eq!(q["properties"].as_object().unwrap().len(), 5);
+        assert_eq!(q["properties"].as_object().unwrap().len(), 6);
         assert!(q["properties"]["work"].get("x-ogc-propertySeq").is_none());
     }
 
@@ -202,6 +211,7 @@ mod tests {
         assert!(x.contains("name=\"geometry\" type=\"gml:LineStringPropertyType\""));
         assert!(x.contains("name=\"extra_s\" type=\"xs:double\""));
         assert!(x.contains("name=\"ok\" type=\"xs:boolean\""));
+        assert!(x.contains("name=\"date\" type=\"xs:date\""));
         assert_eq!(geometry_formats("Geometry").1, "gml:GeometryPropertyType");
         assert_eq!(xml_name("1 a<b"), "_1_a_b");
     }
