@@ -523,7 +523,7 @@ proptest! {
                 best = best.min(d);
             }
         }
-        match r.snap(p, 1e6) {
+        match r.snap(p, crate::network::snap::MAX_SNAP_M) {
             Ok(s) => {
                 prop_assert!((s.dist_m - best).abs() < 1e-6, "{} vs {best}", s.dist_m);
                 prop_assert!(w[s.edge.index()].is_finite());
