@@ -404,7 +404,7 @@
 
   // Popups: works (status, state on the date, dates, source), closures, detours, choke points.
   map.on('click', (e) => {
-    if (jz.routing) return;
+    if (jz.routing || jz.drawing || jz.picking) return;
     const layers = [...WORK_LAYERS, 'closures', 'removed-roads', 'new-links', 'hotspots'].concat(jz.hasDetours ? ['detours', 'detours-none'] : []);
     const fs = map.queryRenderedFeatures(e.point, { layers });
     if (!fs.length) return;

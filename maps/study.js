@@ -1,6 +1,8 @@
 // jzplan viewer: "Study a closure" panel and the traffic-flows toggle. Runs after app.js and
 // uses its map (window.jz). A study is one POST /api/v1/studies; the map draws its features
-// from /api/v1/studies/{id}/map.geojson; the panel lists the headline numbers.
+// from /api/v1/studies/{id}/map.geojson; the panel lists the headline numbers. A closure is a
+// street or a work picked on the map (or typed), or a stretch drawn on a street: two clicks on
+// it give the stretch's from and to.
 (function init() {
   'use strict';
   // app.js makes the map after its first request: wait for it.
@@ -19,6 +21,7 @@
   function addLayers() {
     if (map.getSource('study')) return;
     map.addSource('study', { type: 'geojson', data: EMPTY });
+    map.addSource('study-stretch', { type: 'geojson', data: EMPTY });
     map.addSource('flows', { type: 'vector', tiles: [flowsUrl()], minzoom: 0, maxzoom: 16 });
     const before = map.getLayer('road-labels') ? 'road-labels' : undefined;
     map.addLayer({ id: 'flows', type: 'line', source: 'flows', 'source-layer': 'flows',
@@ -41,6 +44,12 @@
       paint: { 'line-color': '#111', 'line-width': 6 } }, before);
     map.addLayer({ id: 'study-conflict', type: 'line', source: 'study', filter: layer('conflict'),
       paint: { 'line-color': '#f59e0b', 'line-width': 4, 'line-dasharray': [1, 1] } }, before);
+    map.addLayer({ id: 'study-stretch-line', type: 'line', source: 'study-stretch',
+      filter: ['==', ['geometry-type'], 'LineString'],
+      paint: { 'line-color': '#7c3aed', 'line-width': 5, 'line-opacity': 0.8 } });
+    map.addLayer({ id: 'study-stretch-ends', type: 'circle', source: 'study-stretch',
+      filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-radius': 6, 'circle-color': '#7c3aed', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
     map.addLayer({ id: 'study-choke', type: 'circle', source: 'study', filter: layer('choke_point'),
       paint: {
         'circle-radius': 8, 'circle-stroke-color': '#fff', 'circle-stroke-width': 2,
@@ -59,7 +68,9 @@
       <select id="study-kind"><option value="street"></option><option value="work"></option></select>
       <input id="study-target" size="12" placeholder="锦州街 / P1">
       <button id="study-pick"></button>
+      <button id="study-draw"></button>
     </div>
+    <div class="row small" id="study-stretch"></div>
     <div class="row"><input id="study-start" type="date" value="2022-05-01"> …
       <input id="study-end" type="date" value="2022-10-31"></div>
     <div class="row"><label><input id="study-night" type="checkbox"> <span id="study-night-label"></span></label></div>
@@ -73,6 +84,8 @@
     $('study-kind').options[0].textContent = T('街道', 'street');
     $('study-kind').options[1].textContent = T('工程', 'work');
     $('study-pick').textContent = T('地图上选', 'Pick on map');
+    $('study-draw').textContent = T('画路段', 'Draw a stretch');
+    showStretch();
     $('study-night-label').textContent = T('仅夜间施工 22–06', 'night only 22–06');
     $('study-run').textContent = T('运行', 'Run');
     $('study-clear').textContent = T('清除', 'Clear');
@@ -84,15 +97,75 @@
   // Pick a street (road) or a work on the map.
   $('study-pick').addEventListener('click', () => {
     jz.picking = !jz.picking;
+    jz.drawing = false;
     $('study-pick').classList.toggle('active', jz.picking);
+    $('study-draw').classList.remove('active');
   });
+  // Draw a stretch: two clicks on one street; the street's name and the two points (lon, lat)
+  // become the closure {street, from, to} (the server snaps them to the street's junctions).
+  jz.stretch = null;
+  $('study-draw').addEventListener('click', () => {
+    jz.drawing = !jz.drawing;
+    jz.picking = false;
+    if (jz.drawing) jz.stretch = null;
+    $('study-draw').classList.toggle('active', jz.drawing);
+    $('study-pick').classList.remove('active');
+    showStretch();
+  });
+  const round6 = (x) => Math.round(x * 1e6) / 1e6;
+  function showStretch() {
+    const st = jz.stretch;
+    let t = '';
+    if (jz.drawing && !st) t = T('点击街道上的起点', 'Click the stretch\'s start on a street');
+    else if (st && !st.to) t = T(`${st.street}：点击终点`, `${st.street}: click its end`);
+    else if (st) t = `${T('路段', 'Stretch')}: ${st.street} ${st.from.map((x) => x.toFixed(5)).join(',')} → ${st.to.map((x) => x.toFixed(5)).join(',')}`;
+    $('study-stretch').textContent = t;
+    if (!map.getSource('study-stretch')) return;
+    const fs = [];
+    if (st) {
+      fs.push({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: st.from } });
+      if (st.to) {
+        fs.push({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: st.to } });
+        fs.push({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: [st.from, st.to] } });
+      }
+    }
+    map.getSource('study-stretch').setData({ type: 'FeatureCollection', features: fs });
+  }
+  const roadAt = (e) => {
+    const b = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
+    return map.queryRenderedFeatures(b, { layers: ['roads'] }).find((f) => f.properties.name_zh || f.properties.name_en);
+  };
   map.on('click', (e) => {
+    if (jz.drawing) {
+      addLayers();
+      const f = roadAt(e);
+      const p = [round6(e.lngLat.lng), round6(e.lngLat.lat)];
+      if (!f) { $('study-stretch').textContent = T('请点击街道', 'Click on a street'); return; }
+      const street = f.properties.name_zh || f.properties.name_en;
+      if (!jz.stretch) {
+        jz.stretch = { street, from: p };
+      } else if (street !== jz.stretch.street) {
+        $('study-stretch').textContent = T(`终点须在${jz.stretch.street}上`, `The end must be on ${jz.stretch.street}`);
+        return;
+      } else {
+        jz.stretch.to = p;
+        jz.drawing = false;
+        $('study-draw').classList.remove('active');
+        $('study-kind').value = 'street';
+        $('study-target').value = street;
+      }
+      showStretch();
+      return;
+    }
     if (!jz.picking) return;
-    const box = [[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]];
-    const kind = $('study-kind').value;
-    const layers = kind === 'work' ? ['works-line', 'works-point', 'works-fill'] : ['roads'];
-    const f = map.queryRenderedFeatures(box, { layers })[0];
-    if (f) $('study-target').value = kind === 'work' ? f.properties.id : (f.properties.name_zh || f.properties.name_en);
+    const f = $('study-kind').value === 'work'
+      ? map.queryRenderedFeatures([[e.point.x - 4, e.point.y - 4], [e.point.x + 4, e.point.y + 4]], { layers: ['works-line', 'works-point', 'works-fill'] })[0]
+      : roadAt(e);
+    if (f) {
+      $('study-target').value = $('study-kind').value === 'work' ? f.properties.id : (f.properties.name_zh || f.properties.name_en);
+      jz.stretch = null;
+      showStretch();
+    }
     jz.picking = false;
     $('study-pick').classList.remove('active');
   });
@@ -100,10 +173,13 @@
   function request() {
     const target = $('study-target').value.trim();
     const closure = $('study-kind').value === 'work' ? { work: target } : { street: target };
+    const st = jz.stretch;
+    if (closure.street && st && st.to && st.street === target) { closure.from = st.from; closure.to = st.to; }
     const body = { closures: [closure], window: { start: $('study-start').value, end: $('study-end').value } };
     if ($('study-night').checked) body.hours = '22-06';
     return body;
   }
+  jz.studyRequest = request;
 
   const num = (x, d = 0) => (x == null ? '–' : (x > 0 ? '+' : '') + x.toFixed(d));
   function showResult(s) {
@@ -116,7 +192,8 @@
     const best = m.starts[m.best];
     let h = `<div class="study-head">${esc(s.title)}</div>`;
     h += `<div>${T('基准', 'Baseline')}: ${esc(s.baseline.name)}</div>`;
-    h += `<div id="study-vht"><b>${num(w.delta_vht)} ${T('车·小时', 'veh-h')}</b> ${T('（整个时段，', '(over the window, ')}${w.weekdays} ${T('个工作日）', 'weekdays)')}</div>`;
+    h += `<div id="study-vht"><b>${num(w.delta_vht)} ${T('车·小时', 'veh-h')}</b> ${T('（整个时段，', '(over the window, ')}${w.weekdays} ${T('个工作日', 'weekdays')}, ${w.weekend_days} ${T('个周末日）', 'weekend days)')}</div>`;
+    h += `<div class="small">${T('时段系数', 'Period factors')}: ${esc(w.factors.join(', '))}</div>`;
     h += `<div>${T('绕行', 'Detours')}: ${s.detours.length}${cut ? `, <b>${cut} ${T('无路可绕', 'cut off')}</b>` : ''}</div>`;
     h += `<div>${T('流量增加最多', 'Most extra traffic')} (${esc(hl ? hl.period.label : '')}):</div><ol id="study-streets">`;
     for (const c of streets) h += `<li>${esc(c.name_zh)} ${esc(c.direction)} <b>${num(c.delta_vph)}</b> veh/h, v/c ${c.vc_before.toFixed(2)}→${c.vc_after.toFixed(2)}</li>`;
@@ -178,6 +255,9 @@
   $('study-run').addEventListener('click', () => jz.runStudy());
   $('study-clear').addEventListener('click', () => {
     if (map.getSource('study')) map.getSource('study').setData(EMPTY);
+    jz.stretch = null;
+    jz.drawing = false;
+    showStretch();
     dimWorks(false);
     jz.study = null;
     $('study-result').textContent = '';

@@ -2,7 +2,11 @@
 //   node tests/browser/study.mjs BASE_URL [SCREENSHOT.png]
 // Types a work into the panel, picks the dates, runs the study, and reports what the map and
 // the panel show (one JSON line; tests/it/browser.rs judges it). Also turns on the flows layer.
+// Then draws a stretch of 锦州街 with two clicks, prints the request the panel will send
+// (`STRETCH {json}`), waits for a line on stdin (the harness computes that study meanwhile),
+// runs it and reports what the map shows.
 import { chromium } from 'playwright-core';
+import readline from 'node:readline';
 
 const [base, shot] = process.argv.slice(2);
 const browser = await chromium.launch({
@@ -13,7 +17,7 @@ const browser = await chromium.launch({
     '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
 });
 const out = { consoleErrors: [], pageErrors: [], httpErrors: [], external: [] };
-setTimeout(() => { out.fatal = 'timed out after 240 s'; console.log(JSON.stringify(out)); process.exit(1); }, 240000).unref();
+setTimeout(() => { out.fatal = 'timed out after 480 s'; console.log(JSON.stringify(out)); process.exit(1); }, 480000).unref();
 const idle = (page) => page.evaluate(() => window.jz.idle());
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -22,6 +26,8 @@ try {
   page.on('pageerror', (e) => out.pageErrors.push(String(e)));
   page.on('request', (r) => { if (!r.url().startsWith(base) && !/^(data|blob):/.test(r.url())) out.external.push(r.url()); });
   page.on('response', (r) => { if (r.status() >= 400) out.httpErrors.push(`${r.status()} ${r.url()}`); });
+  const posted = [];
+  page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/v1/studies')) posted.push(r.postDataJSON()); });
   await page.goto(`${base}/?date=2022-06-15`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.jz && window.jz.ready && window.jz.studyReady, null, { timeout: 60000 });
   // The panel, as a person fills it in.
@@ -61,6 +67,55 @@ try {
   out.flows = await page.evaluate(() => window.jz.map.queryRenderedFeatures({ layers: ['flows'] }).length);
   await page.uncheck('#flows-toggle');
   await idle(page);
+
+  // Draw a stretch of 锦州街 (north of the river) with two clicks on the street.
+  await page.click('#study-clear');
+  await page.evaluate(() => window.jz.map.jumpTo({ center: [121.105, 41.12], zoom: 14 }));
+  await idle(page);
+  await page.waitForTimeout(300);
+  const at = (lon, lat) => page.evaluate(([x, y]) => {
+    const m = window.jz.map; const p = m.project([x, y]); const r = m.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, [lon, lat]);
+  await page.click('#study-draw');
+  const a = await at(121.105, 41.1125);
+  await page.mouse.click(a.x, a.y);
+  out.stretchHalf = await page.evaluate(() => document.getElementById('study-stretch').textContent);
+  const b = await at(121.105, 41.1275);
+  await page.mouse.click(b.x, b.y);
+  await idle(page);
+  out.stretchDrawn = await page.evaluate(() => ({
+    text: document.getElementById('study-stretch').textContent,
+    target: document.getElementById('study-target').value,
+    kind: document.getElementById('study-kind').value,
+    ends: window.jz.map.queryRenderedFeatures({ layers: ['study-stretch-ends'] }).length,
+    line: window.jz.map.queryRenderedFeatures({ layers: ['study-stretch-line'] }).length,
+  }));
+  await page.check('#study-night');
+  const body = await page.evaluate(() => window.jz.studyRequest());
+  console.log('STRETCH ' + JSON.stringify(body));
+  // The harness answers when the study is ready in the server's cache.
+  const rl = readline.createInterface({ input: process.stdin });
+  await rl[Symbol.asyncIterator]().next();
+  rl.close();
+  const before = await page.evaluate(() => window.jz.study && window.jz.study.id);
+  await page.evaluate(() => { window.jz.study = null; });
+  await page.click('#study-run');
+  await page.waitForFunction(() => window.jz.study || window.jz.studyError, null, { timeout: 120000 });
+  await idle(page);
+  await page.waitForTimeout(300);
+  out.stretchPosted = posted[posted.length - 1];
+  out.stretch = await page.evaluate((prev) => {
+    const m = window.jz.map;
+    const n = (id) => m.queryRenderedFeatures({ layers: [id] }).length;
+    const s = window.jz.study;
+    return {
+      error: window.jz.studyError, id: s && s.id, newStudy: !!s && s.id !== prev,
+      closures: s && s.closures.map((c) => c.label), edges: s && s.closures[0].edges.length,
+      closure: n('study-closure'), diff: n('study-diff'),
+      vht: (document.getElementById('study-vht') || {}).textContent,
+    };
+  }, before);
   if (shot) {
     await page.waitForTimeout(500);
     await page.screenshot({ path: shot });
@@ -71,3 +126,4 @@ try {
   await browser.close();
 }
 console.log(JSON.stringify(out));
+process.exit(out.fatal ? 1 : 0);

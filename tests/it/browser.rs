@@ -161,7 +161,8 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "node failed: {stdout}\n{}",
+        "node failed ({}): {stdout}\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
@@ -312,6 +313,7 @@ async fn viewer_renders_layers_and_routes_in_chromium() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_study_panel_runs_a_study_and_draws_it() {
     use jzplan::analysis::study::{ClosureSpec, StudyRequest};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     if !std::path::Path::new(&chromium).exists() {
         eprintln!("SKIPPED: {chromium} is not installed (scripts/setup.sh installs chromium)");
@@ -333,28 +335,64 @@ async fn the_study_panel_runs_a_study_and_draws_it() {
         hours: None,
         flow_threshold_vph: None,
     };
-    let (engine, cache) = (state.engine.clone(), state.studies.clone());
+    let (engine0, cache0) = (state.engine.clone(), state.studies.clone());
     let id = tokio::task::spawn_blocking(move || {
+        let (engine, cache) = (engine0, cache0);
         let s = std::sync::Arc::new(engine.study(&req).unwrap());
         cache.put(s.clone());
         s.id.clone()
     })
     .await
     .unwrap();
+    let (engine, cache) = (state.engine.clone(), state.studies.clone());
     let base = super::api::spawn(jzplan::api::app_with_state(state)).await;
     let mut cmd = tokio::process::Command::new("node");
     cmd.current_dir(root)
         .arg("tests/browser/study.mjs")
         .arg(&base)
-        .env("CHROMIUM", &chromium);
+        .env("CHROMIUM", &chromium)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     if let Ok(shot) = std::env::var("JZPLAN_STUDY_SCREENSHOT") {
         cmd.arg(shot);
     }
-    let out = cmd.output().await.expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut child = cmd.spawn().expect("node runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    // The panel draws a stretch and says which study it will ask for; that study is computed
+    // here into the server's cache (as for P1 above), then the panel runs it.
+    let mut stdout = String::new();
+    let mut stretch_req: Option<StudyRequest> = None;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(body) = line.strip_prefix("STRETCH ") {
+            let req: StudyRequest = serde_json::from_str(body)
+                .unwrap_or_else(|e| panic!("the panel's request does not parse ({e}): {body}"));
+            stretch_req = Some(req.clone());
+            let (engine, cache) = (engine.clone(), cache.clone());
+            let computed = tokio::task::spawn_blocking(move || {
+                engine
+                    .study(&req)
+                    .map(|s| cache.put(std::sync::Arc::new(s)))
+            })
+            .await
+            .unwrap();
+            if let Err(e) = computed {
+                eprintln!("the drawn stretch's study failed: {e}");
+            }
+            stdin.write_all(b"go\n").await.unwrap();
+            stdin.flush().await.unwrap();
+            stdin.shutdown().await.unwrap();
+        } else {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+    }
+    let out = child.wait_with_output().await.expect("node runs");
     assert!(
         out.status.success(),
-        "node failed: {stdout}\n{}",
+        "node failed ({}): {stdout}\n{}",
+        out.status,
         String::from_utf8_lossy(&out.stderr)
     );
     let r: Value = serde_json::from_str(stdout.trim().lines().last().unwrap_or(""))
@@ -393,4 +431,43 @@ async fn the_study_panel_runs_a_study_and_draws_it() {
     assert_eq!(r["reportStatus"], 200, "{r:#}");
     assert_eq!(r["reportHasMap"], true, "{r:#}");
     assert!(r["flows"].as_u64().unwrap_or(0) > 0, "{r:#}");
+
+    // The drawn stretch: two clicks on 锦州街 give the street and both points; the panel
+    // posts them as {street, from, to}, and the study closes that stretch only.
+    assert!(
+        r["stretchHalf"].as_str().unwrap().contains("锦州街"),
+        "{r:#}"
+    );
+    let drawn = &r["stretchDrawn"];
+    assert_eq!(drawn["target"], "锦州街", "{r:#}");
+    assert_eq!(drawn["kind"], "street", "{r:#}");
+    assert_eq!(drawn["ends"], 2, "{r:#}");
+    assert!(drawn["line"].as_u64().unwrap() > 0, "{r:#}");
+    let posted = &r["stretchPosted"];
+    let c = &posted["closures"][0];
+    assert_eq!(c["street"], "锦州街", "{r:#}");
+    for (key, lat) in [("from", 41.1125), ("to", 41.1275)] {
+        let p = c[key].as_array().unwrap();
+        assert!((p[0].as_f64().unwrap() - 121.105).abs() < 1e-3, "{r:#}");
+        assert!((p[1].as_f64().unwrap() - lat).abs() < 1e-3, "{r:#}");
+    }
+    assert_eq!(posted["hours"], "22-06", "{r:#}");
+    let req = stretch_req.expect("the panel printed its request");
+    let posted_req: StudyRequest = serde_json::from_value(posted.clone()).unwrap();
+    assert_eq!(posted_req, req, "the request printed is the request posted");
+    let st = &r["stretch"];
+    assert!(st["error"].is_null(), "{r:#}");
+    assert_eq!(st["newStudy"], true, "{r:#}");
+    assert!(
+        st["closures"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("锦州街 121.10"),
+        "{r:#}"
+    );
+    // A stretch, not the whole street.
+    let edges = st["edges"].as_u64().unwrap();
+    assert!((2..40).contains(&edges), "{r:#}");
+    assert!(st["closure"].as_u64().unwrap() > 0, "{r:#}");
+    assert!(st["diff"].as_u64().unwrap() > 0, "{r:#}");
 }

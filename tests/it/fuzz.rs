@@ -15,6 +15,7 @@ use jzplan::assignment::{AssignNetwork, OdMatrix};
 use jzplan::io::tntp;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use serde_json::json;
 use std::path::Path;
 use tower::ServiceExt;
 
@@ -273,29 +274,150 @@ fn fuzz_works_catalogue_and_records() {
     fuzz(seed, |b| {
         let _ = jzplan::works::catalogue::Catalogue::parse(&text(b), "fuzz.json");
     });
-    // One work as a record (what POST /api/v1/works and `works create` read).
-    let record = r#"{"id": "P90", "name_zh": "测试", "name_en": "Test", "kind": "repair",
-        "status": "planned", "planned_start": "2027-01-01", "planned_end": "2027-02-01",
-        "dates_source": "estimate:test", "source": "estimate:test",
-        "geometry": {"type": "LineString", "coordinates": [[121.10, 41.10], [121.11, 41.10]]},
-        "effects": [{"action": "close", "phase": "construction"}]}"#;
-    fuzz(record, |b| {
+    // One work as a record (what POST /api/v1/works and `works create` read), mutated as
+    // bytes and as JSON values.
+    let record = json!({
+        "id": "N1", "name_zh": "主街夜间施工", "name_en": "Main Street night works",
+        "kind": "pipe_renewal", "status": "design", "status_source": "estimate:test",
+        "dates_source": "estimate:test", "source": "estimate:test", "promoter": "water",
+        "planned": {"start": "2027-04-01", "end": "2027-04-30"},
+        "geometry": {"type": "LineString", "coordinates": [[121.10, 41.10], [121.12, 41.10]]},
+        "effects": [
+            {"phase": "construction", "action": {"kind": "close"},
+             "target": {"type": "street", "streets": ["东西路0"], "from": [121.10, 41.10],
+                        "to": [121.12, 41.10], "radius_m": 50},
+             "schedule": {"hours": "22:00-06:00", "weekdays": ["mon", "fri"]}},
+            {"phase": "construction", "action": {"kind": "set_speed", "speed_kmh": 30.0},
+             "target": {"type": "edges", "edges": [0, 1]}}
+        ]
+    });
+    let check = |v: &serde_json::Value| {
         use jzplan::works::validate::{
-            RecordRules, check_known_fields, check_record, deserialize_work,
+            RecordRules, check_known_fields, check_record, deserialize_work, fill_defaults,
         };
-        if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(b) {
-            let _ = check_known_fields(&v);
-            let today = jzplan::layers::parse_day("2026-12-06").unwrap();
-            jzplan::works::validate::fill_defaults(&mut v, "fuzz", today);
-            if let Ok(w) = deserialize_work(v) {
-                let rules = RecordRules {
-                    submitted: true,
-                    today,
-                };
-                let _ = check_record(&w, rules);
-            }
+        let mut v = v.clone();
+        let _ = check_known_fields(&v);
+        let today = jzplan::layers::parse_day("2026-12-06").unwrap();
+        fill_defaults(&mut v, "fuzz", today);
+        if let Ok(w) = deserialize_work(v) {
+            let rules = RecordRules {
+                submitted: true,
+                today,
+            };
+            let _ = check_record(&w, rules);
+        }
+    };
+    fuzz(serde_json::to_vec(&record).unwrap(), |b| {
+        if let Ok(v) = serde_json::from_slice::<serde_json::Value>(b) {
+            check(&v);
         }
     });
+    fuzz_json(record, check);
+}
+
+/// JSON values that break careless readers.
+fn hostile_json() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(json!(null)),
+        Just(json!(-1)),
+        Just(json!(0)),
+        Just(json!(1e308)),
+        Just(json!(u64::MAX)),
+        Just(json!(i64::MIN)),
+        Just(json!("")),
+        Just(json!("x")),
+        Just(json!("2022-02-30T00:00:00Z")),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!([500.0, 41.0])),
+        Just(json!([[121.1, 41.1]])),
+        Just(json!([[121.1, 41.1], [121.1, 41.1]])),
+        Just(json!({"type": "Point", "coordinates": []})),
+        Just(json!(true)),
+    ]
+}
+
+/// Every JSON pointer into `v` (containers and leaves).
+fn pointers(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let p = format!("{at}/{}", k.replace('~', "~0").replace('/', "~1"));
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                let p = format!("{at}/{i}");
+                out.push(p.clone());
+                pointers(x, p, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Runs `check` on `cases()` copies of a valid JSON `seed` with a few members replaced by
+/// hostile values (structured mutations: the document stays JSON, the content does not).
+fn fuzz_json(seed: serde_json::Value, check: impl Fn(&serde_json::Value)) {
+    let mut runner = TestRunner::new(Config {
+        cases: cases(),
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = proptest::collection::vec((any::<usize>(), hostile_json()), 1..5);
+    runner
+        .run(&strategy, |ms| {
+            let mut v = seed.clone();
+            for (i, h) in ms {
+                let mut ps = Vec::new();
+                pointers(&v, String::new(), &mut ps);
+                if ps.is_empty() {
+                    break;
+                }
+                if let Some(slot) = v.pointer_mut(&ps[i % ps.len()]) {
+                    *slot = h;
+                }
+            }
+            check(&v);
+            Ok(())
+        })
+        .unwrap();
+}
+
+/// The WZDx importer (`works import --wzdx`), when the WZDx 4.2 examples are beside the
+/// repository (as the feed tests need them): each official example as a seed, mutated as
+/// bytes and as JSON values, read onto the Jinzhou network.
+#[test]
+fn fuzz_wzdx_import() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/standards/wzdx-4.2/examples");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "SKIPPED: the WZDx 4.2 examples are not at {}",
+            dir.display()
+        );
+        return;
+    };
+    let net = jzplan::io::geojson::jinzhou_network().unwrap();
+    let today = jzplan::layers::parse_day("2026-12-06").unwrap();
+    let mut seeds: Vec<_> = entries.map(|e| e.unwrap().path()).collect();
+    seeds.sort();
+    for p in seeds
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
+    {
+        let bytes = std::fs::read(p).unwrap();
+        let read = |v: &serde_json::Value| {
+            let _ = jzplan::feeds::wzdx_import::read(v, &net, today);
+        };
+        fuzz(bytes.clone(), |b| {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(b) {
+                read(&v);
+            }
+        });
+        fuzz_json(serde_json::from_slice(&bytes).unwrap(), read);
+    }
 }
 
 #[test]

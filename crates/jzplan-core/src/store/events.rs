@@ -168,8 +168,7 @@ impl Subscription {
                 "url: at most 2000 characters, without spaces or control characters",
             ));
         }
-        if let Some(rest) = u.strip_prefix("https://") {
-            let _ = rest;
+        if u.starts_with("https://") {
             return Err(Error::invalid(
                 "url: this build delivers over http only (no TLS client); deliver to an \
                  http:// relay that forwards over TLS",

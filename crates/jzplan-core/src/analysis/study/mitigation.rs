@@ -64,8 +64,9 @@ fn add_months(d: NaiveDate, k: u32) -> Option<NaiveDate> {
     d.checked_add_months(Months::new(k))
 }
 
-/// What [`mitigation`] needs.
-pub struct MitigationInputs<'a> {
+/// What [`month_scan`] needs: the assignments of the scan depend only on the networks and the
+/// headline period's matrix, so they run beside the study's own period assignments.
+pub struct ScanInputs<'a> {
     /// The network.
     pub net: &'a RoadNetwork,
     /// The works other than the studied ones.
@@ -78,41 +79,38 @@ pub struct MitigationInputs<'a> {
     pub baseline: &'a NetworkState<'a>,
     /// The study's window.
     pub window: DateRange,
-    /// Every period's result of the study (the headline one among them).
-    pub periods: &'a [PeriodResult],
-    /// Index of the headline period in `periods`.
-    pub headline: usize,
     /// The demand (zones, connectors, assignment settings).
     pub demand: &'a Demand,
     /// The headline period's matrix.
     pub headline_od: &'a OdMatrix,
 }
 
-/// The mitigation hints (see the module doc and [`Mitigation::method`]).
-pub fn mitigation(inp: &MitigationInputs<'_>) -> Result<Mitigation> {
-    let MitigationInputs {
+/// The candidate windows, their months and each month's ΔVHT of one headline-period hour.
+pub struct MonthScan {
+    candidates: Vec<DateRange>,
+    months: Vec<NaiveDate>,
+    /// Per month, its distinct network.
+    key_of: Vec<usize>,
+    /// Per distinct network, ΔVHT per headline hour (`None`: the baseline's own network, whose
+    /// delta is the study's).
+    deltas: Vec<Option<f64>>,
+}
+
+/// The window started on the same day of each of the next 12 months: the months they cover,
+/// each month's network on its 15th with and without the closure, assigned once per distinct
+/// network in the headline period.
+pub fn month_scan(inp: &ScanInputs<'_>) -> Result<MonthScan> {
+    let ScanInputs {
         net,
         others,
         resolved,
         effects,
         baseline,
         window,
-        periods,
-        headline,
         demand,
         headline_od,
     } = *inp;
     let duration = window.end - window.start;
-    let hl = &periods[headline];
-    let hl_delta = hl.delta_vht;
-    let per_weekday: f64 = periods.iter().map(|p| p.delta_vht_per_day).sum();
-    let per_weekend_day: f64 = periods.iter().map(|p| p.delta_vht_per_weekend_day).sum();
-    // A day of each type per headline hour.
-    let (wd_ratio, we_ratio) = if hl_delta > 1e-9 {
-        (per_weekday / hl_delta, per_weekend_day / hl_delta)
-    } else {
-        (hl.hours_in_force as f64, hl.weekend_hours_in_force as f64)
-    };
     let mut candidates: Vec<DateRange> = Vec::new();
     for k in 0..12u32 {
         let Some(s) = add_months(window.start, k) else {
@@ -162,25 +160,74 @@ pub fn mitigation(inp: &MitigationInputs<'_>) -> Result<Mitigation> {
         };
         key_of.push(k);
     }
-    let deltas: Vec<f64> = distinct
+    // Every assignment of the scan at once (two per distinct network).
+    let jobs: Vec<(usize, bool)> = distinct
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.0 != base_fp)
+        .flat_map(|(k, _)| [(k, false), (k, true)])
+        .collect();
+    let vht: Vec<f64> = jobs
         .par_iter()
-        .map(|&(fp, mi)| -> Result<f64> {
-            if fp == base_fp {
-                return Ok(hl_delta);
-            }
-            let (b, a) = &month_states[mi];
-            let (rb, ra) = rayon::join(
-                || run_state_od(b, demand, headline_od),
-                || run_state_od(a, demand, headline_od),
-            );
-            Ok(ra?.summary.vht - rb?.summary.vht)
+        .map(|&(k, with)| -> Result<f64> {
+            let (b, a) = &month_states[distinct[k].1];
+            Ok(run_state_od(if with { a } else { b }, demand, headline_od)?
+                .summary
+                .vht)
         })
         .collect::<Result<_>>()?;
+    let deltas = (0..distinct.len())
+        .map(|k| {
+            let at = |with: bool| jobs.iter().position(|&j| j == (k, with)).map(|i| vht[i]);
+            Some(at(true)? - at(false)?)
+        })
+        .collect();
+    Ok(MonthScan {
+        candidates,
+        months,
+        key_of,
+        deltas,
+    })
+}
+
+/// What [`mitigation`] needs besides the scan.
+pub struct MitigationInputs<'a> {
+    /// The study's window.
+    pub window: DateRange,
+    /// Every period's result of the study (the headline one among them).
+    pub periods: &'a [PeriodResult],
+    /// Index of the headline period in `periods`.
+    pub headline: usize,
+}
+
+/// The mitigation hints (see the module doc and [`Mitigation::method`]).
+pub fn mitigation(inp: &MitigationInputs<'_>, scan: &MonthScan) -> Mitigation {
+    let MitigationInputs {
+        window,
+        periods,
+        headline,
+    } = *inp;
+    let hl = &periods[headline];
+    let hl_delta = hl.delta_vht;
+    let per_weekday: f64 = periods.iter().map(|p| p.delta_vht_per_day).sum();
+    let per_weekend_day: f64 = periods.iter().map(|p| p.delta_vht_per_weekend_day).sum();
+    // A day of each type per headline hour.
+    let (wd_ratio, we_ratio) = if hl_delta > 1e-9 {
+        (per_weekday / hl_delta, per_weekend_day / hl_delta)
+    } else {
+        (hl.hours_in_force as f64, hl.weekend_hours_in_force as f64)
+    };
+    let MonthScan {
+        candidates,
+        months,
+        key_of,
+        deltas,
+    } = scan;
     let month_delta = |m: NaiveDate| -> f64 {
         months
             .iter()
             .position(|x| *x == m)
-            .map_or(0.0, |i| deltas[key_of[i]])
+            .map_or(0.0, |i| deltas[key_of[i]].unwrap_or(hl_delta))
     };
     let starts: Vec<StartOption> = candidates
         .iter()
@@ -225,7 +272,7 @@ pub fn mitigation(inp: &MitigationInputs<'_>) -> Result<Mitigation> {
         .sum();
     let study_delta: f64 = periods.iter().map(|p| p.delta_vht_window).sum();
     let night_saving = study_delta - night_delta;
-    Ok(Mitigation {
+    Mitigation {
         best_saving_vht: (starts.first().map_or(0.0, |s| s.delta_vht) - starts[best].delta_vht)
             .max(0.0),
         starts,
@@ -243,7 +290,7 @@ pub fn mitigation(inp: &MitigationInputs<'_>) -> Result<Mitigation> {
              only, per-period ΔVHT × the period's night hours × the window's weekdays and \
              weekend days.",
             hl.period.label,
-            distinct.len()
+            deltas.len()
         ),
-    })
+    }
 }

@@ -49,7 +49,9 @@ pub use conflicts::{Conflict, ConflictInputs, secondary_conflicts};
 use detours::outcome_rank;
 pub use detours::{StudyDetour, closure_detours};
 pub use flows::{EdgeDelta, StreetChange, edge_changes, street_changes};
-pub use mitigation::{Mitigation, MitigationInputs, StartOption, mitigation};
+pub use mitigation::{
+    Mitigation, MitigationInputs, MonthScan, ScanInputs, StartOption, mitigation, month_scan,
+};
 pub use periods::{PeriodResult, StudyPeriod, WindowTotals, window_totals};
 pub use request::{
     ClosureSpec, DEFAULT_FLOW_THRESHOLD_VPH, DailyHours, Direction, Lanes, MAX_CLOSURES,
@@ -237,10 +239,29 @@ pub fn run_study(inp: &StudyInputs<'_>, req: &StudyRequest) -> Result<Study> {
             v
         })
         .collect();
-    let runs: Vec<StateRun> = jobs
-        .par_iter()
-        .map(|&(i, with)| run_state_od(if with { &closed } else { &baseline }, &inp.demand, ods[i]))
-        .collect::<Result<_>>()?;
+    // The mitigation scan's assignments need only the headline period's matrix: all of them
+    // run at once with the study's own.
+    let scan_inputs = ScanInputs {
+        net,
+        others: &others,
+        resolved: &inp.resolved,
+        effects: &effects,
+        baseline: &baseline,
+        window,
+        demand: &inp.demand,
+        headline_od: ods[headline],
+    };
+    let (runs, scan) = rayon::join(
+        || {
+            jobs.par_iter()
+                .map(|&(i, with)| {
+                    run_state_od(if with { &closed } else { &baseline }, &inp.demand, ods[i])
+                })
+                .collect::<Result<Vec<StateRun>>>()
+        },
+        || month_scan(&scan_inputs),
+    );
+    let (runs, scan) = (runs?, scan?);
     let run = |i: usize, with: bool| {
         let find = |w: bool| jobs.iter().position(|&(p, x)| p == same_as[i] && x == w);
         &runs[find(with).or_else(|| find(false)).unwrap_or(0)]
@@ -284,18 +305,14 @@ pub fn run_study(inp: &StudyInputs<'_>, req: &StudyRequest) -> Result<Study> {
         period_label: &periods[headline].label,
     });
 
-    let mitigation = mitigation(&MitigationInputs {
-        net,
-        others: &others,
-        resolved: &inp.resolved,
-        effects: &effects,
-        baseline: &baseline,
-        window,
-        periods: &period_results,
-        headline,
-        demand: &inp.demand,
-        headline_od: ods[headline],
-    })?;
+    let mitigation = mitigation(
+        &MitigationInputs {
+            window,
+            periods: &period_results,
+            headline,
+        },
+        &scan,
+    );
     let edge_changes = edge_changes(net, &hb.flows, &ha.flows);
 
     let label = closures
