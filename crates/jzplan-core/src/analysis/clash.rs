@@ -7,22 +7,14 @@
 //! pair's fastest route more than `detour_factor` × its base time, or shuts two bridges at
 //! once. Detours live in [`super::detour`].
 
+pub use super::probes::Probe;
+use super::probes::ProbeSet;
 use crate::network::geom::haversine_m;
-use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
-use crate::works::paths::Dijkstra;
-use crate::works::{Action, DateRange, LonLat, Phase, ResolvedEffect, Status, Work, WorkId};
+use crate::network::{EdgeId, NodeId, RoadNetwork};
+use crate::works::{Action, DateRange, Phase, ResolvedEffect, Status, Work, WorkId};
 use crate::{Error, Result};
 use serde::Serialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
-
-/// A named point between which travel times are compared (a district centre).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Probe {
-    /// Name.
-    pub name: String,
-    /// Position.
-    pub at: LonLat,
-}
 
 /// The district seats of Jinzhou's three urban districts and the municipal government
 /// (sourced points, shared/data/jinzhou-geo.md): Guta, Linghe and the old city lie north of the
@@ -236,7 +228,7 @@ pub fn find_clashes(
             }
             if !fa.closed.is_empty() || !fb.closed.is_empty() {
                 let closed: Vec<EdgeId> = fa.closed.iter().chain(&fb.closed).copied().collect();
-                for r in probes.worse_with_closed(net, &closed, opts.detour_factor) {
+                for r in worse_with_closed(&probes, net, &closed, opts.detour_factor) {
                     strong = true;
                     reasons.push(r);
                 }
@@ -274,84 +266,41 @@ fn min_node_distance(net: &RoadNetwork, a: &HashSet<NodeId>, b: &HashSet<NodeId>
     best
 }
 
-/// Probe points snapped to nodes, with base travel times between every pair.
-struct ProbeSet {
-    names: Vec<String>,
-    nodes: Vec<NodeId>,
-    base: Vec<Vec<f64>>,
-    weights: Vec<f64>,
-}
-
-impl ProbeSet {
-    fn new(net: &RoadNetwork, probes: &[Probe]) -> ProbeSet {
-        let mut names = Vec::new();
-        let mut nodes = Vec::new();
-        for p in probes {
-            let Ok(s) = net.snap_index().snap_filtered(
-                net,
-                geo_types::Point::new(p.at[0], p.at[1]),
-                3_000.0,
-                |e| !net.edge(e).planned,
-            ) else {
-                continue;
-            };
-            let e = net.edge(s.edge);
-            nodes.push(if s.frac < 0.5 { e.from } else { e.to });
-            names.push(p.name.clone());
-        }
-        let weights = net.weights(Metric::Time);
-        let mut d = Dijkstra::new(net.node_count());
-        let base = nodes
-            .iter()
-            .map(|&a| {
-                d.run(net, &weights, a, None);
-                nodes.iter().map(|&b| d.dist(b)).collect()
-            })
-            .collect();
-        ProbeSet {
-            names,
-            nodes,
-            base,
-            weights,
-        }
+/// Probe pairs that become unreachable or slower than `factor` × base with `closed` shut.
+fn worse_with_closed(
+    probes: &ProbeSet,
+    net: &RoadNetwork,
+    closed: &[EdgeId],
+    factor: f64,
+) -> Vec<String> {
+    if probes.nodes.len() < 2 {
+        return Vec::new();
     }
-
-    /// Probe pairs that become unreachable or slower than `factor` × base with `closed` shut.
-    fn worse_with_closed(&self, net: &RoadNetwork, closed: &[EdgeId], factor: f64) -> Vec<String> {
-        if self.nodes.len() < 2 {
-            return Vec::new();
-        }
-        let mut w = self.weights.clone();
-        for &e in closed {
-            w[e.index()] = f64::INFINITY;
-        }
-        let mut d = Dijkstra::new(net.node_count());
-        let mut out = Vec::new();
-        for (i, &a) in self.nodes.iter().enumerate() {
-            d.run(net, &w, a, None);
-            for (j, &b) in self.nodes.iter().enumerate() {
-                let t0 = self.base[i][j];
-                if i == j || a == b || !t0.is_finite() || t0 <= 0.0 {
-                    continue;
-                }
-                let t1 = d.dist(b);
-                if !t1.is_finite() {
-                    out.push(format!(
-                        "closing both cuts every route from {} to {}",
-                        self.names[i], self.names[j]
-                    ));
-                } else if t1 > factor * t0 {
-                    out.push(format!(
-                        "closing both makes {} → {} take {:.0} s instead of {:.0} s ({:.1}×)",
-                        self.names[i],
-                        self.names[j],
-                        t1,
-                        t0,
-                        t1 / t0
-                    ));
-                }
+    let times = probes.with_closed(net, &[closed]);
+    let mut out = Vec::new();
+    for (i, &a) in probes.nodes.iter().enumerate() {
+        for (j, &b) in probes.nodes.iter().enumerate() {
+            let t0 = probes.base[i][j];
+            if i == j || a == b || !t0.is_finite() || t0 <= 0.0 {
+                continue;
+            }
+            let t1 = times[i][j];
+            if !t1.is_finite() {
+                out.push(format!(
+                    "closing both cuts every route from {} to {}",
+                    probes.names[i], probes.names[j]
+                ));
+            } else if t1 > factor * t0 {
+                out.push(format!(
+                    "closing both makes {} → {} take {:.0} s instead of {:.0} s ({:.1}×)",
+                    probes.names[i],
+                    probes.names[j],
+                    t1,
+                    t0,
+                    t1 / t0
+                ));
             }
         }
-        out
     }
+    out
 }

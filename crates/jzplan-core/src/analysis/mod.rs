@@ -4,6 +4,7 @@ pub mod calibration;
 pub mod clash;
 pub mod detour;
 pub mod impact;
+pub mod probes;
 pub mod stored;
 pub mod study;
 pub mod study_report;

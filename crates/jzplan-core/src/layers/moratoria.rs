@@ -44,12 +44,8 @@ impl MoratoriaLayer {
                         String,
                         "resurfacing, reconstruction or new_road",
                     ),
-                    prop(
-                        "from",
-                        String,
-                        "first protected day (the day after the end)",
-                    ),
-                    prop("until", String, "last protected day"),
+                    prop("from", Date, "first protected day (the day after the end)"),
+                    prop("until", Date, "last protected day"),
                     prop(
                         "completed",
                         Boolean,

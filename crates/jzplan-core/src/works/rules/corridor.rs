@@ -3,67 +3,10 @@
 
 use super::footprint::{Foot, distance, related, round1, sorted_pair};
 use super::types::{Finding, FindingKind, RuleOptions, Severity};
-use crate::analysis::clash::Probe;
-use crate::network::{EdgeId, Metric, NodeId, RoadNetwork};
+use crate::analysis::probes::ProbeSet;
+use crate::network::RoadNetwork;
 use crate::works::WorkId;
-use crate::works::paths::Dijkstra;
 use std::collections::HashMap;
-
-/// Probe points on nodes with their base travel times.
-struct Probes {
-    names: Vec<String>,
-    nodes: Vec<NodeId>,
-    base: Vec<Vec<f64>>,
-    weights: Vec<f64>,
-}
-
-impl Probes {
-    fn new(net: &RoadNetwork, probes: &[Probe]) -> Probes {
-        let mut names = Vec::new();
-        let mut nodes = Vec::new();
-        for p in probes {
-            let Ok(s) = net.snap_index().snap_filtered(
-                net,
-                geo_types::Point::new(p.at[0], p.at[1]),
-                3_000.0,
-                |e| !net.edge(e).planned,
-            ) else {
-                continue;
-            };
-            let e = net.edge(s.edge);
-            nodes.push(if s.frac < 0.5 { e.from } else { e.to });
-            names.push(p.name.clone());
-        }
-        let weights = net.weights(Metric::Time);
-        let base = times(net, &weights, &nodes);
-        Probes {
-            names,
-            nodes,
-            base,
-            weights,
-        }
-    }
-    fn with_closed(&self, net: &RoadNetwork, closed: &[&[EdgeId]]) -> Vec<Vec<f64>> {
-        let mut w = self.weights.clone();
-        for set in closed {
-            for &e in *set {
-                w[e.index()] = f64::INFINITY;
-            }
-        }
-        times(net, &w, &self.nodes)
-    }
-}
-
-fn times(net: &RoadNetwork, w: &[f64], nodes: &[NodeId]) -> Vec<Vec<f64>> {
-    let mut d = Dijkstra::new(net.node_count());
-    nodes
-        .iter()
-        .map(|&a| {
-            d.run(net, w, a, None);
-            nodes.iter().map(|&b| d.dist(b)).collect()
-        })
-        .collect()
-}
 
 pub(super) fn corridor_findings(
     net: &RoadNetwork,
@@ -76,7 +19,7 @@ pub(super) fn corridor_findings(
     if closers.len() < 2 || opts.probes.len() < 2 {
         return;
     }
-    let probes = Probes::new(net, &opts.probes);
+    let probes = ProbeSet::new(net, &opts.probes);
     if probes.nodes.len() < 2 {
         return;
     }
