@@ -3,5 +3,5 @@
 # at http://127.0.0.1:8080/ (extra arguments go to `jzplan serve`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JZPLAN_SETUP_BROWSER=0 bash scripts/setup.sh
+JZPLAN_SETUP_BROWSER=0 JZPLAN_SETUP_QGIS=0 bash scripts/setup.sh
 exec cargo run --release --bin jzplan -- serve "$@"
