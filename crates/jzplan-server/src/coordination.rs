@@ -7,6 +7,7 @@ use super::AppState;
 use super::auth::Authorized;
 use super::error::{ApiError, ApiResult, JsonBody, Path, Query};
 use super::works::{etag, if_match, stale};
+use crate::error::blocking;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,21 +20,6 @@ use serde_json::{Value, json};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> jzplan_core::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                e.to_string(),
-            )
-        })?
-        .map_err(ApiError::from)
-}
 
 /// Creates a work from a JSON record (the fields of a work; `promoter` and `geometry`
 /// required; `status` defaults to proposed and the sources to `submitted:<token holder> <day>`;

@@ -216,3 +216,20 @@ pub async fn problem_for_bare_errors(resp: Response) -> Response {
     }
     out
 }
+
+/// Runs `f` on the blocking pool, off the async workers (store calls, preparations that may
+/// take seconds); a task that panicked is an `InternalError`.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> jzplan_core::Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                e.to_string(),
+            )
+        })?
+        .map_err(ApiError::from)
+}

@@ -5,6 +5,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Query};
+use crate::error::blocking;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,22 +22,6 @@ use std::time::Duration;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// Runs a store call on the blocking pool.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> jzplan_core::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                e.to_string(),
-            )
-        })?
-        .map_err(ApiError::from)
-}
 
 /// Where to read from and which events.
 #[derive(Deserialize, IntoParams, Default)]

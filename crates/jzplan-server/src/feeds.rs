@@ -4,29 +4,15 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, Query};
+use crate::error::blocking;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use jzplan_core::feeds::{FeedSpan, Publisher, cifs, local_tz, span_of};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> jzplan_core::Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                e.to_string(),
-            )
-        })?
-        .map_err(ApiError::from)
-}
 
 /// Which works a feed publishes. Unknown parameters are refused.
 #[derive(Deserialize, IntoParams, Default)]

@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult, JsonBody, Query};
+use crate::error::blocking;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
@@ -88,22 +89,6 @@ pub async fn plan(s: &AppState, q: PlanQuery) -> ApiResult<QueryPlan> {
         Plan::Ready(p) => Ok(p),
         Plan::Pending(p) => blocking(move || p.prepare()).await,
     }
-}
-
-/// Runs `f` off the async workers (a preparation that may take seconds).
-pub async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T> + Send + 'static,
-) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "InternalError",
-                e.to_string(),
-            )
-        })?
-        .map_err(Into::into)
 }
 
 fn parse_metric(m: Option<&str>) -> Result<Metric> {

@@ -6,7 +6,7 @@
 use super::AppState;
 use super::auth::Authorized;
 use super::error::{ApiResult, JsonBody, Path, Query};
-use super::events::blocking;
+use crate::error::blocking;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};

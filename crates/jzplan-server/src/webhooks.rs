@@ -14,7 +14,7 @@
 //! Delivery is at least once: if the server stops between the receiver's 2xx and the cursor
 //! write, that event is sent again; `X-Jzplan-Event` (the cursor) lets a receiver drop it.
 
-use super::events::blocking;
+use crate::error::blocking;
 use hmac::{Hmac, KeyInit, Mac};
 use jzplan_core::engine::Engine;
 use jzplan_core::store::events::{Delivery, Event, Subscription};
