@@ -533,7 +533,7 @@ struct Scratch {
 
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
-    static QUERIES: RefCell<Vec<Box<Scratch>>> = const { RefCell::new(Vec::new()) };
+    static QUERIES: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -552,7 +552,7 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
 /// inside another).
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     let mut s = QUERIES.with(|p| p.borrow_mut().pop()).unwrap_or_default();
-    let r = f(&mut *s);
+    let r = f(&mut s);
     QUERIES.with(|p| {
         let mut p = p.borrow_mut();
         if p.len() < 2 {
