@@ -126,13 +126,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         b.iter(|| black_box(cch.customize(&date_w).unwrap().memory_bytes()))
     });
     g.bench_function("customize_date_basic", |b| {
-        b.iter(|| {
-            black_box(
-                cch.customize_with(&date_w, false)
-                    .unwrap()
-                    .memory_bytes(),
-            )
-        })
+        b.iter(|| black_box(cch.customize_with(&date_w, false).unwrap().memory_bytes()))
     });
     g.finish();
 

@@ -126,7 +126,9 @@ impl Cch {
                 });
             } else if nodes.len() >= SPLIT_BELOW {
                 slices.into_par_iter().for_each(|(u, arcs)| {
-                    with_pos(n, |pos| relax_node(cch, done, m, u, cch.downs(u), arcs, pos))
+                    with_pos(n, |pos| {
+                        relax_node(cch, done, m, u, cch.downs(u), arcs, pos)
+                    })
                 });
             } else {
                 // The top of the elimination tree: a chain of separator nodes, each alone on its

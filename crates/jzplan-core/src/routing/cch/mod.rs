@@ -323,14 +323,14 @@ impl Cch {
     pub fn memory_bytes(&self) -> usize {
         8 * self.tri.len()
             + 4 * (self.rank.len() * 5
-            + self.head.len() * 2
-            + self.down.len() * 2
-            + self.down_off.len()
-            + self.level_off.len()
-            + self.level_arc.len()
-            + self.edge_arc.len()
-            + self.dir_off.len()
-            + self.dir_edges.len())
+                + self.head.len() * 2
+                + self.down.len() * 2
+                + self.down_off.len()
+                + self.level_off.len()
+                + self.level_arc.len()
+                + self.edge_arc.len()
+                + self.dir_off.len()
+                + self.dir_edges.len())
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).

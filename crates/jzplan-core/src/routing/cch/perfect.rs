@@ -17,8 +17,8 @@
 //! lengths of its segments, which are shortest paths, so none of them is dropped. The arcs keep
 //! their middle nodes, so what a route unpacks is unchanged.
 
-use super::customize::ArcW;
 use super::Cch;
+use super::customize::ArcW;
 use rayon::prelude::*;
 
 /// Levels with fewer arcs than this run on the calling thread.
@@ -48,12 +48,10 @@ pub(crate) fn prune(cch: &Cch, w: &mut [ArcW]) -> usize {
             tail = b;
         }
         if hi - lo >= PARALLEL_ARCS && nodes.len() > 1 {
-            slices
-                .into_par_iter()
-                .for_each(|(x, arcs)| {
-                    let d = arcs.len();
-                    relax_range(cch, hi, above, x, arcs, 0, d)
-                });
+            slices.into_par_iter().for_each(|(x, arcs)| {
+                let d = arcs.len();
+                relax_range(cch, hi, above, x, arcs, 0, d)
+            });
         } else {
             for (x, arcs) in slices {
                 relax_split(cch, hi, above, x, arcs);

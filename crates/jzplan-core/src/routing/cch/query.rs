@@ -18,9 +18,9 @@ use super::customize::ArcW;
 use super::{Cch, Customized, NONE};
 use crate::routing::ch::ChPath;
 use crate::routing::search::{Access, SEED};
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::cmp::Reverse;
-use rayon::prelude::*;
 use std::collections::BinaryHeap;
 
 /// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
