@@ -5,19 +5,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn cli(db: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(crate::common::jzplan_bin())
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::common::cli;
 
 /// Runs a command whose stdout is a pipe nobody reads (closed before the command writes):
 /// returns its exit code and stderr.

@@ -376,20 +376,13 @@ fn a_corridor_squeezed_but_not_cut_is_high_with_its_detour_factor() {
     }
     let net = b.build().unwrap();
     assert_eq!((net.node(s3).lon, net.node(n3).lat), (121.13, 41.110));
-    let works: Vec<Work> = [
-        bridge("W", "西桥街", 121.10, ("2024-05-01", "2024-06-30")),
-        bridge("E", "东桥街", 121.13, ("2024-06-15", "2024-08-31")),
-    ]
-    .into_iter()
-    .map(|v| serde_json::from_value(v).unwrap())
-    .collect();
-    let cat = Catalogue {
-        works,
-        ..Catalogue::default()
-    };
-    let e =
-        Engine::with_works(net, Arc::new(SqliteStore::open_in_memory().unwrap()), &cat).unwrap();
-    e.seed(&cat).unwrap();
+    let e = crate::common::engine_with_works(
+        net,
+        vec![
+            bridge("W", "西桥街", 121.10, ("2024-05-01", "2024-06-30")),
+            bridge("E", "东桥街", 121.13, ("2024-06-15", "2024-08-31")),
+        ],
+    );
     let f = e.findings(&opts(), &FindingFilter::default()).unwrap();
     assert_eq!(f.len(), 1, "{f:#?}");
     let r = f[0].detour_factor.expect("a factor: the trip is not cut");

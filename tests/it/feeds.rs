@@ -148,18 +148,7 @@ fn main_street() -> RoadNetwork {
 }
 
 fn engine_on(net: RoadNetwork, works: Vec<Value>) -> Engine {
-    let works: Vec<Work> = works
-        .into_iter()
-        .map(|v| serde_json::from_value(v).unwrap())
-        .collect();
-    let cat = Catalogue {
-        works,
-        ..Catalogue::default()
-    };
-    let e =
-        Engine::with_works(net, Arc::new(SqliteStore::open_in_memory().unwrap()), &cat).unwrap();
-    e.seed(&cat).unwrap();
-    e
+    crate::common::engine_with_works(net, works)
 }
 
 /// Night works closing 主街 in both directions between x = 121.005 and 121.025, Monday to

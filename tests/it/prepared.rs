@@ -3,7 +3,6 @@
 //! foreign or newer file is a clear `InvalidFile` error (exit 4), never a panic.
 
 use crate::api::get;
-use crate::common::jzplan_bin;
 use axum::http::StatusCode;
 use jzplan::engine::Engine;
 use jzplan::network::Metric;
@@ -12,21 +11,11 @@ use jzplan::store::sqlite::SqliteStore;
 use jzplan::works::catalogue::Catalogue;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
-/// Runs `jzplan args…` without a database of the environment; (exit code, stdout, stderr).
+/// Runs `jzplan args…` without a network of the environment; (exit code, stdout, stderr).
 fn jzplan(args: &[&str]) -> (i32, String, String) {
-    let o = Command::new(jzplan_bin())
-        .args(args)
-        .env_remove("JZPLAN_NETWORK")
-        .output()
-        .unwrap();
-    (
-        o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
+    crate::common::run(args)
 }
 
 #[test]

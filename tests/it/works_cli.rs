@@ -3,20 +3,7 @@
 
 use jzplan::works::catalogue::Catalogue;
 
-/// Runs `jzplan --db DB args…`, returning (exit code, stdout, stderr).
-fn cli(db: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = std::process::Command::new(crate::common::jzplan_bin())
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::common::cli;
 
 #[test]
 fn cli_works_status_history_timeline_and_errors() {

@@ -684,13 +684,23 @@ pub async fn schema(
     Path(id): Path<String>,
     Query(p): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    no_params(&p)?;
-    let l = s.layers.get(&id)?;
-    let url = format!("{base}/collections/{id}/schema");
-    Ok(json_response(
-        layers::schema::feature_schema(l.info(), &url),
-        SCHEMA_JSON,
-    ))
+    json_schema_doc(&s, &base, &id, &p, "schema", layers::schema::feature_schema)
+}
+
+/// One JSON Schema document of a collection (`schema` or `queryables`): no query parameters,
+/// a known collection, the document's own URL as its `$id`.
+fn json_schema_doc(
+    s: &AppState,
+    base: &str,
+    id: &str,
+    p: &[(String, String)],
+    doc: &str,
+    make: fn(&layers::LayerInfo, &str) -> Value,
+) -> ApiResult<Response> {
+    no_params(p)?;
+    let l = s.layers.get(id)?;
+    let url = format!("{base}/collections/{id}/{doc}");
+    Ok(json_response(make(l.info(), &url), SCHEMA_JSON))
 }
 
 /// The properties an items request filters on (OGC API – Features Part 3).
@@ -706,13 +716,7 @@ pub async fn queryables(
     Path(id): Path<String>,
     Query(p): Query<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
-    no_params(&p)?;
-    let l = s.layers.get(&id)?;
-    let url = format!("{base}/collections/{id}/queryables");
-    Ok(json_response(
-        layers::schema::queryables(l.info(), &url),
-        SCHEMA_JSON,
-    ))
+    json_schema_doc(&s, &base, &id, &p, "queryables", layers::schema::queryables)
 }
 
 /// The fields and geometry type of a collection as a GML application schema (what GDAL's OAPIF

@@ -12,6 +12,7 @@ pub mod postgres;
 mod postgres_feed;
 mod postgres_rows;
 mod postgres_seed;
+mod records;
 pub mod sqlite;
 mod sqlite_feed;
 

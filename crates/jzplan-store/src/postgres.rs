@@ -20,9 +20,8 @@
 use super::migrations::MIGRATIONS;
 use super::postgres_feed as feed;
 pub use super::postgres_rows::wkt;
-use super::postgres_rows::{
-    WorkRow, body_of, decode, describe, err, insert_history, write_hotspot,
-};
+use super::postgres_rows::{WorkRow, decode, describe, err, insert_history, write_hotspot};
+use super::records::body_of;
 use super::{Change, Delivery, Event, SeedReport, Store, Subscription, WorkWrite};
 use ::postgres::{Client, NoTls, Transaction};
 use jzplan_core::hotspot::{Hotspot, HotspotId};

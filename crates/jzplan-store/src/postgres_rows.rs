@@ -4,11 +4,11 @@
 //! the revision on.
 
 use super::Change;
+use super::records::body_of;
 use ::postgres::Transaction;
 use jzplan_core::hotspot::Hotspot;
 use jzplan_core::works::{LonLat, Work, WorkGeometry};
 use jzplan_core::{Error, Result};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// A PostgreSQL error with the server's message (the driver's `Display` says only "db error").
@@ -31,10 +31,6 @@ pub(crate) fn err(target: &str, e: &::postgres::Error) -> Error {
     Error::Store(format!("{target}: {}", describe(e)))
 }
 
-pub(crate) fn body_of<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Store(format!("cannot encode record: {e}")))
-}
-
 pub(crate) fn decode<T: DeserializeOwned>(
     target: &str,
     what: &str,
@@ -43,29 +39,6 @@ pub(crate) fn decode<T: DeserializeOwned>(
 ) -> Result<T> {
     serde_json::from_str(body)
         .map_err(|e| Error::Store(format!("{target}: stored {what} {id} is unreadable: {e}")))
-}
-
-/// Canonical seed body: the record with version 0 (as the SQLite store writes it).
-pub(crate) fn canonical<T: Serialize + Clone>(v: &T, zero: impl FnOnce(&mut T)) -> Result<String> {
-    let mut v = v.clone();
-    zero(&mut v);
-    body_of(&v)
-}
-
-/// Top-level fields where two JSON records differ (for seed reports).
-pub(crate) fn differing_fields(a: &str, b: &str) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::from_str(a), serde_json::from_str(b))
-    else {
-        return vec!["(unreadable)".into()];
-    };
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| k.as_str() != "version" && a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
 }
 
 fn wkt_coords(pts: &[LonLat], close: bool) -> String {

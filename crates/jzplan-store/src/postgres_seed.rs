@@ -2,9 +2,8 @@
 //! transaction; each added or updated work appends its record event to the change feed.
 
 use super::postgres_feed::insert_events;
-use super::postgres_rows::{
-    WorkRow, canonical, decode, differing_fields, err, insert_history, write_hotspot,
-};
+use super::postgres_rows::{WorkRow, decode, err, insert_history, write_hotspot};
+use super::records::{canonical, differing_fields};
 use super::{Change, SeedReport, record_event};
 use ::postgres::Client;
 use jzplan_core::Result;

@@ -11,7 +11,6 @@ use jzplan_core::works::catalogue::Catalogue;
 use jzplan_core::works::{HistoryEntry, Work, WorkFilter, WorkId};
 use jzplan_core::{Error, Result};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -21,6 +20,7 @@ pub const APPLICATION_ID: i32 = 0x6A7A_706C;
 
 /// Schema migrations (shared with PostgreSQL); `user_version` = number applied.
 use super::migrations::MIGRATIONS;
+use super::records::{body_of, canonical, differing_fields};
 
 /// The embedded SQLite store.
 pub struct SqliteStore {
@@ -144,10 +144,6 @@ impl SqliteStore {
     }
 }
 
-fn body_of<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| Error::Store(format!("cannot encode record: {e}")))
-}
-
 fn insert_history(
     tx: &rusqlite::Transaction<'_>,
     record: &str,
@@ -172,35 +168,6 @@ fn insert_history(
     // compare it to see that something changed).
     tx.execute("UPDATE revision SET n = n + 1 WHERE id = 1", [])?;
     Ok(())
-}
-
-/// Top-level fields where two JSON records differ (for seed reports).
-fn differing_fields(a: &str, b: &str) -> Vec<String> {
-    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
-        (serde_json::from_str(a), serde_json::from_str(b))
-    else {
-        return vec!["(unreadable)".into()];
-    };
-    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
-        .filter(|k| k.as_str() != "version" && a.get(*k) != b.get(*k))
-        .cloned()
-        .collect()
-}
-
-/// Canonical seed body: the record with version 0.
-fn canonical_work(w: &Work) -> Result<String> {
-    let mut w = w.clone();
-    w.version = 0;
-    body_of(&w)
-}
-
-fn canonical_hotspot(h: &Hotspot) -> Result<String> {
-    let mut h = h.clone();
-    h.version = 0;
-    body_of(&h)
 }
 
 /// A table of versioned JSON records (`id`, `version`, `body`). The names are constants of this
@@ -567,7 +534,7 @@ impl Store for SqliteStore {
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(|e| self.err(e))?;
             for w in &catalogue.works {
-                let cat = canonical_work(w)?;
+                let cat = canonical(w, |w| w.version = 0)?;
                 let row: Option<(i64, String, Option<String>)> = tx
                     .query_row(
                         "SELECT version, body, seed_body FROM works WHERE id = ?1",
@@ -596,7 +563,7 @@ impl Store for SqliteStore {
                     }
                     Some((v, body, seed_body)) => {
                         let stored: Work = self.decode("work", w.id.as_str(), &body)?;
-                        let current = canonical_work(&stored)?;
+                        let current = canonical(&stored, |w| w.version = 0)?;
                         let edited = seed_body.as_deref() != Some(current.as_str());
                         if current == cat {
                             report.unchanged.push(w.id.to_string());
@@ -624,7 +591,7 @@ impl Store for SqliteStore {
                 }
             }
             for h in &catalogue.hotspots {
-                let cat = canonical_hotspot(h)?;
+                let cat = canonical(h, |h| h.version = 0)?;
                 let row: Option<(i64, String, Option<String>)> = tx
                     .query_row(
                         "SELECT version, body, seed_body FROM hotspots WHERE id = ?1",
@@ -649,7 +616,7 @@ impl Store for SqliteStore {
                     }
                     Some((v, body, seed_body)) => {
                         let stored: Hotspot = self.decode("hotspot", h.id.as_str(), &body)?;
-                        let current = canonical_hotspot(&stored)?;
+                        let current = canonical(&stored, |h| h.version = 0)?;
                         let edited = seed_body.as_deref() != Some(current.as_str());
                         if current == cat {
                             report.unchanged.push(id);

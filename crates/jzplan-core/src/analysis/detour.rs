@@ -49,9 +49,20 @@ pub struct Detour {
     pub streets: Vec<String>,
     /// The closed edges of the stretch (directed; both directions of a two-way road).
     pub closed_edges: Vec<EdgeId>,
-    /// Start of the stretch (one of its two junctions farthest apart).
+    /// The way round, from one end of the stretch to the other.
+    #[serde(flatten)]
+    pub around: Around,
+    /// The route it replaces (with the stretch open), lon/lat.
+    pub base_geometry: Vec<LonLat>,
+}
+
+/// One way round a closed stretch, from one end to the other: what the dated detours and a
+/// closure study both report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Around {
+    /// Start (lon, lat): one of the stretch's two junctions farthest apart.
     pub from: LonLat,
-    /// End of the stretch.
+    /// End (lon, lat).
     pub to: LonLat,
     /// Fastest time `from → to` with the stretch open (`None`: not connected even then).
     pub base_s: Option<f64>,
@@ -63,16 +74,56 @@ pub struct Detour {
     pub detour_m: Option<f64>,
     /// `detour_s - base_s`.
     pub extra_s: Option<f64>,
+    /// `detour_m - base_m`.
+    pub extra_m: Option<f64>,
     /// Streets of the detour, in driving order.
     pub via: Vec<String>,
     /// The detour route, lon/lat along the edges' geometries (empty when there is none).
     pub geometry: Vec<LonLat>,
-    /// The route it replaces (with the stretch open), lon/lat.
-    pub base_geometry: Vec<LonLat>,
     /// Detour, cut off or dead end.
     pub outcome: Outcome,
     /// Why there is no detour or no base route (`None` when both exist).
     pub reason: Option<String>,
+}
+
+impl Around {
+    /// The way from `a` to `b`: `base` the time and route with the stretch open, `detour`
+    /// the time and route round it (`None` when there is none); lengths, differences, streets
+    /// and geometry follow from the routes.
+    pub fn measure(
+        net: &RoadNetwork,
+        (a, b): (NodeId, NodeId),
+        base: Option<(f64, &[EdgeId])>,
+        detour: Option<(f64, &[EdgeId])>,
+        (outcome, reason): (Outcome, Option<String>),
+    ) -> Around {
+        let base_m = base.map(|(_, p)| path_length_m(net, p));
+        let detour_m = detour.map(|(_, p)| path_length_m(net, p));
+        let path = detour.map(|(_, p)| p).unwrap_or(&[]);
+        let (pa, pb) = (net.node(a), net.node(b));
+        Around {
+            from: [pa.lon, pa.lat],
+            to: [pb.lon, pb.lat],
+            base_s: base.map(|(t, _)| t),
+            base_m,
+            detour_s: detour.map(|(t, _)| t),
+            detour_m,
+            extra_s: base.zip(detour).map(|((b, _), (t, _))| t - b),
+            extra_m: base_m.zip(detour_m).map(|(b, t)| t - b),
+            via: streets_in_order(net, path),
+            geometry: path_geometry(net, path),
+            outcome,
+            reason,
+        }
+    }
+}
+
+/// A detour reads as its way round (`d.detour_s`, `d.via`, …).
+impl std::ops::Deref for Detour {
+    type Target = Around;
+    fn deref(&self) -> &Around {
+        &self.around
+    }
 }
 
 /// One work's closure as the detour search sees it.
@@ -173,7 +224,7 @@ fn path_length_m(net: &RoadNetwork, path: &[EdgeId]) -> f64 {
 }
 
 /// Street names along a path, in driving order, each once.
-fn streets_in_order(net: &RoadNetwork, path: &[EdgeId]) -> Vec<String> {
+pub(crate) fn streets_in_order(net: &RoadNetwork, path: &[EdgeId]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for &e in path {
         let n = net.street_of(e).display_name();
@@ -328,8 +379,6 @@ pub fn detours_around(on: &DetourNetwork<'_>, c: &Closure<'_>, d: &mut Dijkstra)
         } else {
             (Outcome::Detour, None)
         };
-        let path = if detour_s.is_some() { path } else { Vec::new() };
-        let (pa, pb) = (net.node(a), net.node(b));
         out.push(Detour {
             id: format!("{}.{}", c.work, k + 1),
             work: c.work.clone(),
@@ -339,18 +388,14 @@ pub fn detours_around(on: &DetourNetwork<'_>, c: &Closure<'_>, d: &mut Dijkstra)
             source: on.source.to_string(),
             streets: street_names(net, stretch.iter().copied()),
             closed_edges: stretch,
-            from: [pa.lon, pa.lat],
-            to: [pb.lon, pb.lat],
-            base_s,
-            base_m: base_s.map(|_| path_length_m(net, &base_path)),
-            detour_s,
-            detour_m: detour_s.map(|_| path_length_m(net, &path)),
-            extra_s: base_s.zip(detour_s).map(|(b, t)| t - b),
-            via: streets_in_order(net, &path),
-            geometry: path_geometry(net, &path),
+            around: Around::measure(
+                net,
+                (a, b),
+                base_s.map(|t| (t, base_path.as_slice())),
+                detour_s.map(|t| (t, path.as_slice())),
+                (outcome, reason),
+            ),
             base_geometry: path_geometry(net, &base_path),
-            outcome,
-            reason,
         });
     }
     out

@@ -3,46 +3,30 @@
 use crate::gdal::{FieldKind, GeometryKind, OutLayer, Value};
 use jzplan_core::Result;
 use jzplan_core::assignment::zones::RoadFlows;
-use jzplan_core::network::{EdgeId, RoadNetwork};
+use jzplan_core::network::{Edge, EdgeId, RoadNetwork};
 
 pub(super) fn flow_layer(net: &RoadNetwork, name: &str, fl: &RoadFlows) -> Result<OutLayer> {
-    let mut l = OutLayer::new(
-        name,
-        GeometryKind::LineString,
-        &[
-            ("edge_id", FieldKind::Integer),
-            ("street", FieldKind::Text),
-            ("class", FieldKind::Text),
-            ("open", FieldKind::Bool),
-            ("volume_vph", FieldKind::Real),
-            ("vc", FieldKind::Real),
-            ("time_s", FieldKind::Real),
-        ],
-    );
-    for (i, e) in net.edges().iter().enumerate() {
+    let fields = [
+        ("class", FieldKind::Text),
+        ("open", FieldKind::Bool),
+        ("volume_vph", FieldKind::Real),
+        ("vc", FieldKind::Real),
+        ("time_s", FieldKind::Real),
+    ];
+    edge_layer(net, name, &fields, |i, e| {
         let open = fl.time_s[i].is_finite();
-        l.push(
-            e.geometry.clone(),
-            vec![
-                Value::Int(i as i64),
-                Value::Text(
-                    net.street_of(EdgeId::from_index(i))
-                        .display_name()
-                        .to_string(),
-                ),
-                Value::Text(e.class.as_str().to_string()),
-                Value::Bool(open),
-                Value::Real(fl.volume_vph[i]),
-                Value::Real(fl.vc[i]),
-                if open {
-                    Value::Real(fl.time_s[i])
-                } else {
-                    Value::Null
-                },
-            ],
-        )?;
-    }
-    Ok(l)
+        vec![
+            Value::Text(e.class.as_str().to_string()),
+            Value::Bool(open),
+            Value::Real(fl.volume_vph[i]),
+            Value::Real(fl.vc[i]),
+            if open {
+                Value::Real(fl.time_s[i])
+            } else {
+                Value::Null
+            },
+        ]
+    })
 }
 
 pub(super) fn diff_layer(
@@ -51,36 +35,46 @@ pub(super) fn diff_layer(
     b: &RoadFlows,
     a: &RoadFlows,
 ) -> Result<OutLayer> {
-    let mut l = OutLayer::new(
-        name,
-        GeometryKind::LineString,
-        &[
-            ("edge_id", FieldKind::Integer),
-            ("street", FieldKind::Text),
-            ("before_vph", FieldKind::Real),
-            ("after_vph", FieldKind::Real),
-            ("delta_vph", FieldKind::Real),
-            ("vc_before", FieldKind::Real),
-            ("vc_after", FieldKind::Real),
-        ],
-    );
+    let fields = [
+        ("before_vph", FieldKind::Real),
+        ("after_vph", FieldKind::Real),
+        ("delta_vph", FieldKind::Real),
+        ("vc_before", FieldKind::Real),
+        ("vc_after", FieldKind::Real),
+    ];
+    edge_layer(net, name, &fields, |i, _| {
+        vec![
+            Value::Real(b.volume_vph[i]),
+            Value::Real(a.volume_vph[i]),
+            Value::Real(a.volume_vph[i] - b.volume_vph[i]),
+            Value::Real(b.vc[i]),
+            Value::Real(a.vc[i]),
+        ]
+    })
+}
+
+/// One feature per edge with its geometry: `edge_id` and `street`, then `fields` with the
+/// values `values(index, edge)` gives.
+fn edge_layer(
+    net: &RoadNetwork,
+    name: &str,
+    fields: &[(&str, FieldKind)],
+    values: impl Fn(usize, &Edge) -> Vec<Value>,
+) -> Result<OutLayer> {
+    let mut all = vec![("edge_id", FieldKind::Integer), ("street", FieldKind::Text)];
+    all.extend_from_slice(fields);
+    let mut l = OutLayer::new(name, GeometryKind::LineString, &all);
     for (i, e) in net.edges().iter().enumerate() {
-        l.push(
-            e.geometry.clone(),
-            vec![
-                Value::Int(i as i64),
-                Value::Text(
-                    net.street_of(EdgeId::from_index(i))
-                        .display_name()
-                        .to_string(),
-                ),
-                Value::Real(b.volume_vph[i]),
-                Value::Real(a.volume_vph[i]),
-                Value::Real(a.volume_vph[i] - b.volume_vph[i]),
-                Value::Real(b.vc[i]),
-                Value::Real(a.vc[i]),
-            ],
-        )?;
+        let mut row = vec![
+            Value::Int(i as i64),
+            Value::Text(
+                net.street_of(EdgeId::from_index(i))
+                    .display_name()
+                    .to_string(),
+            ),
+        ];
+        row.extend(values(i, e));
+        l.push(e.geometry.clone(), row)?;
     }
     Ok(l)
 }

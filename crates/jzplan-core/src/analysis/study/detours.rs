@@ -1,9 +1,8 @@
 //! Detours round every closed stretch, both directions, cut-off stretches first.
 
-use super::closures::{ResolvedClosure, names_of, point_of};
-use crate::analysis::detour::{self, Outcome};
+use super::closures::{ResolvedClosure, names_of};
+use crate::analysis::detour::{self, Around, Outcome};
 use crate::network::{EdgeId, RoadNetwork};
-use crate::works::LonLat;
 use crate::works::paths::Dijkstra;
 use serde::Serialize;
 
@@ -16,44 +15,20 @@ pub struct StudyDetour {
     pub closure: String,
     /// Streets closed.
     pub streets: Vec<String>,
-    /// Start (lon, lat).
-    pub from: LonLat,
-    /// End (lon, lat).
-    pub to: LonLat,
-    /// Free-flow time with the stretch open, s.
-    pub base_s: Option<f64>,
-    /// Its length, m.
-    pub base_m: Option<f64>,
-    /// Free-flow time round the closure, s (`None`: cut off).
-    pub detour_s: Option<f64>,
-    /// Its length, m.
-    pub detour_m: Option<f64>,
-    /// Extra time, s.
-    pub extra_s: Option<f64>,
-    /// Extra length, m.
-    pub extra_m: Option<f64>,
-    /// Streets of the detour in driving order.
-    pub via: Vec<String>,
-    /// The detour (lon/lat).
-    pub geometry: Vec<LonLat>,
-    /// Detour, cut off or dead end.
-    pub outcome: Outcome,
-    /// Why there is no detour.
-    pub reason: Option<String>,
+    /// The way round, from one end of the stretch to the other.
+    #[serde(flatten)]
+    pub around: Around,
     /// The detour's edges.
     #[serde(skip)]
     pub path: Vec<EdgeId>,
 }
 
-fn streets_in_order(net: &RoadNetwork, path: &[EdgeId]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for &e in path {
-        let n = net.street_of(e).display_name();
-        if !out.iter().any(|x| x == n) {
-            out.push(n.to_string());
-        }
+/// A study's detour reads as its way round (`d.detour_s`, `d.via`, …).
+impl std::ops::Deref for StudyDetour {
+    type Target = Around;
+    fn deref(&self) -> &Around {
+        &self.around
     }
-    out
 }
 
 /// Detours round every stretch a closure closes, each direction in which through traffic used
@@ -92,7 +67,6 @@ pub fn closure_detours(
                 continue;
             }
             let base_s = d.dist(y);
-            let base_m: f64 = base_path.iter().map(|&e| net.edge(e).length_m).sum();
             let (detour, path) = if through {
                 d.run(net, faced, x, Some(y));
                 let t = d.dist(y);
@@ -101,7 +75,6 @@ pub fn closure_detours(
                 (None, Vec::new())
             };
             let path = if detour.is_some() { path } else { Vec::new() };
-            let detour_m = detour.map(|_| path.iter().map(|&e| net.edge(e).length_m).sum());
             let (outcome, reason) = match (through, detour) {
                 (false, _) => (
                     Outcome::DeadEnd,
@@ -125,18 +98,13 @@ pub fn closure_detours(
                 id: format!("{}.{} {arrow}", c.label, k + 1),
                 closure: c.label.clone(),
                 streets: streets.clone(),
-                from: point_of(net, x),
-                to: point_of(net, y),
-                base_s: Some(base_s),
-                base_m: Some(base_m),
-                detour_s: detour,
-                detour_m,
-                extra_s: detour.map(|t| t - base_s),
-                extra_m: detour_m.map(|m| m - base_m),
-                via: streets_in_order(net, &path),
-                geometry: detour::path_geometry(net, &path),
-                outcome,
-                reason,
+                around: Around::measure(
+                    net,
+                    (x, y),
+                    Some((base_s, base_path.as_slice())),
+                    detour.map(|t| (t, path.as_slice())),
+                    (outcome, reason),
+                ),
                 path,
             });
             if !through {
