@@ -8,7 +8,8 @@
 //! - route latencies on the same snapped pairs, CCH and CH interleaved call by call (p50, p95,
 //!   max), with costs cross-checked.
 //!
-//! Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
+//! The perfect step of the customization is measured apart (`customize_with(.., false)`
+//! customizes and routes without it). Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
 //! the rest by criterion.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -87,23 +88,30 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let date = cch.customize(&date_w).expect("customize");
     let date_time = t.elapsed();
     let t = Instant::now();
+    let basic = cch.customize_with(&w, false).expect("customize");
+    let basic_time = t.elapsed();
+    let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_time = t.elapsed();
     eprintln!(
-        "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} levels, \
+        "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} triangles, {} levels, \
          {:.1} MB shape + {:.1} MB per customization; customize base {cust_time:?}, \
          date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
-         date customization = {:.2} % of a CH preparation",
+         date customization = {:.2} % of a CH preparation; without the perfect step: \
+         {basic_time:?} (base), the perfect step drops {} of {} arc directions",
         net.node_count(),
         net.edge_count(),
         cch.arc_count(),
+        cch.triangle_count(),
         cch.level_count(),
         cch.memory_bytes() as f64 / 1e6,
         base.memory_bytes() as f64 / 1e6,
         std::thread::available_parallelism().map_or(1, |n| n.get()),
         h.arc_count(),
         h.memory_bytes() as f64 / 1e6,
-        100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64()
+        100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64(),
+        base.dropped(),
+        2 * cch.arc_count()
     );
     let mut g = c.benchmark_group(format!("cch/{name}"));
     g.sample_size(10);
@@ -117,6 +125,9 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     g.bench_function("customize_date", |b| {
         b.iter(|| black_box(cch.customize(&date_w).unwrap().memory_bytes()))
     });
+    g.bench_function("customize_date_basic", |b| {
+        b.iter(|| black_box(cch.customize_with(&date_w, false).unwrap().memory_bytes()))
+    });
     g.finish();
 
     let r_ch = Router::with_hierarchy(net, &w, Metric::Time, &h).expect("router");
@@ -125,32 +136,46 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let opts = RouteOptions {
         algorithm: Algorithm::Ch,
     };
+    let r_basic = Router::with_cch(net, &w, Metric::Time, &basic).expect("router");
     let mut agree = 0;
     for (a, b) in &pairs {
-        match (r_ch.route(a, b, &opts), r_cch.route(a, b, &opts)) {
-            (Ok(x), Ok(y)) if (x.cost - y.cost).abs() <= 1e-9 * x.cost.max(1.0) => agree += 1,
-            (Err(_), Err(_)) => agree += 1,
-            _ => {}
+        let x = r_ch.route(a, b, &opts);
+        let same = |y: Result<jzplan::routing::Route, jzplan::Error>| match (&x, y) {
+            (Ok(x), Ok(y)) => (x.cost - y.cost).abs() <= 1e-9 * x.cost.max(1.0),
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        if same(r_cch.route(a, b, &opts)) && same(r_basic.route(a, b, &opts)) {
+            agree += 1;
         }
     }
-    eprintln!("cch vs ch {name}: {agree} of {} costs agree", pairs.len());
-    let (mut tc, mut th) = (Vec::new(), Vec::new());
+    eprintln!(
+        "cch vs ch {name}: {agree} of {} costs agree (with and without the perfect step)",
+        pairs.len()
+    );
+    let (mut tc, mut th, mut tb) = (Vec::new(), Vec::new(), Vec::new());
     let n = pairs.len();
     for i in 0..n {
         let (a, b) = &pairs[i];
         let s = Instant::now();
         black_box(r_cch.route(a, b, &opts).ok());
         tc.push(s.elapsed());
-        let (a, b) = &pairs[(i + n / 2) % n];
+        let (a, b) = &pairs[(i + n / 3) % n];
         let s = Instant::now();
         black_box(r_ch.route(a, b, &opts).ok());
         th.push(s.elapsed());
+        let (a, b) = &pairs[(i + 2 * n / 3) % n];
+        let s = Instant::now();
+        black_box(r_basic.route(a, b, &opts).ok());
+        tb.push(s.elapsed());
     }
     let p_cch = report(&format!("{name} cch route"), tc);
     let p_ch = report(&format!("{name} ch route"), th);
+    let p_basic = report(&format!("{name} cch route without the perfect step"), tb);
     eprintln!(
-        "cch/ch p50 {name}: {:.2}",
-        p_cch.as_secs_f64() / p_ch.as_secs_f64()
+        "cch/ch p50 {name}: {:.2} (without the perfect step {:.2})",
+        p_cch.as_secs_f64() / p_ch.as_secs_f64(),
+        p_basic.as_secs_f64() / p_ch.as_secs_f64()
     );
     // A dated route: the date's customization, then the same query.
     let r_date = Router::with_cch(net, &date_w, Metric::Time, &date).expect("router");
@@ -161,6 +186,13 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
             i += 1;
             let (a, d) = &pairs[i % n];
             black_box(r_cch.route(a, d, &opts).ok())
+        })
+    });
+    g.bench_function("cch_route_basic", |b| {
+        b.iter(|| {
+            i += 1;
+            let (a, d) = &pairs[i % n];
+            black_box(r_basic.route(a, d, &opts).ok())
         })
     });
     g.bench_function("ch_route", |b| {
@@ -184,7 +216,11 @@ fn cch(c: &mut Criterion) {
     if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
         side_by_side(c, "jinzhou", &net, false);
     }
-    let side = if bench_mode() { 500 } else { 60 };
+    // JZPLAN_CCH_GRID_SIDE sets the grid's side (e.g. 200 for a quicker run).
+    let side = std::env::var("JZPLAN_CCH_GRID_SIDE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(if bench_mode() { 500 } else { 60 });
     let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
     side_by_side(c, "grid_1m", &net, true);
 }

@@ -1,5 +1,6 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
+use super::query::Adjacency;
 use super::{Cch, NONE};
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
@@ -18,15 +19,23 @@ pub(crate) struct ArcW {
     pub down_via: u32,
 }
 
-/// Levels with fewer arcs than this are customized on the calling thread.
+/// Levels with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
+/// Levels with fewer lower triangles than this are customized on the calling thread.
+const PARALLEL_TRIANGLES: u64 = 20_000;
+/// Levels of fewer nodes than this split each node's triangles between the threads.
+const SPLIT_BELOW: usize = 4;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
-/// weights (route costs are re-summed edge by edge by the router). `Sync`; cheap to keep per
-/// date or scenario (24 bytes per arc).
+/// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
+/// scenario (24 bytes per arc, and 16 per arc direction the queries relax).
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     pub(crate) w: Vec<ArcW>,
+    /// What the two sides of a query relax: the finite up and down weights.
+    pub(crate) up_adj: Adjacency,
+    pub(crate) down_adj: Adjacency,
+    dropped: usize,
     fingerprint: u64,
 }
 
@@ -44,6 +53,12 @@ impl Cch {
     /// closed); `InvalidInput` for a wrong length, a negative or NaN weight. O(arcs +
     /// triangles), in parallel.
     pub fn customize(self: &Arc<Self>, weights: &[f64]) -> Result<Customized> {
+        self.customize_with(weights, true)
+    }
+
+    /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which about
+    /// doubles the work but drops from the queries every arc direction no shortest path uses.
+    pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         if weights.len() != self.m {
             return Err(Error::invalid(format!(
                 "{} weights given for a hierarchy of {} edges",
@@ -102,21 +117,44 @@ impl Cch {
                 tail = b;
             }
             let done: &[ArcW] = done;
-            if hi - lo >= PARALLEL_ARCS && nodes.len() > 1 {
-                slices.into_par_iter().for_each(|(u, arcs)| {
-                    with_pos(n, |pos| relax_node(cch, done, m, u, arcs, pos))
-                });
-            } else {
+            let work: u64 = nodes.iter().map(|&u| cch.tri[u as usize]).sum();
+            if work < PARALLEL_TRIANGLES {
                 with_pos(n, |pos| {
                     for (u, arcs) in slices {
-                        relax_node(cch, done, m, u, arcs, pos);
+                        relax_node(cch, done, m, u, cch.downs(u), arcs, pos);
                     }
                 });
+            } else if nodes.len() >= SPLIT_BELOW {
+                slices.into_par_iter().for_each(|(u, arcs)| {
+                    with_pos(n, |pos| {
+                        relax_node(cch, done, m, u, cch.downs(u), arcs, pos)
+                    })
+                });
+            } else {
+                // The top of the elimination tree: a chain of separator nodes, each alone on its
+                // level and with the most triangles. Its lower neighbours are split between
+                // the threads, each relaxing a copy of its arcs; the copies are then merged in
+                // order, keeping the first of equal weights as one thread would.
+                for (u, arcs) in slices {
+                    relax_split(cch, done, m, u, arcs, n);
+                }
             }
         }
+        let dropped = if perfect {
+            super::perfect::prune(cch, &mut w)
+        } else {
+            0
+        };
+        let (up_adj, down_adj) = rayon::join(
+            || Adjacency::build(cch, &w, false),
+            || Adjacency::build(cch, &w, true),
+        );
         Ok(Customized {
             cch: self.clone(),
             w,
+            up_adj,
+            down_adj,
+            dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
         })
     }
@@ -137,41 +175,99 @@ fn with_pos(n: usize, f: impl FnOnce(&mut [u32])) {
     });
 }
 
-/// Relaxes the arcs of rank `u` (`arcs`, heads ascending) through all lower triangles
-/// `x – u – v`: `u → x → v` for the up weight, `v → x → u` for the down weight. `pos` maps a
-/// rank to its index in `arcs` (all [`NONE`] before and after).
-fn relax_node(cch: &Cch, done: &[ArcW], m: u32, u: u32, arcs: &mut [ArcW], pos: &mut [u32]) {
+/// Relaxes the arcs of rank `u` (`arcs`, heads ascending) through the lower triangles
+/// `x – u – v` of its down-neighbours `downs` (`(x, arc x – u)`, all or a part of them):
+/// `u → x → v` for the up weight, `v → x → u` for the down weight. `pos` maps a rank to its
+/// index in `arcs` (all [`NONE`] before and after).
+fn relax_node(
+    cch: &Cch,
+    done: &[ArcW],
+    m: u32,
+    u: u32,
+    downs: &[(u32, u32)],
+    arcs: &mut [ArcW],
+    pos: &mut [u32],
+) {
     let range = cch.arcs(u);
-    for (i, a) in range.clone().enumerate() {
-        pos[cch.head[a] as usize] = i as u32;
+    let heads = &cch.head;
+    for (i, &h) in heads[range.clone()].iter().enumerate() {
+        pos[h as usize] = i as u32;
     }
-    for &(x, xu) in
-        &cch.down[cch.down_off[u as usize] as usize..cch.down_off[u as usize + 1] as usize]
-    {
+    for &(x, xu) in downs {
         let wxu = done[xu as usize];
         if wxu.up == f64::INFINITY && wxu.down == f64::INFINITY {
             continue;
         }
-        let end = cch.begin[x as usize] + cch.count[x as usize];
-        for xv in xu + 1..end {
-            let v = cch.head[xv as usize];
-            let j = pos[v as usize] as usize;
-            let wxv = done[xv as usize];
-            let t = &mut arcs[j];
+        let (from, end) = (
+            xu as usize + 1,
+            (cch.begin[x as usize] + cch.count[x as usize]) as usize,
+        );
+        let via = m + x;
+        for (&v, wxv) in heads[from..end].iter().zip(&done[from..end]) {
+            let t = &mut arcs[pos[v as usize] as usize];
             let up = wxu.down + wxv.up;
             if up < t.up {
                 t.up = up;
-                t.up_via = m + x;
+                t.up_via = via;
             }
             let down = wxv.down + wxu.up;
             if down < t.down {
                 t.down = down;
-                t.down_via = m + x;
+                t.down_via = via;
             }
         }
     }
-    for a in range {
-        pos[cch.head[a] as usize] = NONE;
+    for &h in &heads[range] {
+        pos[h as usize] = NONE;
+    }
+}
+
+/// [`relax_node`] with the down-neighbours of `u` cut into parts of about equal triangles,
+/// relaxed in parallel on copies of `arcs` and merged in order.
+fn relax_split(cch: &Cch, done: &[ArcW], m: u32, u: u32, arcs: &mut [ArcW], n: usize) {
+    let downs = cch.downs(u);
+    let total = cch.tri[u as usize];
+    let parts = if total < PARALLEL_TRIANGLES {
+        1
+    } else {
+        (2 * rayon::current_num_threads()).clamp(1, downs.len().max(1))
+    };
+    if parts <= 1 {
+        with_pos(n, |pos| relax_node(cch, done, m, u, downs, arcs, pos));
+        return;
+    }
+    let mut cuts = Vec::with_capacity(parts + 1);
+    cuts.push(0);
+    let mut acc = 0u64;
+    for (i, &(x, xu)) in downs.iter().enumerate() {
+        acc += u64::from(cch.begin[x as usize] + cch.count[x as usize] - xu - 1);
+        if acc * parts as u64 >= total * cuts.len() as u64 && cuts.len() < parts {
+            cuts.push(i + 1);
+        }
+    }
+    cuts.push(downs.len());
+    let init: &[ArcW] = arcs;
+    let copies: Vec<Vec<ArcW>> = cuts
+        .par_windows(2)
+        .map(|c| {
+            let mut mine = init.to_vec();
+            with_pos(n, |pos| {
+                relax_node(cch, done, m, u, &downs[c[0]..c[1]], &mut mine, pos)
+            });
+            mine
+        })
+        .collect();
+    for copy in copies {
+        for (t, c) in arcs.iter_mut().zip(copy) {
+            if c.up < t.up {
+                t.up = c.up;
+                t.up_via = c.up_via;
+            }
+            if c.down < t.down {
+                t.down = c.down;
+                t.down_via = c.down_via;
+            }
+        }
     }
 }
 
@@ -179,6 +275,12 @@ impl Customized {
     /// The hierarchy it customizes.
     pub fn cch(&self) -> &Arc<Cch> {
         &self.cch
+    }
+
+    /// Arc directions dropped from the queries by the perfect step (their weight is longer than
+    /// the distance between their ends; 0 without it).
+    pub fn dropped(&self) -> usize {
+        self.dropped
     }
 
     /// The fingerprint of the weights it was customized for
@@ -193,9 +295,17 @@ impl Customized {
         self.cch.rank.len() == net.node_count() && self.cch.m == net.edge_count()
     }
 
-    /// Heap bytes of the weights (the shared [`Cch`] not included).
+    /// Heap bytes of the weights and of what the queries relax (the shared [`Cch`] not
+    /// included).
     pub fn memory_bytes(&self) -> usize {
         self.w.len() * std::mem::size_of::<ArcW>()
+            + self.up_adj.memory_bytes()
+            + self.down_adj.memory_bytes()
+    }
+
+    /// Arc directions the queries relax (finite, and kept by the perfect step).
+    pub fn query_arc_count(&self) -> usize {
+        self.up_adj.len() + self.down_adj.len()
     }
 
     /// Appends the network edges of arc `a` in direction `down` (travel order) to `out`.

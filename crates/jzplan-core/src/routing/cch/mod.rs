@@ -12,15 +12,17 @@
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
 //!   relaxes arc `u – v` through `x`. Nodes are processed level by level of the elimination
 //!   tree, the nodes of one level in parallel (rayon): a node only writes its own arcs and only
-//!   reads arcs of lower levels, which are final.
-//! - [`Customized::query`] is the elimination-tree search: both ends walk up their chains of
-//!   ancestors in the elimination tree, relaxing the upward arcs of each, without a priority
-//!   queue; the best meeting node on both chains gives the cost. Paths unpack through the
-//!   middle node of each triangle into network edges, and the router re-sums them edge by edge
-//!   in travel order, as it does for [`Hierarchy`](super::Hierarchy).
+//!   reads arcs of lower levels, which are final; a node alone on its level (the top separators)
+//!   splits its triangles between the threads. The perfect step ([`perfect`]) then drops every
+//!   arc direction longer than the distance between its ends.
+//! - [`Customized::query`] is a bidirectional Dijkstra on the kept upward arcs with
+//!   stall-on-demand, as on a CH ([`query`]). Paths unpack through the middle node of each
+//!   triangle into network edges, and the router re-sums them edge by edge in travel order, as
+//!   it does for [`Hierarchy`](super::Hierarchy).
 
 pub mod customize;
 pub mod order;
+pub mod perfect;
 pub mod query;
 
 pub use customize::Customized;
@@ -48,8 +50,8 @@ pub struct Cch {
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, `down_off[r]..down_off[r + 1]`.
     pub(crate) down_off: Vec<u32>,
     pub(crate) down: Vec<(u32, u32)>,
-    /// Elimination-tree parent (the lowest higher neighbour), or [`NONE`].
-    pub(crate) parent: Vec<u32>,
+    /// Lower triangles of the arcs of each rank (the customization's work for it).
+    pub(crate) tri: Vec<u64>,
     /// Ranks by level (`level_off[l]..level_off[l + 1]` in `by_level`), and where the arcs of
     /// each level start.
     pub(crate) level_off: Vec<u32>,
@@ -207,6 +209,14 @@ impl Cch {
                 cur[h] += 1;
             }
         }
+        let tri: Vec<u64> = (0..n)
+            .map(|u| {
+                down[down_off[u] as usize..down_off[u + 1] as usize]
+                    .iter()
+                    .map(|&(x, xu)| u64::from(begin[x as usize] + count[x as usize] - xu - 1))
+                    .sum()
+            })
+            .collect();
         let mut cch = Cch {
             m,
             rank,
@@ -217,7 +227,7 @@ impl Cch {
             tail,
             down_off,
             down,
-            parent,
+            tri,
             level_off,
             by_level,
             level_arc,
@@ -265,6 +275,12 @@ impl Cch {
         heads.binary_search(&hi).ok().map(|i| b + i as u32)
     }
 
+    /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
+    #[inline]
+    pub(crate) fn downs(&self, r: u32) -> &[(u32, u32)] {
+        &self.down[self.down_off[r as usize] as usize..self.down_off[r as usize + 1] as usize]
+    }
+
     /// Arc range of rank `r`.
     #[inline]
     pub(crate) fn arcs(&self, r: u32) -> std::ops::Range<usize> {
@@ -292,6 +308,11 @@ impl Cch {
         self.level_off.len().saturating_sub(1)
     }
 
+    /// Lower triangles of the upward graph: the customization visits each once.
+    pub fn triangle_count(&self) -> u64 {
+        self.tri.iter().sum()
+    }
+
     /// The longest chain of ancestors in the elimination tree (what one search side walks at
     /// most).
     pub fn max_chain(&self) -> usize {
@@ -300,15 +321,16 @@ impl Cch {
 
     /// Heap bytes of the metric-independent part.
     pub fn memory_bytes(&self) -> usize {
-        4 * (self.rank.len() * 6
-            + self.head.len() * 2
-            + self.down.len() * 2
-            + self.down_off.len()
-            + self.level_off.len()
-            + self.level_arc.len()
-            + self.edge_arc.len()
-            + self.dir_off.len()
-            + self.dir_edges.len())
+        8 * self.tri.len()
+            + 4 * (self.rank.len() * 5
+                + self.head.len() * 2
+                + self.down.len() * 2
+                + self.down_off.len()
+                + self.level_off.len()
+                + self.level_arc.len()
+                + self.edge_arc.len()
+                + self.dir_off.len()
+                + self.dir_edges.len())
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).

@@ -122,6 +122,39 @@ fn a_ring_customized_twice_closes_and_reopens_a_link() {
 }
 
 #[test]
+fn the_perfect_step_drops_an_arc_that_a_higher_node_shortens() {
+    // Ranks = nodes 0 < 1 < 2; two-way roads 0 – 1 (10), 0 – 2 (1), 2 – 1 (1).
+    let net = network(3, &[(0, 1, false), (0, 2, false), (2, 1, false)]);
+    let w: Vec<f64> = net
+        .edges()
+        .iter()
+        .map(|e| match (e.from.0.min(e.to.0), e.from.0.max(e.to.0)) {
+            (0, 1) => 10.0,
+            _ => 1.0,
+        })
+        .collect();
+    let cch = Arc::new(Cch::from_order(3, &edges_of(&net), vec![0, 1, 2]).unwrap());
+    assert_eq!((cch.arc_count(), cch.triangle_count()), (3, 1));
+    let basic = cch.customize_with(&w, false).unwrap();
+    let perfect = cch.customize_with(&w, true).unwrap();
+    // Lower triangles only: 0 – 1 keeps its road (10), 1 – 2 its road (1, not 10 + 1).
+    let a01 = cch.arc(0, 1).unwrap() as usize;
+    let a12 = cch.arc(1, 2).unwrap() as usize;
+    assert_eq!((basic.w[a01].up, basic.w[a01].down), (10.0, 10.0));
+    assert_eq!((basic.w[a12].up, basic.w[a12].down), (1.0, 1.0));
+    assert_eq!(basic.dropped(), 0);
+    // The upper triangle through 2 gives 0 – 1 its distance, 2: both directions are dropped.
+    assert_eq!(perfect.dropped(), 2);
+    assert!(perfect.w[a01].up.is_infinite() && perfect.w[a01].down.is_infinite());
+    for c in [&basic, &perfect] {
+        let (d, e) = node_route(c, 0, 1);
+        assert_eq!(d, 2.0);
+        assert_eq!(path_cost(&net, &w, 0, 1, &e.unwrap()), 2.0);
+        assert_eq!(node_route(c, 1, 0).0, 2.0);
+    }
+}
+
+#[test]
 fn jinzhou_routes_on_the_cch_equal_dijkstra_and_the_ch() {
     let net = crate::io::geojson::jinzhou_network().unwrap();
     let w = net.weights(Metric::Time);
@@ -234,8 +267,10 @@ proptest! {
         for cch in [&nd, &random] {
             for shift in [0, 5] {
                 let w = weights(shift);
-                let c = cch.customize(&w).unwrap();
-                check_all_pairs(&net, &w, &c)?;
+                for perfect in [false, true] {
+                    let c = cch.customize_with(&w, perfect).unwrap();
+                    check_all_pairs(&net, &w, &c)?;
+                }
             }
             // Every arc unpacks into a path of its weight in both directions.
             let w = weights(0);
