@@ -131,7 +131,11 @@ fn base_name(s: &str) -> &str {
 
 /// Whether a street carries one of `names` (Chinese or English, section suffixes ignored).
 pub(crate) fn street_matches(net: &RoadNetwork, e: EdgeId, names: &[String]) -> bool {
-    let st = net.street_of(e);
+    street_named(net.street_of(e), names)
+}
+
+/// Whether `st` carries one of `names` (see [`street_matches`]).
+fn street_named(st: &crate::network::Street, names: &[String]) -> bool {
     names.iter().any(|n| {
         let n = n.trim();
         (!st.name_zh.is_empty() && (st.name_zh == n || base_name(&st.name_zh) == n))
@@ -274,10 +278,18 @@ fn nearest_named_edge(
     a: [f64; 2],
     b: [f64; 2],
 ) -> f64 {
+    // The streets carrying the names first (one comparison per street, not per edge): on a
+    // network without them, nothing more to read.
+    let named: HashSet<usize> = (net.streets().iter().enumerate())
+        .filter(|(_, st)| street_named(st, &anchor.streets))
+        .map(|(si, _)| si)
+        .collect();
     let mut nearest = f64::INFINITY;
-    for (i, e) in net.edges().iter().enumerate() {
-        let id = EdgeId::from_index(i);
-        if e.planned || !street_matches(net, id, &anchor.streets) {
+    if named.is_empty() {
+        return nearest;
+    }
+    for e in net.edges() {
+        if e.planned || !named.contains(&e.street.index()) {
             continue;
         }
         let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
