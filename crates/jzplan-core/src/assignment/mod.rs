@@ -41,6 +41,7 @@ pub mod paths;
 pub mod periods;
 pub mod solver;
 pub mod supply;
+pub mod synthetic;
 pub mod zones;
 
 pub use network::{AssignNetwork, LinkKind, LinkSpec};
@@ -122,6 +123,15 @@ impl OdMatrix {
     /// From a TNTP trips file.
     pub fn from_tntp(t: &crate::io::tntp::TntpTrips) -> Result<OdMatrix> {
         OdMatrix::from_dense(t.zones as usize, t.demand.clone())
+    }
+    /// As a TNTP trips file (for [`crate::io::tntp::format_trips`]).
+    pub fn to_tntp(&self, path: &Path) -> crate::io::tntp::TntpTrips {
+        crate::io::tntp::TntpTrips {
+            zones: self.zones as u32,
+            demand: self.data.clone(),
+            total_od_flow: Some(self.total()),
+            path: path.to_path_buf(),
+        }
     }
     /// Number of zones.
     pub fn zones(&self) -> usize {

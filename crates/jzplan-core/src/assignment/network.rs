@@ -4,7 +4,7 @@
 //! [`super::zones`]), and keeps for every link what it came from, so results map back.
 
 use super::{LinkId, ZoneId};
-use crate::io::tntp::TntpNetwork;
+use crate::io::tntp::{TntpLink, TntpNetwork};
 use crate::network::EdgeId;
 use crate::{Error, Result};
 
@@ -234,6 +234,40 @@ impl AssignNetwork {
             Error::InvalidInput(m) => Error::file(&t.path, "links", m),
             other => other,
         })
+    }
+
+    /// The network as a TNTP network (links in input order, nodes numbered from 1, zones
+    /// first), for [`crate::io::tntp::format_net`]. Centroids are not through nodes exactly
+    /// when the network says so for all of them (`<FIRST THRU NODE>` is then `zones + 1`).
+    pub fn to_tntp(&self, path: &std::path::Path) -> TntpNetwork {
+        let links = (0..self.link_count())
+            .map(|i| {
+                let k = self.to_internal[i] as usize;
+                TntpLink {
+                    init_node: self.tail[k] + 1,
+                    term_node: self.head[k] + 1,
+                    capacity: self.capacity[k],
+                    length: self.length[k],
+                    free_flow_time: self.t0[k],
+                    b: self.alpha[k],
+                    power: self.beta[k],
+                    speed: 0.0,
+                    toll: self.toll[k],
+                    link_type: 1,
+                    line: 0,
+                }
+            })
+            .collect();
+        TntpNetwork {
+            zones: self.n_zones as u32,
+            nodes: self.n_nodes as u32,
+            first_thru_node: self.first_thru as u32 + 1,
+            toll_factor: self.toll_factor,
+            distance_factor: self.distance_factor,
+            links,
+            metadata: Default::default(),
+            path: path.to_path_buf(),
+        }
     }
 
     /// Weight of tolls in the generalized cost.

@@ -4,13 +4,17 @@
 //! Dijkstra uses a binary heap with lazy deletion and per-thread workspaces whose arrays are
 //! reset only where the previous search touched them, so a search costs what it explores,
 //! not the size of the network. A search stops as soon as every zone is settled, because
-//! only zones are destinations.
+//! only zones are destinations. The all-or-nothing loadings of an assignment share one
+//! [`AonScratch`] (workspaces, per-chunk flows) made before the first iteration: an
+//! iteration allocates nothing, per origin or otherwise (`crates/jzplan-core/tests/alloc.rs`
+//! counts it).
 
 use super::network::AssignNetwork;
 use super::{LinkId, OdMatrix, ZoneId};
 use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
+use std::sync::{Mutex, PoisonError};
 
 const NONE: u32 = u32::MAX;
 
@@ -167,51 +171,83 @@ pub(crate) struct AonStats {
     pub(crate) unreachable_demand: f64,
 }
 
-/// All-or-nothing loading of `od` on internal-order `cost`; writes internal-order `flows`.
+/// Buffers for the all-or-nothing loadings of one demand matrix, made once per assignment
+/// and reused by every iteration: nothing is allocated per origin or per iteration.
 ///
-/// Origins are split into at most 32 fixed chunks whose partial flows are summed in chunk
-/// order, so the result does not depend on the number of threads (bitwise reproducible).
-pub(crate) fn all_or_nothing(
-    net: &AssignNetwork,
-    cost: &[f64],
-    od: &OdMatrix,
-    flows: &mut [f64],
-) -> AonStats {
-    let nz = net.n_zones;
-    let origins: Vec<usize> = (0..nz)
-        .filter(|&o| od.row(o).iter().any(|&d| d > 0.0))
-        .collect();
-    let chunk = origins.len().div_ceil(32).max(1);
-    let m = net.link_count();
-    let parts: Vec<(Vec<f64>, AonStats)> = origins
-        .par_chunks(chunk)
-        .map_init(
-            || Workspace::new(net.n_nodes),
-            |ws, os| {
-                let mut f = vec![0.0; m];
-                let mut st = AonStats::default();
-                for &o in os {
+/// Origins are split into at most 32 fixed chunks, each with its own partial flows, summed in
+/// chunk order, so the result does not depend on the number of threads (bitwise
+/// reproducible). The shortest-path workspaces are per rayon thread (one per worker, indexed
+/// by the worker's index; the lock is never contended within a pool), so their memory is
+/// `threads × nodes`, not `origins × nodes`.
+pub(crate) struct AonScratch {
+    origins: Vec<usize>,
+    chunk: usize,
+    /// Per chunk: its partial link flows and totals.
+    parts: Vec<(Vec<f64>, AonStats)>,
+    workspaces: Vec<Mutex<Workspace>>,
+}
+
+impl AonScratch {
+    /// Buffers for `od` (origins with any demand) on `net`, one workspace per thread of the
+    /// current rayon pool.
+    pub(crate) fn new(net: &AssignNetwork, od: &OdMatrix) -> AonScratch {
+        let origins: Vec<usize> = (0..net.n_zones)
+            .filter(|&o| od.row(o).iter().any(|&d| d > 0.0))
+            .collect();
+        let chunk = origins.len().div_ceil(32).max(1);
+        let parts = (0..origins.len().div_ceil(chunk))
+            .map(|_| (vec![0.0; net.link_count()], AonStats::default()))
+            .collect();
+        let threads = rayon::current_num_threads().max(1);
+        AonScratch {
+            origins,
+            chunk,
+            parts,
+            workspaces: (0..threads)
+                .map(|_| Mutex::new(Workspace::new(net.n_nodes)))
+                .collect(),
+        }
+    }
+
+    /// All-or-nothing loading of `od` (the matrix the buffers were made for) on internal-order
+    /// `cost`; writes internal-order `flows`.
+    pub(crate) fn load(
+        &mut self,
+        net: &AssignNetwork,
+        cost: &[f64],
+        od: &OdMatrix,
+        flows: &mut [f64],
+    ) -> AonStats {
+        let (origins, chunk, workspaces) = (&self.origins, self.chunk, &self.workspaces);
+        self.parts
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, (f, st))| {
+                f.iter_mut().for_each(|v| *v = 0.0);
+                *st = AonStats::default();
+                let t = rayon::current_thread_index().unwrap_or(0) % workspaces.len();
+                let mut ws = workspaces[t].lock().unwrap_or_else(PoisonError::into_inner);
+                let end = ((i + 1) * chunk).min(origins.len());
+                for &o in &origins[i * chunk..end] {
                     ws.tree(net, cost, o);
-                    let (s, p, d) = ws.load_origin(net, o, od.row(o), &mut f);
+                    let (s, p, d) = ws.load_origin(net, o, od.row(o), f);
                     st.sptt += s;
                     st.unreachable_pairs += p;
                     st.unreachable_demand += d;
                 }
-                (f, st)
-            },
-        )
-        .collect();
-    flows.iter_mut().for_each(|x| *x = 0.0);
-    let mut total = AonStats::default();
-    for (f, st) in parts {
-        for (a, b) in flows.iter_mut().zip(&f) {
-            *a += b;
+            });
+        flows.iter_mut().for_each(|x| *x = 0.0);
+        let mut total = AonStats::default();
+        for (f, st) in &self.parts {
+            for (a, b) in flows.iter_mut().zip(f) {
+                *a += b;
+            }
+            total.sptt += st.sptt;
+            total.unreachable_pairs += st.unreachable_pairs;
+            total.unreachable_demand += st.unreachable_demand;
         }
-        total.sptt += st.sptt;
-        total.unreachable_pairs += st.unreachable_pairs;
-        total.unreachable_demand += st.unreachable_demand;
+        total
     }
-    total
 }
 
 /// Zone-to-zone matrices along the least-cost paths of given link costs.

@@ -20,7 +20,7 @@
 //! direction, and the conjugation restarts after a full step (λ = 1), as in AequilibraE.
 
 use super::network::AssignNetwork;
-use super::paths::{AonStats, all_or_nothing};
+use super::paths::{AonScratch, AonStats};
 use super::{Algorithm, AssignOptions, AssignmentResult, IterationInfo, OdMatrix, bpr};
 use crate::{Error, Result};
 
@@ -78,8 +78,9 @@ pub fn assign_with_progress(
     let mut s2 = vec![0.0; m];
     let mut history = Vec::new();
 
+    let mut aon = AonScratch::new(net, od);
     update_costs(net, &[], &mut cost);
-    all_or_nothing(net, &cost, od, &mut y);
+    aon.load(net, &cost, od, &mut y);
     let mut x = y.clone();
     let mut stats;
     let mut iteration = 1;
@@ -88,7 +89,7 @@ pub fn assign_with_progress(
     let mut tau = 0.0;
     let (gap, converged) = loop {
         update_costs(net, &x, &mut cost);
-        stats = all_or_nothing(net, &cost, od, &mut y);
+        stats = aon.load(net, &cost, od, &mut y);
         let tstt = dot(&cost, &x);
         let sptt = dot(&cost, &y);
         let gap = if tstt > 0.0 {

@@ -55,7 +55,7 @@ pub use mitigation::{
 pub use periods::{PeriodResult, StudyPeriod, WindowTotals, window_totals};
 pub use request::{
     ClosureSpec, DEFAULT_FLOW_THRESHOLD_VPH, DailyHours, Direction, Lanes, MAX_CLOSURES,
-    STRETCH_SNAP_M, STUDY_GAP, StudyRequest, TOP_N, check_request, study_id,
+    STRETCH_SNAP_M, STUDY_ALGORITHM, STUDY_GAP, StudyRequest, TOP_N, check_request, study_id,
 };
 pub use trips::{OdPairChange, od_changes};
 
@@ -407,7 +407,8 @@ impl<'a> StudyInputs<'a> {
     pub fn from_parts(net: &'a RoadNetwork, book: &WorksBook) -> Result<StudyInputs<'a>> {
         let works = book.list_works(&WorkFilter::default())?;
         let resolved = book.resolved_effects(net)?;
-        let demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
+        let mut demand = crate::analysis::impact::demand_on(net, None, STUDY_GAP)?;
+        demand.opts.algorithm = STUDY_ALGORITHM;
         let choke_points = crate::analysis::stored::impact_choke_points(net, book, &demand)?;
         let works_version = book.works_version()?;
         Ok(StudyInputs {

@@ -92,6 +92,12 @@ struct Witness {
     stamp: Vec<u32>,
     generation: u32,
     heap: BinaryHeap<WItem>,
+    /// The cost a witness to each target of the current search may have at most (valid where
+    /// `target == targets_generation`), and how many targets have none yet.
+    need: Vec<f64>,
+    target: Vec<u32>,
+    targets_generation: u32,
+    missing: usize,
 }
 
 impl Witness {
@@ -99,13 +105,29 @@ impl Witness {
         if self.dist.len() < n {
             self.dist.resize(n, f64::INFINITY);
             self.stamp.resize(n, 0);
+            self.need.resize(n, 0.0);
+            self.target.resize(n, 0);
         }
         if self.generation == u32::MAX {
             self.stamp.iter_mut().for_each(|s| *s = 0);
             self.generation = 0;
         }
+        if self.targets_generation == u32::MAX {
+            self.target.iter_mut().for_each(|s| *s = 0);
+            self.targets_generation = 0;
+        }
         self.generation += 1;
+        self.targets_generation += 1;
+        self.missing = 0;
         self.heap.clear();
+    }
+
+    /// Makes `x` a target of the search about to run, with a witness needed no longer than
+    /// `need`.
+    fn target(&mut self, x: u32, need: f64) {
+        self.need[x as usize] = need;
+        self.target[x as usize] = self.targets_generation;
+        self.missing += 1;
     }
 
     #[inline]
@@ -119,20 +141,32 @@ impl Witness {
 
     #[inline]
     fn relax(&mut self, v: u32, d: f64, hops: u32) {
-        if d < self.dist(v) {
+        let before = self.dist(v);
+        if d < before {
             self.dist[v as usize] = d;
             self.stamp[v as usize] = self.generation;
             self.heap.push(WItem { d, node: v, hops });
+            let i = v as usize;
+            if self.target[i] == self.targets_generation
+                && d <= self.need[i]
+                && before > self.need[i]
+            {
+                self.missing -= 1;
+            }
         }
     }
 
     /// Dijkstra from `src` on the uncontracted graph without `avoid`, up to cost `bound`, at
-    /// most `settled` nodes and `hops` arcs. Tentative distances are costs of real paths.
+    /// most `settled` nodes and `hops` arcs, and no further once every target has a witness.
+    /// Tentative distances are costs of real paths, so the search may stop before it settles
+    /// the targets: a witness only has to be no longer than the path it replaces.
     fn run(&mut self, g: &DynGraph, src: u32, avoid: u32, bound: f64, settled: usize, hops: u32) {
-        self.start(g.out.len());
         self.relax(src, 0.0, 0);
         let mut count = 0;
         while let Some(it) = self.heap.pop() {
+            if self.missing == 0 {
+                break;
+            }
             if it.d > self.dist(it.node) {
                 continue;
             }
@@ -145,7 +179,10 @@ impl Witness {
             }
             for a in &g.out[it.node as usize] {
                 if a.other != avoid {
-                    self.relax(a.other, it.d + a.w, it.hops + 1);
+                    let d = it.d + a.w;
+                    if d <= bound {
+                        self.relax(a.other, d, it.hops + 1);
+                    }
                 }
             }
         }
@@ -180,6 +217,10 @@ fn shortcuts_of(
                 .fold(f64::NEG_INFINITY, f64::max);
             if bound == f64::NEG_INFINITY {
                 continue;
+            }
+            ws.start(g.out.len());
+            for b in outs.iter().filter(|b| b.other != u) {
+                ws.target(b.other, a.w + b.w);
             }
             ws.run(g, u, v, bound, settled, hops);
             for b in outs {
@@ -335,13 +376,12 @@ impl Hierarchy {
         };
         let (up_off, up) = csr(up_lists);
         let (down_off, down) = csr(down_lists);
+        let (nodes, arcs) = super::interleave(&down_off, &down, &up_off, &up);
         Ok(Hierarchy {
             m,
             rank,
-            up_off,
-            up,
-            down_off,
-            down,
+            nodes,
+            arcs,
             shortcuts,
             weights: weights.to_vec(),
             fingerprint: weights_fingerprint(weights),

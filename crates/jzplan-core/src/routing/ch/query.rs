@@ -11,8 +11,6 @@ use crate::routing::{Placement, RoutePiece, Router};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::cell::RefCell;
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 impl Hierarchy {
     /// The cheapest path from any of `sources` to any of `targets`, each a node with a cost
@@ -25,28 +23,33 @@ impl Hierarchy {
         sources: &[(NodeId, f64)],
         targets: &[(NodeId, f64)],
     ) -> Result<Option<(f64, Vec<EdgeId>)>> {
-        let acc = |v: &[(NodeId, f64)]| -> Result<Vec<Access>> {
+        let n = self.rank.len();
+        // At most 8 end points a side: kept on the stack, no allocation per query.
+        let acc = |v: &[(NodeId, f64)], out: &mut [Access; 8]| -> Result<usize> {
             if v.len() > 8 {
                 return Err(Error::invalid(format!(
                     "{} end points (at most 8)",
                     v.len()
                 )));
             }
-            v.iter()
-                .map(|&(n, c)| {
-                    if n.index() >= self.rank.len() || c.is_nan() || c < 0.0 {
-                        Err(Error::invalid(format!(
-                            "end point at node {n} with cost {c} (nodes 0..{}, cost >= 0)",
-                            self.rank.len()
-                        )))
-                    } else {
-                        Ok(Access { node: n.0, cost: c })
-                    }
-                })
-                .collect()
+            for (o, &(node, c)) in out.iter_mut().zip(v) {
+                if node.index() >= n || c.is_nan() || c < 0.0 {
+                    return Err(Error::invalid(format!(
+                        "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0)"
+                    )));
+                }
+                *o = Access {
+                    node: node.0,
+                    cost: c,
+                };
+            }
+            Ok(v.len())
         };
-        let (s, t) = (acc(sources)?, acc(targets)?);
-        let (_, path, _) = self.query(&s, &t, f64::INFINITY);
+        let none = Access { node: 0, cost: 0.0 };
+        let (mut s, mut t) = ([none; 8], [none; 8]);
+        let (ns, nt) = (acc(sources, &mut s)?, acc(targets, &mut t)?);
+        let (s, t) = (&s[..ns], &t[..nt]);
+        let (_, path, _) = self.query(s, t, f64::INFINITY);
         Ok(path.map(|(si, edges, ti)| {
             let mut c = s[si].cost;
             for &e in &edges {
@@ -56,15 +59,21 @@ impl Hierarchy {
         }))
     }
 
-    /// Arcs of slot `v` (not node: see [`Hierarchy`]).
+    /// Arcs of slot `v` (not node: see [`Hierarchy`]): upward ones (`v → head`) or, with
+    /// `backward`, downward ones (`head → v`).
     #[inline]
     pub(super) fn arcs(&self, v: u32, backward: bool) -> &[ChArc] {
-        let (off, arcs) = if backward {
-            (&self.down_off, &self.down)
-        } else {
-            (&self.up_off, &self.up)
-        };
-        &arcs[off[v as usize] as usize..off[v as usize + 1] as usize]
+        let (down, up) = self.split(v);
+        if backward { down } else { up }
+    }
+
+    /// The downward and upward arcs of slot `v`.
+    #[inline]
+    fn split(&self, v: u32) -> (&[ChArc], &[ChArc]) {
+        let [first, mid] = self.nodes[v as usize];
+        let end = self.nodes[v as usize + 1][0];
+        let (down, up) = self.arcs[first as usize..end as usize].split_at((mid - first) as usize);
+        (down, up)
     }
 
     /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
@@ -91,23 +100,42 @@ impl Hierarchy {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
-        with_two_spaces(|f, b| {
+        with_scratch(|q| {
+            let Scratch {
+                f,
+                b,
+                arcs,
+                stack,
+                edges,
+            } = q;
             let n = self.rank.len();
             f.start(n);
             b.start(n);
+            let mut mu = mu0;
+            let mut meet = None;
             for (i, s) in seeds.iter().enumerate() {
                 let x = self.rank[s.node as usize];
-                f.update(x, s.cost + 0.0, SEED - i as u32, x);
+                let d = s.cost + 0.0;
+                if d < mu {
+                    f.update(x, d, SEED - i as u32, x);
+                }
             }
             for (i, t) in targets.iter().enumerate() {
                 let x = self.rank[t.node as usize];
-                b.update(x, t.cost + 0.0, SEED - i as u32, x);
+                let d = t.cost + 0.0;
+                if d < mu && b.update(x, d, SEED - i as u32, x) && f.reached(x) {
+                    let c = f.labels[x as usize].dist + d;
+                    if c < mu {
+                        mu = c;
+                        meet = Some(x);
+                    }
+                }
             }
-            let mut mu = mu0;
-            let mut meet = None;
-            // Smallest keys of both sides; only the side that settled a node changes its own.
-            let (mut tf, mut tb) = (f.top(), b.top());
+            // Every label either side sets or lowers is checked against the other side's label
+            // of that node at once, so `mu` is the best meeting cost of the labels so far; a
+            // label no cheaper than `mu` is not set at all (it cannot lead to a better route).
             loop {
+                let (tf, tb) = (f.top(), b.top());
                 // Also ends when both heaps are empty (infinity >= any mu).
                 if tf.min(tb) >= mu {
                     break;
@@ -118,58 +146,53 @@ impl Hierarchy {
                 } else {
                     (&mut *f, &*b)
                 };
-                let Some(v) = me.settle_top() else { break };
-                let dv = me.dist(v);
-                if other.reached(v) {
-                    let c = dv + other.dist(v);
-                    if c < mu {
-                        mu = c;
-                        meet = Some(v);
-                    }
-                }
+                let Some(v) = me.pop() else { break };
+                let dv = me.labels[v as usize].dist;
+                let (down, up) = self.split(v);
+                let (stall, relax) = if backward { (up, down) } else { (down, up) };
                 // Stall on demand: a higher node already reached with a cheaper way into `v`
                 // proves `dv` is not the distance of `v`, so nothing is relaxed from it.
-                let stalled = self
-                    .arcs(v, !backward)
-                    .iter()
-                    .any(|a| me.dist(a.head) + a.w < dv);
-                if !stalled {
-                    for a in self.arcs(v, backward) {
-                        me.update(a.head, dv + a.w, a.id, v);
-                    }
+                if stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
+                    continue;
                 }
-                if backward {
-                    tb = b.top();
-                } else {
-                    tf = f.top();
+                for a in relax {
+                    let d = dv + a.w;
+                    if d < mu && me.update(a.head, d, a.id, v) && other.reached(a.head) {
+                        let c = d + other.labels[a.head as usize].dist;
+                        if c < mu {
+                            mu = c;
+                            meet = Some(a.head);
+                        }
+                    }
                 }
             }
+            // The labels on both chains from the meeting node were settled when they were
+            // followed, so the chains are paths whose costs sum to the meeting node's labels.
             let path = meet.map(|m| {
-                let mut arcs = Vec::with_capacity(16);
+                arcs.clear();
+                edges.clear();
                 let mut v = m;
                 let si = loop {
-                    let p = f.labels[v as usize].pred_arc;
-                    if p > SEED - 8 {
-                        break (SEED - p) as usize;
+                    let l = f.labels[v as usize];
+                    if l.pred_arc > SEED - 8 {
+                        break (SEED - l.pred_arc) as usize;
                     }
-                    arcs.push(p);
-                    v = f.labels[v as usize].pred_node;
+                    arcs.push(l.pred_arc);
+                    v = l.pred_node;
                 };
-                let mut edges = Vec::with_capacity(64);
-                let mut stack = Vec::with_capacity(32);
                 for &a in arcs.iter().rev() {
-                    self.unpack(a, &mut stack, &mut edges);
+                    self.unpack(a, stack, edges);
                 }
                 let mut v = m;
                 let ti = loop {
-                    let p = b.labels[v as usize].pred_arc;
-                    if p > SEED - 8 {
-                        break (SEED - p) as usize;
+                    let l = b.labels[v as usize];
+                    if l.pred_arc > SEED - 8 {
+                        break (SEED - l.pred_arc) as usize;
                     }
-                    self.unpack(p, &mut stack, &mut edges);
-                    v = b.labels[v as usize].pred_node;
+                    self.unpack(l.pred_arc, stack, edges);
+                    v = l.pred_node;
                 };
-                (si, edges, ti)
+                (si, edges.to_vec(), ti)
             });
             (mu, path, f.settled + b.settled)
         })
@@ -191,18 +214,16 @@ impl Hierarchy {
             let x = self.rank[a.node as usize];
             sp.update(x, a.cost + 0.0, SEED - i as u32, x);
         }
-        while let Some(v) = sp.pop_settle() {
-            let dv = sp.dist(v);
-            if self
-                .arcs(v, !backward)
-                .iter()
-                .any(|a| sp.dist(a.head) + a.w < dv)
-            {
+        while let Some(v) = sp.pop() {
+            let dv = sp.labels[v as usize].dist;
+            let (down, up) = self.split(v);
+            let (stall, relax) = if backward { (up, down) } else { (down, up) };
+            if stall.iter().any(|a| sp.dist(a.head) + a.w < dv) {
                 continue;
             }
             let l = sp.labels[v as usize];
             visit(v, dv, l.pred_arc, l.pred_node);
-            for a in self.arcs(v, backward) {
+            for a in relax {
                 sp.update(a.head, dv + a.w, a.id, v);
             }
         }
@@ -365,36 +386,24 @@ struct Label {
     pred_node: u32,
     /// `2 * generation` once reached in the current query, `+ 1` once settled.
     mark: u32,
+    /// Index in the heap while queued.
+    pos: u32,
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 struct Item {
     key: f64,
     node: u32,
 }
-impl Eq for Item {}
-impl PartialOrd for Item {
-    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Item {
-    // Keys are never negative nor NaN (`+ 0.0` at the seeds turns -0 into +0), and the bits of
-    // non-negative floats order as the numbers do: an integer comparison.
-    fn cmp(&self, o: &Self) -> Ordering {
-        o.key
-            .to_bits()
-            .cmp(&self.key.to_bits())
-            .then(o.node.cmp(&self.node))
-    }
-}
 
-/// The per-query state of one direction of a hierarchy query (generation-stamped labels).
+/// The per-query state of one direction of a hierarchy query: generation-stamped labels (no
+/// reset per query) and an indexed 4-ary min-heap of the queued nodes (a node is queued once,
+/// its key lowered in place; keys are never NaN).
 #[derive(Default)]
 struct Space {
     labels: Vec<Label>,
     generation: u32,
-    heap: BinaryHeap<Item>,
+    heap: Vec<Item>,
     settled: usize,
 }
 
@@ -417,58 +426,114 @@ impl Space {
     }
     #[inline]
     fn dist(&self, v: u32) -> f64 {
-        if self.reached(v) {
-            self.labels[v as usize].dist
+        let l = &self.labels[v as usize];
+        if l.mark >> 1 == self.generation {
+            l.dist
         } else {
             f64::INFINITY
         }
     }
+    /// Gives `v` the cost `d` through `pred_arc` from `pred_node` unless it is settled or has
+    /// a cost no higher: whether it did.
     #[inline]
-    fn update(&mut self, v: u32, d: f64, pred_arc: u32, pred_node: u32) {
-        let g = self.generation;
+    fn update(&mut self, v: u32, d: f64, pred_arc: u32, pred_node: u32) -> bool {
+        let g = self.generation * 2;
         let l = &mut self.labels[v as usize];
-        if l.mark >> 1 != g {
+        if l.mark >> 1 != self.generation {
             *l = Label {
                 dist: d,
                 pred_arc,
                 pred_node,
-                mark: g * 2,
+                mark: g,
+                pos: self.heap.len() as u32,
             };
-        } else if l.mark & 1 == 1 || d >= l.dist {
-            return;
-        } else {
+            self.heap.push(Item { key: d, node: v });
+            self.sift_up(self.heap.len() - 1);
+            true
+        } else if l.mark == g && d < l.dist {
             l.dist = d;
             l.pred_arc = pred_arc;
             l.pred_node = pred_node;
+            let p = l.pos as usize;
+            self.heap[p].key = d;
+            self.sift_up(p);
+            true
+        } else {
+            false
         }
-        self.heap.push(Item { key: d, node: v });
     }
-    fn top(&mut self) -> f64 {
-        while let Some(it) = self.heap.peek() {
-            let l = &self.labels[it.node as usize];
-            if l.mark == self.generation * 2 + 1 || it.key > l.dist {
-                self.heap.pop();
-            } else {
-                return it.key;
-            }
+    /// The smallest key queued (infinity when none is).
+    #[inline]
+    fn top(&self) -> f64 {
+        self.heap.first().map_or(f64::INFINITY, |it| it.key)
+    }
+    /// Settles the node of the smallest key.
+    fn pop(&mut self) -> Option<u32> {
+        let top = *self.heap.first()?;
+        let last = self.heap.pop()?;
+        if !self.heap.is_empty() {
+            self.sift_down(last);
         }
-        f64::INFINITY
-    }
-    fn pop_settle(&mut self) -> Option<u32> {
-        self.top();
-        self.settle_top()
-    }
-    /// Settles the heap's top, which [`Space::top`] has just found current.
-    fn settle_top(&mut self) -> Option<u32> {
-        let it = self.heap.pop()?;
-        self.labels[it.node as usize].mark = self.generation * 2 + 1;
+        self.labels[top.node as usize].mark = self.generation * 2 + 1;
         self.settled += 1;
-        Some(it.node)
+        Some(top.node)
     }
+    #[inline]
+    fn place(&mut self, i: usize, it: Item) {
+        self.heap[i] = it;
+        self.labels[it.node as usize].pos = i as u32;
+    }
+    fn sift_up(&mut self, mut i: usize) {
+        let it = self.heap[i];
+        while i > 0 {
+            let p = (i - 1) / 4;
+            let q = self.heap[p];
+            if q.key <= it.key {
+                break;
+            }
+            self.place(i, q);
+            i = p;
+        }
+        self.place(i, it);
+    }
+    /// Puts `it` at the root (which is free) and sifts it down.
+    fn sift_down(&mut self, it: Item) {
+        let n = self.heap.len();
+        let mut i = 0;
+        loop {
+            let c = 4 * i + 1;
+            if c >= n {
+                break;
+            }
+            let mut m = c;
+            for j in c + 1..(c + 4).min(n) {
+                if self.heap[j].key < self.heap[m].key {
+                    m = j;
+                }
+            }
+            if self.heap[m].key >= it.key {
+                break;
+            }
+            self.place(i, self.heap[m]);
+            i = m;
+        }
+        self.place(i, it);
+    }
+}
+
+/// The state of one point-to-point query: both directions, and the buffers of the unpacking.
+#[derive(Default)]
+struct Scratch {
+    f: Space,
+    b: Space,
+    arcs: Vec<u32>,
+    stack: Vec<u32>,
+    edges: Vec<u32>,
 }
 
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
+    static QUERIES: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -483,6 +548,68 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
     r
 }
 
-fn with_two_spaces<R>(f: impl FnOnce(&mut Space, &mut Space) -> R) -> R {
-    with_space(|a| with_space(|b| f(a, b)))
+/// Runs `f` on this thread's query state (a fresh one if it is in use, e.g. by a query
+/// inside another).
+fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    let mut s = QUERIES.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    let r = f(&mut s);
+    QUERIES.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() < 2 {
+            p.push(s);
+        }
+    });
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Space;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The indexed heap of a query against a brute-force list of queued keys, over two
+        /// queries on the same space: an update succeeds exactly when the node is not settled
+        /// and the cost is lower than its own, `top` is the smallest queued key, and a pop
+        /// settles a node of that key.
+        #[test]
+        fn the_heap_pops_the_smallest_queued_key(
+            queries in proptest::collection::vec(
+                proptest::collection::vec((0u32..40, 0u8..30, any::<bool>()), 1..300),
+                2,
+            )
+        ) {
+            let mut sp = Space::default();
+            for ops in queries {
+                sp.start(40);
+                let mut queued: Vec<Option<f64>> = vec![None; 40];
+                let mut settled = [false; 40];
+                for (v, k, pop) in ops {
+                    let smallest = queued.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
+                    if pop {
+                        match sp.pop() {
+                            None => prop_assert_eq!(smallest, f64::INFINITY),
+                            Some(x) => {
+                                prop_assert_eq!(queued[x as usize], Some(smallest));
+                                queued[x as usize] = None;
+                                settled[x as usize] = true;
+                                prop_assert_eq!(sp.labels[x as usize].dist, smallest);
+                            }
+                        }
+                    } else {
+                        let d = f64::from(k);
+                        let i = v as usize;
+                        let should = !settled[i] && queued[i].is_none_or(|q| d < q);
+                        prop_assert_eq!(sp.update(v, d, 7, 9), should);
+                        if should {
+                            queued[i] = Some(d);
+                        }
+                        prop_assert!(sp.reached(v));
+                    }
+                    let smallest = queued.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
+                    prop_assert_eq!(sp.top(), smallest);
+                }
+            }
+        }
+    }
 }

@@ -30,14 +30,23 @@ pub struct RawHierarchy {
 impl Hierarchy {
     /// The hierarchy's arrays (a copy).
     pub fn to_raw(&self) -> RawHierarchy {
-        let arcs = |v: &[ChArc]| v.iter().map(|a| (a.head, a.w, a.id)).collect();
+        let n = self.rank.len();
+        let (mut up_off, mut up) = (vec![0u32], Vec::new());
+        let (mut down_off, mut down) = (vec![0u32], Vec::new());
+        for v in 0..n as u32 {
+            let t = |a: &ChArc| (a.head, a.w, a.id);
+            up.extend(self.arcs(v, false).iter().map(t));
+            up_off.push(up.len() as u32);
+            down.extend(self.arcs(v, true).iter().map(t));
+            down_off.push(down.len() as u32);
+        }
         RawHierarchy {
             edges: self.m,
             rank: self.rank.clone(),
-            up_off: self.up_off.clone(),
-            up: arcs(&self.up),
-            down_off: self.down_off.clone(),
-            down: arcs(&self.down),
+            up_off,
+            up,
+            down_off,
+            down,
             shortcuts: self.shortcuts.clone(),
             weights: self.weights.clone(),
         }
@@ -86,19 +95,19 @@ impl Hierarchy {
                 ));
             }
         }
-        let arcs = |v: Vec<(u32, f64, u32)>| {
+        let arcs = |v: Vec<(u32, f64, u32)>| -> Vec<ChArc> {
             v.into_iter()
                 .map(|(head, w, id)| ChArc { head, w, id })
                 .collect()
         };
+        let (nodes, arcs) =
+            super::interleave(&raw.down_off, &arcs(raw.down), &raw.up_off, &arcs(raw.up));
         Ok(Hierarchy {
             m,
             fingerprint: weights_fingerprint(&raw.weights),
             rank: raw.rank,
-            up_off: raw.up_off,
-            up: arcs(raw.up),
-            down_off: raw.down_off,
-            down: arcs(raw.down),
+            nodes,
+            arcs,
             shortcuts: raw.shortcuts,
             weights: raw.weights,
         })
