@@ -83,6 +83,9 @@ def aequilibrae_run(net, dem, gap, cores, blocked):
     zones = dem.shape[0]
     g = Graph()
     g.network = net.copy()
+    # AequilibraE rejects links with a free-flow time of 0 (the generated grid's connectors):
+    # they get 1e-9, which moves no path cost by more than 1e-9 per connector (paths cost ~10-100).
+    g.network["free_flow_time"] = g.network["free_flow_time"].clip(lower=1e-9)
     g.prepare_graph(np.arange(1, zones + 1, dtype=np.int64))
     g.set_graph("free_flow_time")
     # TNTP <FIRST THRU NODE> 1: every node, centroids included, may be passed through;
