@@ -75,7 +75,7 @@ fn prepared(c: &mut Criterion) {
 
     let t = Instant::now();
     let written = Engine::new(grid(&opts).unwrap())
-        .write_prepared(&path, true)
+        .write_prepared(&path, &[Metric::Time, Metric::Distance], true)
         .unwrap();
     eprintln!(
         "once grid {side}x{side} ({edges} edges): prepare both hierarchies + CCH order and write \

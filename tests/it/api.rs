@@ -358,8 +358,18 @@ async fn tilejson_and_bad_tile_requests() {
 
 /// The app the way `jzplan serve` builds it: the embedded Jinzhou network with the city plan
 /// seeded into a fresh SQLite store, and the dataset layers.
+///
+/// The time limit is raised to 10 minutes: these tests check answers, not the limit, and a
+/// debug build on a loaded machine may take more than the default 30 s to prepare a
+/// hierarchy on the first routed request.
 pub fn jinzhou_state(dir: &std::path::Path) -> api::AppState {
-    jinzhou_state_with(dir, ApiConfig::default())
+    jinzhou_state_with(
+        dir,
+        ApiConfig {
+            request_timeout: std::time::Duration::from_secs(600),
+            ..ApiConfig::default()
+        },
+    )
 }
 
 /// [`jinzhou_state`] with a configuration.

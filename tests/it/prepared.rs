@@ -27,11 +27,25 @@ fn cli_prepare_writes_the_jinzhou_network_with_its_hierarchies_and_routes_on_it(
     assert_eq!(code, 0, "{err}");
     let w: Value = serde_json::from_str(&out).unwrap();
     // The embedded network (1,568 directed edges) with the catalogue's planned links added,
-    // as `serve` holds it; both metrics' hierarchies and the CCH order.
+    // as `serve` holds it; the travel-time hierarchy and the CCH order (and the distance
+    // hierarchy when asked for).
     assert!(w["edges"].as_u64().unwrap() > 1_568, "{w}");
+    assert_eq!(w["hierarchies"].as_array().unwrap().len(), 1, "{w}");
     assert_eq!(w["hierarchies"][0][0], "time");
-    assert_eq!(w["hierarchies"][1][0], "distance");
     assert_eq!(w["cch_order"], true);
+    let both = dir.path().join("both.jzp");
+    let (code, out, err) = jzplan(&[
+        "prepare",
+        "--distance",
+        "--out",
+        both.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let b: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(b["hierarchies"][0][0], "time");
+    assert_eq!(b["hierarchies"][1][0], "distance");
     assert_eq!(
         w["bytes"].as_u64(),
         Some(std::fs::metadata(&file).unwrap().len())
@@ -76,7 +90,7 @@ fn damaged_truncated_foreign_and_newer_files_are_invalid_file_errors() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.jzp");
     Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap())
-        .write_prepared(&good, true)
+        .write_prepared(&good, &[Metric::Time, Metric::Distance], true)
         .unwrap();
     let bytes = std::fs::read(&good).unwrap();
     let (code, out, err) = jzplan(&["--network", good.to_str().unwrap(), "network", "stats"]);
@@ -163,7 +177,9 @@ async fn a_server_on_a_prepared_file_routes_on_its_hierarchies_without_preparing
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("jz.jzp");
     let fresh = jinzhou_engine(dir.path(), None);
-    fresh.write_prepared(&file, true).unwrap();
+    fresh
+        .write_prepared(&file, &[Metric::Time, Metric::Distance], true)
+        .unwrap();
 
     let replica_dir = tempfile::tempdir().unwrap();
     let engine = jinzhou_engine(replica_dir.path(), Some(&file));
@@ -217,7 +233,7 @@ fn a_hierarchy_made_for_another_network_is_not_taken() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("g.jzp");
     Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap())
-        .write_prepared(&file, true)
+        .write_prepared(&file, &[Metric::Time, Metric::Distance], true)
         .unwrap();
     let read = || jzplan::io::jzp::read_file(&file).unwrap().routing;
     let other = Engine::new(grid(&GridOptions::jinzhou(4, 6)).unwrap());
@@ -229,4 +245,61 @@ fn a_hierarchy_made_for_another_network_is_not_taken() {
     let taken = same.install_prepared(read());
     assert_eq!(taken.hierarchies.len(), 2);
     assert!(taken.cch_order);
+}
+
+#[test]
+fn without_a_distance_hierarchy_distance_routes_run_on_the_customizable_one() {
+    use jzplan::routing::{Algorithm, RouteOptions};
+    use jzplan::served::{Plan, PlanQuery, QueryUse};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("g.jzp");
+    let opts = GridOptions::jinzhou(6, 7);
+    let written = Engine::new(grid(&opts).unwrap())
+        .write_prepared(&file, &[Metric::Time], true)
+        .unwrap();
+    assert_eq!(written.hierarchies.len(), 1);
+    let p = jzplan::io::jzp::read_file(&file).unwrap();
+    let engine = Engine::new(p.network);
+    let taken = engine.install_prepared(p.routing);
+    assert_eq!(taken.hierarchies, vec![Metric::Time]);
+    let route = |metric, algorithm| {
+        let plan = engine
+            .routing_plan(&PlanQuery::base(metric, QueryUse::Route(algorithm)))
+            .unwrap()
+            .prepare()
+            .unwrap();
+        let router = plan.router().unwrap();
+        let a = router
+            .snap(geo_types::Point::new(121.0905, 41.0803), 500.0)
+            .unwrap();
+        let b = router
+            .snap(geo_types::Point::new(121.1, 41.089), 500.0)
+            .unwrap();
+        router.route(&a, &b, &RouteOptions { algorithm }).unwrap()
+    };
+    let d = route(Metric::Distance, Algorithm::Ch);
+    // Exact: the same cost as Dijkstra's on the same weights.
+    assert_eq!(d.cost, route(Metric::Distance, Algorithm::Dijkstra).cost);
+    // No hierarchy of distances was prepared for it: only the file's time hierarchy is kept,
+    // and the customizable hierarchy was customized for the base distances.
+    assert_eq!(engine.routing.hierarchies.len(), 1);
+    assert!(engine.routing.base_hierarchy(Metric::Distance).is_none());
+    let again = engine
+        .routing_plan(&PlanQuery::base(
+            Metric::Distance,
+            QueryUse::Route(Algorithm::Ch),
+        ))
+        .unwrap();
+    assert!(
+        matches!(again, Plan::Ready(_)),
+        "customized once, then ready"
+    );
+    // Time routes still run on the file's hierarchy, ready at once.
+    let time = engine
+        .routing_plan(&PlanQuery::base(
+            Metric::Time,
+            QueryUse::Route(Algorithm::Ch),
+        ))
+        .unwrap();
+    assert!(matches!(time, Plan::Ready(_)));
 }

@@ -165,17 +165,43 @@ impl Engine {
         self.routing.install(&self.network, prepared)
     }
 
-    /// Prepares what a prepared network file keeps — the base hierarchies of both metrics and,
+    /// Prepares what a prepared network file keeps — the base hierarchies of `metrics` and,
     /// with `cch`, the customizable hierarchy's order — and writes the network with them to
-    /// `path` (`.jzp`); says what the file holds.
-    pub fn write_prepared(&self, path: &std::path::Path, cch: bool) -> Result<jzp::Written> {
-        for metric in [Metric::Time, Metric::Distance] {
-            self.routing.base_ch(&self.network, metric)?;
+    /// `path` (`.jzp`); says what the file holds and how long each part took.
+    pub fn write_prepared(
+        &self,
+        path: &std::path::Path,
+        metrics: &[Metric],
+        cch: bool,
+    ) -> Result<jzp::Written> {
+        let mut seconds = Vec::new();
+        let mut timed = |what: &str, f: &mut dyn FnMut() -> Result<()>| -> Result<()> {
+            let t = std::time::Instant::now();
+            f()?;
+            seconds.push((what.to_string(), t.elapsed().as_secs_f64()));
+            Ok(())
+        };
+        for &metric in metrics {
+            let name = match metric {
+                Metric::Time => "time",
+                Metric::Distance => "distance",
+            };
+            let what = format!("contraction hierarchy ({name})");
+            timed(&what, &mut || {
+                self.routing.base_ch(&self.network, metric).map(drop)
+            })?;
         }
         if cch {
-            self.routing.cch(&self.network)?;
+            timed(
+                "customizable hierarchy (order and contraction)",
+                &mut || self.routing.cch(&self.network).map(drop),
+            )?;
         }
-        jzp::write_file(&self.network, &self.routing.to_prepared(), path)
+        let t = std::time::Instant::now();
+        let mut written = jzp::write_file(&self.network, &self.routing.to_prepared(), path)?;
+        seconds.push(("write".to_string(), t.elapsed().as_secs_f64()));
+        written.seconds = seconds;
+        Ok(written)
     }
 }
 

@@ -148,6 +148,11 @@ impl RoutingCache {
         Ok((p, h))
     }
 
+    /// The base network's hierarchy of `metric` if it is prepared (O(1): no weight is read).
+    pub fn base_hierarchy(&self, metric: Metric) -> Option<Arc<Hierarchy>> {
+        self.base[metric_slot(metric)].get().cloned()
+    }
+
     /// The slot of `w` if it is one of the base slices of this struct (by address).
     fn base_slot(&self, w: &[f64]) -> Option<&OnceLock<Arc<Hierarchy>>> {
         if std::ptr::eq(w, self.time.as_slice()) {
@@ -332,6 +337,7 @@ pub struct PendingPlan {
     plan: QueryPlan,
     metric: Metric,
     usage: QueryUse,
+    base_ch: bool,
 }
 
 impl Plan {
@@ -352,10 +358,11 @@ impl PendingPlan {
             mut plan,
             metric,
             usage,
+            base_ch,
         } = self;
         let net = plan.net.clone();
         match usage {
-            QueryUse::Route(Algorithm::Ch) | QueryUse::Matrix if plan.base => {
+            QueryUse::Route(Algorithm::Ch) | QueryUse::Matrix if base_ch => {
                 plan.hierarchy = Some(cache.hierarchy(&net, cache.get(metric))?);
             }
             QueryUse::Route(Algorithm::Ch) => {
@@ -399,8 +406,9 @@ pub fn plan(
         cch: None,
         own_ch: false,
     };
+    let base_ch = base && on_base_hierarchy(cache, metric, usage);
     let ready = match usage {
-        QueryUse::Route(Algorithm::Ch) | QueryUse::Matrix if base => {
+        QueryUse::Route(Algorithm::Ch) | QueryUse::Matrix if base_ch => {
             plan.hierarchy = cache.cached_hierarchy(net, cache.get(metric));
             plan.hierarchy.is_some()
         }
@@ -424,8 +432,24 @@ pub fn plan(
             plan,
             metric,
             usage,
+            base_ch,
         })
     })
+}
+
+/// Whether a query on the base weights runs on the base network's hierarchy of `metric`:
+/// matrices and travel-time routes always (a server prepares the time hierarchy at start),
+/// distance routes when that hierarchy is prepared already (e.g. from a `.jzp` file made with
+/// it). Otherwise a distance route runs on the customizable hierarchy, customized once for the
+/// base distances: on a network of equal blocks a distance hierarchy takes ~90× as long to
+/// prepare as the time one, far too long to make a request wait for it.
+fn on_base_hierarchy(cache: &RoutingCache, metric: Metric, usage: QueryUse) -> bool {
+    match usage {
+        QueryUse::Route(Algorithm::Ch) => {
+            metric == Metric::Time || cache.base_hierarchy(metric).is_some()
+        }
+        _ => true,
+    }
 }
 
 /// The prepared weights of `state` with `avoid` applied, or `None` when they are the base

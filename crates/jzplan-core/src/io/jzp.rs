@@ -260,6 +260,8 @@ pub struct Written {
     pub hierarchies: Vec<(String, usize)>,
     /// Whether the customizable hierarchy's node order is in the file.
     pub cch_order: bool,
+    /// Seconds each part took to prepare or write (`hierarchy time`, `write`, …), in order.
+    pub seconds: Vec<(String, f64)>,
 }
 
 /// Writes a prepared network file.
@@ -290,6 +292,7 @@ pub fn write_file(
             })
             .collect(),
         cch_order: routing.cch_order.is_some(),
+        seconds: Vec::new(),
     })
 }
 

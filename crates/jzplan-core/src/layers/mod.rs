@@ -518,7 +518,7 @@ impl Catalog {
     /// Every layer that can be built from what the engine holds.
     pub fn of(data: &LayerData) -> Result<Catalog> {
         let mut c = Catalog::new();
-        c.add(Arc::new(network::roads(&data.network)));
+        c.add(Arc::new(network::RoadsLayer::new(data.network.clone())));
         if works::has_store(data) {
             use works::{Family, WorksLayer, WorksSet, WorksView};
             for set in [WorksSet::All, WorksSet::Environment] {

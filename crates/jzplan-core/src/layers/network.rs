@@ -1,8 +1,12 @@
 //! Layers derived from the road network.
 
-use super::{Feature, LayerInfo, PropKind, PropertyDef, StaticLayer, prop};
+use super::{Feature, Layer, LayerInfo, PropKind, PropertyDef, prop};
+use crate::Result;
 use crate::network::{EdgeId, RoadNetwork};
+use chrono::NaiveDate;
+use geo_types::{Coord, Rect};
 use serde_json::{Map, Value};
+use std::sync::{Arc, OnceLock};
 
 /// Properties of the `roads` layer.
 pub fn road_properties() -> Vec<PropertyDef> {
@@ -46,9 +50,9 @@ pub fn road_properties() -> Vec<PropertyDef> {
     ]
 }
 
-/// The `roads` layer: one feature per road segment (both directions of a two-way segment are
-/// one feature, with the lower edge id as its id).
-pub fn roads(net: &RoadNetwork) -> StaticLayer {
+/// The features of the `roads` layer: one per road segment (both directions of a two-way
+/// segment are one feature, with the lower edge id as its id).
+pub fn road_features(net: &RoadNetwork) -> Vec<Feature> {
     let mut features = Vec::with_capacity(net.edge_count() / 2 + 1);
     for (i, e) in net.edges().iter().enumerate() {
         let id = EdgeId::from_index(i);
@@ -76,20 +80,78 @@ pub fn roads(net: &RoadNetwork) -> StaticLayer {
         p.insert("source".into(), Value::from(&*e.source));
         features.push(Feature::new(id.0.to_string(), e.geometry.clone().into(), p));
     }
-    StaticLayer::new(
-        LayerInfo {
-            id: "roads",
-            title: "Roads",
-            description: "Road segments of the network served (both directions of a two-way \
-                          segment are one feature). Jinzhou data is approximate: see each \
-                          feature's source.",
-            geometry_type: "LineString",
-            properties: road_properties(),
-            dated: false,
-            min_zoom: 0,
-        },
-        features,
-    )
+    features
+}
+
+fn roads_info() -> LayerInfo {
+    LayerInfo {
+        id: "roads",
+        title: "Roads",
+        description: "Road segments of the network served (both directions of a two-way \
+                      segment are one feature). Jinzhou data is approximate: see each \
+                      feature's source.",
+        geometry_type: "LineString",
+        properties: road_properties(),
+        dated: false,
+        min_zoom: 0,
+    }
+}
+
+/// The `roads` layer of a shared network, its features made on first use: a server that is
+/// never asked for the layer does not hold it (on a 638k-edge grid a server held 1,434 MB
+/// with the features built at start and 627 MB without: docs/performance.md).
+pub struct RoadsLayer {
+    info: LayerInfo,
+    network: Arc<RoadNetwork>,
+    features: OnceLock<Arc<Vec<Feature>>>,
+    extent: Option<Rect<f64>>,
+}
+
+impl RoadsLayer {
+    /// The layer of `network`; only its extent is computed now.
+    pub fn new(network: Arc<RoadNetwork>) -> Self {
+        let extent = network
+            .edges()
+            .iter()
+            .flat_map(|e| e.geometry.0.iter())
+            .fold(None, |r: Option<(Coord<f64>, Coord<f64>)>, c| {
+                Some(match r {
+                    None => (*c, *c),
+                    Some((a, b)) => (
+                        Coord {
+                            x: a.x.min(c.x),
+                            y: a.y.min(c.y),
+                        },
+                        Coord {
+                            x: b.x.max(c.x),
+                            y: b.y.max(c.y),
+                        },
+                    ),
+                })
+            })
+            .map(|(a, b)| Rect::new(a, b));
+        RoadsLayer {
+            info: roads_info(),
+            network,
+            features: OnceLock::new(),
+            extent,
+        }
+    }
+}
+
+impl Layer for RoadsLayer {
+    fn info(&self) -> &LayerInfo {
+        &self.info
+    }
+    fn features(&self, _date: Option<NaiveDate>) -> Result<Arc<Vec<Feature>>> {
+        Ok(self
+            .features
+            .get_or_init(|| Arc::new(road_features(&self.network)))
+            .clone())
+    }
+    fn extent(&self) -> Option<Rect<f64>> {
+        self.extent
+    }
 }
 
 /// Rounds to `digits` decimals (for readable output; the network keeps full precision).

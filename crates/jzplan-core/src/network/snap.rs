@@ -7,9 +7,9 @@
 use super::geom::LocalProjection;
 use super::{EdgeId, RoadNetwork};
 use crate::{Error, Result};
-use geo_types::Point;
+use geo_types::{Point, Rect};
 use rstar::primitives::{GeomWithData, Line};
-use rstar::{PointDistance, RTree};
+use rstar::{AABB, PointDistance, RTree};
 
 /// Default snapping radius in metres (beyond it a point is "off the network").
 ///
@@ -121,6 +121,22 @@ impl SnapIndex {
             tree: RTree::bulk_load(segs),
             proj_len,
         }
+    }
+
+    /// The edges with a segment whose bounding box meets the lon/lat box `r` (both directions
+    /// of a two-way road), by id, each once. The projection is affine on each axis, so the
+    /// box is exact: an edge with a point in `r` is always among them.
+    pub fn edges_meeting(&self, net: &RoadNetwork, r: Rect<f64>) -> Vec<EdgeId> {
+        let env = AABB::from_corners(self.proj.forward(r.min()), self.proj.forward(r.max()));
+        let mut out = Vec::new();
+        for seg in self.tree.locate_in_envelope_intersecting(&env) {
+            let e = seg.data.edge;
+            out.push(e);
+            out.extend(net.edge(e).twin);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Nearest point on any edge within `max_m` metres, or `NoSegment`.

@@ -194,10 +194,14 @@ pub fn resolve_street(
         .unwrap_or(a);
     let mut edges = Vec::new();
     let mut names = BTreeMap::new();
-    let mut nearest_named = f64::INFINITY;
     let (mut d_from, mut d_to) = (f64::INFINITY, f64::INFINITY);
-    for (i, e) in net.edges().iter().enumerate() {
-        let id = EdgeId::from_index(i);
+    // Only edges near the anchor can be within its radius: those meeting the box of the
+    // anchor segment grown by the radius (a metre more for rounding). Every edge is read only
+    // to say how far the nearest named one is when none is near.
+    let grow = anchor.radius_m + 1.0;
+    let near = edges_near(net, &proj, [a, b], grow);
+    for id in near {
+        let e = net.edge(id);
         if e.planned || !street_matches(net, id, &anchor.streets) {
             continue;
         }
@@ -215,7 +219,6 @@ pub fn resolve_street(
             dt = dt.min(seg_dist(b, w[0], w[1]));
         }
         d = d.min(df).min(dt);
-        nearest_named = nearest_named.min(d);
         if d <= anchor.radius_m {
             edges.push(id);
             d_from = d_from.min(df);
@@ -226,6 +229,7 @@ pub fn resolve_street(
         }
     }
     if edges.is_empty() {
+        let nearest_named = nearest_named_edge(net, &proj, anchor, a, b);
         let names = anchor.streets.join("/");
         return Err(if nearest_named.is_finite() {
             format!(
@@ -239,6 +243,54 @@ pub fn resolve_street(
     let moved = d_from.max(d_to);
     let street = names.into_keys().collect::<Vec<_>>().join(", ");
     Ok((edges, moved, street))
+}
+
+/// The edges meeting the box of `points` (local metres of `proj`) grown by `grow_m`, by id
+/// (see [`crate::network::snap::SnapIndex::edges_meeting`]).
+fn edges_near(
+    net: &RoadNetwork,
+    proj: &LocalProjection,
+    points: [[f64; 2]; 2],
+    grow_m: f64,
+) -> Vec<EdgeId> {
+    let lo = proj.inverse([
+        points[0][0].min(points[1][0]) - grow_m,
+        points[0][1].min(points[1][1]) - grow_m,
+    ]);
+    let hi = proj.inverse([
+        points[0][0].max(points[1][0]) + grow_m,
+        points[0][1].max(points[1][1]) + grow_m,
+    ]);
+    net.snap_index()
+        .edges_meeting(net, geo_types::Rect::new(lo, hi))
+}
+
+/// Distance from the anchor segment `a–b` to the nearest edge of its streets, over the whole
+/// network (for the error message when none is within the radius).
+fn nearest_named_edge(
+    net: &RoadNetwork,
+    proj: &LocalProjection,
+    anchor: &StreetAnchor,
+    a: [f64; 2],
+    b: [f64; 2],
+) -> f64 {
+    let mut nearest = f64::INFINITY;
+    for (i, e) in net.edges().iter().enumerate() {
+        let id = EdgeId::from_index(i);
+        if e.planned || !street_matches(net, id, &anchor.streets) {
+            continue;
+        }
+        let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
+        let mut d = pts
+            .iter()
+            .map(|p| seg_dist(*p, a, b))
+            .fold(f64::INFINITY, f64::min);
+        for w in pts.windows(2) {
+            d = d.min(seg_dist(a, w[0], w[1])).min(seg_dist(b, w[0], w[1]));
+        }
+        nearest = nearest.min(d);
+    }
+    nearest
 }
 
 /// The node a link end joins: the nearest node of the named streets (on the required side of
