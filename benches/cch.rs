@@ -8,8 +8,9 @@
 //! - route latencies on the same snapped pairs, CCH and CH interleaved call by call (p50, p95,
 //!   max), with costs cross-checked.
 //!
-//! The perfect step of the customization is measured apart (`customize_with(.., false)`
-//! customizes and routes without it). Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
+//! The optional perfect step of the customization is measured apart: "base", "date" and
+//! `*_perfect` are with it, `customize_date` and `cch_route` without it (`Cch::customize`, what
+//! the engine uses). Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
 //! the rest by criterion.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -81,11 +82,11 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let cch = Arc::new(Cch::new(net).expect("cch"));
     let order_time = t.elapsed();
     let t = Instant::now();
-    let base = cch.customize(&w).expect("customize");
+    let base = cch.customize_with(&w, true).expect("customize");
     let cust_time = t.elapsed();
     let date_w = dated(&w);
     let t = Instant::now();
-    let date = cch.customize(&date_w).expect("customize");
+    let date = cch.customize_with(&date_w, true).expect("customize");
     let date_time = t.elapsed();
     let t = Instant::now();
     let basic = cch.customize_with(&w, false).expect("customize");
@@ -95,10 +96,10 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let ch_time = t.elapsed();
     eprintln!(
         "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} triangles, {} levels, \
-         {:.1} MB shape + {:.1} MB per customization; customize base {cust_time:?}, \
+         {:.1} MB shape + {:.1} MB per customization (perfect); with the perfect step: customize base {cust_time:?}, \
          date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
-         date customization = {:.2} % of a CH preparation; without the perfect step: \
-         {basic_time:?} (base), the perfect step drops {} of {} arc directions",
+         date customization (perfect) = {:.2} % of a CH preparation; without the perfect step: \
+         {basic_time:?} (base), {:.1} MB; the perfect step drops {} of {} arc directions",
         net.node_count(),
         net.edge_count(),
         cch.arc_count(),
@@ -110,6 +111,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         h.arc_count(),
         h.memory_bytes() as f64 / 1e6,
         100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64(),
+        basic.memory_bytes() as f64 / 1e6,
         base.dropped(),
         2 * cch.arc_count()
     );
@@ -122,8 +124,8 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
             b.iter(|| black_box(Cch::new(net).unwrap().arc_count()))
         });
     }
-    g.bench_function("customize_date", |b| {
-        b.iter(|| black_box(cch.customize(&date_w).unwrap().memory_bytes()))
+    g.bench_function("customize_date_perfect", |b| {
+        b.iter(|| black_box(cch.customize_with(&date_w, true).unwrap().memory_bytes()))
     });
     g.bench_function("customize_date_basic", |b| {
         b.iter(|| black_box(cch.customize_with(&date_w, false).unwrap().memory_bytes()))
@@ -181,14 +183,14 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let r_date = Router::with_cch(net, &date_w, Metric::Time, &date).expect("router");
     let mut g = c.benchmark_group(format!("cch_query/{name}"));
     let mut i = 0;
-    g.bench_function("cch_route", |b| {
+    g.bench_function("cch_route_perfect", |b| {
         b.iter(|| {
             i += 1;
             let (a, d) = &pairs[i % n];
             black_box(r_cch.route(a, d, &opts).ok())
         })
     });
-    g.bench_function("cch_route_basic", |b| {
+    g.bench_function("cch_route", |b| {
         b.iter(|| {
             i += 1;
             let (a, d) = &pairs[i % n];

@@ -13,8 +13,9 @@
 //!   relaxes arc `u – v` through `x`. Nodes are processed level by level of the elimination
 //!   tree, the nodes of one level in parallel (rayon): a node only writes its own arcs and only
 //!   reads arcs of lower levels, which are final; a node alone on its level (the top separators)
-//!   splits its triangles between the threads. The perfect step ([`perfect`]) then drops every
-//!   arc direction longer than the distance between its ends.
+//!   splits its triangles between the threads. The optional perfect step ([`perfect`],
+//!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
+//!   its ends.
 //! - [`Customized::query`] is a bidirectional Dijkstra on the kept upward arcs with
 //!   stall-on-demand, as on a CH ([`query`]). Paths unpack through the middle node of each
 //!   triangle into network edges, and the router re-sums them edge by edge in travel order, as
