@@ -3,29 +3,12 @@
 //! 30 % of the links, a prior perturbed by ±30 %), bad input, and `jzplan calibrate --counts`.
 
 use jzplan::assignment::odme::{self, Count, OdmeOptions};
+use jzplan::assignment::synthetic::SplitMix;
 use jzplan::assignment::{AssignNetwork, LinkId, LinkKind, LinkSpec, OdMatrix};
 use jzplan::io::tntp;
 use std::collections::HashSet;
 
 use super::assignment::tntp_dir;
-
-/// SplitMix64: a fixed, documented generator, so that the drawn links and the perturbation are
-/// the same on every machine and with every version of every crate.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// Seeds of the test (fixed).
 const LINK_SEED: u64 = 2026;
@@ -82,7 +65,7 @@ fn recovery(perturb: Perturb) -> Recovery {
     let mut order: Vec<usize> = (0..net.link_count()).collect();
     let mut rng = SplitMix(LINK_SEED);
     for i in (1..order.len()).rev() {
-        let j = (rng.next() % (i as u64 + 1)) as usize;
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
         order.swap(i, j);
     }
     let n_counted = (COUNTED_SHARE * net.link_count() as f64).round() as usize;

@@ -209,20 +209,7 @@ pub fn resolve_street(
         if e.planned || !street_matches(net, id, &anchor.streets) {
             continue;
         }
-        let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
-        // Distance between the edge and the anchor segment: min over edge vertices to the
-        // anchor segment and anchor ends to the edge segments (exact for non-crossing lines).
-        let mut d = pts
-            .iter()
-            .map(|p| seg_dist(*p, a, b))
-            .fold(f64::INFINITY, f64::min);
-        let mut df = f64::INFINITY;
-        let mut dt = f64::INFINITY;
-        for w in pts.windows(2) {
-            df = df.min(seg_dist(a, w[0], w[1]));
-            dt = dt.min(seg_dist(b, w[0], w[1]));
-        }
-        d = d.min(df).min(dt);
+        let (d, df, dt) = edge_to_segment(&proj, e, a, b);
         if d <= anchor.radius_m {
             edges.push(id);
             d_from = d_from.min(df);
@@ -269,6 +256,28 @@ fn edges_near(
         .edges_meeting(net, geo_types::Rect::new(lo, hi))
 }
 
+/// Distance between an edge and the anchor segment `a–b` (local metres): the minimum over the
+/// edge's vertices to the segment and the segment's ends to the edge's pieces (exact for
+/// lines that do not cross); with the distances of `a` and of `b` to the edge.
+fn edge_to_segment(
+    proj: &LocalProjection,
+    e: &crate::network::Edge,
+    a: [f64; 2],
+    b: [f64; 2],
+) -> (f64, f64, f64) {
+    let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
+    let d = pts
+        .iter()
+        .map(|p| seg_dist(*p, a, b))
+        .fold(f64::INFINITY, f64::min);
+    let (mut df, mut dt) = (f64::INFINITY, f64::INFINITY);
+    for w in pts.windows(2) {
+        df = df.min(seg_dist(a, w[0], w[1]));
+        dt = dt.min(seg_dist(b, w[0], w[1]));
+    }
+    (d.min(df).min(dt), df, dt)
+}
+
 /// Distance from the anchor segment `a–b` to the nearest edge of its streets, over the whole
 /// network (for the error message when none is within the radius).
 fn nearest_named_edge(
@@ -292,15 +301,7 @@ fn nearest_named_edge(
         if e.planned || !named.contains(&e.street.index()) {
             continue;
         }
-        let pts: Vec<[f64; 2]> = e.geometry.0.iter().map(|c| proj.forward(*c)).collect();
-        let mut d = pts
-            .iter()
-            .map(|p| seg_dist(*p, a, b))
-            .fold(f64::INFINITY, f64::min);
-        for w in pts.windows(2) {
-            d = d.min(seg_dist(a, w[0], w[1])).min(seg_dist(b, w[0], w[1]));
-        }
-        nearest = nearest.min(d);
+        nearest = nearest.min(edge_to_segment(proj, e, a, b).0);
     }
     nearest
 }

@@ -1,23 +1,11 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
-use super::query::Adjacency;
+use super::arcs::{Adjacency, ArcW};
 use super::{Cch, NONE};
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
-
-/// The weights of one arc in both directions and what gives each: a network edge (`< m`), the
-/// middle node `x` of a lower triangle (`m + x`), or [`NONE`] (no path: infinite weight).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ArcW {
-    /// Cost from the lower node up to the higher one.
-    pub up: f64,
-    /// Cost from the higher node down to the lower one.
-    pub down: f64,
-    pub up_via: u32,
-    pub down_via: u32,
-}
 
 /// Levels with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;

@@ -21,6 +21,7 @@
 //!   triangle into network edges, and the router re-sums them edge by edge in travel order, as
 //!   it does for [`Hierarchy`](super::Hierarchy).
 
+mod arcs;
 pub mod customize;
 pub mod order;
 pub mod perfect;

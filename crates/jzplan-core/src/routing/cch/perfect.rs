@@ -18,7 +18,7 @@
 //! their middle nodes, so what a route unpacks is unchanged.
 
 use super::Cch;
-use super::customize::ArcW;
+use super::arcs::ArcW;
 use rayon::prelude::*;
 
 /// Levels with fewer arcs than this run on the calling thread.

@@ -1,0 +1,91 @@
+//! The arc weights of a customization ([`ArcW`]) and the compact adjacency a query relaxes
+//! ([`Adjacency`]): the data that customization, the perfect step and the queries share.
+
+use super::Cch;
+use rayon::prelude::*;
+
+/// The weights of one arc in both directions and what gives each: a network edge (`< m`), the
+/// middle node `x` of a lower triangle (`m + x`), or [`NONE`](super::NONE) (no path: infinite weight).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ArcW {
+    /// Cost from the lower node up to the higher one.
+    pub up: f64,
+    /// Cost from the higher node down to the lower one.
+    pub down: f64,
+    pub up_via: u32,
+    pub down_via: u32,
+}
+
+/// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
+/// side's direction is finite (closed roads and, after the perfect step, arc directions no
+/// shortest path uses are left out), with its weight and arc id, heads ascending.
+#[derive(Debug, Default)]
+pub(crate) struct Adjacency {
+    off: Vec<u32>,
+    arcs: Vec<QArc>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QArc {
+    pub(crate) head: u32,
+    pub(crate) arc: u32,
+    pub(crate) w: f64,
+}
+
+/// Nodes per parallel task when building an [`Adjacency`].
+const BUILD_CHUNK: usize = 4_096;
+
+impl Adjacency {
+    /// The up (`down == false`) or down arcs of a customization.
+    pub(crate) fn build(cch: &Cch, w: &[ArcW], down: bool) -> Adjacency {
+        let n = cch.rank.len();
+        let arcs_of = |r: usize| {
+            cch.arcs(r as u32).filter_map(move |a| {
+                let x = if down { w[a].down } else { w[a].up };
+                x.is_finite().then_some(QArc {
+                    head: cch.head[a],
+                    arc: a as u32,
+                    w: x,
+                })
+            })
+        };
+        let chunks: Vec<Vec<QArc>> = (0..n.div_ceil(BUILD_CHUNK))
+            .into_par_iter()
+            .map(|c| {
+                (c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n))
+                    .flat_map(arcs_of)
+                    .collect()
+            })
+            .collect();
+        let mut off = Vec::with_capacity(n + 1);
+        off.push(0u32);
+        let mut arcs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+        for (c, chunk) in chunks.into_iter().enumerate() {
+            let mut i = 0;
+            for r in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
+                while i < chunk.len() && cch.tail[chunk[i].arc as usize] as usize == r {
+                    i += 1;
+                }
+                off.push((arcs.len() + i) as u32);
+            }
+            arcs.extend_from_slice(&chunk);
+        }
+        Adjacency { off, arcs }
+    }
+
+    /// The arcs of the node of rank `r`.
+    #[inline]
+    pub(crate) fn of(&self, r: u32) -> &[QArc] {
+        &self.arcs[self.off[r as usize] as usize..self.off[r as usize + 1] as usize]
+    }
+
+    /// Arcs kept.
+    pub(crate) fn len(&self) -> usize {
+        self.arcs.len()
+    }
+
+    /// Heap bytes.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        4 * self.off.len() + std::mem::size_of::<QArc>() * self.arcs.len()
+    }
+}
