@@ -412,7 +412,7 @@ pub async fn matrix(
     // Matrices run on rayon and may take a while: off the async workers. Many-to-many on a
     // contraction hierarchy: the base network's, or the state's own (prepared once per state
     // and kept with its weights).
-    let m = tokio::task::spawn_blocking(move || -> Result<jzplan_core::routing::Matrix> {
+    let m = blocking(move || -> Result<jzplan_core::routing::Matrix> {
         let plan = s.engine.routing_plan(&q)?.prepare()?;
         let router = plan.router()?;
         let snap_all = |ps: &[Point<f64>]| -> Result<Vec<Snap>> {
@@ -421,14 +421,7 @@ pub async fn matrix(
         let (a, b) = (snap_all(&src)?, snap_all(&dst)?);
         router.matrix_ch(&a, &b)
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            e.to_string(),
-        )
-    })??;
+    .await?;
     Ok(Json(json!(m)).into_response())
 }
 
