@@ -4,7 +4,7 @@
 
 use jzplan::assignment::odme::{self, Count, OdmeOptions};
 use jzplan::assignment::synthetic::SplitMix;
-use jzplan::assignment::{AssignNetwork, LinkId, LinkKind, LinkSpec, OdMatrix};
+use jzplan::assignment::{AssignNetwork, LinkId, LinkSpec, OdMatrix};
 use jzplan::io::tntp;
 use std::collections::HashSet;
 
@@ -215,20 +215,7 @@ fn sioux_falls_cell_noise_a_few_steps_fit_the_counts_and_help_the_rest() {
 }
 
 fn tntp_link(from: u32, to: u32, t0: f64, cap: f64) -> LinkSpec {
-    LinkSpec {
-        from,
-        to,
-        free_flow_time: t0,
-        capacity: cap,
-        alpha: 0.15,
-        beta: 4.0,
-        length: t0,
-        toll: 0.0,
-        kind: LinkKind::Tntp {
-            init: from + 1,
-            term: to + 1,
-        },
-    }
+    LinkSpec::tntp_bpr(from, to, t0, cap)
 }
 
 /// One route from zone 1 to zone 2 over node 3: demand 10, the link 1→3 counted at 15 with a

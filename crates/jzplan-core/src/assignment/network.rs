@@ -48,6 +48,27 @@ pub struct LinkSpec {
     pub kind: LinkKind,
 }
 
+impl LinkSpec {
+    /// A TNTP link `from → to` (0-based; numbered `from + 1 → to + 1` in the files) with the
+    /// standard BPR curve (α 0.15, β 4), no toll and its free-flow time as its length.
+    pub fn tntp_bpr(from: u32, to: u32, free_flow_time: f64, capacity: f64) -> LinkSpec {
+        LinkSpec {
+            from,
+            to,
+            free_flow_time,
+            capacity,
+            alpha: 0.15,
+            beta: 4.0,
+            length: free_flow_time,
+            toll: 0.0,
+            kind: LinkKind::Tntp {
+                init: from + 1,
+                term: to + 1,
+            },
+        }
+    }
+}
+
 /// A network prepared for assignment.
 ///
 /// Links are stored in CSR order (sorted by tail node, stable), which is what Dijkstra scans;

@@ -97,20 +97,7 @@ pub fn grid(spec: &GridSpec) -> Result<(AssignNetwork, OdMatrix)> {
         let t0 = rng.uniform(1.0, 3.0);
         let cap = rng.uniform(800.0, 2400.0);
         for (f, t) in [(a, b), (b, a)] {
-            links.push(LinkSpec {
-                from: f,
-                to: t,
-                free_flow_time: t0,
-                capacity: cap,
-                alpha: 0.15,
-                beta: 4.0,
-                length: t0,
-                toll: 0.0,
-                kind: LinkKind::Tntp {
-                    init: f + 1,
-                    term: t + 1,
-                },
-            });
+            links.push(LinkSpec::tntp_bpr(f, t, t0, cap));
         }
     };
     for r in 0..side {
