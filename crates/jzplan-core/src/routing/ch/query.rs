@@ -12,6 +12,17 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
+/// The work of one query ([`Hierarchy::search_stats`]), both directions together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Nodes taken from the queues (stalled ones included).
+    pub settled: usize,
+    /// Settled nodes whose arcs were not relaxed (stall-on-demand).
+    pub stalled: usize,
+    /// Arcs relaxed.
+    pub relaxed: usize,
+}
+
 impl Hierarchy {
     /// The cheapest path from any of `sources` to any of `targets`, each a node with a cost
     /// already spent to reach it (or still to pay from it), as fast_paths'
@@ -101,6 +112,50 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
+            let (mu, path) = self.query_in(q, seeds, targets, mu0);
+            (mu, path, q.f.settled + q.b.settled)
+        })
+    }
+
+    /// What a query from `sources` to `targets` (as in [`Hierarchy::shortest_path`]) does:
+    /// nodes settled, stalled and arcs relaxed by both searches together.
+    pub fn search_stats(
+        &self,
+        sources: &[(NodeId, f64)],
+        targets: &[(NodeId, f64)],
+    ) -> Result<SearchStats> {
+        let n = self.rank.len();
+        let acc = |v: &[(NodeId, f64)]| -> Result<Vec<Access>> {
+            v.iter()
+                .map(|&(node, c)| {
+                    if node.index() >= n || c.is_nan() || c < 0.0 || v.len() > 8 {
+                        return Err(Error::invalid(format!(
+                            "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0, at most 8)"
+                        )));
+                    }
+                    Ok(Access { node: node.0, cost: c })
+                })
+                .collect()
+        };
+        let (s, t) = (acc(sources)?, acc(targets)?);
+        Ok(with_scratch(|q| {
+            self.query_in(q, &s, &t, f64::INFINITY);
+            SearchStats {
+                settled: q.f.settled + q.b.settled,
+                stalled: q.f.stalled + q.b.stalled,
+                relaxed: q.f.relaxed + q.b.relaxed,
+            }
+        }))
+    }
+
+    fn query_in(
+        &self,
+        q: &mut Scratch,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>) {
+        {
             let Scratch {
                 f,
                 b,
@@ -153,8 +208,10 @@ impl Hierarchy {
                 // Stall on demand: a higher node already reached with a cheaper way into `v`
                 // proves `dv` is not the distance of `v`, so nothing is relaxed from it.
                 if stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
+                    me.stalled += 1;
                     continue;
                 }
+                me.relaxed += relax.len();
                 for a in relax {
                     let d = dv + a.w;
                     if d < mu && me.update(a.head, d, a.id, v) && other.reached(a.head) {
@@ -194,8 +251,8 @@ impl Hierarchy {
                 };
                 (si, edges.to_vec(), ti)
             });
-            (mu, path, f.settled + b.settled)
-        })
+            (mu, path)
+        }
     }
 }
 
@@ -405,6 +462,8 @@ struct Space {
     generation: u32,
     heap: Vec<Item>,
     settled: usize,
+    stalled: usize,
+    relaxed: usize,
 }
 
 impl Space {
@@ -419,6 +478,8 @@ impl Space {
         self.generation += 1;
         self.heap.clear();
         self.settled = 0;
+        self.stalled = 0;
+        self.relaxed = 0;
     }
     #[inline]
     fn reached(&self, v: u32) -> bool {
