@@ -94,8 +94,10 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_time = t.elapsed();
+    let (anc_max, anc_mean) = cch.ancestor_stats();
     eprintln!(
         "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} triangles, {} levels, \
+         ancestors max {anc_max} mean {anc_mean:.0}, \
          {:.1} MB shape + {:.1} MB per customization (perfect); with the perfect step: customize base {cust_time:?}, \
          date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
          date customization (perfect) = {:.2} % of a CH preparation; without the perfect step: \

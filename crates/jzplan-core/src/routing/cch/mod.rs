@@ -277,6 +277,15 @@ impl Cch {
         heads.binary_search(&hi).ok().map(|i| b + i as u32)
     }
 
+    /// The arc `x – v`, searched among the arcs of `x` after its arc `from` (`v` is above that
+    /// arc's head).
+    #[inline]
+    pub(crate) fn arc_above(&self, x: u32, from: u32, v: u32) -> Option<u32> {
+        let end = self.begin[x as usize] + self.count[x as usize];
+        let heads = &self.head[from as usize + 1..end as usize];
+        heads.binary_search(&v).ok().map(|i| from + 1 + i as u32)
+    }
+
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
     #[inline]
     pub(crate) fn downs(&self, r: u32) -> &[(u32, u32)] {
@@ -319,6 +328,21 @@ impl Cch {
     /// most).
     pub fn max_chain(&self) -> usize {
         self.level_count()
+    }
+
+    /// The number of ancestors of each node in the elimination tree (what an elimination-tree
+    /// search walks from it): the largest and the mean.
+    pub fn ancestor_stats(&self) -> (usize, f64) {
+        let n = self.rank.len();
+        let mut depth = vec![0u32; n];
+        for r in (0..n).rev() {
+            if self.count[r] > 0 {
+                depth[r] = depth[self.head[self.begin[r] as usize] as usize] + 1;
+            }
+        }
+        let max = depth.iter().copied().max().unwrap_or(0) as usize;
+        let mean = depth.iter().map(|&d| f64::from(d)).sum::<f64>() / n.max(1) as f64;
+        (max, mean)
     }
 
     /// Heap bytes of the metric-independent part.
