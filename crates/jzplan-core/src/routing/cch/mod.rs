@@ -16,10 +16,14 @@
 //!   splits its triangles between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
-//! - [`Customized::query`] is a bidirectional Dijkstra on the kept upward arcs with
-//!   stall-on-demand, as on a CH ([`query`]). Paths unpack through the middle node of each
-//!   triangle into network edges, and the router re-sums them edge by edge in travel order, as
-//!   it does for [`Hierarchy`](super::Hierarchy).
+//! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
+//!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
+//!   cheaper than the best meeting so far, with no priority queue
+//!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
+//!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
+//!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
+//!   and the router re-sums them edge by edge in travel order, as it does for
+//!   [`Hierarchy`](super::Hierarchy).
 
 mod arcs;
 pub mod customize;
@@ -27,7 +31,7 @@ pub mod order;
 pub mod perfect;
 pub mod query;
 
-pub use customize::Customized;
+pub use customize::{CchSearch, Customized};
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
@@ -284,6 +288,17 @@ impl Cch {
         let end = self.begin[x as usize] + self.count[x as usize];
         let heads = &self.head[from as usize + 1..end as usize];
         heads.binary_search(&v).ok().map(|i| from + 1 + i as u32)
+    }
+
+    /// The parent of rank `r` in the elimination tree (its lowest higher neighbour), or
+    /// [`NONE`] for a root.
+    #[inline]
+    pub(crate) fn parent(&self, r: u32) -> u32 {
+        if self.count[r as usize] > 0 {
+            self.head[self.begin[r as usize] as usize]
+        } else {
+            NONE
+        }
     }
 
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
