@@ -2,8 +2,8 @@
 //! RoutingKit): the hierarchy's *shape* depends on the network only, its *weights* on each
 //! weights vector.
 //!
-//! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow,
-//!   [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
+//! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow with
+//!   two cut rules, keeping the order with fewer lower triangles, [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
 //!   higher neighbours, which (by the elimination tree: each node's higher neighbours are added
 //!   to its lowest one's) gives the chordal *upward graph*. Every arc links a lower node to a
 //!   higher one and has two directions (up and down).
@@ -95,8 +95,24 @@ impl Cch {
             })
             .collect();
         let edges: Vec<(u32, u32)> = net.edges().iter().map(|e| (e.from.0, e.to.0)).collect();
-        let order = order::nested_dissection(pos, &edges);
-        Cch::from_order(net.node_count(), &edges, order)
+        // Each candidate cut rule gives an order; the one with the fewest lower triangles (the
+        // customization's work) is kept, ties to the fewest arcs, then the first.
+        let n = net.node_count();
+        let mut best: Option<Cch> = None;
+        for cuts in order::CANDIDATES {
+            let c = Cch::from_order(
+                n,
+                &edges,
+                order::nested_dissection(pos.clone(), &edges, cuts),
+            )?;
+            let better = best.as_ref().is_none_or(|b| {
+                (c.triangle_count(), c.arc_count()) < (b.triangle_count(), b.arc_count())
+            });
+            if better {
+                best = Some(c);
+            }
+        }
+        best.ok_or_else(|| Error::invalid("no CCH order candidate"))
     }
 
     /// Contracts `net` in a given node order (`order[r]` is the node of rank `r`, e.g.

@@ -360,3 +360,25 @@ fn check_unpack(
     }
     Ok(())
 }
+
+#[test]
+fn the_order_kept_has_the_fewest_triangles_of_the_candidates() {
+    let net = crate::io::geojson::jinzhou_network().unwrap();
+    let edges = edges_of(&net);
+    let pos: Vec<[f64; 2]> = net
+        .nodes()
+        .iter()
+        .map(|v| [v.lon * v.lat.to_radians().cos(), v.lat])
+        .collect();
+    let counts: Vec<u64> = super::order::CANDIDATES
+        .iter()
+        .map(|&cuts| {
+            let order = super::order::nested_dissection(pos.clone(), &edges, cuts);
+            Cch::from_order(net.node_count(), &edges, order)
+                .unwrap()
+                .triangle_count()
+        })
+        .collect();
+    let kept = Cch::new(&net).unwrap().triangle_count();
+    assert_eq!(Some(&kept), counts.iter().min(), "{counts:?}");
+}
