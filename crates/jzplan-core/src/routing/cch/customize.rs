@@ -23,12 +23,23 @@ pub struct Customized {
     /// change them, it only leaves directions out of the queries).
     pub(crate) w: Vec<ArcW>,
     /// The network edges' weights, to unpack arcs.
-    weights: Vec<f64>,
+    pub(crate) weights: Vec<f64>,
     /// What the two sides of a query relax: the finite up and down weights.
     pub(crate) up_adj: Adjacency,
     pub(crate) down_adj: Adjacency,
     dropped: usize,
     fingerprint: u64,
+    /// Which search [`Customized::search`] runs.
+    pub(crate) search: CchSearch,
+}
+
+/// The query algorithm of a [`Customized`] CCH (both exact).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CchSearch {
+    /// Bidirectional Dijkstra with stall-on-demand on the upward arcs ([`super::query`]).
+    Dijkstra,
+    /// Elimination-tree search: both sides walk their ancestors in rank order, no heap.
+    EliminationTree,
 }
 
 impl std::fmt::Debug for Customized {
@@ -136,6 +147,7 @@ impl Cch {
             down_adj,
             dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
+            search: CchSearch::EliminationTree,
         })
     }
 }
@@ -239,6 +251,26 @@ fn relax_split(cch: &Cch, done: &[ArcW], u: u32, arcs: &mut [ArcW], n: usize) {
 }
 
 impl Customized {
+    /// The same customization answering with another query algorithm.
+    pub fn with_search(mut self, search: CchSearch) -> Customized {
+        self.search = search;
+        self
+    }
+
+    /// The best route from `seeds` to `targets` by [`Customized::with_search`]'s algorithm
+    /// (see [`Customized::query`]).
+    pub(crate) fn search(
+        &self,
+        seeds: &[crate::routing::search::Access],
+        targets: &[crate::routing::search::Access],
+        mu0: f64,
+    ) -> (f64, Option<crate::routing::ch::ChPath>, usize) {
+        match self.search {
+            CchSearch::Dijkstra => self.query(seeds, targets, mu0),
+            CchSearch::EliminationTree => self.query_et(seeds, targets, mu0),
+        }
+    }
+
     /// The hierarchy it customizes.
     pub fn cch(&self) -> &Arc<Cch> {
         &self.cch
@@ -308,8 +340,10 @@ impl Customized {
             let mut found = None;
             for &(x, xu) in c.downs(u) {
                 let wxu = self.w[xu as usize];
-                // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u.
-                if wxu[1 - d] == f64::INFINITY {
+                // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
+                // non-negative floats is at least each of its terms, so a part already heavier
+                // than the arc cannot be in its triangle.
+                if wxu[1 - d] > wa {
                     continue;
                 }
                 if let Some(xv) = c.arc_above(x, xu, v) {

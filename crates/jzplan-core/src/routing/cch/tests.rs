@@ -64,12 +64,24 @@ fn path_cost(net: &RoadNetwork, w: &[f64], s: u32, t: u32, edges: &[u32]) -> f64
     c
 }
 
+/// The route from `s` to `t` by the elimination-tree search, after checking that the
+/// bidirectional Dijkstra finds the same cost (to within float rounding: with integer weights,
+/// the same) and a path of that cost.
 fn node_route(c: &Customized, s: u32, t: u32) -> (f64, Option<Vec<u32>>) {
-    let (d, path, _) = c.query(
-        &[Access { node: s, cost: 0.0 }],
-        &[Access { node: t, cost: 0.0 }],
-        f64::INFINITY,
-    );
+    let from = [Access { node: s, cost: 0.0 }];
+    let to = [Access { node: t, cost: 0.0 }];
+    let (d, path, _) = c.query_et(&from, &to, f64::INFINITY);
+    let (dd, dpath, _) = c.query(&from, &to, f64::INFINITY);
+    let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-9 * a.max(1.0);
+    assert!(close(d, dd), "{s} -> {t}: search {d}, dijkstra {dd}");
+    assert_eq!(path.is_some(), dpath.is_some());
+    if let Some((_, e, _)) = &dpath {
+        let net_cost = e.iter().fold(0.0, |acc, &x| acc + c.weights[x as usize]);
+        assert!(
+            close(net_cost, d),
+            "{s} -> {t}: {e:?} costs {net_cost}, not {d}"
+        );
+    }
     (d, path.map(|(_, e, _)| e))
 }
 
@@ -347,4 +359,26 @@ fn check_unpack(
         }
     }
     Ok(())
+}
+
+#[test]
+fn the_order_kept_has_the_fewest_triangles_of_the_candidates() {
+    let net = crate::io::geojson::jinzhou_network().unwrap();
+    let edges = edges_of(&net);
+    let pos: Vec<[f64; 2]> = net
+        .nodes()
+        .iter()
+        .map(|v| [v.lon * v.lat.to_radians().cos(), v.lat])
+        .collect();
+    let counts: Vec<u64> = super::order::CANDIDATES
+        .iter()
+        .map(|&cuts| {
+            let order = super::order::nested_dissection(pos.clone(), &edges, cuts);
+            Cch::from_order(net.node_count(), &edges, order)
+                .unwrap()
+                .triangle_count()
+        })
+        .collect();
+    let kept = Cch::new(&net).unwrap().triangle_count();
+    assert_eq!(Some(&kept), counts.iter().min(), "{counts:?}");
 }
