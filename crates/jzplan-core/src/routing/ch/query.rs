@@ -206,8 +206,9 @@ impl Hierarchy {
                 let (down, up) = self.split(v);
                 let (stall, relax) = if backward { (up, down) } else { (down, up) };
                 // Stall on demand: a higher node already reached with a cheaper way into `v`
-                // proves `dv` is not the distance of `v`, so nothing is relaxed from it.
-                if stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
+                // proves `dv` is not the distance of `v`, so nothing is relaxed from it (no
+                // test where there is nothing to relax).
+                if !relax.is_empty() && stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
                     me.stalled += 1;
                     continue;
                 }
@@ -583,7 +584,7 @@ struct Scratch {
 
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
-    static QUERIES: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+    static QUERY: RefCell<Scratch> = RefCell::default();
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -599,17 +600,12 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
 }
 
 /// Runs `f` on this thread's query state (a fresh one if it is in use, e.g. by a query
-/// inside another).
+/// inside another), borrowed in place rather than moved out of a pool and back.
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut s = QUERIES.with(|p| p.borrow_mut().pop()).unwrap_or_default();
-    let r = f(&mut s);
-    QUERIES.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() < 2 {
-            p.push(s);
-        }
-    });
-    r
+    QUERY.with(|q| match q.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 #[cfg(test)]
