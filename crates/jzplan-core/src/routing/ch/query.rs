@@ -90,14 +90,18 @@ impl Hierarchy {
     /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
     pub(super) fn unpack(&self, id: u32, stack: &mut Vec<u32>, out: &mut Vec<u32>) {
         stack.clear();
-        stack.push(id);
-        while let Some(a) = stack.pop() {
-            if (a as usize) < self.m {
-                out.push(a);
-            } else {
+        let mut a = id;
+        loop {
+            // Down the first halves to an edge, keeping the second halves for later.
+            while a as usize >= self.m {
                 let [first, second] = self.shortcuts[a as usize - self.m];
                 stack.push(second);
-                stack.push(first);
+                a = first;
+            }
+            out.push(a);
+            match stack.pop() {
+                Some(b) => a = b,
+                None => break,
             }
         }
     }
