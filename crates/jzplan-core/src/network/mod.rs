@@ -14,6 +14,7 @@ pub mod build;
 pub mod geom;
 pub mod grid;
 pub mod ids;
+pub mod names;
 pub mod snap;
 
 use crate::{Error, Result};
@@ -258,6 +259,7 @@ pub struct RoadNetwork {
     bwd_offsets: Vec<u32>,
     bwd_edges: Vec<EdgeId>,
     snap_index: OnceLock<snap::SnapIndex>,
+    street_names: OnceLock<names::StreetNames>,
     /// Where the network came from (file path, `embedded:jinzhou`, `generated:grid`).
     pub origin: String,
 }
@@ -381,6 +383,11 @@ impl RoadNetwork {
     /// The snapping index (built on first use).
     pub fn snap_index(&self) -> &snap::SnapIndex {
         self.snap_index.get_or_init(|| snap::SnapIndex::build(self))
+    }
+    /// The streets by name and the edges of each street (built on first use).
+    pub fn street_names(&self) -> &names::StreetNames {
+        self.street_names
+            .get_or_init(|| names::StreetNames::build(self))
     }
 }
 
@@ -690,6 +697,7 @@ impl NetworkBuilder {
             bwd_offsets,
             bwd_edges,
             snap_index: OnceLock::new(),
+            street_names: OnceLock::new(),
             origin: self.origin,
         })
     }
