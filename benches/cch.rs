@@ -6,7 +6,8 @@
 //! - customization of the base weights and of a "date" (1 % of the edges closed, others 20 %
 //!   slower), the step every new date or scenario pays;
 //! - route latencies on the same snapped pairs, CCH and CH interleaved call by call (p50, p95,
-//!   max), with costs cross-checked.
+//!   max), with costs cross-checked; the CCH with its elimination-tree search (the default) and
+//!   with the bidirectional Dijkstra.
 //!
 //! The optional perfect step of the customization is measured apart: "base", "date" and
 //! `*_perfect` are with it, `customize_date` and `cch_route` without it (`Cch::customize`, what
@@ -18,7 +19,7 @@ use geo_types::Point;
 use jzplan::network::grid::{GridOptions, grid};
 use jzplan::network::snap::Snap;
 use jzplan::network::{Metric, RoadNetwork};
-use jzplan::routing::{Algorithm, Cch, Hierarchy, RouteOptions, Router};
+use jzplan::routing::{Algorithm, Cch, CchSearch, Hierarchy, RouteOptions, Router};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -94,12 +95,14 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_time = t.elapsed();
+    let (anc_max, anc_mean) = cch.ancestor_stats();
     eprintln!(
         "cch {name}: {} nodes, {} edges; order+contract {order_time:?}, {} arcs, {} triangles, {} levels, \
+         ancestors max {anc_max} mean {anc_mean:.0}, \
          {:.1} MB shape + {:.1} MB per customization (perfect); with the perfect step: customize base {cust_time:?}, \
          date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
          date customization (perfect) = {:.2} % of a CH preparation; without the perfect step: \
-         {basic_time:?} (base), {:.1} MB; the perfect step drops {} of {} arc directions",
+         {basic_time:?} (base), {:.1} MB; the perfect step drops {} of {} arc directions; load {}",
         net.node_count(),
         net.edge_count(),
         cch.arc_count(),
@@ -113,7 +116,10 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64(),
         basic.memory_bytes() as f64 / 1e6,
         base.dropped(),
-        2 * cch.arc_count()
+        2 * cch.arc_count(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     let mut g = c.benchmark_group(format!("cch/{name}"));
     g.sample_size(10);
@@ -139,6 +145,17 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         algorithm: Algorithm::Ch,
     };
     let r_basic = Router::with_cch(net, &w, Metric::Time, &basic).expect("router");
+    // The bidirectional Dijkstra on the same customizations, for comparison.
+    let dij_basic = cch
+        .customize_with(&w, false)
+        .expect("customize")
+        .with_search(CchSearch::Dijkstra);
+    let dij_perfect = cch
+        .customize_with(&w, true)
+        .expect("customize")
+        .with_search(CchSearch::Dijkstra);
+    let r_dij_basic = Router::with_cch(net, &w, Metric::Time, &dij_basic).expect("router");
+    let r_dij_perfect = Router::with_cch(net, &w, Metric::Time, &dij_perfect).expect("router");
     let mut agree = 0;
     for (a, b) in &pairs {
         let x = r_ch.route(a, b, &opts);
@@ -147,15 +164,20 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
             (Err(_), Err(_)) => true,
             _ => false,
         };
-        if same(r_cch.route(a, b, &opts)) && same(r_basic.route(a, b, &opts)) {
+        if same(r_cch.route(a, b, &opts))
+            && same(r_basic.route(a, b, &opts))
+            && same(r_dij_basic.route(a, b, &opts))
+            && same(r_dij_perfect.route(a, b, &opts))
+        {
             agree += 1;
         }
     }
     eprintln!(
-        "cch vs ch {name}: {agree} of {} costs agree (with and without the perfect step)",
+        "cch vs ch {name}: {agree} of {} costs agree (with and without the perfect step, both searches)",
         pairs.len()
     );
     let (mut tc, mut th, mut tb) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut tdb, mut tdp) = (Vec::new(), Vec::new());
     let n = pairs.len();
     for i in 0..n {
         let (a, b) = &pairs[i];
@@ -170,14 +192,36 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         let s = Instant::now();
         black_box(r_basic.route(a, b, &opts).ok());
         tb.push(s.elapsed());
+        let (a, b) = &pairs[(i + n / 6) % n];
+        let s = Instant::now();
+        black_box(r_dij_basic.route(a, b, &opts).ok());
+        tdb.push(s.elapsed());
+        let (a, b) = &pairs[(i + n / 2) % n];
+        let s = Instant::now();
+        black_box(r_dij_perfect.route(a, b, &opts).ok());
+        tdp.push(s.elapsed());
     }
     let p_cch = report(&format!("{name} cch route"), tc);
     let p_ch = report(&format!("{name} ch route"), th);
     let p_basic = report(&format!("{name} cch route without the perfect step"), tb);
+    let p_db = report(
+        &format!("{name} cch dijkstra route without the perfect step"),
+        tdb,
+    );
+    let p_dp = report(
+        &format!("{name} cch dijkstra route with the perfect step"),
+        tdp,
+    );
     eprintln!(
-        "cch/ch p50 {name}: {:.2} (without the perfect step {:.2})",
+        "cch/ch p50 {name}: {:.2} (without the perfect step {:.2}); the bidirectional Dijkstra \
+         instead of the elimination-tree search: {:.2} / {:.2}; load {}",
         p_cch.as_secs_f64() / p_ch.as_secs_f64(),
-        p_basic.as_secs_f64() / p_ch.as_secs_f64()
+        p_basic.as_secs_f64() / p_ch.as_secs_f64(),
+        p_dp.as_secs_f64() / p_ch.as_secs_f64(),
+        p_db.as_secs_f64() / p_ch.as_secs_f64(),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
     // A dated route: the date's customization, then the same query.
     let r_date = Router::with_cch(net, &date_w, Metric::Time, &date).expect("router");

@@ -42,7 +42,7 @@ pub mod stats;
 pub mod work;
 
 pub use avoid::Avoid;
-pub use cch::{Cch, Customized};
+pub use cch::{Cch, CchSearch, Customized};
 pub use ch::{ChOptions, Hierarchy, HierarchyCache};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
@@ -522,7 +522,7 @@ impl<'a> Router<'a> {
             }),
             Algorithm::Ch => {
                 let (mu, middle, settled) = match self.cch {
-                    Some(c) => c.query(&seeds, &targets, mu0),
+                    Some(c) => c.search(&seeds, &targets, mu0),
                     None => self.hierarchy()?.query(&seeds, &targets, mu0),
                 };
                 // Report the cost summed in travel order, as the other searches do (a shortcut

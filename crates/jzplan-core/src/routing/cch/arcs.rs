@@ -4,17 +4,11 @@
 use super::Cch;
 use rayon::prelude::*;
 
-/// The weights of one arc in both directions and what gives each: a network edge (`< m`), the
-/// middle node `x` of a lower triangle (`m + x`), or [`NONE`](super::NONE) (no path: infinite weight).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ArcW {
-    /// Cost from the lower node up to the higher one.
-    pub up: f64,
-    /// Cost from the higher node down to the lower one.
-    pub down: f64,
-    pub up_via: u32,
-    pub down_via: u32,
-}
+/// The weights of one arc: `[up, down]`, the cost from the lower node up to the higher one and
+/// back down (`f64::INFINITY`: no path through lower nodes). Which edge or lower triangle gives
+/// a weight is not stored: unpacking finds it again (see
+/// [`Customized::unpack`](super::Customized)).
+pub(crate) type ArcW = [f64; 2];
 
 /// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
 /// side's direction is finite (closed roads and, after the perfect step, arc directions no
@@ -36,13 +30,15 @@ pub(crate) struct QArc {
 const BUILD_CHUNK: usize = 4_096;
 
 impl Adjacency {
-    /// The up (`down == false`) or down arcs of a customization.
-    pub(crate) fn build(cch: &Cch, w: &[ArcW], down: bool) -> Adjacency {
+    /// The up (`down == false`) or down arcs of a customization, without the directions
+    /// `dropped` marks (`dropped[a][d]`, by the perfect step; empty: none).
+    pub(crate) fn build(cch: &Cch, w: &[ArcW], dropped: &[[bool; 2]], down: bool) -> Adjacency {
         let n = cch.rank.len();
+        let d = usize::from(down);
         let arcs_of = |r: usize| {
             cch.arcs(r as u32).filter_map(move |a| {
-                let x = if down { w[a].down } else { w[a].up };
-                x.is_finite().then_some(QArc {
+                let x = w[a][d];
+                (x.is_finite() && !dropped.get(a).is_some_and(|k| k[d])).then_some(QArc {
                     head: cch.head[a],
                     arc: a as u32,
                     w: x,

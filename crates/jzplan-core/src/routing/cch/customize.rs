@@ -16,15 +16,30 @@ const SPLIT_BELOW: usize = 4;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario (24 bytes per arc, and 16 per arc direction the queries relax).
+/// scenario (16 bytes per arc, 8 per network edge, and 16 per arc direction the queries relax).
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
+    /// The customized weights of every arc (lower triangles only: the perfect step does not
+    /// change them, it only leaves directions out of the queries).
     pub(crate) w: Vec<ArcW>,
+    /// The network edges' weights, to unpack arcs.
+    pub(crate) weights: Vec<f64>,
     /// What the two sides of a query relax: the finite up and down weights.
     pub(crate) up_adj: Adjacency,
     pub(crate) down_adj: Adjacency,
     dropped: usize,
     fingerprint: u64,
+    /// Which search [`Customized::search`] runs.
+    pub(crate) search: CchSearch,
+}
+
+/// The query algorithm of a [`Customized`] CCH (both exact).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CchSearch {
+    /// Bidirectional Dijkstra with stall-on-demand on the upward arcs ([`super::query`]).
+    Dijkstra,
+    /// Elimination-tree search: both sides walk their ancestors in rank order, no heap.
+    EliminationTree,
 }
 
 impl std::fmt::Debug for Customized {
@@ -63,27 +78,14 @@ impl Cch {
             )));
         }
         let cch: &Cch = self;
-        // Step 1: each arc direction takes its cheapest network edge (the lowest id on a tie).
-        let first = |d: usize| -> (f64, u32) {
-            let mut best = (f64::INFINITY, NONE);
-            for &e in &cch.dir_edges[cch.dir_off[d] as usize..cch.dir_off[d + 1] as usize] {
-                let w = weights[e as usize];
-                if w < best.0 {
-                    best = (w, e);
-                }
-            }
-            best
+        // Step 1: each arc direction takes its cheapest network edge.
+        let first = |d: usize| -> f64 {
+            cch.dir_edges[cch.dir_off[d] as usize..cch.dir_off[d + 1] as usize]
+                .iter()
+                .map(|&e| weights[e as usize])
+                .fold(f64::INFINITY, f64::min)
         };
-        let init = |a: usize| {
-            let (up, up_via) = first(2 * a);
-            let (down, down_via) = first(2 * a + 1);
-            ArcW {
-                up,
-                down,
-                up_via,
-                down_via,
-            }
-        };
+        let init = |a: usize| [first(2 * a), first(2 * a + 1)];
         let arcs = cch.head.len();
         let mut w: Vec<ArcW> = if arcs >= PARALLEL_ARCS {
             (0..arcs).into_par_iter().map(init).collect()
@@ -91,7 +93,6 @@ impl Cch {
             (0..arcs).map(init).collect()
         };
         // Step 2: lower triangles, level by level.
-        let m = cch.m as u32;
         let n = cch.rank.len();
         for l in 0..cch.level_count() {
             let (lo, hi) = (cch.level_arc[l] as usize, cch.level_arc[l + 1] as usize);
@@ -111,41 +112,42 @@ impl Cch {
             if work < PARALLEL_TRIANGLES {
                 with_pos(n, |pos| {
                     for (u, arcs) in slices {
-                        relax_node(cch, done, m, u, cch.downs(u), arcs, pos);
+                        relax_node(cch, done, u, cch.downs(u), arcs, pos);
                     }
                 });
             } else if nodes.len() >= SPLIT_BELOW {
                 slices.into_par_iter().for_each(|(u, arcs)| {
-                    with_pos(n, |pos| {
-                        relax_node(cch, done, m, u, cch.downs(u), arcs, pos)
-                    })
+                    with_pos(n, |pos| relax_node(cch, done, u, cch.downs(u), arcs, pos))
                 });
             } else {
                 // The top of the elimination tree: a chain of separator nodes, each alone on its
                 // level and with the most triangles. Its lower neighbours are split between
-                // the threads, each relaxing a copy of its arcs; the copies are then merged in
-                // order, keeping the first of equal weights as one thread would.
+                // the threads, each relaxing a copy of its arcs; the copies are then merged by
+                // minimum.
                 for (u, arcs) in slices {
-                    relax_split(cch, done, m, u, arcs, n);
+                    relax_split(cch, done, u, arcs, n);
                 }
             }
         }
-        let dropped = if perfect {
-            super::perfect::prune(cch, &mut w)
+        let drop = if perfect {
+            super::perfect::prune(cch, &w)
         } else {
-            0
+            Vec::new()
         };
+        let dropped = drop.iter().map(|d| d.iter().filter(|&&x| x).count()).sum();
         let (up_adj, down_adj) = rayon::join(
-            || Adjacency::build(cch, &w, false),
-            || Adjacency::build(cch, &w, true),
+            || Adjacency::build(cch, &w, &drop, false),
+            || Adjacency::build(cch, &w, &drop, true),
         );
         Ok(Customized {
             cch: self.clone(),
             w,
+            weights: weights.to_vec(),
             up_adj,
             down_adj,
             dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
+            search: CchSearch::EliminationTree,
         })
     }
 }
@@ -168,11 +170,11 @@ fn with_pos(n: usize, f: impl FnOnce(&mut [u32])) {
 /// Relaxes the arcs of rank `u` (`arcs`, heads ascending) through the lower triangles
 /// `x – u – v` of its down-neighbours `downs` (`(x, arc x – u)`, all or a part of them):
 /// `u → x → v` for the up weight, `v → x → u` for the down weight. `pos` maps a rank to its
-/// index in `arcs` (all [`NONE`] before and after).
+/// index in `arcs` (all [`NONE`] before and after). Only weights are written (the minimum, as
+/// `minsd` does it: no branch), never which triangle gave them.
 fn relax_node(
     cch: &Cch,
     done: &[ArcW],
-    m: u32,
     u: u32,
     downs: &[(u32, u32)],
     arcs: &mut [ArcW],
@@ -184,27 +186,20 @@ fn relax_node(
         pos[h as usize] = i as u32;
     }
     for &(x, xu) in downs {
-        let wxu = done[xu as usize];
-        if wxu.up == f64::INFINITY && wxu.down == f64::INFINITY {
+        let [xu_up, xu_down] = done[xu as usize];
+        if xu_up == f64::INFINITY && xu_down == f64::INFINITY {
             continue;
         }
         let (from, end) = (
             xu as usize + 1,
             (cch.begin[x as usize] + cch.count[x as usize]) as usize,
         );
-        let via = m + x;
-        for (&v, wxv) in heads[from..end].iter().zip(&done[from..end]) {
+        for (&v, &[xv_up, xv_down]) in heads[from..end].iter().zip(&done[from..end]) {
             let t = &mut arcs[pos[v as usize] as usize];
-            let up = wxu.down + wxv.up;
-            if up < t.up {
-                t.up = up;
-                t.up_via = via;
-            }
-            let down = wxv.down + wxu.up;
-            if down < t.down {
-                t.down = down;
-                t.down_via = via;
-            }
+            let up = xu_down + xv_up;
+            let down = xv_down + xu_up;
+            t[0] = if up < t[0] { up } else { t[0] };
+            t[1] = if down < t[1] { down } else { t[1] };
         }
     }
     for &h in &heads[range] {
@@ -213,8 +208,8 @@ fn relax_node(
 }
 
 /// [`relax_node`] with the down-neighbours of `u` cut into parts of about equal triangles,
-/// relaxed in parallel on copies of `arcs` and merged in order.
-fn relax_split(cch: &Cch, done: &[ArcW], m: u32, u: u32, arcs: &mut [ArcW], n: usize) {
+/// relaxed in parallel on copies of `arcs` and merged by minimum.
+fn relax_split(cch: &Cch, done: &[ArcW], u: u32, arcs: &mut [ArcW], n: usize) {
     let downs = cch.downs(u);
     let total = cch.tri[u as usize];
     let parts = if total < PARALLEL_TRIANGLES {
@@ -223,7 +218,7 @@ fn relax_split(cch: &Cch, done: &[ArcW], m: u32, u: u32, arcs: &mut [ArcW], n: u
         (2 * rayon::current_num_threads()).clamp(1, downs.len().max(1))
     };
     if parts <= 1 {
-        with_pos(n, |pos| relax_node(cch, done, m, u, downs, arcs, pos));
+        with_pos(n, |pos| relax_node(cch, done, u, downs, arcs, pos));
         return;
     }
     let mut cuts = Vec::with_capacity(parts + 1);
@@ -242,26 +237,40 @@ fn relax_split(cch: &Cch, done: &[ArcW], m: u32, u: u32, arcs: &mut [ArcW], n: u
         .map(|c| {
             let mut mine = init.to_vec();
             with_pos(n, |pos| {
-                relax_node(cch, done, m, u, &downs[c[0]..c[1]], &mut mine, pos)
+                relax_node(cch, done, u, &downs[c[0]..c[1]], &mut mine, pos)
             });
             mine
         })
         .collect();
     for copy in copies {
         for (t, c) in arcs.iter_mut().zip(copy) {
-            if c.up < t.up {
-                t.up = c.up;
-                t.up_via = c.up_via;
-            }
-            if c.down < t.down {
-                t.down = c.down;
-                t.down_via = c.down_via;
-            }
+            t[0] = t[0].min(c[0]);
+            t[1] = t[1].min(c[1]);
         }
     }
 }
 
 impl Customized {
+    /// The same customization answering with another query algorithm.
+    pub fn with_search(mut self, search: CchSearch) -> Customized {
+        self.search = search;
+        self
+    }
+
+    /// The best route from `seeds` to `targets` by [`Customized::with_search`]'s algorithm
+    /// (see [`Customized::query`]).
+    pub(crate) fn search(
+        &self,
+        seeds: &[crate::routing::search::Access],
+        targets: &[crate::routing::search::Access],
+        mu0: f64,
+    ) -> (f64, Option<crate::routing::ch::ChPath>, usize) {
+        match self.search {
+            CchSearch::Dijkstra => self.query(seeds, targets, mu0),
+            CchSearch::EliminationTree => self.query_et(seeds, targets, mu0),
+        }
+    }
+
     /// The hierarchy it customizes.
     pub fn cch(&self) -> &Arc<Cch> {
         &self.cch
@@ -289,6 +298,7 @@ impl Customized {
     /// included).
     pub fn memory_bytes(&self) -> usize {
         self.w.len() * std::mem::size_of::<ArcW>()
+            + 8 * self.weights.len()
             + self.up_adj.memory_bytes()
             + self.down_adj.memory_bytes()
     }
@@ -299,6 +309,13 @@ impl Customized {
     }
 
     /// Appends the network edges of arc `a` in direction `down` (travel order) to `out`.
+    ///
+    /// What gives an arc its weight is found again (as RoutingKit does): a network edge of that
+    /// direction whose weight equals it, or else a lower triangle `x – u – v` whose two arcs add
+    /// up to it. Both are exact: the customization took the minimum of exactly these edge
+    /// weights and sums (computed the same way, from the same final weights of lower arcs), so
+    /// the one it chose matches; any match is a path of that weight through lower nodes, and
+    /// its arcs have lower tails, so the recursion ends.
     pub(crate) fn unpack(
         &self,
         a: u32,
@@ -307,22 +324,45 @@ impl Customized {
         out: &mut Vec<u32>,
     ) {
         let c = &*self.cch;
-        let m = c.m as u32;
         stack.clear();
         stack.push((a, down));
         while let Some((a, down)) = stack.pop() {
-            let w = self.w[a as usize];
-            let via = if down { w.down_via } else { w.up_via };
-            if via < m {
-                out.push(via);
+            let d = usize::from(down);
+            let wa = self.w[a as usize][d];
+            debug_assert!(wa.is_finite(), "an arc without a path is never on a route");
+            let dir = 2 * a as usize + d;
+            let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
+            if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
+                out.push(e);
                 continue;
             }
-            debug_assert!(via != NONE, "an arc without a path is never on a route");
-            let x = via - m;
             let (u, v) = (c.tail[a as usize], c.head[a as usize]);
-            let xu = c.arc(x, u).expect("triangle arc x – u");
-            let xv = c.arc(x, v).expect("triangle arc x – v");
-            // Up: u → x (down xu), x → v (up xv). Down: v → x (down xv), x → u (up xu).
+            let mut found = None;
+            for &(x, xu) in c.downs(u) {
+                let wxu = self.w[xu as usize];
+                // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
+                // non-negative floats is at least each of its terms, so a part already heavier
+                // than the arc cannot be in its triangle.
+                if wxu[1 - d] > wa {
+                    continue;
+                }
+                if let Some(xv) = c.arc_above(x, xu, v) {
+                    let wxv = self.w[xv as usize];
+                    let sum = if down {
+                        wxv[1] + wxu[0]
+                    } else {
+                        wxu[1] + wxv[0]
+                    };
+                    if sum == wa {
+                        found = Some((xu, xv));
+                        break;
+                    }
+                }
+            }
+            let Some((xu, xv)) = found else {
+                debug_assert!(false, "arc {a} has no edge or triangle of its weight {wa}");
+                continue;
+            };
             // Pushed in reverse travel order.
             if down {
                 stack.push((xu, false));

@@ -2,8 +2,8 @@
 //! RoutingKit): the hierarchy's *shape* depends on the network only, its *weights* on each
 //! weights vector.
 //!
-//! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow,
-//!   [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
+//! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow with
+//!   two cut rules, keeping the order with fewer lower triangles, [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
 //!   higher neighbours, which (by the elimination tree: each node's higher neighbours are added
 //!   to its lowest one's) gives the chordal *upward graph*. Every arc links a lower node to a
 //!   higher one and has two directions (up and down).
@@ -16,10 +16,14 @@
 //!   splits its triangles between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
-//! - [`Customized::query`] is a bidirectional Dijkstra on the kept upward arcs with
-//!   stall-on-demand, as on a CH ([`query`]). Paths unpack through the middle node of each
-//!   triangle into network edges, and the router re-sums them edge by edge in travel order, as
-//!   it does for [`Hierarchy`](super::Hierarchy).
+//! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
+//!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
+//!   cheaper than the best meeting so far, with no priority queue
+//!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
+//!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
+//!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
+//!   and the router re-sums them edge by edge in travel order, as it does for
+//!   [`Hierarchy`](super::Hierarchy).
 
 mod arcs;
 pub mod customize;
@@ -27,7 +31,7 @@ pub mod order;
 pub mod perfect;
 pub mod query;
 
-pub use customize::Customized;
+pub use customize::{CchSearch, Customized};
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
@@ -91,8 +95,24 @@ impl Cch {
             })
             .collect();
         let edges: Vec<(u32, u32)> = net.edges().iter().map(|e| (e.from.0, e.to.0)).collect();
-        let order = order::nested_dissection(pos, &edges);
-        Cch::from_order(net.node_count(), &edges, order)
+        // Each candidate cut rule gives an order; the one with the fewest lower triangles (the
+        // customization's work) is kept, ties to the fewest arcs, then the first.
+        let n = net.node_count();
+        let mut best: Option<Cch> = None;
+        for cuts in order::CANDIDATES {
+            let c = Cch::from_order(
+                n,
+                &edges,
+                order::nested_dissection(pos.clone(), &edges, cuts),
+            )?;
+            let better = best.as_ref().is_none_or(|b| {
+                (c.triangle_count(), c.arc_count()) < (b.triangle_count(), b.arc_count())
+            });
+            if better {
+                best = Some(c);
+            }
+        }
+        best.ok_or_else(|| Error::invalid("no CCH order candidate"))
     }
 
     /// Contracts `net` in a given node order (`order[r]` is the node of rank `r`, e.g.
@@ -277,6 +297,26 @@ impl Cch {
         heads.binary_search(&hi).ok().map(|i| b + i as u32)
     }
 
+    /// The arc `x – v`, searched among the arcs of `x` after its arc `from` (`v` is above that
+    /// arc's head).
+    #[inline]
+    pub(crate) fn arc_above(&self, x: u32, from: u32, v: u32) -> Option<u32> {
+        let end = self.begin[x as usize] + self.count[x as usize];
+        let heads = &self.head[from as usize + 1..end as usize];
+        heads.binary_search(&v).ok().map(|i| from + 1 + i as u32)
+    }
+
+    /// The parent of rank `r` in the elimination tree (its lowest higher neighbour), or
+    /// [`NONE`] for a root.
+    #[inline]
+    pub(crate) fn parent(&self, r: u32) -> u32 {
+        if self.count[r as usize] > 0 {
+            self.head[self.begin[r as usize] as usize]
+        } else {
+            NONE
+        }
+    }
+
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
     #[inline]
     pub(crate) fn downs(&self, r: u32) -> &[(u32, u32)] {
@@ -319,6 +359,21 @@ impl Cch {
     /// most).
     pub fn max_chain(&self) -> usize {
         self.level_count()
+    }
+
+    /// The number of ancestors of each node in the elimination tree (what an elimination-tree
+    /// search walks from it): the largest and the mean.
+    pub fn ancestor_stats(&self) -> (usize, f64) {
+        let n = self.rank.len();
+        let mut depth = vec![0u32; n];
+        for r in (0..n).rev() {
+            if self.count[r] > 0 {
+                depth[r] = depth[self.head[self.begin[r] as usize] as usize] + 1;
+            }
+        }
+        let max = depth.iter().copied().max().unwrap_or(0) as usize;
+        let mean = depth.iter().map(|&d| f64::from(d)).sum::<f64>() / n.max(1) as f64;
+        (max, mean)
     }
 
     /// Heap bytes of the metric-independent part.

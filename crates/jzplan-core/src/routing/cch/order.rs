@@ -4,18 +4,46 @@
 //! self-loops do not matter to the order) and cut recursively: a piece that is not connected is
 //! split into its components; a connected piece is cut by a small node separator, which is
 //! contracted after both sides (it gets the highest ranks of the piece). The separator is found
-//! by *inertial flow* (Schild and Sommer): the nodes are projected onto four directions (0°,
-//! 45°, 90°, 135°) of the plane of their coordinates; for each direction the first quarter of
-//! the nodes is the source and the last quarter the sink, and a maximum flow with unit node
-//! capacities (Dinic on the node-split graph) gives a minimum node separator between them. The
-//! smallest of the four separators is taken (ties: the most balanced). Every order is correct
-//! for a CCH; a small separator only makes it smaller and faster.
+//! by *inertial flow* (Schild and Sommer): the nodes are projected onto several directions of
+//! the plane of their coordinates; for each direction the first share of the nodes is the
+//! source and the last share the sink, and a maximum flow with unit node capacities (Dinic on
+//! the node-split graph) gives a minimum node separator between them. The smallest of the
+//! separators is taken (ties: the most balanced). Every order is correct for a CCH; a small
+//! separator only makes it smaller and faster. [`super::Cch::new`] orders with each of
+//! [`CANDIDATES`] and keeps the order with the fewest lower triangles (measured: on the
+//! 1M-edge grid, eight directions and 40 % ends give 9 % fewer triangles and an 8 % shallower
+//! elimination tree than four directions and quarters; on the Jinzhou network 26 % more; a
+//! FlowCutter-like choice by expansion, cut size over the smaller side, did worse than the
+//! smallest cut on the grid).
 
 use rayon::prelude::*;
 use std::collections::VecDeque;
 
 /// Pieces at most this big are ordered as they are (a path or a triangle adds little fill).
 const BASE: usize = 3;
+/// How a piece is cut: the number of directions of the plane the nodes are projected on
+/// (every 180° / `directions`), and the share of the nodes at each end of a direction taken as
+/// the source and as the sink.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cuts {
+    pub directions: usize,
+    pub side: f64,
+}
+
+/// The cuts [`super::Cch::new`] tries, keeping the order with the fewest lower triangles: four
+/// directions and quarters (Schild and Sommer's choice: the better on the Jinzhou network),
+/// and eight directions with 40 % ends (the better on a square grid, where the quarters give
+/// corner cuts that leave three quarters on one side).
+pub(crate) const CANDIDATES: [Cuts; 2] = [
+    Cuts {
+        directions: 4,
+        side: 0.25,
+    },
+    Cuts {
+        directions: 8,
+        side: 0.4,
+    },
+];
 /// Pieces at least this big are cut on their own rayon tasks.
 const PARALLEL: usize = 2_000;
 
@@ -100,9 +128,9 @@ impl Piece {
 
 /// The nested-dissection order of an undirected graph of `pos.len()` nodes given as edges
 /// (either direction, loops and duplicates allowed): `order[r]` is the node of rank `r`.
-pub(crate) fn nested_dissection(pos: Vec<[f64; 2]>, edges: &[(u32, u32)]) -> Vec<u32> {
+pub(crate) fn nested_dissection(pos: Vec<[f64; 2]>, edges: &[(u32, u32)], cuts: Cuts) -> Vec<u32> {
     let n = pos.len();
-    let order = dissect(piece_of(pos, edges));
+    let order = dissect(piece_of(pos, edges), cuts);
     debug_assert_eq!(order.len(), n);
     order
 }
@@ -154,7 +182,7 @@ fn piece_of(pos: Vec<[f64; 2]>, edges: &[(u32, u32)]) -> Piece {
 }
 
 /// Orders a piece: its parts first, its separator last.
-fn dissect(p: Piece) -> Vec<u32> {
+fn dissect(p: Piece, cuts: Cuts) -> Vec<u32> {
     if p.len() <= BASE {
         return p.ids;
     }
@@ -163,13 +191,13 @@ fn dissect(p: Piece) -> Vec<u32> {
         let pieces: Vec<Piece> = comps.iter().map(|c| p.induced(c, &mut map)).collect();
         drop(p);
         let parts: Vec<Vec<u32>> = if pieces.iter().filter(|q| q.len() >= PARALLEL).count() > 1 {
-            pieces.into_par_iter().map(dissect).collect()
+            pieces.into_par_iter().map(|q| dissect(q, cuts)).collect()
         } else {
-            pieces.into_iter().map(dissect).collect()
+            pieces.into_iter().map(|q| dissect(q, cuts)).collect()
         };
         return parts.concat();
     }
-    let sep = separator(&p);
+    let sep = separator(&p, cuts);
     let mut in_sep = vec![false; p.len()];
     for &v in &sep {
         in_sep[v as usize] = true;
@@ -180,30 +208,20 @@ fn dissect(p: Piece) -> Vec<u32> {
     let mut order = if rest.is_empty() {
         Vec::new()
     } else {
-        dissect(p.induced(&rest, &mut map))
+        dissect(p.induced(&rest, &mut map), cuts)
     };
     order.extend(sep.iter().map(|&v| p.ids[v as usize]));
     order
 }
 
 /// A small balanced node separator of a connected piece of more than [`BASE`] nodes: the best
-/// of four inertial-flow cuts. Never empty.
-fn separator(p: &Piece) -> Vec<u32> {
+/// of the inertial-flow cuts of `cuts`. Never empty.
+fn separator(p: &Piece, cuts: Cuts) -> Vec<u32> {
     let n = p.len();
-    let dirs: [[f64; 2]; 4] = [
-        [1.0, 0.0],
-        [0.0, 1.0],
-        [
-            std::f64::consts::FRAC_1_SQRT_2,
-            std::f64::consts::FRAC_1_SQRT_2,
-        ],
-        [
-            std::f64::consts::FRAC_1_SQRT_2,
-            -std::f64::consts::FRAC_1_SQRT_2,
-        ],
-    ];
-    let k = (n / 4).max(1);
-    let cut = |d: &[f64; 2]| {
+    let k = ((n as f64 * cuts.side) as usize).max(1);
+    let cut = |i: usize| {
+        let a = std::f64::consts::PI * i as f64 / cuts.directions as f64;
+        let d = [a.cos(), a.sin()];
         let mut idx: Vec<u32> = (0..n as u32).collect();
         let key = |v: u32| {
             let q = p.pos[v as usize];
@@ -218,9 +236,9 @@ fn separator(p: &Piece) -> Vec<u32> {
         })
     };
     let cuts: Vec<(Vec<u32>, usize)> = if n >= PARALLEL {
-        dirs.par_iter().map(cut).collect()
+        (0..cuts.directions).into_par_iter().map(cut).collect()
     } else {
-        dirs.iter().map(cut).collect()
+        (0..cuts.directions).map(cut).collect()
     };
     // Smallest separator; among equal ones the most balanced (largest smaller side).
     let best = cuts
@@ -427,14 +445,14 @@ mod tests {
     #[test]
     fn a_grid_is_cut_by_a_short_line_into_large_parts_and_every_node_is_ranked_once() {
         let (pos, e) = grid(9, 9);
-        let order = nested_dissection(pos.clone(), &e);
+        let order = nested_dissection(pos.clone(), &e, CANDIDATES[1]);
         let mut seen = order.clone();
         seen.sort_unstable();
         assert_eq!(seen, (0..81).collect::<Vec<u32>>());
         // The first separator is a line of the grid (at most 9 nodes: a column, or a diagonal
         // cutting off a corner) that leaves parts of at least a fifth of it.
         let p = piece_of(pos, &e);
-        let cut = separator(&p);
+        let cut = separator(&p, CANDIDATES[1]);
         assert!(cut.len() <= 9, "{cut:?}");
         let mut comp = vec![usize::MAX; 81];
         let mut sizes = Vec::new();
@@ -467,11 +485,46 @@ mod tests {
         let mut e: Vec<(u32, u32)> = (1..15).map(|i| (i, i + 1)).collect();
         e.push((3, 3));
         e.push((4, 3));
-        let order = nested_dissection(pos, &e);
+        let order = nested_dissection(pos, &e, CANDIDATES[1]);
         assert_eq!(order.len(), 16);
         let last = *order.last().unwrap();
         // One node between the first and the last quarter of the path cuts it.
         assert!((3..=13).contains(&last), "{order:?}");
         assert_eq!(order[0], 0);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+        /// Any graph (loops, duplicates, loose nodes, many nodes on one spot) gets an order
+        /// that ranks every node once, and the contraction in that order joins the ends of
+        /// every edge by an arc (`from_order` checks it) under an elimination tree of at most
+        /// `n` levels.
+        #[test]
+        fn every_graph_gets_a_permutation(
+            n in 1usize..300,
+            raw in proptest::collection::vec((0u32..300, 0u32..300), 0..900),
+            spots in 1u32..50,
+        ) {
+            let pos: Vec<[f64; 2]> = (0..n)
+                .map(|i| {
+                    let k = (i as u32 * 7919) % spots;
+                    [f64::from(k % 7), f64::from(k / 7)]
+                })
+                .collect();
+            let e: Vec<(u32, u32)> = raw
+                .into_iter()
+                .map(|(a, b)| (a % n as u32, b % n as u32))
+                .collect();
+            for cuts in CANDIDATES {
+                let order = nested_dissection(pos.clone(), &e, cuts);
+                let mut seen = order.clone();
+                seen.sort_unstable();
+                proptest::prop_assert_eq!(seen, (0..n as u32).collect::<Vec<u32>>());
+                let cch = super::super::Cch::from_order(n, &e, order).unwrap();
+                let (max, _) = cch.ancestor_stats();
+                proptest::prop_assert!(max < n.max(1));
+            }
+        }
     }
 }

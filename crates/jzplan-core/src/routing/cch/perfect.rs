@@ -14,8 +14,9 @@
 //!
 //! Dropping an arc direction whose distance is shorter than its customized weight keeps every
 //! query exact: a shortest path is an up-down path of arcs whose customized weights are the
-//! lengths of its segments, which are shortest paths, so none of them is dropped. The arcs keep
-//! their middle nodes, so what a route unpacks is unchanged.
+//! lengths of its segments, which are shortest paths, so none of them is dropped. The customized
+//! weights themselves are kept (the drops only leave directions out of the queries), so what a
+//! route unpacks is unchanged.
 
 use super::Cch;
 use super::arcs::ArcW;
@@ -26,15 +27,10 @@ const PARALLEL_ARCS: usize = 4_096;
 /// Nodes with fewer intermediate and upper triangles than this run on one thread.
 const SPLIT_TRIANGLES: u64 = 20_000;
 
-/// Drops from `w` (customized by the lower triangles) every arc direction that is longer than
-/// the distance between its ends: its weight becomes infinite, its middle node stays. Returns
-/// the number of directions dropped.
-pub(crate) fn prune(cch: &Cch, w: &mut [ArcW]) -> usize {
-    let mut exact: Vec<[f64; 2]> = if w.len() >= PARALLEL_ARCS {
-        w.par_iter().map(|a| [a.up, a.down]).collect()
-    } else {
-        w.iter().map(|a| [a.up, a.down]).collect()
-    };
+/// Marks every arc direction of `w` (customized by the lower triangles) that is longer than
+/// the distance between its ends: `[up, down]` per arc, `true` = to drop from the queries.
+pub(crate) fn prune(cch: &Cch, w: &[ArcW]) -> Vec<[bool; 2]> {
+    let mut exact: Vec<[f64; 2]> = w.to_vec();
     for l in (0..cch.level_count()).rev() {
         let (lo, hi) = (cch.level_arc[l] as usize, cch.level_arc[l + 1] as usize);
         let (mine, above) = exact[lo..].split_at_mut(hi - lo);
@@ -58,18 +54,12 @@ pub(crate) fn prune(cch: &Cch, w: &mut [ArcW]) -> usize {
             }
         }
     }
-    let mut dropped = 0;
-    for (a, e) in w.iter_mut().zip(&exact) {
-        if e[0] < a.up {
-            a.up = f64::INFINITY;
-            dropped += 1;
-        }
-        if e[1] < a.down {
-            a.down = f64::INFINITY;
-            dropped += 1;
-        }
+    let drop = |(a, e): (&ArcW, &[f64; 2])| [e[0] < a[0], e[1] < a[1]];
+    if w.len() >= PARALLEL_ARCS {
+        w.par_iter().zip(&exact).map(drop).collect()
+    } else {
+        w.iter().zip(&exact).map(drop).collect()
     }
-    dropped
 }
 
 /// Intermediate and upper triangles of the arcs of `x` (`arcs`, heads ascending, `[up,

@@ -1,18 +1,24 @@
-//! Queries on a [`Customized`] CCH: a bidirectional Dijkstra on the upward graph.
+//! Queries on a [`Customized`] CCH: the elimination-tree search (the default) and a
+//! bidirectional Dijkstra on the upward graph.
 //!
 //! From the phantom accesses of the origin (as in `search.rs`), the forward side searches the
 //! upward arcs with their up weights; from those of the destination, the backward side searches
-//! them with their down weights. As in a CH query, the side with the smaller key settles its
-//! next node, a node reached by both sides is a meeting candidate, both stop once their smallest
-//! key reaches the best meeting cost, and a node is *stalled* (nothing relaxed from it) when a
-//! higher node already reached by the same side has a cheaper arc into it, which proves its cost
-//! is not its distance. Every arc of a customized CCH weighs the cheapest path through lower
-//! nodes between its ends, so the upward searches are exact for every weights vector.
+//! them with their down weights. Every arc of a customized CCH weighs the cheapest path through
+//! lower nodes between its ends, so both searches are exact for every weights vector.
 //!
-//! The elimination-tree search (walk both chains of ancestors to the top, relaxing every arc)
-//! has no priority queue but always pays the full degrees of both chains: on a 1M-edge grid,
-//! 1,500 ancestors of hundreds of arcs each, where the Dijkstra stops near the meeting cost and
-//! stalls most of the top of the hierarchy.
+//! - Elimination-tree search ([`Customized::query_et`]): every upward arc of a node leads to an
+//!   ancestor of it in the elimination tree, so the nodes a side can reach are the ancestors of
+//!   its start nodes, and taking them in ascending rank settles each one after all the nodes
+//!   that can lower its cost. Both sides walk their chains together; a node reached by both is
+//!   a meeting candidate, and a node whose cost is already at least the best meeting cost
+//!   relaxes nothing. No priority queue, no stall test, memory read in rank order.
+//! - Bidirectional Dijkstra ([`Customized::query`]), as in a CH query: the side with the
+//!   smaller key settles its next node, both stop once their smallest key reaches the best
+//!   meeting cost, and a node is *stalled* (nothing relaxed from it) when a higher node already
+//!   reached by the same side has a cheaper arc into it.
+//!
+//! On the 1M-edge grid (ancestor chains of up to 1,372 nodes) the elimination-tree search took
+//! 55 % of the Dijkstra's time without the perfect step and 60 % with it (same pairs, same run).
 
 use super::{Customized, NONE};
 use crate::routing::ch::ChPath;
@@ -31,6 +37,9 @@ struct Side {
     touched: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
     settled: usize,
+    /// Elimination-tree search: the ancestors of the start nodes, ascending, and their marks.
+    chain: Vec<u32>,
+    on_chain: Vec<bool>,
 }
 
 impl Side {
@@ -46,6 +55,40 @@ impl Side {
         self.touched.clear();
         self.heap.clear();
         self.settled = 0;
+    }
+
+    /// [`Side::update`] without the heap (elimination-tree search).
+    #[inline]
+    fn set(&mut self, v: u32, d: f64, pred: u32) {
+        let old = self.dist[v as usize];
+        if d < old {
+            if old == f64::INFINITY {
+                self.touched.push(v);
+            }
+            self.dist[v as usize] = d;
+            self.pred[v as usize] = pred;
+        }
+    }
+
+    /// Fills `chain` with the start nodes (`touched`) and all their ancestors, ascending.
+    fn climb(&mut self, c: &super::Cch) {
+        let n = c.rank.len();
+        if self.on_chain.len() < n {
+            self.on_chain.resize(n, false);
+        }
+        self.chain.clear();
+        for i in 0..self.touched.len() {
+            let mut v = self.touched[i];
+            while v != NONE && !self.on_chain[v as usize] {
+                self.on_chain[v as usize] = true;
+                self.chain.push(v);
+                v = c.parent(v);
+            }
+        }
+        for &v in &self.chain {
+            self.on_chain[v as usize] = false;
+        }
+        self.chain.sort_unstable();
     }
 
     #[inline]
@@ -148,35 +191,107 @@ impl Customized {
                     tf = f.top();
                 }
             }
-            let path = (meet != NONE).then(|| {
-                let mut arcs = Vec::with_capacity(32);
-                let mut v = meet;
-                let si = loop {
-                    let p = f.pred[v as usize];
-                    if p > SEED - 8 {
-                        break (SEED - p) as usize;
-                    }
-                    arcs.push(p);
-                    v = c.tail[p as usize];
-                };
-                let mut edges = Vec::with_capacity(64);
-                let mut stack = Vec::with_capacity(32);
-                for &a in arcs.iter().rev() {
-                    self.unpack(a, false, &mut stack, &mut edges);
-                }
-                let mut v = meet;
-                let ti = loop {
-                    let p = b.pred[v as usize];
-                    if p > SEED - 8 {
-                        break (SEED - p) as usize;
-                    }
-                    self.unpack(p, true, &mut stack, &mut edges);
-                    v = c.tail[p as usize];
-                };
-                (si, edges, ti)
-            });
+            let path = (meet != NONE).then(|| self.path(f, b, meet));
             (mu, path, f.settled + b.settled)
         })
+    }
+}
+
+impl Customized {
+    /// The elimination-tree search: both sides walk the ancestors of their start nodes in
+    /// ascending rank (no priority queue: every upward arc of a node leads to one of its
+    /// ancestors, so a node's cost is final once the lower ones are done), relaxing the arcs of
+    /// each node whose cost is below the best meeting cost found so far.
+    pub(crate) fn query_et(
+        &self,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
+        SIDES.with(|sides| {
+            let mut sides = sides.borrow_mut();
+            let (f, b) = &mut *sides;
+            let c = &*self.cch;
+            let n = c.rank.len();
+            f.start(n);
+            b.start(n);
+            for (i, s) in seeds.iter().enumerate() {
+                f.set(c.rank[s.node as usize], s.cost + 0.0, SEED - i as u32);
+            }
+            for (i, t) in targets.iter().enumerate() {
+                b.set(c.rank[t.node as usize], t.cost + 0.0, SEED - i as u32);
+            }
+            f.climb(c);
+            b.climb(c);
+            let fc = std::mem::take(&mut f.chain);
+            let bc = std::mem::take(&mut b.chain);
+            let mut mu = mu0;
+            let mut meet = NONE;
+            let (mut i, mut j) = (0, 0);
+            while i < fc.len() || j < bc.len() {
+                let x = fc.get(i).copied().unwrap_or(NONE);
+                let y = bc.get(j).copied().unwrap_or(NONE);
+                let v = x.min(y);
+                let (df, db) = (f.dist[v as usize], b.dist[v as usize]);
+                if df + db < mu {
+                    mu = df + db;
+                    meet = v;
+                }
+                if x == v {
+                    i += 1;
+                    if df < mu {
+                        f.settled += 1;
+                        for a in self.up_adj.of(v) {
+                            f.set(a.head, df + a.w, a.arc);
+                        }
+                    }
+                }
+                if y == v {
+                    j += 1;
+                    if db < mu {
+                        b.settled += 1;
+                        for a in self.down_adj.of(v) {
+                            b.set(a.head, db + a.w, a.arc);
+                        }
+                    }
+                }
+            }
+            f.chain = fc;
+            b.chain = bc;
+            let path = (meet != NONE).then(|| self.path(f, b, meet));
+            (mu, path, f.settled + b.settled)
+        })
+    }
+
+    /// The route through `meet`: the seed index, the network edges in travel order and the
+    /// target index.
+    fn path(&self, f: &Side, b: &Side, meet: u32) -> (usize, Vec<u32>, usize) {
+        let c = &*self.cch;
+        let mut arcs = Vec::with_capacity(32);
+        let mut v = meet;
+        let si = loop {
+            let p = f.pred[v as usize];
+            if p > SEED - 8 {
+                break (SEED - p) as usize;
+            }
+            arcs.push(p);
+            v = c.tail[p as usize];
+        };
+        let mut edges = Vec::with_capacity(64);
+        let mut stack = Vec::with_capacity(32);
+        for &a in arcs.iter().rev() {
+            self.unpack(a, false, &mut stack, &mut edges);
+        }
+        let mut v = meet;
+        let ti = loop {
+            let p = b.pred[v as usize];
+            if p > SEED - 8 {
+                break (SEED - p) as usize;
+            }
+            self.unpack(p, true, &mut stack, &mut edges);
+            v = c.tail[p as usize];
+        };
+        (si, edges, ti)
     }
 }
 

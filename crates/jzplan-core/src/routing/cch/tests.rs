@@ -64,12 +64,24 @@ fn path_cost(net: &RoadNetwork, w: &[f64], s: u32, t: u32, edges: &[u32]) -> f64
     c
 }
 
+/// The route from `s` to `t` by the elimination-tree search, after checking that the
+/// bidirectional Dijkstra finds the same cost (to within float rounding: with integer weights,
+/// the same) and a path of that cost.
 fn node_route(c: &Customized, s: u32, t: u32) -> (f64, Option<Vec<u32>>) {
-    let (d, path, _) = c.query(
-        &[Access { node: s, cost: 0.0 }],
-        &[Access { node: t, cost: 0.0 }],
-        f64::INFINITY,
-    );
+    let from = [Access { node: s, cost: 0.0 }];
+    let to = [Access { node: t, cost: 0.0 }];
+    let (d, path, _) = c.query_et(&from, &to, f64::INFINITY);
+    let (dd, dpath, _) = c.query(&from, &to, f64::INFINITY);
+    let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-9 * a.max(1.0);
+    assert!(close(d, dd), "{s} -> {t}: search {d}, dijkstra {dd}");
+    assert_eq!(path.is_some(), dpath.is_some());
+    if let Some((_, e, _)) = &dpath {
+        let net_cost = e.iter().fold(0.0, |acc, &x| acc + c.weights[x as usize]);
+        assert!(
+            close(net_cost, d),
+            "{s} -> {t}: {e:?} costs {net_cost}, not {d}"
+        );
+    }
     (d, path.map(|(_, e, _)| e))
 }
 
@@ -140,12 +152,15 @@ fn the_perfect_step_drops_an_arc_that_a_higher_node_shortens() {
     // Lower triangles only: 0 – 1 keeps its road (10), 1 – 2 its road (1, not 10 + 1).
     let a01 = cch.arc(0, 1).unwrap() as usize;
     let a12 = cch.arc(1, 2).unwrap() as usize;
-    assert_eq!((basic.w[a01].up, basic.w[a01].down), (10.0, 10.0));
-    assert_eq!((basic.w[a12].up, basic.w[a12].down), (1.0, 1.0));
+    assert_eq!(basic.w[a01], [10.0, 10.0]);
+    assert_eq!(basic.w[a12], [1.0, 1.0]);
     assert_eq!(basic.dropped(), 0);
     // The upper triangle through 2 gives 0 – 1 its distance, 2: both directions are dropped.
     assert_eq!(perfect.dropped(), 2);
-    assert!(perfect.w[a01].up.is_infinite() && perfect.w[a01].down.is_infinite());
+    assert_eq!(perfect.w[a01], [10.0, 10.0]);
+    assert!(perfect.up_adj.of(0).iter().all(|q| q.arc as usize != a01));
+    assert!(perfect.down_adj.of(0).iter().all(|q| q.arc as usize != a01));
+    assert!(basic.up_adj.of(0).iter().any(|q| q.arc as usize == a01));
     for c in [&basic, &perfect] {
         let (d, e) = node_route(c, 0, 1);
         assert_eq!(d, 2.0);
@@ -272,22 +287,98 @@ proptest! {
                     check_all_pairs(&net, &w, &c)?;
                 }
             }
-            // Every arc unpacks into a path of its weight in both directions.
+            // Every arc unpacks into a path of its weight in both directions (the edge or
+            // triangle that gives it is found again), with and without the perfect step.
             let w = weights(0);
-            let c = cch.customize(&w).unwrap();
-            for a in 0..cch.arc_count() as u32 {
-                let (lo, hi) = (cch.order[cch.tail[a as usize] as usize], cch.order[cch.head[a as usize] as usize]);
-                for down in [false, true] {
-                    let aw = c.w[a as usize];
-                    let cost = if down { aw.down } else { aw.up };
-                    if cost.is_finite() {
-                        let mut e = Vec::new();
-                        c.unpack(a, down, &mut Vec::new(), &mut e);
-                        let (f, t) = if down { (hi, lo) } else { (lo, hi) };
-                        prop_assert_eq!(path_cost(&net, &w, f, t, &e), cost);
+            for perfect in [false, true] {
+                let c = cch.customize_with(&w, perfect).unwrap();
+                check_unpack(&net, &w, cch, &c, |a, b| a == b)?;
+            }
+        }
+    }
+
+    /// Unpacking finds again the edge or lower triangle of every arc for any non-negative
+    /// float weights (sums no longer exact), and the routes equal Dijkstra's costs to within
+    /// rounding.
+    #[test]
+    fn arcs_unpack_for_float_weights((n, roads, _) in random_graph(), ws in proptest::collection::vec(0.0f64..1e4, 1..64)) {
+        let net = network(n, &roads);
+        let w: Vec<f64> = (0..net.edge_count())
+            .map(|i| if i % 11 == 3 { f64::INFINITY } else { ws[i % ws.len()] / 7.0 })
+            .collect();
+        let cch = Arc::new(Cch::new(&net).unwrap());
+        let d = floyd_warshall(&net, &w);
+        for perfect in [false, true] {
+            let c = cch.customize_with(&w, perfect).unwrap();
+            check_unpack(&net, &w, &cch, &c, |a, b| (a - b).abs() <= 1e-9 * a.max(1.0))?;
+            for s in 0..n as u32 {
+                for t in 0..n as u32 {
+                    let (got, edges) = node_route(&c, s, t);
+                    let want = d[s as usize][t as usize];
+                    prop_assert!(got == want || (got - want).abs() <= 1e-9 * want.max(1.0), "{} -> {}: {} vs {}", s, t, got, want);
+                    if let Some(e) = edges {
+                        let cost = path_cost(&net, &w, s, t, &e);
+                        prop_assert!((cost - got).abs() <= 1e-9 * got.max(1.0));
                     }
                 }
             }
         }
     }
+}
+
+/// Every finite arc direction of `c` unpacks into a network path from its tail to its head
+/// whose cost, summed in travel order, is `same` as the arc's weight.
+fn check_unpack(
+    net: &RoadNetwork,
+    w: &[f64],
+    cch: &Cch,
+    c: &Customized,
+    same: impl Fn(f64, f64) -> bool,
+) -> Result<(), TestCaseError> {
+    for a in 0..cch.arc_count() as u32 {
+        let (lo, hi) = (
+            cch.order[cch.tail[a as usize] as usize],
+            cch.order[cch.head[a as usize] as usize],
+        );
+        for down in [false, true] {
+            let cost = c.w[a as usize][usize::from(down)];
+            if cost.is_finite() {
+                let mut e = Vec::new();
+                c.unpack(a, down, &mut Vec::new(), &mut e);
+                let (f, t) = if down { (hi, lo) } else { (lo, hi) };
+                let got = path_cost(net, w, f, t, &e);
+                prop_assert!(
+                    same(got, cost),
+                    "arc {} down {}: {} vs {}",
+                    a,
+                    down,
+                    got,
+                    cost
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_order_kept_has_the_fewest_triangles_of_the_candidates() {
+    let net = crate::io::geojson::jinzhou_network().unwrap();
+    let edges = edges_of(&net);
+    let pos: Vec<[f64; 2]> = net
+        .nodes()
+        .iter()
+        .map(|v| [v.lon * v.lat.to_radians().cos(), v.lat])
+        .collect();
+    let counts: Vec<u64> = super::order::CANDIDATES
+        .iter()
+        .map(|&cuts| {
+            let order = super::order::nested_dissection(pos.clone(), &edges, cuts);
+            Cch::from_order(net.node_count(), &edges, order)
+                .unwrap()
+                .triangle_count()
+        })
+        .collect();
+    let kept = Cch::new(&net).unwrap().triangle_count();
+    assert_eq!(Some(&kept), counts.iter().min(), "{counts:?}");
 }
