@@ -134,7 +134,9 @@ pub struct RouteArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
     pub to: String,
     /// Search algorithm: dijkstra, astar, bidir (bidirectional A*), bidir-dijkstra or ch
-    /// (contraction hierarchies, prepared for the weights before the query).
+    /// (contraction hierarchies: a prepared `.jzp` file's for the base network, the
+    /// customizable one customized for a date, scenario or avoidance; prepared first when
+    /// there is none).
     #[arg(long, default_value = "bidir")]
     pub algo: Algorithm,
     /// Metric, avoidance, snapping and output options.
