@@ -271,6 +271,31 @@ fn ch_side_by_side_w(
         "ch vs fast_paths {name}: {agree} of {} costs agree within rounding",
         queries.len()
     );
+    // Search spaces: jzplan's hierarchy, and one contracted in fast_paths' node order (which
+    // settles about what fast_paths' own query does, the order being what sizes it).
+    let fp_order: Vec<NodeId> = fg
+        .get_node_ordering()
+        .into_iter()
+        .map(|v| NodeId(v as u32))
+        .collect();
+    let h_fp = Hierarchy::with_order(net, &w, &fp_order).expect("hierarchy in fast_paths' order");
+    for (label, hh) in [("jzplan order", &h), ("fast_paths order", &h_fp)] {
+        let mut sum = jzplan::routing::SearchStats::default();
+        for (s, t) in &queries {
+            let st = hh.search_stats(s, t).unwrap();
+            sum.settled += st.settled;
+            sum.stalled += st.stalled;
+            sum.relaxed += st.relaxed;
+        }
+        let k = queries.len().max(1) as f64;
+        eprintln!(
+            "search space {name} {label}: {:.1} settled, {:.1} stalled, {:.1} arcs relaxed per query; {} arcs",
+            sum.settled as f64 / k,
+            sum.stalled as f64 / k,
+            sum.relaxed as f64 / k,
+            hh.arc_count()
+        );
+    }
     let n = queries.len();
     let opts = RouteOptions {
         algorithm: Algorithm::Ch,

@@ -43,7 +43,7 @@ pub mod work;
 
 pub use avoid::Avoid;
 pub use cch::{Cch, CchSearch, Customized};
-pub use ch::{ChOptions, Hierarchy, HierarchyCache};
+pub use ch::{ChOptions, Hierarchy, HierarchyCache, SearchStats};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;
 pub use prepared::{Prepared, PreparedCache};

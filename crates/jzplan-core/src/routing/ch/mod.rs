@@ -26,6 +26,7 @@
 
 mod prepare;
 mod query;
+pub use query::SearchStats;
 pub mod raw;
 
 use crate::Result;
@@ -689,5 +690,67 @@ mod tests {
                 }
             }
         }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        /// A hierarchy contracted in any given order (a shuffle of the nodes) is exact too:
+        /// every pair equals Floyd–Warshall; its ranks are that order; the search statistics
+        /// are those of the query (settled as counted by it, stalled among the settled).
+        #[test]
+        fn any_given_order_equals_floyd_warshall(
+            (n, roads, bytes) in random_graph(),
+            keys in proptest::collection::vec(any::<u32>(), 24),
+        ) {
+            let net = network(n, &roads);
+            let w: Vec<f64> = (0..net.edge_count())
+                .map(|i| match bytes[i % bytes.len()] % 12 {
+                    10 => f64::INFINITY,
+                    11 => 0.0,
+                    k => k as f64,
+                })
+                .collect();
+            let mut order: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
+            order.sort_by_key(|v| (keys[v.index()], v.0));
+            let h = Hierarchy::with_order(&net, &w, &order).unwrap();
+            for (r, v) in order.iter().enumerate() {
+                prop_assert_eq!(h.rank(*v), r as u32);
+            }
+            let d = floyd_warshall(&net, &w);
+            for s in 0..n as u32 {
+                for t in 0..n as u32 {
+                    let (c, edges) = node_route(&h, s, t);
+                    prop_assert_eq!(c, d[s as usize][t as usize], "{} -> {}", s, t);
+                    if let Some(edges) = edges {
+                        prop_assert_eq!(path_cost(&net, &w, s, t, &edges), c);
+                    }
+                    let st = h.search_stats(&[(NodeId(s), 0.0)], &[(NodeId(t), 0.0)]).unwrap();
+                    let (_, _, settled) = h.query(
+                        &[Access { node: s, cost: 0.0 }],
+                        &[Access { node: t, cost: 0.0 }],
+                        f64::INFINITY,
+                    );
+                    prop_assert_eq!(st.settled, settled);
+                    prop_assert!(st.stalled <= st.settled && st.settled <= 2 * n);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_given_order_must_name_every_node_once() {
+        let net = network(3, &[(0, 1, false), (1, 2, false)]);
+        let w = net.weights(Metric::Time);
+        for bad in [vec![0, 1], vec![0, 1, 1], vec![0, 1, 3], vec![2, 1, 0, 3]] {
+            let order: Vec<NodeId> = bad.into_iter().map(NodeId).collect();
+            let e = Hierarchy::with_order(&net, &w, &order).unwrap_err();
+            assert_eq!(e.code(), "InvalidInput", "{order:?}");
+        }
+        let e = Hierarchy::new(&net, &w)
+            .unwrap()
+            .search_stats(&[(NodeId(5), 0.0)], &[(NodeId(0), 0.0)])
+            .unwrap_err();
+        assert_eq!(e.code(), "InvalidInput");
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{ChArc, ChOptions, Hierarchy, weights_fingerprint};
 
-use crate::network::RoadNetwork;
+use crate::network::{NodeId, RoadNetwork};
 use crate::routing::search::SEED;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -261,6 +261,38 @@ impl Hierarchy {
     /// weights give the same hierarchy whatever the number of threads (priorities are computed
     /// in parallel on a read-only graph; contraction itself is sequential).
     pub fn with_options(net: &RoadNetwork, weights: &[f64], o: &ChOptions) -> Result<Hierarchy> {
+        Hierarchy::build(net, weights, o, None)
+    }
+
+    /// Prepares the hierarchy contracting the nodes in the given order, first contracted
+    /// first (e.g. another library's order, to compare search spaces on the same order), with
+    /// the default witness limits. `InvalidInput` unless `order` names every node once.
+    pub fn with_order(net: &RoadNetwork, weights: &[f64], order: &[NodeId]) -> Result<Hierarchy> {
+        let n = net.node_count();
+        let mut seen = vec![false; n];
+        for v in order {
+            if v.index() >= n || std::mem::replace(&mut seen[v.index()], true) {
+                return Err(Error::invalid(format!(
+                    "the order names node {v} twice or outside the network (nodes 0..{n})"
+                )));
+            }
+        }
+        if order.len() != n {
+            return Err(Error::invalid(format!(
+                "the order names {} of the {n} nodes",
+                order.len()
+            )));
+        }
+        Hierarchy::build(net, weights, &ChOptions::default(), Some(order))
+    }
+
+    /// Contracts in the order of the priorities, or in `order` when one is given.
+    fn build(
+        net: &RoadNetwork,
+        weights: &[f64],
+        o: &ChOptions,
+        order: Option<&[NodeId]>,
+    ) -> Result<Hierarchy> {
         crate::routing::validate_weights(net, weights)?;
         if o.estimate_settled == 0 || o.contract_settled == 0 || o.max_hops == 0 {
             return Err(Error::invalid(
@@ -273,10 +305,19 @@ impl Hierarchy {
         let mut cn = vec![0u32; n];
         let mut depth = vec![0u32; n];
         let mut contracted = vec![false; n];
-        let mut prio: Vec<i64> = (0..n as u32)
-            .into_par_iter()
-            .map(|v| priority(&g, v, 0, 0, o))
-            .collect();
+        let mut prio: Vec<i64> = match order {
+            Some(order) => {
+                let mut p = vec![0; n];
+                for (i, v) in order.iter().enumerate() {
+                    p[v.index()] = i as i64;
+                }
+                p
+            }
+            None => (0..n as u32)
+                .into_par_iter()
+                .map(|v| priority(&g, v, 0, 0, o))
+                .collect(),
+        };
         let mut heap: BinaryHeap<Reverse<(i64, u32)>> = prio
             .iter()
             .enumerate()
@@ -294,11 +335,13 @@ impl Hierarchy {
                 continue;
             }
             // Lazy update: the priority may have grown since it was pushed.
-            let now = priority(&g, v, cn[vi], depth[vi], o);
-            if now > p && heap.peek().is_some_and(|Reverse((q, _))| now > *q) {
-                prio[vi] = now;
-                heap.push(Reverse((now, v)));
-                continue;
+            if order.is_none() {
+                let now = priority(&g, v, cn[vi], depth[vi], o);
+                if now > p && heap.peek().is_some_and(|Reverse((q, _))| now > *q) {
+                    prio[vi] = now;
+                    heap.push(Reverse((now, v)));
+                    continue;
+                }
             }
             new.clear();
             shortcuts_of(&g, v, o.contract_settled, o.max_hops, Some(&mut new));
@@ -340,6 +383,10 @@ impl Hierarchy {
             for &x in &nbrs {
                 cn[x as usize] += 1;
                 depth[x as usize] = depth[x as usize].max(depth[vi] + 1);
+            }
+            if order.is_some() {
+                // A given order: no priorities to update.
+                nbrs.clear();
             }
             let prio_of = |&x: &u32| priority(&g, x, cn[x as usize], depth[x as usize], o);
             // Few neighbours are quicker on this thread than through the pool.

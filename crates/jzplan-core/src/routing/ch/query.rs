@@ -12,6 +12,17 @@ use crate::{Error, Result};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
+/// The work of one query ([`Hierarchy::search_stats`]), both directions together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Nodes taken from the queues (stalled ones included).
+    pub settled: usize,
+    /// Settled nodes whose arcs were not relaxed (stall-on-demand).
+    pub stalled: usize,
+    /// Arcs relaxed.
+    pub relaxed: usize,
+}
+
 impl Hierarchy {
     /// The cheapest path from any of `sources` to any of `targets`, each a node with a cost
     /// already spent to reach it (or still to pay from it), as fast_paths'
@@ -101,6 +112,50 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
+            let (mu, path) = self.query_in(q, seeds, targets, mu0);
+            (mu, path, q.f.settled + q.b.settled)
+        })
+    }
+
+    /// What a query from `sources` to `targets` (as in [`Hierarchy::shortest_path`]) does:
+    /// nodes settled, stalled and arcs relaxed by both searches together.
+    pub fn search_stats(
+        &self,
+        sources: &[(NodeId, f64)],
+        targets: &[(NodeId, f64)],
+    ) -> Result<SearchStats> {
+        let n = self.rank.len();
+        let acc = |v: &[(NodeId, f64)]| -> Result<Vec<Access>> {
+            v.iter()
+                .map(|&(node, c)| {
+                    if node.index() >= n || c.is_nan() || c < 0.0 || v.len() > 8 {
+                        return Err(Error::invalid(format!(
+                            "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0, at most 8)"
+                        )));
+                    }
+                    Ok(Access { node: node.0, cost: c })
+                })
+                .collect()
+        };
+        let (s, t) = (acc(sources)?, acc(targets)?);
+        Ok(with_scratch(|q| {
+            self.query_in(q, &s, &t, f64::INFINITY);
+            SearchStats {
+                settled: q.f.settled + q.b.settled,
+                stalled: q.f.stalled + q.b.stalled,
+                relaxed: q.f.relaxed + q.b.relaxed,
+            }
+        }))
+    }
+
+    fn query_in(
+        &self,
+        q: &mut Scratch,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>) {
+        {
             let Scratch {
                 f,
                 b,
@@ -123,8 +178,8 @@ impl Hierarchy {
             for (i, t) in targets.iter().enumerate() {
                 let x = self.rank[t.node as usize];
                 let d = t.cost + 0.0;
-                if d < mu && b.update(x, d, SEED - i as u32, x) && f.reached(x) {
-                    let c = f.labels[x as usize].dist + d;
+                if d < mu && b.update(x, d, SEED - i as u32, x) {
+                    let c = f.dist(x) + d;
                     if c < mu {
                         mu = c;
                         meet = Some(x);
@@ -147,18 +202,21 @@ impl Hierarchy {
                     (&mut *f, &*b)
                 };
                 let Some(v) = me.pop() else { break };
-                let dv = me.labels[v as usize].dist;
+                let dv = me.dist(v);
                 let (down, up) = self.split(v);
                 let (stall, relax) = if backward { (up, down) } else { (down, up) };
                 // Stall on demand: a higher node already reached with a cheaper way into `v`
                 // proves `dv` is not the distance of `v`, so nothing is relaxed from it.
                 if stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
+                    me.stalled += 1;
                     continue;
                 }
+                me.relaxed += relax.len();
                 for a in relax {
                     let d = dv + a.w;
-                    if d < mu && me.update(a.head, d, a.id, v) && other.reached(a.head) {
-                        let c = d + other.labels[a.head as usize].dist;
+                    // Infinity where the other side has not reached the head: no better `mu`.
+                    if d < mu && me.update(a.head, d, a.id, v) {
+                        let c = d + other.dist(a.head);
                         if c < mu {
                             mu = c;
                             meet = Some(a.head);
@@ -173,29 +231,29 @@ impl Hierarchy {
                 edges.clear();
                 let mut v = m;
                 let si = loop {
-                    let l = f.labels[v as usize];
-                    if l.pred_arc > SEED - 8 {
-                        break (SEED - l.pred_arc) as usize;
+                    let [pred_arc, pred_node] = f.pred[v as usize];
+                    if pred_arc > SEED - 8 {
+                        break (SEED - pred_arc) as usize;
                     }
-                    arcs.push(l.pred_arc);
-                    v = l.pred_node;
+                    arcs.push(pred_arc);
+                    v = pred_node;
                 };
                 for &a in arcs.iter().rev() {
                     self.unpack(a, stack, edges);
                 }
                 let mut v = m;
                 let ti = loop {
-                    let l = b.labels[v as usize];
-                    if l.pred_arc > SEED - 8 {
-                        break (SEED - l.pred_arc) as usize;
+                    let [pred_arc, pred_node] = b.pred[v as usize];
+                    if pred_arc > SEED - 8 {
+                        break (SEED - pred_arc) as usize;
                     }
-                    self.unpack(l.pred_arc, stack, edges);
-                    v = l.pred_node;
+                    self.unpack(pred_arc, stack, edges);
+                    v = pred_node;
                 };
                 (si, edges.to_vec(), ti)
             });
-            (mu, path, f.settled + b.settled)
-        })
+            (mu, path)
+        }
     }
 }
 
@@ -215,14 +273,14 @@ impl Hierarchy {
             sp.update(x, a.cost + 0.0, SEED - i as u32, x);
         }
         while let Some(v) = sp.pop() {
-            let dv = sp.labels[v as usize].dist;
+            let dv = sp.dist(v);
             let (down, up) = self.split(v);
             let (stall, relax) = if backward { (up, down) } else { (down, up) };
             if stall.iter().any(|a| sp.dist(a.head) + a.w < dv) {
                 continue;
             }
-            let l = sp.labels[v as usize];
-            visit(v, dv, l.pred_arc, l.pred_node);
+            let [pred_arc, pred_node] = sp.pred[v as usize];
+            visit(v, dv, pred_arc, pred_node);
             for a in relax {
                 sp.update(a.head, dv + a.w, a.id, v);
             }
@@ -340,12 +398,12 @@ impl Router<'_> {
                         let mut arcs = Vec::new();
                         let mut v = m;
                         let si = loop {
-                            let p = sp.labels[v as usize].pred_arc;
+                            let [p, next] = sp.pred[v as usize];
                             if p > SEED - 8 {
                                 break (SEED - p) as usize;
                             }
                             arcs.push(p);
-                            v = sp.labels[v as usize].pred_node;
+                            v = next;
                         };
                         let mut edges = Vec::new();
                         for &a in arcs.iter().rev() {
@@ -379,88 +437,81 @@ impl Router<'_> {
     }
 }
 
-#[derive(Clone, Copy, Default)]
-struct Label {
-    dist: f64,
-    pred_arc: u32,
-    pred_node: u32,
-    /// `2 * generation` once reached in the current query, `+ 1` once settled.
-    mark: u32,
-    /// Index in the heap while queued.
-    pos: u32,
-}
-
 #[derive(Clone, Copy)]
 struct Item {
     key: f64,
     node: u32,
 }
 
-/// The per-query state of one direction of a hierarchy query: generation-stamped labels (no
-/// reset per query) and an indexed 4-ary min-heap of the queued nodes (a node is queued once,
-/// its key lowered in place; keys are never NaN).
+/// The per-query state of one direction of a hierarchy query: the cost of each node reached
+/// (infinity elsewhere: no test of a generation before reading it, and the nodes reached are
+/// reset at the start of the next query), its predecessor arc and node, and an indexed 4-ary
+/// min-heap of the queued nodes (a node is queued once, its key lowered in place; keys are
+/// never NaN).
+///
+/// A settled node is not marked: a search only ever offers a node a cost no lower than the
+/// key it settled last (keys are popped in order and weights are not negative), so a settled
+/// node's cost is never lowered again, and only queued nodes can be.
 #[derive(Default)]
 struct Space {
-    labels: Vec<Label>,
-    generation: u32,
+    dist: Vec<f64>,
+    /// Predecessor arc and node of each node reached.
+    pred: Vec<[u32; 2]>,
+    /// Index in the heap of each queued node.
+    pos: Vec<u32>,
+    /// The nodes reached in this query (their costs are reset at the start of the next one).
+    touched: Vec<u32>,
     heap: Vec<Item>,
     settled: usize,
+    stalled: usize,
+    relaxed: usize,
 }
 
 impl Space {
     fn start(&mut self, n: usize) {
-        if self.labels.len() < n {
-            self.labels.resize(n, Label::default());
+        for &v in &self.touched {
+            self.dist[v as usize] = f64::INFINITY;
         }
-        if self.generation >= u32::MAX / 2 - 1 {
-            self.labels.iter_mut().for_each(|l| l.mark = 0);
-            self.generation = 0;
+        self.touched.clear();
+        if self.dist.len() < n {
+            self.dist.resize(n, f64::INFINITY);
+            self.pred.resize(n, [0; 2]);
+            self.pos.resize(n, 0);
         }
-        self.generation += 1;
         self.heap.clear();
         self.settled = 0;
+        self.stalled = 0;
+        self.relaxed = 0;
     }
-    #[inline]
+    #[cfg(test)]
     fn reached(&self, v: u32) -> bool {
-        self.labels[v as usize].mark >> 1 == self.generation
+        self.dist[v as usize] < f64::INFINITY
     }
+    /// The cost of `v` in this query (infinity when not reached).
     #[inline]
     fn dist(&self, v: u32) -> f64 {
-        let l = &self.labels[v as usize];
-        if l.mark >> 1 == self.generation {
-            l.dist
-        } else {
-            f64::INFINITY
-        }
+        self.dist[v as usize]
     }
-    /// Gives `v` the cost `d` through `pred_arc` from `pred_node` unless it is settled or has
-    /// a cost no higher: whether it did.
+    /// Gives `v` the cost `d` (finite, and no lower than the last key settled) through
+    /// `pred_arc` from `pred_node` unless it has a cost no higher: whether it did.
     #[inline]
     fn update(&mut self, v: u32, d: f64, pred_arc: u32, pred_node: u32) -> bool {
-        let g = self.generation * 2;
-        let l = &mut self.labels[v as usize];
-        if l.mark >> 1 != self.generation {
-            *l = Label {
-                dist: d,
-                pred_arc,
-                pred_node,
-                mark: g,
-                pos: self.heap.len() as u32,
-            };
+        let old = self.dist[v as usize];
+        if d >= old {
+            return false;
+        }
+        self.dist[v as usize] = d;
+        self.pred[v as usize] = [pred_arc, pred_node];
+        if old == f64::INFINITY {
+            self.touched.push(v);
             self.heap.push(Item { key: d, node: v });
             self.sift_up(self.heap.len() - 1);
-            true
-        } else if l.mark == g && d < l.dist {
-            l.dist = d;
-            l.pred_arc = pred_arc;
-            l.pred_node = pred_node;
-            let p = l.pos as usize;
+        } else {
+            let p = self.pos[v as usize] as usize;
             self.heap[p].key = d;
             self.sift_up(p);
-            true
-        } else {
-            false
         }
+        true
     }
     /// The smallest key queued (infinity when none is).
     #[inline]
@@ -474,14 +525,13 @@ impl Space {
         if !self.heap.is_empty() {
             self.sift_down(last);
         }
-        self.labels[top.node as usize].mark = self.generation * 2 + 1;
         self.settled += 1;
         Some(top.node)
     }
     #[inline]
     fn place(&mut self, i: usize, it: Item) {
         self.heap[i] = it;
-        self.labels[it.node as usize].pos = i as u32;
+        self.pos[it.node as usize] = i as u32;
     }
     fn sift_up(&mut self, mut i: usize) {
         let it = self.heap[i];
@@ -569,9 +619,10 @@ mod tests {
 
     proptest! {
         /// The indexed heap of a query against a brute-force list of queued keys, over two
-        /// queries on the same space: an update succeeds exactly when the node is not settled
-        /// and the cost is lower than its own, `top` is the smallest queued key, and a pop
-        /// settles a node of that key.
+        /// queries on the same space (the second sees nothing of the first): an update succeeds
+        /// exactly when the node is not settled and the cost is lower than its own, `top` is
+        /// the smallest queued key, and a pop settles a node of that key. Updates offer costs
+        /// no lower than the last key popped, as a search does (weights are not negative).
         #[test]
         fn the_heap_pops_the_smallest_queued_key(
             queries in proptest::collection::vec(
@@ -584,6 +635,7 @@ mod tests {
                 sp.start(40);
                 let mut queued: Vec<Option<f64>> = vec![None; 40];
                 let mut settled = [false; 40];
+                let mut last = 0.0;
                 for (v, k, pop) in ops {
                     let smallest = queued.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
                     if pop {
@@ -593,12 +645,14 @@ mod tests {
                                 prop_assert_eq!(queued[x as usize], Some(smallest));
                                 queued[x as usize] = None;
                                 settled[x as usize] = true;
-                                prop_assert_eq!(sp.labels[x as usize].dist, smallest);
+                                prop_assert_eq!(sp.dist(x), smallest);
+                                last = smallest;
                             }
                         }
                     } else {
-                        let d = f64::from(k);
+                        let d = last + f64::from(k);
                         let i = v as usize;
+                        prop_assert_eq!(sp.reached(v), settled[i] || queued[i].is_some());
                         let should = !settled[i] && queued[i].is_none_or(|q| d < q);
                         prop_assert_eq!(sp.update(v, d, 7, 9), should);
                         if should {
