@@ -1,6 +1,7 @@
 //! Customizable contraction hierarchies against the per-weights contraction hierarchy, on the
-//! embedded Jinzhou network and on a generated 1M-edge grid (500 × 500; a 60 × 60 stand-in
-//! when `cargo test` runs the benches once):
+//! embedded Jinzhou network, on a generated 1M-edge grid (500 × 500; a 60 × 60 stand-in
+//! when `cargo test` runs the benches once) and, with `JZPLAN_OSM_PBF`, on an OpenStreetMap
+//! extract:
 //!
 //! - order + contraction (metric-independent, once per network) and a full CH preparation;
 //! - customization of the base weights and of a "date" (1 % of the edges closed, others 20 %
@@ -269,6 +270,15 @@ fn cch(c: &mut Criterion) {
         .unwrap_or(if bench_mode() { 500 } else { 60 });
     let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
     side_by_side(c, "grid_1m", &net, true);
+    // A real city: an OpenStreetMap extract named by JZPLAN_OSM_PBF (benches/osm_extract.sh
+    // fetches the Helsinki one); skipped when unset.
+    if let Ok(path) = std::env::var("JZPLAN_OSM_PBF") {
+        let opts = jzplan::io::osm::OsmOptions::default();
+        match jzplan::io::osm::read_osm_pbf(std::path::Path::new(&path), &opts) {
+            Ok(net) => side_by_side(c, "osm_extract", &net, false),
+            Err(e) => eprintln!("osm extract {path}: {e}"),
+        }
+    }
 }
 
 criterion_group!(benches, cch);

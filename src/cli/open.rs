@@ -13,13 +13,7 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
     let catalogue = Catalogue::jinzhou()?;
     let (net, prepared) = g.load_prepared_network()?;
     let engine = Engine::with_works(net, store, &catalogue)?;
-    if let Some(prepared) = prepared {
-        let taken = engine.install_prepared(prepared);
-        tracing::info!(hierarchies = ?taken.hierarchies, cch_order = taken.cch_order, "prepared routing data loaded");
-        for why in &taken.rejected {
-            eprintln!("note: {why}; it will be prepared again when first needed");
-        }
-    }
+    install(&engine, prepared);
     let report = engine.seed(&catalogue)?;
     tracing::info!(
         db = %g.db.display(),
@@ -41,4 +35,24 @@ pub fn open_engine(g: &GlobalOpts) -> anyhow::Result<(Engine, SeedReport)> {
         );
     }
     Ok((engine, report))
+}
+
+/// An engine on the network of `--network` alone (no store, no works): for the commands that
+/// route on the base network. A prepared file's hierarchies are taken, as `serve` takes them.
+pub fn open_network_engine(g: &GlobalOpts) -> crate::Result<Engine> {
+    let (net, prepared) = g.load_prepared_network()?;
+    let engine = Engine::new(net);
+    install(&engine, prepared);
+    Ok(engine)
+}
+
+/// Takes the routing data of a prepared file, saying what it could not take.
+fn install(engine: &Engine, prepared: Option<crate::io::jzp::PreparedRouting>) {
+    if let Some(prepared) = prepared {
+        let taken = engine.install_prepared(prepared);
+        tracing::info!(hierarchies = ?taken.hierarchies, cch_order = taken.cch_order, "prepared routing data loaded");
+        for why in &taken.rejected {
+            eprintln!("note: {why}; it will be prepared again when first needed");
+        }
+    }
 }

@@ -7,6 +7,7 @@ use crate::network::geom::parse_lon_lat;
 use crate::network::snap::DEFAULT_MAX_SNAP_M;
 use crate::network::{Metric, RoadNetwork};
 use crate::routing::{self, Algorithm, Avoid, QueryOptions, RouteQuery};
+use crate::scenario::NetworkState;
 use crate::{Error, Result};
 use crate::{out, outln};
 use clap::Args;
@@ -49,56 +50,57 @@ pub struct CommonRouteArgs {
     pub scenario: Option<String>,
 }
 
-/// The network a routing command runs on: the plain network, or the works engine's network
-/// (with the catalogue's planned links) and the weights of a date or scenario.
-enum RouteNetwork {
-    Plain(Box<RoadNetwork>),
-    Dated(Engine, Vec<f64>, String),
+/// The engine a routing command runs on — the network alone, or with the works database for
+/// `--date`/`--scenario` — and the state of its network the command asked for. Either way its
+/// routing cache holds a prepared file's hierarchies, so that `--algo ch` routes on them.
+pub struct RouteEngine {
+    /// The engine.
+    pub engine: Engine,
+    date: Option<chrono::NaiveDate>,
+    minute: Option<u16>,
+    scenario: Option<String>,
+    label: String,
 }
 
-impl RouteNetwork {
+impl RouteEngine {
+    /// The network state asked for (`None`: the base network).
+    pub fn state(&self) -> Result<Option<NetworkState<'_>>> {
+        match (self.date, self.minute) {
+            (Some(d), Some(m)) => Ok(Some(self.engine.state_at(d, m)?)),
+            _ => self.engine.state_for(self.date, self.scenario.as_deref()),
+        }
+    }
+
     fn net(&self) -> &RoadNetwork {
-        match self {
-            RouteNetwork::Plain(n) => n,
-            RouteNetwork::Dated(e, _, _) => &e.network,
-        }
-    }
-    fn weights(&self) -> Option<&[f64]> {
-        match self {
-            RouteNetwork::Plain(_) => None,
-            RouteNetwork::Dated(_, w, _) => Some(w),
-        }
-    }
-    /// Which network state the command ran on, for the text output.
-    fn state(&self) -> String {
-        match self {
-            RouteNetwork::Plain(_) => "base network (no works applied)".to_string(),
-            RouteNetwork::Dated(_, _, s) => s.clone(),
-        }
+        &self.engine.network
     }
 }
 
 impl CommonRouteArgs {
-    /// Loads the network, and for `--date`/`--scenario` the works engine and that state's
-    /// weights for `metric`.
-    fn network(&self, g: &GlobalOpts, metric: Metric) -> anyhow::Result<RouteNetwork> {
+    /// Opens the engine: on the network alone, or for `--date`/`--scenario` with the works
+    /// database (see [`RouteEngine`]).
+    pub fn engine(&self, g: &GlobalOpts) -> anyhow::Result<RouteEngine> {
         let date = self.date.given()?;
-        if date.is_none() && self.scenario.is_none() {
-            return Ok(RouteNetwork::Plain(Box::new(g.load_network()?)));
-        }
         let minute = self.time.as_deref().map(parse_time).transpose()?;
-        let (engine, _) = super::open::open_engine(g)?;
-        let w = match (date, minute) {
-            (Some(d), Some(m)) => engine.state_at(d, m)?.weights(metric),
-            _ => engine.state_weights(date, self.scenario.as_deref(), metric)?,
+        let (engine, label) = if date.is_none() && self.scenario.is_none() {
+            let engine = super::open::open_network_engine(g)?;
+            (engine, "base network (no works applied)".to_string())
+        } else {
+            let label = match (&self.scenario, date, &self.time) {
+                (Some(s), _, _) => format!("scenario {s}"),
+                (None, Some(d), Some(t)) => format!("network on {d} at {t}"),
+                (None, Some(d), None) => format!("network on {d}"),
+                (None, None, _) => "base network".to_string(),
+            };
+            (super::open::open_engine(g)?.0, label)
         };
-        let state = match (&self.scenario, date, &self.time) {
-            (Some(s), _, _) => format!("scenario {s}"),
-            (None, Some(d), Some(t)) => format!("network on {d} at {t}"),
-            (None, Some(d), None) => format!("network on {d}"),
-            (None, None, _) => "base network".to_string(),
-        };
-        Ok(RouteNetwork::Dated(engine, w, state))
+        Ok(RouteEngine {
+            engine,
+            date,
+            minute,
+            scenario: self.scenario.clone(),
+            label,
+        })
     }
 
     fn options(&self) -> Result<QueryOptions> {
@@ -132,7 +134,9 @@ pub struct RouteArgs {
     #[arg(long, allow_hyphen_values = true, value_name = "LON,LAT")]
     pub to: String,
     /// Search algorithm: dijkstra, astar, bidir (bidirectional A*), bidir-dijkstra or ch
-    /// (contraction hierarchies, prepared for the weights before the query).
+    /// (contraction hierarchies: a prepared `.jzp` file's for the base network, the
+    /// customizable one customized for a date, scenario or avoidance; prepared first when
+    /// there is none).
     #[arg(long, default_value = "bidir")]
     pub algo: Algorithm,
     /// Metric, avoidance, snapping and output options.
@@ -260,22 +264,28 @@ pub fn route_text(r: &routing::Route) -> String {
     s
 }
 
+/// The route `jzplan route` answers on the engine `re` (see [`CommonRouteArgs::engine`]).
+pub fn route_answer(re: &RouteEngine, a: &RouteArgs) -> anyhow::Result<routing::Route> {
+    let q = RouteQuery {
+        from: parse_lon_lat(&a.from)?,
+        to: parse_lon_lat(&a.to)?,
+        algorithm: a.algo,
+        options: a.common.options()?,
+    };
+    let state = re.state()?;
+    Ok(re.engine.route_on(state.as_ref(), &q)?)
+}
+
 /// Runs `jzplan route`.
 pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
-    let from = parse_lon_lat(&a.from)?;
-    let to = parse_lon_lat(&a.to)?;
-    let options = a.common.options()?;
-    let rn = a.common.network(g, options.metric)?;
-    let q = RouteQuery {
-        from,
-        to,
-        algorithm: a.algo,
-        options,
-    };
-    let r = routing::route_query(rn.net(), rn.weights(), &q)?;
+    parse_lon_lat(&a.from)?;
+    parse_lon_lat(&a.to)?;
+    a.common.options()?;
+    let re = a.common.engine(g)?;
+    let r = route_answer(&re, &a)?;
     let all = [Format::Text, Format::Json, Format::Geojson];
     match a.common.out.get("route", &all)? {
-        Format::Text => out!("{}state: {}\n", route_text(&r), rn.state()),
+        Format::Text => out!("{}state: {}\n", route_text(&r), re.label),
         Format::Json => print_json(&r)?,
         _ => outln!("{}", r.to_geojson()),
     }
@@ -326,8 +336,9 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
         _ => return Err(Error::invalid("give the points with --points or --file").into()),
     };
     let options = a.common.options()?;
-    let rn = a.common.network(g, options.metric)?;
-    let m = routing::matrix_query(rn.net(), rn.weights(), &pts, &pts, &options)?;
+    let re = a.common.engine(g)?;
+    let state = re.state()?;
+    let m = re.engine.matrix_on(state.as_ref(), &pts, &pts, &options)?;
     let all = [Format::Text, Format::Json, Format::Csv];
     match a.common.out.get("matrix", &all)? {
         Format::Text => {
@@ -348,7 +359,7 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
                     .collect();
                 outln!("  {}", cells.join("\t"));
             }
-            outln!("state: {}", rn.state());
+            outln!("state: {}", re.label);
         }
         Format::Json => print_json(&m)?,
         _ => print_csv(&matrix_rows(&pts, &m))?,
@@ -366,9 +377,12 @@ pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
         metric,
         ..a.common.options()?
     };
-    let rn = a.common.network(g, metric)?;
-    let net = rn.net();
-    let iso = routing::isochrone_query(net, rn.weights(), from, budget, &options)?;
+    let re = a.common.engine(g)?;
+    let state = re.state()?;
+    let iso = re
+        .engine
+        .isochrone_on(state.as_ref(), from, budget, &options)?;
+    let net = re.net();
     match format {
         Format::Text => {
             let km: f64 = iso
@@ -396,7 +410,7 @@ pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
                 }
                 None => outln!("area: none (the reached roads enclose no area)"),
             }
-            outln!("state: {}", rn.state());
+            outln!("state: {}", re.label);
         }
         Format::Json => print_json(&iso)?,
         _ => outln!("{}", iso.to_geojson()),

@@ -303,3 +303,133 @@ fn without_a_distance_hierarchy_distance_routes_run_on_the_customizable_one() {
         .unwrap();
     assert!(matches!(time, Plan::Ready(_)));
 }
+
+/// `jzplan [--network FILE] route … ARGS`: the engine the command opens and its answer.
+fn cli_route(
+    network: &Path,
+    db: &Path,
+    args: &[&str],
+) -> (jzplan::cli::route::RouteEngine, jzplan::routing::Route) {
+    use clap::Parser;
+    use jzplan::cli::{Cli, Command};
+    let mut argv = vec![
+        "jzplan",
+        "--network",
+        network.to_str().unwrap(),
+        "--db",
+        db.to_str().unwrap(),
+        "route",
+        "--from",
+        "121.0905,41.0803",
+        "--to",
+        "121.1,41.089",
+    ];
+    argv.extend(args);
+    let cli = Cli::try_parse_from(argv).unwrap();
+    let Command::Route(a) = cli.command else {
+        panic!("not a route command")
+    };
+    let re = a.common.engine(&cli.global).unwrap();
+    let r = jzplan::cli::route::route_answer(&re, &a).unwrap();
+    (re, r)
+}
+
+#[test]
+fn cli_routes_run_on_a_prepared_files_hierarchies_and_prepare_none() {
+    use jzplan::routing::Algorithm;
+    use jzplan::served::Made;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("jz.db");
+    let net = grid(&GridOptions::jinzhou(6, 7)).unwrap();
+    let jzn = dir.path().join("g.jzn");
+    std::fs::write(&jzn, jzplan::io::jzn::to_bytes(&net)).unwrap();
+    let jzp = dir.path().join("g.jzp");
+    Engine::new(net)
+        .write_prepared(&jzp, &[Metric::Time], true)
+        .unwrap();
+    // The same network without prepared data: `--algo ch` prepares a hierarchy (the count
+    // sees it) ...
+    let (plain, on_jzn) = cli_route(&jzn, &db, &["--algo", "ch"]);
+    assert_eq!(plain.engine.routing.counts().hierarchies, 1);
+    // ... and on the prepared file it prepares nothing: the file's hierarchy answers.
+    let (re, on_jzp) = cli_route(&jzp, &db, &["--algo", "ch"]);
+    assert_eq!(re.engine.routing.counts(), Made::default());
+    assert_eq!(on_jzp.algorithm, Algorithm::Ch);
+    assert_eq!(on_jzp.cost, on_jzn.cost);
+    // Exact: Dijkstra's cost.
+    let (_, dijkstra) = cli_route(&jzp, &db, &["--algo", "dijkstra"]);
+    assert!((on_jzp.cost - dijkstra.cost).abs() <= 1e-9 * dijkstra.cost);
+    // A shortest-distance route (the file has no distance hierarchy) and an avoiding one run
+    // on the customizable hierarchy, contracted in the file's order and customized once each:
+    // no contraction hierarchy is prepared.
+    let (re, d) = cli_route(&jzp, &db, &["--algo", "ch", "--metric", "distance"]);
+    let counts = re.engine.routing.counts();
+    assert_eq!((counts.hierarchies, counts.customizations), (0, 1));
+    let (_, d_plain) = cli_route(&jzp, &db, &["--algo", "dijkstra", "--metric", "distance"]);
+    assert!((d.cost - d_plain.cost).abs() <= 1e-9 * d_plain.cost);
+    let edges = on_jzp.edge_ids();
+    let middle = edges[edges.len() / 2];
+    let first = middle.0.to_string();
+    let (re, avoiding) = cli_route(&jzp, &db, &["--algo", "ch", "--avoid-edges", &first]);
+    let counts = re.engine.routing.counts();
+    assert_eq!((counts.hierarchies, counts.customizations), (0, 1));
+    assert!(avoiding.cost >= on_jzp.cost);
+    assert!(!avoiding.edge_ids().contains(&middle));
+}
+
+#[test]
+fn engine_routes_on_a_date_run_on_the_customized_hierarchy_with_the_exact_cost() {
+    use jzplan::routing::{Algorithm, RouteOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let engine = jinzhou_engine(dir.path(), None);
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let (from, to) = (
+        geo_types::Point::new(121.105, 41.105),
+        geo_types::Point::new(121.105, 41.085),
+    );
+    // 2022-06-01: the Jinzhou Street bridge is being built, its approaches are closed.
+    let state = engine.state_on(day("2022-06-01")).unwrap();
+    assert!(!state.overlay().changes().is_empty());
+    let before = engine.routing.counts();
+    let r = engine.route_in(&state, from, to, Metric::Time).unwrap();
+    assert_eq!(r.algorithm, Algorithm::Ch);
+    let after = engine.routing.counts();
+    assert_eq!(after.customizations, before.customizations + 1);
+    assert_eq!(
+        after.hierarchies, before.hierarchies,
+        "no hierarchy of its own"
+    );
+    // The plain searches on the same weights find the same cost.
+    let w = state.weights(Metric::Time);
+    for algorithm in [Algorithm::Dijkstra, Algorithm::BidirAStar] {
+        let plain = jzplan::routing::route(
+            &engine.network,
+            &w,
+            Metric::Time,
+            from,
+            to,
+            jzplan::network::snap::DEFAULT_MAX_SNAP_M,
+            &RouteOptions { algorithm },
+        )
+        .unwrap();
+        assert!(
+            (r.cost - plain.cost).abs() <= 1e-9 * plain.cost,
+            "{algorithm:?}"
+        );
+    }
+    // The date's customization is kept: the next route on it (and the comparison with the
+    // base network, on the base hierarchy) customizes nothing.
+    let cmp = engine
+        .compare_routes(&state, from, to, Metric::Time)
+        .unwrap();
+    assert_eq!(engine.routing.counts().customizations, after.customizations);
+    let on_date = cmp.scenario.expect("a route on the date");
+    assert_eq!(
+        (on_date.algorithm, cmp.base.algorithm),
+        (Algorithm::Ch, Algorithm::Ch)
+    );
+    assert_eq!(on_date.cost, r.cost);
+    let plain = jzplan::scenario::compare_routes(&state, from, to, Metric::Time).unwrap();
+    assert!((cmp.base.cost - plain.base.cost).abs() <= 1e-9 * plain.base.cost);
+    assert!((cmp.extra_s.unwrap() - plain.extra_s.unwrap()).abs() <= 1e-6);
+}

@@ -35,6 +35,7 @@ use crate::routing::query::{self, QueryOptions, RouteQuery};
 use crate::routing::{Isochrone, Matrix, Route};
 use crate::scenario::{self, CheckedScenario, NetworkState, RouteComparison, Scenario};
 use crate::served::{self, Installed, Plan, PlanQuery, RoutingCache};
+use crate::served_query;
 use crate::store::{SeedReport, Store};
 use crate::works::anchor::{AttachReport, PlannedLink};
 use crate::works::catalogue::Catalogue;
@@ -78,7 +79,7 @@ impl Engine {
         store: Arc<dyn Store>,
         catalogue: &Catalogue,
     ) -> Result<Engine> {
-        let (network, book) = WorksBook::attach(&network, store, catalogue)?;
+        let (network, book) = WorksBook::attach(network, store, catalogue)?;
         Ok(Engine {
             routing: Arc::new(RoutingCache::of(&network)),
             network: Arc::new(network),
@@ -109,11 +110,25 @@ impl Engine {
     }
 }
 
-// ---- routing on the base network -------------------------------------------------------------
+// ---- routing on the base network or a state, through the routing cache -----------------------
 impl Engine {
     /// A route on the base network.
     pub fn route(&self, q: &RouteQuery) -> Result<Route> {
-        query::route_query(&self.network, None, q)
+        self.route_on(None, q)
+    }
+
+    /// A route with `q`'s algorithm on `state` (`None`: the base network), on the routing
+    /// cache: a contraction-hierarchy route runs on the base hierarchy (a prepared file's when
+    /// it brought one) or on the customizable hierarchy customized for the state.
+    pub fn route_on(&self, state: Option<&NetworkState<'_>>, q: &RouteQuery) -> Result<Route> {
+        match self.own(state) {
+            Some(state) => served_query::route(&self.routing, &self.network, state, q),
+            None => query::route_query(
+                &self.network,
+                state.map(|s| s.weights(q.options.metric)).as_deref(),
+                q,
+            ),
+        }
     }
 
     /// A matrix on the base network.
@@ -123,12 +138,69 @@ impl Engine {
         targets: &[Point<f64>],
         o: &QueryOptions,
     ) -> Result<Matrix> {
-        query::matrix_query(&self.network, None, sources, targets, o)
+        self.matrix_on(None, sources, targets, o)
+    }
+
+    /// A matrix on `state` (`None`: the base network), on a hierarchy when one is ready or
+    /// quick to make (see [`served_query::matrix`]).
+    pub fn matrix_on(
+        &self,
+        state: Option<&NetworkState<'_>>,
+        sources: &[Point<f64>],
+        targets: &[Point<f64>],
+        o: &QueryOptions,
+    ) -> Result<Matrix> {
+        match self.own(state) {
+            Some(state) => {
+                served_query::matrix(&self.routing, &self.network, state, sources, targets, o)
+            }
+            None => query::matrix_query(
+                &self.network,
+                state.map(|s| s.weights(o.metric)).as_deref(),
+                sources,
+                targets,
+                o,
+            ),
+        }
     }
 
     /// An isochrone on the base network (the budget in the unit of `o.metric`: seconds or metres).
     pub fn isochrone(&self, from: Point<f64>, budget: f64, o: &QueryOptions) -> Result<Isochrone> {
-        query::isochrone_query(&self.network, None, from, budget, o)
+        self.isochrone_on(None, from, budget, o)
+    }
+
+    /// An isochrone on `state` (`None`: the base network).
+    pub fn isochrone_on(
+        &self,
+        state: Option<&NetworkState<'_>>,
+        from: Point<f64>,
+        budget: f64,
+        o: &QueryOptions,
+    ) -> Result<Isochrone> {
+        match self.own(state) {
+            Some(state) => {
+                served_query::isochrone(&self.routing, &self.network, state, from, budget, o)
+            }
+            None => query::isochrone_query(
+                &self.network,
+                state.map(|s| s.weights(o.metric)).as_deref(),
+                from,
+                budget,
+                o,
+            ),
+        }
+    }
+
+    /// `Some(state)` when `state` is on this engine's network (its routing cache holds that
+    /// network's weights); `None` for a state of another network (routed without the cache).
+    fn own<'s, 'n>(
+        &self,
+        state: Option<&'s NetworkState<'n>>,
+    ) -> Option<Option<&'s NetworkState<'n>>> {
+        match state {
+            Some(st) if !std::ptr::eq(st.network(), &*self.network) => None,
+            _ => Some(state),
+        }
     }
 
     /// The nearest open point of the base network within `max_m` metres.
@@ -244,7 +316,10 @@ impl Engine {
             .state_weights(&self.network, date, scenario, metric)
     }
 
-    /// Routes `from → to` in `state` (snapping onto edges open in that state).
+    /// Routes `from → to` in `state` (snapping onto edges open in that state): on the
+    /// customizable hierarchy customized once for the state's weights (kept by its changes),
+    /// the base hierarchy for a state that changes nothing, or a plain search while neither is
+    /// ready nor quick to make (see [`served_query::fastest_route`]).
     pub fn route_in(
         &self,
         state: &NetworkState<'_>,
@@ -252,10 +327,16 @@ impl Engine {
         to: Point<f64>,
         metric: Metric,
     ) -> Result<Route> {
-        scenario::route_in(state, from, to, metric)
+        match self.own(Some(state)) {
+            Some(st) => {
+                served_query::fastest_route(&self.routing, &self.network, st, from, to, metric)
+            }
+            None => scenario::route_in(state, from, to, metric),
+        }
     }
 
-    /// Base route vs the route in `state`: extra time and distance, streets added and dropped.
+    /// Base route vs the route in `state`: extra time and distance, streets added and dropped
+    /// (both routed as [`Engine::route_in`] routes).
     pub fn compare_routes(
         &self,
         state: &NetworkState<'_>,
@@ -263,7 +344,7 @@ impl Engine {
         to: Point<f64>,
         metric: Metric,
     ) -> Result<RouteComparison> {
-        scenario::compare_routes(state, from, to, metric)
+        scenario::compare_routes_by(state, &|st| self.route_in(st, from, to, metric))
     }
 }
 

@@ -64,6 +64,7 @@ pub mod network;
 pub mod routing;
 pub mod scenario;
 pub mod served;
+pub mod served_query;
 pub mod store;
 pub mod works;
 

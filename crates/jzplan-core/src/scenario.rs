@@ -728,7 +728,16 @@ pub fn compare_routes(
     to: geo_types::Point<f64>,
     metric: Metric,
 ) -> Result<RouteComparison> {
-    let base = route_in(&NetworkState::base(state.network()), from, to, metric)?;
+    compare_routes_by(state, &|st| route_in(st, from, to, metric))
+}
+
+/// [`compare_routes`] with the routes of `route` (the trip in the state it is given: the base
+/// state of `state`'s network, then `state`).
+pub fn compare_routes_by(
+    state: &NetworkState<'_>,
+    route: &dyn Fn(&NetworkState<'_>) -> Result<crate::routing::Route>,
+) -> Result<RouteComparison> {
+    let base = route(&NetworkState::base(state.network()))?;
     let label = state
         .date
         .map(|d| format!("on {d}"))
@@ -745,7 +754,7 @@ pub fn compare_routes(
             })
             .collect::<std::collections::BTreeSet<String>>()
     };
-    match route_in(state, from, to, metric) {
+    match route(state) {
         Ok(r) => {
             let (a, b) = (street_set(&base), street_set(&r));
             Ok(RouteComparison {

@@ -21,6 +21,7 @@ use crate::routing::{
     Algorithm, Avoid, Cch, Hierarchy, HierarchyCache, Prepared, PreparedCache, Router,
 };
 use crate::scenario::NetworkState;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Prepared weights of states kept per engine.
@@ -58,7 +59,26 @@ pub struct RoutingCache {
     cch: OnceLock<Arc<Cch>>,
     /// A node order for it from a prepared file (then only contraction is left to do).
     cch_order: OnceLock<Vec<u32>>,
+    /// What this cache prepared itself, for [`RoutingCache::counts`].
+    made: [AtomicUsize; 3],
 }
+
+/// What a [`RoutingCache`] prepared itself since it was made (what a prepared file brought is
+/// not counted): each is seconds of work on a large network, so a test counts them to prove
+/// that a query ran on data it already had.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Made {
+    /// Contraction hierarchies prepared: the base network's and states' own (for matrices).
+    pub hierarchies: usize,
+    /// Customizable hierarchies ordered or contracted (at most one per cache).
+    pub cch: usize,
+    /// Customizations of it for a weights vector (a date's, a scenario's, an avoidance's).
+    pub customizations: usize,
+}
+
+const MADE_CH: usize = 0;
+const MADE_CCH: usize = 1;
+const MADE_CUSTOM: usize = 2;
 
 impl std::fmt::Debug for RoutingCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -97,7 +117,22 @@ impl RoutingCache {
             states: PreparedCache::new(STATES_KEPT, STATE_BYTES_KEPT),
             cch: OnceLock::new(),
             cch_order: OnceLock::new(),
+            made: Default::default(),
         }
+    }
+
+    /// What this cache has prepared itself so far (see [`Made`]).
+    pub fn counts(&self) -> Made {
+        let n = |i: usize| self.made[i].load(Ordering::Relaxed);
+        Made {
+            hierarchies: n(MADE_CH),
+            cch: n(MADE_CCH),
+            customizations: n(MADE_CUSTOM),
+        }
+    }
+
+    fn count(&self, what: usize) {
+        self.made[what].fetch_add(1, Ordering::Relaxed);
     }
 
     /// The slice for a metric.
@@ -128,6 +163,7 @@ impl RoutingCache {
             Some(order) => Cch::with_order(net, order.clone())?,
             None => Cch::new(net)?,
         });
+        self.count(MADE_CCH);
         Ok(self.cch.get_or_init(|| c).clone())
     }
 
@@ -178,6 +214,7 @@ impl RoutingCache {
         if let Some(h) = self.cached_hierarchy(net, w) {
             return Ok(h);
         }
+        self.count(MADE_CH);
         let h = self.hierarchies.get_or_prepare(net, w)?;
         if let Some(slot) = self.base_slot(w) {
             let _ = slot.set(h.clone());
@@ -350,7 +387,38 @@ impl Plan {
     }
 }
 
+/// Edges up to which preparing a hierarchy or ordering the customizable one takes well under a
+/// second: a query that finds none ready prepares it there, and runs a plain search on larger
+/// networks rather than make one query wait for it (see [`PendingPlan::is_quick`]).
+pub const QUICK_PREPARE_EDGES: usize = 50_000;
+
 impl PendingPlan {
+    /// Whether what is missing is quick to make: a customization of a customizable hierarchy
+    /// that is built or whose order a prepared file brought (one pass over its arcs), or
+    /// anything on a network of at most [`QUICK_PREPARE_EDGES`] edges. Otherwise it is
+    /// seconds or minutes of work (a hierarchy, or a node order, on a large network), worth it
+    /// for a server, which keeps it, but not for one query.
+    pub fn is_quick(&self) -> bool {
+        let net = &self.plan.net;
+        if net.edge_count() <= QUICK_PREPARE_EDGES {
+            return true;
+        }
+        match self.usage {
+            QueryUse::Route(Algorithm::Ch) if !self.base_ch => {
+                self.cache.cch.get().is_some() || self.cache.cch_order.get().is_some()
+            }
+            QueryUse::Route(Algorithm::Ch) | QueryUse::Matrix => false,
+            QueryUse::Route(_) | QueryUse::Plain => true,
+        }
+    }
+
+    /// The plan without the hierarchy it asked for: its prepared weights for the plain
+    /// searches (a contraction-hierarchy query on it would prepare its own: ask for another
+    /// algorithm).
+    pub fn plain(self) -> QueryPlan {
+        self.plan
+    }
+
     /// Prepares the hierarchy the query needs (and keeps it in the cache for the next ones).
     pub fn prepare(self) -> Result<QueryPlan> {
         let PendingPlan {
@@ -367,10 +435,16 @@ impl PendingPlan {
             }
             QueryUse::Route(Algorithm::Ch) => {
                 let c = cache.cch(&net)?;
+                if !plan.prepared.is_customized() {
+                    cache.count(MADE_CUSTOM);
+                }
                 plan.prepared.customized(&net, &c)?;
                 plan.cch = Some(c);
             }
             QueryUse::Matrix => {
+                if !plan.prepared.has_hierarchy() {
+                    cache.count(MADE_CH);
+                }
                 plan.prepared.hierarchy(&net)?;
                 plan.own_ch = true;
             }

@@ -127,6 +127,28 @@ pub fn from_bytes(bytes: &[u8], path: &Path) -> Result<RoadNetwork> {
     from_reader(bytes, bytes.len() as u64, path)
 }
 
+/// Where in the file a value is, for an error: formatted only when one is reported (a label
+/// per item read would cost a million allocations on a million-edge network).
+trait At: Copy {
+    fn label(self) -> String;
+}
+
+impl At for &str {
+    fn label(self) -> String {
+        self.to_string()
+    }
+}
+
+/// Item `.1` of kind `.0` (`edge 12`).
+#[derive(Clone, Copy)]
+struct Item(&'static str, usize);
+
+impl At for Item {
+    fn label(self) -> String {
+        format!("{} {}", self.0, self.1)
+    }
+}
+
 struct Input<'a, R> {
     r: R,
     /// Bytes of the input not read yet.
@@ -135,10 +157,10 @@ struct Input<'a, R> {
 }
 
 impl<R: Read> Input<'_, R> {
-    fn err(&self, at: &str, msg: impl Into<String>) -> Error {
-        Error::file(self.path, at, msg)
+    fn err(&self, at: impl At, msg: impl Into<String>) -> Error {
+        Error::file(self.path, at.label(), msg)
     }
-    fn fill(&mut self, buf: &mut [u8], at: &str) -> Result<()> {
+    fn fill(&mut self, buf: &mut [u8], at: impl At) -> Result<()> {
         if self.left < buf.len() as u64 {
             return Err(self.err(
                 at,
@@ -156,21 +178,21 @@ impl<R: Read> Input<'_, R> {
         self.left -= buf.len() as u64;
         Ok(())
     }
-    fn arr<const N: usize>(&mut self, at: &str) -> Result<[u8; N]> {
+    fn arr<const N: usize>(&mut self, at: impl At) -> Result<[u8; N]> {
         let mut a = [0u8; N];
         self.fill(&mut a, at)?;
         Ok(a)
     }
-    fn u32(&mut self, at: &str) -> Result<u32> {
+    fn u32(&mut self, at: impl At) -> Result<u32> {
         Ok(u32::from_le_bytes(self.arr(at)?))
     }
-    fn u64(&mut self, at: &str) -> Result<u64> {
+    fn u64(&mut self, at: impl At) -> Result<u64> {
         Ok(u64::from_le_bytes(self.arr(at)?))
     }
-    fn f64(&mut self, at: &str) -> Result<f64> {
+    fn f64(&mut self, at: impl At) -> Result<f64> {
         Ok(f64::from_bits(self.u64(at)?))
     }
-    fn string(&mut self, at: &str) -> Result<String> {
+    fn string(&mut self, at: impl At) -> Result<String> {
         let n = self.u32(at)? as u64;
         if n > self.left {
             return Err(self.err(
@@ -183,7 +205,7 @@ impl<R: Read> Input<'_, R> {
         String::from_utf8(v).map_err(|_| self.err(at, "string is not valid UTF-8"))
     }
     /// A count that must fit in what is left of the file at `min_bytes` each.
-    fn count(&mut self, at: &str, min_bytes: u64) -> Result<usize> {
+    fn count(&mut self, at: impl At, min_bytes: u64) -> Result<usize> {
         let c = self.u64(at)?;
         if c > u32::MAX as u64 || c.saturating_mul(min_bytes) > self.left {
             return Err(self.err(
@@ -223,21 +245,21 @@ pub fn from_reader(r: impl Read, len: u64, path: &Path) -> Result<RoadNetwork> {
     let mut b = NetworkBuilder::new(origin);
     b.reserve(n_nodes, n_edges);
     for i in 0..n_streets {
-        let at = format!("street {i}");
-        let (w, zh, en) = (c.string(&at)?, c.string(&at)?, c.string(&at)?);
+        let at = Item("street", i);
+        let (w, zh, en) = (c.string(at)?, c.string(at)?, c.string(at)?);
         if b.add_street(&w, &zh, &en) != StreetId::from_index(i) {
-            return Err(c.err(&at, format!("field way_id: duplicate way id '{w}'")));
+            return Err(c.err(at, format!("field way_id: duplicate way id '{w}'")));
         }
     }
     let mut sources = Vec::with_capacity(n_sources);
     for i in 0..n_sources {
-        sources.push(c.string(&format!("source {i}"))?);
+        sources.push(c.string(Item("source", i))?);
     }
     for i in 0..n_nodes {
-        let at = format!("node {i}");
-        let (lon, lat) = (c.f64(&at)?, c.f64(&at)?);
+        let at = Item("node", i);
+        let (lon, lat) = (c.f64(at)?, c.f64(at)?);
         b.add_node(lon, lat)
-            .map_err(|e| c.err(&at, format!("field lon/lat: {e}")))?;
+            .map_err(|e| c.err(at, format!("field lon/lat: {e}")))?;
     }
     let rd32 = |s: &[u8], o: usize| u32::from_le_bytes([s[o], s[o + 1], s[o + 2], s[o + 3]]);
     let rd64 = |s: &[u8], o: usize| {
@@ -249,10 +271,11 @@ pub fn from_reader(r: impl Read, len: u64, path: &Path) -> Result<RoadNetwork> {
     let mut coords_seen = 0usize;
     let mut buf = Vec::new();
     for i in 0..n_edges {
-        let at = format!("edge {i}");
-        let r: [u8; EDGE_RECORD] = c.arr(&at)?;
-        let bad =
-            |field: &str, msg: String| Error::file(path, &at, format!("field {field}: {msg}"));
+        let at = Item("edge", i);
+        let r: [u8; EDGE_RECORD] = c.arr(at)?;
+        let bad = |field: &str, msg: String| {
+            Error::file(path, at.label(), format!("field {field}: {msg}"))
+        };
         let source = rd32(&r, 12) as usize;
         let class = *RoadClass::ALL
             .get(r[20] as usize)
@@ -264,7 +287,7 @@ pub fn from_reader(r: impl Read, len: u64, path: &Path) -> Result<RoadNetwork> {
         }
         coords_seen += k;
         buf.resize(k * 16, 0);
-        c.fill(&mut buf, &at)?;
+        c.fill(&mut buf, at)?;
         let geometry: Vec<Coord<f64>> = (0..k)
             .map(|j| Coord {
                 x: rd64(&buf, j * 16),
@@ -290,7 +313,7 @@ pub fn from_reader(r: impl Read, len: u64, path: &Path) -> Result<RoadNetwork> {
                 .clone(),
         };
         b.add_edge(spec)
-            .map_err(|e| Error::file(path, &at, e.to_string()))?;
+            .map_err(|e| Error::file(path, at.label(), e.to_string()))?;
         twins.push(rd32(&r, 16));
     }
     if coords_seen != n_coords {

@@ -14,6 +14,7 @@ pub mod build;
 pub mod geom;
 pub mod grid;
 pub mod ids;
+pub mod names;
 pub mod snap;
 
 use crate::{Error, Result};
@@ -249,7 +250,7 @@ impl std::str::FromStr for Metric {
 
 /// A road network: graph, attributes, geometry, and indexes.
 pub struct RoadNetwork {
-    graph: DiGraph<NodeId, EdgeId, u32>,
+    graph: OnceLock<DiGraph<NodeId, EdgeId, u32>>,
     nodes: Vec<Node>,
     edges: Vec<Edge>,
     streets: Vec<Street>,
@@ -258,6 +259,7 @@ pub struct RoadNetwork {
     bwd_offsets: Vec<u32>,
     bwd_edges: Vec<EdgeId>,
     snap_index: OnceLock<snap::SnapIndex>,
+    street_names: OnceLock<names::StreetNames>,
     /// Where the network came from (file path, `embedded:jinzhou`, `generated:grid`).
     pub origin: String,
 }
@@ -275,8 +277,24 @@ impl std::fmt::Debug for RoadNetwork {
 
 impl RoadNetwork {
     /// The petgraph graph (node weight = `NodeId`, edge weight = `EdgeId`, same indices).
+    ///
+    /// Built on first use: routing runs on the CSR arrays, and a server that never asks for
+    /// the petgraph graph does not spend a pass over its million edges on it at start.
     pub fn graph(&self) -> &DiGraph<NodeId, EdgeId, u32> {
-        &self.graph
+        self.graph.get_or_init(|| {
+            let mut graph = DiGraph::with_capacity(self.nodes.len(), self.edges.len());
+            for i in 0..self.nodes.len() {
+                graph.add_node(NodeId::from_index(i));
+            }
+            for (j, e) in self.edges.iter().enumerate() {
+                graph.add_edge(
+                    petgraph::graph::NodeIndex::new(e.from.index()),
+                    petgraph::graph::NodeIndex::new(e.to.index()),
+                    EdgeId::from_index(j),
+                );
+            }
+            graph
+        })
     }
     /// Number of nodes.
     pub fn node_count(&self) -> usize {
@@ -382,6 +400,11 @@ impl RoadNetwork {
     pub fn snap_index(&self) -> &snap::SnapIndex {
         self.snap_index.get_or_init(|| snap::SnapIndex::build(self))
     }
+    /// The streets by name and the edges of each street (built on first use).
+    pub fn street_names(&self) -> &names::StreetNames {
+        self.street_names
+            .get_or_init(|| names::StreetNames::build(self))
+    }
 }
 
 /// What a new edge looks like before it is added; unset attributes default by road class.
@@ -444,6 +467,9 @@ pub struct NetworkBuilder {
     streets: Vec<Street>,
     street_index: HashMap<String, StreetId>,
     sources: HashMap<String, Arc<str>>,
+    /// The source interned last: edges come in runs of one source, and comparing with it
+    /// spares a hash per edge.
+    last_source: Option<Arc<str>>,
     origin: String,
 }
 
@@ -522,11 +548,16 @@ impl NetworkBuilder {
     }
 
     fn intern_source(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.last_source.as_ref().filter(|a| &***a == s) {
+            return a.clone();
+        }
         if let Some(a) = self.sources.get(s) {
+            self.last_source = Some(a.clone());
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
         self.sources.insert(s.to_string(), a.clone());
+        self.last_source = Some(a.clone());
         a
     }
 
@@ -654,7 +685,7 @@ impl NetworkBuilder {
         Ok(())
     }
 
-    /// Finishes the network: builds the petgraph graph and the CSR adjacency.
+    /// Finishes the network: builds the CSR adjacency (the petgraph graph on first use).
     pub fn build(self) -> Result<RoadNetwork> {
         if self.edges.is_empty() {
             return Err(Error::EmptyNetwork(format!(
@@ -667,21 +698,10 @@ impl NetworkBuilder {
             )));
         }
         let n = self.nodes.len();
-        let mut graph = DiGraph::<NodeId, EdgeId, u32>::with_capacity(n, self.edges.len());
-        for i in 0..n {
-            graph.add_node(NodeId::from_index(i));
-        }
-        for (j, e) in self.edges.iter().enumerate() {
-            graph.add_edge(
-                petgraph::graph::NodeIndex::new(e.from.index()),
-                petgraph::graph::NodeIndex::new(e.to.index()),
-                EdgeId::from_index(j),
-            );
-        }
         let (fwd_offsets, fwd_edges) = csr(n, &self.edges, |e| e.from);
         let (bwd_offsets, bwd_edges) = csr(n, &self.edges, |e| e.to);
         Ok(RoadNetwork {
-            graph,
+            graph: OnceLock::new(),
             nodes: self.nodes,
             edges: self.edges,
             streets: self.streets,
@@ -690,6 +710,7 @@ impl NetworkBuilder {
             bwd_offsets,
             bwd_edges,
             snap_index: OnceLock::new(),
+            street_names: OnceLock::new(),
             origin: self.origin,
         })
     }

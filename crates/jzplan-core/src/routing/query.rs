@@ -91,14 +91,9 @@ pub fn route_query(net: &RoadNetwork, weights: Option<&[f64]>, q: &RouteQuery) -
     )
 }
 
-/// Snaps every point and computes the matrix between `sources` and `targets`.
-pub fn matrix_query(
-    net: &RoadNetwork,
-    weights: Option<&[f64]>,
-    sources: &[Point<f64>],
-    targets: &[Point<f64>],
-    o: &QueryOptions,
-) -> Result<Matrix> {
+/// Refuses a matrix without sources or targets (`InvalidInput`) or with more than
+/// [`MAX_MATRIX_POINTS`] of either (`TooBig`).
+pub fn check_matrix_points(sources: &[Point<f64>], targets: &[Point<f64>]) -> Result<()> {
     if sources.is_empty() || targets.is_empty() {
         return Err(Error::invalid(
             "a matrix needs at least one source and one target",
@@ -111,6 +106,18 @@ pub fn matrix_query(
             targets.len()
         )));
     }
+    Ok(())
+}
+
+/// Snaps every point and computes the matrix between `sources` and `targets`.
+pub fn matrix_query(
+    net: &RoadNetwork,
+    weights: Option<&[f64]>,
+    sources: &[Point<f64>],
+    targets: &[Point<f64>],
+    o: &QueryOptions,
+) -> Result<Matrix> {
+    check_matrix_points(sources, targets)?;
     let w = query_weights(net, weights, o)?;
     let r = Router::new(net, &w, o.metric)?;
     let snap_all = |pts: &[Point<f64>]| -> Result<Vec<Snap>> {

@@ -10,6 +10,7 @@
 use super::{Action, Effect, LonLat, ResolvedEffect, StreetAnchor, Target, Work, WorkId};
 use crate::hotspot::Hotspot;
 use crate::network::geom::LocalProjection;
+use crate::network::names::street_named;
 use crate::network::{EdgeId, EdgeSpec, NetworkBuilder, NodeId, RoadClass, RoadNetwork};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -115,32 +116,9 @@ impl AttachReport {
     }
 }
 
-/// Normalises a street name for matching: trims, and drops a section suffix (`解放路一段` →
-/// `解放路`) so that a sectioned street matches its plain name.
-fn base_name(s: &str) -> &str {
-    let s = s.trim();
-    if let Some(stripped) = s.strip_suffix('段') {
-        for num in ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"] {
-            if let Some(b) = stripped.strip_suffix(num) {
-                return b;
-            }
-        }
-    }
-    s
-}
-
 /// Whether a street carries one of `names` (Chinese or English, section suffixes ignored).
 pub(crate) fn street_matches(net: &RoadNetwork, e: EdgeId, names: &[String]) -> bool {
     street_named(net.street_of(e), names)
-}
-
-/// Whether `st` carries one of `names` (see [`street_matches`]).
-fn street_named(st: &crate::network::Street, names: &[String]) -> bool {
-    names.iter().any(|n| {
-        let n = n.trim();
-        (!st.name_zh.is_empty() && (st.name_zh == n || base_name(&st.name_zh) == n))
-            || (!st.name_en.is_empty() && st.name_en.eq_ignore_ascii_case(n))
-    })
 }
 
 /// Distance in metres from point `p` to segment `a–b` (local metres), and the parameter t.
@@ -287,21 +265,17 @@ fn nearest_named_edge(
     a: [f64; 2],
     b: [f64; 2],
 ) -> f64 {
-    // The streets carrying the names first (one comparison per street, not per edge): on a
-    // network without them, nothing more to read.
-    let named: HashSet<usize> = (net.streets().iter().enumerate())
-        .filter(|(_, st)| street_named(st, &anchor.streets))
-        .map(|(si, _)| si)
-        .collect();
+    // The streets carrying the names from the network's index of names, then only their
+    // edges: nothing network-wide is read per anchor.
+    let index = net.street_names();
     let mut nearest = f64::INFINITY;
-    if named.is_empty() {
-        return nearest;
-    }
-    for e in net.edges() {
-        if e.planned || !named.contains(&e.street.index()) {
-            continue;
+    for si in index.streets_named(&anchor.streets) {
+        for &id in index.edges_of(si) {
+            let e = net.edge(id);
+            if !e.planned {
+                nearest = nearest.min(edge_to_segment(proj, e, a, b).0);
+            }
         }
-        nearest = nearest.min(edge_to_segment(proj, e, a, b).0);
     }
     nearest
 }
@@ -324,38 +298,48 @@ fn resolve_end(
     } else {
         0
     };
-    let mut best_named: Option<(f64, NodeId)> = None;
-    let mut best_any: Option<(f64, NodeId)> = None;
-    for (i, e) in net.edges().iter().enumerate() {
-        if e.planned {
+    // The nearest node of a built edge (of the named streets), nearest first and then by the
+    // edge's id and end (tail before head), as a scan of every edge would find it; but only
+    // nodes within the radius are looked at, and only their own edges.
+    type Best = Option<(f64, (EdgeId, u8), NodeId)>;
+    let better = |best: &Best, d: f64, key: (EdgeId, u8)| {
+        best.is_none_or(|(bd, bk, _)| d < bd || (d == bd && key < bk))
+    };
+    let mut best_named: Best = None;
+    let mut best_any: Best = None;
+    for (i, node) in net.nodes().iter().enumerate() {
+        let n = NodeId::from_index(i);
+        if Some(n) == exclude {
             continue;
         }
-        let named =
-            !end.streets.is_empty() && street_matches(net, EdgeId::from_index(i), &end.streets);
-        for n in [e.from, e.to] {
-            if Some(n) == exclude {
+        let p = proj.forward(geo_types::Coord {
+            x: node.lon,
+            y: node.lat,
+        });
+        let d = ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt();
+        if d > end.radius_m || (want_side != 0 && side_of(across, p) != want_side) {
+            continue;
+        }
+        let ends = (net.out_edges(n).iter().map(|&e| (e, 0u8)))
+            .chain(net.in_edges(n).iter().map(|&e| (e, 1u8)));
+        for (e, at_end) in ends {
+            if net.edge(e).planned {
                 continue;
             }
-            let node = net.node(n);
-            let p = proj.forward(geo_types::Coord {
-                x: node.lon,
-                y: node.lat,
-            });
-            if want_side != 0 && side_of(across, p) != want_side {
-                continue;
+            let key = (e, at_end);
+            if better(&best_any, d, key) {
+                best_any = Some((d, key, n));
             }
-            let d = ((p[0] - at[0]).powi(2) + (p[1] - at[1]).powi(2)).sqrt();
-            if d > end.radius_m {
-                continue;
-            }
-            if named && best_named.is_none_or(|b| d < b.0) {
-                best_named = Some((d, n));
-            }
-            if best_any.is_none_or(|b| d < b.0) {
-                best_any = Some((d, n));
+            if !end.streets.is_empty()
+                && better(&best_named, d, key)
+                && street_matches(net, e, &end.streets)
+            {
+                best_named = Some((d, key, n));
             }
         }
     }
+    let best_named = best_named.map(|(d, _, n)| (d, n));
+    let best_any = best_any.map(|(d, _, n)| (d, n));
     match (best_named, best_any) {
         (Some((d, n)), _) => Ok((n, d, String::new())),
         (None, Some((d, n))) => Ok((
@@ -398,22 +382,39 @@ pub struct Augmented {
 /// Adds every planned link to `base` as `planned = true` two-way edges between the nodes its
 /// ends resolve to. Base node, edge and street ids are unchanged. Links already present (a
 /// street `plan:<id>` exists, e.g. a network saved after augmenting) are found, not re-added.
-pub fn augment(base: &RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
+///
+/// A network that already holds every link (a prepared network file) is returned as it is,
+/// not copied; finding the links reads its streets and edges once.
+pub fn augment(base: RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
     let mut report = AttachReport::default();
     let mut found: HashMap<String, Vec<EdgeId>> = HashMap::new();
-    let existing: HashMap<&str, usize> = base
-        .streets()
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.way_id.as_str(), i))
-        .collect();
-    let mut b = NetworkBuilder::from_network(base);
+    // Streets of links already added (way id `plan:<id>`; the last of a way id counts), and
+    // their edges, in one pass over the streets and one over the edges.
+    let mut existing: HashMap<&str, usize> = HashMap::new();
+    for (i, st) in base.streets().iter().enumerate() {
+        if st.way_id.starts_with("plan:") {
+            existing.insert(st.way_id.as_str(), i);
+        }
+    }
+    let mut edges_of: HashMap<usize, Vec<EdgeId>> = HashMap::new();
+    if !existing.is_empty() {
+        let wanted: HashSet<usize> = links
+            .iter()
+            .filter_map(|l| existing.get(l.way_id().as_str()).copied())
+            .collect();
+        for (j, e) in base.edges().iter().enumerate() {
+            if wanted.contains(&e.street.index()) {
+                edges_of
+                    .entry(e.street.index())
+                    .or_default()
+                    .push(EdgeId::from_index(j));
+            }
+        }
+    }
+    let mut builder: Option<NetworkBuilder> = None;
     for link in links {
         if let Some(&si) = existing.get(link.way_id().as_str()) {
-            let edges: Vec<EdgeId> = (0..base.edge_count())
-                .map(EdgeId::from_index)
-                .filter(|&e| base.edge(e).street.index() == si)
-                .collect();
+            let edges = edges_of.get(&si).cloned().unwrap_or_default();
             report.items.push(AttachItem {
                 record: link.id.clone(),
                 what: format!("link {} (already in the network)", link.name_zh),
@@ -432,10 +433,10 @@ pub fn augment(base: &RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
             .iter()
             .map(|c| proj.forward(geo_types::Coord { x: c[0], y: c[1] }))
             .collect();
-        let from = resolve_end(base, &link.from, &across, &proj, None);
+        let from = resolve_end(&base, &link.from, &across, &proj, None);
         let to = match &from {
-            Ok((n, _, _)) => resolve_end(base, &link.to, &across, &proj, Some(*n)),
-            Err(_) => resolve_end(base, &link.to, &across, &proj, None),
+            Ok((n, _, _)) => resolve_end(&base, &link.to, &across, &proj, Some(*n)),
+            Err(_) => resolve_end(&base, &link.to, &across, &proj, None),
         };
         for (label, r) in [("from", &from), ("to", &to)] {
             report.items.push(match r {
@@ -466,6 +467,7 @@ pub fn augment(base: &RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
         let (Ok((a, _, _)), Ok((z, _, _))) = (from, to) else {
             continue;
         };
+        let b = builder.get_or_insert_with(|| NetworkBuilder::from_network(&base));
         let street = b.add_street(&link.way_id(), &link.name_zh, &link.name_en);
         let na = b.node(a);
         let nz = b.node(z);
@@ -482,7 +484,10 @@ pub fn augment(base: &RoadNetwork, links: &[PlannedLink]) -> Result<Augmented> {
         found.insert(link.id.clone(), std::iter::once(e1).chain(e2).collect());
     }
     Ok(Augmented {
-        network: b.build()?,
+        network: match builder {
+            Some(b) => b.build()?,
+            None => base,
+        },
         links: found,
         report,
     })

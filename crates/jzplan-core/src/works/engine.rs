@@ -115,7 +115,7 @@ impl WorksBook {
     /// choke point are attached by street name and position. Returns the augmented network
     /// and the book. The store is not seeded here (see [`WorksBook::seed`]).
     pub fn attach(
-        network: &RoadNetwork,
+        network: RoadNetwork,
         store: Arc<dyn Store>,
         catalogue: &Catalogue,
     ) -> Result<(RoadNetwork, WorksBook)> {
@@ -156,9 +156,18 @@ impl WorksBook {
 
     /// Seeds the store from a catalogue (idempotent, never overwrites edits) and attaches the
     /// records it added or updated.
+    ///
+    /// When the seeding changed nothing (the store's revision is the one attached, and no
+    /// record was added or updated), the attachment stands as it is: opening a seeded store
+    /// does not resolve every anchor a second time.
     pub fn seed(&self, net: &RoadNetwork, catalogue: &Catalogue) -> Result<SeedReport> {
-        let r = self.store()?.seed(catalogue)?;
-        self.reattach(net)?;
+        let store = self.store()?;
+        let r = store.seed(catalogue)?;
+        let attached = self.seen.lock().map_err(|_| poisoned())?.revision;
+        let unchanged = r.added.is_empty() && r.updated.is_empty();
+        if !unchanged || store.revision()? != attached {
+            self.reattach(net)?;
+        }
         Ok(r)
     }
 

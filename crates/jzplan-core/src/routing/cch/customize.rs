@@ -61,7 +61,7 @@ impl Cch {
 
     /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
     /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
-    /// halves the query time but more than triples the customization's, so it is not the
+    /// nearly halves the query time but about triples the customization's, so it is not the
     /// default.
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         if weights.len() != self.m {
