@@ -533,46 +533,60 @@ impl Space {
         self.settled += 1;
         Some(top.node)
     }
-    #[inline]
-    fn place(&mut self, i: usize, it: Item) {
-        self.heap[i] = it;
-        self.pos[it.node as usize] = i as u32;
-    }
     fn sift_up(&mut self, mut i: usize) {
-        let it = self.heap[i];
+        // Slices, so that the writes to `pos` do not make the heap's bounds be read again.
+        let heap = &mut self.heap[..];
+        let pos = &mut self.pos[..];
+        let it = heap[i];
         while i > 0 {
             let p = (i - 1) / 4;
-            let q = self.heap[p];
+            let q = heap[p];
             if q.key <= it.key {
                 break;
             }
-            self.place(i, q);
+            heap[i] = q;
+            pos[q.node as usize] = i as u32;
             i = p;
         }
-        self.place(i, it);
+        heap[i] = it;
+        pos[it.node as usize] = i as u32;
     }
-    /// Puts `it` at the root (which is free) and sifts it down.
+    /// Puts `it` at the root (which is free) and sifts it down. A node with four children
+    /// picks the smallest in a two-round tournament over one slice (one bounds check, no
+    /// loop); ties go to the earlier child, as a scan in order would.
     fn sift_down(&mut self, it: Item) {
-        let n = self.heap.len();
+        let heap = &mut self.heap[..];
+        let pos = &mut self.pos[..];
+        let n = heap.len();
         let mut i = 0;
         loop {
             let c = 4 * i + 1;
-            if c >= n {
-                break;
-            }
-            let mut m = c;
-            for j in c + 1..(c + 4).min(n) {
-                if self.heap[j].key < self.heap[m].key {
-                    m = j;
+            let m = if c + 4 <= n {
+                let ch = &heap[c..c + 4];
+                let a = usize::from(ch[1].key < ch[0].key);
+                let b = 2 + usize::from(ch[3].key < ch[2].key);
+                c + if ch[b].key < ch[a].key { b } else { a }
+            } else if c < n {
+                let mut m = c;
+                for j in c + 1..n {
+                    if heap[j].key < heap[m].key {
+                        m = j;
+                    }
                 }
-            }
-            if self.heap[m].key >= it.key {
+                m
+            } else {
+                break;
+            };
+            let x = heap[m];
+            if x.key >= it.key {
                 break;
             }
-            self.place(i, self.heap[m]);
+            heap[i] = x;
+            pos[x.node as usize] = i as u32;
             i = m;
         }
-        self.place(i, it);
+        heap[i] = it;
+        pos[it.node as usize] = i as u32;
     }
 }
 
