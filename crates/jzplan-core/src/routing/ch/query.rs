@@ -90,14 +90,18 @@ impl Hierarchy {
     /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
     pub(super) fn unpack(&self, id: u32, stack: &mut Vec<u32>, out: &mut Vec<u32>) {
         stack.clear();
-        stack.push(id);
-        while let Some(a) = stack.pop() {
-            if (a as usize) < self.m {
-                out.push(a);
-            } else {
+        let mut a = id;
+        loop {
+            // Down the first halves to an edge, keeping the second halves for later.
+            while a as usize >= self.m {
                 let [first, second] = self.shortcuts[a as usize - self.m];
                 stack.push(second);
-                stack.push(first);
+                a = first;
+            }
+            out.push(a);
+            match stack.pop() {
+                Some(b) => a = b,
+                None => break,
             }
         }
     }
@@ -206,8 +210,9 @@ impl Hierarchy {
                 let (down, up) = self.split(v);
                 let (stall, relax) = if backward { (up, down) } else { (down, up) };
                 // Stall on demand: a higher node already reached with a cheaper way into `v`
-                // proves `dv` is not the distance of `v`, so nothing is relaxed from it.
-                if stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
+                // proves `dv` is not the distance of `v`, so nothing is relaxed from it (no
+                // test where there is nothing to relax).
+                if !relax.is_empty() && stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
                     me.stalled += 1;
                     continue;
                 }
@@ -528,46 +533,60 @@ impl Space {
         self.settled += 1;
         Some(top.node)
     }
-    #[inline]
-    fn place(&mut self, i: usize, it: Item) {
-        self.heap[i] = it;
-        self.pos[it.node as usize] = i as u32;
-    }
     fn sift_up(&mut self, mut i: usize) {
-        let it = self.heap[i];
+        // Slices, so that the writes to `pos` do not make the heap's bounds be read again.
+        let heap = &mut self.heap[..];
+        let pos = &mut self.pos[..];
+        let it = heap[i];
         while i > 0 {
             let p = (i - 1) / 4;
-            let q = self.heap[p];
+            let q = heap[p];
             if q.key <= it.key {
                 break;
             }
-            self.place(i, q);
+            heap[i] = q;
+            pos[q.node as usize] = i as u32;
             i = p;
         }
-        self.place(i, it);
+        heap[i] = it;
+        pos[it.node as usize] = i as u32;
     }
-    /// Puts `it` at the root (which is free) and sifts it down.
+    /// Puts `it` at the root (which is free) and sifts it down. A node with four children
+    /// picks the smallest in a two-round tournament over one slice (one bounds check, no
+    /// loop); ties go to the earlier child, as a scan in order would.
     fn sift_down(&mut self, it: Item) {
-        let n = self.heap.len();
+        let heap = &mut self.heap[..];
+        let pos = &mut self.pos[..];
+        let n = heap.len();
         let mut i = 0;
         loop {
             let c = 4 * i + 1;
-            if c >= n {
-                break;
-            }
-            let mut m = c;
-            for j in c + 1..(c + 4).min(n) {
-                if self.heap[j].key < self.heap[m].key {
-                    m = j;
+            let m = if c + 4 <= n {
+                let ch = &heap[c..c + 4];
+                let a = usize::from(ch[1].key < ch[0].key);
+                let b = 2 + usize::from(ch[3].key < ch[2].key);
+                c + if ch[b].key < ch[a].key { b } else { a }
+            } else if c < n {
+                let mut m = c;
+                for j in c + 1..n {
+                    if heap[j].key < heap[m].key {
+                        m = j;
+                    }
                 }
-            }
-            if self.heap[m].key >= it.key {
+                m
+            } else {
+                break;
+            };
+            let x = heap[m];
+            if x.key >= it.key {
                 break;
             }
-            self.place(i, self.heap[m]);
+            heap[i] = x;
+            pos[x.node as usize] = i as u32;
             i = m;
         }
-        self.place(i, it);
+        heap[i] = it;
+        pos[it.node as usize] = i as u32;
     }
 }
 
@@ -583,7 +602,7 @@ struct Scratch {
 
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
-    static QUERIES: RefCell<Vec<Scratch>> = const { RefCell::new(Vec::new()) };
+    static QUERY: RefCell<Scratch> = RefCell::default();
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -599,17 +618,12 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
 }
 
 /// Runs `f` on this thread's query state (a fresh one if it is in use, e.g. by a query
-/// inside another).
+/// inside another), borrowed in place rather than moved out of a pool and back.
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
-    let mut s = QUERIES.with(|p| p.borrow_mut().pop()).unwrap_or_default();
-    let r = f(&mut s);
-    QUERIES.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() < 2 {
-            p.push(s);
-        }
-    });
-    r
+    QUERY.with(|q| match q.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 #[cfg(test)]
