@@ -1,18 +1,14 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
+use super::Cch;
 use super::arcs::{Adjacency, ArcW};
-use super::{Cch, NONE};
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// Levels with fewer arcs than this are initialized on the calling thread.
+/// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
-/// Levels with fewer lower triangles than this are customized on the calling thread.
-const PARALLEL_TRIANGLES: u64 = 20_000;
-/// Levels of fewer nodes than this split each node's triangles between the threads.
-const SPLIT_BELOW: usize = 4;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
@@ -92,43 +88,8 @@ impl Cch {
         } else {
             (0..arcs).map(init).collect()
         };
-        // Step 2: lower triangles, level by level.
-        let n = cch.rank.len();
-        for l in 0..cch.level_count() {
-            let (lo, hi) = (cch.level_arc[l] as usize, cch.level_arc[l + 1] as usize);
-            let (done, rest) = w.split_at_mut(lo);
-            let mine = &mut rest[..hi - lo];
-            let nodes = &cch.by_level[cch.level_off[l] as usize..cch.level_off[l + 1] as usize];
-            // Each node's arcs as its own slice, in node order (nodes are laid out in order).
-            let mut slices = Vec::with_capacity(nodes.len());
-            let mut tail: &mut [ArcW] = mine;
-            for &u in nodes {
-                let (a, b) = tail.split_at_mut(cch.count[u as usize] as usize);
-                slices.push((u, a));
-                tail = b;
-            }
-            let done: &[ArcW] = done;
-            let work: u64 = nodes.iter().map(|&u| cch.tri[u as usize]).sum();
-            if work < PARALLEL_TRIANGLES {
-                with_pos(n, |pos| {
-                    for (u, arcs) in slices {
-                        relax_node(cch, done, u, cch.downs(u), arcs, pos);
-                    }
-                });
-            } else if nodes.len() >= SPLIT_BELOW {
-                slices.into_par_iter().for_each(|(u, arcs)| {
-                    with_pos(n, |pos| relax_node(cch, done, u, cch.downs(u), arcs, pos))
-                });
-            } else {
-                // The top of the elimination tree: a chain of separator nodes, each alone on its
-                // level and with the most triangles. Its lower neighbours are split between
-                // the threads, each relaxing a copy of its arcs; the copies are then merged by
-                // minimum.
-                for (u, arcs) in slices {
-                    relax_split(cch, done, u, arcs, n);
-                }
-            }
-        }
+        // Step 2: lower triangles, by chains of the elimination tree ([`super::chains`]).
+        super::chains::relax_all(cch, &mut w);
         let drop = if perfect {
             super::perfect::prune(cch, &w)
         } else {
@@ -149,104 +110,6 @@ impl Cch {
             fingerprint: super::super::ch::weights_fingerprint(weights),
             search: CchSearch::EliminationTree,
         })
-    }
-}
-
-thread_local! {
-    static POS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Runs `f` with this thread's rank-to-arc map of at least `n` entries, all [`NONE`].
-fn with_pos(n: usize, f: impl FnOnce(&mut [u32])) {
-    POS.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() < n {
-            p.resize(n, NONE);
-        }
-        f(&mut p[..n]);
-    });
-}
-
-/// Relaxes the arcs of rank `u` (`arcs`, heads ascending) through the lower triangles
-/// `x – u – v` of its down-neighbours `downs` (`(x, arc x – u)`, all or a part of them):
-/// `u → x → v` for the up weight, `v → x → u` for the down weight. `pos` maps a rank to its
-/// index in `arcs` (all [`NONE`] before and after). Only weights are written (the minimum, as
-/// `minsd` does it: no branch), never which triangle gave them.
-fn relax_node(
-    cch: &Cch,
-    done: &[ArcW],
-    u: u32,
-    downs: &[(u32, u32)],
-    arcs: &mut [ArcW],
-    pos: &mut [u32],
-) {
-    let range = cch.arcs(u);
-    let heads = &cch.head;
-    for (i, &h) in heads[range.clone()].iter().enumerate() {
-        pos[h as usize] = i as u32;
-    }
-    for &(x, xu) in downs {
-        let [xu_up, xu_down] = done[xu as usize];
-        if xu_up == f64::INFINITY && xu_down == f64::INFINITY {
-            continue;
-        }
-        let (from, end) = (
-            xu as usize + 1,
-            (cch.begin[x as usize] + cch.count[x as usize]) as usize,
-        );
-        for (&v, &[xv_up, xv_down]) in heads[from..end].iter().zip(&done[from..end]) {
-            let t = &mut arcs[pos[v as usize] as usize];
-            let up = xu_down + xv_up;
-            let down = xv_down + xu_up;
-            t[0] = if up < t[0] { up } else { t[0] };
-            t[1] = if down < t[1] { down } else { t[1] };
-        }
-    }
-    for &h in &heads[range] {
-        pos[h as usize] = NONE;
-    }
-}
-
-/// [`relax_node`] with the down-neighbours of `u` cut into parts of about equal triangles,
-/// relaxed in parallel on copies of `arcs` and merged by minimum.
-fn relax_split(cch: &Cch, done: &[ArcW], u: u32, arcs: &mut [ArcW], n: usize) {
-    let downs = cch.downs(u);
-    let total = cch.tri[u as usize];
-    let parts = if total < PARALLEL_TRIANGLES {
-        1
-    } else {
-        (2 * rayon::current_num_threads()).clamp(1, downs.len().max(1))
-    };
-    if parts <= 1 {
-        with_pos(n, |pos| relax_node(cch, done, u, downs, arcs, pos));
-        return;
-    }
-    let mut cuts = Vec::with_capacity(parts + 1);
-    cuts.push(0);
-    let mut acc = 0u64;
-    for (i, &(x, xu)) in downs.iter().enumerate() {
-        acc += u64::from(cch.begin[x as usize] + cch.count[x as usize] - xu - 1);
-        if acc * parts as u64 >= total * cuts.len() as u64 && cuts.len() < parts {
-            cuts.push(i + 1);
-        }
-    }
-    cuts.push(downs.len());
-    let init: &[ArcW] = arcs;
-    let copies: Vec<Vec<ArcW>> = cuts
-        .par_windows(2)
-        .map(|c| {
-            let mut mine = init.to_vec();
-            with_pos(n, |pos| {
-                relax_node(cch, done, u, &downs[c[0]..c[1]], &mut mine, pos)
-            });
-            mine
-        })
-        .collect();
-    for copy in copies {
-        for (t, c) in arcs.iter_mut().zip(copy) {
-            t[0] = t[0].min(c[0]);
-            t[1] = t[1].min(c[1]);
-        }
     }
 }
 

@@ -10,10 +10,10 @@
 //! - [`Cch::customize`] gives the arcs the weights of a weights vector (a date, a scenario,
 //!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
-//!   relaxes arc `u – v` through `x`. Nodes are processed level by level of the elimination
-//!   tree, the nodes of one level in parallel (rayon): a node only writes its own arcs and only
-//!   reads arcs of lower levels, which are final; a node alone on its level (the top separators)
-//!   splits its triangles between the threads. The optional perfect step ([`perfect`],
+//!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
+//!   (the separators, [`chains`]): chains with disjoint subtrees in parallel (rayon), the nodes
+//!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
+//!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
@@ -26,6 +26,7 @@
 //!   [`Hierarchy`](super::Hierarchy).
 
 mod arcs;
+mod chains;
 pub mod customize;
 pub mod order;
 pub mod perfect;
@@ -345,7 +346,7 @@ impl Cch {
         self.head.len()
     }
 
-    /// Levels of the elimination tree (its height + 1): the sequential steps of customization.
+    /// Levels of the elimination tree (its height + 1).
     pub fn level_count(&self) -> usize {
         self.level_off.len().saturating_sub(1)
     }
