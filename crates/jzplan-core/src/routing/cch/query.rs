@@ -129,6 +129,27 @@ thread_local! {
     static SIDES: RefCell<(Side, Side)> = RefCell::new(Default::default());
 }
 
+/// Starts both sides of a query and labels their end points by rank with `label` (with or
+/// without the heap): the forward side from `seeds`, the backward one from `targets`, each
+/// with its partial cost and [`SEED`] minus its index as predecessor.
+fn seed_sides(
+    c: &super::Cch,
+    f: &mut Side,
+    b: &mut Side,
+    seeds: &[Access],
+    targets: &[Access],
+    label: fn(&mut Side, u32, f64, u32),
+) {
+    let n = c.rank.len();
+    f.start(n);
+    b.start(n);
+    for (side, ends) in [(f, seeds), (b, targets)] {
+        for (i, e) in ends.iter().enumerate() {
+            label(side, c.rank[e.node as usize], e.cost + 0.0, SEED - i as u32);
+        }
+    }
+}
+
 impl Customized {
     /// The best route from `seeds` to `targets` (network nodes with partial costs) if it is
     /// cheaper than `mu0`: its cost as the search summed it, the seed index, the network edges
@@ -143,15 +164,7 @@ impl Customized {
             let mut sides = sides.borrow_mut();
             let (f, b) = &mut *sides;
             let c = &*self.cch;
-            let n = c.rank.len();
-            f.start(n);
-            b.start(n);
-            for (i, s) in seeds.iter().enumerate() {
-                f.update(c.rank[s.node as usize], s.cost + 0.0, SEED - i as u32);
-            }
-            for (i, t) in targets.iter().enumerate() {
-                b.update(c.rank[t.node as usize], t.cost + 0.0, SEED - i as u32);
-            }
+            seed_sides(c, f, b, seeds, targets, Side::update);
             let mut mu = mu0;
             let mut meet = NONE;
             let (mut tf, mut tb) = (f.top(), b.top());
@@ -212,15 +225,7 @@ impl Customized {
             let mut sides = sides.borrow_mut();
             let (f, b) = &mut *sides;
             let c = &*self.cch;
-            let n = c.rank.len();
-            f.start(n);
-            b.start(n);
-            for (i, s) in seeds.iter().enumerate() {
-                f.set(c.rank[s.node as usize], s.cost + 0.0, SEED - i as u32);
-            }
-            for (i, t) in targets.iter().enumerate() {
-                b.set(c.rank[t.node as usize], t.cost + 0.0, SEED - i as u32);
-            }
+            seed_sides(c, f, b, seeds, targets, Side::set);
             f.climb(c);
             b.climb(c);
             let fc = std::mem::take(&mut f.chain);

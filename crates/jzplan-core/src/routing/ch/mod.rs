@@ -624,6 +624,18 @@ mod tests {
         })
     }
 
+    /// Small integer weights (0 to 9), closed edges and zero weights, one per edge, drawn from
+    /// `bytes`: every sum is exact.
+    fn byte_weights(net: &RoadNetwork, bytes: &[u8]) -> Vec<f64> {
+        (0..net.edge_count())
+            .map(|i| match bytes[i % bytes.len()] % 12 {
+                10 => f64::INFINITY,
+                11 => 0.0,
+                k => f64::from(k),
+            })
+            .collect()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -633,13 +645,7 @@ mod tests {
         #[test]
         fn all_pairs_equal_floyd_warshall((n, roads, bytes) in random_graph(), tight in any::<bool>()) {
             let net = network(n, &roads);
-            let w: Vec<f64> = (0..net.edge_count())
-                .map(|i| match bytes[i % bytes.len()] % 12 {
-                    10 => f64::INFINITY,
-                    11 => 0.0,
-                    k => k as f64,
-                })
-                .collect();
+            let w = byte_weights(&net, &bytes);
             let o = if tight {
                 ChOptions { estimate_settled: 1, contract_settled: 2, max_hops: 1 }
             } else {
@@ -704,13 +710,7 @@ mod tests {
             keys in proptest::collection::vec(any::<u32>(), 24),
         ) {
             let net = network(n, &roads);
-            let w: Vec<f64> = (0..net.edge_count())
-                .map(|i| match bytes[i % bytes.len()] % 12 {
-                    10 => f64::INFINITY,
-                    11 => 0.0,
-                    k => k as f64,
-                })
-                .collect();
+            let w = byte_weights(&net, &bytes);
             let mut order: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
             order.sort_by_key(|v| (keys[v.index()], v.0));
             let h = Hierarchy::with_order(&net, &w, &order).unwrap();
