@@ -433,3 +433,31 @@ fn engine_routes_on_a_date_run_on_the_customized_hierarchy_with_the_exact_cost()
     assert!((cmp.base.cost - plain.base.cost).abs() <= 1e-9 * plain.base.cost);
     assert!((cmp.extra_s.unwrap() - plain.extra_s.unwrap()).abs() <= 1e-6);
 }
+
+#[test]
+fn a_state_of_another_network_is_routed_on_that_network_without_the_cache() {
+    use jzplan::routing::RouteQuery;
+    use jzplan::scenario::NetworkState;
+    let engine = Engine::new(grid(&GridOptions::jinzhou(4, 5)).unwrap());
+    // A larger grid: its far corner lies outside the engine's network.
+    let other = grid(&GridOptions::jinzhou(6, 7)).unwrap();
+    let nodes = other.nodes();
+    let q = RouteQuery::new(nodes[0].point(), nodes[nodes.len() - 1].point());
+    let expected = Engine::new(grid(&GridOptions::jinzhou(6, 7)).unwrap())
+        .route(&q)
+        .unwrap();
+    let state = NetworkState::base(&other);
+    let r = engine.route_on(Some(&state), &q).unwrap();
+    assert_eq!((r.cost, r.distance_m), (expected.cost, expected.distance_m));
+    let m = engine
+        .matrix_on(Some(&state), &[q.from], &[q.to], &q.options)
+        .unwrap();
+    let d = m.durations_s[0][0].expect("reachable");
+    assert!(
+        (d - expected.cost).abs() <= 1e-9 * expected.cost,
+        "{d} vs {}",
+        expected.cost
+    );
+    // The engine's routing cache holds its own network's data only: nothing was made there.
+    assert_eq!(engine.routing.counts(), jzplan::served::Made::default());
+}

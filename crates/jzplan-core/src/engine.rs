@@ -121,13 +121,9 @@ impl Engine {
     /// cache: a contraction-hierarchy route runs on the base hierarchy (a prepared file's when
     /// it brought one) or on the customizable hierarchy customized for the state.
     pub fn route_on(&self, state: Option<&NetworkState<'_>>, q: &RouteQuery) -> Result<Route> {
-        match self.own(state) {
-            Some(state) => served_query::route(&self.routing, &self.network, state, q),
-            None => query::route_query(
-                &self.network,
-                state.map(|s| s.weights(q.options.metric)).as_deref(),
-                q,
-            ),
+        match self.foreign(state) {
+            Some(st) => query::route_query(st.network(), Some(&st.weights(q.options.metric)), q),
+            None => served_query::route(&self.routing, &self.network, state, q),
         }
     }
 
@@ -150,17 +146,15 @@ impl Engine {
         targets: &[Point<f64>],
         o: &QueryOptions,
     ) -> Result<Matrix> {
-        match self.own(state) {
-            Some(state) => {
-                served_query::matrix(&self.routing, &self.network, state, sources, targets, o)
-            }
-            None => query::matrix_query(
-                &self.network,
-                state.map(|s| s.weights(o.metric)).as_deref(),
+        match self.foreign(state) {
+            Some(st) => query::matrix_query(
+                st.network(),
+                Some(&st.weights(o.metric)),
                 sources,
                 targets,
                 o,
             ),
+            None => served_query::matrix(&self.routing, &self.network, state, sources, targets, o),
         }
     }
 
@@ -177,30 +171,19 @@ impl Engine {
         budget: f64,
         o: &QueryOptions,
     ) -> Result<Isochrone> {
-        match self.own(state) {
-            Some(state) => {
-                served_query::isochrone(&self.routing, &self.network, state, from, budget, o)
+        match self.foreign(state) {
+            Some(st) => {
+                query::isochrone_query(st.network(), Some(&st.weights(o.metric)), from, budget, o)
             }
-            None => query::isochrone_query(
-                &self.network,
-                state.map(|s| s.weights(o.metric)).as_deref(),
-                from,
-                budget,
-                o,
-            ),
+            None => served_query::isochrone(&self.routing, &self.network, state, from, budget, o),
         }
     }
 
-    /// `Some(state)` when `state` is on this engine's network (its routing cache holds that
-    /// network's weights); `None` for a state of another network (routed without the cache).
-    fn own<'s, 'n>(
-        &self,
-        state: Option<&'s NetworkState<'n>>,
-    ) -> Option<Option<&'s NetworkState<'n>>> {
-        match state {
-            Some(st) if !std::ptr::eq(st.network(), &*self.network) => None,
-            _ => Some(state),
-        }
+    /// `state` when it is a state of another network than this engine's: the routing cache
+    /// holds this network's weights only, so such a state is routed on its own network
+    /// without the cache. `None` for the base network and for this network's states.
+    fn foreign<'s, 'n>(&self, state: Option<&'s NetworkState<'n>>) -> Option<&'s NetworkState<'n>> {
+        state.filter(|st| !std::ptr::eq(st.network(), &*self.network))
     }
 
     /// The nearest open point of the base network within `max_m` metres.
@@ -327,11 +310,16 @@ impl Engine {
         to: Point<f64>,
         metric: Metric,
     ) -> Result<Route> {
-        match self.own(Some(state)) {
-            Some(st) => {
-                served_query::fastest_route(&self.routing, &self.network, st, from, to, metric)
-            }
-            None => scenario::route_in(state, from, to, metric),
+        match self.foreign(Some(state)) {
+            Some(st) => scenario::route_in(st, from, to, metric),
+            None => served_query::fastest_route(
+                &self.routing,
+                &self.network,
+                Some(state),
+                from,
+                to,
+                metric,
+            ),
         }
     }
 
