@@ -264,25 +264,29 @@ pub fn route_text(r: &routing::Route) -> String {
     s
 }
 
-/// The route `jzplan route` answers on the engine `re` (see [`CommonRouteArgs::engine`]).
-pub fn route_answer(re: &RouteEngine, a: &RouteArgs) -> anyhow::Result<routing::Route> {
-    let q = RouteQuery {
-        from: parse_lon_lat(&a.from)?,
-        to: parse_lon_lat(&a.to)?,
-        algorithm: a.algo,
-        options: a.common.options()?,
-    };
+impl RouteArgs {
+    /// The query these arguments ask for (checked before any network is opened).
+    pub fn query(&self) -> anyhow::Result<RouteQuery> {
+        Ok(RouteQuery {
+            from: parse_lon_lat(&self.from)?,
+            to: parse_lon_lat(&self.to)?,
+            algorithm: self.algo,
+            options: self.common.options()?,
+        })
+    }
+}
+
+/// The route `jzplan route` answers for `q` on the engine `re` (see [`CommonRouteArgs::engine`]).
+pub fn route_answer(re: &RouteEngine, q: &RouteQuery) -> anyhow::Result<routing::Route> {
     let state = re.state()?;
-    Ok(re.engine.route_on(state.as_ref(), &q)?)
+    Ok(re.engine.route_on(state.as_ref(), q)?)
 }
 
 /// Runs `jzplan route`.
 pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
-    parse_lon_lat(&a.from)?;
-    parse_lon_lat(&a.to)?;
-    a.common.options()?;
+    let q = a.query()?;
     let re = a.common.engine(g)?;
-    let r = route_answer(&re, &a)?;
+    let r = route_answer(&re, &q)?;
     let all = [Format::Text, Format::Json, Format::Geojson];
     match a.common.out.get("route", &all)? {
         Format::Text => out!("{}state: {}\n", route_text(&r), re.label),

@@ -330,7 +330,7 @@ fn cli_route(
         panic!("not a route command")
     };
     let re = a.common.engine(&cli.global).unwrap();
-    let r = jzplan::cli::route::route_answer(&re, &a).unwrap();
+    let r = jzplan::cli::route::route_answer(&re, &a.query().unwrap()).unwrap();
     (re, r)
 }
 

@@ -624,6 +624,26 @@ mod tests {
         })
     }
 
+    /// The hierarchy's route `s → t` costs Floyd–Warshall's `d[s][t]` to the bit, and its
+    /// edges sum to that cost (no route: unreachable, or `s == t`).
+    fn check_pair(
+        h: &Hierarchy,
+        net: &RoadNetwork,
+        w: &[f64],
+        d: &[Vec<f64>],
+        s: u32,
+        t: u32,
+    ) -> std::result::Result<(), proptest::test_runner::TestCaseError> {
+        let (c, edges) = node_route(h, s, t);
+        prop_assert_eq!(c, d[s as usize][t as usize], "{} -> {}", s, t);
+        if let Some(edges) = edges {
+            prop_assert_eq!(path_cost(net, w, s, t, &edges), c);
+        } else {
+            prop_assert!(c.is_infinite() || s == t);
+        }
+        Ok(())
+    }
+
     /// Small integer weights (0 to 9), closed edges and zero weights, one per edge, drawn from
     /// `bytes`: every sum is exact.
     fn byte_weights(net: &RoadNetwork, bytes: &[u8]) -> Vec<f64> {
@@ -655,13 +675,7 @@ mod tests {
             let d = floyd_warshall(&net, &w);
             for s in 0..n as u32 {
                 for t in 0..n as u32 {
-                    let (c, edges) = node_route(&h, s, t);
-                    prop_assert_eq!(c, d[s as usize][t as usize], "{} -> {}", s, t);
-                    if let Some(edges) = edges {
-                        prop_assert_eq!(path_cost(&net, &w, s, t, &edges), c);
-                    } else {
-                        prop_assert!(c.is_infinite() || s == t);
-                    }
+                    check_pair(&h, &net, &w, &d, s, t)?;
                 }
             }
             // The many-to-many matrix on buckets equals the one-to-many Dijkstra matrix, from
@@ -720,11 +734,7 @@ mod tests {
             let d = floyd_warshall(&net, &w);
             for s in 0..n as u32 {
                 for t in 0..n as u32 {
-                    let (c, edges) = node_route(&h, s, t);
-                    prop_assert_eq!(c, d[s as usize][t as usize], "{} -> {}", s, t);
-                    if let Some(edges) = edges {
-                        prop_assert_eq!(path_cost(&net, &w, s, t, &edges), c);
-                    }
+                    check_pair(&h, &net, &w, &d, s, t)?;
                     let st = h.search_stats(&[(NodeId(s), 0.0)], &[(NodeId(t), 0.0)]).unwrap();
                     let (_, _, settled) = h.query(
                         &[Access { node: s, cost: 0.0 }],
