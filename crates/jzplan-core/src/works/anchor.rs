@@ -299,8 +299,9 @@ fn resolve_end(
         0
     };
     // The nearest node of a built edge (of the named streets), nearest first and then by the
-    // edge's id and end (tail before head), as a scan of every edge would find it; but only
-    // nodes within the radius are looked at, and only their own edges.
+    // edge's id and end (tail before head), as a scan of every edge would find it; but each
+    // node is measured once, and only the edges of the nodes within the radius are read
+    // (O(nodes) per end: only links not yet in the network get here, never a prepared file's).
     type Best = Option<(f64, (EdgeId, u8), NodeId)>;
     let better = |best: &Best, d: f64, key: (EdgeId, u8)| {
         best.is_none_or(|(bd, bk, _)| d < bd || (d == bd && key < bk))
