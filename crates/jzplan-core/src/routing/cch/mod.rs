@@ -70,6 +70,9 @@ pub struct Cch {
     /// Network edges by arc direction (`2 * arc + down`), for the parallel first step.
     pub(crate) dir_off: Vec<u32>,
     pub(crate) dir_edges: Vec<u32>,
+    /// The chains of the elimination tree, grouped by height: what the customization's
+    /// lower-triangle step runs by ([`chains`]).
+    pub(crate) chains: chains::Chains,
 }
 
 impl std::fmt::Debug for Cch {
@@ -257,6 +260,7 @@ impl Cch {
             edge_arc: Vec::with_capacity(m),
             dir_off: Vec::new(),
             dir_edges: Vec::new(),
+            chains: chains::Chains::default(),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -287,6 +291,7 @@ impl Cch {
         }
         cch.dir_off = dir_off;
         cch.dir_edges = dir_edges;
+        cch.chains = chains::Chains::build(&cch);
         Ok(cch)
     }
 
@@ -389,6 +394,7 @@ impl Cch {
                 + self.edge_arc.len()
                 + self.dir_off.len()
                 + self.dir_edges.len())
+            + self.chains.memory_bytes()
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).
