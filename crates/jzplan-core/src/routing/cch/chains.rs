@@ -229,15 +229,19 @@ struct MatrixScratch {
 }
 
 thread_local! {
-    static BLOCKS: std::cell::Cell<BlockScratch> = std::cell::Cell::new(BlockScratch {
-        cols: Vec::new(),
-        xs: Vec::new(),
-    });
-    static MATRIX: std::cell::Cell<MatrixScratch> = std::cell::Cell::new(MatrixScratch {
-        col: Vec::new(),
-        m: Vec::new(),
-        buf: Vec::new(),
-    });
+    static BLOCKS: std::cell::Cell<BlockScratch> = const {
+        std::cell::Cell::new(BlockScratch {
+            cols: Vec::new(),
+            xs: Vec::new(),
+        })
+    };
+    static MATRIX: std::cell::Cell<MatrixScratch> = const {
+        std::cell::Cell::new(MatrixScratch {
+            col: Vec::new(),
+            m: Vec::new(),
+            buf: Vec::new(),
+        })
+    };
 }
 
 /// Runs `f` with this thread's block buffers. They are taken out while `f` runs, so a task

@@ -11,7 +11,7 @@
 //!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
-//!   (the separators, [`chains`]): chains with disjoint subtrees in parallel (rayon), the nodes
+//!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
 //!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
 //!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
