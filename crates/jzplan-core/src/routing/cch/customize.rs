@@ -6,13 +6,15 @@ use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario (16 bytes per arc, 8 per network edge, and 16 per arc direction the queries relax).
+/// scenario (16 bytes per arc, 8 per network edge, 16 per arc direction the queries relax, and
+/// 4 per arc direction once a route has been unpacked).
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     /// The customized weights of every arc (lower triangles only: the perfect step does not
@@ -25,6 +27,11 @@ pub struct Customized {
     pub(crate) down_adj: Adjacency,
     dropped: usize,
     fingerprint: u64,
+    /// For each arc direction (`2 * arc + down`) that a route has unpacked through a lower
+    /// triangle, its lower node + 1 (0: not looked up yet). Made at the first unpacking (4
+    /// bytes per arc direction), filled as routes unpack arcs: the triangles of the arcs high
+    /// in the hierarchy, which most long routes use, are searched for once.
+    middle: std::sync::OnceLock<Box<[AtomicU32]>>,
     /// Which search [`Customized::search`] runs.
     pub(crate) search: CchSearch,
 }
@@ -108,6 +115,7 @@ impl Cch {
             down_adj,
             dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
+            middle: std::sync::OnceLock::new(),
             search: CchSearch::EliminationTree,
         })
     }
@@ -164,6 +172,7 @@ impl Customized {
             + 8 * self.weights.len()
             + self.up_adj.memory_bytes()
             + self.down_adj.memory_bytes()
+            + self.middle.get().map_or(0, |m| 4 * m.len())
     }
 
     /// Arc directions the queries relax (finite, and kept by the perfect step).
@@ -179,6 +188,10 @@ impl Customized {
     /// weights and sums (computed the same way, from the same final weights of lower arcs), so
     /// the one it chose matches; any match is a path of that weight through lower nodes, and
     /// its arcs have lower tails, so the recursion ends.
+    ///
+    /// The lower node of a triangle found is kept per arc direction, so that the next route
+    /// through the arc finds its two arcs by two binary searches instead of scanning the lower
+    /// neighbours of its tail (up to thousands for the top of a large hierarchy).
     pub(crate) fn unpack(
         &self,
         a: u32,
@@ -187,6 +200,12 @@ impl Customized {
         out: &mut Vec<u32>,
     ) {
         let c = &*self.cch;
+        let middle = self.middle.get_or_init(|| {
+            (0..2 * c.head.len())
+                .into_par_iter()
+                .map(|_| AtomicU32::new(0))
+                .collect()
+        });
         stack.clear();
         stack.push((a, down));
         while let Some((a, down)) = stack.pop() {
@@ -200,29 +219,15 @@ impl Customized {
                 continue;
             }
             let (u, v) = (c.tail[a as usize], c.head[a as usize]);
-            let mut found = None;
-            for &(x, xu) in c.downs(u) {
-                let wxu = self.w[xu as usize];
-                // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
-                // non-negative floats is at least each of its terms, so a part already heavier
-                // than the arc cannot be in its triangle.
-                if wxu[1 - d] > wa {
-                    continue;
-                }
-                if let Some(xv) = c.arc_above(x, xu, v) {
-                    let wxv = self.w[xv as usize];
-                    let sum = if down {
-                        wxv[1] + wxu[0]
-                    } else {
-                        wxu[1] + wxv[0]
-                    };
-                    if sum == wa {
-                        found = Some((xu, xv));
-                        break;
-                    }
-                }
-            }
-            let Some((xu, xv)) = found else {
+            let found = match middle[dir].load(Ordering::Relaxed) {
+                0 => self.triangle(u, v, down, wa).inspect(|&(x, _, _)| {
+                    middle[dir].store(x + 1, Ordering::Relaxed);
+                }),
+                k => c
+                    .arc(k - 1, u)
+                    .and_then(|xu| Some((k - 1, xu, c.arc_above(k - 1, xu, v)?))),
+            };
+            let Some((_, xu, xv)) = found else {
                 debug_assert!(false, "arc {a} has no edge or triangle of its weight {wa}");
                 continue;
             };
@@ -235,5 +240,33 @@ impl Customized {
                 stack.push((xu, true));
             }
         }
+    }
+
+    /// The first lower triangle `x – u – v` (lowest `x` first) whose two arcs add up to `wa`
+    /// in direction `down` of arc `u – v`: `(x, arc x – u, arc x – v)`.
+    fn triangle(&self, u: u32, v: u32, down: bool, wa: f64) -> Option<(u32, u32, u32)> {
+        let c = &*self.cch;
+        let d = usize::from(down);
+        for &(x, xu) in c.downs(u) {
+            let wxu = self.w[xu as usize];
+            // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
+            // non-negative floats is at least each of its terms, so a part already heavier
+            // than the arc cannot be in its triangle.
+            if wxu[1 - d] > wa {
+                continue;
+            }
+            if let Some(xv) = c.arc_above(x, xu, v) {
+                let wxv = self.w[xv as usize];
+                let sum = if down {
+                    wxv[1] + wxu[0]
+                } else {
+                    wxu[1] + wxv[0]
+                };
+                if sum == wa {
+                    return Some((x, xu, xv));
+                }
+            }
+        }
+        None
     }
 }
