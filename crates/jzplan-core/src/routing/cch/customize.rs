@@ -6,7 +6,11 @@ use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The bit that marks a network edge in [`Customized`]'s unpacking memo (edge ids are below
+/// 2^31: [`Cch::from_order`] refuses larger networks).
+const EDGE: u64 = 1 << 63;
 
 /// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
@@ -14,7 +18,7 @@ const PARALLEL_ARCS: usize = 4_096;
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
 /// scenario (16 bytes per arc, 8 per network edge, 16 per arc direction the queries relax, and
-/// 4 per arc direction once a route has been unpacked).
+/// 8 per arc direction once a route has been unpacked).
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     /// The customized weights of every arc (lower triangles only: the perfect step does not
@@ -27,11 +31,12 @@ pub struct Customized {
     pub(crate) down_adj: Adjacency,
     dropped: usize,
     fingerprint: u64,
-    /// For each arc direction (`2 * arc + down`) that a route has unpacked through a lower
-    /// triangle, its lower node + 1 (0: not looked up yet). Made at the first unpacking (4
-    /// bytes per arc direction), filled as routes unpack arcs: the triangles of the arcs high
-    /// in the hierarchy, which most long routes use, are searched for once.
-    middle: std::sync::OnceLock<Box<[AtomicU32]>>,
+    /// For each arc direction (`2 * arc + down`) that a route has unpacked, what it unpacked
+    /// into: the network edge (with [`EDGE`] set), or the arcs `x – u` and `x – v` of its
+    /// lower triangle (low and high 32 bits; 0: not looked up yet). Made at the first
+    /// unpacking (8 bytes per arc direction), filled as routes unpack arcs: the triangles of
+    /// the arcs high in the hierarchy, which most long routes use, are searched for once.
+    middle: std::sync::OnceLock<Box<[AtomicU64]>>,
     /// Which search [`Customized::search`] runs.
     pub(crate) search: CchSearch,
 }
@@ -189,9 +194,11 @@ impl Customized {
     /// the one it chose matches; any match is a path of that weight through lower nodes, and
     /// its arcs have lower tails, so the recursion ends.
     ///
-    /// The lower node of a triangle found is kept per arc direction, so that the next route
-    /// through the arc finds its two arcs by two binary searches instead of scanning the lower
-    /// neighbours of its tail (up to thousands for the top of a large hierarchy).
+    /// What an arc direction unpacked into is kept: the next route through it takes the
+    /// network edge or the two arcs of the triangle at once, instead of scanning the lower
+    /// neighbours of its tail (up to thousands at the top of a large hierarchy). Arc `x – u`
+    /// is never arc 0 of a triangle (arc 0 is the first arc of the lowest node, which has no
+    /// lower neighbour), so 0 can mean "not looked up".
     pub(crate) fn unpack(
         &self,
         a: u32,
@@ -203,7 +210,7 @@ impl Customized {
         let middle = self.middle.get_or_init(|| {
             (0..2 * c.head.len())
                 .into_par_iter()
-                .map(|_| AtomicU32::new(0))
+                .map(|_| AtomicU64::new(0))
                 .collect()
         });
         stack.clear();
@@ -213,21 +220,26 @@ impl Customized {
             let wa = self.w[a as usize][d];
             debug_assert!(wa.is_finite(), "an arc without a path is never on a route");
             let dir = 2 * a as usize + d;
-            let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
-            if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
-                out.push(e);
-                continue;
-            }
             let (u, v) = (c.tail[a as usize], c.head[a as usize]);
             let found = match middle[dir].load(Ordering::Relaxed) {
-                0 => self.triangle(u, v, down, wa).inspect(|&(x, _, _)| {
-                    middle[dir].store(x + 1, Ordering::Relaxed);
-                }),
-                k => c
-                    .arc(k - 1, u)
-                    .and_then(|xu| Some((k - 1, xu, c.arc_above(k - 1, xu, v)?))),
+                0 => {
+                    let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
+                    if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
+                        middle[dir].store(EDGE | u64::from(e), Ordering::Relaxed);
+                        out.push(e);
+                        continue;
+                    }
+                    self.triangle(u, v, down, wa).inspect(|&(xu, xv)| {
+                        middle[dir].store(u64::from(xu) | u64::from(xv) << 32, Ordering::Relaxed);
+                    })
+                }
+                k if k & EDGE != 0 => {
+                    out.push(k as u32);
+                    continue;
+                }
+                k => Some((k as u32, (k >> 32) as u32)),
             };
-            let Some((_, xu, xv)) = found else {
+            let Some((xu, xv)) = found else {
                 debug_assert!(false, "arc {a} has no edge or triangle of its weight {wa}");
                 continue;
             };
@@ -243,8 +255,8 @@ impl Customized {
     }
 
     /// The first lower triangle `x – u – v` (lowest `x` first) whose two arcs add up to `wa`
-    /// in direction `down` of arc `u – v`: `(x, arc x – u, arc x – v)`.
-    fn triangle(&self, u: u32, v: u32, down: bool, wa: f64) -> Option<(u32, u32, u32)> {
+    /// in direction `down` of arc `u – v`: `(arc x – u, arc x – v)`.
+    fn triangle(&self, u: u32, v: u32, down: bool, wa: f64) -> Option<(u32, u32)> {
         let c = &*self.cch;
         let d = usize::from(down);
         for &(x, xu) in c.downs(u) {
@@ -263,7 +275,7 @@ impl Customized {
                     wxu[1] + wxv[0]
                 };
                 if sum == wa {
-                    return Some((x, xu, xv));
+                    return Some((xu, xv));
                 }
             }
         }
