@@ -196,9 +196,8 @@ impl Customized {
     ///
     /// What an arc direction unpacked into is kept: the next route through it takes the
     /// network edge or the two arcs of the triangle at once, instead of scanning the lower
-    /// neighbours of its tail (up to thousands at the top of a large hierarchy). Arc `x – u`
-    /// is never arc 0 of a triangle (arc 0 is the first arc of the lowest node, which has no
-    /// lower neighbour), so 0 can mean "not looked up".
+    /// neighbours of its tail (up to thousands at the top of a large hierarchy). The two arcs
+    /// of a triangle differ, so their pair is never 0, which can mean "not looked up".
     pub(crate) fn unpack(
         &self,
         a: u32,
