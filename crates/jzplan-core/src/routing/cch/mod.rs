@@ -48,6 +48,9 @@ pub struct Cch {
     /// `rank[v]` of network node `v`; `order[r]` is the node of rank `r`.
     pub(crate) rank: Vec<u32>,
     pub(crate) order: Vec<u32>,
+    /// The elimination-tree parent of each rank (its lowest higher neighbour), or [`NONE`] for
+    /// a root: what a query side climbs, one read a step.
+    pub(crate) parent: Vec<u32>,
     /// Arcs of rank `r`: `begin[r]..begin[r] + count[r]`, heads (ranks) ascending. Nodes are laid
     /// out by elimination-tree level, so the arcs of all lower levels form a prefix.
     pub(crate) begin: Vec<u32>,
@@ -247,6 +250,7 @@ impl Cch {
             m,
             rank,
             order,
+            parent,
             begin,
             count,
             head,
@@ -316,11 +320,7 @@ impl Cch {
     /// [`NONE`] for a root.
     #[inline]
     pub(crate) fn parent(&self, r: u32) -> u32 {
-        if self.count[r as usize] > 0 {
-            self.head[self.begin[r as usize] as usize]
-        } else {
-            NONE
-        }
+        self.parent[r as usize]
     }
 
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
@@ -385,7 +385,7 @@ impl Cch {
     /// Heap bytes of the metric-independent part.
     pub fn memory_bytes(&self) -> usize {
         8 * self.tri.len()
-            + 4 * (self.rank.len() * 5
+            + 4 * (self.rank.len() * 6
                 + self.head.len() * 2
                 + self.down.len() * 2
                 + self.down_off.len()
