@@ -18,7 +18,9 @@
 //!   its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
-//!   cheaper than the best meeting so far, with no priority queue
+//!   cheaper than the best meeting so far (read from the shape and the weights after a basic
+//!   customization, from adjacencies without the dropped directions after a perfect one), with
+//!   no priority queue
 //!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
 //!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
