@@ -6,13 +6,19 @@ use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The bit that marks a network edge in [`Customized`]'s unpacking memo (edge ids are below
+/// 2^31: [`Cch::from_order`] refuses larger networks).
+const EDGE: u64 = 1 << 63;
 
 /// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario (16 bytes per arc, 8 per network edge, and 16 per arc direction the queries relax).
+/// scenario (16 bytes per arc, 8 per network edge, 16 per arc direction the queries relax, and
+/// 8 per arc direction once a route has been unpacked).
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     /// The customized weights of every arc (lower triangles only: the perfect step does not
@@ -25,6 +31,12 @@ pub struct Customized {
     pub(crate) down_adj: Adjacency,
     dropped: usize,
     fingerprint: u64,
+    /// For each arc direction (`2 * arc + down`) that a route has unpacked, what it unpacked
+    /// into: the network edge (with [`EDGE`] set), or the arcs `x – u` and `x – v` of its
+    /// lower triangle (low and high 32 bits; 0: not looked up yet). Made at the first
+    /// unpacking (8 bytes per arc direction), filled as routes unpack arcs: the triangles of
+    /// the arcs high in the hierarchy, which most long routes use, are searched for once.
+    middle: std::sync::OnceLock<Box<[AtomicU64]>>,
     /// Which search [`Customized::search`] runs.
     pub(crate) search: CchSearch,
 }
@@ -108,6 +120,7 @@ impl Cch {
             down_adj,
             dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
+            middle: std::sync::OnceLock::new(),
             search: CchSearch::EliminationTree,
         })
     }
@@ -164,6 +177,7 @@ impl Customized {
             + 8 * self.weights.len()
             + self.up_adj.memory_bytes()
             + self.down_adj.memory_bytes()
+            + self.middle.get().map_or(0, |m| 4 * m.len())
     }
 
     /// Arc directions the queries relax (finite, and kept by the perfect step).
@@ -179,6 +193,11 @@ impl Customized {
     /// weights and sums (computed the same way, from the same final weights of lower arcs), so
     /// the one it chose matches; any match is a path of that weight through lower nodes, and
     /// its arcs have lower tails, so the recursion ends.
+    ///
+    /// What an arc direction unpacked into is kept: the next route through it takes the
+    /// network edge or the two arcs of the triangle at once, instead of scanning the lower
+    /// neighbours of its tail (up to thousands at the top of a large hierarchy). The two arcs
+    /// of a triangle differ, so their pair is never 0, which can mean "not looked up".
     pub(crate) fn unpack(
         &self,
         a: u32,
@@ -187,6 +206,12 @@ impl Customized {
         out: &mut Vec<u32>,
     ) {
         let c = &*self.cch;
+        let middle = self.middle.get_or_init(|| {
+            (0..2 * c.head.len())
+                .into_par_iter()
+                .map(|_| AtomicU64::new(0))
+                .collect()
+        });
         stack.clear();
         stack.push((a, down));
         while let Some((a, down)) = stack.pop() {
@@ -194,34 +219,25 @@ impl Customized {
             let wa = self.w[a as usize][d];
             debug_assert!(wa.is_finite(), "an arc without a path is never on a route");
             let dir = 2 * a as usize + d;
-            let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
-            if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
-                out.push(e);
-                continue;
-            }
             let (u, v) = (c.tail[a as usize], c.head[a as usize]);
-            let mut found = None;
-            for &(x, xu) in c.downs(u) {
-                let wxu = self.w[xu as usize];
-                // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
-                // non-negative floats is at least each of its terms, so a part already heavier
-                // than the arc cannot be in its triangle.
-                if wxu[1 - d] > wa {
+            let found = match middle[dir].load(Ordering::Relaxed) {
+                0 => {
+                    let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
+                    if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
+                        middle[dir].store(EDGE | u64::from(e), Ordering::Relaxed);
+                        out.push(e);
+                        continue;
+                    }
+                    self.triangle(u, v, down, wa).inspect(|&(xu, xv)| {
+                        middle[dir].store(u64::from(xu) | u64::from(xv) << 32, Ordering::Relaxed);
+                    })
+                }
+                k if k & EDGE != 0 => {
+                    out.push(k as u32);
                     continue;
                 }
-                if let Some(xv) = c.arc_above(x, xu, v) {
-                    let wxv = self.w[xv as usize];
-                    let sum = if down {
-                        wxv[1] + wxu[0]
-                    } else {
-                        wxu[1] + wxv[0]
-                    };
-                    if sum == wa {
-                        found = Some((xu, xv));
-                        break;
-                    }
-                }
-            }
+                k => Some((k as u32, (k >> 32) as u32)),
+            };
             let Some((xu, xv)) = found else {
                 debug_assert!(false, "arc {a} has no edge or triangle of its weight {wa}");
                 continue;
@@ -235,5 +251,33 @@ impl Customized {
                 stack.push((xu, true));
             }
         }
+    }
+
+    /// The first lower triangle `x – u – v` (lowest `x` first) whose two arcs add up to `wa`
+    /// in direction `down` of arc `u – v`: `(arc x – u, arc x – v)`.
+    fn triangle(&self, u: u32, v: u32, down: bool, wa: f64) -> Option<(u32, u32)> {
+        let c = &*self.cch;
+        let d = usize::from(down);
+        for &(x, xu) in c.downs(u) {
+            let wxu = self.w[xu as usize];
+            // Up: u → x (down of x – u), x → v (up of x – v); down: v → x, x → u. A sum of
+            // non-negative floats is at least each of its terms, so a part already heavier
+            // than the arc cannot be in its triangle.
+            if wxu[1 - d] > wa {
+                continue;
+            }
+            if let Some(xv) = c.arc_above(x, xu, v) {
+                let wxv = self.w[xv as usize];
+                let sum = if down {
+                    wxv[1] + wxu[0]
+                } else {
+                    wxu[1] + wxv[0]
+                };
+                if sum == wa {
+                    return Some((xu, xv));
+                }
+            }
+        }
+        None
     }
 }

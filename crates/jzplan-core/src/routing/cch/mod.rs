@@ -11,7 +11,7 @@
 //!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
-//!   (the separators, [`chains`]): chains with disjoint subtrees in parallel (rayon), the nodes
+//!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
 //!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
 //!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
@@ -48,6 +48,9 @@ pub struct Cch {
     /// `rank[v]` of network node `v`; `order[r]` is the node of rank `r`.
     pub(crate) rank: Vec<u32>,
     pub(crate) order: Vec<u32>,
+    /// The elimination-tree parent of each rank (its lowest higher neighbour), or [`NONE`] for
+    /// a root: what a query side climbs, one read a step.
+    pub(crate) parent: Vec<u32>,
     /// Arcs of rank `r`: `begin[r]..begin[r] + count[r]`, heads (ranks) ascending. Nodes are laid
     /// out by elimination-tree level, so the arcs of all lower levels form a prefix.
     pub(crate) begin: Vec<u32>,
@@ -70,6 +73,9 @@ pub struct Cch {
     /// Network edges by arc direction (`2 * arc + down`), for the parallel first step.
     pub(crate) dir_off: Vec<u32>,
     pub(crate) dir_edges: Vec<u32>,
+    /// The chains of the elimination tree, grouped by height: what the customization's
+    /// lower-triangle step runs by ([`chains`]).
+    pub(crate) chains: chains::Chains,
 }
 
 impl std::fmt::Debug for Cch {
@@ -244,6 +250,7 @@ impl Cch {
             m,
             rank,
             order,
+            parent,
             begin,
             count,
             head,
@@ -257,6 +264,7 @@ impl Cch {
             edge_arc: Vec::with_capacity(m),
             dir_off: Vec::new(),
             dir_edges: Vec::new(),
+            chains: chains::Chains::default(),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -287,6 +295,7 @@ impl Cch {
         }
         cch.dir_off = dir_off;
         cch.dir_edges = dir_edges;
+        cch.chains = chains::Chains::build(&cch);
         Ok(cch)
     }
 
@@ -311,11 +320,7 @@ impl Cch {
     /// [`NONE`] for a root.
     #[inline]
     pub(crate) fn parent(&self, r: u32) -> u32 {
-        if self.count[r as usize] > 0 {
-            self.head[self.begin[r as usize] as usize]
-        } else {
-            NONE
-        }
+        self.parent[r as usize]
     }
 
     /// Down-neighbours of rank `r`: `(x, arc x – r)`, lowest first.
@@ -380,7 +385,7 @@ impl Cch {
     /// Heap bytes of the metric-independent part.
     pub fn memory_bytes(&self) -> usize {
         8 * self.tri.len()
-            + 4 * (self.rank.len() * 5
+            + 4 * (self.rank.len() * 6
                 + self.head.len() * 2
                 + self.down.len() * 2
                 + self.down_off.len()
@@ -389,6 +394,7 @@ impl Cch {
                 + self.edge_arc.len()
                 + self.dir_off.len()
                 + self.dir_edges.len())
+            + self.chains.memory_bytes()
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).

@@ -88,7 +88,9 @@ impl Side {
         for &v in &self.chain {
             self.on_chain[v as usize] = false;
         }
-        self.chain.sort_unstable();
+        // One ascending run per start node (a climb stops where an earlier one passed): the
+        // stable sort merges runs in linear time.
+        self.chain.sort();
     }
 
     #[inline]

@@ -355,6 +355,10 @@ fn check_unpack(
                     got,
                     cost
                 );
+                // Again, through the lower node it found the first time: the same edges.
+                let mut again = Vec::new();
+                c.unpack(a, down, &mut Vec::new(), &mut again);
+                prop_assert_eq!(&again, &e, "arc {} down {} unpacked twice", a, down);
             }
         }
     }
