@@ -89,13 +89,18 @@ impl Cch {
         }
         let cch: &Cch = self;
         // Step 1: each arc direction takes its cheapest network edge.
-        let first = |d: usize| -> f64 {
-            cch.dir_edges[cch.dir_off[d] as usize..cch.dir_off[d + 1] as usize]
-                .iter()
-                .map(|&e| weights[e as usize])
-                .fold(f64::INFINITY, f64::min)
+        // Weights are checked above (no NaN): a plain comparison takes the minimum.
+        let first = |r: std::ops::Range<usize>| -> f64 {
+            cch.dir_edges[r].iter().fold(f64::INFINITY, |m, &e| {
+                let x = weights[e as usize];
+                if x < m { x } else { m }
+            })
         };
-        let init = |a: usize| [first(2 * a), first(2 * a + 1)];
+        let init = |a: usize| {
+            let o = &cch.dir_off[2 * a..2 * a + 3];
+            let (up, down, end) = (o[0] as usize, o[1] as usize, o[2] as usize);
+            [first(up..down), first(down..end)]
+        };
         let arcs = cch.head.len();
         let mut w: Vec<ArcW> = if arcs >= PARALLEL_ARCS {
             (0..arcs).into_par_iter().map(init).collect()

@@ -13,7 +13,7 @@
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
 //!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
 //!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
-//!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
+//!   alone at its height (the top separators) splits the rows of each block between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
