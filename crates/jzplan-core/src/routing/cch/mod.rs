@@ -11,14 +11,16 @@
 //!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
-//!   (the separators, [`chains`]): chains with disjoint subtrees in parallel (rayon), the nodes
+//!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
 //!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
 //!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
-//!   cheaper than the best meeting so far, with no priority queue
+//!   cheaper than the best meeting so far (read from the shape and the weights after a basic
+//!   customization, from adjacencies without the dropped directions after a perfect one), with
+//!   no priority queue
 //!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
 //!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
@@ -73,6 +75,9 @@ pub struct Cch {
     /// Network edges by arc direction (`2 * arc + down`), for the parallel first step.
     pub(crate) dir_off: Vec<u32>,
     pub(crate) dir_edges: Vec<u32>,
+    /// The chains of the elimination tree, grouped by height: what the customization's
+    /// lower-triangle step runs by ([`chains`]).
+    pub(crate) chains: chains::Chains,
 }
 
 impl std::fmt::Debug for Cch {
@@ -261,6 +266,7 @@ impl Cch {
             edge_arc: Vec::with_capacity(m),
             dir_off: Vec::new(),
             dir_edges: Vec::new(),
+            chains: chains::Chains::default(),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -291,6 +297,7 @@ impl Cch {
         }
         cch.dir_off = dir_off;
         cch.dir_edges = dir_edges;
+        cch.chains = chains::Chains::build(&cch);
         Ok(cch)
     }
 
@@ -389,6 +396,7 @@ impl Cch {
                 + self.edge_arc.len()
                 + self.dir_off.len()
                 + self.dir_edges.len())
+            + self.chains.memory_bytes()
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).

@@ -70,7 +70,9 @@ struct ChArc {
 /// so the few high nodes every search reaches share cache lines (on the 1M-edge grid a query
 /// took about a tenth less time than with network numbering). The arcs of a slot lie together
 /// in one array, its downward arcs then its upward ones, so that settling a node (stall test
-/// on one kind, relaxation of the other) reads one stretch of memory.
+/// on one kind, relaxation of the other) reads one stretch of memory. The shortcuts that stand
+/// for at most [`Expansions::MAX`] edges also keep those edges spelled out, so that unpacking a
+/// route mostly copies.
 pub struct Hierarchy {
     m: usize,
     rank: Vec<u32>,
@@ -81,6 +83,8 @@ pub struct Hierarchy {
     arcs: Vec<ChArc>,
     /// The two halves of shortcut `i` (arc id `m + i`), in travel order.
     shortcuts: Vec<[u32; 2]>,
+    /// The network edges of the short shortcuts, spelled out ([`Expansions`]).
+    expansions: Expansions,
     /// The weights the hierarchy was built for (a router checks it has the same ones).
     weights: Vec<f64>,
     fingerprint: u64,
@@ -139,6 +143,7 @@ impl Hierarchy {
             + self.nodes.len() * 8
             + self.arcs.len() * size_of::<ChArc>()
             + self.shortcuts.len() * 8
+            + self.expansions.memory_bytes()
             + self.weights.len() * 8
     }
 
@@ -158,6 +163,53 @@ impl Hierarchy {
                 .iter()
                 .zip(weights)
                 .all(|(a, b)| a.to_bits() == b.to_bits())
+    }
+}
+
+/// The network edges of every shortcut that stands for at most [`Expansions::MAX`] of them, in
+/// travel order: unpacking a route copies them instead of splitting the shortcut down to its
+/// edges half by half (a data-dependent branch per half, most of them mispredicted).
+#[derive(Clone, Debug, Default)]
+struct Expansions {
+    /// For shortcut `i`, its edges are `edges[off[i]..off[i + 1]]` (empty for the longer ones).
+    off: Vec<u32>,
+    edges: Vec<u32>,
+}
+
+impl Expansions {
+    /// Most edges a spelled-out shortcut stands for.
+    const MAX: usize = 16;
+
+    /// The expansions of `shortcuts` (halves older than the shortcut: ids below `m + i`) over
+    /// `m` network edges.
+    fn new(m: usize, shortcuts: &[[u32; 2]]) -> Self {
+        // Edges a shortcut stands for, capped at MAX + 1 ("longer").
+        let mut len = Vec::with_capacity(shortcuts.len());
+        let mut off = Vec::with_capacity(shortcuts.len() + 1);
+        let mut edges = Vec::new();
+        off.push(0);
+        for halves in shortcuts {
+            let n: usize = halves
+                .iter()
+                .map(|&h| (h as usize).checked_sub(m).map_or(1, |i| len[i]))
+                .sum();
+            let n = n.min(Self::MAX + 1);
+            len.push(n);
+            if n <= Self::MAX {
+                for &h in halves {
+                    match (h as usize).checked_sub(m) {
+                        None => edges.push(h),
+                        Some(i) => edges.extend_from_within(off[i] as usize..off[i + 1] as usize),
+                    }
+                }
+            }
+            off.push(edges.len() as u32);
+        }
+        Expansions { off, edges }
+    }
+
+    fn memory_bytes(&self) -> usize {
+        (self.off.len() + self.edges.len()) * 4
     }
 }
 
@@ -432,6 +484,34 @@ mod tests {
             .shortest_path(&[(n(0), -1.0)], &[(n(1), 0.0)])
             .unwrap_err();
         assert_eq!(e.code(), "InvalidInput");
+    }
+
+    #[test]
+    fn a_long_line_unpacks_into_all_its_edges_in_order() {
+        // A two-way line 0 – 1 – … – 199: contracting it nests shortcuts over dozens of edges,
+        // longer than the spelled-out ones, so unpacking both copies and splits.
+        let roads: Vec<(usize, usize, bool)> = (0..199).map(|i| (i, i + 1, false)).collect();
+        let net = network(200, &roads);
+        let w: Vec<f64> = (0..net.edge_count())
+            .map(|i| 1.0 + (i % 3) as f64)
+            .collect();
+        let h = Hierarchy::new(&net, &w).unwrap();
+        let longest = (0..h.shortcut_count())
+            .map(|i| {
+                let mut e = Vec::new();
+                h.unpack((h.m + i) as u32, &mut Vec::new(), &mut e);
+                e.len()
+            })
+            .max();
+        assert!(longest > Some(Expansions::MAX), "{longest:?}");
+        let d = floyd_warshall(&net, &w);
+        for (s, t) in [(0u32, 199u32), (199, 0), (3, 141), (150, 7)] {
+            let (c, edges) = node_route(&h, s, t);
+            let edges = edges.unwrap();
+            assert_eq!(edges.len(), s.abs_diff(t) as usize);
+            assert_eq!(path_cost(&net, &w, s, t, &edges), c);
+            assert_eq!(c, d[s as usize][t as usize]);
+        }
     }
 
     #[test]

@@ -429,6 +429,7 @@ impl Hierarchy {
             rank,
             nodes,
             arcs,
+            expansions: super::Expansions::new(m, &shortcuts),
             shortcuts,
             weights: weights.to_vec(),
             fingerprint: weights_fingerprint(weights),

@@ -60,13 +60,18 @@ impl Hierarchy {
         let (mut s, mut t) = ([none; 8], [none; 8]);
         let (ns, nt) = (acc(sources, &mut s)?, acc(targets, &mut t)?);
         let (s, t) = (&s[..ns], &t[..nt]);
-        let (_, path, _) = self.query(s, t, f64::INFINITY);
-        Ok(path.map(|(si, edges, ti)| {
-            let mut c = s[si].cost;
-            for &e in &edges {
-                c += self.weights[e as usize];
-            }
-            (c + t[ti].cost, edges.into_iter().map(EdgeId).collect())
+        Ok(with_scratch(|q| {
+            let (_, ends) = self.query_in(q, s, t, f64::INFINITY);
+            ends.map(|(si, ti)| {
+                // The answer's one allocation; its cost summed in travel order on the way.
+                let mut c = s[si].cost;
+                let mut path = Vec::with_capacity(q.edges.len());
+                for &e in &q.edges {
+                    c += self.weights[e as usize];
+                    path.push(EdgeId(e));
+                }
+                (c + t[ti].cost, path)
+            })
         }))
     }
 
@@ -90,15 +95,25 @@ impl Hierarchy {
     /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
     pub(super) fn unpack(&self, id: u32, stack: &mut Vec<u32>, out: &mut Vec<u32>) {
         stack.clear();
+        let (m, x) = (self.m, &self.expansions);
         let mut a = id;
         loop {
-            // Down the first halves to an edge, keeping the second halves for later.
-            while a as usize >= self.m {
-                let [first, second] = self.shortcuts[a as usize - self.m];
-                stack.push(second);
-                a = first;
+            // Down the first halves to an edge or a spelled-out shortcut, keeping the second
+            // halves for later.
+            match (a as usize).checked_sub(m) {
+                None => out.push(a),
+                Some(i) => {
+                    let (lo, hi) = (x.off[i] as usize, x.off[i + 1] as usize);
+                    if lo < hi {
+                        out.extend_from_slice(&x.edges[lo..hi]);
+                    } else {
+                        let [first, second] = self.shortcuts[i];
+                        stack.push(second);
+                        a = first;
+                        continue;
+                    }
+                }
             }
-            out.push(a);
             match stack.pop() {
                 Some(b) => a = b,
                 None => break,
@@ -116,8 +131,9 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
-            let (mu, path) = self.query_in(q, seeds, targets, mu0);
-            (mu, path, q.f.settled + q.b.settled)
+            let (mu, ends) = self.query_in(q, seeds, targets, mu0);
+            let path = ends.map(|(si, ti)| (si, q.edges.clone(), ti));
+            (mu, path, q.sp.settled)
         })
     }
 
@@ -145,120 +161,127 @@ impl Hierarchy {
         Ok(with_scratch(|q| {
             self.query_in(q, &s, &t, f64::INFINITY);
             SearchStats {
-                settled: q.f.settled + q.b.settled,
-                stalled: q.f.stalled + q.b.stalled,
-                relaxed: q.f.relaxed + q.b.relaxed,
+                settled: q.sp.settled,
+                stalled: q.sp.stalled,
+                relaxed: q.sp.relaxed,
             }
         }))
     }
 
+    /// The search of [`Hierarchy::query`], on `q`: the best meeting cost, and when it is
+    /// below `mu0` the seed and target indices of the route, whose network edges are left in
+    /// `q.edges` (travel order).
+    ///
+    /// Both directions share one heap and one set of arrays: label `2 * slot + dir` (`dir` 0
+    /// forward, 1 backward) holds a slot's cost in one direction, its cost in the other is the
+    /// next or previous entry. A settled label tells its direction by its low bit, so the loop
+    /// has no branch on the direction: the arcs to test for a stall and those to relax are
+    /// picked by index, and popping the smallest key of the one heap is the "side with the
+    /// smaller top" of two.
     fn query_in(
         &self,
         q: &mut Scratch,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
-    ) -> (f64, Option<ChPath>) {
-        {
-            let Scratch {
-                f,
-                b,
-                arcs,
-                stack,
-                edges,
-            } = q;
-            let n = self.rank.len();
-            f.start(n);
-            b.start(n);
-            let mut mu = mu0;
-            let mut meet = None;
-            for (i, s) in seeds.iter().enumerate() {
-                let x = self.rank[s.node as usize];
-                let d = s.cost + 0.0;
-                if d < mu {
-                    f.update(x, d, SEED - i as u32, x);
+    ) -> (f64, Option<(usize, usize)>) {
+        let Scratch {
+            sp,
+            arcs: chain,
+            stack,
+            edges,
+        } = q;
+        sp.start(self.rank.len());
+        let mut mu = mu0;
+        let mut meet = None;
+        for (i, s) in seeds.iter().enumerate() {
+            let x = self.rank[s.node as usize] as usize;
+            let d = s.cost + 0.0;
+            if d < mu {
+                sp.update(2 * x, d, SEED - i as u32, x as u32);
+            }
+        }
+        for (i, t) in targets.iter().enumerate() {
+            let x = self.rank[t.node as usize] as usize;
+            let d = t.cost + 0.0;
+            if d < mu && sp.update(2 * x + 1, d, SEED - i as u32, x as u32) {
+                let c = sp.dist[2 * x] + d;
+                if c < mu {
+                    mu = c;
+                    meet = Some(x);
                 }
             }
-            for (i, t) in targets.iter().enumerate() {
-                let x = self.rank[t.node as usize];
-                let d = t.cost + 0.0;
-                if d < mu && b.update(x, d, SEED - i as u32, x) {
-                    let c = f.dist(x) + d;
+        }
+        let (mut settled, mut stalled, mut relaxed) = (0, 0, 0);
+        // Every label either side sets or lowers is checked against the other side's label
+        // of that node at once, so `mu` is the best meeting cost of the labels so far; a
+        // label no cheaper than `mu` is not set at all (it cannot lead to a better route).
+        // Ends when the smallest key reaches `mu`, or the heap is empty (infinity >= any mu).
+        while sp.top() < mu {
+            let Some(top) = sp.pop() else { break };
+            settled += 1;
+            let (l, dv) = (top.node as usize, top.key);
+            let (v, dir) = (l >> 1, l & 1);
+            let (down, up) = self.split(v as u32);
+            // Forward: stall on the downward arcs, relax the upward ones; backward the reverse.
+            let (stall, relax) = if dir == 0 { (down, up) } else { (up, down) };
+            // Stall on demand: a higher node already reached with a cheaper way into `v`
+            // proves `dv` is not the distance of `v`, so nothing is relaxed from it (no
+            // test where there is nothing to relax).
+            if !relax.is_empty()
+                && stall
+                    .iter()
+                    .any(|a| sp.dist[2 * a.head as usize + dir] + a.w < dv)
+            {
+                stalled += 1;
+                continue;
+            }
+            relaxed += relax.len();
+            for a in relax {
+                let d = dv + a.w;
+                let h = 2 * a.head as usize + dir;
+                // Infinity where the other side has not reached the head: no better `mu`.
+                if d < mu && sp.update(h, d, a.id, v as u32) {
+                    let c = d + sp.dist[h ^ 1];
                     if c < mu {
                         mu = c;
-                        meet = Some(x);
+                        meet = Some(a.head as usize);
                     }
                 }
             }
-            // Every label either side sets or lowers is checked against the other side's label
-            // of that node at once, so `mu` is the best meeting cost of the labels so far; a
-            // label no cheaper than `mu` is not set at all (it cannot lead to a better route).
-            loop {
-                let (tf, tb) = (f.top(), b.top());
-                // Also ends when both heaps are empty (infinity >= any mu).
-                if tf.min(tb) >= mu {
-                    break;
-                }
-                let backward = tb < tf;
-                let (me, other) = if backward {
-                    (&mut *b, &*f)
-                } else {
-                    (&mut *f, &*b)
-                };
-                let Some(v) = me.pop() else { break };
-                let dv = me.dist(v);
-                let (down, up) = self.split(v);
-                let (stall, relax) = if backward { (up, down) } else { (down, up) };
-                // Stall on demand: a higher node already reached with a cheaper way into `v`
-                // proves `dv` is not the distance of `v`, so nothing is relaxed from it (no
-                // test where there is nothing to relax).
-                if !relax.is_empty() && stall.iter().any(|a| me.dist(a.head) + a.w < dv) {
-                    me.stalled += 1;
-                    continue;
-                }
-                me.relaxed += relax.len();
-                for a in relax {
-                    let d = dv + a.w;
-                    // Infinity where the other side has not reached the head: no better `mu`.
-                    if d < mu && me.update(a.head, d, a.id, v) {
-                        let c = d + other.dist(a.head);
-                        if c < mu {
-                            mu = c;
-                            meet = Some(a.head);
-                        }
-                    }
-                }
-            }
-            // The labels on both chains from the meeting node were settled when they were
-            // followed, so the chains are paths whose costs sum to the meeting node's labels.
-            let path = meet.map(|m| {
-                arcs.clear();
-                edges.clear();
-                let mut v = m;
-                let si = loop {
-                    let [pred_arc, pred_node] = f.pred[v as usize];
-                    if pred_arc > SEED - 8 {
-                        break (SEED - pred_arc) as usize;
-                    }
-                    arcs.push(pred_arc);
-                    v = pred_node;
-                };
-                for &a in arcs.iter().rev() {
-                    self.unpack(a, stack, edges);
-                }
-                let mut v = m;
-                let ti = loop {
-                    let [pred_arc, pred_node] = b.pred[v as usize];
-                    if pred_arc > SEED - 8 {
-                        break (SEED - pred_arc) as usize;
-                    }
-                    self.unpack(pred_arc, stack, edges);
-                    v = pred_node;
-                };
-                (si, edges.to_vec(), ti)
-            });
-            (mu, path)
         }
+        sp.settled = settled;
+        sp.stalled = stalled;
+        sp.relaxed = relaxed;
+        // The labels on both chains from the meeting node were settled when they were
+        // followed, so the chains are paths whose costs sum to the meeting node's labels.
+        let ends = meet.map(|m| {
+            chain.clear();
+            edges.clear();
+            let mut l = 2 * m;
+            let si = loop {
+                let [pred_arc, pred_node] = sp.pred[l];
+                if pred_arc > SEED - 8 {
+                    break (SEED - pred_arc) as usize;
+                }
+                chain.push(pred_arc);
+                l = 2 * pred_node as usize;
+            };
+            for &a in chain.iter().rev() {
+                self.unpack(a, stack, edges);
+            }
+            let mut l = 2 * m + 1;
+            let ti = loop {
+                let [pred_arc, pred_node] = sp.pred[l];
+                if pred_arc > SEED - 8 {
+                    break (SEED - pred_arc) as usize;
+                }
+                self.unpack(pred_arc, stack, edges);
+                l = 2 * pred_node as usize + 1;
+            };
+            (si, ti)
+        });
+        (mu, ends)
     }
 }
 
@@ -273,21 +296,26 @@ impl Hierarchy {
         mut visit: impl FnMut(u32, f64, u32, u32),
     ) {
         sp.start(self.rank.len());
+        let dir = usize::from(backward);
         for (i, a) in acc.iter().enumerate() {
             let x = self.rank[a.node as usize];
-            sp.update(x, a.cost + 0.0, SEED - i as u32, x);
+            sp.update(2 * x as usize + dir, a.cost + 0.0, SEED - i as u32, x);
         }
-        while let Some(v) = sp.pop() {
-            let dv = sp.dist(v);
+        while let Some(top) = sp.pop() {
+            let (l, dv) = (top.node as usize, top.key);
+            let v = (l >> 1) as u32;
             let (down, up) = self.split(v);
             let (stall, relax) = if backward { (up, down) } else { (down, up) };
-            if stall.iter().any(|a| sp.dist(a.head) + a.w < dv) {
+            if stall
+                .iter()
+                .any(|a| sp.dist[2 * a.head as usize + dir] + a.w < dv)
+            {
                 continue;
             }
-            let [pred_arc, pred_node] = sp.pred[v as usize];
+            let [pred_arc, pred_node] = sp.pred[l];
             visit(v, dv, pred_arc, pred_node);
             for a in relax {
-                sp.update(a.head, dv + a.w, a.id, v);
+                sp.update(2 * a.head as usize + dir, dv + a.w, a.id, v);
             }
         }
     }
@@ -403,7 +431,7 @@ impl Router<'_> {
                         let mut arcs = Vec::new();
                         let mut v = m;
                         let si = loop {
-                            let [p, next] = sp.pred[v as usize];
+                            let [p, next] = sp.pred[2 * v as usize];
                             if p > SEED - 8 {
                                 break (SEED - p) as usize;
                             }
@@ -442,29 +470,30 @@ impl Router<'_> {
     }
 }
 
+/// A queued label (`node` is `2 * slot + dir`, see [`Space`]) and its cost.
 #[derive(Clone, Copy)]
 struct Item {
     key: f64,
     node: u32,
 }
 
-/// The per-query state of one direction of a hierarchy query: the cost of each node reached
-/// (infinity elsewhere: no test of a generation before reading it, and the nodes reached are
-/// reset at the start of the next query), its predecessor arc and node, and an indexed 4-ary
-/// min-heap of the queued nodes (a node is queued once, its key lowered in place; keys are
-/// never NaN).
+/// The per-query state of a hierarchy search, both directions: for each label `2 * slot + dir`
+/// (`dir` 0 forward, 1 backward) its cost (infinity where the query has not reached it: no
+/// test of a generation before reading it, and the labels reached are reset at the start of
+/// the next query), its predecessor arc and node, and an indexed 4-ary min-heap of the queued
+/// labels (a label is queued once, its key lowered in place; keys are never NaN).
 ///
-/// A settled node is not marked: a search only ever offers a node a cost no lower than the
+/// A settled label is not marked: a search only ever offers a label a cost no lower than the
 /// key it settled last (keys are popped in order and weights are not negative), so a settled
-/// node's cost is never lowered again, and only queued nodes can be.
+/// label's cost is never lowered again, and only queued labels can be.
 #[derive(Default)]
 struct Space {
     dist: Vec<f64>,
-    /// Predecessor arc and node of each node reached.
+    /// Predecessor arc and node of each label reached.
     pred: Vec<[u32; 2]>,
-    /// Index in the heap of each queued node.
+    /// Index in the heap of each queued label.
     pos: Vec<u32>,
-    /// The nodes reached in this query (their costs are reset at the start of the next one).
+    /// The labels reached in this query (their costs are reset at the start of the next one).
     touched: Vec<u32>,
     heap: Vec<Item>,
     settled: usize,
@@ -473,15 +502,16 @@ struct Space {
 }
 
 impl Space {
+    /// Ready for a query on `n` slots (`2 * n` labels).
     fn start(&mut self, n: usize) {
         for &v in &self.touched {
             self.dist[v as usize] = f64::INFINITY;
         }
         self.touched.clear();
-        if self.dist.len() < n {
-            self.dist.resize(n, f64::INFINITY);
-            self.pred.resize(n, [0; 2]);
-            self.pos.resize(n, 0);
+        if self.dist.len() < 2 * n {
+            self.dist.resize(2 * n, f64::INFINITY);
+            self.pred.resize(2 * n, [0; 2]);
+            self.pos.resize(2 * n, 0);
         }
         self.heap.clear();
         self.settled = 0;
@@ -489,30 +519,28 @@ impl Space {
         self.relaxed = 0;
     }
     #[cfg(test)]
-    fn reached(&self, v: u32) -> bool {
-        self.dist[v as usize] < f64::INFINITY
+    fn reached(&self, l: usize) -> bool {
+        self.dist[l] < f64::INFINITY
     }
-    /// The cost of `v` in this query (infinity when not reached).
-    #[inline]
-    fn dist(&self, v: u32) -> f64 {
-        self.dist[v as usize]
-    }
-    /// Gives `v` the cost `d` (finite, and no lower than the last key settled) through
+    /// Gives label `l` the cost `d` (finite, and no lower than the last key settled) through
     /// `pred_arc` from `pred_node` unless it has a cost no higher: whether it did.
     #[inline]
-    fn update(&mut self, v: u32, d: f64, pred_arc: u32, pred_node: u32) -> bool {
-        let old = self.dist[v as usize];
+    fn update(&mut self, l: usize, d: f64, pred_arc: u32, pred_node: u32) -> bool {
+        let old = self.dist[l];
         if d >= old {
             return false;
         }
-        self.dist[v as usize] = d;
-        self.pred[v as usize] = [pred_arc, pred_node];
+        self.dist[l] = d;
+        self.pred[l] = [pred_arc, pred_node];
         if old == f64::INFINITY {
-            self.touched.push(v);
-            self.heap.push(Item { key: d, node: v });
+            self.touched.push(l as u32);
+            self.heap.push(Item {
+                key: d,
+                node: l as u32,
+            });
             self.sift_up(self.heap.len() - 1);
         } else {
-            let p = self.pos[v as usize] as usize;
+            let p = self.pos[l] as usize;
             self.heap[p].key = d;
             self.sift_up(p);
         }
@@ -523,15 +551,15 @@ impl Space {
     fn top(&self) -> f64 {
         self.heap.first().map_or(f64::INFINITY, |it| it.key)
     }
-    /// Settles the node of the smallest key.
-    fn pop(&mut self) -> Option<u32> {
+    /// Settles the label of the smallest key: the label and its cost.
+    #[inline]
+    fn pop(&mut self) -> Option<Item> {
         let top = *self.heap.first()?;
         let last = self.heap.pop()?;
         if !self.heap.is_empty() {
             self.sift_down(last);
         }
-        self.settled += 1;
-        Some(top.node)
+        Some(top)
     }
     fn sift_up(&mut self, mut i: usize) {
         // Slices, so that the writes to `pos` do not make the heap's bounds be read again.
@@ -593,8 +621,8 @@ impl Space {
 /// The state of one point-to-point query: both directions, and the buffers of the unpacking.
 #[derive(Default)]
 struct Scratch {
-    f: Space,
-    b: Space,
+    sp: Space,
+    /// The arcs of the forward chain, from the meeting node down to a seed.
     arcs: Vec<u32>,
     stack: Vec<u32>,
     edges: Vec<u32>,
@@ -646,7 +674,7 @@ mod tests {
         ) {
             let mut sp = Space::default();
             for ops in queries {
-                sp.start(40);
+                sp.start(20);
                 let mut queued: Vec<Option<f64>> = vec![None; 40];
                 let mut settled = [false; 40];
                 let mut last = 0.0;
@@ -655,24 +683,26 @@ mod tests {
                     if pop {
                         match sp.pop() {
                             None => prop_assert_eq!(smallest, f64::INFINITY),
-                            Some(x) => {
-                                prop_assert_eq!(queued[x as usize], Some(smallest));
-                                queued[x as usize] = None;
-                                settled[x as usize] = true;
-                                prop_assert_eq!(sp.dist(x), smallest);
+                            Some(it) => {
+                                let x = it.node as usize;
+                                prop_assert_eq!(queued[x], Some(smallest));
+                                prop_assert_eq!(it.key, smallest);
+                                queued[x] = None;
+                                settled[x] = true;
+                                prop_assert_eq!(sp.dist[x], smallest);
                                 last = smallest;
                             }
                         }
                     } else {
                         let d = last + f64::from(k);
                         let i = v as usize;
-                        prop_assert_eq!(sp.reached(v), settled[i] || queued[i].is_some());
+                        prop_assert_eq!(sp.reached(i), settled[i] || queued[i].is_some());
                         let should = !settled[i] && queued[i].is_none_or(|q| d < q);
-                        prop_assert_eq!(sp.update(v, d, 7, 9), should);
+                        prop_assert_eq!(sp.update(i, d, 7, 9), should);
                         if should {
                             queued[i] = Some(d);
                         }
-                        prop_assert!(sp.reached(v));
+                        prop_assert!(sp.reached(i));
                     }
                     let smallest = queued.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
                     prop_assert_eq!(sp.top(), smallest);

@@ -108,6 +108,7 @@ impl Hierarchy {
             rank: raw.rank,
             nodes,
             arcs,
+            expansions: super::Expansions::new(m, &raw.shortcuts),
             shortcuts: raw.shortcuts,
             weights: raw.weights,
         })
