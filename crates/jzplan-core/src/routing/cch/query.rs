@@ -71,6 +71,27 @@ impl Side {
         }
     }
 
+    /// [`Side::set`] for a node of `chain` (elimination-tree search): not listed as touched,
+    /// since [`Side::reset_chain`] resets the whole chain.
+    #[inline]
+    fn relax(&mut self, v: u32, d: f64, pred: u32) {
+        let slot = &mut self.dist[v as usize];
+        if d < *slot {
+            *slot = d;
+            self.pred[v as usize] = pred;
+        }
+    }
+
+    /// Sets the costs and predecessors of the nodes of `chain` (which holds every node an
+    /// elimination-tree search labels: its start nodes and their ancestors) back to unreached.
+    fn reset_chain(&mut self) {
+        for &v in &self.chain {
+            self.dist[v as usize] = f64::INFINITY;
+            self.pred[v as usize] = NONE;
+        }
+        self.touched.clear();
+    }
+
     /// Fills `chain` with the start nodes (`touched`) and all their ancestors, ascending.
     fn climb(&mut self, c: &super::Cch) {
         let n = c.rank.len();
@@ -285,7 +306,7 @@ impl Customized {
                     if df < mu {
                         f.settled += 1;
                         for a in up.arcs_of(v) {
-                            f.set(a.head, df + a.w, a.arc);
+                            f.relax(a.head, df + a.w, a.arc);
                         }
                     }
                 }
@@ -294,7 +315,7 @@ impl Customized {
                     if db < mu {
                         b.settled += 1;
                         for a in down.arcs_of(v) {
-                            b.set(a.head, db + a.w, a.arc);
+                            b.relax(a.head, db + a.w, a.arc);
                         }
                     }
                 }
@@ -302,6 +323,8 @@ impl Customized {
             f.chain = fc;
             b.chain = bc;
             let path = (meet != NONE).then(|| self.path(f, b, meet));
+            f.reset_chain();
+            b.reset_chain();
             (mu, path, f.settled + b.settled)
         })
     }
