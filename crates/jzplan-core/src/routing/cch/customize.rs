@@ -14,6 +14,8 @@ const EDGE: u64 = 1 << 63;
 
 /// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
+/// Arcs a task of the initialization fills (64 KB of weights).
+const INIT_CHUNK: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
@@ -88,25 +90,33 @@ impl Cch {
             )));
         }
         let cch: &Cch = self;
-        // Step 1: each arc direction takes its cheapest network edge.
-        // Weights are checked above (no NaN): a plain comparison takes the minimum.
-        let first = |r: std::ops::Range<usize>| -> f64 {
-            cch.dir_edges[r].iter().fold(f64::INFINITY, |m, &e| {
-                let x = weights[e as usize];
-                if x < m { x } else { m }
-            })
-        };
-        let init = |a: usize| {
-            let o = &cch.dir_off[2 * a..2 * a + 3];
-            let (up, down, end) = (o[0] as usize, o[1] as usize, o[2] as usize);
-            [first(up..down), first(down..end)]
-        };
+        // Step 1: each arc direction takes its cheapest network edge. By chunks of arcs: the
+        // chunk starts closed, then the edges of its arc directions (listed by direction, so
+        // those of a chunk are consecutive) lower their direction's weight. `w` comes zeroed
+        // from the allocator (no page written until a chunk fills it, in parallel), and most
+        // arcs (fill arcs) have no edge: only the chunk's bounds are read from `dir_off`.
         let arcs = cch.head.len();
-        let mut w: Vec<ArcW> = if arcs >= PARALLEL_ARCS {
-            (0..arcs).into_par_iter().map(init).collect()
-        } else {
-            (0..arcs).map(init).collect()
+        let mut w: Vec<ArcW> = vec![[0.0; 2]; arcs];
+        let init = |(c, chunk): (usize, &mut [ArcW])| {
+            chunk.fill([f64::INFINITY; 2]);
+            let a0 = c * INIT_CHUNK;
+            let lo = cch.dir_off[2 * a0] as usize;
+            let hi = cch.dir_off[2 * (a0 + chunk.len())] as usize;
+            for &e in &cch.dir_edges[lo..hi] {
+                let d = cch.edge_arc[e as usize] as usize;
+                let t = &mut chunk[d / 2 - a0][d % 2];
+                // Weights are checked above (no NaN): a plain comparison takes the minimum.
+                let x = weights[e as usize];
+                if x < *t {
+                    *t = x;
+                }
+            }
         };
+        if arcs >= PARALLEL_ARCS {
+            w.par_chunks_mut(INIT_CHUNK).enumerate().for_each(init);
+        } else {
+            w.chunks_mut(INIT_CHUNK).enumerate().for_each(init);
+        }
         // Step 2: lower triangles, by chains of the elimination tree ([`super::chains`]).
         super::chains::relax_all(cch, &mut w);
         let (adj, dropped) = if perfect {
