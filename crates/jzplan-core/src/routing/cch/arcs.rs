@@ -1,5 +1,7 @@
-//! The arc weights of a customization ([`ArcW`]) and the compact adjacency a query relaxes
-//! ([`Adjacency`]): the data that customization, the perfect step and the queries share.
+//! The arc weights of a customization ([`ArcW`]) and what a query relaxes from a node
+//! ([`QueryArcs`]): the shape's arcs with their weights as they are ([`ShapeArcs`], after a
+//! basic customization: nothing is built for the queries), or a compact adjacency without the
+//! directions the perfect step drops ([`Adjacency`]).
 
 use super::Cch;
 use rayon::prelude::*;
@@ -9,6 +11,46 @@ use rayon::prelude::*;
 /// a weight is not stored: unpacking finds it again (see
 /// [`Customized::unpack`](super::Customized)).
 pub(crate) type ArcW = [f64; 2];
+
+/// The arcs one side of a query relaxes from the node of rank `r`: heads ascending, each with
+/// its arc id and its weight in that side's direction. The searches are generic over it, so
+/// the same loops run on both representations.
+pub(crate) trait QueryArcs {
+    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_;
+}
+
+/// The finite up (`d == 0`) or down (`d == 1`) arc directions of a customization read straight
+/// from the shape (heads) and the arc weights: without the perfect step nothing is left out, so
+/// nothing needs to be built per customization.
+pub(crate) struct ShapeArcs<'a> {
+    pub(crate) cch: &'a Cch,
+    pub(crate) w: &'a [ArcW],
+    pub(crate) d: usize,
+}
+
+impl QueryArcs for ShapeArcs<'_> {
+    #[inline]
+    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
+        let range = self.cch.arcs(r);
+        let first = range.start as u32;
+        let d = self.d;
+        self.cch.head[range.clone()]
+            .iter()
+            .zip(&self.w[range])
+            .zip(first..)
+            .filter_map(move |((&head, w), arc)| {
+                let w = w[d];
+                w.is_finite().then_some(QArc { head, arc, w })
+            })
+    }
+}
+
+impl QueryArcs for Adjacency {
+    #[inline]
+    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
+        self.of(r).iter().copied()
+    }
+}
 
 /// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
 /// side's direction is finite (closed roads and, after the perfect step, arc directions no

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 /// Groups of chains with fewer lower triangles than this are relaxed on the calling thread.
 const PARALLEL_TRIANGLES: u64 = 20_000;
-/// Groups of fewer chains than this split each block's lower nodes between the threads.
+/// Groups of fewer chains than this split the rows of each block's matrix between the threads.
 const SPLIT_BELOW: usize = 2;
 /// Entries of a block's matrix (16 bytes each): the block grows while it fits.
 const BLOCK_ENTRIES: usize = 16_384;
@@ -332,86 +332,103 @@ fn relax_block(view: &View, out: &mut [ArcW], block: &[u32], split: bool, s: &mu
             .map(|&(x, xu)| u64::from(cch.begin[x as usize] + cch.count[x as usize] - xu))
             .sum();
         if work >= PARALLEL_TRIANGLES {
-            (2 * rayon::current_num_threads()).clamp(1, xs.len().max(1))
+            (2 * rayon::current_num_threads()).min(k)
         } else {
             1
         }
     } else {
         1
     };
-    // The triangles through the lower nodes outside the block, into matrices.
-    let lower = |xs: &[(u32, u32)],
-                 m: &mut Vec<ArcW>,
-                 col: &mut [u32],
-                 buf: &mut Vec<u32>,
-                 done: &[ArcW]| {
-        m.clear();
-        m.resize(k * a, [f64::INFINITY; 2]);
-        for &(x, xu) in xs {
-            let xa = view.arcs(done, x);
-            let from = (xu - cch.begin[x as usize]) as usize;
-            let heads = &cch.head[cch.arcs(x)][from..];
-            let xa = &xa[from..];
-            buf.clear();
-            buf.extend(heads.iter().map(|&h| col[h as usize]));
-            for (j, &r) in buf.iter().enumerate() {
-                let r = r as usize;
-                if r >= k {
-                    break;
-                }
-                let [xu_up, xu_down] = xa[j];
-                if xu_up == f64::INFINITY && xu_down == f64::INFINITY {
-                    continue;
-                }
-                let row = &mut m[r * a..(r + 1) * a];
-                for (&cv, &[xv_up, xv_down]) in buf[j + 1..].iter().zip(&xa[j + 1..]) {
-                    let t = &mut row[cv as usize];
-                    let up = xu_down + xv_up;
-                    let down = xv_down + xu_up;
-                    t[0] = if up < t[0] { up } else { t[0] };
-                    t[1] = if down < t[1] { down } else { t[1] };
-                }
-            }
-        }
-    };
     let set = |col: &mut [u32], on: bool| {
         for (i, &c) in cols.iter().enumerate() {
             col[c as usize] = if on { i as u32 } else { NONE };
         }
     };
-    if parts <= 1 {
-        with_matrix(n, |col, m, buf| {
-            set(col, true);
-            lower(xs, m, col, buf, out);
-            finish(view, out, block, a, m, col);
-            set(col, false);
-        });
-    } else {
-        let chunk = xs.len().div_ceil(parts);
-        let done: &[ArcW] = out;
-        let mut m = xs
-            .par_chunks(chunk)
-            .map(|part| {
-                with_matrix(n, |col, m, buf| {
-                    set(col, true);
-                    lower(part, m, col, buf, done);
-                    set(col, false);
-                    std::mem::take(m)
-                })
-            })
-            .reduce_with(|mut a, b| {
-                for (t, c) in a.iter_mut().zip(b) {
-                    t[0] = t[0].min(c[0]);
-                    t[1] = t[1].min(c[1]);
+    with_matrix(n, |col, m, buf| {
+        set(col, true);
+        m.clear();
+        m.resize(k * a, [f64::INFINITY; 2]);
+        if parts <= 1 {
+            lower(view, xs, m, 0..k, a, col, buf, out);
+        } else {
+            // The block's rows (its nodes) cut into parts of about equal work (row `i` meets
+            // up to `a - i - 1` columns), each part reading every lower node but relaxing only
+            // into its own rows: no matrix per part, nothing to merge.
+            let total: usize = (0..k).map(|i| a - i).sum();
+            let mut cuts = vec![0];
+            let mut acc = 0;
+            for i in 0..k {
+                acc += a - i;
+                if acc * parts >= total * cuts.len() && cuts.len() < parts {
+                    cuts.push(i + 1);
                 }
-                a
-            })
-            .unwrap_or_else(|| vec![[f64::INFINITY; 2]; k * a]);
-        with_matrix(n, |col, _, _| {
-            set(col, true);
-            finish(view, out, block, a, &mut m, col);
-            set(col, false);
-        });
+            }
+            if *cuts.last().unwrap_or(&0) != k {
+                cuts.push(k);
+            }
+            let mut pieces = Vec::with_capacity(parts);
+            let mut rest: &mut [ArcW] = m;
+            for c in cuts.windows(2) {
+                let (mine, more) = rest.split_at_mut((c[1] - c[0]) * a);
+                pieces.push((c[0]..c[1], mine));
+                rest = more;
+            }
+            let col: &[u32] = col;
+            let done: &[ArcW] = out;
+            pieces.into_par_iter().for_each(|(rows, m)| {
+                let mut buf = Vec::new();
+                lower(view, xs, m, rows, a, col, &mut buf, done);
+            });
+        }
+        finish(view, out, block, a, m, col);
+        set(col, false);
+    });
+}
+
+/// The triangles through the lower nodes `xs` outside the block into the matrix rows `rows`
+/// (`m` holds just those rows, `a` columns each; `col` maps a rank to its column).
+#[allow(clippy::too_many_arguments)]
+fn lower(
+    view: &View,
+    xs: &[(u32, u32)],
+    m: &mut [ArcW],
+    rows: std::ops::Range<usize>,
+    a: usize,
+    col: &[u32],
+    buf: &mut Vec<u32>,
+    done: &[ArcW],
+) {
+    let cch = view.cch;
+    for &(x, xu) in xs {
+        let xa = view.arcs(done, x);
+        let from = (xu - cch.begin[x as usize]) as usize;
+        let heads = &cch.head[cch.arcs(x)][from..];
+        let xa = &xa[from..];
+        buf.clear();
+        buf.extend(heads.iter().map(|&h| col[h as usize]));
+        // The block's nodes come first among the heads, in row order.
+        for (j, &r) in buf.iter().enumerate() {
+            let r = r as usize;
+            if r >= rows.end {
+                break;
+            }
+            if r < rows.start {
+                continue;
+            }
+            let [xu_up, xu_down] = xa[j];
+            if xu_up == f64::INFINITY && xu_down == f64::INFINITY {
+                continue;
+            }
+            let r = r - rows.start;
+            let row = &mut m[r * a..(r + 1) * a];
+            for (&cv, &[xv_up, xv_down]) in buf[j + 1..].iter().zip(&xa[j + 1..]) {
+                let t = &mut row[cv as usize];
+                let up = xu_down + xv_up;
+                let down = xv_down + xu_up;
+                t[0] = if up < t[0] { up } else { t[0] };
+                t[1] = if down < t[1] { down } else { t[1] };
+            }
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
 use super::Cch;
-use super::arcs::{Adjacency, ArcW};
+use super::arcs::{Adjacency, ArcW, ShapeArcs};
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -17,8 +17,9 @@ const PARALLEL_ARCS: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario (16 bytes per arc, 8 per network edge, 16 per arc direction the queries relax, and
-/// 8 per arc direction once a route has been unpacked).
+/// scenario: 16 bytes per arc and 8 per network edge, with the perfect step also 16 per arc
+/// direction the queries relax (without it the queries read the shape and the weights), and 8
+/// per arc direction once a route has been unpacked.
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     /// The customized weights of every arc (lower triangles only: the perfect step does not
@@ -26,9 +27,10 @@ pub struct Customized {
     pub(crate) w: Vec<ArcW>,
     /// The network edges' weights, to unpack arcs.
     pub(crate) weights: Vec<f64>,
-    /// What the two sides of a query relax: the finite up and down weights.
-    pub(crate) up_adj: Adjacency,
-    pub(crate) down_adj: Adjacency,
+    /// With the perfect step, what the two sides of a query relax: the finite up and down
+    /// weights it keeps. Without it (`None`), the queries read every finite direction from the
+    /// shape and `w` ([`ShapeArcs`]).
+    pub(crate) adj: Option<(Adjacency, Adjacency)>,
     dropped: usize,
     fingerprint: u64,
     /// For each arc direction (`2 * arc + down`) that a route has unpacked, what it unpacked
@@ -87,13 +89,18 @@ impl Cch {
         }
         let cch: &Cch = self;
         // Step 1: each arc direction takes its cheapest network edge.
-        let first = |d: usize| -> f64 {
-            cch.dir_edges[cch.dir_off[d] as usize..cch.dir_off[d + 1] as usize]
-                .iter()
-                .map(|&e| weights[e as usize])
-                .fold(f64::INFINITY, f64::min)
+        // Weights are checked above (no NaN): a plain comparison takes the minimum.
+        let first = |r: std::ops::Range<usize>| -> f64 {
+            cch.dir_edges[r].iter().fold(f64::INFINITY, |m, &e| {
+                let x = weights[e as usize];
+                if x < m { x } else { m }
+            })
         };
-        let init = |a: usize| [first(2 * a), first(2 * a + 1)];
+        let init = |a: usize| {
+            let o = &cch.dir_off[2 * a..2 * a + 3];
+            let (up, down, end) = (o[0] as usize, o[1] as usize, o[2] as usize);
+            [first(up..down), first(down..end)]
+        };
         let arcs = cch.head.len();
         let mut w: Vec<ArcW> = if arcs >= PARALLEL_ARCS {
             (0..arcs).into_par_iter().map(init).collect()
@@ -102,22 +109,22 @@ impl Cch {
         };
         // Step 2: lower triangles, by chains of the elimination tree ([`super::chains`]).
         super::chains::relax_all(cch, &mut w);
-        let drop = if perfect {
-            super::perfect::prune(cch, &w)
+        let (adj, dropped) = if perfect {
+            let drop = super::perfect::prune(cch, &w);
+            let dropped = drop.iter().map(|d| d.iter().filter(|&&x| x).count()).sum();
+            let adj = rayon::join(
+                || Adjacency::build(cch, &w, &drop, false),
+                || Adjacency::build(cch, &w, &drop, true),
+            );
+            (Some(adj), dropped)
         } else {
-            Vec::new()
+            (None, 0)
         };
-        let dropped = drop.iter().map(|d| d.iter().filter(|&&x| x).count()).sum();
-        let (up_adj, down_adj) = rayon::join(
-            || Adjacency::build(cch, &w, &drop, false),
-            || Adjacency::build(cch, &w, &drop, true),
-        );
         Ok(Customized {
             cch: self.clone(),
             w,
             weights: weights.to_vec(),
-            up_adj,
-            down_adj,
+            adj,
             dropped,
             fingerprint: super::super::ch::weights_fingerprint(weights),
             middle: std::sync::OnceLock::new(),
@@ -170,19 +177,40 @@ impl Customized {
         self.cch.rank.len() == net.node_count() && self.cch.m == net.edge_count()
     }
 
-    /// Heap bytes of the weights and of what the queries relax (the shared [`Cch`] not
-    /// included).
+    /// Heap bytes of the weights, of what the queries relax (with the perfect step) and of the
+    /// unpacking memo (once a route has been unpacked); the shared [`Cch`] not included.
     pub fn memory_bytes(&self) -> usize {
         self.w.len() * std::mem::size_of::<ArcW>()
             + 8 * self.weights.len()
-            + self.up_adj.memory_bytes()
-            + self.down_adj.memory_bytes()
-            + self.middle.get().map_or(0, |m| 4 * m.len())
+            + self
+                .adj
+                .as_ref()
+                .map_or(0, |(up, down)| up.memory_bytes() + down.memory_bytes())
+            + self
+                .middle
+                .get()
+                .map_or(0, |m| std::mem::size_of::<AtomicU64>() * m.len())
     }
 
     /// Arc directions the queries relax (finite, and kept by the perfect step).
     pub fn query_arc_count(&self) -> usize {
-        self.up_adj.len() + self.down_adj.len()
+        match &self.adj {
+            Some((up, down)) => up.len() + down.len(),
+            None => self
+                .w
+                .iter()
+                .map(|x| usize::from(x[0].is_finite()) + usize::from(x[1].is_finite()))
+                .sum(),
+        }
+    }
+
+    /// The finite up (`d == 0`) or down (`d == 1`) directions as the shape holds them.
+    pub(crate) fn shape_arcs(&self, d: usize) -> ShapeArcs<'_> {
+        ShapeArcs {
+            cch: &self.cch,
+            w: &self.w,
+            d,
+        }
     }
 
     /// Appends the network edges of arc `a` in direction `down` (travel order) to `out`.

@@ -13,12 +13,14 @@
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
 //!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
 //!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
-//!   alone at its height (the top separators) splits its lower nodes between the threads. The optional perfect step ([`perfect`],
+//!   alone at its height (the top separators) splits the rows of each block between the threads. The optional perfect step ([`perfect`],
 //!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
 //!   its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
-//!   cheaper than the best meeting so far, with no priority queue
+//!   cheaper than the best meeting so far (read from the shape and the weights after a basic
+//!   customization, from adjacencies without the dropped directions after a perfect one), with
+//!   no priority queue
 //!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
 //!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),

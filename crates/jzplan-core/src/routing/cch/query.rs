@@ -20,6 +20,7 @@
 //! On the 1M-edge grid (ancestor chains of up to 1,372 nodes) the elimination-tree search took
 //! 55 % of the Dijkstra's time without the perfect step and 60 % with it (same pairs, same run).
 
+use super::arcs::QueryArcs;
 use super::{Customized, NONE};
 use crate::routing::ch::ChPath;
 use crate::routing::search::{Access, SEED};
@@ -68,6 +69,27 @@ impl Side {
             self.dist[v as usize] = d;
             self.pred[v as usize] = pred;
         }
+    }
+
+    /// [`Side::set`] for a node of `chain` (elimination-tree search): not listed as touched,
+    /// since [`Side::reset_chain`] resets the whole chain.
+    #[inline]
+    fn relax(&mut self, v: u32, d: f64, pred: u32) {
+        let slot = &mut self.dist[v as usize];
+        if d < *slot {
+            *slot = d;
+            self.pred[v as usize] = pred;
+        }
+    }
+
+    /// Sets the costs and predecessors of the nodes of `chain` (which holds every node an
+    /// elimination-tree search labels: its start nodes and their ancestors) back to unreached.
+    fn reset_chain(&mut self) {
+        for &v in &self.chain {
+            self.dist[v as usize] = f64::INFINITY;
+            self.pred[v as usize] = NONE;
+        }
+        self.touched.clear();
     }
 
     /// Fills `chain` with the start nodes (`touched`) and all their ancestors, ascending.
@@ -162,6 +184,27 @@ impl Customized {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
+        match &self.adj {
+            Some((up, down)) => self.dijkstra(up, down, seeds, targets, mu0),
+            None => self.dijkstra(
+                &self.shape_arcs(0),
+                &self.shape_arcs(1),
+                seeds,
+                targets,
+                mu0,
+            ),
+        }
+    }
+
+    /// [`Customized::query`] relaxing `up` and `down`.
+    fn dijkstra<A: QueryArcs>(
+        &self,
+        up: &A,
+        down: &A,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
         SIDES.with(|sides| {
             let mut sides = sides.borrow_mut();
             let (f, b) = &mut *sides;
@@ -186,17 +229,10 @@ impl Customized {
                     meet = v;
                 }
                 // Stall on demand: a higher node reached with a cheaper way into `v`.
-                let (relax, into) = if backward {
-                    (&self.down_adj, &self.up_adj)
-                } else {
-                    (&self.up_adj, &self.down_adj)
-                };
-                let stalled = into
-                    .of(v)
-                    .iter()
-                    .any(|a| me.dist[a.head as usize] + a.w < dv);
+                let (relax, into) = if backward { (down, up) } else { (up, down) };
+                let stalled = into.arcs_of(v).any(|a| me.dist[a.head as usize] + a.w < dv);
                 if !stalled {
-                    for a in relax.of(v) {
+                    for a in relax.arcs_of(v) {
                         me.update(a.head, dv + a.w, a.arc);
                     }
                 }
@@ -219,6 +255,27 @@ impl Customized {
     /// each node whose cost is below the best meeting cost found so far.
     pub(crate) fn query_et(
         &self,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
+        match &self.adj {
+            Some((up, down)) => self.elimination_tree(up, down, seeds, targets, mu0),
+            None => self.elimination_tree(
+                &self.shape_arcs(0),
+                &self.shape_arcs(1),
+                seeds,
+                targets,
+                mu0,
+            ),
+        }
+    }
+
+    /// [`Customized::query_et`] relaxing `up` and `down`.
+    fn elimination_tree<A: QueryArcs>(
+        &self,
+        up: &A,
+        down: &A,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
@@ -248,8 +305,8 @@ impl Customized {
                     i += 1;
                     if df < mu {
                         f.settled += 1;
-                        for a in self.up_adj.of(v) {
-                            f.set(a.head, df + a.w, a.arc);
+                        for a in up.arcs_of(v) {
+                            f.relax(a.head, df + a.w, a.arc);
                         }
                     }
                 }
@@ -257,8 +314,8 @@ impl Customized {
                     j += 1;
                     if db < mu {
                         b.settled += 1;
-                        for a in self.down_adj.of(v) {
-                            b.set(a.head, db + a.w, a.arc);
+                        for a in down.arcs_of(v) {
+                            b.relax(a.head, db + a.w, a.arc);
                         }
                     }
                 }
@@ -266,6 +323,8 @@ impl Customized {
             f.chain = fc;
             b.chain = bc;
             let path = (meet != NONE).then(|| self.path(f, b, meet));
+            f.reset_chain();
+            b.reset_chain();
             (mu, path, f.settled + b.settled)
         })
     }

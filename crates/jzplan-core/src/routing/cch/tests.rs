@@ -1,3 +1,4 @@
+use super::arcs::{Adjacency, QueryArcs};
 use super::*;
 use crate::network::{EdgeId, EdgeSpec, Metric, NetworkBuilder, NodeId, RoadClass};
 use crate::routing::search::Access;
@@ -158,9 +159,22 @@ fn the_perfect_step_drops_an_arc_that_a_higher_node_shortens() {
     // The upper triangle through 2 gives 0 – 1 its distance, 2: both directions are dropped.
     assert_eq!(perfect.dropped(), 2);
     assert_eq!(perfect.w[a01], [10.0, 10.0]);
-    assert!(perfect.up_adj.of(0).iter().all(|q| q.arc as usize != a01));
-    assert!(perfect.down_adj.of(0).iter().all(|q| q.arc as usize != a01));
-    assert!(basic.up_adj.of(0).iter().any(|q| q.arc as usize == a01));
+    let (up, down) = perfect.adj.as_ref().unwrap();
+    assert!(up.of(0).iter().all(|q| q.arc as usize != a01));
+    assert!(down.of(0).iter().all(|q| q.arc as usize != a01));
+    assert!(basic.adj.is_none());
+    assert!(
+        basic
+            .shape_arcs(0)
+            .arcs_of(0)
+            .any(|q| q.arc as usize == a01)
+    );
+    assert!(
+        basic
+            .shape_arcs(1)
+            .arcs_of(0)
+            .any(|q| q.arc as usize == a01)
+    );
     for c in [&basic, &perfect] {
         let (d, e) = node_route(c, 0, 1);
         assert_eq!(d, 2.0);
@@ -321,6 +335,57 @@ proptest! {
                         prop_assert!((cost - got).abs() <= 1e-9 * got.max(1.0));
                     }
                 }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Without the perfect step the queries read the arcs from the shape and the weights; they
+    /// are exactly the directions an [`Adjacency`] without drops holds, and both searches give
+    /// the same costs and the same edges on either.
+    #[test]
+    fn the_shape_and_an_adjacency_relax_the_same_arcs((n, roads, bytes) in random_graph()) {
+        let net = network(n, &roads);
+        let w: Vec<f64> = (0..net.edge_count())
+            .map(|i| match bytes[i % bytes.len()] % 8 {
+                6 => f64::INFINITY,
+                7 => 0.0,
+                k => 1.0 + k as f64 / 3.0,
+            })
+            .collect();
+        let cch = Arc::new(Cch::new(&net).unwrap());
+        let shape = cch.customize(&w).unwrap();
+        prop_assert!(shape.adj.is_none());
+        let mut built = cch.customize(&w).unwrap();
+        built.adj = Some((
+            Adjacency::build(&cch, &built.w, &[], false),
+            Adjacency::build(&cch, &built.w, &[], true),
+        ));
+        prop_assert_eq!(shape.query_arc_count(), built.query_arc_count());
+        let (up, down) = built.adj.as_ref().unwrap();
+        for r in 0..n as u32 {
+            for (d, adj) in [(0, up), (1, down)] {
+                let a: Vec<_> = shape.shape_arcs(d).arcs_of(r).map(|q| (q.head, q.arc, q.w)).collect();
+                let b: Vec<_> = adj.of(r).iter().map(|q| (q.head, q.arc, q.w)).collect();
+                prop_assert_eq!(a, b);
+            }
+        }
+        for s in 0..n as u32 {
+            for t in 0..n as u32 {
+                let from = [Access { node: s, cost: 0.0 }];
+                let to = [Access { node: t, cost: 0.0 }];
+                let key = |(d, p, _): (f64, Option<crate::routing::ch::ChPath>, usize)| (d.to_bits(), p);
+                prop_assert_eq!(
+                    key(shape.query_et(&from, &to, f64::INFINITY)),
+                    key(built.query_et(&from, &to, f64::INFINITY))
+                );
+                prop_assert_eq!(
+                    key(shape.query(&from, &to, f64::INFINITY)),
+                    key(built.query(&from, &to, f64::INFINITY))
+                );
             }
         }
     }
