@@ -73,8 +73,8 @@ impl Cch {
 
     /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
     /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
-    /// nearly halves the query time but about triples the customization's, so it is not the
-    /// default.
+    /// takes the query to a third of its time but the customization to about five times its
+    /// time (2.46 s against 0.46 s, idle), so it is not the default.
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         if weights.len() != self.m {
             return Err(Error::invalid(format!(
