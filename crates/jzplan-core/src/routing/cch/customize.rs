@@ -151,17 +151,14 @@ impl Customized {
     }
 
     /// The best route from `seeds` to `targets` by [`Customized::with_search`]'s algorithm
-    /// (see [`Customized::query`]).
+    /// (see [`Customized::run`]).
     pub(crate) fn search(
         &self,
         seeds: &[crate::routing::search::Access],
         targets: &[crate::routing::search::Access],
         mu0: f64,
     ) -> (f64, Option<crate::routing::ch::ChPath>, usize) {
-        match self.search {
-            CchSearch::Dijkstra => self.query(seeds, targets, mu0),
-            CchSearch::EliminationTree => self.query_et(seeds, targets, mu0),
-        }
+        self.run(self.search, seeds, targets, mu0)
     }
 
     /// The hierarchy it customizes.

@@ -6,13 +6,13 @@
 //! them with their down weights. Every arc of a customized CCH weighs the cheapest path through
 //! lower nodes between its ends, so both searches are exact for every weights vector.
 //!
-//! - Elimination-tree search ([`Customized::query_et`]): every upward arc of a node leads to an
+//! - Elimination-tree search (`Customized::elimination_tree`): every upward arc of a node leads to an
 //!   ancestor of it in the elimination tree, so the nodes a side can reach are the ancestors of
 //!   its start nodes, and taking them in ascending rank settles each one after all the nodes
 //!   that can lower its cost. Both sides walk their chains together; a node reached by both is
 //!   a meeting candidate, and a node whose cost is already at least the best meeting cost
 //!   relaxes nothing. No priority queue, no stall test, memory read in rank order.
-//! - Bidirectional Dijkstra ([`Customized::query`]), as in a CH query: the side with the
+//! - Bidirectional Dijkstra (`Customized::dijkstra`), as in a CH query: the side with the
 //!   smaller key settles its next node, both stop once their smallest key reaches the best
 //!   meeting cost, and a node is *stalled* (nothing relaxed from it) when a higher node already
 //!   reached by the same side has a cheaper arc into it.
@@ -21,7 +21,7 @@
 //! 55 % of the Dijkstra's time without the perfect step and 60 % with it (same pairs, same run).
 
 use super::arcs::QueryArcs;
-use super::{Customized, NONE};
+use super::{CchSearch, Customized, NONE};
 use crate::routing::ch::ChPath;
 use crate::routing::search::{Access, SEED};
 use std::cell::RefCell;
@@ -176,27 +176,41 @@ fn seed_sides(
 
 impl Customized {
     /// The best route from `seeds` to `targets` (network nodes with partial costs) if it is
-    /// cheaper than `mu0`: its cost as the search summed it, the seed index, the network edges
-    /// in travel order and the target index; plus the number of nodes settled.
-    pub(crate) fn query(
+    /// cheaper than `mu0`, by `search`: its cost as the search summed it, the seed index, the
+    /// network edges in travel order and the target index; plus the number of nodes settled.
+    /// The searches relax the adjacencies of the perfect step, or else the arcs of the shape.
+    pub(crate) fn run(
         &self,
+        search: CchSearch,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         match &self.adj {
-            Some((up, down)) => self.dijkstra(up, down, seeds, targets, mu0),
-            None => self.dijkstra(
-                &self.shape_arcs(0),
-                &self.shape_arcs(1),
-                seeds,
-                targets,
-                mu0,
-            ),
+            Some((up, down)) => self.run_on(search, up, down, seeds, targets, mu0),
+            None => {
+                let (up, down) = (self.shape_arcs(0), self.shape_arcs(1));
+                self.run_on(search, &up, &down, seeds, targets, mu0)
+            }
         }
     }
 
-    /// [`Customized::query`] relaxing `up` and `down`.
+    fn run_on<A: QueryArcs>(
+        &self,
+        search: CchSearch,
+        up: &A,
+        down: &A,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
+        match search {
+            CchSearch::Dijkstra => self.dijkstra(up, down, seeds, targets, mu0),
+            CchSearch::EliminationTree => self.elimination_tree(up, down, seeds, targets, mu0),
+        }
+    }
+
+    /// The bidirectional Dijkstra with stall-on-demand, relaxing `up` and `down`.
     fn dijkstra<A: QueryArcs>(
         &self,
         up: &A,
@@ -249,29 +263,10 @@ impl Customized {
 }
 
 impl Customized {
-    /// The elimination-tree search: both sides walk the ancestors of their start nodes in
-    /// ascending rank (no priority queue: every upward arc of a node leads to one of its
-    /// ancestors, so a node's cost is final once the lower ones are done), relaxing the arcs of
-    /// each node whose cost is below the best meeting cost found so far.
-    pub(crate) fn query_et(
-        &self,
-        seeds: &[Access],
-        targets: &[Access],
-        mu0: f64,
-    ) -> (f64, Option<ChPath>, usize) {
-        match &self.adj {
-            Some((up, down)) => self.elimination_tree(up, down, seeds, targets, mu0),
-            None => self.elimination_tree(
-                &self.shape_arcs(0),
-                &self.shape_arcs(1),
-                seeds,
-                targets,
-                mu0,
-            ),
-        }
-    }
-
-    /// [`Customized::query_et`] relaxing `up` and `down`.
+    /// The elimination-tree search, relaxing `up` and `down`: both sides walk the ancestors of
+    /// their start nodes in ascending rank (no priority queue: every upward arc of a node leads
+    /// to one of its ancestors, so a node's cost is final once the lower ones are done),
+    /// relaxing the arcs of each node whose cost is below the best meeting cost found so far.
     fn elimination_tree<A: QueryArcs>(
         &self,
         up: &A,
