@@ -13,7 +13,8 @@ use rayon::prelude::*;
 pub(crate) type ArcW = [f64; 2];
 
 /// The arcs one side of a query relaxes from the node of rank `r`: heads ascending, each with
-/// its arc id and its weight in that side's direction. The searches are generic over it, so
+/// its weight in that side's direction (a search keeps the tail as the head's predecessor; the
+/// arc is found again from its two ends when the route is unpacked). The searches are generic over it, so
 /// the same loops run on both representations.
 pub(crate) trait QueryArcs {
     fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_;
@@ -32,15 +33,13 @@ impl QueryArcs for ShapeArcs<'_> {
     #[inline]
     fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
         let range = self.cch.arcs(r);
-        let first = range.start as u32;
         let d = self.d;
         self.cch.head[range.clone()]
             .iter()
             .zip(&self.w[range])
-            .zip(first..)
-            .filter_map(move |((&head, w), arc)| {
+            .filter_map(move |(&head, w)| {
                 let w = w[d];
-                w.is_finite().then_some(QArc { head, arc, w })
+                w.is_finite().then_some(QArc { head, w })
             })
     }
 }
@@ -48,23 +47,25 @@ impl QueryArcs for ShapeArcs<'_> {
 impl QueryArcs for Adjacency {
     #[inline]
     fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
-        self.of(r).iter().copied()
+        self.of(r)
     }
 }
 
 /// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
 /// side's direction is finite (closed roads and, after the perfect step, arc directions no
-/// shortest path uses are left out), with its weight and arc id, heads ascending.
+/// shortest path uses are left out), with its weight, heads ascending; heads and weights in
+/// two arrays (12 bytes an arc direction).
 #[derive(Debug, Default)]
 pub(crate) struct Adjacency {
     off: Vec<u32>,
-    arcs: Vec<QArc>,
+    heads: Vec<u32>,
+    ws: Vec<f64>,
 }
 
+/// One arc direction a query relaxes: its head and its weight.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct QArc {
     pub(crate) head: u32,
-    pub(crate) arc: u32,
     pub(crate) w: f64,
 }
 
@@ -77,53 +78,56 @@ impl Adjacency {
     pub(crate) fn build(cch: &Cch, w: &[ArcW], dropped: &[[bool; 2]], down: bool) -> Adjacency {
         let n = cch.rank.len();
         let d = usize::from(down);
-        let arcs_of = |r: usize| {
-            cch.arcs(r as u32).filter_map(move |a| {
-                let x = w[a][d];
-                (x.is_finite() && !dropped.get(a).is_some_and(|k| k[d])).then_some(QArc {
-                    head: cch.head[a],
-                    arc: a as u32,
-                    w: x,
-                })
-            })
-        };
-        let chunks: Vec<Vec<QArc>> = (0..n.div_ceil(BUILD_CHUNK))
+        // Per chunk of nodes: heads, weights and the count of each node.
+        let chunks: Vec<(Vec<u32>, Vec<f64>, Vec<u32>)> = (0..n.div_ceil(BUILD_CHUNK))
             .into_par_iter()
             .map(|c| {
-                (c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n))
-                    .flat_map(arcs_of)
-                    .collect()
+                let (mut hs, mut ws, mut counts) = (Vec::new(), Vec::new(), Vec::new());
+                for r in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
+                    let before = hs.len();
+                    for a in cch.arcs(r as u32) {
+                        let x = w[a][d];
+                        if x.is_finite() && !dropped.get(a).is_some_and(|k| k[d]) {
+                            hs.push(cch.head[a]);
+                            ws.push(x);
+                        }
+                    }
+                    counts.push((hs.len() - before) as u32);
+                }
+                (hs, ws, counts)
             })
             .collect();
+        let total = chunks.iter().map(|c| c.0.len()).sum();
         let mut off = Vec::with_capacity(n + 1);
         off.push(0u32);
-        let mut arcs = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-        for (c, chunk) in chunks.into_iter().enumerate() {
-            let mut i = 0;
-            for r in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
-                while i < chunk.len() && cch.tail[chunk[i].arc as usize] as usize == r {
-                    i += 1;
-                }
-                off.push((arcs.len() + i) as u32);
+        let (mut heads, mut ws) = (Vec::with_capacity(total), Vec::with_capacity(total));
+        for (hs, w, counts) in chunks {
+            for k in counts {
+                off.push(off[off.len() - 1] + k);
             }
-            arcs.extend_from_slice(&chunk);
+            heads.extend_from_slice(&hs);
+            ws.extend_from_slice(&w);
         }
-        Adjacency { off, arcs }
+        Adjacency { off, heads, ws }
     }
 
     /// The arcs of the node of rank `r`.
     #[inline]
-    pub(crate) fn of(&self, r: u32) -> &[QArc] {
-        &self.arcs[self.off[r as usize] as usize..self.off[r as usize + 1] as usize]
+    pub(crate) fn of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
+        let range = self.off[r as usize] as usize..self.off[r as usize + 1] as usize;
+        self.heads[range.clone()]
+            .iter()
+            .zip(&self.ws[range])
+            .map(|(&head, &w)| QArc { head, w })
     }
 
     /// Arcs kept.
     pub(crate) fn len(&self) -> usize {
-        self.arcs.len()
+        self.heads.len()
     }
 
     /// Heap bytes.
     pub(crate) fn memory_bytes(&self) -> usize {
-        4 * self.off.len() + std::mem::size_of::<QArc>() * self.arcs.len()
+        4 * (self.off.len() + self.heads.len()) + 8 * self.ws.len()
     }
 }

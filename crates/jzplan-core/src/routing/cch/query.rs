@@ -28,7 +28,7 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// One side of the search: costs and predecessor arcs by rank (infinite / [`NONE`] outside a
+/// One side of the search: costs and predecessors (the lower end of the arc relaxed) by rank (infinite / [`NONE`] outside a
 /// query; only what a query touched is reset), and a heap of `(cost bits, rank)` with lazy
 /// deletion (the bits of non-negative floats order as the floats do).
 #[derive(Default)]
@@ -247,7 +247,7 @@ impl Customized {
                 let stalled = into.arcs_of(v).any(|a| me.dist[a.head as usize] + a.w < dv);
                 if !stalled {
                     for a in relax.arcs_of(v) {
-                        me.update(a.head, dv + a.w, a.arc);
+                        me.update(a.head, dv + a.w, v);
                     }
                 }
                 if backward {
@@ -301,7 +301,7 @@ impl Customized {
                     if df < mu {
                         f.settled += 1;
                         for a in up.arcs_of(v) {
-                            f.relax(a.head, df + a.w, a.arc);
+                            f.relax(a.head, df + a.w, v);
                         }
                     }
                 }
@@ -310,7 +310,7 @@ impl Customized {
                     if db < mu {
                         b.settled += 1;
                         for a in down.arcs_of(v) {
-                            b.relax(a.head, db + a.w, a.arc);
+                            b.relax(a.head, db + a.w, v);
                         }
                     }
                 }
@@ -335,8 +335,8 @@ impl Customized {
             if p > SEED - 8 {
                 break (SEED - p) as usize;
             }
-            arcs.push(p);
-            v = c.tail[p as usize];
+            arcs.push(c.arc(p, v).expect("a predecessor is joined by an arc"));
+            v = p;
         };
         let mut edges = Vec::with_capacity(64);
         let mut stack = Vec::with_capacity(32);
@@ -349,8 +349,9 @@ impl Customized {
             if p > SEED - 8 {
                 break (SEED - p) as usize;
             }
-            self.unpack(p, true, &mut stack, &mut edges);
-            v = c.tail[p as usize];
+            let a = c.arc(p, v).expect("a predecessor is joined by an arc");
+            self.unpack(a, true, &mut stack, &mut edges);
+            v = p;
         };
         (si, edges, ti)
     }
