@@ -19,7 +19,7 @@ const INIT_CHUNK: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario: 16 bytes per arc and 8 per network edge, with the perfect step also 16 per arc
+/// scenario: 16 bytes per arc and 8 per network edge, with the perfect step also 12 per arc
 /// direction the queries relax (without it the queries read the shape and the weights), and 8
 /// per arc direction once a route has been unpacked.
 pub struct Customized {
