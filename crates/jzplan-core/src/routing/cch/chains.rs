@@ -78,20 +78,9 @@ impl Chains {
             off.push(nodes.len() as u32);
             height.push(h);
         }
-        let heights = height.iter().map(|&h| h as usize + 1).max().unwrap_or(0);
-        let mut group_off = vec![0u32; heights + 1];
-        for &h in &height {
-            group_off[h as usize + 1] += 1;
-        }
-        for i in 0..heights {
-            group_off[i + 1] += group_off[i];
-        }
-        let mut cur = group_off.clone();
-        let mut by_height = vec![0u32; height.len()];
-        let mut group_work = vec![0u64; heights];
+        let (group_off, by_height) = super::group_by_key(&height);
+        let mut group_work = vec![0u64; group_off.len() - 1];
         for (c, &h) in height.iter().enumerate() {
-            by_height[cur[h as usize] as usize] = c as u32;
-            cur[h as usize] += 1;
             group_work[h as usize] += nodes[off[c] as usize..off[c + 1] as usize]
                 .iter()
                 .map(|&u| cch.tri[u as usize])

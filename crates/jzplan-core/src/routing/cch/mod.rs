@@ -42,6 +42,28 @@ use crate::{Error, Result};
 /// No arc / no node.
 pub(crate) const NONE: u32 = u32::MAX;
 
+/// The indices `0..keys.len()` grouped by key (a counting sort): `(off, items)`, the indices
+/// of key `k` at `items[off[k]..off[k + 1]]` in ascending order; `off` has one entry more than
+/// the largest key + 1 (one entry when there are no keys).
+pub(crate) fn group_by_key(keys: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let groups = keys.iter().map(|&k| k as usize + 1).max().unwrap_or(0);
+    let mut off = vec![0u32; groups + 1];
+    for &k in keys {
+        off[k as usize + 1] += 1;
+    }
+    for i in 0..groups {
+        off[i + 1] += off[i];
+    }
+    let mut cur = off.clone();
+    let mut items = vec![0u32; keys.len()];
+    for (i, &k) in keys.iter().enumerate() {
+        let c = &mut cur[k as usize];
+        items[*c as usize] = i as u32;
+        *c += 1;
+    }
+    (off, items)
+}
+
 /// The metric-independent part of a CCH: node order, upward graph, elimination tree, levels
 /// and the map from network edges to arcs. Built once per network; `Sync`.
 pub struct Cch {
@@ -185,21 +207,8 @@ impl Cch {
                 level[p] = level[p].max(level[r] + 1);
             }
         }
-        let levels = level.iter().map(|&l| l as usize + 1).max().unwrap_or(0);
-        let mut level_off = vec![0u32; levels + 1];
-        for &l in &level {
-            level_off[l as usize + 1] += 1;
-        }
-        for i in 0..levels {
-            level_off[i + 1] += level_off[i];
-        }
-        let mut cur = level_off.clone();
-        let mut by_level = vec![0u32; n];
-        for r in 0..n {
-            let c = &mut cur[level[r] as usize];
-            by_level[*c as usize] = r as u32;
-            *c += 1;
-        }
+        let (level_off, by_level) = group_by_key(&level);
+        let levels = level_off.len() - 1;
         // Arcs laid out by level.
         let arcs: usize = up.iter().map(Vec::len).sum();
         if arcs >= (NONE / 4) as usize {

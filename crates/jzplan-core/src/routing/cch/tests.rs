@@ -441,3 +441,13 @@ fn the_order_kept_has_the_fewest_triangles_of_the_candidates() {
     let kept = Cch::new(&net).unwrap().triangle_count();
     assert_eq!(Some(&kept), counts.iter().min(), "{counts:?}");
 }
+
+#[test]
+fn indices_are_grouped_by_key_in_order() {
+    // Keys 2, 0, 2, 1: key 0 holds index 1, key 1 index 3, key 2 indices 0 and 2.
+    assert_eq!(
+        group_by_key(&[2, 0, 2, 1]),
+        (vec![0, 1, 2, 4], vec![1, 3, 0, 2])
+    );
+    assert_eq!(group_by_key(&[]), (vec![0], vec![]));
+}
