@@ -14,8 +14,8 @@ pub(crate) type ArcW = [f64; 2];
 
 /// The arcs one side of a query relaxes from the node of rank `r`: heads ascending, each with
 /// its weight in that side's direction (a search keeps the tail as the head's predecessor; the
-/// arc is found again from its two ends when the route is unpacked). The searches are generic over it, so
-/// the same loops run on both representations.
+/// arc is found again from its two ends when the route is unpacked). The searches are generic
+/// over it, so the same loops run on both representations.
 pub(crate) trait QueryArcs {
     fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_;
 }

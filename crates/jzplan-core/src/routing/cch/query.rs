@@ -6,10 +6,10 @@
 //! them with their down weights. Every arc of a customized CCH weighs the cheapest path through
 //! lower nodes between its ends, so both searches are exact for every weights vector.
 //!
-//! - Elimination-tree search (`Customized::elimination_tree`): every upward arc of a node leads to an
-//!   ancestor of it in the elimination tree, so the nodes a side can reach are the ancestors of
-//!   its start nodes, and taking them in ascending rank settles each one after all the nodes
-//!   that can lower its cost. Both sides walk their chains together; a node reached by both is
+//! - Elimination-tree search (`Customized::elimination_tree`): every upward arc of a node leads
+//!   to an ancestor of it in the elimination tree, so the nodes a side can reach are the
+//!   ancestors of its start nodes, and taking them in ascending rank settles each one after all
+//!   the nodes that can lower its cost. Both sides walk their chains together; a node reached by both is
 //!   a meeting candidate, and a node whose cost is already at least the best meeting cost
 //!   relaxes nothing. No priority queue, no stall test, memory read in rank order.
 //! - Bidirectional Dijkstra (`Customized::dijkstra`), as in a CH query: the side with the
@@ -28,9 +28,10 @@ use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-/// One side of the search: costs and predecessors (the lower end of the arc relaxed) by rank (infinite / [`NONE`] outside a
-/// query; only what a query touched is reset), and a heap of `(cost bits, rank)` with lazy
-/// deletion (the bits of non-negative floats order as the floats do).
+/// One side of the search: costs and predecessors (the lower end of the arc relaxed) by rank
+/// (infinite / [`NONE`] outside a query; only what a query touched is reset), and a heap of
+/// `(cost bits, rank)` with lazy deletion (the bits of non-negative floats order as the floats
+/// do).
 #[derive(Default)]
 struct Side {
     dist: Vec<f64>,
@@ -58,9 +59,10 @@ impl Side {
         self.settled = 0;
     }
 
-    /// [`Side::update`] without the heap (elimination-tree search).
+    /// Lowers the label of `v` to `d` (from `pred`) if that is cheaper, listing `v` as touched
+    /// the first time; whether it did.
     #[inline]
-    fn set(&mut self, v: u32, d: f64, pred: u32) {
+    fn lower(&mut self, v: u32, d: f64, pred: u32) -> bool {
         let old = self.dist[v as usize];
         if d < old {
             if old == f64::INFINITY {
@@ -69,6 +71,13 @@ impl Side {
             self.dist[v as usize] = d;
             self.pred[v as usize] = pred;
         }
+        d < old
+    }
+
+    /// [`Side::update`] without the heap (elimination-tree search).
+    #[inline]
+    fn set(&mut self, v: u32, d: f64, pred: u32) {
+        self.lower(v, d, pred);
     }
 
     /// [`Side::set`] for a node of `chain` (elimination-tree search): not listed as touched,
@@ -115,15 +124,10 @@ impl Side {
         self.chain.sort();
     }
 
+    /// [`Side::lower`], and the new key on the heap (bidirectional Dijkstra).
     #[inline]
     fn update(&mut self, v: u32, d: f64, pred: u32) {
-        let old = self.dist[v as usize];
-        if d < old {
-            if old == f64::INFINITY {
-                self.touched.push(v);
-            }
-            self.dist[v as usize] = d;
-            self.pred[v as usize] = pred;
+        if self.lower(v, d, pred) {
             self.heap.push(Reverse((d.to_bits(), v)));
         }
     }
