@@ -690,6 +690,15 @@ mod tests {
                 .unwrap_err()
                 .contains("names no node")
         );
+        // An arc that does not go up (here: to its own slot) would make the query loop.
+        let mut raw = t.to_raw();
+        let s = raw.up_off.windows(2).position(|w| w[0] < w[1]).unwrap();
+        raw.up[raw.up_off[s] as usize].0 = s as u32;
+        assert!(
+            Hierarchy::from_raw(raw)
+                .unwrap_err()
+                .contains("does not go up")
+        );
         let mut raw = t.to_raw();
         raw.weights.pop();
         assert!(Hierarchy::from_raw(raw).unwrap_err().contains("weights"));

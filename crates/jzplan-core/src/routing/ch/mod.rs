@@ -17,15 +17,18 @@
 //! A query starts from phantom points on edges: the forward search is seeded at the head of the
 //! origin's edge (and of its twin) with the partial cost of the rest of the edge, the backward
 //! search at the tails of the destination's edges, exactly as the plain searches are (see
-//! `search.rs`). Both searches only go up the hierarchy, with stall-on-demand, and stop once
-//! their smallest key reaches the best meeting cost.
+//! `search.rs`). Both searches only go up the hierarchy, with stall-on-demand; they are swept
+//! together in rank order (every arc goes up, so a label is final once the lower ones are
+//! done), pruned by the best meeting cost, until no label is left.
 //!
-//! The work is in two files: `prepare.rs` contracts (witness searches, priorities, shortcuts),
-//! `query.rs` answers (upward searches with stall-on-demand, unpacking, the CH matrix). This
-//! file holds the [`Hierarchy`] they share and the [`HierarchyCache`].
+//! The work is in three files: `prepare.rs` contracts (witness searches, priorities,
+//! shortcuts), `sweep.rs` answers a point-to-point query (the sweep, the route's unpacking),
+//! `query.rs` holds the query's entry points, the upward searches of the CH matrix and the
+//! matrix. This file holds the [`Hierarchy`] they share and the [`HierarchyCache`].
 
 mod prepare;
 mod query;
+mod sweep;
 pub use query::SearchStats;
 pub mod raw;
 
@@ -205,6 +208,8 @@ impl Expansions {
             }
             off.push(edges.len() as u32);
         }
+        // Padding, so that a spelled-out shortcut can be copied as a block of MAX entries.
+        edges.resize(edges.len() + Self::MAX, 0);
         Expansions { off, edges }
     }
 

@@ -1,6 +1,8 @@
-//! Queries on a [`Hierarchy`]: two upward searches with stall-on-demand from phantom points,
-//! unpacking shortcuts into network edges, and the many-to-many CH matrix.
+//! Queries on a [`Hierarchy`]: the point-to-point entry points (from phantom points; the
+//! search itself is the sweep of `sweep.rs`), unpacking shortcuts into network edges, and the
+//! many-to-many CH matrix (upward searches in distance order with stall-on-demand).
 
+use super::sweep::Sweep;
 use super::{ChArc, ChPath, Hierarchy};
 
 use crate::network::snap::Snap;
@@ -61,16 +63,17 @@ impl Hierarchy {
         let (ns, nt) = (acc(sources, &mut s)?, acc(targets, &mut t)?);
         let (s, t) = (&s[..ns], &t[..nt]);
         Ok(with_scratch(|q| {
-            let (_, ends) = self.query_in(q, s, t, f64::INFINITY);
-            ends.map(|(si, ti)| {
-                // The answer's one allocation; its cost summed in travel order on the way.
+            let (_, meet) = self.sweep::<false>(&mut q.sw, s, t, f64::INFINITY);
+            meet.map(|m| {
+                let (si, ti, len) =
+                    self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
+                let edges = &q.buf[..len];
+                // The cost summed in travel order; the answer's one allocation.
                 let mut c = s[si].cost;
-                let mut path = Vec::with_capacity(q.edges.len());
-                for &e in &q.edges {
+                for &e in edges {
                     c += self.weights[e as usize];
-                    path.push(EdgeId(e));
                 }
-                (c + t[ti].cost, path)
+                (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
             })
         }))
     }
@@ -85,7 +88,7 @@ impl Hierarchy {
 
     /// The downward and upward arcs of slot `v`.
     #[inline]
-    fn split(&self, v: u32) -> (&[ChArc], &[ChArc]) {
+    pub(super) fn split(&self, v: u32) -> (&[ChArc], &[ChArc]) {
         let [first, mid] = self.nodes[v as usize];
         let end = self.nodes[v as usize + 1][0];
         let (down, up) = self.arcs[first as usize..end as usize].split_at((mid - first) as usize);
@@ -131,9 +134,13 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
-            let (mu, ends) = self.query_in(q, seeds, targets, mu0);
-            let path = ends.map(|(si, ti)| (si, q.edges.clone(), ti));
-            (mu, path, q.sp.settled)
+            let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
+            let path = meet.map(|m| {
+                let (si, ti, len) =
+                    self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
+                (si, q.buf[..len].to_vec(), ti)
+            });
+            (mu, path, q.sw.settled)
         })
     }
 
@@ -159,129 +166,13 @@ impl Hierarchy {
         };
         let (s, t) = (acc(sources)?, acc(targets)?);
         Ok(with_scratch(|q| {
-            self.query_in(q, &s, &t, f64::INFINITY);
+            self.sweep::<true>(&mut q.sw, &s, &t, f64::INFINITY);
             SearchStats {
-                settled: q.sp.settled,
-                stalled: q.sp.stalled,
-                relaxed: q.sp.relaxed,
+                settled: q.sw.settled,
+                stalled: q.sw.stalled,
+                relaxed: q.sw.relaxed,
             }
         }))
-    }
-
-    /// The search of [`Hierarchy::query`], on `q`: the best meeting cost, and when it is
-    /// below `mu0` the seed and target indices of the route, whose network edges are left in
-    /// `q.edges` (travel order).
-    ///
-    /// Both directions share one heap and one set of arrays: label `2 * slot + dir` (`dir` 0
-    /// forward, 1 backward) holds a slot's cost in one direction, its cost in the other is the
-    /// next or previous entry. A settled label tells its direction by its low bit, so the loop
-    /// has no branch on the direction: the arcs to test for a stall and those to relax are
-    /// picked by index, and popping the smallest key of the one heap is the "side with the
-    /// smaller top" of two.
-    fn query_in(
-        &self,
-        q: &mut Scratch,
-        seeds: &[Access],
-        targets: &[Access],
-        mu0: f64,
-    ) -> (f64, Option<(usize, usize)>) {
-        let Scratch {
-            sp,
-            arcs: chain,
-            stack,
-            edges,
-        } = q;
-        sp.start(self.rank.len());
-        let mut mu = mu0;
-        let mut meet = None;
-        for (i, s) in seeds.iter().enumerate() {
-            let x = self.rank[s.node as usize] as usize;
-            let d = s.cost + 0.0;
-            if d < mu {
-                sp.update(2 * x, d, SEED - i as u32, x as u32);
-            }
-        }
-        for (i, t) in targets.iter().enumerate() {
-            let x = self.rank[t.node as usize] as usize;
-            let d = t.cost + 0.0;
-            if d < mu && sp.update(2 * x + 1, d, SEED - i as u32, x as u32) {
-                let c = sp.dist[2 * x] + d;
-                if c < mu {
-                    mu = c;
-                    meet = Some(x);
-                }
-            }
-        }
-        let (mut settled, mut stalled, mut relaxed) = (0, 0, 0);
-        // Every label either side sets or lowers is checked against the other side's label
-        // of that node at once, so `mu` is the best meeting cost of the labels so far; a
-        // label no cheaper than `mu` is not set at all (it cannot lead to a better route).
-        // Ends when the smallest key reaches `mu`, or the heap is empty (infinity >= any mu).
-        while sp.top() < mu {
-            let Some(top) = sp.pop() else { break };
-            settled += 1;
-            let (l, dv) = (top.node as usize, top.key);
-            let (v, dir) = (l >> 1, l & 1);
-            let (down, up) = self.split(v as u32);
-            // Forward: stall on the downward arcs, relax the upward ones; backward the reverse.
-            let (stall, relax) = if dir == 0 { (down, up) } else { (up, down) };
-            // Stall on demand: a higher node already reached with a cheaper way into `v`
-            // proves `dv` is not the distance of `v`, so nothing is relaxed from it (no
-            // test where there is nothing to relax).
-            if !relax.is_empty()
-                && stall
-                    .iter()
-                    .any(|a| sp.dist[2 * a.head as usize + dir] + a.w < dv)
-            {
-                stalled += 1;
-                continue;
-            }
-            relaxed += relax.len();
-            for a in relax {
-                let d = dv + a.w;
-                let h = 2 * a.head as usize + dir;
-                // Infinity where the other side has not reached the head: no better `mu`.
-                if d < mu && sp.update(h, d, a.id, v as u32) {
-                    let c = d + sp.dist[h ^ 1];
-                    if c < mu {
-                        mu = c;
-                        meet = Some(a.head as usize);
-                    }
-                }
-            }
-        }
-        sp.settled = settled;
-        sp.stalled = stalled;
-        sp.relaxed = relaxed;
-        // The labels on both chains from the meeting node were settled when they were
-        // followed, so the chains are paths whose costs sum to the meeting node's labels.
-        let ends = meet.map(|m| {
-            chain.clear();
-            edges.clear();
-            let mut l = 2 * m;
-            let si = loop {
-                let [pred_arc, pred_node] = sp.pred[l];
-                if pred_arc > SEED - 8 {
-                    break (SEED - pred_arc) as usize;
-                }
-                chain.push(pred_arc);
-                l = 2 * pred_node as usize;
-            };
-            for &a in chain.iter().rev() {
-                self.unpack(a, stack, edges);
-            }
-            let mut l = 2 * m + 1;
-            let ti = loop {
-                let [pred_arc, pred_node] = sp.pred[l];
-                if pred_arc > SEED - 8 {
-                    break (SEED - pred_arc) as usize;
-                }
-                self.unpack(pred_arc, stack, edges);
-                l = 2 * pred_node as usize + 1;
-            };
-            (si, ti)
-        });
-        (mu, ends)
     }
 }
 
@@ -477,8 +368,8 @@ struct Item {
     node: u32,
 }
 
-/// The per-query state of a hierarchy search, both directions: for each label `2 * slot + dir`
-/// (`dir` 0 forward, 1 backward) its cost (infinity where the query has not reached it: no
+/// The state of an upward search in distance order (the CH matrix's), for either direction:
+/// for each label `2 * slot + dir` (`dir` 0 forward, 1 backward) its cost (infinity where the query has not reached it: no
 /// test of a generation before reading it, and the labels reached are reset at the start of
 /// the next query), its predecessor arc and node, and an indexed 4-ary min-heap of the queued
 /// labels (a label is queued once, its key lowered in place; keys are never NaN).
@@ -496,9 +387,6 @@ struct Space {
     /// The labels reached in this query (their costs are reset at the start of the next one).
     touched: Vec<u32>,
     heap: Vec<Item>,
-    settled: usize,
-    stalled: usize,
-    relaxed: usize,
 }
 
 impl Space {
@@ -514,9 +402,6 @@ impl Space {
             self.pos.resize(2 * n, 0);
         }
         self.heap.clear();
-        self.settled = 0;
-        self.stalled = 0;
-        self.relaxed = 0;
     }
     #[cfg(test)]
     fn reached(&self, l: usize) -> bool {
@@ -547,7 +432,7 @@ impl Space {
         true
     }
     /// The smallest key queued (infinity when none is).
-    #[inline]
+    #[cfg(test)]
     fn top(&self) -> f64 {
         self.heap.first().map_or(f64::INFINITY, |it| it.key)
     }
@@ -618,14 +503,16 @@ impl Space {
     }
 }
 
-/// The state of one point-to-point query: both directions, and the buffers of the unpacking.
+/// The state of one point-to-point query: the sweep's labels and queue, and the buffers of the
+/// unpacking.
 #[derive(Default)]
 struct Scratch {
-    sp: Space,
-    /// The arcs of the forward chain, from the meeting node down to a seed.
-    arcs: Vec<u32>,
+    sw: Sweep,
+    /// The arcs of the forward chain, from the meeting slot down to a seed.
+    chain: Vec<u32>,
     stack: Vec<u32>,
-    edges: Vec<u32>,
+    /// The route's network edges (a prefix of it; see [`Hierarchy::route_edges`]).
+    buf: Vec<u32>,
 }
 
 thread_local! {

@@ -53,7 +53,7 @@ impl Hierarchy {
     }
 
     /// A hierarchy from its arrays, checked: `rank` a permutation, offsets ascending and
-    /// ending at their arc counts, every head a slot, every id an edge or an earlier shortcut
+    /// ending at their arc counts, every head a slot above the arc's own, every id an edge or an earlier shortcut
     /// (a shortcut's halves are older than it, so unpacking ends), one weight per edge. What
     /// is wrong is said in the error.
     pub fn from_raw(raw: RawHierarchy) -> std::result::Result<Hierarchy, String> {
@@ -82,6 +82,18 @@ impl Hierarchy {
                 .find(|a| a.0 as usize >= n || u64::from(a.2) >= ids)
             {
                 return Err(format!("a {what} arc {a:?} names no node or arc"));
+            }
+            // Every arc goes up to a higher slot: the query sweeps the slots in rank order
+            // (an arc down or to its own slot would be missed, or followed forever).
+            for (s, w) in off.windows(2).enumerate() {
+                if let Some(a) = arcs[w[0] as usize..w[1] as usize]
+                    .iter()
+                    .find(|a| a.0 as usize <= s)
+                {
+                    return Err(format!(
+                        "a {what} arc {a:?} of slot {s} does not go up the hierarchy"
+                    ));
+                }
             }
             Ok(())
         };
