@@ -288,13 +288,15 @@ fn ch_side_by_side_w(
             sum.settled += st.settled;
             sum.stalled += st.stalled;
             sum.relaxed += st.relaxed;
+            sum.scanned += st.scanned;
         }
         let k = queries.len().max(1) as f64;
         eprintln!(
-            "search space {name} {label}: {:.1} settled, {:.1} stalled, {:.1} arcs relaxed per query; {} arcs",
+            "search space {name} {label}: {:.1} settled, {:.1} stalled, {:.1} arcs relaxed, {:.1} arcs stall-tested per query; {} arcs",
             sum.settled as f64 / k,
             sum.stalled as f64 / k,
             sum.relaxed as f64 / k,
+            sum.scanned as f64 / k,
             hh.arc_count()
         );
     }

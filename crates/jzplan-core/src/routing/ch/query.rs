@@ -23,6 +23,8 @@ pub struct SearchStats {
     pub stalled: usize,
     /// Arcs relaxed.
     pub relaxed: usize,
+    /// Arcs read by stall tests.
+    pub scanned: usize,
 }
 
 impl Hierarchy {
@@ -171,6 +173,7 @@ impl Hierarchy {
                 settled: q.sw.settled,
                 stalled: q.sw.stalled,
                 relaxed: q.sw.relaxed,
+                scanned: q.sw.scanned,
             }
         }))
     }

@@ -9,7 +9,7 @@
 //! processed, and every label set is checked against the other direction's label of its slot);
 //! it has no stopping rule by distance and runs until no label is left. Its queue holds label
 //! numbers, each at most once, and only ever receives labels of slots above the one being
-//! processed: a bit set over the labels, with one summary bit per word of 64, popped by counting
+//! processed: a bit set over the labels, scanned upwards a word at a time and popped by counting
 //! trailing zeros — no keys, no sifting, no positions.
 //!
 //! A processed label is never read again by the sweep (stall tests, relaxations and meeting
@@ -22,13 +22,12 @@ use crate::routing::search::{Access, SEED};
 
 /// The per-query state of a sweep: for each label `2 * slot + dir` (`dir` 0 forward, 1
 /// backward) its cost (infinity between queries) and its predecessor arc and slot, and the
-/// queue of labels (a bit per label, a summary bit per word of 64 labels).
+/// queue of labels (a bit per label).
 #[derive(Default)]
 pub(super) struct Sweep {
     dist: Vec<f64>,
     pred: Vec<[u32; 2]>,
     bits: Vec<u64>,
-    summary: Vec<u64>,
     /// Set while a sweep runs: one that did not finish (a panic) left state behind, which the
     /// next one clears.
     dirty: bool,
@@ -36,6 +35,7 @@ pub(super) struct Sweep {
     pub(super) settled: usize,
     pub(super) stalled: usize,
     pub(super) relaxed: usize,
+    pub(super) scanned: usize,
 }
 
 impl Sweep {
@@ -49,8 +49,6 @@ impl Sweep {
             self.pred.resize(2 * n, [0; 2]);
             self.bits.clear();
             self.bits.resize(words, 0);
-            self.summary.clear();
-            self.summary.resize(words.div_ceil(64), 0);
         }
         self.dirty = true;
     }
@@ -61,7 +59,6 @@ struct Run<'a> {
     dist: &'a mut [f64],
     pred: &'a mut [[u32; 2]],
     bits: &'a mut [u64],
-    summary: &'a mut [u64],
     /// The best meeting cost so far, and its slot (`usize::MAX`: none below `mu0`).
     mu: f64,
     meet: usize,
@@ -77,7 +74,6 @@ impl Run<'_> {
             self.dist[l] = d;
             self.pred[l] = pred;
             self.bits[l >> 6] |= 1 << (l & 63);
-            self.summary[l >> 12] |= 1 << ((l >> 6) & 63);
             let c = d + self.dist[l ^ 1];
             if c < self.mu {
                 self.mu = c;
@@ -86,8 +82,8 @@ impl Run<'_> {
         }
     }
 
-    /// Takes the lowest label queued at or above word `wi`, `None` when none is left; the
-    /// summary bits of the words it leaves empty are cleared (those below `wi` are).
+    /// Takes the lowest label queued at or above word `wi` (the words below are empty),
+    /// `None` when none is left.
     #[inline(always)]
     fn pop(&mut self, wi: &mut usize) -> Option<usize> {
         loop {
@@ -96,18 +92,7 @@ impl Run<'_> {
                 self.bits[*wi] = w & (w - 1);
                 return Some(*wi * 64 + w.trailing_zeros() as usize);
             }
-            let mut si = *wi >> 6;
-            self.summary[si] &= !(1 << (*wi & 63));
-            *wi = loop {
-                let s = self.summary[si];
-                if s != 0 {
-                    break si * 64 + s.trailing_zeros() as usize;
-                }
-                si += 1;
-                if si == self.summary.len() {
-                    return None;
-                }
-            };
+            *wi += 1;
         }
     }
 }
@@ -124,12 +109,14 @@ impl Hierarchy {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<usize>) {
-        sw.ready(self.rank.len());
+        let n = self.rank.len();
+        sw.ready(n);
+        // This hierarchy's part of arrays sized for the largest one the thread has queried.
+        let words = (2 * n).div_ceil(64);
         let mut r = Run {
-            dist: &mut sw.dist[..],
-            pred: &mut sw.pred[..],
-            bits: &mut sw.bits[..],
-            summary: &mut sw.summary[..],
+            dist: &mut sw.dist[..2 * n],
+            pred: &mut sw.pred[..2 * n],
+            bits: &mut sw.bits[..words],
             mu: mu0,
             meet: usize::MAX,
         };
@@ -142,7 +129,7 @@ impl Hierarchy {
                 lo = lo.min(l);
             }
         }
-        let (mut settled, mut stalled, mut relaxed) = (0, 0, 0);
+        let (mut settled, mut stalled, mut relaxed, mut scanned) = (0, 0, 0, 0);
         let mut wi = lo >> 6;
         while let Some(l) = r.pop(&mut wi) {
             let dv = r.dist[l];
@@ -162,6 +149,9 @@ impl Hierarchy {
             // Stall on demand: a higher slot already reached with a cheaper way into `x`
             // proves `dv` is not the distance of `x`.
             let dist = &*r.dist;
+            if STATS {
+                scanned += stall.len();
+            }
             if stall
                 .iter()
                 .any(|a| dist[2 * a.head as usize + dir] + a.w < dv)
@@ -182,6 +172,7 @@ impl Hierarchy {
         sw.settled = settled;
         sw.stalled = stalled;
         sw.relaxed = relaxed;
+        sw.scanned = scanned;
         sw.dirty = false;
         (mu, (meet != usize::MAX).then_some(meet))
     }
@@ -228,7 +219,7 @@ impl Hierarchy {
     /// grows as needed, beyond the edges written it holds anything): the new length. A
     /// spelled-out shortcut is copied as a block of [`Expansions::MAX`] entries (a copy of fixed
     /// size, no call), of which only its own count: the spelled-out edges are padded for that.
-    #[inline]
+    #[inline(always)]
     fn unpack_at(
         &self,
         id: u32,
