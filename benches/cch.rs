@@ -19,8 +19,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use geo_types::Point;
 use jzplan::network::grid::{GridOptions, grid};
 use jzplan::network::snap::Snap;
-use jzplan::network::{Metric, RoadNetwork};
-use jzplan::routing::{Algorithm, Cch, CchSearch, Hierarchy, RouteOptions, Router};
+use jzplan::network::{Metric, NodeId, RoadNetwork};
+use jzplan::routing::{Algorithm, Cch, CchSearch, Customized, Hierarchy, RouteOptions, Router};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::hint::black_box;
@@ -177,6 +177,17 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         "cch vs ch {name}: {agree} of {} costs agree (with and without the perfect step, both searches)",
         pairs.len()
     );
+    search_work(
+        name,
+        net,
+        &h,
+        &[
+            ("perfect", &base),
+            ("basic", &basic),
+            ("dijkstra perfect", &dij_perfect),
+            ("dijkstra basic", &dij_basic),
+        ],
+    );
     let (mut tc, mut th, mut tb) = (Vec::new(), Vec::new(), Vec::new());
     let (mut tdb, mut tdp) = (Vec::new(), Vec::new());
     let n = pairs.len();
@@ -257,6 +268,53 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         })
     });
     g.finish();
+}
+
+/// Prints what a query does on average over 1,000 random node pairs: on each customization
+/// (chain nodes walked, found labelled, settled, arcs relaxed, of them before the sides met)
+/// and on the CH (settled, stalled, relaxed).
+fn search_work(name: &str, net: &RoadNetwork, h: &Hierarchy, cz: &[(&str, &Customized)]) {
+    let mut rng = StdRng::seed_from_u64(7);
+    let n = net.node_count() as u32;
+    type Pair = [(NodeId, f64); 2];
+    let pairs: Vec<Pair> = (0..1000)
+        .map(|_| {
+            [
+                (NodeId(rng.random_range(0..n)), 0.0),
+                (NodeId(rng.random_range(0..n)), 0.0),
+            ]
+        })
+        .collect();
+    let mean = |f: &dyn Fn(&Pair) -> [usize; 5]| {
+        let mut sum = [0usize; 5];
+        for p in &pairs {
+            for (x, y) in sum.iter_mut().zip(f(p)) {
+                *x += y;
+            }
+        }
+        sum.map(|x| x as f64 / pairs.len() as f64)
+    };
+    for (label, c) in cz {
+        let [chain, reached, settled, relaxed, apart] = mean(&|[s, t]| {
+            let st = c.search_stats(&[*s], &[*t]).expect("stats");
+            [
+                st.chain,
+                st.reached,
+                st.settled,
+                st.relaxed,
+                st.relaxed_apart,
+            ]
+        });
+        eprintln!(
+            "cch search {name} {label}: chain {chain:.0}, reached {reached:.0}, settled {settled:.0}, \
+             relaxed {relaxed:.0} ({apart:.0} before the sides met); means of both sides"
+        );
+    }
+    let [settled, stalled, relaxed, ..] = mean(&|[s, t]| {
+        let st = h.search_stats(&[*s], &[*t]).expect("stats");
+        [st.settled, st.stalled, st.relaxed, 0, 0]
+    });
+    eprintln!("ch search {name}: settled {settled:.0}, stalled {stalled:.0}, relaxed {relaxed:.0}");
 }
 
 fn cch(c: &mut Criterion) {

@@ -7,8 +7,9 @@
 //!
 //! A query that names its algorithm gets it (a contraction-hierarchy route prepares what it
 //! needs, as it always did). The engine's own routes ([`fastest_route`]) and matrices take a
-//! hierarchy when it is ready or quick to make ([`PendingPlan::is_quick`]), and the plain
-//! searches otherwise: every algorithm gives the same cost.
+//! hierarchy when it is ready or quick to make
+//! ([`PendingPlan::is_quick`](crate::served::PendingPlan::is_quick)), and the plain searches
+//! otherwise: every algorithm gives the same cost.
 
 use crate::Result;
 use crate::network::snap::{DEFAULT_MAX_SNAP_M, Snap};

@@ -1,7 +1,7 @@
 //! The analyses of the stored works: each gathers what it needs from the [`WorksBook`] (the
 //! works, their resolved effects, the states on dates) and calls the analysis itself
-//! ([`clash`], [`detour`], [`impact`]), which knows nothing of the store. The `Engine`
-//! facade calls these.
+//! ([`clash`](super::clash), [`detour`](super::detour), [`impact`](super::impact)), which
+//! knows nothing of the store. The `Engine` facade calls these.
 
 use super::clash::{Clash, ClashOptions, find_clashes};
 use super::detour::{Detour, detours, detours_in_state};

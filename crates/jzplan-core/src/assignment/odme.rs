@@ -9,7 +9,7 @@
 //!
 //! where `V_c(g)` are the counted volumes of the user equilibrium of the matrix `g`. Each
 //! iteration assigns `g` (Algorithm B, so the route proportions of the equilibrium are known:
-//! [`super::bush`]), computes the gradient `∂Z/∂g_od = Σ_c (V_c − ĉ_c)/σ_c² · Σ_{a∈c} p_od^a`
+//! `bush`), computes the gradient `∂Z/∂g_od = Σ_c (V_c − ĉ_c)/σ_c² · Σ_{a∈c} p_od^a`
 //! (`p_od^a` the share of the pair's flow on link `a`) and moves multiplicatively,
 //! `g_od ← g_od (1 − λ ∂Z/∂g_od)`. The step `λ` minimises `Z` along the direction with the
 //! route proportions held fixed (closed form), capped so that no cell turns negative. The

@@ -42,7 +42,7 @@ pub mod stats;
 pub mod work;
 
 pub use avoid::Avoid;
-pub use cch::{Cch, CchSearch, Customized};
+pub use cch::{Cch, CchSearch, CchSearchStats, Customized};
 pub use ch::{ChOptions, Hierarchy, HierarchyCache, SearchStats};
 pub use isochrone::{Isochrone, ReachedEdge};
 pub use matrix::Matrix;

@@ -138,6 +138,29 @@ pub(crate) struct Access {
     pub cost: f64,
 }
 
+impl Access {
+    /// End points given as network nodes with costs, checked: `InvalidInput` for a node
+    /// outside `0..n`, a negative or NaN cost, or more than 8 of them.
+    pub(crate) fn from_ends(
+        v: &[(crate::network::NodeId, f64)],
+        n: usize,
+    ) -> crate::Result<Vec<Access>> {
+        v.iter()
+            .map(|&(node, c)| {
+                if node.index() >= n || c.is_nan() || c < 0.0 || v.len() > 8 {
+                    return Err(crate::Error::invalid(format!(
+                        "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0, at most 8)"
+                    )));
+                }
+                Ok(Access {
+                    node: node.0,
+                    cost: c,
+                })
+            })
+            .collect()
+    }
+}
+
 /// A lower bound of the cost between a node and a set of access points:
 /// `min_x (k * |p(v) - p(x)| + c_x)`, a minimum of consistent functions, hence consistent.
 pub(crate) struct Bound {

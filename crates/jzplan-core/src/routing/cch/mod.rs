@@ -35,6 +35,7 @@ pub mod perfect;
 pub mod query;
 
 pub use customize::{CchSearch, Customized};
+pub use query::CchSearchStats;
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};

@@ -39,6 +39,12 @@ struct Side {
     touched: Vec<u32>,
     heap: BinaryHeap<Reverse<(u64, u32)>>,
     settled: usize,
+    /// What the last query did, counted only by [`Customized::search_stats`]: arc directions
+    /// relaxed, and (elimination-tree search) chain nodes found labelled and relaxed while
+    /// the sides had not met yet.
+    relaxed: usize,
+    reached: usize,
+    relaxed_apart: usize,
     /// Elimination-tree search: the ancestors of the start nodes, ascending, and their marks.
     chain: Vec<u32>,
     on_chain: Vec<bool>,
@@ -57,6 +63,9 @@ impl Side {
         self.touched.clear();
         self.heap.clear();
         self.settled = 0;
+        self.relaxed = 0;
+        self.reached = 0;
+        self.relaxed_apart = 0;
     }
 
     /// Lowers the label of `v` to `d` (from `pred`) if that is cheaper, listing `v` as touched
@@ -89,6 +98,14 @@ impl Side {
             *slot = d;
             self.pred[v as usize] = pred;
         }
+    }
+
+    /// Counts one arc relaxed while the best meeting cost is `mu`
+    /// ([`Customized::search_stats`]).
+    #[inline]
+    fn count(&mut self, mu: f64) {
+        self.relaxed += 1;
+        self.relaxed_apart += usize::from(mu == f64::INFINITY);
     }
 
     /// Sets the costs and predecessors of the nodes of `chain` (which holds every node an
@@ -190,16 +207,27 @@ impl Customized {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
+        self.run_counting::<false>(search, seeds, targets, mu0)
+    }
+
+    /// [`Customized::run`], counting the work in the sides when `STATS` (compiled out when not).
+    fn run_counting<const STATS: bool>(
+        &self,
+        search: CchSearch,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
         match &self.adj {
-            Some((up, down)) => self.run_on(search, up, down, seeds, targets, mu0),
+            Some((up, down)) => self.run_on::<_, STATS>(search, up, down, seeds, targets, mu0),
             None => {
                 let (up, down) = (self.shape_arcs(0), self.shape_arcs(1));
-                self.run_on(search, &up, &down, seeds, targets, mu0)
+                self.run_on::<_, STATS>(search, &up, &down, seeds, targets, mu0)
             }
         }
     }
 
-    fn run_on<A: QueryArcs>(
+    fn run_on<A: QueryArcs, const STATS: bool>(
         &self,
         search: CchSearch,
         up: &A,
@@ -209,13 +237,15 @@ impl Customized {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         match search {
-            CchSearch::Dijkstra => self.dijkstra(up, down, seeds, targets, mu0),
-            CchSearch::EliminationTree => self.elimination_tree(up, down, seeds, targets, mu0),
+            CchSearch::Dijkstra => self.dijkstra::<A, STATS>(up, down, seeds, targets, mu0),
+            CchSearch::EliminationTree => {
+                self.elimination_tree::<A, STATS>(up, down, seeds, targets, mu0)
+            }
         }
     }
 
     /// The bidirectional Dijkstra with stall-on-demand, relaxing `up` and `down`.
-    fn dijkstra<A: QueryArcs>(
+    fn dijkstra<A: QueryArcs, const STATS: bool>(
         &self,
         up: &A,
         down: &A,
@@ -251,6 +281,9 @@ impl Customized {
                 let stalled = into.arcs_of(v).any(|a| me.dist[a.head as usize] + a.w < dv);
                 if !stalled {
                     for a in relax.arcs_of(v) {
+                        if STATS {
+                            me.count(mu);
+                        }
                         me.update(a.head, dv + a.w, v);
                     }
                 }
@@ -271,7 +304,7 @@ impl Customized {
     /// their start nodes in ascending rank (no priority queue: every upward arc of a node leads
     /// to one of its ancestors, so a node's cost is final once the lower ones are done),
     /// relaxing the arcs of each node whose cost is below the best meeting cost found so far.
-    fn elimination_tree<A: QueryArcs>(
+    fn elimination_tree<A: QueryArcs, const STATS: bool>(
         &self,
         up: &A,
         down: &A,
@@ -302,18 +335,30 @@ impl Customized {
                 }
                 if x == v {
                     i += 1;
+                    if STATS {
+                        f.reached += usize::from(df < f64::INFINITY);
+                    }
                     if df < mu {
                         f.settled += 1;
                         for a in up.arcs_of(v) {
+                            if STATS {
+                                f.count(mu);
+                            }
                             f.relax(a.head, df + a.w, v);
                         }
                     }
                 }
                 if y == v {
                     j += 1;
+                    if STATS {
+                        b.reached += usize::from(db < f64::INFINITY);
+                    }
                     if db < mu {
                         b.settled += 1;
                         for a in down.arcs_of(v) {
+                            if STATS {
+                                b.count(mu);
+                            }
                             b.relax(a.head, db + a.w, v);
                         }
                     }
@@ -358,6 +403,53 @@ impl Customized {
             v = p;
         };
         (si, edges, ti)
+    }
+}
+
+/// The work of one CCH query ([`Customized::search_stats`]), both sides together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CchSearchStats {
+    /// Elimination-tree search: the start nodes and their ancestors the sides walked (0 for
+    /// the bidirectional Dijkstra).
+    pub chain: usize,
+    /// Of those, the nodes found labelled when their turn came (0 for the Dijkstra).
+    pub reached: usize,
+    /// Nodes whose arcs were looked at: those below the best meeting cost (elimination
+    /// tree), or those taken from the queues, stalled ones included (Dijkstra).
+    pub settled: usize,
+    /// Arc directions relaxed.
+    pub relaxed: usize,
+    /// Of those, the ones relaxed before the sides had met (no meeting cost to prune by yet).
+    pub relaxed_apart: usize,
+}
+
+impl Customized {
+    /// What a query from `sources` to `targets` (network nodes, each with a cost already spent
+    /// or still to pay, at most 8 a side) does with this customization's query algorithm.
+    /// `InvalidInput` for a node outside the network, a negative or NaN cost, or more than 8
+    /// end points a side.
+    pub fn search_stats(
+        &self,
+        sources: &[(crate::network::NodeId, f64)],
+        targets: &[(crate::network::NodeId, f64)],
+    ) -> crate::Result<CchSearchStats> {
+        let n = self.cch.rank.len();
+        let (s, t) = (
+            Access::from_ends(sources, n)?,
+            Access::from_ends(targets, n)?,
+        );
+        self.run_counting::<true>(self.search, &s, &t, f64::INFINITY);
+        Ok(SIDES.with(|sides| {
+            let (f, b) = &*sides.borrow();
+            let et = self.search == CchSearch::EliminationTree;
+            CchSearchStats {
+                chain: if et { f.chain.len() + b.chain.len() } else { 0 },
+                reached: f.reached + b.reached,
+                settled: f.settled + b.settled,
+                relaxed: f.relaxed + b.relaxed,
+                relaxed_apart: f.relaxed_apart + b.relaxed_apart,
+            }
+        }))
     }
 }
 

@@ -451,3 +451,47 @@ fn indices_are_grouped_by_key_in_order() {
     );
     assert_eq!(group_by_key(&[]), (vec![0], vec![]));
 }
+
+#[test]
+fn search_stats_count_what_a_query_walks_and_relaxes() {
+    // A path 0 – 1 – 2 (both ways, weight 1) with node 1 on top: each side climbs from its end
+    // to 1, relaxes the one arc up to it before the sides meet there, and nothing after.
+    let net = network(3, &[(0, 1, false), (1, 2, false)]);
+    let w = vec![1.0; net.edge_count()];
+    let cch = Arc::new(Cch::with_order(&net, vec![0, 2, 1]).unwrap());
+    let c = cch.customize(&w).unwrap();
+    let ends = |v: u32| [(NodeId(v), 0.0)];
+    let st = c.search_stats(&ends(0), &ends(2)).unwrap();
+    assert_eq!(
+        st,
+        CchSearchStats {
+            chain: 4,
+            reached: 4,
+            settled: 4,
+            relaxed: 2,
+            relaxed_apart: 2,
+        }
+    );
+    // From 1 to itself: one chain node a side, where the sides meet at cost 0, so no node is
+    // below the meeting cost and nothing is relaxed.
+    let st = c.search_stats(&ends(1), &ends(1)).unwrap();
+    assert_eq!((st.chain, st.settled, st.relaxed), (2, 0, 0));
+    // The bidirectional Dijkstra walks no chain and relaxes the same two arcs.
+    let dij = cch.customize(&w).unwrap().with_search(CchSearch::Dijkstra);
+    let st = dij.search_stats(&ends(0), &ends(2)).unwrap();
+    assert_eq!((st.chain, st.reached, st.relaxed), (0, 0, 2));
+    // Bad end points are refused.
+    for bad in [
+        [(NodeId(3), 0.0)],
+        [(NodeId(0), -1.0)],
+        [(NodeId(0), f64::NAN)],
+    ] {
+        let e = c.search_stats(&bad, &ends(2)).unwrap_err();
+        assert_eq!(e.code(), "InvalidInput");
+    }
+    let nine = [(NodeId(0), 0.0); 9];
+    assert_eq!(
+        c.search_stats(&nine, &ends(2)).unwrap_err().code(),
+        "InvalidInput"
+    );
+}

@@ -154,19 +154,10 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<SearchStats> {
         let n = self.rank.len();
-        let acc = |v: &[(NodeId, f64)]| -> Result<Vec<Access>> {
-            v.iter()
-                .map(|&(node, c)| {
-                    if node.index() >= n || c.is_nan() || c < 0.0 || v.len() > 8 {
-                        return Err(Error::invalid(format!(
-                            "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0, at most 8)"
-                        )));
-                    }
-                    Ok(Access { node: node.0, cost: c })
-                })
-                .collect()
-        };
-        let (s, t) = (acc(sources)?, acc(targets)?);
+        let (s, t) = (
+            Access::from_ends(sources, n)?,
+            Access::from_ends(targets, n)?,
+        );
         Ok(with_scratch(|q| {
             self.sweep::<true>(&mut q.sw, &s, &t, f64::INFINITY);
             SearchStats {
