@@ -1,4 +1,4 @@
-//! jzplan-store: the implementations of the core's [`Store`](jzplan_core::store::Store) trait —
+//! jzplan-store: the implementations of the core's [`Store`] trait —
 //! works, choke points, scenarios and their history, with optimistic concurrency: the embedded
 //! SQLite default ([`SqliteStore`]) and PostgreSQL/PostGIS ([`PgStore`]) for several replicas
 //! on one database. Both apply the same [`migrations::MIGRATIONS`]; [`open`] picks one from

@@ -5,7 +5,7 @@
 //! reset only where the previous search touched them, so a search costs what it explores,
 //! not the size of the network. A search stops as soon as every zone is settled, because
 //! only zones are destinations. The all-or-nothing loadings of an assignment share one
-//! [`AonScratch`] (workspaces, per-chunk flows) made before the first iteration: an
+//! `AonScratch` (workspaces, per-chunk flows) made before the first iteration: an
 //! iteration allocates nothing, per origin or otherwise (`crates/jzplan-core/tests/alloc.rs`
 //! counts it).
 

@@ -1,5 +1,5 @@
 //! The equilibrium iterations: AoN, MSA, Frank-Wolfe, conjugate and biconjugate FW (and the
-//! entry point of the bush-based Algorithm B, [`super::bush`]).
+//! entry point of the bush-based Algorithm B, `bush`).
 //!
 //! Every iteration measures the relative gap at the current flows `x` (costs `c(x)`, an
 //! all-or-nothing loading `y` on them, gap = (c·x − c·y)/c·x), stops if the target is met,

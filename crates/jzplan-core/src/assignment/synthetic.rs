@@ -1,5 +1,6 @@
 //! Generated test networks for benches, tests and side-by-side runs with other tools (written
-//! as TNTP files by [`crate::io::tntp::write_net`]). Nothing here is data about a real place.
+//! as TNTP files by [`format_net`](crate::io::tntp::format_net)). Nothing here is data about a
+//! real place.
 //!
 //! [`grid`]: a `side × side` grid of two-way roads, each road with a free-flow time drawn in
 //! [1, 3) (also its length) and a capacity in [800, 2400), BPR α = 0.15, β = 4; `zones`

@@ -283,7 +283,7 @@ fn write_one_layer(path: &Path, ds: &mut Dataset, srs: &SpatialRef, l: &OutLayer
     Ok(())
 }
 
-/// Name of the roads layer written by [`write_network`] and preferred by [`read_network`].
+/// Name of the roads layer written by [`write_network`] and preferred by [`read_network`](super::read_network).
 pub const ROADS_LAYER: &str = "roads";
 /// Name of the nodes layer written by [`write_network`].
 pub const NODES_LAYER: &str = "nodes";
@@ -386,7 +386,7 @@ pub fn network_layer(net: &RoadNetwork, name: &str) -> Result<OutLayer> {
 }
 
 /// Writes a network: GeoPackage gets `roads` and `nodes`, GeoJSON and FlatGeobuf get `roads`
-/// only (one layer per file). [`read_network`] reads any of them back into the same network.
+/// only (one layer per file). [`read_network`](super::read_network) reads any of them back into the same network.
 pub fn write_network(net: &RoadNetwork, path: &Path, format: VectorFormat) -> Result<()> {
     if format.multi_layer() {
         write_layers(path, format, &[roads_layer(net), nodes_layer(net)])

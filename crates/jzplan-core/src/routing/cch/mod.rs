@@ -11,11 +11,12 @@
 //!   avoided edges; `f64::INFINITY` = closed, zero weights kept as they are): each arc starts
 //!   from the cheapest network edge it stands for, then every lower triangle `x < u < v`
 //!   relaxes arc `u – v` through `x`. Nodes are processed by chains of the elimination tree
-//!   (the separators, [`chains`], cut once per network in [`Cch::from_order`]): chains with disjoint subtrees in parallel (rayon), the nodes
-//!   of a chain in blocks that read each lower node's arcs once for the whole block; a chain
-//!   alone at its height (the top separators) splits the rows of each block between the threads. The optional perfect step ([`perfect`],
-//!   [`Cch::customize_with`]) then drops every arc direction longer than the distance between
-//!   its ends.
+//!   (the separators, module `chains`, cut once per network in `Cch::from_order`): chains
+//!   with disjoint subtrees in parallel (rayon), the nodes of a chain in blocks that read each
+//!   lower node's arcs once for the whole block; a chain alone at its height (the top
+//!   separators) splits the rows of each block between the threads. The optional perfect step
+//!   ([`perfect`], [`Cch::customize_with`]) then drops every arc direction longer than the
+//!   distance between its ends.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
 //!   cheaper than the best meeting so far (read from the shape and the weights after a basic

@@ -10,7 +10,7 @@
 //! the node-split graph) gives a minimum node separator between them. The smallest of the
 //! separators is taken (ties: the most balanced). Every order is correct for a CCH; a small
 //! separator only makes it smaller and faster. [`super::Cch::new`] orders with each of
-//! [`CANDIDATES`] and keeps the order with the fewest lower triangles (measured: on the
+//! `CANDIDATES` and keeps the order with the fewest lower triangles (measured: on the
 //! 1M-edge grid, eight directions and 40 % ends give 9 % fewer triangles and an 8 % shallower
 //! elimination tree than four directions and quarters; on the Jinzhou network 26 % more; a
 //! FlowCutter-like choice by expansion, cut size over the smaller side, did worse than the

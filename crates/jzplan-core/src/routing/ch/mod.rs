@@ -74,7 +74,7 @@ struct ChArc {
 /// took about a tenth less time than with network numbering). The arcs of a slot lie together
 /// in one array, its downward arcs then its upward ones, so that settling a node (stall test
 /// on one kind, relaxation of the other) reads one stretch of memory. The shortcuts that stand
-/// for at most [`Expansions::MAX`] edges also keep those edges spelled out, so that unpacking a
+/// for at most `Expansions::MAX` edges also keep those edges spelled out, so that unpacking a
 /// route mostly copies.
 pub struct Hierarchy {
     m: usize,

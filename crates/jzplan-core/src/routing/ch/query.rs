@@ -226,7 +226,7 @@ impl Router<'_> {
     /// (prepared now if none was given): one backward upward search per target leaves its
     /// costs in buckets at the nodes it settles, one forward upward search per source scans
     /// them (many-to-many CH). The same answer as [`Router::matrix`], cells summed in travel
-    /// order; `TooBig` beyond [`MAX_MATRIX_CELLS`](super::matrix::MAX_MATRIX_CELLS) cells.
+    /// order; `TooBig` beyond [`MAX_MATRIX_CELLS`](crate::routing::matrix::MAX_MATRIX_CELLS) cells.
     pub fn matrix_ch(&self, sources: &[Snap], targets: &[Snap]) -> Result<Matrix> {
         self.check_matrix(sources, targets)?;
         let h = self.hierarchy()?;
