@@ -99,31 +99,8 @@ impl Hierarchy {
 
     /// Appends the network edges of arc `id`, in travel order (`stack` is scratch space).
     pub(super) fn unpack(&self, id: u32, stack: &mut Vec<u32>, out: &mut Vec<u32>) {
-        stack.clear();
-        let (m, x) = (self.m, &self.expansions);
-        let mut a = id;
-        loop {
-            // Down the first halves to an edge or a spelled-out shortcut, keeping the second
-            // halves for later.
-            match (a as usize).checked_sub(m) {
-                None => out.push(a),
-                Some(i) => {
-                    let (lo, hi) = (x.off[i] as usize, x.off[i + 1] as usize);
-                    if lo < hi {
-                        out.extend_from_slice(&x.edges[lo..hi]);
-                    } else {
-                        let [first, second] = self.shortcuts[i];
-                        stack.push(second);
-                        a = first;
-                        continue;
-                    }
-                }
-            }
-            match stack.pop() {
-                Some(b) => a = b,
-                None => break,
-            }
-        }
+        let len = self.unpack_at(id, stack, out, out.len());
+        out.truncate(len);
     }
 
     /// The best route from `seeds` to `targets` (phantom accesses as in `search.rs`) if it is

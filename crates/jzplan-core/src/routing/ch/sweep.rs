@@ -220,7 +220,7 @@ impl Hierarchy {
     /// spelled-out shortcut is copied as a block of [`Expansions::MAX`] entries (a copy of fixed
     /// size, no call), of which only its own count: the spelled-out edges are padded for that.
     #[inline(always)]
-    fn unpack_at(
+    pub(super) fn unpack_at(
         &self,
         id: u32,
         stack: &mut Vec<u32>,
