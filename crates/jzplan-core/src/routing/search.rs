@@ -138,26 +138,43 @@ pub(crate) struct Access {
     pub cost: f64,
 }
 
-impl Access {
-    /// End points given as network nodes with costs, checked: `InvalidInput` for a node
-    /// outside `0..n`, a negative or NaN cost, or more than 8 of them.
-    pub(crate) fn from_ends(
-        v: &[(crate::network::NodeId, f64)],
-        n: usize,
-    ) -> crate::Result<Vec<Access>> {
-        v.iter()
-            .map(|&(node, c)| {
-                if node.index() >= n || c.is_nan() || c < 0.0 || v.len() > 8 {
-                    return Err(crate::Error::invalid(format!(
-                        "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0, at most 8)"
-                    )));
-                }
-                Ok(Access {
-                    node: node.0,
-                    cost: c,
-                })
-            })
-            .collect()
+/// At most 8 end points of a search given as network nodes with costs, checked and kept on
+/// the stack (no allocation per query); derefs to the `Access` slice.
+pub(crate) struct Ends {
+    pts: [Access; 8],
+    len: usize,
+}
+
+impl Ends {
+    /// `InvalidInput` for more than 8 end points, a node outside `0..n`, or a negative or NaN
+    /// cost.
+    pub(crate) fn check(v: &[(crate::network::NodeId, f64)], n: usize) -> crate::Result<Ends> {
+        if v.len() > 8 {
+            return Err(crate::Error::invalid(format!(
+                "{} end points (at most 8)",
+                v.len()
+            )));
+        }
+        let mut pts = [Access { node: 0, cost: 0.0 }; 8];
+        for (o, &(node, c)) in pts.iter_mut().zip(v) {
+            if node.index() >= n || c.is_nan() || c < 0.0 {
+                return Err(crate::Error::invalid(format!(
+                    "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0)"
+                )));
+            }
+            *o = Access {
+                node: node.0,
+                cost: c,
+            };
+        }
+        Ok(Ends { pts, len: v.len() })
+    }
+}
+
+impl std::ops::Deref for Ends {
+    type Target = [Access];
+    fn deref(&self) -> &[Access] {
+        &self.pts[..self.len]
     }
 }
 

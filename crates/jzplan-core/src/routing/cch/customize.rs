@@ -158,7 +158,7 @@ impl Customized {
         targets: &[crate::routing::search::Access],
         mu0: f64,
     ) -> (f64, Option<crate::routing::ch::ChPath>, usize) {
-        self.run(self.search, seeds, targets, mu0)
+        self.run::<false>(self.search, seeds, targets, mu0)
     }
 
     /// The hierarchy it customizes.

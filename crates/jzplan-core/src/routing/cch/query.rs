@@ -23,7 +23,7 @@
 use super::arcs::QueryArcs;
 use super::{CchSearch, Customized, NONE};
 use crate::routing::ch::ChPath;
-use crate::routing::search::{Access, SEED};
+use crate::routing::search::{Access, Ends, SEED};
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -200,18 +200,9 @@ impl Customized {
     /// cheaper than `mu0`, by `search`: its cost as the search summed it, the seed index, the
     /// network edges in travel order and the target index; plus the number of nodes settled.
     /// The searches relax the adjacencies of the perfect step, or else the arcs of the shape.
-    pub(crate) fn run(
-        &self,
-        search: CchSearch,
-        seeds: &[Access],
-        targets: &[Access],
-        mu0: f64,
-    ) -> (f64, Option<ChPath>, usize) {
-        self.run_counting::<false>(search, seeds, targets, mu0)
-    }
-
-    /// [`Customized::run`], counting the work in the sides when `STATS` (compiled out when not).
-    fn run_counting<const STATS: bool>(
+    /// With `STATS`, the sides also count their work for [`Customized::search_stats`] (the
+    /// counting is compiled out of `run::<false>`, what routes use).
+    pub(crate) fn run<const STATS: bool>(
         &self,
         search: CchSearch,
         seeds: &[Access],
@@ -434,11 +425,8 @@ impl Customized {
         targets: &[(crate::network::NodeId, f64)],
     ) -> crate::Result<CchSearchStats> {
         let n = self.cch.rank.len();
-        let (s, t) = (
-            Access::from_ends(sources, n)?,
-            Access::from_ends(targets, n)?,
-        );
-        self.run_counting::<true>(self.search, &s, &t, f64::INFINITY);
+        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
+        self.run::<true>(self.search, &s, &t, f64::INFINITY);
         Ok(SIDES.with(|sides| {
             let (f, b) = &*sides.borrow();
             let et = self.search == CchSearch::EliminationTree;

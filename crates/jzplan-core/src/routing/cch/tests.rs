@@ -71,8 +71,8 @@ fn path_cost(net: &RoadNetwork, w: &[f64], s: u32, t: u32, edges: &[u32]) -> f64
 fn node_route(c: &Customized, s: u32, t: u32) -> (f64, Option<Vec<u32>>) {
     let from = [Access { node: s, cost: 0.0 }];
     let to = [Access { node: t, cost: 0.0 }];
-    let (d, path, _) = c.run(CchSearch::EliminationTree, &from, &to, f64::INFINITY);
-    let (dd, dpath, _) = c.run(CchSearch::Dijkstra, &from, &to, f64::INFINITY);
+    let (d, path, _) = c.run::<false>(CchSearch::EliminationTree, &from, &to, f64::INFINITY);
+    let (dd, dpath, _) = c.run::<false>(CchSearch::Dijkstra, &from, &to, f64::INFINITY);
     let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-9 * a.max(1.0);
     assert!(close(d, dd), "{s} -> {t}: search {d}, dijkstra {dd}");
     assert_eq!(path.is_some(), dpath.is_some());
@@ -369,12 +369,12 @@ proptest! {
                 let to = [Access { node: t, cost: 0.0 }];
                 let key = |(d, p, _): (f64, Option<crate::routing::ch::ChPath>, usize)| (d.to_bits(), p);
                 prop_assert_eq!(
-                    key(shape.run(CchSearch::EliminationTree, &from, &to, f64::INFINITY)),
-                    key(built.run(CchSearch::EliminationTree, &from, &to, f64::INFINITY))
+                    key(shape.run::<false>(CchSearch::EliminationTree, &from, &to, f64::INFINITY)),
+                    key(built.run::<false>(CchSearch::EliminationTree, &from, &to, f64::INFINITY))
                 );
                 prop_assert_eq!(
-                    key(shape.run(CchSearch::Dijkstra, &from, &to, f64::INFINITY)),
-                    key(built.run(CchSearch::Dijkstra, &from, &to, f64::INFINITY))
+                    key(shape.run::<false>(CchSearch::Dijkstra, &from, &to, f64::INFINITY)),
+                    key(built.run::<false>(CchSearch::Dijkstra, &from, &to, f64::INFINITY))
                 );
             }
         }

@@ -5,12 +5,12 @@
 use super::sweep::Sweep;
 use super::{ChArc, ChPath, Hierarchy};
 
+use crate::Result;
 use crate::network::snap::Snap;
 use crate::network::{EdgeId, NodeId};
 use crate::routing::matrix::Matrix;
-use crate::routing::search::{Access, SEED};
+use crate::routing::search::{Access, Ends, SEED};
 use crate::routing::{Placement, RoutePiece, Router};
-use crate::{Error, Result};
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -39,33 +39,9 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<Option<(f64, Vec<EdgeId>)>> {
         let n = self.rank.len();
-        // At most 8 end points a side: kept on the stack, no allocation per query.
-        let acc = |v: &[(NodeId, f64)], out: &mut [Access; 8]| -> Result<usize> {
-            if v.len() > 8 {
-                return Err(Error::invalid(format!(
-                    "{} end points (at most 8)",
-                    v.len()
-                )));
-            }
-            for (o, &(node, c)) in out.iter_mut().zip(v) {
-                if node.index() >= n || c.is_nan() || c < 0.0 {
-                    return Err(Error::invalid(format!(
-                        "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0)"
-                    )));
-                }
-                *o = Access {
-                    node: node.0,
-                    cost: c,
-                };
-            }
-            Ok(v.len())
-        };
-        let none = Access { node: 0, cost: 0.0 };
-        let (mut s, mut t) = ([none; 8], [none; 8]);
-        let (ns, nt) = (acc(sources, &mut s)?, acc(targets, &mut t)?);
-        let (s, t) = (&s[..ns], &t[..nt]);
+        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
         Ok(with_scratch(|q| {
-            let (_, meet) = self.sweep::<false>(&mut q.sw, s, t, f64::INFINITY);
+            let (_, meet) = self.sweep::<false>(&mut q.sw, &s, &t, f64::INFINITY);
             meet.map(|m| {
                 let (si, ti, len) =
                     self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
@@ -131,10 +107,7 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<SearchStats> {
         let n = self.rank.len();
-        let (s, t) = (
-            Access::from_ends(sources, n)?,
-            Access::from_ends(targets, n)?,
-        );
+        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
         Ok(with_scratch(|q| {
             self.sweep::<true>(&mut q.sw, &s, &t, f64::INFINITY);
             SearchStats {
@@ -340,9 +313,9 @@ struct Item {
 }
 
 /// The state of an upward search in distance order (the CH matrix's), for either direction:
-/// for each label `2 * slot + dir` (`dir` 0 forward, 1 backward) its cost (infinity where the query has not reached it: no
-/// test of a generation before reading it, and the labels reached are reset at the start of
-/// the next query), its predecessor arc and node, and an indexed 4-ary min-heap of the queued
+/// for each label `2 * slot + dir` (`dir` 0 forward, 1 backward) its cost (infinity where the
+/// query has not reached it: no test of a generation before reading it, and the labels
+/// reached are reset at the start of the next query), its predecessor arc and node, and an indexed 4-ary min-heap of the queued
 /// labels (a label is queued once, its key lowered in place; keys are never NaN).
 ///
 /// A settled label is not marked: a search only ever offers a label a cost no lower than the

@@ -53,9 +53,9 @@ impl Hierarchy {
     }
 
     /// A hierarchy from its arrays, checked: `rank` a permutation, offsets ascending and
-    /// ending at their arc counts, every head a slot above the arc's own, every id an edge or an earlier shortcut
-    /// (a shortcut's halves are older than it, so unpacking ends), one weight per edge. What
-    /// is wrong is said in the error.
+    /// ending at their arc counts, every head a slot above the arc's own, every id an edge or
+    /// an earlier shortcut (a shortcut's halves are older than it, so unpacking ends), one
+    /// weight per edge. What is wrong is said in the error.
     pub fn from_raw(raw: RawHierarchy) -> std::result::Result<Hierarchy, String> {
         let n = raw.rank.len();
         let m = raw.edges;
