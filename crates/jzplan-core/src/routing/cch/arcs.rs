@@ -1,7 +1,6 @@
 //! The arc weights of a customization ([`ArcW`]) and what a query relaxes from a node
-//! ([`QueryArcs`]): the shape's arcs with their weights as they are ([`ShapeArcs`], after a
-//! basic customization: nothing is built for the queries), or a compact adjacency without the
-//! directions the perfect step drops ([`Adjacency`]).
+//! ([`Adjacency`]): the finite arc directions, without those the perfect step drops nor those
+//! a triangle makes redundant ([`redundant`]).
 
 use super::Cch;
 use rayon::prelude::*;
@@ -12,55 +11,9 @@ use rayon::prelude::*;
 /// [`Customized::unpack`](super::Customized)).
 pub(crate) type ArcW = [f64; 2];
 
-/// The arcs one side of a query relaxes from the node of rank `r`: heads ascending, each with
-/// its weight in that side's direction (a search keeps the tail as the head's predecessor; the
-/// arc is found again from its two ends when the route is unpacked). The searches are generic
-/// over it, so the same loops run on both representations.
-pub(crate) trait QueryArcs {
-    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_;
-}
-
-/// The finite up (`d == 0`) or down (`d == 1`) arc directions of a customization read straight
-/// from the shape (heads) and the arc weights: without the perfect step nothing is left out, so
-/// nothing needs to be built per customization.
-pub(crate) struct ShapeArcs<'a> {
-    pub(crate) cch: &'a Cch,
-    pub(crate) w: &'a [ArcW],
-    pub(crate) d: usize,
-}
-
-impl QueryArcs for ShapeArcs<'_> {
-    #[inline]
-    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
-        let range = self.cch.arcs(r);
-        let d = self.d;
-        self.cch.head[range.clone()]
-            .iter()
-            .zip(&self.w[range])
-            .filter_map(move |(&head, w)| {
-                let w = w[d];
-                w.is_finite().then_some(QArc { head, w })
-            })
-    }
-}
-
-impl QueryArcs for Adjacency {
-    #[inline]
-    fn arcs_of(&self, r: u32) -> impl Iterator<Item = QArc> + '_ {
-        self.of(r)
-    }
-}
-
-/// The arcs one side of the search relaxes, by tail rank: every upward arc whose weight in that
-/// side's direction is finite (closed roads and, after the perfect step, arc directions no
-/// shortest path uses are left out), with its weight, heads ascending; heads and weights in
-/// two arrays (12 bytes an arc direction).
-#[derive(Debug, Default)]
-pub(crate) struct Adjacency {
-    off: Vec<u32>,
-    heads: Vec<u32>,
-    ws: Vec<f64>,
-}
+/// How many of a node's lowest higher neighbours [`redundant`] tries as the middle of a
+/// triangle (measured: docs/performance.md, CCH "Seventh round").
+pub(crate) const TRIANGLE_MIDDLES: usize = 4;
 
 /// One arc direction a query relaxes: its head and its weight.
 #[derive(Clone, Copy, Debug)]
@@ -69,46 +22,121 @@ pub(crate) struct QArc {
     pub(crate) w: f64,
 }
 
-/// Nodes per parallel task when building an [`Adjacency`].
-const BUILD_CHUNK: usize = 4_096;
+/// Arcs per parallel task when building the adjacencies.
+const BUILD_ARCS: usize = 16_384;
+
+/// The arcs one side of the search relaxes, by tail rank, heads ascending, with their weights
+/// in that side's direction: the finite directions a query needs ([`redundant`]). By rank, so
+/// that the ancestors a query walks (a separator's nodes have consecutive ranks) have their
+/// arcs close together; 12 bytes an arc direction kept and 4 a node.
+#[derive(Debug, Default)]
+pub(crate) struct Adjacency {
+    off: Vec<u32>,
+    heads: Vec<u32>,
+    ws: Vec<f64>,
+}
 
 impl Adjacency {
-    /// The up (`down == false`) or down arcs of a customization, without the directions
-    /// `dropped` marks (`dropped[a][d]`, by the perfect step; empty: none).
-    pub(crate) fn build(cch: &Cch, w: &[ArcW], dropped: &[[bool; 2]], down: bool) -> Adjacency {
+    /// Both adjacencies of a customization `w` (up, down), without the directions `strict`
+    /// marks (`strict[a][d]`, by the perfect step; empty: none) nor those a triangle through
+    /// one of the `middles` lowest higher neighbours of their tail makes redundant; and the
+    /// number of finite directions.
+    pub(crate) fn build_pair(
+        cch: &Cch,
+        w: &[ArcW],
+        strict: &[[bool; 2]],
+        middles: usize,
+    ) -> ((Adjacency, Adjacency), usize) {
         let n = cch.rank.len();
-        let d = usize::from(down);
-        // Per chunk of nodes: heads, weights and the count of each node.
-        let chunks: Vec<(Vec<u32>, Vec<f64>, Vec<u32>)> = (0..n.div_ceil(BUILD_CHUNK))
-            .into_par_iter()
+        // Chunks of consecutive ranks with about `BUILD_ARCS` arcs each (the high ranks have
+        // many more arcs than the low ones).
+        let mut cuts = vec![0usize];
+        let mut acc = 0usize;
+        for (r, &k) in cch.count.iter().enumerate() {
+            acc += k as usize;
+            if acc >= BUILD_ARCS {
+                cuts.push(r + 1);
+                acc = 0;
+            }
+        }
+        if *cuts.last().expect("starts with 0") < n {
+            cuts.push(n);
+        }
+        // First pass, per chunk: which directions are kept (the chunk's arcs in rank order),
+        // how many of each node's, and how many directions are finite.
+        type Marks = (Vec<[bool; 2]>, Vec<[u32; 2]>, usize);
+        let marks: Vec<Marks> = cuts
+            .par_windows(2)
             .map(|c| {
-                let (mut hs, mut ws, mut counts) = (Vec::new(), Vec::new(), Vec::new());
-                for r in c * BUILD_CHUNK..((c + 1) * BUILD_CHUNK).min(n) {
-                    let before = hs.len();
-                    for a in cch.arcs(r as u32) {
-                        let x = w[a][d];
-                        if x.is_finite() && !dropped.get(a).is_some_and(|k| k[d]) {
-                            hs.push(cch.head[a]);
-                            ws.push(x);
-                        }
-                    }
-                    counts.push((hs.len() - before) as u32);
+                let ranks = c[0]..c[1];
+                let arcs = cch.count[ranks.clone()].iter().map(|&k| k as usize).sum();
+                let (mut flags, mut counts) = (Vec::with_capacity(arcs), Vec::new());
+                let mut keep = Vec::new();
+                let mut finite = 0;
+                for r in ranks {
+                    finite += redundant(cch, w, strict, middles, r as u32, &mut keep);
+                    let up = keep.iter().filter(|k| k[0]).count() as u32;
+                    let down = keep.iter().filter(|k| k[1]).count() as u32;
+                    counts.push([up, down]);
+                    flags.extend_from_slice(&keep);
                 }
-                (hs, ws, counts)
+                (flags, counts, finite)
             })
             .collect();
-        let total = chunks.iter().map(|c| c.0.len()).sum();
-        let mut off = Vec::with_capacity(n + 1);
-        off.push(0u32);
-        let (mut heads, mut ws) = (Vec::with_capacity(total), Vec::with_capacity(total));
-        for (hs, w, counts) in chunks {
-            for k in counts {
-                off.push(off[off.len() - 1] + k);
-            }
-            heads.extend_from_slice(&hs);
-            ws.extend_from_slice(&w);
+        let mut out: [Adjacency; 2] = Default::default();
+        let mut finite = 0;
+        for adj in &mut out {
+            adj.off = Vec::with_capacity(n + 1);
+            adj.off.push(0);
         }
-        Adjacency { off, heads, ws }
+        for (_, counts, f) in &marks {
+            finite += f;
+            for k in counts {
+                for (adj, &k) in out.iter_mut().zip(k) {
+                    adj.off.push(adj.off[adj.off.len() - 1] + k);
+                }
+            }
+        }
+        // Second pass: each chunk writes its range of the adjacencies.
+        for adj in &mut out {
+            let total = adj.off[n] as usize;
+            adj.heads = vec![0; total];
+            adj.ws = vec![0.0; total];
+        }
+        let [up, down] = &mut out;
+        let mut rest = [
+            (&mut up.heads[..], &mut up.ws[..]),
+            (&mut down.heads[..], &mut down.ws[..]),
+        ];
+        let mut tasks = Vec::with_capacity(marks.len());
+        for (c, (flags, counts, _)) in cuts.windows(2).zip(&marks) {
+            let mine = [0, 1].map(|d| {
+                let len = counts.iter().map(|k| k[d] as usize).sum();
+                let (hs, ws) = std::mem::take(&mut rest[d]);
+                let (h, h2) = hs.split_at_mut(len);
+                let (x, x2) = ws.split_at_mut(len);
+                rest[d] = (h2, x2);
+                (h, x)
+            });
+            tasks.push((c[0]..c[1], flags, mine));
+        }
+        tasks.into_par_iter().for_each(|(ranks, flags, mut mine)| {
+            let mut flags = flags.iter();
+            let mut at = [0usize; 2];
+            for r in ranks {
+                for (a, k) in cch.arcs(r as u32).zip(&mut flags) {
+                    for (d, (hs, ws)) in mine.iter_mut().enumerate() {
+                        if k[d] {
+                            hs[at[d]] = cch.head[a];
+                            ws[at[d]] = w[a][d];
+                            at[d] += 1;
+                        }
+                    }
+                }
+            }
+        });
+        let [up, down] = out;
+        ((up, down), finite)
     }
 
     /// The arcs of the node of rank `r`.
@@ -121,7 +149,7 @@ impl Adjacency {
             .map(|(&head, &w)| QArc { head, w })
     }
 
-    /// Arcs kept.
+    /// Arc directions kept.
     pub(crate) fn len(&self) -> usize {
         self.heads.len()
     }
@@ -130,4 +158,67 @@ impl Adjacency {
     pub(crate) fn memory_bytes(&self) -> usize {
         4 * (self.off.len() + self.heads.len()) + 8 * self.ws.len()
     }
+}
+
+/// Which directions of the arcs of rank `x` a query needs (`keep[i][d]` for its `i`-th arc):
+/// the finite ones, less those in `strict` and those a triangle `x → a → b` (`b → a → x` for
+/// a down direction) makes redundant by being at most as long, where `a` is one of the
+/// `middles` lowest higher neighbours of `x`, below `b`, and neither of the triangle's two
+/// directions is in `strict`. Returns how many directions are finite.
+///
+/// Leaving such a direction out keeps every query exact, whatever the others left out: by
+/// induction on the number of ranks between an arc's ends, every finite direction not in
+/// `strict` has a path of kept directions going up all the way (`x → a`, `a → b` each span
+/// fewer ranks) and at most as long. So the best up-down path of directions not in `strict`
+/// that a query would find without this pruning has a twin of kept directions, no longer; and
+/// no path a query finds is shorter than the distance, each weight being the length of a real
+/// path. On a grid this mostly thins the cliques of the separators: the basic weight of two
+/// nodes of a separator goes around it, and so does the path through the separator's node
+/// between them.
+pub(crate) fn redundant(
+    cch: &Cch,
+    w: &[ArcW],
+    strict: &[[bool; 2]],
+    middles: usize,
+    x: u32,
+    keep: &mut Vec<[bool; 2]>,
+) -> usize {
+    let st = |i: usize| strict.get(i).copied().unwrap_or([false; 2]);
+    let range = cch.arcs(x);
+    let heads = &cch.head[range.clone()];
+    keep.clear();
+    keep.extend(range.clone().map(|i| {
+        let s = st(i);
+        [w[i][0].is_finite() && !s[0], w[i][1].is_finite() && !s[1]]
+    }));
+    let finite = range
+        .clone()
+        .map(|i| usize::from(w[i][0].is_finite()) + usize::from(w[i][1].is_finite()))
+        .sum();
+    let ws = &w[range.clone()];
+    // One middle at a time: `x`'s heads above it and its own heads, merged.
+    for c in 0..middles.min(heads.len()) {
+        let (xa, sxa) = (ws[c], st(range.start + c));
+        let ok = [xa[0].is_finite() && !sxa[0], xa[1].is_finite() && !sxa[1]];
+        if ok == [false; 2] {
+            continue;
+        }
+        let ra = cch.arcs(heads[c]);
+        let (a_heads, a_ws) = (&cch.head[ra.clone()], &w[ra.clone()]);
+        let mut p = 0;
+        for (j, &b) in heads.iter().enumerate().skip(c + 1) {
+            // The higher neighbours of `x` above `a` are higher neighbours of `a` (the upward
+            // graph is chordal): `a – b` is found walking `a`'s heads.
+            while a_heads[p] < b {
+                p += 1;
+            }
+            debug_assert_eq!(a_heads[p], b);
+            let (ab, sab) = (a_ws[p], st(ra.start + p));
+            let xb = ws[j];
+            let k = &mut keep[j];
+            k[0] &= !(ok[0] && !sab[0] && xa[0] + ab[0] <= xb[0]);
+            k[1] &= !(ok[1] && !sab[1] && ab[1] + xa[1] <= xb[1]);
+        }
+    }
+    finite
 }

@@ -1,7 +1,7 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
 use super::Cch;
-use super::arcs::{Adjacency, ArcW, ShapeArcs};
+use super::arcs::{Adjacency, ArcW, TRIANGLE_MIDDLES};
 use crate::network::RoadNetwork;
 use crate::{Error, Result};
 use rayon::prelude::*;
@@ -19,9 +19,8 @@ const INIT_CHUNK: usize = 4_096;
 
 /// A [`Cch`] customized for one weights vector: answers exact queries for exactly those
 /// weights (route costs are re-summed edge by edge by the router). `Sync`; kept per date or
-/// scenario: 16 bytes per arc and 8 per network edge, with the perfect step also 12 per arc
-/// direction the queries relax (without it the queries read the shape and the weights), and 8
-/// per arc direction once a route has been unpacked.
+/// scenario: 16 bytes per arc and 8 per network edge, 12 per arc direction the queries relax
+/// and 8 per node for their index, and 8 per arc direction once a route has been unpacked.
 pub struct Customized {
     pub(crate) cch: Arc<Cch>,
     /// The customized weights of every arc (lower triangles only: the perfect step does not
@@ -29,10 +28,9 @@ pub struct Customized {
     pub(crate) w: Vec<ArcW>,
     /// The network edges' weights, to unpack arcs.
     pub(crate) weights: Vec<f64>,
-    /// With the perfect step, what the two sides of a query relax: the finite up and down
-    /// weights it keeps. Without it (`None`), the queries read every finite direction from the
-    /// shape and `w` ([`ShapeArcs`]).
-    pub(crate) adj: Option<(Adjacency, Adjacency)>,
+    /// What the two sides of a query relax: the finite up and down directions, less those the
+    /// perfect step drops and those a triangle makes redundant ([`super::arcs::redundant`]).
+    pub(crate) adj: (Adjacency, Adjacency),
     dropped: usize,
     fingerprint: u64,
     /// For each arc direction (`2 * arc + down`) that a route has unpacked, what it unpacked
@@ -76,6 +74,17 @@ impl Cch {
     /// takes the query to a third of its time but the customization to about five times its
     /// time (2.46 s against 0.46 s, idle), so it is not the default.
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
+        self.customize_full(weights, perfect, TRIANGLE_MIDDLES)
+    }
+
+    /// [`Cch::customize_with`], trying `middles` middles per arc for redundant arcs
+    /// ([`super::arcs::redundant`]; 0: none).
+    pub(crate) fn customize_full(
+        self: &Arc<Self>,
+        weights: &[f64],
+        perfect: bool,
+        middles: usize,
+    ) -> Result<Customized> {
         if weights.len() != self.m {
             return Err(Error::invalid(format!(
                 "{} weights given for a hierarchy of {} edges",
@@ -119,17 +128,13 @@ impl Cch {
         }
         // Step 2: lower triangles, by chains of the elimination tree ([`super::chains`]).
         super::chains::relax_all(cch, &mut w);
-        let (adj, dropped) = if perfect {
-            let drop = super::perfect::prune(cch, &w);
-            let dropped = drop.iter().map(|d| d.iter().filter(|&&x| x).count()).sum();
-            let adj = rayon::join(
-                || Adjacency::build(cch, &w, &drop, false),
-                || Adjacency::build(cch, &w, &drop, true),
-            );
-            (Some(adj), dropped)
+        let strict = if perfect {
+            super::perfect::prune(cch, &w)
         } else {
-            (None, 0)
+            Vec::new()
         };
+        let (adj, finite) = Adjacency::build_pair(cch, &w, &strict, middles);
+        let dropped = finite - adj.0.len() - adj.1.len();
         Ok(Customized {
             cch: self.clone(),
             w,
@@ -166,8 +171,9 @@ impl Customized {
         &self.cch
     }
 
-    /// Arc directions dropped from the queries by the perfect step (their weight is longer than
-    /// the distance between their ends; 0 without it).
+    /// Finite arc directions left out of the queries: by the perfect step (their weight is
+    /// longer than the distance between their ends) and as redundant (a triangle through a
+    /// lower node is at most as long).
     pub fn dropped(&self) -> usize {
         self.dropped
     }
@@ -184,40 +190,22 @@ impl Customized {
         self.cch.rank.len() == net.node_count() && self.cch.m == net.edge_count()
     }
 
-    /// Heap bytes of the weights, of what the queries relax (with the perfect step) and of the
+    /// Heap bytes of the weights, of what the queries relax and of the
     /// unpacking memo (once a route has been unpacked); the shared [`Cch`] not included.
     pub fn memory_bytes(&self) -> usize {
         self.w.len() * std::mem::size_of::<ArcW>()
             + 8 * self.weights.len()
-            + self
-                .adj
-                .as_ref()
-                .map_or(0, |(up, down)| up.memory_bytes() + down.memory_bytes())
+            + self.adj.0.memory_bytes()
+            + self.adj.1.memory_bytes()
             + self
                 .middle
                 .get()
                 .map_or(0, |m| std::mem::size_of::<AtomicU64>() * m.len())
     }
 
-    /// Arc directions the queries relax (finite, and kept by the perfect step).
+    /// Arc directions the queries relax (finite, and kept).
     pub fn query_arc_count(&self) -> usize {
-        match &self.adj {
-            Some((up, down)) => up.len() + down.len(),
-            None => self
-                .w
-                .iter()
-                .map(|x| usize::from(x[0].is_finite()) + usize::from(x[1].is_finite()))
-                .sum(),
-        }
-    }
-
-    /// The finite up (`d == 0`) or down (`d == 1`) directions as the shape holds them.
-    pub(crate) fn shape_arcs(&self, d: usize) -> ShapeArcs<'_> {
-        ShapeArcs {
-            cch: &self.cch,
-            w: &self.w,
-            d,
-        }
+        self.adj.0.len() + self.adj.1.len()
     }
 
     /// Appends the network edges of arc `a` in direction `down` (travel order) to `out`.

@@ -3,7 +3,8 @@
 //! weights vector.
 //!
 //! - [`Cch::new`] orders the nodes once per network by nested dissection (inertial flow with
-//!   two cut rules, keeping the order with fewer lower triangles, [`order`]) and contracts them without looking at any weight: contracting `v` joins all its
+//!   two cut rules, keeping the order with fewer lower triangles, [`order`]) and contracts
+//!   them without looking at any weight: contracting `v` joins all its
 //!   higher neighbours, which (by the elimination tree: each node's higher neighbours are added
 //!   to its lowest one's) gives the chordal *upward graph*. Every arc links a lower node to a
 //!   higher one and has two directions (up and down).
@@ -16,12 +17,13 @@
 //!   lower node's arcs once for the whole block; a chain alone at its height (the top
 //!   separators) splits the rows of each block between the threads. The optional perfect step
 //!   ([`perfect`], [`Cch::customize_with`]) then drops every arc direction longer than the
-//!   distance between its ends.
+//!   distance between its ends. Last, the directions a query needs are copied by rank into
+//!   two compact adjacencies, leaving out those a triangle through one of the tail's lowest
+//!   higher neighbours makes redundant (module `arcs`): on a grid they are most of a
+//!   separator's clique.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
-//!   cheaper than the best meeting so far (read from the shape and the weights after a basic
-//!   customization, from adjacencies without the dropped directions after a perfect one), with
-//!   no priority queue
+//!   cheaper than the best meeting so far, with no priority queue
 //!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
 //!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),

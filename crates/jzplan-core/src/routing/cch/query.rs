@@ -20,7 +20,7 @@
 //! On the 1M-edge grid (ancestor chains of up to 1,372 nodes) the elimination-tree search took
 //! 55 % of the Dijkstra's time without the perfect step and 60 % with it (same pairs, same run).
 
-use super::arcs::QueryArcs;
+use super::arcs::Adjacency;
 use super::{CchSearch, Customized, NONE};
 use crate::routing::ch::ChPath;
 use crate::routing::search::{Access, Ends, SEED};
@@ -199,7 +199,7 @@ impl Customized {
     /// The best route from `seeds` to `targets` (network nodes with partial costs) if it is
     /// cheaper than `mu0`, by `search`: its cost as the search summed it, the seed index, the
     /// network edges in travel order and the target index; plus the number of nodes settled.
-    /// The searches relax the adjacencies of the perfect step, or else the arcs of the shape.
+    /// The searches relax the customization's adjacencies.
     /// With `STATS`, the sides also count their work for [`Customized::search_stats`] (the
     /// counting is compiled out of `run::<false>`, what routes use).
     pub(crate) fn run<const STATS: bool>(
@@ -209,37 +209,20 @@ impl Customized {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
-        match &self.adj {
-            Some((up, down)) => self.run_on::<_, STATS>(search, up, down, seeds, targets, mu0),
-            None => {
-                let (up, down) = (self.shape_arcs(0), self.shape_arcs(1));
-                self.run_on::<_, STATS>(search, &up, &down, seeds, targets, mu0)
-            }
-        }
-    }
-
-    fn run_on<A: QueryArcs, const STATS: bool>(
-        &self,
-        search: CchSearch,
-        up: &A,
-        down: &A,
-        seeds: &[Access],
-        targets: &[Access],
-        mu0: f64,
-    ) -> (f64, Option<ChPath>, usize) {
+        let (up, down) = &self.adj;
         match search {
-            CchSearch::Dijkstra => self.dijkstra::<A, STATS>(up, down, seeds, targets, mu0),
+            CchSearch::Dijkstra => self.dijkstra::<STATS>(up, down, seeds, targets, mu0),
             CchSearch::EliminationTree => {
-                self.elimination_tree::<A, STATS>(up, down, seeds, targets, mu0)
+                self.elimination_tree::<STATS>(up, down, seeds, targets, mu0)
             }
         }
     }
 
     /// The bidirectional Dijkstra with stall-on-demand, relaxing `up` and `down`.
-    fn dijkstra<A: QueryArcs, const STATS: bool>(
+    fn dijkstra<const STATS: bool>(
         &self,
-        up: &A,
-        down: &A,
+        up: &Adjacency,
+        down: &Adjacency,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
@@ -269,9 +252,9 @@ impl Customized {
                 }
                 // Stall on demand: a higher node reached with a cheaper way into `v`.
                 let (relax, into) = if backward { (down, up) } else { (up, down) };
-                let stalled = into.arcs_of(v).any(|a| me.dist[a.head as usize] + a.w < dv);
+                let stalled = into.of(v).any(|a| me.dist[a.head as usize] + a.w < dv);
                 if !stalled {
-                    for a in relax.arcs_of(v) {
+                    for a in relax.of(v) {
                         if STATS {
                             me.count(mu);
                         }
@@ -295,10 +278,10 @@ impl Customized {
     /// their start nodes in ascending rank (no priority queue: every upward arc of a node leads
     /// to one of its ancestors, so a node's cost is final once the lower ones are done),
     /// relaxing the arcs of each node whose cost is below the best meeting cost found so far.
-    fn elimination_tree<A: QueryArcs, const STATS: bool>(
+    fn elimination_tree<const STATS: bool>(
         &self,
-        up: &A,
-        down: &A,
+        up: &Adjacency,
+        down: &Adjacency,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
@@ -331,7 +314,7 @@ impl Customized {
                     }
                     if df < mu {
                         f.settled += 1;
-                        for a in up.arcs_of(v) {
+                        for a in up.of(v) {
                             if STATS {
                                 f.count(mu);
                             }
@@ -346,7 +329,7 @@ impl Customized {
                     }
                     if db < mu {
                         b.settled += 1;
-                        for a in down.arcs_of(v) {
+                        for a in down.of(v) {
                             if STATS {
                                 b.count(mu);
                             }

@@ -1,4 +1,4 @@
-use super::arcs::{Adjacency, QueryArcs};
+use super::arcs::TRIANGLE_MIDDLES;
 use super::*;
 use crate::network::{EdgeId, EdgeSpec, Metric, NetworkBuilder, NodeId, RoadClass};
 use crate::routing::search::Access;
@@ -159,12 +159,11 @@ fn the_perfect_step_drops_an_arc_that_a_higher_node_shortens() {
     // The upper triangle through 2 gives 0 – 1 its distance, 2: both directions are dropped.
     assert_eq!(perfect.dropped(), 2);
     assert_eq!(perfect.w[a01], [10.0, 10.0]);
-    let (up, down) = perfect.adj.as_ref().unwrap();
+    let (up, down) = &perfect.adj;
     assert!(up.of(0).all(|q| q.head != 1));
     assert!(down.of(0).all(|q| q.head != 1));
-    assert!(basic.adj.is_none());
-    assert!(basic.shape_arcs(0).arcs_of(0).any(|q| q.head == 1));
-    assert!(basic.shape_arcs(1).arcs_of(0).any(|q| q.head == 1));
+    assert!(basic.adj.0.of(0).any(|q| q.head == 1));
+    assert!(basic.adj.1.of(0).any(|q| q.head == 1));
     for c in [&basic, &perfect] {
         let (d, e) = node_route(c, 0, 1);
         assert_eq!(d, 2.0);
@@ -333,52 +332,65 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(100))]
 
-    /// Without the perfect step the queries read the arcs from the shape and the weights; they
-    /// are exactly the directions an [`Adjacency`] without drops holds, and both searches give
-    /// the same costs and the same edges on either.
+    /// However many middles the queries' adjacencies are pruned with (none, the parent, the
+    /// default, all), with and without the perfect step, both searches give every pair its
+    /// distance to the bit (small integer weights, zero and closed edges), and more middles
+    /// never keep more arc directions.
     #[test]
-    fn the_shape_and_an_adjacency_relax_the_same_arcs((n, roads, bytes) in random_graph()) {
+    fn redundant_arcs_left_out_keep_every_distance((n, roads, bytes) in random_graph()) {
         let net = network(n, &roads);
         let w: Vec<f64> = (0..net.edge_count())
             .map(|i| match bytes[i % bytes.len()] % 8 {
                 6 => f64::INFINITY,
                 7 => 0.0,
-                k => 1.0 + k as f64 / 3.0,
+                k => k as f64,
             })
             .collect();
         let cch = Arc::new(Cch::new(&net).unwrap());
-        let shape = cch.customize(&w).unwrap();
-        prop_assert!(shape.adj.is_none());
-        let mut built = cch.customize(&w).unwrap();
-        built.adj = Some((
-            Adjacency::build(&cch, &built.w, &[], false),
-            Adjacency::build(&cch, &built.w, &[], true),
-        ));
-        prop_assert_eq!(shape.query_arc_count(), built.query_arc_count());
-        let (up, down) = built.adj.as_ref().unwrap();
-        for r in 0..n as u32 {
-            for (d, adj) in [(0, up), (1, down)] {
-                let a: Vec<_> = shape.shape_arcs(d).arcs_of(r).map(|q| (q.head, q.w)).collect();
-                let b: Vec<_> = adj.of(r).map(|q| (q.head, q.w)).collect();
-                prop_assert_eq!(a, b);
-            }
-        }
-        for s in 0..n as u32 {
-            for t in 0..n as u32 {
-                let from = [Access { node: s, cost: 0.0 }];
-                let to = [Access { node: t, cost: 0.0 }];
-                let key = |(d, p, _): (f64, Option<crate::routing::ch::ChPath>, usize)| (d.to_bits(), p);
-                prop_assert_eq!(
-                    key(shape.run::<false>(CchSearch::EliminationTree, &from, &to, f64::INFINITY)),
-                    key(built.run::<false>(CchSearch::EliminationTree, &from, &to, f64::INFINITY))
-                );
-                prop_assert_eq!(
-                    key(shape.run::<false>(CchSearch::Dijkstra, &from, &to, f64::INFINITY)),
-                    key(built.run::<false>(CchSearch::Dijkstra, &from, &to, f64::INFINITY))
-                );
+        for perfect in [false, true] {
+            let mut kept = usize::MAX;
+            for middles in [0, 1, TRIANGLE_MIDDLES, usize::MAX] {
+                let c = cch.customize_full(&w, perfect, middles).unwrap();
+                check_all_pairs(&net, &w, &c)?;
+                prop_assert!(c.query_arc_count() <= kept);
+                kept = c.query_arc_count();
             }
         }
     }
+}
+
+#[test]
+fn a_triangle_through_a_lower_middle_makes_an_arc_redundant() {
+    // Ranks = nodes 0 < 1 < 2; two-way roads 0 – 1 (1), 1 – 2 (1), 0 – 2 (2): 0 → 1 → 2 is
+    // as long as 0 → 2, so both directions of 0 – 2 are left out, the others kept.
+    let net = network(3, &[(0, 1, false), (1, 2, false), (0, 2, false)]);
+    let w: Vec<f64> = net
+        .edges()
+        .iter()
+        .map(|e| if e.from.0 + e.to.0 == 2 { 2.0 } else { 1.0 })
+        .collect();
+    let cch = Arc::new(Cch::from_order(3, &edges_of(&net), vec![0, 1, 2]).unwrap());
+    let c = cch.customize(&w).unwrap();
+    assert_eq!((c.dropped(), c.query_arc_count()), (2, 4));
+    let (up, down) = &c.adj;
+    let heads = |adj: &super::arcs::Adjacency, r| adj.of(r).map(|q| q.head).collect::<Vec<_>>();
+    assert_eq!((heads(up, 0), heads(down, 0)), (vec![1], vec![1]));
+    assert_eq!((heads(up, 1), heads(down, 1)), (vec![2], vec![2]));
+    // Without middles nothing is left out; the routes are the same.
+    let all = cch.customize_full(&w, false, 0).unwrap();
+    assert_eq!((all.dropped(), all.query_arc_count()), (0, 6));
+    for c in [&c, &all] {
+        assert_eq!(node_route(c, 0, 2).0, 2.0);
+        assert_eq!(node_route(c, 2, 0).0, 2.0);
+    }
+    // At 2.5 the road 0 – 2 is longer than the triangle: still left out.
+    let w: Vec<f64> = w.iter().map(|&x| if x == 2.0 { 2.5 } else { x }).collect();
+    assert_eq!(cch.customize(&w).unwrap().dropped(), 2);
+    // At 1.5 it is the shortest way: kept.
+    let w: Vec<f64> = w.iter().map(|&x| if x == 2.5 { 1.5 } else { x }).collect();
+    let c = cch.customize(&w).unwrap();
+    assert_eq!(c.dropped(), 0);
+    assert_eq!(node_route(&c, 0, 2).0, 1.5);
 }
 
 /// Every finite arc direction of `c` unpacks into a network path from its tail to its head
