@@ -4,6 +4,7 @@
 
 use super::Cch;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// The weights of one arc: `[up, down]`, the cost from the lower node up to the higher one and
 /// back down (`f64::INFINITY`: no path through lower nodes). Which edge or lower triangle gives
@@ -65,24 +66,28 @@ impl Adjacency {
         // First pass, per chunk: which directions are kept (the chunk's arcs in rank order),
         // how many of each node's, and how many directions are finite.
         type Marks = (Vec<[bool; 2]>, Vec<[u32; 2]>, usize);
-        let marks: Vec<Marks> = cuts
-            .par_windows(2)
-            .map(|c| {
-                let ranks = c[0]..c[1];
-                let arcs = cch.count[ranks.clone()].iter().map(|&k| k as usize).sum();
-                let (mut flags, mut counts) = (Vec::with_capacity(arcs), Vec::new());
-                let mut keep = Vec::new();
-                let mut finite = 0;
-                for r in ranks {
-                    finite += redundant(cch, w, strict, middles, r as u32, &mut keep);
-                    let up = keep.iter().filter(|k| k[0]).count() as u32;
-                    let down = keep.iter().filter(|k| k[1]).count() as u32;
-                    counts.push([up, down]);
-                    flags.extend_from_slice(&keep);
-                }
-                (flags, counts, finite)
-            })
-            .collect();
+        let mark = |c: &[usize]| -> Marks {
+            let ranks = c[0]..c[1];
+            let arcs = cch.count[ranks.clone()].iter().map(|&k| k as usize).sum();
+            let (mut flags, mut counts) = (Vec::with_capacity(arcs), Vec::new());
+            let mut keep = Vec::new();
+            let mut finite = 0;
+            for r in ranks {
+                finite += redundant(cch, w, strict, middles, r as u32, &mut keep);
+                let up = keep.iter().filter(|k| k[0]).count() as u32;
+                let down = keep.iter().filter(|k| k[1]).count() as u32;
+                counts.push([up, down]);
+                flags.extend_from_slice(&keep);
+            }
+            (flags, counts, finite)
+        };
+        // One chunk (a small network): on the calling thread, no task to wake.
+        let parallel = cuts.len() > 2;
+        let marks: Vec<Marks> = if parallel {
+            cuts.par_windows(2).map(mark).collect()
+        } else {
+            cuts.windows(2).map(mark).collect()
+        };
         let mut out: [Adjacency; 2] = Default::default();
         let mut finite = 0;
         for adj in &mut out {
@@ -108,7 +113,12 @@ impl Adjacency {
             (&mut up.heads[..], &mut up.ws[..]),
             (&mut down.heads[..], &mut down.ws[..]),
         ];
-        let mut tasks = Vec::with_capacity(marks.len());
+        type Task<'a> = (
+            Range<usize>,
+            &'a Vec<[bool; 2]>,
+            [(&'a mut [u32], &'a mut [f64]); 2],
+        );
+        let mut tasks: Vec<Task<'_>> = Vec::with_capacity(marks.len());
         for (c, (flags, counts, _)) in cuts.windows(2).zip(&marks) {
             let mine = [0, 1].map(|d| {
                 let len = counts.iter().map(|k| k[d] as usize).sum();
@@ -120,7 +130,7 @@ impl Adjacency {
             });
             tasks.push((c[0]..c[1], flags, mine));
         }
-        tasks.into_par_iter().for_each(|(ranks, flags, mut mine)| {
+        let write = |(ranks, flags, mut mine): Task<'_>| {
             let mut flags = flags.iter();
             let mut at = [0usize; 2];
             for r in ranks {
@@ -134,7 +144,12 @@ impl Adjacency {
                     }
                 }
             }
-        });
+        };
+        if parallel {
+            tasks.into_par_iter().for_each(write);
+        } else {
+            tasks.into_iter().for_each(write);
+        }
         let [up, down] = out;
         ((up, down), finite)
     }
