@@ -71,8 +71,8 @@ impl Cch {
 
     /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
     /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
-    /// takes the query to a third of its time but the customization to about five times its
-    /// time (2.46 s against 0.46 s, idle), so it is not the default.
+    /// takes the query from 0.78 to 0.49 ms p50 but the customization from about 0.6 to
+    /// 2.2 s (docs/performance.md), so it is not the default.
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         self.customize_full(weights, perfect, TRIANGLE_MIDDLES)
     }
