@@ -74,9 +74,9 @@ impl Adjacency {
             let mut finite = 0;
             for r in ranks {
                 finite += redundant(cch, w, strict, middles, r as u32, &mut keep);
-                let up = keep.iter().filter(|k| k[0]).count() as u32;
-                let down = keep.iter().filter(|k| k[1]).count() as u32;
-                counts.push([up, down]);
+                counts.push(keep.iter().fold([0u32; 2], |[u, d], k| {
+                    [u + u32::from(k[0]), d + u32::from(k[1])]
+                }));
                 flags.extend_from_slice(&keep);
             }
             (flags, counts, finite)
@@ -198,18 +198,33 @@ pub(crate) fn redundant(
     x: u32,
     keep: &mut Vec<[bool; 2]>,
 ) -> usize {
-    let st = |i: usize| strict.get(i).copied().unwrap_or([false; 2]);
+    // Without the perfect step (the default) nothing is strict: no lookup in the loops.
+    if strict.is_empty() {
+        redundant_in::<false>(cch, w, strict, middles, x, keep)
+    } else {
+        redundant_in::<true>(cch, w, strict, middles, x, keep)
+    }
+}
+
+fn redundant_in<const STRICT: bool>(
+    cch: &Cch,
+    w: &[ArcW],
+    strict: &[[bool; 2]],
+    middles: usize,
+    x: u32,
+    keep: &mut Vec<[bool; 2]>,
+) -> usize {
+    let st = |i: usize| if STRICT { strict[i] } else { [false; 2] };
     let range = cch.arcs(x);
     let heads = &cch.head[range.clone()];
+    let mut finite = 0;
     keep.clear();
     keep.extend(range.clone().map(|i| {
+        let f = [w[i][0].is_finite(), w[i][1].is_finite()];
+        finite += usize::from(f[0]) + usize::from(f[1]);
         let s = st(i);
-        [w[i][0].is_finite() && !s[0], w[i][1].is_finite() && !s[1]]
+        [f[0] && !s[0], f[1] && !s[1]]
     }));
-    let finite = range
-        .clone()
-        .map(|i| usize::from(w[i][0].is_finite()) + usize::from(w[i][1].is_finite()))
-        .sum();
     let ws = &w[range.clone()];
     // One middle at a time: `x`'s heads above it and its own heads, merged.
     for c in 0..middles.min(heads.len()) {

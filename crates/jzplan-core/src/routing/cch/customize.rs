@@ -190,8 +190,8 @@ impl Customized {
         self.cch.rank.len() == net.node_count() && self.cch.m == net.edge_count()
     }
 
-    /// Heap bytes of the weights, of what the queries relax and of the
-    /// unpacking memo (once a route has been unpacked); the shared [`Cch`] not included.
+    /// Heap bytes of the weights, of what the queries relax and of the unpacking memo (once a
+    /// route has been unpacked); the shared [`Cch`] not included.
     pub fn memory_bytes(&self) -> usize {
         self.w.len() * std::mem::size_of::<ArcW>()
             + 8 * self.weights.len()

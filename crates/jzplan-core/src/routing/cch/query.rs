@@ -4,7 +4,10 @@
 //! From the phantom accesses of the origin (as in `search.rs`), the forward side searches the
 //! upward arcs with their up weights; from those of the destination, the backward side searches
 //! them with their down weights. Every arc of a customized CCH weighs the cheapest path through
-//! lower nodes between its ends, so both searches are exact for every weights vector.
+//! lower nodes between its ends, so both searches are exact for every weights vector. They relax
+//! the customization's adjacencies, which leave out only directions no query needs (longer than
+//! the distance, by the perfect step, or with a triangle through a lower middle at most as
+//! long: `arcs::redundant`).
 //!
 //! - Elimination-tree search (`Customized::elimination_tree`): every upward arc of a node leads
 //!   to an ancestor of it in the elimination tree, so the nodes a side can reach are the
