@@ -73,7 +73,11 @@ impl Adjacency {
             let mut keep = Vec::new();
             let mut finite = 0;
             for r in ranks {
-                finite += redundant(cch, w, strict, middles, r as u32, &mut keep);
+                finite += if strict.is_empty() {
+                    redundant::<false>(cch, w, strict, middles, r as u32, &mut keep)
+                } else {
+                    redundant::<true>(cch, w, strict, middles, r as u32, &mut keep)
+                };
                 counts.push(keep.iter().fold([0u32; 2], |[u, d], k| {
                     [u + u32::from(k[0]), d + u32::from(k[1])]
                 }));
@@ -109,19 +113,20 @@ impl Adjacency {
             adj.ws = vec![0.0; total];
         }
         let [up, down] = &mut out;
+        let off = [&up.off, &down.off];
         let mut rest = [
             (&mut up.heads[..], &mut up.ws[..]),
             (&mut down.heads[..], &mut down.ws[..]),
         ];
         type Task<'a> = (
             Range<usize>,
-            &'a Vec<[bool; 2]>,
+            &'a [[bool; 2]],
             [(&'a mut [u32], &'a mut [f64]); 2],
         );
         let mut tasks: Vec<Task<'_>> = Vec::with_capacity(marks.len());
-        for (c, (flags, counts, _)) in cuts.windows(2).zip(&marks) {
+        for (c, (flags, _, _)) in cuts.windows(2).zip(&marks) {
             let mine = [0, 1].map(|d| {
-                let len = counts.iter().map(|k| k[d] as usize).sum();
+                let len = (off[d][c[1]] - off[d][c[0]]) as usize;
                 let (hs, ws) = std::mem::take(&mut rest[d]);
                 let (h, h2) = hs.split_at_mut(len);
                 let (x, x2) = ws.split_at_mut(len);
@@ -179,7 +184,9 @@ impl Adjacency {
 /// the finite ones, less those in `strict` and those a triangle `x → a → b` (`b → a → x` for
 /// a down direction) makes redundant by being at most as long, where `a` is one of the
 /// `middles` lowest higher neighbours of `x`, below `b`, and neither of the triangle's two
-/// directions is in `strict`. Returns how many directions are finite.
+/// directions is in `strict`. Returns how many directions are finite. `STRICT`: whether
+/// `strict` has a mark per arc (without the perfect step it is empty, and the lookups are
+/// compiled out of the loops).
 ///
 /// Leaving such a direction out keeps every query exact, whatever the others left out: by
 /// induction on the number of ranks between an arc's ends, every finite direction not in
@@ -190,23 +197,7 @@ impl Adjacency {
 /// path. On a grid this mostly thins the cliques of the separators: the basic weight of two
 /// nodes of a separator goes around it, and so does the path through the separator's node
 /// between them.
-pub(crate) fn redundant(
-    cch: &Cch,
-    w: &[ArcW],
-    strict: &[[bool; 2]],
-    middles: usize,
-    x: u32,
-    keep: &mut Vec<[bool; 2]>,
-) -> usize {
-    // Without the perfect step (the default) nothing is strict: no lookup in the loops.
-    if strict.is_empty() {
-        redundant_in::<false>(cch, w, strict, middles, x, keep)
-    } else {
-        redundant_in::<true>(cch, w, strict, middles, x, keep)
-    }
-}
-
-fn redundant_in<const STRICT: bool>(
+pub(crate) fn redundant<const STRICT: bool>(
     cch: &Cch,
     w: &[ArcW],
     strict: &[[bool; 2]],
