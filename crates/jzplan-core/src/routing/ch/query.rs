@@ -39,19 +39,24 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<Option<(f64, Vec<EdgeId>)>> {
         let n = self.rank.len();
-        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
+        // Checked, then read in place.
+        Ends::validate(sources, n)?;
+        Ends::validate(targets, n)?;
         Ok(with_scratch(|q| {
-            let (_, meet) = self.sweep::<false>(&mut q.sw, &s, &t, f64::INFINITY);
+            let (_, meet) = self.sweep::<false, _>(&mut q.sw, sources, targets, f64::INFINITY);
             meet.map(|m| {
                 let (si, ti, len) =
                     self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
                 let edges = &q.buf[..len];
                 // The cost summed in travel order; the answer's one allocation.
-                let mut c = s[si].cost;
+                let mut c = sources[si].1;
                 for &e in edges {
                     c += self.weights[e as usize];
                 }
-                (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
+                (
+                    c + targets[ti].1,
+                    edges.iter().map(|&e| EdgeId(e)).collect(),
+                )
             })
         }))
     }
@@ -89,7 +94,7 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
-            let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
+            let (mu, meet) = self.sweep::<false, _>(&mut q.sw, seeds, targets, mu0);
             let path = meet.map(|m| {
                 let (si, ti, len) =
                     self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
@@ -107,9 +112,10 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<SearchStats> {
         let n = self.rank.len();
-        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
+        Ends::validate(sources, n)?;
+        Ends::validate(targets, n)?;
         Ok(with_scratch(|q| {
-            self.sweep::<true>(&mut q.sw, &s, &t, f64::INFINITY);
+            self.sweep::<true, _>(&mut q.sw, sources, targets, f64::INFINITY);
             SearchStats {
                 settled: q.sw.settled,
                 stalled: q.sw.stalled,
@@ -449,7 +455,6 @@ impl Space {
 
 /// The state of one point-to-point query: the sweep's labels and queue, and the buffers of the
 /// unpacking.
-#[derive(Default)]
 struct Scratch {
     sw: Sweep,
     /// The arcs of the forward chain, from the meeting slot down to a seed.
@@ -459,9 +464,20 @@ struct Scratch {
     buf: Vec<u32>,
 }
 
+impl Scratch {
+    const fn new() -> Scratch {
+        Scratch {
+            sw: Sweep::new(),
+            chain: Vec::new(),
+            stack: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+}
+
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
-    static QUERY: RefCell<Scratch> = RefCell::default();
+    static QUERY: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -481,7 +497,7 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     QUERY.with(|q| match q.try_borrow_mut() {
         Ok(mut s) => f(&mut s),
-        Err(_) => f(&mut Scratch::default()),
+        Err(_) => f(&mut Scratch::new()),
     })
 }
 
