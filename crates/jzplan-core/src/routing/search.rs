@@ -138,36 +138,6 @@ pub(crate) struct Access {
     pub cost: f64,
 }
 
-/// An end point of a search as the searches read it: a node and its partial cost. Both the
-/// checked [`Access`] and a caller's `(NodeId, f64)` are, so that a query can read the
-/// caller's slice in place once [`Ends::validate`] passed it.
-pub(crate) trait EndPoint: Copy {
-    fn node(self) -> u32;
-    fn cost(self) -> f64;
-}
-
-impl EndPoint for Access {
-    #[inline(always)]
-    fn node(self) -> u32 {
-        self.node
-    }
-    #[inline(always)]
-    fn cost(self) -> f64 {
-        self.cost
-    }
-}
-
-impl EndPoint for (crate::network::NodeId, f64) {
-    #[inline(always)]
-    fn node(self) -> u32 {
-        self.0.0
-    }
-    #[inline(always)]
-    fn cost(self) -> f64 {
-        self.1
-    }
-}
-
 /// At most 8 end points of a search given as network nodes with costs, checked and kept on
 /// the stack (no allocation per query); derefs to the `Access` slice.
 pub(crate) struct Ends {
@@ -179,38 +149,25 @@ impl Ends {
     /// `InvalidInput` for more than 8 end points, a node outside `0..n`, or a negative or NaN
     /// cost.
     pub(crate) fn check(v: &[(crate::network::NodeId, f64)], n: usize) -> crate::Result<Ends> {
-        Ends::validate(v, n)?;
+        if v.len() > 8 {
+            return Err(crate::Error::invalid(format!(
+                "{} end points (at most 8)",
+                v.len()
+            )));
+        }
         let mut pts = [Access { node: 0, cost: 0.0 }; 8];
-        for (o, &(node, cost)) in pts.iter_mut().zip(v) {
-            *o = Access { node: node.0, cost };
+        for (o, &(node, c)) in pts.iter_mut().zip(v) {
+            if node.index() >= n || c.is_nan() || c < 0.0 {
+                return Err(crate::Error::invalid(format!(
+                    "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0)"
+                )));
+            }
+            *o = Access {
+                node: node.0,
+                cost: c,
+            };
         }
         Ok(Ends { pts, len: v.len() })
-    }
-
-    /// The checks of [`Ends::check`] alone, for a query that reads `v` in place (no copy).
-    #[inline]
-    pub(crate) fn validate(v: &[(crate::network::NodeId, f64)], n: usize) -> crate::Result<()> {
-        if v.len() > 8 {
-            return Err(Ends::too_many(v.len()));
-        }
-        for &(node, c) in v {
-            if node.index() >= n || c.is_nan() || c < 0.0 {
-                return Err(Ends::bad(node, c, n));
-            }
-        }
-        Ok(())
-    }
-
-    #[cold]
-    fn too_many(k: usize) -> crate::Error {
-        crate::Error::invalid(format!("{k} end points (at most 8)"))
-    }
-
-    #[cold]
-    fn bad(node: crate::network::NodeId, c: f64, n: usize) -> crate::Error {
-        crate::Error::invalid(format!(
-            "end point at node {node} with cost {c} (nodes 0..{n}, cost >= 0)"
-        ))
     }
 }
 

@@ -39,24 +39,19 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<Option<(f64, Vec<EdgeId>)>> {
         let n = self.rank.len();
-        // Checked, then read in place.
-        Ends::validate(sources, n)?;
-        Ends::validate(targets, n)?;
+        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
         Ok(with_scratch(|q| {
-            let (_, meet) = self.sweep::<false, _>(&mut q.sw, sources, targets, f64::INFINITY);
+            let (_, meet) = self.sweep::<false>(&mut q.sw, &s, &t, f64::INFINITY);
             meet.map(|m| {
                 let (si, ti, len) =
                     self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
                 let edges = &q.buf[..len];
                 // The cost summed in travel order; the answer's one allocation.
-                let mut c = sources[si].1;
+                let mut c = s[si].cost;
                 for &e in edges {
                     c += self.weights[e as usize];
                 }
-                (
-                    c + targets[ti].1,
-                    edges.iter().map(|&e| EdgeId(e)).collect(),
-                )
+                (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
             })
         }))
     }
@@ -94,7 +89,7 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
-            let (mu, meet) = self.sweep::<false, _>(&mut q.sw, seeds, targets, mu0);
+            let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
             let path = meet.map(|m| {
                 let (si, ti, len) =
                     self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
@@ -112,10 +107,9 @@ impl Hierarchy {
         targets: &[(NodeId, f64)],
     ) -> Result<SearchStats> {
         let n = self.rank.len();
-        Ends::validate(sources, n)?;
-        Ends::validate(targets, n)?;
+        let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
         Ok(with_scratch(|q| {
-            self.sweep::<true, _>(&mut q.sw, sources, targets, f64::INFINITY);
+            self.sweep::<true>(&mut q.sw, &s, &t, f64::INFINITY);
             SearchStats {
                 settled: q.sw.settled,
                 stalled: q.sw.stalled,
@@ -455,6 +449,7 @@ impl Space {
 
 /// The state of one point-to-point query: the sweep's labels and queue, and the buffers of the
 /// unpacking.
+#[derive(Default)]
 struct Scratch {
     sw: Sweep,
     /// The arcs of the forward chain, from the meeting slot down to a seed.
@@ -464,20 +459,9 @@ struct Scratch {
     buf: Vec<u32>,
 }
 
-impl Scratch {
-    const fn new() -> Scratch {
-        Scratch {
-            sw: Sweep::new(),
-            chain: Vec::new(),
-            stack: Vec::new(),
-            buf: Vec::new(),
-        }
-    }
-}
-
 thread_local! {
     static POOL: RefCell<Vec<Space>> = const { RefCell::new(Vec::new()) };
-    static QUERY: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
+    static QUERY: RefCell<Scratch> = RefCell::default();
 }
 
 fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
@@ -497,7 +481,7 @@ fn with_space<R>(f: impl FnOnce(&mut Space) -> R) -> R {
 fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     QUERY.with(|q| match q.try_borrow_mut() {
         Ok(mut s) => f(&mut s),
-        Err(_) => f(&mut Scratch::new()),
+        Err(_) => f(&mut Scratch::default()),
     })
 }
 

@@ -18,11 +18,12 @@
 //! bit clear, and the next query starts without a reset.
 
 use super::{ChArc, Expansions, Hierarchy};
-use crate::routing::search::{EndPoint, SEED};
+use crate::routing::search::{Access, SEED};
 
 /// The per-query state of a sweep: for each label `2 * slot + dir` (`dir` 0 forward, 1
 /// backward) its cost (infinity between queries) and its predecessor arc and slot, and the
 /// queue of labels (a bit per label).
+#[derive(Default)]
 pub(super) struct Sweep {
     dist: Vec<f64>,
     pred: Vec<[u32; 2]>,
@@ -38,20 +39,6 @@ pub(super) struct Sweep {
 }
 
 impl Sweep {
-    /// Empty (`const`, so that a thread's state needs no lazy initialization).
-    pub(super) const fn new() -> Sweep {
-        Sweep {
-            dist: Vec::new(),
-            pred: Vec::new(),
-            bits: Vec::new(),
-            dirty: false,
-            settled: 0,
-            stalled: 0,
-            relaxed: 0,
-            scanned: 0,
-        }
-    }
-
     /// Ready for a sweep over `n` slots.
     #[inline]
     fn ready(&mut self, n: usize) {
@@ -115,11 +102,11 @@ impl Hierarchy {
     /// meeting cost and, when it is below `mu0`, the meeting slot, whose chains of
     /// predecessors are left in `sw`. `STATS`: count stalls and relaxed arcs too.
     #[inline(never)]
-    pub(super) fn sweep<const STATS: bool, E: EndPoint>(
+    pub(super) fn sweep<const STATS: bool>(
         &self,
         sw: &mut Sweep,
-        seeds: &[E],
-        targets: &[E],
+        seeds: &[Access],
+        targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<usize>) {
         let n = self.rank.len();
@@ -135,10 +122,10 @@ impl Hierarchy {
         };
         let mut lo = usize::MAX;
         for (dir, ends) in [(0, seeds), (1, targets)] {
-            for (i, &a) in ends.iter().enumerate() {
-                let x = self.rank[a.node() as usize];
+            for (i, a) in ends.iter().enumerate() {
+                let x = self.rank[a.node as usize];
                 let l = 2 * x as usize + dir;
-                r.offer(l, a.cost() + 0.0, [SEED - i as u32, x]);
+                r.offer(l, a.cost + 0.0, [SEED - i as u32, x]);
                 lo = lo.min(l);
             }
         }
