@@ -191,28 +191,60 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let (mut tc, mut th, mut tb) = (Vec::new(), Vec::new(), Vec::new());
     let (mut tdb, mut tdp) = (Vec::new(), Vec::new());
     let n = pairs.len();
-    for i in 0..n {
-        let (a, b) = &pairs[i];
-        let s = Instant::now();
-        black_box(r_cch.route(a, b, &opts).ok());
-        tc.push(s.elapsed());
-        let (a, b) = &pairs[(i + n / 3) % n];
-        let s = Instant::now();
-        black_box(r_ch.route(a, b, &opts).ok());
-        th.push(s.elapsed());
-        let (a, b) = &pairs[(i + 2 * n / 3) % n];
-        let s = Instant::now();
-        black_box(r_basic.route(a, b, &opts).ok());
-        tb.push(s.elapsed());
-        let (a, b) = &pairs[(i + n / 6) % n];
-        let s = Instant::now();
-        black_box(r_dij_basic.route(a, b, &opts).ok());
-        tdb.push(s.elapsed());
-        let (a, b) = &pairs[(i + n / 2) % n];
-        let s = Instant::now();
-        black_box(r_dij_perfect.route(a, b, &opts).ok());
-        tdp.push(s.elapsed());
+    // The interleaved pass runs JZPLAN_CCH_ROUNDS times (3 by default); the CCH/CH ratios of
+    // p50 are also taken round by round (lowest, median, highest), steadier than one pass.
+    let rounds = std::env::var("JZPLAN_CCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(3)
+        .max(1);
+    let p50 = |t: &[Duration]| {
+        let mut v = t.to_vec();
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let (mut rp, mut rb) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let start = tc.len();
+        for i in 0..n {
+            let (a, b) = &pairs[i];
+            let s = Instant::now();
+            black_box(r_cch.route(a, b, &opts).ok());
+            tc.push(s.elapsed());
+            let (a, b) = &pairs[(i + n / 3) % n];
+            let s = Instant::now();
+            black_box(r_ch.route(a, b, &opts).ok());
+            th.push(s.elapsed());
+            let (a, b) = &pairs[(i + 2 * n / 3) % n];
+            let s = Instant::now();
+            black_box(r_basic.route(a, b, &opts).ok());
+            tb.push(s.elapsed());
+            let (a, b) = &pairs[(i + n / 6) % n];
+            let s = Instant::now();
+            black_box(r_dij_basic.route(a, b, &opts).ok());
+            tdb.push(s.elapsed());
+            let (a, b) = &pairs[(i + n / 2) % n];
+            let s = Instant::now();
+            black_box(r_dij_perfect.route(a, b, &opts).ok());
+            tdp.push(s.elapsed());
+        }
+        let ch = p50(&th[start..]);
+        rp.push(p50(&tc[start..]) / ch);
+        rb.push(p50(&tb[start..]) / ch);
     }
+    for r in [&mut rp, &mut rb] {
+        r.sort_by(f64::total_cmp);
+    }
+    eprintln!(
+        "cch/ch p50 {name} per round, {rounds} rounds (lowest, median, highest): with the perfect \
+         step {:.2}, {:.2}, {:.2}; without {:.2}, {:.2}, {:.2}",
+        rp[0],
+        rp[rounds / 2],
+        rp[rounds - 1],
+        rb[0],
+        rb[rounds / 2],
+        rb[rounds - 1]
+    );
     let p_cch = report(&format!("{name} cch route"), tc);
     let p_ch = report(&format!("{name} ch route"), th);
     let p_basic = report(&format!("{name} cch route without the perfect step"), tb);
