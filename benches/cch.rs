@@ -188,9 +188,13 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
             ("dijkstra basic", &dij_basic),
         ],
     );
-    let (mut tc, mut th, mut tb) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut tdb, mut tdp) = (Vec::new(), Vec::new());
     let n = pairs.len();
+    // The contenders, called in turn on pairs spread over the list (so that none finds its
+    // pair warm from another's query): CCH perfect, CH, CCH basic, and the bidirectional
+    // Dijkstra on the CCH without and with the perfect step.
+    let routers = [&r_cch, &r_ch, &r_basic, &r_dij_basic, &r_dij_perfect];
+    let offsets = [0, n / 3, 2 * n / 3, n / 6, n / 2];
+    let mut t: [Vec<Duration>; 5] = Default::default();
     // The interleaved pass runs JZPLAN_CCH_ROUNDS times (3 by default, 1 in the unoptimised
     // smoke run of `cargo test`); the CCH/CH ratios of p50 are also taken round by round
     // (lowest, median, highest), steadier than one pass.
@@ -206,32 +210,18 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     };
     let (mut rp, mut rb) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
-        let start = tc.len();
+        let start = t[0].len();
         for i in 0..n {
-            let (a, b) = &pairs[i];
-            let s = Instant::now();
-            black_box(r_cch.route(a, b, &opts).ok());
-            tc.push(s.elapsed());
-            let (a, b) = &pairs[(i + n / 3) % n];
-            let s = Instant::now();
-            black_box(r_ch.route(a, b, &opts).ok());
-            th.push(s.elapsed());
-            let (a, b) = &pairs[(i + 2 * n / 3) % n];
-            let s = Instant::now();
-            black_box(r_basic.route(a, b, &opts).ok());
-            tb.push(s.elapsed());
-            let (a, b) = &pairs[(i + n / 6) % n];
-            let s = Instant::now();
-            black_box(r_dij_basic.route(a, b, &opts).ok());
-            tdb.push(s.elapsed());
-            let (a, b) = &pairs[(i + n / 2) % n];
-            let s = Instant::now();
-            black_box(r_dij_perfect.route(a, b, &opts).ok());
-            tdp.push(s.elapsed());
+            for ((r, off), tk) in routers.iter().zip(offsets).zip(t.iter_mut()) {
+                let (a, b) = &pairs[(i + off) % n];
+                let s = Instant::now();
+                black_box(r.route(a, b, &opts).ok());
+                tk.push(s.elapsed());
+            }
         }
-        let ch = p50(&th[start..]);
-        rp.push(p50(&tc[start..]) / ch);
-        rb.push(p50(&tb[start..]) / ch);
+        let ch = p50(&t[1][start..]);
+        rp.push(p50(&t[0][start..]) / ch);
+        rb.push(p50(&t[2][start..]) / ch);
     }
     for r in [&mut rp, &mut rb] {
         r.sort_by(f64::total_cmp);
@@ -246,6 +236,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         rb[rounds / 2],
         rb[rounds - 1]
     );
+    let [tc, th, tb, tdb, tdp] = t;
     let p_cch = report(&format!("{name} cch route"), tc);
     let p_ch = report(&format!("{name} ch route"), th);
     let p_basic = report(&format!("{name} cch route without the perfect step"), tb);
