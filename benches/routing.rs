@@ -141,8 +141,9 @@ fn report(label: &str, mut t: Vec<Duration>) {
 /// The pass over the pairs runs `ROUTING_ROUNDS` times (9 by default; 1 in the unoptimised
 /// smoke run of `cargo test`): the p50, p95 and max printed are over every call of every round,
 /// and the ratio of the first contender's p50 to the second's is also taken round by round and
-/// printed as its lowest, median and highest (`ratio … rounds`). On this VM the p50 of one pass moved by 20–50 % between processes; the
-/// median of rounds is the figure to compare against a target.
+/// printed as its lowest, median and highest (the `ratio` lines). On this VM the p50 of one
+/// pass moved by 20–50 % between processes; the median of the rounds is the figure to compare
+/// against a target.
 fn latencies(labels: [&str; 3], n: usize, mut f: impl FnMut(usize, usize)) {
     let rounds = std::env::var("ROUTING_ROUNDS")
         .ok()
