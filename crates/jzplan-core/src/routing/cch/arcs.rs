@@ -69,19 +69,20 @@ impl Adjacency {
         let mark = |c: &[usize]| -> Marks {
             let ranks = c[0]..c[1];
             let arcs = cch.count[ranks.clone()].iter().map(|&k| k as usize).sum();
-            let (mut flags, mut counts) = (Vec::with_capacity(arcs), Vec::new());
-            let mut keep = Vec::new();
+            let (mut flags, mut counts) = (vec![[false; 2]; arcs], Vec::new());
             let mut finite = 0;
+            let mut at = 0;
             for r in ranks {
+                let keep = &mut flags[at..at + cch.count[r] as usize];
+                at += keep.len();
                 finite += if strict.is_empty() {
-                    redundant::<false>(cch, w, strict, middles, r as u32, &mut keep)
+                    redundant::<false>(cch, w, strict, middles, r as u32, keep)
                 } else {
-                    redundant::<true>(cch, w, strict, middles, r as u32, &mut keep)
+                    redundant::<true>(cch, w, strict, middles, r as u32, keep)
                 };
                 counts.push(keep.iter().fold([0u32; 2], |[u, d], k| {
                     [u + u32::from(k[0]), d + u32::from(k[1])]
                 }));
-                flags.extend_from_slice(&keep);
             }
             (flags, counts, finite)
         };
@@ -180,13 +181,13 @@ impl Adjacency {
     }
 }
 
-/// Which directions of the arcs of rank `x` a query needs (`keep[i][d]` for its `i`-th arc):
-/// the finite ones, less those in `strict` and those a triangle `x → a → b` (`b → a → x` for
-/// a down direction) makes redundant by being at most as long, where `a` is one of the
-/// `middles` lowest higher neighbours of `x`, below `b`, and neither of the triangle's two
-/// directions is in `strict`. Returns how many directions are finite. `STRICT`: whether
-/// `strict` has a mark per arc (without the perfect step it is empty, and the lookups are
-/// compiled out of the loops).
+/// Which directions of the arcs of rank `x` a query needs, written into `keep` (one entry per
+/// arc, `keep[i][d]` for its `i`-th arc): the finite ones, less those in `strict` and those a
+/// triangle `x → a → b` (`b → a → x` for a down direction) makes redundant by being at most as
+/// long, where `a` is one of the `middles` lowest higher neighbours of `x`, below `b`, and
+/// neither of the triangle's two directions is in `strict`. Returns how many directions are
+/// finite. `STRICT`: whether `strict` has a mark per arc (without the perfect step it is empty,
+/// and the lookups are compiled out of the loops).
 ///
 /// Leaving such a direction out keeps every query exact, whatever the others left out: by
 /// induction on the number of ranks between an arc's ends, every finite direction not in
@@ -203,19 +204,18 @@ pub(crate) fn redundant<const STRICT: bool>(
     strict: &[[bool; 2]],
     middles: usize,
     x: u32,
-    keep: &mut Vec<[bool; 2]>,
+    keep: &mut [[bool; 2]],
 ) -> usize {
     let st = |i: usize| if STRICT { strict[i] } else { [false; 2] };
     let range = cch.arcs(x);
     let heads = &cch.head[range.clone()];
     let mut finite = 0;
-    keep.clear();
-    keep.extend(range.clone().map(|i| {
+    for (k, i) in keep.iter_mut().zip(range.clone()) {
         let f = [w[i][0].is_finite(), w[i][1].is_finite()];
         finite += usize::from(f[0]) + usize::from(f[1]);
         let s = st(i);
-        [f[0] && !s[0], f[1] && !s[1]]
-    }));
+        *k = [f[0] && !s[0], f[1] && !s[1]];
+    }
     let ws = &w[range.clone()];
     // One middle at a time: `x`'s heads above it and its own heads, merged.
     for c in 0..middles.min(heads.len()) {
