@@ -41,6 +41,11 @@ pub struct Customized {
     middle: std::sync::OnceLock<Box<[AtomicU64]>>,
     /// Which search [`Customized::search`] runs.
     pub(crate) search: CchSearch,
+    /// The inverse of the fastest edge's speed, for the elimination-tree search's bounds
+    /// ([`super::bound`]); 0: no bounds.
+    pub(crate) inv_speed: f64,
+    /// The factor of the first guessed bound ([`Customized::calibrate`]); `None`: no guess.
+    pub(crate) first_bound: Option<f64>,
 }
 
 /// The query algorithm of a [`Customized`] CCH (both exact).
@@ -135,7 +140,7 @@ impl Cch {
         };
         let (adj, finite) = Adjacency::build_pair(cch, &w, &strict, middles);
         let dropped = finite - adj.0.len() - adj.1.len();
-        Ok(Customized {
+        let mut c = Customized {
             cch: self.clone(),
             w,
             weights: weights.to_vec(),
@@ -144,7 +149,11 @@ impl Cch {
             fingerprint: super::super::ch::weights_fingerprint(weights),
             middle: std::sync::OnceLock::new(),
             search: CchSearch::EliminationTree,
-        })
+            inv_speed: super::bound::inv_speed(cch, weights),
+            first_bound: None,
+        };
+        c.calibrate();
+        Ok(c)
     }
 }
 

@@ -24,13 +24,17 @@
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
 //!   cheaper than the best meeting so far, with no priority queue
-//!   ([`CchSearch::EliminationTree`]); a bidirectional Dijkstra with stall-on-demand, as on a
+//!   ([`CchSearch::EliminationTree`]); where every edge has a speed (its straight line over
+//!   its weight), a node whose cost plus the straight line to the other side's end points at
+//!   the top speed reaches the best meeting cost relaxes nothing, and a customization whose
+//!   sample queries gain by it first searches under a guessed bound (module `bound`); a bidirectional Dijkstra with stall-on-demand, as on a
 //!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
 //!   and the router re-sums them edge by edge in travel order, as it does for
 //!   [`Hierarchy`](super::Hierarchy).
 
 mod arcs;
+mod bound;
 mod chains;
 pub mod customize;
 pub mod order;
@@ -104,6 +108,11 @@ pub struct Cch {
     /// The chains of the elimination tree, grouped by height: what the customization's
     /// lower-triangle step runs by ([`chains`]).
     pub(crate) chains: chains::Chains,
+    /// The nodes by rank on a sphere, metres, for the searches' bounds ([`bound`]); empty
+    /// (no bounds) for a hierarchy built without the network.
+    pub(crate) pts: Vec<[f64; 3]>,
+    /// The straight-line length of each network edge on that sphere (empty with `pts`).
+    pub(crate) chord: Vec<f64>,
 }
 
 impl std::fmt::Debug for Cch {
@@ -147,7 +156,9 @@ impl Cch {
                 best = Some(c);
             }
         }
-        best.ok_or_else(|| Error::invalid("no CCH order candidate"))
+        let mut cch = best.ok_or_else(|| Error::invalid("no CCH order candidate"))?;
+        (cch.pts, cch.chord) = bound::points(net, &cch.rank);
+        Ok(cch)
     }
 
     /// Contracts `net` in a given node order (`order[r]` is the node of rank `r`, e.g.
@@ -166,7 +177,9 @@ impl Cch {
         }
         crate::routing::work::full_pass(net);
         let edges: Vec<(u32, u32)> = net.edges().iter().map(|e| (e.from.0, e.to.0)).collect();
-        Cch::from_order(n, &edges, order)
+        let mut cch = Cch::from_order(n, &edges, order)?;
+        (cch.pts, cch.chord) = bound::points(net, &cch.rank);
+        Ok(cch)
     }
 
     /// Contracts a graph of `n` nodes and directed `edges` in the given order (`order[r]` is
@@ -280,6 +293,8 @@ impl Cch {
             dir_off: Vec::new(),
             dir_edges: Vec::new(),
             chains: chains::Chains::default(),
+            pts: Vec::new(),
+            chord: Vec::new(),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -410,6 +425,8 @@ impl Cch {
                 + self.dir_off.len()
                 + self.dir_edges.len())
             + self.chains.memory_bytes()
+            + 24 * self.pts.len()
+            + 8 * self.chord.len()
     }
 
     /// The nodes in contraction order (`order()[r]` is the node of rank `r`).

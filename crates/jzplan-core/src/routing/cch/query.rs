@@ -14,7 +14,10 @@
 //!   ancestors of its start nodes, and taking them in ascending rank settles each one after all
 //!   the nodes that can lower its cost. Both sides walk their chains together; a node reached by both is
 //!   a meeting candidate, and a node whose cost is already at least the best meeting cost
-//!   relaxes nothing. No priority queue, no stall test, memory read in rank order.
+//!   relaxes nothing. No priority queue, no stall test, memory read in rank order. With the
+//!   geometric bounds of `super::bound`, a node relaxes nothing either when its cost plus a
+//!   lower bound of the rest of the way reaches the best meeting cost (or a guessed bound,
+//!   raised until a route is found: [`Customized::bounded`]).
 //! - Bidirectional Dijkstra (`Customized::dijkstra`), as in a CH query: the side with the
 //!   smaller key settles its next node, both stop once their smallest key reaches the best
 //!   meeting cost, and a node is *stalled* (nothing relaxed from it) when a higher node already
@@ -24,6 +27,7 @@
 //! 55 % of the Dijkstra's time without the perfect step and 60 % with it (same pairs, same run).
 
 use super::arcs::Adjacency;
+use super::bound::{self, Pot};
 use super::{CchSearch, Customized, NONE};
 use crate::routing::ch::ChPath;
 use crate::routing::search::{Access, Ends, SEED};
@@ -48,6 +52,9 @@ struct Side {
     relaxed: usize,
     reached: usize,
     relaxed_apart: usize,
+    /// Elimination-tree search: chain nodes walked and searches run (one per bound tried).
+    walked: usize,
+    attempts: usize,
     /// Elimination-tree search: the ancestors of the start nodes, ascending, and their marks.
     chain: Vec<u32>,
     on_chain: Vec<bool>,
@@ -65,10 +72,16 @@ impl Side {
         }
         self.touched.clear();
         self.heap.clear();
+    }
+
+    /// Sets the work counters to 0 (a query's searches under successive bounds add up).
+    fn clear_counts(&mut self) {
         self.settled = 0;
         self.relaxed = 0;
         self.reached = 0;
         self.relaxed_apart = 0;
+        self.walked = 0;
+        self.attempts = 0;
     }
 
     /// Lowers the label of `v` to `d` (from `pred`) if that is cheaper, listing `v` as touched
@@ -173,6 +186,15 @@ impl Side {
     }
 }
 
+/// Sets this thread's work counters to 0 (a query's searches under successive bounds add up).
+fn clear_counts() {
+    SIDES.with(|sides| {
+        let (f, b) = &mut *sides.borrow_mut();
+        f.clear_counts();
+        b.clear_counts();
+    });
+}
+
 thread_local! {
     static SIDES: RefCell<(Side, Side)> = RefCell::new(Default::default());
 }
@@ -212,13 +234,74 @@ impl Customized {
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
-        let (up, down) = &self.adj;
         match search {
-            CchSearch::Dijkstra => self.dijkstra::<STATS>(up, down, seeds, targets, mu0),
-            CchSearch::EliminationTree => {
-                self.elimination_tree::<STATS>(up, down, seeds, targets, mu0)
+            CchSearch::Dijkstra => {
+                clear_counts();
+                let (up, down) = &self.adj;
+                self.dijkstra::<STATS>(up, down, seeds, targets, mu0)
             }
+            CchSearch::EliminationTree => self.bounded::<STATS, true>(seeds, targets, mu0),
         }
+    }
+
+    /// The elimination-tree search with the geometric bounds of [`super::bound`] when this
+    /// customization has them: first under the guessed bounds (each search that finds a
+    /// route below its bound has found the best one), then under `mu0`. Without `PATH`, the
+    /// route is not unpacked (only its cost and whether there is one are returned).
+    pub(super) fn bounded<const STATS: bool, const PATH: bool>(
+        &self,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, Option<ChPath>, usize) {
+        clear_counts();
+        let (up, down) = &self.adj;
+        if self.inv_speed == 0.0 {
+            return self
+                .elimination_tree::<STATS, false, PATH>(up, down, seeds, targets, mu0, None);
+        }
+        let pot = Pot::new(&self.cch, self.inv_speed, seeds, targets);
+        if let Some(f) = self.first_bound {
+            let mut u = f * pot.between();
+            let mut settled = 0;
+            for _ in 0..bound::ATTEMPTS {
+                if !(u > 0.0 && u < mu0) {
+                    break;
+                }
+                let r = self.elimination_tree::<STATS, true, PATH>(
+                    up,
+                    down,
+                    seeds,
+                    targets,
+                    u,
+                    Some(&pot),
+                );
+                settled += r.2;
+                if r.1.is_some() {
+                    return (r.0, r.1, settled);
+                }
+                u *= bound::GROWTH;
+            }
+            let r = self.elimination_tree::<STATS, true, PATH>(
+                up,
+                down,
+                seeds,
+                targets,
+                mu0,
+                Some(&pot),
+            );
+            return (r.0, r.1, settled + r.2);
+        }
+        self.elimination_tree::<STATS, true, PATH>(up, down, seeds, targets, mu0, Some(&pot))
+    }
+
+    /// The work of the last query ([`Customized::calibrate`]): arc directions relaxed plus
+    /// chain nodes walked, over all its searches, both sides.
+    pub(crate) fn last_work(&self) -> usize {
+        SIDES.with(|sides| {
+            let (f, b) = &*sides.borrow();
+            f.relaxed + b.relaxed + f.walked + b.walked
+        })
     }
 
     /// The bidirectional Dijkstra with stall-on-demand, relaxing `up` and `down`.
@@ -281,13 +364,16 @@ impl Customized {
     /// their start nodes in ascending rank (no priority queue: every upward arc of a node leads
     /// to one of its ancestors, so a node's cost is final once the lower ones are done),
     /// relaxing the arcs of each node whose cost is below the best meeting cost found so far.
-    fn elimination_tree<const STATS: bool>(
+    /// `BOUND`: a node's arcs are relaxed only if its cost plus `pot`'s lower bound to the
+    /// other side's end points is below the best meeting cost ([`super::bound`]).
+    fn elimination_tree<const STATS: bool, const BOUND: bool, const PATH: bool>(
         &self,
         up: &Adjacency,
         down: &Adjacency,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
+        pot: Option<&Pot>,
     ) -> (f64, Option<ChPath>, usize) {
         SIDES.with(|sides| {
             let mut sides = sides.borrow_mut();
@@ -298,6 +384,11 @@ impl Customized {
             b.climb(c);
             let fc = std::mem::take(&mut f.chain);
             let bc = std::mem::take(&mut b.chain);
+            if STATS {
+                f.walked += fc.len();
+                b.walked += bc.len();
+                f.attempts += 1;
+            }
             let mut mu = mu0;
             let mut meet = NONE;
             let (mut i, mut j) = (0, 0);
@@ -315,7 +406,7 @@ impl Customized {
                     if STATS {
                         f.reached += usize::from(df < f64::INFINITY);
                     }
-                    if df < mu {
+                    if df < mu && (!BOUND || df + pot.map_or(0.0, |p| p.to_targets(v)) < mu) {
                         f.settled += 1;
                         for a in up.of(v) {
                             if STATS {
@@ -330,7 +421,7 @@ impl Customized {
                     if STATS {
                         b.reached += usize::from(db < f64::INFINITY);
                     }
-                    if db < mu {
+                    if db < mu && (!BOUND || db + pot.map_or(0.0, |p| p.after_seeds(v)) < mu) {
                         b.settled += 1;
                         for a in down.of(v) {
                             if STATS {
@@ -343,7 +434,13 @@ impl Customized {
             }
             f.chain = fc;
             b.chain = bc;
-            let path = (meet != NONE).then(|| self.path(f, b, meet));
+            let path = (meet != NONE).then(|| {
+                if PATH {
+                    self.path(f, b, meet)
+                } else {
+                    (0, Vec::new(), 0)
+                }
+            });
             f.reset_chain();
             b.reset_chain();
             (mu, path, f.settled + b.settled)
@@ -398,6 +495,9 @@ pub struct CchSearchStats {
     pub relaxed: usize,
     /// Of those, the ones relaxed before the sides had met (no meeting cost to prune by yet).
     pub relaxed_apart: usize,
+    /// Elimination-tree search: the searches run, one per bound tried (the counts above add
+    /// them all up; `chain` is one search's).
+    pub attempts: usize,
 }
 
 impl Customized {
@@ -422,6 +522,7 @@ impl Customized {
                 settled: f.settled + b.settled,
                 relaxed: f.relaxed + b.relaxed,
                 relaxed_apart: f.relaxed_apart + b.relaxed_apart,
+                attempts: f.attempts,
             }
         }))
     }

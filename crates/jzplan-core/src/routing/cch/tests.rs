@@ -482,6 +482,7 @@ fn search_stats_count_what_a_query_walks_and_relaxes() {
             settled: 4,
             relaxed: 2,
             relaxed_apart: 2,
+            attempts: 1,
         }
     );
     // From 1 to itself: one chain node a side, where the sides meet at cost 0, so no node is
@@ -506,4 +507,94 @@ fn search_stats_count_what_a_query_walks_and_relaxes() {
         c.search_stats(&nine, &ends(2)).unwrap_err().code(),
         "InvalidInput"
     );
+}
+
+/// Whole-second weights of at least the straight line at `speed` m/s (so that the geometric
+/// bounds are close to the costs, and sums are exact), closed where `bytes` says so.
+fn bounded_weights(net: &RoadNetwork, bytes: &[u8]) -> Vec<f64> {
+    net.edges()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| match bytes[i % bytes.len()] % 8 {
+            7 => f64::INFINITY,
+            k => (e.length_m / [5.0, 10.0, 20.0][k as usize % 3]).ceil() + f64::from(k / 3),
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// With the geometric bounds on (weights with a top speed), whatever the first guessed
+    /// bound — none, far too low (every guess fails and the last search has none), about
+    /// right, far too high — both customizations give every pair its Floyd–Warshall distance to
+    /// the bit and a path of that cost, and queries between several end points with costs
+    /// give the best combination.
+    #[test]
+    fn geometric_bounds_keep_every_distance((n, roads, bytes) in random_graph(), ends in proptest::collection::vec((0u32..24, 0u32..24, 0u32..50), 1..6)) {
+        let net = network(n, &roads);
+        let w = bounded_weights(&net, &bytes);
+        let cch = Arc::new(Cch::new(&net).unwrap());
+        let d = floyd_warshall(&net, &w);
+        for perfect in [false, true] {
+            let mut c = cch.customize_with(&w, perfect).unwrap();
+            for guess in [None, Some(0.01), Some(1.0), Some(1.5), Some(1e6)] {
+                c.first_bound = guess;
+                check_all_pairs(&net, &w, &c)?;
+                // Two seeds and two targets with whole-second costs.
+                let nn = n as u32;
+                let acc = |v: u32, k: u32| Access { node: v % nn, cost: f64::from(k) };
+                for &(a, b, k) in &ends {
+                    let seeds = [acc(a, k), acc(b, k / 2)];
+                    let targets = [acc(b + 1, 0), acc(a + k, k % 7)];
+                    let want = seeds
+                        .iter()
+                        .flat_map(|s| targets.iter().map(move |t| (s, t)))
+                        .map(|(s, t)| s.cost + d[s.node as usize][t.node as usize] + t.cost)
+                        .fold(f64::INFINITY, f64::min);
+                    let (got, path, _) = c.run::<false>(CchSearch::EliminationTree, &seeds, &targets, f64::INFINITY);
+                    prop_assert_eq!(got, want, "{:?} -> {:?}, guess {:?}", seeds, targets, guess);
+                    if let Some((si, e, ti)) = path {
+                        let cost = path_cost(&net, &w, seeds[si].node, targets[ti].node, &e);
+                        prop_assert_eq!(seeds[si].cost + cost + targets[ti].cost, got);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministic() {
+    // A 12 × 12 grid with time weights: every edge has a speed, so the bounds are on; the
+    // calibration gives the same guess (or none) for the same weights.
+    let net =
+        crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(12, 12)).unwrap();
+    let w = net.weights(Metric::Time);
+    let cch = Arc::new(Cch::new(&net).unwrap());
+    let a = cch.customize(&w).unwrap();
+    assert!(a.inv_speed > 0.0);
+    assert_eq!(a.first_bound, cch.customize(&w).unwrap().first_bound);
+    // A forced guess of 1.5 × the straight line prunes work on a grid, and every answer stays
+    // that of the search without bounds.
+    let mut b = cch.customize(&w).unwrap();
+    b.inv_speed = 0.0;
+    let mut g = cch.customize(&w).unwrap();
+    g.first_bound = Some(1.5);
+    let (mut plain, mut guessed) = (0, 0);
+    for (s, t) in [(0u32, 143u32), (5, 130), (17, 100), (60, 11), (143, 0)] {
+        let ends = |v: u32| [(NodeId(v), 0.0)];
+        plain += b.search_stats(&ends(s), &ends(t)).unwrap().relaxed;
+        guessed += g.search_stats(&ends(s), &ends(t)).unwrap().relaxed;
+        assert_eq!(node_route(&b, s, t).0, node_route(&g, s, t).0);
+    }
+    assert!(
+        guessed < plain,
+        "{guessed} arcs relaxed with the guess, {plain} without"
+    );
+    // One zero-weight edge between two distinct points: no speed bounds it, so no bounds.
+    let mut z = w.clone();
+    z[0] = 0.0;
+    let c = cch.customize(&z).unwrap();
+    assert_eq!((c.inv_speed, c.first_bound), (0.0, None));
 }
