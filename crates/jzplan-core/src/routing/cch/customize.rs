@@ -2,7 +2,9 @@
 
 use super::Cch;
 use super::arcs::{Adjacency, ArcW, TRIANGLE_MIDDLES};
+use super::bound::Pot;
 use crate::network::RoadNetwork;
+use crate::routing::search::Access;
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -11,6 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The bit that marks a network edge in [`Customized`]'s unpacking memo (edge ids are below
 /// 2^31: [`Cch::from_order`] refuses larger networks).
 const EDGE: u64 = 1 << 63;
+
+/// Sample queries [`Customized::calibrate`] runs.
+const CALIBRATION_SAMPLES: usize = 12;
 
 /// Hierarchies with fewer arcs than this are initialized on the calling thread.
 const PARALLEL_ARCS: usize = 4_096;
@@ -311,5 +316,82 @@ impl Customized {
             }
         }
         None
+    }
+}
+
+impl Customized {
+    /// Chooses how the elimination-tree search uses the bounds, from [`CALIBRATION_SAMPLES`] queries between
+    /// nodes spread over the network (the same ones for the same network, so the choice is the
+    /// same for the same weights), by the work they do (arcs relaxed, ancestors walked and
+    /// [`BOUND_COST`](super::bound::BOUND_COST) per bound computed, over all searches): without bounds, with them, or
+    /// also first under a guessed bound ([`Customized::first_bound`]). The ratio of each sample's
+    /// cost to its straight-line bound gives the candidate guesses (their third quartile and 90th
+    /// percentile); a guess is kept only if it does at most 90 % of the work of the best choice
+    /// without one. Without bounds, `inv_speed` is set to 0.
+    pub(crate) fn calibrate(&mut self) {
+        self.first_bound = None;
+        let n = self.cch.rank.len();
+        if self.inv_speed == 0.0 || n < 2 {
+            return;
+        }
+        // A fixed sequence of node pairs (a linear congruential generator).
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((x >> 33) % n as u64) as u32
+        };
+        let pairs: Vec<([Access; 1], [Access; 1])> = (0..CALIBRATION_SAMPLES)
+            .map(|_| {
+                let (s, t) = (next(), next());
+                (
+                    [Access { node: s, cost: 0.0 }],
+                    [Access { node: t, cost: 0.0 }],
+                )
+            })
+            .collect();
+        // Each pair's cost, straight-line bound and work; the pairs run in parallel (each thread
+        // has its own search state) and do not unpack their routes.
+        let work = |c: &Customized| -> Vec<(f64, f64, usize)> {
+            pairs
+                .par_iter()
+                .map(|(s, t)| {
+                    let (d, _, _) = c.bounded::<true, false>(s, t, f64::INFINITY);
+                    let h = Pot::new(&c.cch, c.inv_speed, s, t).between();
+                    (d, h, c.last_work())
+                })
+                .collect()
+        };
+        let total = |v: &[(f64, f64, usize)]| v.iter().map(|x| x.2).sum::<usize>() as f64;
+        let inv = self.inv_speed;
+        let bounded = work(self);
+        self.inv_speed = 0.0;
+        let plain = total(&work(self));
+        let with_bounds = total(&bounded) < plain;
+        self.inv_speed = if with_bounds { inv } else { 0.0 };
+        let mut ratios: Vec<f64> = bounded
+            .iter()
+            .filter(|(d, h, _)| d.is_finite() && *h > 0.0)
+            .map(|(d, h, _)| d / h)
+            .collect();
+        if ratios.is_empty() {
+            return;
+        }
+        ratios.sort_by(f64::total_cmp);
+        let q = |f: f64| ratios[((ratios.len() - 1) as f64 * f).round() as usize] * (1.0 + 1e-6);
+        let mut best = (0.9 * plain.min(total(&bounded)), None);
+        self.inv_speed = inv;
+        for factor in [q(0.75), q(0.9)] {
+            self.first_bound = Some(factor);
+            let w = total(&work(self));
+            if w <= best.0 {
+                best = (w, Some(factor));
+            }
+        }
+        self.first_bound = best.1;
+        if best.1.is_none() && !with_bounds {
+            self.inv_speed = 0.0;
+        }
     }
 }

@@ -52,8 +52,10 @@ struct Side {
     relaxed: usize,
     reached: usize,
     relaxed_apart: usize,
-    /// Elimination-tree search: chain nodes walked and searches run (one per bound tried).
+    /// Elimination-tree search: chain nodes walked, lower bounds computed ([`super::bound`])
+    /// and searches run (one per bound tried).
     walked: usize,
+    bounds: usize,
     attempts: usize,
     /// Elimination-tree search: the ancestors of the start nodes, ascending, and their marks.
     chain: Vec<u32>,
@@ -81,6 +83,7 @@ impl Side {
         self.reached = 0;
         self.relaxed_apart = 0;
         self.walked = 0;
+        self.bounds = 0;
         self.attempts = 0;
     }
 
@@ -295,12 +298,13 @@ impl Customized {
         self.elimination_tree::<STATS, true, PATH>(up, down, seeds, targets, mu0, Some(&pot))
     }
 
-    /// The work of the last query ([`Customized::calibrate`]): arc directions relaxed plus
-    /// chain nodes walked, over all its searches, both sides.
+    /// The work of the last query ([`Customized::calibrate`]), over all its searches, both
+    /// sides: arc directions relaxed, chain nodes walked, and [`bound::BOUND_COST`] for each
+    /// lower bound computed.
     pub(crate) fn last_work(&self) -> usize {
         SIDES.with(|sides| {
             let (f, b) = &*sides.borrow();
-            f.relaxed + b.relaxed + f.walked + b.walked
+            f.relaxed + b.relaxed + f.walked + b.walked + bound::BOUND_COST * (f.bounds + b.bounds)
         })
     }
 
@@ -406,7 +410,14 @@ impl Customized {
                     if STATS {
                         f.reached += usize::from(df < f64::INFINITY);
                     }
-                    if df < mu && (!BOUND || df + pot.map_or(0.0, |p| p.to_targets(v)) < mu) {
+                    let go = df < mu
+                        && (!BOUND || {
+                            if STATS {
+                                f.bounds += 1;
+                            }
+                            df + pot.map_or(0.0, |p| p.to_targets(v)) < mu
+                        });
+                    if go {
                         f.settled += 1;
                         for a in up.of(v) {
                             if STATS {
@@ -421,7 +432,14 @@ impl Customized {
                     if STATS {
                         b.reached += usize::from(db < f64::INFINITY);
                     }
-                    if db < mu && (!BOUND || db + pot.map_or(0.0, |p| p.after_seeds(v)) < mu) {
+                    let go = db < mu
+                        && (!BOUND || {
+                            if STATS {
+                                b.bounds += 1;
+                            }
+                            db + pot.map_or(0.0, |p| p.after_seeds(v)) < mu
+                        });
+                    if go {
                         b.settled += 1;
                         for a in down.of(v) {
                             if STATS {

@@ -538,6 +538,9 @@ proptest! {
         let d = floyd_warshall(&net, &w);
         for perfect in [false, true] {
             let mut c = cch.customize_with(&w, perfect).unwrap();
+            // On, whatever the calibration chose (no edge of these weights is infinitely fast).
+            c.inv_speed = super::bound::inv_speed(&cch, &w);
+            prop_assert!(c.inv_speed > 0.0);
             for guess in [None, Some(0.01), Some(1.0), Some(1.5), Some(1e6)] {
                 c.first_bound = guess;
                 check_all_pairs(&net, &w, &c)?;
@@ -566,21 +569,22 @@ proptest! {
 
 #[test]
 fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministic() {
-    // A 12 × 12 grid with time weights: every edge has a speed, so the bounds are on; the
-    // calibration gives the same guess (or none) for the same weights.
+    // A 12 × 12 grid with time weights: every edge has a speed, so there are bounds; the
+    // calibration makes the same choice for the same weights.
     let net =
         crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(12, 12)).unwrap();
     let w = net.weights(Metric::Time);
     let cch = Arc::new(Cch::new(&net).unwrap());
-    let a = cch.customize(&w).unwrap();
-    assert!(a.inv_speed > 0.0);
-    assert_eq!(a.first_bound, cch.customize(&w).unwrap().first_bound);
+    let inv = super::bound::inv_speed(&cch, &w);
+    assert!(inv > 0.0);
+    let (a, a2) = (cch.customize(&w).unwrap(), cch.customize(&w).unwrap());
+    assert_eq!((a.inv_speed, a.first_bound), (a2.inv_speed, a2.first_bound));
     // A forced guess of 1.5 × the straight line prunes work on a grid, and every answer stays
     // that of the search without bounds.
     let mut b = cch.customize(&w).unwrap();
     b.inv_speed = 0.0;
     let mut g = cch.customize(&w).unwrap();
-    g.first_bound = Some(1.5);
+    (g.inv_speed, g.first_bound) = (inv, Some(1.5));
     let (mut plain, mut guessed) = (0, 0);
     for (s, t) in [(0u32, 143u32), (5, 130), (17, 100), (60, 11), (143, 0)] {
         let ends = |v: u32| [(NodeId(v), 0.0)];
@@ -595,6 +599,7 @@ fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministi
     // One zero-weight edge between two distinct points: no speed bounds it, so no bounds.
     let mut z = w.clone();
     z[0] = 0.0;
+    assert_eq!(super::bound::inv_speed(&cch, &z), 0.0);
     let c = cch.customize(&z).unwrap();
     assert_eq!((c.inv_speed, c.first_bound), (0.0, None));
 }
