@@ -603,3 +603,28 @@ fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministi
     let c = cch.customize(&z).unwrap();
     assert_eq!((c.inv_speed, c.first_bound), (0.0, None));
 }
+
+#[test]
+fn the_calibration_guesses_on_a_uniform_grid_and_turns_the_bounds_off_on_a_small_city() {
+    // On a 60 × 60 grid the straight line is within a factor 1.6 of every route's cost and a
+    // node has over 100 ancestors: the sample queries do less work with a guessed bound.
+    let net =
+        crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(60, 60)).unwrap();
+    let w = net.weights(Metric::Time);
+    let cch = Arc::new(Cch::new(&net).unwrap());
+    assert!(
+        cch.ancestor_stats().1 >= 100.0,
+        "{:?}",
+        cch.ancestor_stats()
+    );
+    let c = cch.customize(&w).unwrap();
+    assert!(c.inv_speed > 0.0);
+    let f = c.first_bound.expect("a guess on the grid");
+    assert!((1.0..2.0).contains(&f), "guess {f}");
+    // Jinzhou: 27 ancestors a node on average, no bounds.
+    let jz = crate::io::geojson::jinzhou_network().unwrap();
+    let cz = Arc::new(Cch::new(&jz).unwrap())
+        .customize(&jz.weights(Metric::Time))
+        .unwrap();
+    assert_eq!((cz.inv_speed, cz.first_bound), (0.0, None));
+}
