@@ -119,12 +119,12 @@ impl Side {
         }
     }
 
-    /// Counts one arc relaxed while the best meeting cost is `mu`
+    /// Counts one arc relaxed, before or after the sides `met`
     /// ([`Customized::search_stats`]).
     #[inline]
-    fn count(&mut self, mu: f64) {
+    fn count(&mut self, met: bool) {
         self.relaxed += 1;
-        self.relaxed_apart += usize::from(mu == f64::INFINITY);
+        self.relaxed_apart += usize::from(!met);
     }
 
     /// Sets the costs and predecessors of the nodes of `chain` (which holds every node an
@@ -346,7 +346,7 @@ impl Customized {
                 if !stalled {
                     for a in relax.of(v) {
                         if STATS {
-                            me.count(mu);
+                            me.count(meet != NONE);
                         }
                         me.update(a.head, dv + a.w, v);
                     }
@@ -421,7 +421,7 @@ impl Customized {
                         f.settled += 1;
                         for a in up.of(v) {
                             if STATS {
-                                f.count(mu);
+                                f.count(meet != NONE);
                             }
                             f.relax(a.head, df + a.w, v);
                         }
@@ -443,7 +443,7 @@ impl Customized {
                         b.settled += 1;
                         for a in down.of(v) {
                             if STATS {
-                                b.count(mu);
+                                b.count(meet != NONE);
                             }
                             b.relax(a.head, db + a.w, v);
                         }
@@ -511,7 +511,8 @@ pub struct CchSearchStats {
     pub settled: usize,
     /// Arc directions relaxed.
     pub relaxed: usize,
-    /// Of those, the ones relaxed before the sides had met (no meeting cost to prune by yet).
+    /// Of those, the ones relaxed before the sides had met (no meeting cost found to prune by
+    /// yet; a guessed bound may prune then).
     pub relaxed_apart: usize,
     /// Elimination-tree search: the searches run, one per bound tried (the counts above add
     /// them all up; `chain` is one search's).
