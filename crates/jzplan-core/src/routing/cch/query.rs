@@ -119,6 +119,25 @@ impl Side {
         }
     }
 
+    /// Whether a chain node of cost `d` relaxes its arcs (elimination-tree search): `d` is
+    /// below the best meeting cost `mu` and, with `BOUND`, so is `d` plus the lower bound
+    /// `rest` of the way left (counted as computed).
+    #[inline(always)]
+    fn open<const STATS: bool, const BOUND: bool>(
+        &mut self,
+        d: f64,
+        mu: f64,
+        rest: impl FnOnce() -> f64,
+    ) -> bool {
+        d < mu
+            && (!BOUND || {
+                if STATS {
+                    self.bounds += 1;
+                }
+                d + rest() < mu
+            })
+    }
+
     /// Counts one arc relaxed, before or after the sides `met`
     /// ([`Customized::search_stats`]).
     #[inline]
@@ -410,14 +429,7 @@ impl Customized {
                     if STATS {
                         f.reached += usize::from(df < f64::INFINITY);
                     }
-                    let go = df < mu
-                        && (!BOUND || {
-                            if STATS {
-                                f.bounds += 1;
-                            }
-                            df + pot.map_or(0.0, |p| p.to_targets(v)) < mu
-                        });
-                    if go {
+                    if f.open::<STATS, BOUND>(df, mu, || pot.map_or(0.0, |p| p.to_targets(v))) {
                         f.settled += 1;
                         for a in up.of(v) {
                             if STATS {
@@ -432,14 +444,7 @@ impl Customized {
                     if STATS {
                         b.reached += usize::from(db < f64::INFINITY);
                     }
-                    let go = db < mu
-                        && (!BOUND || {
-                            if STATS {
-                                b.bounds += 1;
-                            }
-                            db + pot.map_or(0.0, |p| p.after_seeds(v)) < mu
-                        });
-                    if go {
+                    if b.open::<STATS, BOUND>(db, mu, || pot.map_or(0.0, |p| p.after_seeds(v))) {
                         b.settled += 1;
                         for a in down.of(v) {
                             if STATS {

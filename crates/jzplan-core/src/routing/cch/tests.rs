@@ -567,14 +567,18 @@ proptest! {
     }
 }
 
+/// The time weights and the CCH of a `side × side` generated grid.
+fn time_grid(side: usize) -> (Vec<f64>, Arc<Cch>) {
+    let opts = crate::network::grid::GridOptions::jinzhou(side, side);
+    let net = crate::network::grid::grid(&opts).unwrap();
+    (net.weights(Metric::Time), Arc::new(Cch::new(&net).unwrap()))
+}
+
 #[test]
 fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministic() {
     // A 12 × 12 grid with time weights: every edge has a speed, so there are bounds; the
     // calibration makes the same choice for the same weights.
-    let net =
-        crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(12, 12)).unwrap();
-    let w = net.weights(Metric::Time);
-    let cch = Arc::new(Cch::new(&net).unwrap());
+    let (w, cch) = time_grid(12);
     let inv = super::bound::inv_speed(&cch, &w);
     assert!(inv > 0.0);
     let (a, a2) = (cch.customize(&w).unwrap(), cch.customize(&w).unwrap());
@@ -608,10 +612,7 @@ fn the_bounds_are_off_with_an_infinitely_fast_edge_and_the_guess_is_deterministi
 fn the_calibration_guesses_on_a_uniform_grid_and_turns_the_bounds_off_on_a_small_city() {
     // On a 60 × 60 grid the straight line is within a factor 1.6 of every route's cost and a
     // node has over 100 ancestors: the sample queries do less work with a guessed bound.
-    let net =
-        crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(60, 60)).unwrap();
-    let w = net.weights(Metric::Time);
-    let cch = Arc::new(Cch::new(&net).unwrap());
+    let (w, cch) = time_grid(60);
     assert!(
         cch.ancestor_stats().1 >= 100.0,
         "{:?}",
