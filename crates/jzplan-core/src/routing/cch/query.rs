@@ -17,7 +17,7 @@
 //!   relaxes nothing. No priority queue, no stall test, memory read in rank order. With the
 //!   geometric bounds of `super::bound`, a node relaxes nothing either when its cost plus a
 //!   lower bound of the rest of the way reaches the best meeting cost (or a guessed bound,
-//!   raised until a route is found: [`Customized::bounded`]).
+//!   raised until a route is found: `Customized::bounded`).
 //! - Bidirectional Dijkstra (`Customized::dijkstra`), as in a CH query: the side with the
 //!   smaller key settles its next node, both stop once their smallest key reaches the best
 //!   meeting cost, and a node is *stalled* (nothing relaxed from it) when a higher node already
