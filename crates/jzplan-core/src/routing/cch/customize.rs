@@ -325,15 +325,16 @@ impl Customized {
 }
 
 impl Customized {
-    /// Chooses how the elimination-tree search uses the bounds, from [`CALIBRATION_SAMPLES`] queries between
-    /// nodes spread over the network (the same ones for the same network, so the choice is the
-    /// same for the same weights), by the work they do (arcs relaxed, ancestors walked and
-    /// [`BOUND_COST`](super::bound::BOUND_COST) per bound computed, over all searches): without bounds, with them, or
-    /// also first under a guessed bound ([`Customized::first_bound`]). The ratio of each sample's
-    /// cost to its straight-line bound gives the candidate guesses (their third quartile and 90th
-    /// percentile); a guess is kept only if it does at most 90 % of the work of the best choice
-    /// without one. Without bounds, `inv_speed` is set to 0: also, without a sample, when the
-    /// nodes have fewer than [`CALIBRATION_MIN_ANCESTORS`] ancestors on average.
+    /// Chooses how the elimination-tree search uses the bounds, from [`CALIBRATION_SAMPLES`]
+    /// queries between nodes spread over the network (the same ones for the same network, so
+    /// the choice is the same for the same weights), by the work they do (arcs relaxed,
+    /// ancestors walked and [`BOUND_COST`](super::bound::BOUND_COST) per bound computed, over
+    /// all searches): without bounds, with them, or also first under a guessed bound
+    /// ([`Customized::first_bound`]). The ratio of each sample's cost to its straight-line bound
+    /// gives the candidate guesses (their third quartile and 90th percentile); a guess is kept
+    /// only if it does at most 90 % of the work of the best choice without one. Without bounds,
+    /// `inv_speed` is set to 0: also, without a sample, when the nodes have fewer than
+    /// [`CALIBRATION_MIN_ANCESTORS`] ancestors on average.
     pub(crate) fn calibrate(&mut self) {
         self.first_bound = None;
         let n = self.cch.rank.len();

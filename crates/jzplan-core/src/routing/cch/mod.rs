@@ -27,8 +27,9 @@
 //!   ([`CchSearch::EliminationTree`]); where every edge has a speed (its straight line over
 //!   its weight), a node whose cost plus the straight line to the other side's end points at
 //!   the top speed reaches the best meeting cost relaxes nothing, and a customization whose
-//!   sample queries gain by it first searches under a guessed bound (module `bound`); a bidirectional Dijkstra with stall-on-demand, as on a
-//!   CH, is kept as [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
+//!   sample queries gain by it first searches under a guessed bound (module `bound`). A
+//!   bidirectional Dijkstra with stall-on-demand, as on a CH, is kept as
+//!   [`CchSearch::Dijkstra`]. Paths unpack into network edges by finding again,
 //!   for each arc, the edge or lower triangle whose weight it has (no middle node is stored),
 //!   and the router re-sums them edge by edge in travel order, as it does for
 //!   [`Hierarchy`](super::Hierarchy).
