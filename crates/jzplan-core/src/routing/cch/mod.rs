@@ -114,6 +114,8 @@ pub struct Cch {
     pub(crate) pts: Vec<[f64; 3]>,
     /// The straight-line length of each network edge on that sphere (empty with `pts`).
     pub(crate) chord: Vec<f64>,
+    /// [`Cch::ancestor_stats`], computed once.
+    ancestors: (usize, f64),
 }
 
 impl std::fmt::Debug for Cch {
@@ -296,6 +298,7 @@ impl Cch {
             chains: chains::Chains::default(),
             pts: Vec::new(),
             chord: Vec::new(),
+            ancestors: (0, 0.0),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -327,6 +330,7 @@ impl Cch {
         cch.dir_off = dir_off;
         cch.dir_edges = dir_edges;
         cch.chains = chains::Chains::build(&cch);
+        cch.ancestors = cch.count_ancestors();
         Ok(cch)
     }
 
@@ -401,6 +405,11 @@ impl Cch {
     /// The number of ancestors of each node in the elimination tree (what an elimination-tree
     /// search walks from it): the largest and the mean.
     pub fn ancestor_stats(&self) -> (usize, f64) {
+        self.ancestors
+    }
+
+    /// [`Cch::ancestor_stats`], counted.
+    fn count_ancestors(&self) -> (usize, f64) {
         let n = self.rank.len();
         let mut depth = vec![0u32; n];
         for r in (0..n).rev() {
