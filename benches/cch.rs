@@ -27,6 +27,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "common/latency.rs"]
+mod latency;
+
 fn bench_mode() -> bool {
     std::env::args().any(|a| a == "--bench")
 }
@@ -46,19 +49,6 @@ fn snapped_pairs(r: &Router, n: usize, seed: u64) -> Vec<(Snap, Snap)> {
         }
     }
     snaps.chunks_exact(2).map(|c| (c[0], c[1])).collect()
-}
-
-fn report(label: &str, mut t: Vec<Duration>) -> Duration {
-    t.sort();
-    let q = |x: f64| t[((t.len() as f64 - 1.0) * x).round() as usize];
-    eprintln!(
-        "latency {label}: n={} p50={:?} p95={:?} max={:?}",
-        t.len(),
-        q(0.5),
-        q(0.95),
-        q(1.0)
-    );
-    q(0.5)
 }
 
 /// A "date": 1 % of the edges closed, every 7th edge 20 % slower (fixed seed).
@@ -198,16 +188,8 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     // The interleaved pass runs JZPLAN_CCH_ROUNDS times (3 by default, 1 in the unoptimised
     // smoke run of `cargo test`); the CCH/CH ratios of p50 are also taken round by round
     // (lowest, median, highest), steadier than one pass.
-    let rounds = std::env::var("JZPLAN_CCH_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 1 } else { 3 })
-        .max(1);
-    let p50 = |t: &[Duration]| {
-        let mut v = t.to_vec();
-        v.sort();
-        v[v.len() / 2].as_secs_f64()
-    };
+    let rounds = latency::rounds("JZPLAN_CCH_ROUNDS", 3);
+    let p50 = latency::p50;
     let (mut rp, mut rb) = (Vec::new(), Vec::new());
     for _ in 0..rounds {
         let start = t[0].len();
@@ -223,28 +205,20 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         rp.push(p50(&t[0][start..]) / ch);
         rb.push(p50(&t[2][start..]) / ch);
     }
-    for r in [&mut rp, &mut rb] {
-        r.sort_by(f64::total_cmp);
-    }
+    let ([p0, p1, p2], [b0, b1, b2]) = (latency::spread(rp), latency::spread(rb));
     eprintln!(
         "cch/ch p50 {name} per round, {rounds} rounds (lowest, median, highest): with the perfect \
-         step {:.2}, {:.2}, {:.2}; without {:.2}, {:.2}, {:.2}",
-        rp[0],
-        rp[rounds / 2],
-        rp[rounds - 1],
-        rb[0],
-        rb[rounds / 2],
-        rb[rounds - 1]
+         step {p0:.2}, {p1:.2}, {p2:.2}; without {b0:.2}, {b1:.2}, {b2:.2}"
     );
     let [tc, th, tb, tdb, tdp] = t;
-    let p_cch = report(&format!("{name} cch route"), tc);
-    let p_ch = report(&format!("{name} ch route"), th);
-    let p_basic = report(&format!("{name} cch route without the perfect step"), tb);
-    let p_db = report(
+    let p_cch = latency::report(&format!("{name} cch route"), tc);
+    let p_ch = latency::report(&format!("{name} ch route"), th);
+    let p_basic = latency::report(&format!("{name} cch route without the perfect step"), tb);
+    let p_db = latency::report(
         &format!("{name} cch dijkstra route without the perfect step"),
         tdb,
     );
-    let p_dp = report(
+    let p_dp = latency::report(
         &format!("{name} cch dijkstra route with the perfect step"),
         tdp,
     );

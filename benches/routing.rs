@@ -30,6 +30,9 @@ use rand::{Rng, SeedableRng};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+#[path = "common/latency.rs"]
+mod latency;
+
 fn random_points(net: &RoadNetwork, n: usize, seed: u64) -> Vec<Point<f64>> {
     let bb = net.bbox().expect("non-empty network");
     let mut rng = StdRng::seed_from_u64(seed);
@@ -59,7 +62,7 @@ fn snapped_pairs(r: &Router, n: usize, seed: u64) -> Vec<(Snap, Snap)> {
 /// Per-query latencies over all pairs: prints p50, p95 and max.
 fn latency_report(label: &str, r: &Router, pairs: &[(Snap, Snap)], algorithm: Algorithm) {
     let opts = RouteOptions { algorithm };
-    let mut t: Vec<Duration> = pairs
+    let t: Vec<Duration> = pairs
         .iter()
         .map(|(a, b)| {
             let s = Instant::now();
@@ -67,15 +70,7 @@ fn latency_report(label: &str, r: &Router, pairs: &[(Snap, Snap)], algorithm: Al
             s.elapsed()
         })
         .collect();
-    t.sort();
-    let q = |f: f64| t[((t.len() as f64 - 1.0) * f).round() as usize];
-    eprintln!(
-        "latency {label} {algorithm}: n={} p50={:?} p95={:?} max={:?}",
-        t.len(),
-        q(0.5),
-        q(0.95),
-        q(1.0)
-    );
+    latency::report(&format!("{label} {algorithm}"), t);
 }
 
 fn bench_routes(
@@ -122,18 +117,6 @@ fn part(name: &str) -> bool {
     std::env::var("ROUTING_BENCH").map_or(true, |v| v.split(',').any(|p| p.trim() == name))
 }
 
-fn report(label: &str, mut t: Vec<Duration>) {
-    t.sort();
-    let q = |x: f64| t[((t.len() as f64 - 1.0) * x).round() as usize];
-    eprintln!(
-        "latency {label}: n={} p50={:?} p95={:?} max={:?}",
-        t.len(),
-        q(0.5),
-        q(0.95),
-        q(1.0)
-    );
-}
-
 /// Latencies of `n` calls of each contender, interleaved call by call: prints p50, p95, max.
 /// At each step the contenders query different pairs (a third of the list apart), so that
 /// none finds the memory of its pair warm from another's query.
@@ -145,11 +128,7 @@ fn report(label: &str, mut t: Vec<Duration>) {
 /// pass moved by 20–50 % between processes; the median of the rounds is the figure to compare
 /// against a target.
 fn latencies(labels: [&str; 3], n: usize, mut f: impl FnMut(usize, usize)) {
-    let rounds = std::env::var("ROUTING_ROUNDS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 1 } else { 9 })
-        .max(1);
+    let rounds = latency::rounds("ROUTING_ROUNDS", 9);
     let mut t = [Vec::new(), Vec::new(), Vec::new()];
     let mut ratios = Vec::with_capacity(rounds);
     for _ in 0..rounds {
@@ -162,27 +141,18 @@ fn latencies(labels: [&str; 3], n: usize, mut f: impl FnMut(usize, usize)) {
                 tk.push(s.elapsed());
             }
         }
-        let [p0, p1] = [0, 1].map(|k| {
-            let mut v = round[k].clone();
-            v.sort();
-            v[v.len() / 2].as_secs_f64()
-        });
-        ratios.push(p0 / p1);
+        ratios.push(latency::p50(&round[0]) / latency::p50(&round[1]));
         for (all, mine) in t.iter_mut().zip(round) {
             all.extend(mine);
         }
     }
     for (label, tk) in labels.iter().zip(t) {
-        report(label, tk);
+        latency::report(label, tk);
     }
-    ratios.sort_by(f64::total_cmp);
+    let [lo, mid, hi] = latency::spread(ratios);
     eprintln!(
-        "ratio {} / {}: p50 per round, {rounds} rounds: lowest {:.3}, median {:.3}, highest {:.3}",
-        labels[0],
-        labels[1],
-        ratios[0],
-        ratios[rounds / 2],
-        ratios[rounds - 1]
+        "ratio {} / {}: p50 per round, {rounds} rounds: lowest {lo:.3}, median {mid:.3}, highest {hi:.3}",
+        labels[0], labels[1],
     );
 }
 
