@@ -93,11 +93,11 @@ fn relax_range(
             let ab = a_w[k];
             let old = *xb;
             // x → a → b and b → a → x.
-            xb[0] = old[0].min(xa[0] + ab[0]);
-            xb[1] = old[1].min(ab[1] + xa[1]);
+            xb[0] = min(old[0], xa[0] + ab[0]);
+            xb[1] = min(old[1], ab[1] + xa[1]);
             // x → b → a and a → b → x.
-            xa[0] = xa[0].min(old[0] + ab[1]);
-            xa[1] = xa[1].min(ab[0] + old[1]);
+            xa[0] = min(xa[0], old[0] + ab[1]);
+            xa[1] = min(xa[1], ab[0] + old[1]);
         }
         lower[i] = xa;
     }
@@ -139,4 +139,10 @@ fn relax_split(cch: &Cch, offset: usize, above: &[[f64; 2]], x: u32, arcs: &mut 
             t[1] = t[1].min(c[1]);
         }
     }
+}
+
+/// The smaller of two weights (never NaN here: one plain comparison, no NaN handling).
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
 }
