@@ -10,7 +10,14 @@
 //! of them but the first belonging to nodes higher than `x` (exact already) and the first
 //! weighing at most its customized weight; arc `a – y` then closes the triangle that gives
 //! `x → y` its distance. A node reads only the arcs of its ancestors and writes only its own,
-//! so the nodes of one level run in parallel, like the lower triangles.
+//! so the chains of the elimination tree run top first, each chain's nodes top first, and the
+//! chains of one height (disjoint subtrees) in parallel, with no wait between levels.
+//!
+//! Each pair needs the exact weight of `a – b`. Walking the arcs of `a` to find `b` costs more
+//! than the pair itself (on the 1M-edge grid, 1.6 arcs skipped per pair): the nodes of a chain
+//! are therefore cut into blocks ([`Blocks`]) whose exact weights are also written as dense
+//! rows, and `x` maps its heads to a block's columns once for all its pairs with a lower head
+//! in that block.
 //!
 //! Dropping an arc direction whose distance is shorter than its customized weight keeps every
 //! query exact: a shortest path is an up-down path of arcs whose customized weights are the
@@ -18,100 +25,334 @@
 //! weights themselves are kept (the drops only leave directions out of the queries), so what a
 //! route unpacks is unchanged.
 
-use super::Cch;
 use super::arcs::ArcW;
+use super::{Cch, NONE};
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// Levels with fewer arcs than this run on the calling thread.
-const PARALLEL_ARCS: usize = 4_096;
+/// Groups of chains with fewer pairs of higher neighbours than this run on the calling thread.
+const PARALLEL_PAIRS: u64 = 20_000;
 /// Nodes with fewer intermediate and upper triangles than this run on one thread.
 const SPLIT_TRIANGLES: u64 = 20_000;
+/// Arcs from which the weights are copied in parallel.
+const PARALLEL_ARCS: usize = 4_096;
 
 /// Marks every arc direction of `w` (customized by the lower triangles) that is longer than
 /// the distance between its ends: `[up, down]` per arc, `true` = to drop from the queries.
 pub(crate) fn prune(cch: &Cch, w: &[ArcW]) -> Vec<[bool; 2]> {
-    let mut exact: Vec<[f64; 2]> = w.to_vec();
-    for l in (0..cch.level_count()).rev() {
-        let (lo, hi) = (cch.level_arc[l] as usize, cch.level_arc[l + 1] as usize);
-        let (mine, above) = exact[lo..].split_at_mut(hi - lo);
-        let above: &[[f64; 2]] = above;
-        let nodes = &cch.by_level[cch.level_off[l] as usize..cch.level_off[l + 1] as usize];
-        let mut slices = Vec::with_capacity(nodes.len());
-        let mut tail: &mut [[f64; 2]] = mine;
-        for &x in nodes {
-            let (a, b) = tail.split_at_mut(cch.count[x as usize] as usize);
-            slices.push((x, a));
-            tail = b;
-        }
-        if hi - lo >= PARALLEL_ARCS && nodes.len() > 1 {
-            slices.into_par_iter().for_each(|(x, arcs)| {
-                let d = arcs.len();
-                relax_range(cch, hi, above, x, arcs, 0, d)
-            });
-        } else {
-            for (x, arcs) in slices {
-                relax_split(cch, hi, above, x, arcs);
-            }
-        }
-    }
-    let drop = |(a, e): (&ArcW, &[f64; 2])| [e[0] < a[0], e[1] < a[1]];
+    let exact = exact(cch, w, BLOCK_NODES, SPLIT_TRIANGLES);
+    let drop = |(i, a): (usize, &ArcW)| {
+        let e = exact.get(i);
+        [e[0] < a[0], e[1] < a[1]]
+    };
     if w.len() >= PARALLEL_ARCS {
-        w.par_iter().zip(&exact).map(drop).collect()
+        w.par_iter().enumerate().map(drop).collect()
     } else {
-        w.iter().zip(&exact).map(drop).collect()
+        w.iter().enumerate().map(drop).collect()
     }
 }
 
+/// The exact weight of every arc: the distances between their ends, from the weights `w` of
+/// the lower triangles; chains cut into blocks of `block_nodes`, nodes with `split_pairs`
+/// pairs or more split between the threads.
+#[cfg(test)]
+pub(crate) fn distances(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Vec<ArcW> {
+    let exact = exact(cch, w, block_nodes, split_pairs);
+    (0..w.len()).map(|i| exact.get(i)).collect()
+}
+
+/// The exact weights (see `distances`).
+fn exact(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Shared {
+    let blocks = Blocks::build(cch, block_nodes);
+    let ctx = Ctx {
+        cch,
+        blocks: &blocks,
+        split_pairs,
+        exact: Shared::from(w),
+        dense: Shared::from_len(blocks.total),
+    };
+    let ch = &cch.chains;
+    for g in (0..ch.groups()).rev() {
+        let chains = ch.group(g);
+        let pairs: u64 = chains
+            .iter()
+            .flat_map(|&c| ch.chain(c))
+            .map(|&x| {
+                let d = u64::from(cch.count[x as usize]);
+                d * d.saturating_sub(1) / 2
+            })
+            .sum();
+        if pairs >= PARALLEL_PAIRS && chains.len() > 1 {
+            chains
+                .par_iter()
+                .for_each_init(Scratch::default, |s, &c| relax_chain(&ctx, ch.chain(c), s));
+        } else {
+            let mut s = Scratch::default();
+            for &c in chains {
+                relax_chain(&ctx, ch.chain(c), &mut s);
+            }
+        }
+    }
+    ctx.exact
+}
+
+/// Weights shared by the tasks, two per arc or row entry, as bits: an entry is written only
+/// by the task of its arc's lower node, and read only by the tasks of nodes below it, which
+/// start after that task has ended (the chains below wait for the group above; a chain's
+/// nodes run top first).
+struct Shared(Vec<[AtomicU64; 2]>);
+
+impl Shared {
+    fn from(w: &[ArcW]) -> Shared {
+        let bits = |a: &ArcW| a.map(|x| AtomicU64::new(x.to_bits()));
+        Shared(if w.len() >= PARALLEL_ARCS {
+            w.par_iter().map(bits).collect()
+        } else {
+            w.iter().map(bits).collect()
+        })
+    }
+
+    fn from_len(len: usize) -> Shared {
+        let inf = |_| [(); 2].map(|()| AtomicU64::new(f64::INFINITY.to_bits()));
+        Shared(if len >= PARALLEL_ARCS {
+            (0..len).into_par_iter().map(inf).collect()
+        } else {
+            (0..len).map(inf).collect()
+        })
+    }
+
+    #[inline(always)]
+    fn get(&self, i: usize) -> ArcW {
+        let [u, d] = &self.0[i];
+        [
+            f64::from_bits(u.load(Relaxed)),
+            f64::from_bits(d.load(Relaxed)),
+        ]
+    }
+
+    #[inline(always)]
+    fn set(&self, i: usize, a: ArcW) {
+        let [u, d] = &self.0[i];
+        u.store(a[0].to_bits(), Relaxed);
+        d.store(a[1].to_bits(), Relaxed);
+    }
+}
+
+/// A task's buffers: the arcs of the node being relaxed and the columns of its heads.
+#[derive(Default)]
+struct Scratch {
+    arcs: Vec<ArcW>,
+    colx: Vec<u32>,
+}
+
+/// Relaxes the nodes of one chain, top first, and publishes their exact weights.
+fn relax_chain(ctx: &Ctx, chain: &[u32], s: &mut Scratch) {
+    let cch = ctx.cch;
+    for &x in chain.iter().rev() {
+        let range = cch.arcs(x);
+        s.arcs.clear();
+        s.arcs.extend(range.clone().map(|i| ctx.exact.get(i)));
+        relax_split(ctx, x, &mut s.arcs, &mut s.colx);
+        for (i, &a) in range.zip(&s.arcs) {
+            ctx.exact.set(i, a);
+        }
+        ctx.blocks.fill_row(cch, x, &s.arcs, &ctx.dense);
+    }
+}
+
+/// Most nodes a block of a chain holds.
+const BLOCK_NODES: usize = 256;
+
+/// Chains cut into blocks of consecutive nodes, whose exact weights are kept as dense rows
+/// over the block's columns (its nodes, then the upward neighbours of its top, which hold
+/// those of all its nodes, by the fill): a lower node `x` looks its triangles' third arcs up
+/// by column, having mapped its heads to the block's columns once, instead of walking the
+/// arcs of every higher neighbour it has in the block.
+struct Blocks {
+    /// The top node of each rank's block ([`NONE`]: a block of one node, which keeps no row).
+    top: Vec<u32>,
+    /// Each rank's place in its block (0: the lowest).
+    pos: Vec<u32>,
+    /// Where each rank's row starts in the dense rows, and their total length.
+    row: Vec<usize>,
+    total: usize,
+}
+
+impl Blocks {
+    fn build(cch: &Cch, block_nodes: usize) -> Blocks {
+        let n = cch.rank.len();
+        let mut top = vec![NONE; n];
+        let mut pos = vec![0u32; n];
+        for chain in cch.chains.each() {
+            for block in chain.chunks(block_nodes) {
+                if block.len() < 2 {
+                    continue;
+                }
+                let t = block[block.len() - 1];
+                for (i, &u) in block.iter().enumerate() {
+                    top[u as usize] = t;
+                    pos[u as usize] = i as u32;
+                }
+            }
+        }
+        let mut b = Blocks {
+            top,
+            pos,
+            row: vec![0; n],
+            total: 0,
+        };
+        for x in 0..n as u32 {
+            b.row[x as usize] = b.total;
+            b.total += b.row_len(cch, x);
+        }
+        b
+    }
+
+    /// The length of the row of rank `x`: the columns above it in its block.
+    fn row_len(&self, cch: &Cch, x: u32) -> usize {
+        let t = self.top[x as usize];
+        if t == NONE {
+            return 0;
+        }
+        (self.pos[t as usize] - self.pos[x as usize]) as usize + cch.count[t as usize] as usize
+    }
+
+    /// Writes the exact weights `arcs` of rank `x` into its row.
+    fn fill_row(&self, cch: &Cch, x: u32, arcs: &[ArcW], dense: &Shared) {
+        let t = self.top[x as usize];
+        if t == NONE {
+            return;
+        }
+        let heads = &cch.head[cch.arcs(x)];
+        let base = self.pos[x as usize] + 1;
+        let row = self.row[x as usize];
+        let k = self.pos[t as usize] + 1;
+        let th = &cch.head[cch.arcs(t)];
+        let mut p = 0;
+        for (&h, &a) in heads.iter().zip(arcs) {
+            let c = if h <= t {
+                self.pos[h as usize]
+            } else {
+                while th[p] < h {
+                    p += 1;
+                }
+                k + p as u32
+            };
+            dense.set(row + (c - base) as usize, a);
+        }
+    }
+}
+
+/// What the tasks share: the exact weights of the arcs, by arc and as the blocks' rows.
+struct Ctx<'a> {
+    cch: &'a Cch,
+    blocks: &'a Blocks,
+    /// Nodes with this many pairs or more are split between the threads.
+    split_pairs: u64,
+    exact: Shared,
+    dense: Shared,
+}
+
 /// Intermediate and upper triangles of the arcs of `x` (`arcs`, heads ascending, `[up,
-/// down]`), for the pairs whose lower head is among `arcs[from..to]`; `above` holds the exact
-/// weights of every arc from index `offset` on (the ancestors of `x`).
+/// down]`), for the pairs whose lower head is among `arcs[from..to]`; `colx` is a buffer for
+/// the columns of `x`'s heads in a block.
 fn relax_range(
-    cch: &Cch,
-    offset: usize,
-    above: &[[f64; 2]],
+    ctx: &Ctx,
     x: u32,
     arcs: &mut [[f64; 2]],
     from: usize,
     to: usize,
+    colx: &mut Vec<u32>,
 ) {
-    let range = cch.arcs(x);
-    let heads = &cch.head[range];
+    let cch = ctx.cch;
+    let blocks = ctx.blocks;
+    let heads = &cch.head[cch.arcs(x)];
+    let mut cur = NONE;
+    let mut base = 0;
     for i in from..to {
         let a = heads[i];
-        let ra = cch.arcs(a);
-        let a_heads = &cch.head[ra.clone()];
-        let a_w = &above[ra.start - offset..ra.end - offset];
+        let t = blocks.top[a as usize];
         let (lower, higher) = arcs.split_at_mut(i + 1);
         let mut xa = lower[i];
-        let mut k = 0;
-        for (&b, xb) in heads[i + 1..].iter().zip(higher) {
-            // The higher neighbours of `x` above `a` are higher neighbours of `a`.
-            while a_heads[k] < b {
-                k += 1;
+        if t == NONE {
+            let ra = cch.arcs(a);
+            let a_heads = &cch.head[ra.clone()];
+            let mut k = 0;
+            let mut ab = |b: u32| {
+                // The higher neighbours of `x` above `a` are higher neighbours of `a`.
+                while a_heads[k] < b {
+                    k += 1;
+                }
+                debug_assert_eq!(a_heads[k], b);
+                ctx.exact.get(ra.start + k)
+            };
+            xa = relax_all(xa, heads[i + 1..].iter().map(|&b| ab(b)), higher);
+        } else {
+            if t != cur {
+                // The columns of the heads of `x` from `a` on in `a`'s block: its nodes by
+                // place, the others (upward neighbours of the top) after them.
+                cur = t;
+                base = i;
+                colx.clear();
+                let k = blocks.pos[t as usize] + 1;
+                let th = &cch.head[cch.arcs(t)];
+                let mut p = 0;
+                colx.extend(heads[i..].iter().map(|&h| {
+                    if h <= t {
+                        blocks.pos[h as usize]
+                    } else {
+                        while th[p] < h {
+                            p += 1;
+                        }
+                        k + p as u32
+                    }
+                }));
             }
-            debug_assert_eq!(a_heads[k], b);
-            let ab = a_w[k];
-            let old = *xb;
-            // x → a → b and b → a → x.
-            xb[0] = min(old[0], xa[0] + ab[0]);
-            xb[1] = min(old[1], ab[1] + xa[1]);
-            // x → b → a and a → b → x.
-            xa[0] = min(xa[0], old[0] + ab[1]);
-            xa[1] = min(xa[1], ab[0] + old[1]);
+            let row = blocks.row[a as usize];
+            let first = blocks.pos[a as usize] + 1;
+            let ab = colx[i + 1 - base..]
+                .iter()
+                .map(|&c| ctx.dense.get(row + (c - first) as usize));
+            xa = relax_all(xa, ab, higher);
         }
         lower[i] = xa;
     }
 }
 
+/// The triangles `x – a – b` for the higher neighbours `b` of `x` above `a`: `xb` their arcs
+/// from `x`, `ab` their exact arcs from `a`. Returns the new weight of `x – a`.
+///
+/// The intermediate triangles use the weight `xa` had before, and the upper ones the weights
+/// `x – b` had before, not what the pairs before them lowered them to: the one-pass argument
+/// (see the module) needs only the customized weights of the first arcs, and every weight
+/// here is one or lower (and still a path's length). This keeps the pairs independent of
+/// each other: the minimum over the upper triangles is kept in two halves, so that one
+/// comparison does not wait for the one before it.
+#[inline(always)]
+fn relax_all(xa: ArcW, ab: impl Iterator<Item = ArcW>, xbs: &mut [ArcW]) -> ArcW {
+    let (mut acc, mut other) = (xa, xa);
+    for (ab, xb) in ab.zip(xbs) {
+        let old = *xb;
+        // x → a → b and b → a → x.
+        xb[0] = min(old[0], xa[0] + ab[0]);
+        xb[1] = min(old[1], ab[1] + xa[1]);
+        // x → b → a and a → b → x.
+        acc[0] = min(acc[0], old[0] + ab[1]);
+        acc[1] = min(acc[1], ab[0] + old[1]);
+        std::mem::swap(&mut acc, &mut other);
+    }
+    [min(acc[0], other[0]), min(acc[1], other[1])]
+}
+
 /// All triangles of `x`, its higher neighbours cut into parts of about equal pairs relaxed in
 /// parallel on copies of `arcs` and merged by minimum (one pass from the customized weights is
 /// enough, see the module's comment, so the parts need not see each other's progress).
-fn relax_split(cch: &Cch, offset: usize, above: &[[f64; 2]], x: u32, arcs: &mut [[f64; 2]]) {
+fn relax_split(ctx: &Ctx, x: u32, arcs: &mut [[f64; 2]], colx: &mut Vec<u32>) {
     let d = arcs.len();
     let pairs = (d as u64) * (d as u64).saturating_sub(1) / 2;
     let parts = (2 * rayon::current_num_threads()).min(d);
-    if pairs < SPLIT_TRIANGLES || parts <= 1 {
-        relax_range(cch, offset, above, x, arcs, 0, d);
+    if pairs < ctx.split_pairs || parts <= 1 {
+        relax_range(ctx, x, arcs, 0, d, colx);
         return;
     }
     // Cut points with about `pairs / parts` pairs before each (index `i` has `d - 1 - i`).
@@ -129,7 +370,7 @@ fn relax_split(cch: &Cch, offset: usize, above: &[[f64; 2]], x: u32, arcs: &mut 
         .par_windows(2)
         .map(|c| {
             let mut mine = init.to_vec();
-            relax_range(cch, offset, above, x, &mut mine, c[0], c[1]);
+            relax_range(ctx, x, &mut mine, c[0], c[1], &mut Vec::new());
             mine
         })
         .collect();

@@ -629,3 +629,103 @@ fn the_calibration_guesses_on_a_uniform_grid_and_turns_the_bounds_off_on_a_small
         .unwrap();
     assert_eq!((cz.inv_speed, cz.first_bound), (0.0, None));
 }
+
+/// The perfect step's distances the plain way: ranks from the top down, each pair's third arc
+/// found by walking the arcs of its lower head.
+fn distances_node_by_node(cch: &Cch, w: &[super::arcs::ArcW]) -> Vec<super::arcs::ArcW> {
+    let mut exact = w.to_vec();
+    for x in (0..cch.node_count() as u32).rev() {
+        let heads = &cch.head[cch.arcs(x)];
+        let b0 = cch.arcs(x).start;
+        for i in 0..heads.len() {
+            let ra = cch.arcs(heads[i]);
+            let mut k = ra.start;
+            for j in i + 1..heads.len() {
+                while cch.head[k] < heads[j] {
+                    k += 1;
+                }
+                let (ab, xa, xb) = (exact[k], exact[b0 + i], exact[b0 + j]);
+                exact[b0 + j] = [xb[0].min(xa[0] + ab[0]), xb[1].min(ab[1] + xa[1])];
+                exact[b0 + i] = [xa[0].min(xb[0] + ab[1]), xa[1].min(ab[0] + xb[1])];
+            }
+        }
+    }
+    exact
+}
+
+#[test]
+fn the_perfect_step_by_blocks_and_chains_gives_the_node_by_node_distances() {
+    // A 40 × 40 grid, whole seconds (sums exact in any order), a few closed edges and a few of
+    // weight 0: chains of one height run in parallel.
+    let (w, cch) = time_grid(40);
+    let w: Vec<f64> = w
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| match i % 97 {
+            0 => f64::INFINITY,
+            1 => 0.0,
+            _ => x.ceil(),
+        })
+        .collect();
+    let c = cch.customize_with(&w, false).unwrap();
+    // Blocks of 1 (none), 7 and all of a chain; nodes split from 40 pairs or never.
+    let want = distances_node_by_node(&cch, &c.w);
+    for (block, split) in [(1, 40), (7, 40), (usize::MAX, u64::MAX)] {
+        let got = super::perfect::distances(&cch, &c.w, block, split);
+        assert!(
+            got == want,
+            "blocks of {block}, split from {split}: the distances differ"
+        );
+    }
+    let got = super::perfect::distances(&cch, &c.w, 256, 20_000);
+    assert!(got == want);
+    // And they are distances: none above the customized weight, some strictly below.
+    assert!(
+        got.iter()
+            .zip(&c.w)
+            .all(|(e, a)| e[0] <= a[0] && e[1] <= a[1])
+    );
+    assert!(got.iter().zip(&c.w).any(|(e, a)| e[0] < a[0]));
+    // The distances of the arcs of a few nodes, high and low, checked by Dijkstra.
+    let net =
+        crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(40, 40)).unwrap();
+    let edges = edges_of(&net);
+    for x in [cch.node_count() as u32 - 2, 900, 3] {
+        let from = dijkstra(cch.node_count(), &edges, &w, cch.order[x as usize]);
+        for (a, e) in cch.arcs(x).zip(&got[cch.arcs(x)]) {
+            let to = dijkstra(
+                cch.node_count(),
+                &edges,
+                &w,
+                cch.order[cch.head[a] as usize],
+            );
+            assert_eq!(e[0], from[cch.order[cch.head[a] as usize] as usize]);
+            assert_eq!(e[1], to[cch.order[x as usize] as usize]);
+        }
+    }
+}
+
+/// Distances from node `s` over directed `edges` with weights `w`.
+fn dijkstra(n: usize, edges: &[(u32, u32)], w: &[f64], s: u32) -> Vec<f64> {
+    let mut out: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    for (&(u, v), &x) in edges.iter().zip(w) {
+        out[u as usize].push((v, x));
+    }
+    let mut d = vec![f64::INFINITY; n];
+    let mut heap = std::collections::BinaryHeap::new();
+    d[s as usize] = 0.0;
+    heap.push(std::cmp::Reverse((0u64, s)));
+    while let Some(std::cmp::Reverse((k, u))) = heap.pop() {
+        if f64::from_bits(k) > d[u as usize] {
+            continue;
+        }
+        for &(v, x) in &out[u as usize] {
+            let t = d[u as usize] + x;
+            if t < d[v as usize] {
+                d[v as usize] = t;
+                heap.push(std::cmp::Reverse((t.to_bits(), v)));
+            }
+        }
+    }
+    d
+}
