@@ -12,8 +12,9 @@
 //!
 //! The optional perfect step of the customization is measured apart: "base", "date" and
 //! `*_perfect` are with it, `customize_date` and `cch_route` without it (`Cch::customize`, what
-//! the engine uses). Preparation steps of the big grid are timed once (a CH takes tens of seconds there);
-//! the rest by criterion.
+//! the engine makes first); `perfect_step_from_basic` is what a server adds in the background
+//! on a deep hierarchy (`Customized::perfected`). Preparation steps of the big grid are timed
+//! once (a CH takes tens of seconds there); the rest by criterion.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo_types::Point;
@@ -84,6 +85,10 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let basic = cch.customize_with(&w, false).expect("customize");
     let basic_time = t.elapsed();
     let t = Instant::now();
+    let refined = basic.perfected();
+    let refine_time = t.elapsed();
+    assert_eq!(refined.dropped(), base.dropped());
+    let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_time = t.elapsed();
     let (anc_max, anc_mean) = cch.ancestor_stats();
@@ -93,7 +98,9 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
          {:.1} MB shape + {:.1} MB per customization (perfect); with the perfect step: customize base {cust_time:?}, \
          date {date_time:?} ({} threads); full CH prepare {ch_time:?} ({} arcs, {:.1} MB); \
          date customization (perfect) = {:.2} % of a CH preparation; without the perfect step: \
-         {basic_time:?} (base), {:.1} MB; the perfect step drops {} of {} arc directions; load {}",
+         {basic_time:?} (base), {:.1} MB; the perfect step from the basic customization \
+         (Customized::perfected) {refine_time:?}, +{:.1} MB; the perfect step drops {} of {} arc \
+         directions; load {}",
         net.node_count(),
         net.edge_count(),
         cch.arc_count(),
@@ -106,6 +113,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         h.memory_bytes() as f64 / 1e6,
         100.0 * date_time.as_secs_f64() / ch_time.as_secs_f64(),
         basic.memory_bytes() as f64 / 1e6,
+        refined.query_bytes() as f64 / 1e6,
         base.dropped(),
         2 * cch.arc_count(),
         std::fs::read_to_string("/proc/loadavg")
@@ -126,6 +134,11 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     });
     g.bench_function("customize_date_basic", |b| {
         b.iter(|| black_box(cch.customize_with(&date_w, false).unwrap().memory_bytes()))
+    });
+    // What a server adds in the background on a deep hierarchy (Prepared::refine).
+    let date_basic = cch.customize_with(&date_w, false).expect("customize");
+    g.bench_function("perfect_step_from_basic", |b| {
+        b.iter(|| black_box(date_basic.perfected().query_bytes()))
     });
     g.finish();
 

@@ -461,3 +461,53 @@ fn a_state_of_another_network_is_routed_on_that_network_without_the_cache() {
     // The engine's routing cache holds its own network's data only: nothing was made there.
     assert_eq!(engine.routing.counts(), jzplan::served::Made::default());
 }
+
+#[test]
+fn a_server_moves_a_deep_networks_avoiding_routes_to_the_perfect_step() {
+    use jzplan::routing::{Algorithm, Avoid, RouteQuery};
+    use jzplan::served::Made;
+    // A route avoiding an edge runs on the customizable hierarchy customized for it. On a deep
+    // hierarchy (a 60 × 60 grid) a server starts the perfect step of that customization in
+    // the background, once; a batch engine (the default) does not, nor does any engine on
+    // Jinzhou (27 ancestors a node).
+    let net = grid(&GridOptions::jinzhou(60, 60)).unwrap();
+    let (a, b) = (net.nodes()[0].point(), net.nodes()[3599].point());
+    let mut q = RouteQuery::new(a, b);
+    q.algorithm = Algorithm::Ch;
+    q.options.avoid = Avoid {
+        edges: vec![jzplan::network::EdgeId(40)],
+        ..Avoid::default()
+    };
+    let batch = Engine::new(grid(&GridOptions::jinzhou(60, 60)).unwrap());
+    let cost = batch.route(&q).unwrap().cost;
+    let made = batch.routing.counts();
+    assert_eq!((made.customizations, made.perfect_steps), (1, 0));
+    let server = Engine::new(net);
+    server.routing.refine_in_background(true);
+    for _ in 0..3 {
+        let r = server.route(&q).unwrap();
+        assert!((r.cost - cost).abs() <= 1e-9 * cost);
+    }
+    assert_eq!(
+        server.routing.counts(),
+        Made {
+            cch: 1,
+            customizations: 1,
+            perfect_steps: 1,
+            ..Made::default()
+        }
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let jz = jinzhou_engine(dir.path(), None);
+    jz.routing.refine_in_background(true);
+    let (from, to) = (
+        geo_types::Point::new(121.105, 41.105),
+        geo_types::Point::new(121.105, 41.085),
+    );
+    let mut q = RouteQuery::new(from, to);
+    q.algorithm = Algorithm::Ch;
+    q.options.avoid.streets = vec!["Jiefang Road".into()];
+    jz.route(&q).unwrap();
+    let made = jz.routing.counts();
+    assert_eq!((made.customizations, made.perfect_steps), (1, 0));
+}

@@ -21,7 +21,7 @@ use crate::routing::{
     Algorithm, Avoid, Cch, Hierarchy, HierarchyCache, Prepared, PreparedCache, Router,
 };
 use crate::scenario::NetworkState;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Prepared weights of states kept per engine.
@@ -60,7 +60,10 @@ pub struct RoutingCache {
     /// A node order for it from a prepared file (then only contraction is left to do).
     cch_order: OnceLock<Vec<u32>>,
     /// What this cache prepared itself, for [`RoutingCache::counts`].
-    made: [AtomicUsize; 3],
+    made: [AtomicUsize; 4],
+    /// Whether customizations of a deep hierarchy get the perfect step in the background
+    /// ([`RoutingCache::refine_in_background`]).
+    refine: AtomicBool,
 }
 
 /// What a [`RoutingCache`] prepared itself since it was made (what a prepared file brought is
@@ -74,11 +77,15 @@ pub struct Made {
     pub cch: usize,
     /// Customizations of it for a weights vector (a date's, a scenario's, an avoidance's).
     pub customizations: usize,
+    /// Perfect steps started in the background on those customizations (deep hierarchies
+    /// only: [`Prepared::refine`]).
+    pub perfect_steps: usize,
 }
 
 const MADE_CH: usize = 0;
 const MADE_CCH: usize = 1;
 const MADE_CUSTOM: usize = 2;
+const MADE_PERFECT: usize = 3;
 
 impl std::fmt::Debug for RoutingCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,7 +125,16 @@ impl RoutingCache {
             cch: OnceLock::new(),
             cch_order: OnceLock::new(),
             made: Default::default(),
+            refine: AtomicBool::new(false),
         }
+    }
+
+    /// Whether a customization made for a query on a deep hierarchy ([`Cch::is_deep`]) also
+    /// starts its perfect step in the background ([`Prepared::refine`]): for a server, where a
+    /// date's routes keep coming; off by default, so that a batch run does not spend its cores
+    /// on it.
+    pub fn refine_in_background(&self, on: bool) {
+        self.refine.store(on, Ordering::Relaxed);
     }
 
     /// What this cache has prepared itself so far (see [`Made`]).
@@ -128,6 +144,7 @@ impl RoutingCache {
             hierarchies: n(MADE_CH),
             cch: n(MADE_CCH),
             customizations: n(MADE_CUSTOM),
+            perfect_steps: n(MADE_PERFECT),
         }
     }
 
@@ -439,6 +456,11 @@ impl PendingPlan {
                     cache.count(MADE_CUSTOM);
                 }
                 plan.prepared.customized(&net, &c)?;
+                // On a deep hierarchy the next routes run on the perfect step's customization,
+                // made in the background from this one.
+                if cache.refine.load(Ordering::Relaxed) && c.is_deep() && plan.prepared.refine() {
+                    cache.count(MADE_PERFECT);
+                }
                 plan.cch = Some(c);
             }
             QueryUse::Matrix => {

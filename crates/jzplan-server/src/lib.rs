@@ -92,6 +92,9 @@ impl AppState {
 
     /// State for an engine with a given layer catalog.
     pub fn with_catalog(engine: Engine, layers: Catalog, config: ApiConfig) -> AppState {
+        // A date's routes keep coming to a server: on a large network they move to the
+        // perfect step's customization once it is made.
+        engine.routing.refine_in_background(true);
         let layers = Arc::new(layers);
         AppState {
             engine,

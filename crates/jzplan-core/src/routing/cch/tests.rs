@@ -682,10 +682,10 @@ fn the_perfect_step_by_blocks_and_chains_gives_the_node_by_node_distances() {
     // And they are distances: none above the customized weight, some strictly below.
     assert!(
         got.iter()
-            .zip(&c.w)
+            .zip(c.w.iter())
             .all(|(e, a)| e[0] <= a[0] && e[1] <= a[1])
     );
-    assert!(got.iter().zip(&c.w).any(|(e, a)| e[0] < a[0]));
+    assert!(got.iter().zip(c.w.iter()).any(|(e, a)| e[0] < a[0]));
     // The distances of the arcs of a few nodes, high and low, checked by Dijkstra.
     let net =
         crate::network::grid::grid(&crate::network::grid::GridOptions::jinzhou(40, 40)).unwrap();
