@@ -143,7 +143,7 @@ impl Prepared {
     /// of its own; [`Prepared::customized`] returns it once made. Does nothing (and returns
     /// `false`) before the basic customization is made, when it has the perfect step already,
     /// or when the step was started before. The two customizations share their weights
-    /// (on the 1M-edge grid the perfect one adds what its queries relax, about 60 MB).
+    /// (on the 1M-edge grid the perfect one adds what its queries relax, 81 MB).
     pub fn refine(self: &Arc<Self>) -> bool {
         let Some(basic) = self.custom.get() else {
             return false;
