@@ -88,8 +88,9 @@ impl Cch {
 
     /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
     /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
-    /// takes the query from 0.78 to 0.49 ms p50 but the customization from about 0.6 to
-    /// 2.2 s (docs/performance.md), so it is not the default.
+    /// takes the query from 0.46 to 0.30 ms p50 but the customization from about 0.55 to
+    /// 1.2–1.3 s (docs/performance.md), so it is not the default; a server makes it later
+    /// from the basic customization ([`Customized::perfected`]).
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         self.customize_full(weights, perfect, TRIANGLE_MIDDLES)
     }
