@@ -15,7 +15,7 @@
 //!
 //! Each pair needs the exact weight of `a – b`. Walking the arcs of `a` to find `b` costs more
 //! than the pair itself (on the 1M-edge grid, 1.6 arcs skipped per pair): the nodes of a chain
-//! are therefore cut into blocks ([`Blocks`]) whose exact weights are also written as dense
+//! are therefore cut into blocks (`Blocks`) whose exact weights are also written as dense
 //! rows, and `x` maps its heads to a block's columns once for all its pairs with a lower head
 //! in that block.
 //!
