@@ -64,6 +64,8 @@ pub struct RoutingCache {
     /// Whether customizations of a deep hierarchy get the perfect step in the background
     /// ([`RoutingCache::refine_in_background`]).
     refine: AtomicBool,
+    /// Set while one of those steps runs: one at a time.
+    refine_busy: Arc<AtomicBool>,
 }
 
 /// What a [`RoutingCache`] prepared itself since it was made (what a prepared file brought is
@@ -126,6 +128,7 @@ impl RoutingCache {
             cch_order: OnceLock::new(),
             made: Default::default(),
             refine: AtomicBool::new(false),
+            refine_busy: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -135,6 +138,19 @@ impl RoutingCache {
     /// on it.
     pub fn refine_in_background(&self, on: bool) {
         self.refine.store(on, Ordering::Relaxed);
+    }
+
+    /// Starts the perfect step of `p`'s customization of `cch` if this cache refines in the
+    /// background, `cch` is deep and no other step runs (O(1); a later query on `p` tries
+    /// again when one did).
+    fn refine(&self, p: &Arc<Prepared>, cch: &Cch) {
+        if self.refine.load(Ordering::Relaxed)
+            && cch.is_deep()
+            && !p.is_refined()
+            && p.refine(&self.refine_busy)
+        {
+            self.count(MADE_PERFECT);
+        }
     }
 
     /// What this cache has prepared itself so far (see [`Made`]).
@@ -458,9 +474,7 @@ impl PendingPlan {
                 plan.prepared.customized(&net, &c)?;
                 // On a deep hierarchy the next routes run on the perfect step's customization,
                 // made in the background from this one.
-                if cache.refine.load(Ordering::Relaxed) && c.is_deep() && plan.prepared.refine() {
-                    cache.count(MADE_PERFECT);
-                }
+                cache.refine(&plan.prepared, &c);
                 plan.cch = Some(c);
             }
             QueryUse::Matrix => {
@@ -510,7 +524,9 @@ pub fn plan(
         }
         QueryUse::Route(Algorithm::Ch) => {
             if cache.cch_ready(&plan.prepared) {
-                plan.cch = Some(cache.cch(net)?);
+                let c = cache.cch(net)?;
+                cache.refine(&plan.prepared, &c);
+                plan.cch = Some(c);
             }
             plan.cch.is_some()
         }

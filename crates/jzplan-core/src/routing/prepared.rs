@@ -140,28 +140,49 @@ impl Prepared {
     }
 
     /// Starts making the customization with the perfect step from the basic one, on a thread
-    /// of its own; [`Prepared::customized`] returns it once made. Does nothing (and returns
-    /// `false`) before the basic customization is made, when it has the perfect step already,
-    /// or when the step was started before. The two customizations share their weights
-    /// (on the 1M-edge grid the perfect one adds what its queries relax, 81 MB).
-    pub fn refine(self: &Arc<Self>) -> bool {
+    /// of its own; [`Prepared::customized`] returns it once made. `busy` lets one step run at
+    /// a time among all the weights that share it (each takes both cores and a few hundred MB
+    /// for about a second on a 1M-edge network): it is set while the step runs.
+    ///
+    /// Returns whether the step started. It does not start before the basic customization is
+    /// made, when it has the perfect step already, when this step was started before, or
+    /// while `busy` is set (then a later call may start it).
+    pub fn refine(self: &Arc<Self>, busy: &Arc<AtomicBool>) -> bool {
         let Some(basic) = self.custom.get() else {
             return false;
         };
-        if basic.is_perfect() || self.refining.swap(true, Ordering::AcqRel) {
+        if basic.is_perfect() || self.refining.load(Ordering::Acquire) {
+            return false;
+        }
+        if busy
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        /// Clears the flag when the step ends, however it ends.
+        struct Release(Arc<AtomicBool>);
+        impl Drop for Release {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let release = Release(busy.clone());
+        if self.refining.swap(true, Ordering::AcqRel) {
             return false;
         }
         let me = Arc::clone(self);
         let started = std::thread::Builder::new()
             .name("jzplan-perfect-step".into())
             .spawn(move || {
+                let _release = release;
                 if let Some(basic) = me.custom.get() {
                     let _ = me.perfect.set(basic.perfected());
                 }
             });
         if started.is_err() {
-            // No thread to be had: the basic customization keeps answering; a later call
-            // may try again.
+            // No thread to be had (the closure, and with it the flag, is released): the basic
+            // customization keeps answering, and a later call may try again.
             self.refining.store(false, Ordering::Release);
             return false;
         }
@@ -377,7 +398,11 @@ mod tests {
         let mut w = net.weights(Metric::Time);
         w[11] = f64::INFINITY;
         let p = Arc::new(Prepared::new(&net, w, Metric::Time).unwrap());
-        assert!(!p.refine(), "nothing to refine before the customization");
+        let busy = Arc::new(AtomicBool::new(false));
+        assert!(
+            !p.refine(&busy),
+            "nothing to refine before the customization"
+        );
         let snap = |i: usize| {
             net.snap_index()
                 .snap(&net, net.nodes()[i].point(), 500.0)
@@ -401,10 +426,14 @@ mod tests {
         let c = p.customized(&net, &cch).unwrap();
         assert!(!c.is_perfect() && !p.is_refined());
         let (basic_dropped, before) = (c.dropped(), p.memory_bytes());
-        assert!(p.refine());
-        assert!(!p.refine(), "started once");
+        // Not while another step holds the flag; then once.
+        busy.store(true, Ordering::Release);
+        assert!(!p.refine(&busy));
+        busy.store(false, Ordering::Release);
+        assert!(p.refine(&busy));
+        assert!(!p.refine(&busy), "started once");
         let t = std::time::Instant::now();
-        while !p.is_refined() {
+        while !p.is_refined() || busy.load(Ordering::Acquire) {
             assert!(t.elapsed().as_secs() < 300, "the perfect step never ended");
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
