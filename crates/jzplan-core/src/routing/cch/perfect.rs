@@ -28,6 +28,7 @@
 use super::arcs::ArcW;
 use super::{Cch, NONE};
 use rayon::prelude::*;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 /// Groups of chains with fewer pairs of higher neighbours than this run on the calling thread.
@@ -69,7 +70,7 @@ fn exact(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Shared 
         blocks: &blocks,
         split_pairs,
         exact: Shared::from(w),
-        dense: Shared::from_len(blocks.total),
+        rows: (0..cch.rank.len()).map(|_| OnceLock::new()).collect(),
     };
     let ch = &cch.chains;
     for g in (0..ch.groups()).rev() {
@@ -96,10 +97,9 @@ fn exact(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Shared 
     ctx.exact
 }
 
-/// Weights shared by the tasks, two per arc or row entry, as bits: an entry is written only
-/// by the task of its arc's lower node, and read only by the tasks of nodes below it, which
-/// start after that task has ended (the chains below wait for the group above; a chain's
-/// nodes run top first).
+/// Weights shared by the tasks, two per arc, as bits: an entry is written only by the task of
+/// its arc's lower node, and read only by the tasks of nodes below it, which start after that
+/// task has ended (the chains below wait for the group above; a chain's nodes run top first).
 struct Shared(Vec<[AtomicU64; 2]>);
 
 impl Shared {
@@ -109,15 +109,6 @@ impl Shared {
             w.par_iter().map(bits).collect()
         } else {
             w.iter().map(bits).collect()
-        })
-    }
-
-    fn from_len(len: usize) -> Shared {
-        let inf = |_| [(); 2].map(|()| AtomicU64::new(f64::INFINITY.to_bits()));
-        Shared(if len >= PARALLEL_ARCS {
-            (0..len).into_par_iter().map(inf).collect()
-        } else {
-            (0..len).map(inf).collect()
         })
     }
 
@@ -156,7 +147,9 @@ fn relax_chain(ctx: &Ctx, chain: &[u32], s: &mut Scratch) {
         for (i, &a) in range.zip(&s.arcs) {
             ctx.exact.set(i, a);
         }
-        ctx.blocks.fill_row(cch, x, &s.arcs, &ctx.dense);
+        if let Some(row) = ctx.blocks.row(cch, x, &s.arcs) {
+            let _ = ctx.rows[x as usize].set(row);
+        }
     }
 }
 
@@ -173,9 +166,6 @@ struct Blocks {
     top: Vec<u32>,
     /// Each rank's place in its block (0: the lowest).
     pos: Vec<u32>,
-    /// Where each rank's row starts in the dense rows, and their total length.
-    row: Vec<usize>,
-    total: usize,
 }
 
 impl Blocks {
@@ -195,17 +185,7 @@ impl Blocks {
                 }
             }
         }
-        let mut b = Blocks {
-            top,
-            pos,
-            row: vec![0; n],
-            total: 0,
-        };
-        for x in 0..n as u32 {
-            b.row[x as usize] = b.total;
-            b.total += b.row_len(cch, x);
-        }
-        b
+        Blocks { top, pos }
     }
 
     /// The length of the row of rank `x`: the columns above it in its block.
@@ -217,15 +197,15 @@ impl Blocks {
         (self.pos[t as usize] - self.pos[x as usize]) as usize + cch.count[t as usize] as usize
     }
 
-    /// Writes the exact weights `arcs` of rank `x` into its row.
-    fn fill_row(&self, cch: &Cch, x: u32, arcs: &[ArcW], dense: &Shared) {
+    /// The row of rank `x` with its exact weights `arcs` (`None`: a block of one node).
+    fn row(&self, cch: &Cch, x: u32, arcs: &[ArcW]) -> Option<Box<[ArcW]>> {
         let t = self.top[x as usize];
         if t == NONE {
-            return;
+            return None;
         }
+        let mut row = vec![[f64::INFINITY; 2]; self.row_len(cch, x)].into_boxed_slice();
         let heads = &cch.head[cch.arcs(x)];
         let base = self.pos[x as usize] + 1;
-        let row = self.row[x as usize];
         let k = self.pos[t as usize] + 1;
         let th = &cch.head[cch.arcs(t)];
         let mut p = 0;
@@ -238,19 +218,21 @@ impl Blocks {
                 }
                 k + p as u32
             };
-            dense.set(row + (c - base) as usize, a);
+            row[(c - base) as usize] = a;
         }
+        Some(row)
     }
 }
 
-/// What the tasks share: the exact weights of the arcs, by arc and as the blocks' rows.
+/// What the tasks share: the exact weights of the arcs, by arc and as the blocks' rows (by
+/// rank, each set once, by its node's task, before any task that reads it starts).
 struct Ctx<'a> {
     cch: &'a Cch,
     blocks: &'a Blocks,
     /// Nodes with this many pairs or more are split between the threads.
     split_pairs: u64,
     exact: Shared,
-    dense: Shared,
+    rows: Vec<OnceLock<Box<[ArcW]>>>,
 }
 
 /// Intermediate and upper triangles of the arcs of `x` (`arcs`, heads ascending, `[up,
@@ -274,46 +256,50 @@ fn relax_range(
         let t = blocks.top[a as usize];
         let (lower, higher) = arcs.split_at_mut(i + 1);
         let mut xa = lower[i];
-        if t == NONE {
-            let ra = cch.arcs(a);
-            let a_heads = &cch.head[ra.clone()];
-            let mut k = 0;
-            let mut ab = |b: u32| {
-                // The higher neighbours of `x` above `a` are higher neighbours of `a`.
-                while a_heads[k] < b {
-                    k += 1;
-                }
-                debug_assert_eq!(a_heads[k], b);
-                ctx.exact.get(ra.start + k)
-            };
-            xa = relax_all(xa, heads[i + 1..].iter().map(|&b| ab(b)), higher);
-        } else {
-            if t != cur {
-                // The columns of the heads of `x` from `a` on in `a`'s block: its nodes by
-                // place, the others (upward neighbours of the top) after them.
-                cur = t;
-                base = i;
-                colx.clear();
-                let k = blocks.pos[t as usize] + 1;
-                let th = &cch.head[cch.arcs(t)];
-                let mut p = 0;
-                colx.extend(heads[i..].iter().map(|&h| {
-                    if h <= t {
-                        blocks.pos[h as usize]
-                    } else {
-                        while th[p] < h {
-                            p += 1;
-                        }
-                        k + p as u32
+        // A node of a block of several has its row (it is higher than `x`: its task has
+        // ended); the others are read from their arcs.
+        match ctx.rows[a as usize].get().filter(|_| t != NONE) {
+            None => {
+                let ra = cch.arcs(a);
+                let a_heads = &cch.head[ra.clone()];
+                let mut k = 0;
+                let mut ab = |b: u32| {
+                    // The higher neighbours of `x` above `a` are higher neighbours of `a`.
+                    while a_heads[k] < b {
+                        k += 1;
                     }
-                }));
+                    debug_assert_eq!(a_heads[k], b);
+                    ctx.exact.get(ra.start + k)
+                };
+                xa = relax_all(xa, heads[i + 1..].iter().map(|&b| ab(b)), higher);
             }
-            let row = blocks.row[a as usize];
-            let first = blocks.pos[a as usize] + 1;
-            let ab = colx[i + 1 - base..]
-                .iter()
-                .map(|&c| ctx.dense.get(row + (c - first) as usize));
-            xa = relax_all(xa, ab, higher);
+            Some(row) => {
+                if t != cur {
+                    // The columns of the heads of `x` from `a` on in `a`'s block: its nodes by
+                    // place, the others (upward neighbours of the top) after them.
+                    cur = t;
+                    base = i;
+                    colx.clear();
+                    let k = blocks.pos[t as usize] + 1;
+                    let th = &cch.head[cch.arcs(t)];
+                    let mut p = 0;
+                    colx.extend(heads[i..].iter().map(|&h| {
+                        if h <= t {
+                            blocks.pos[h as usize]
+                        } else {
+                            while th[p] < h {
+                                p += 1;
+                            }
+                            k + p as u32
+                        }
+                    }));
+                }
+                let first = blocks.pos[a as usize] + 1;
+                let ab = colx[i + 1 - base..]
+                    .iter()
+                    .map(|&c| row[(c - first) as usize]);
+                xa = relax_all(xa, ab, higher);
+            }
         }
         lower[i] = xa;
     }
