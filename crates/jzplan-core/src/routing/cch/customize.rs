@@ -89,7 +89,7 @@ impl Cch {
     /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
     /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
     /// takes the query from 0.46 to 0.30 ms p50 but the customization from about 0.55 to
-    /// 1.2–1.3 s (docs/performance.md), so it is not the default; a server makes it later
+    /// 1.0–1.3 s (docs/performance.md), so it is not the default; a server makes it later
     /// from the basic customization ([`Customized::perfected`]).
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         self.customize_full(weights, perfect, TRIANGLE_MIDDLES)
@@ -207,7 +207,7 @@ impl Customized {
 
     /// The same weights' customization with the perfect step ([`Cch::customize_with`]),
     /// from this one's lower triangles: only the perfect step and what the queries relax are
-    /// made again (on the 1M-edge grid about 0.75 s, against 1.2–1.3 s from scratch). The two share
+    /// made again (on the 1M-edge grid 0.75–0.85 s, against 1.0–1.3 s from scratch). The two share
     /// their arc weights, edge weights and unpacking memo, and give the same costs; a route of
     /// several shortest paths may come out as another of them.
     pub fn perfected(&self) -> Customized {
