@@ -207,9 +207,9 @@ impl Customized {
 
     /// The same weights' customization with the perfect step ([`Cch::customize_with`]),
     /// from this one's lower triangles: only the perfect step and what the queries relax are
-    /// made again (on the 1M-edge grid 0.75–0.85 s, against 1.0–1.3 s from scratch). The two share
-    /// their arc weights, edge weights and unpacking memo, and give the same costs; a route of
-    /// several shortest paths may come out as another of them.
+    /// made again (on the 1M-edge grid 0.75–0.85 s, against 1.0–1.3 s from scratch). The two
+    /// share their arc weights, edge weights and unpacking memo, and give the same costs; a
+    /// route of several shortest paths may come out as another of them.
     pub fn perfected(&self) -> Customized {
         let c = self.cch.queries(
             self.w.clone(),
