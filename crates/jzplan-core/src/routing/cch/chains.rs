@@ -107,6 +107,13 @@ impl Chains {
         (self.at[top] + cch.count[top]) as usize
     }
 
+    /// Every chain's nodes, bottom first.
+    pub(crate) fn each(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        self.off
+            .windows(2)
+            .map(|o| &self.nodes[o[0] as usize..o[1] as usize])
+    }
+
     /// The chains of height `g`.
     pub(crate) fn group(&self, g: usize) -> &[u32] {
         &self.by_height[self.group_off[g] as usize..self.group_off[g + 1] as usize]
@@ -458,14 +465,5 @@ fn finish(view: &View, out: &mut [ArcW], block: &[u32], a: usize, m: &mut [ArcW]
                 t[1] = t[1].min(c[1]);
             }
         }
-    }
-}
-
-impl Chains {
-    /// Every chain's nodes, bottom first.
-    pub(crate) fn each(&self) -> impl Iterator<Item = &[u32]> + '_ {
-        self.off
-            .windows(2)
-            .map(|o| &self.nodes[o[0] as usize..o[1] as usize])
     }
 }

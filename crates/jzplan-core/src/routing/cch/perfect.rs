@@ -204,23 +204,35 @@ impl Blocks {
             return None;
         }
         let mut row = vec![[f64::INFINITY; 2]; self.row_len(cch, x)].into_boxed_slice();
-        let heads = &cch.head[cch.arcs(x)];
         let base = self.pos[x as usize] + 1;
+        for (c, &a) in self.columns(cch, t, &cch.head[cch.arcs(x)]).zip(arcs) {
+            row[(c - base) as usize] = a;
+        }
+        Some(row)
+    }
+
+    /// The columns of `heads` (ascending, all in the block of top `t` or among the upward
+    /// neighbours of `t`) in that block: its nodes by place, then the upward neighbours of the
+    /// top, found by walking the top's arcs once.
+    fn columns<'a>(
+        &'a self,
+        cch: &'a Cch,
+        t: u32,
+        heads: &'a [u32],
+    ) -> impl Iterator<Item = u32> + 'a {
         let k = self.pos[t as usize] + 1;
         let th = &cch.head[cch.arcs(t)];
         let mut p = 0;
-        for (&h, &a) in heads.iter().zip(arcs) {
-            let c = if h <= t {
+        heads.iter().map(move |&h| {
+            if h <= t {
                 self.pos[h as usize]
             } else {
                 while th[p] < h {
                     p += 1;
                 }
                 k + p as u32
-            };
-            row[(c - base) as usize] = a;
-        }
-        Some(row)
+            }
+        })
     }
 }
 
@@ -258,7 +270,7 @@ fn relax_range(
         let mut xa = lower[i];
         // A node of a block of several has its row (it is higher than `x`: its task has
         // ended); the others are read from their arcs.
-        match ctx.rows[a as usize].get().filter(|_| t != NONE) {
+        match ctx.rows[a as usize].get() {
             None => {
                 let ra = cch.arcs(a);
                 let a_heads = &cch.head[ra.clone()];
@@ -275,24 +287,11 @@ fn relax_range(
             }
             Some(row) => {
                 if t != cur {
-                    // The columns of the heads of `x` from `a` on in `a`'s block: its nodes by
-                    // place, the others (upward neighbours of the top) after them.
+                    // The columns of the heads of `x` from `a` on in `a`'s block.
                     cur = t;
                     base = i;
                     colx.clear();
-                    let k = blocks.pos[t as usize] + 1;
-                    let th = &cch.head[cch.arcs(t)];
-                    let mut p = 0;
-                    colx.extend(heads[i..].iter().map(|&h| {
-                        if h <= t {
-                            blocks.pos[h as usize]
-                        } else {
-                            while th[p] < h {
-                                p += 1;
-                            }
-                            k + p as u32
-                        }
-                    }));
+                    colx.extend(blocks.columns(cch, t, &heads[i..]));
                 }
                 let first = blocks.pos[a as usize] + 1;
                 let ab = colx[i + 1 - base..]
