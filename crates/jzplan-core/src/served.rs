@@ -144,11 +144,7 @@ impl RoutingCache {
     /// background, `cch` is deep and no other step runs (O(1); a later query on `p` tries
     /// again when one did).
     fn refine(&self, p: &Arc<Prepared>, cch: &Cch) {
-        if self.refine.load(Ordering::Relaxed)
-            && cch.is_deep()
-            && !p.is_refined()
-            && p.refine(&self.refine_busy)
-        {
+        if self.refine.load(Ordering::Relaxed) && cch.is_deep() && p.refine(&self.refine_busy) {
             self.count(MADE_PERFECT);
         }
     }

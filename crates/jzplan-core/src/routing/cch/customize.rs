@@ -147,16 +147,19 @@ impl Cch {
         // Step 2: lower triangles, by chains of the elimination tree ([`super::chains`]).
         super::chains::relax_all(cch, &mut w);
         let memo = Arc::new(std::sync::OnceLock::new());
+        let fingerprint = super::super::ch::weights_fingerprint(weights);
         let weights = Arc::new(weights.to_vec());
-        Ok(self.queries(Arc::new(w), weights, memo, perfect, middles))
+        Ok(self.queries(Arc::new(w), weights, fingerprint, memo, perfect, middles))
     }
 
-    /// The rest of a customization from the lower triangles' weights `w`: the perfect step if
-    /// asked, what the queries relax, and their calibration.
+    /// The rest of a customization from the lower triangles' weights `w` (of `weights`, whose
+    /// fingerprint is given): the perfect step if asked, what the queries relax, and their
+    /// calibration.
     fn queries(
         self: &Arc<Self>,
         w: Arc<Vec<ArcW>>,
         weights: Arc<Vec<f64>>,
+        fingerprint: u64,
         middle: Arc<std::sync::OnceLock<Box<[AtomicU64]>>>,
         perfect: bool,
         middles: usize,
@@ -171,7 +174,7 @@ impl Cch {
         let dropped = finite - adj.0.len() - adj.1.len();
         let mut c = Customized {
             cch: self.clone(),
-            fingerprint: super::super::ch::weights_fingerprint(&weights),
+            fingerprint,
             inv_speed: super::bound::inv_speed(cch, &weights),
             w,
             weights,
@@ -214,6 +217,7 @@ impl Customized {
         let c = self.cch.queries(
             self.w.clone(),
             self.weights.clone(),
+            self.fingerprint,
             self.middle.clone(),
             true,
             TRIANGLE_MIDDLES,
