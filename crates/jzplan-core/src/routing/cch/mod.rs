@@ -88,6 +88,10 @@ pub struct Cch {
     /// The elimination-tree parent of each rank (its lowest higher neighbour), or [`NONE`] for
     /// a root: what a query side climbs, one read a step.
     pub(crate) parent: Vec<u32>,
+    /// For each rank, the highest rank reached from it through parents that are each the next
+    /// rank (a separator's nodes, numbered in a row): a query side climbs a stretch of
+    /// consecutive ranks without reading each parent.
+    pub(crate) stretch: Vec<u32>,
     /// Arcs of rank `r`: `begin[r]..begin[r] + count[r]`, heads (ranks) ascending. Nodes are laid
     /// out by elimination-tree level, so the arcs of all lower levels form a prefix.
     pub(crate) begin: Vec<u32>,
@@ -223,6 +227,12 @@ impl Cch {
             }
             up[r] = l;
         }
+        let mut stretch: Vec<u32> = (0..n as u32).collect();
+        for r in (0..n.saturating_sub(1)).rev() {
+            if parent[r] == r as u32 + 1 {
+                stretch[r] = stretch[r + 1];
+            }
+        }
         // Levels of the elimination tree (leaves 0); a node's down-neighbours are below it.
         let mut level = vec![0u32; n];
         for r in 0..n {
@@ -286,6 +296,7 @@ impl Cch {
             rank,
             order,
             parent,
+            stretch,
             begin,
             count,
             head,
@@ -436,7 +447,7 @@ impl Cch {
     /// Heap bytes of the metric-independent part.
     pub fn memory_bytes(&self) -> usize {
         8 * self.tri.len()
-            + 4 * (self.rank.len() * 6
+            + 4 * (self.rank.len() * 7
                 + self.head.len() * 2
                 + self.down.len() * 2
                 + self.down_off.len()

@@ -60,6 +60,26 @@ struct Side {
     /// Elimination-tree search: the ancestors of the start nodes, ascending, and their marks.
     chain: Vec<u32>,
     on_chain: Vec<bool>,
+    /// Room to merge the climbs of several start nodes.
+    scratch: Vec<u32>,
+}
+
+/// Merges the ascending run `v[from..]` into the ascending `v[..from]` (no value in both).
+pub(super) fn merge_tail(v: &mut [u32], from: usize, scratch: &mut Vec<u32>) {
+    scratch.clear();
+    scratch.extend_from_slice(&v[from..]);
+    // From the back: the largest of what is left of either run goes last.
+    let (mut i, mut j, mut k) = (from, scratch.len(), v.len());
+    while j > 0 {
+        k -= 1;
+        if i > 0 && v[i - 1] > scratch[j - 1] {
+            v[k] = v[i - 1];
+            i -= 1;
+        } else {
+            v[k] = scratch[j - 1];
+            j -= 1;
+        }
+    }
 }
 
 impl Side {
@@ -163,20 +183,33 @@ impl Side {
             self.on_chain.resize(n, false);
         }
         self.chain.clear();
+        // One ascending run per start node: a climb stops where an earlier one passed. It
+        // takes stretches of consecutive ranks ([`Cch::stretch`](super::Cch)) at a time.
+        let mut runs = 0;
         for i in 0..self.touched.len() {
+            let from = self.chain.len();
             let mut v = self.touched[i];
-            while v != NONE && !self.on_chain[v as usize] {
-                self.on_chain[v as usize] = true;
-                self.chain.push(v);
-                v = c.parent(v);
+            'climb: while v != NONE {
+                let top = c.stretch[v as usize];
+                for x in v..=top {
+                    if self.on_chain[x as usize] {
+                        break 'climb;
+                    }
+                    self.on_chain[x as usize] = true;
+                    self.chain.push(x);
+                }
+                v = c.parent(top);
+            }
+            if self.chain.len() > from {
+                runs += 1;
+                if runs > 1 {
+                    merge_tail(&mut self.chain, from, &mut self.scratch);
+                }
             }
         }
         for &v in &self.chain {
             self.on_chain[v as usize] = false;
         }
-        // One ascending run per start node (a climb stops where an earlier one passed): the
-        // stable sort merges runs in linear time.
-        self.chain.sort();
     }
 
     /// [`Side::lower`], and the new key on the heap (bidirectional Dijkstra).

@@ -729,3 +729,38 @@ fn dijkstra(n: usize, edges: &[(u32, u32)], w: &[f64], s: u32) -> Vec<f64> {
     }
     d
 }
+
+#[test]
+fn a_merge_of_climbs_keeps_ranks_ascending() {
+    let mut scratch = Vec::new();
+    // The second climb stopped below a node of the first: its ranks fall between the first's.
+    let mut v = vec![2, 5, 6, 9, 10, 11, 1, 3, 4, 7];
+    super::query::merge_tail(&mut v, 6, &mut scratch);
+    assert_eq!(v, [1, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
+    // Below all of them, above all of them, and nothing to merge.
+    let mut v = vec![5, 6, 0, 1];
+    super::query::merge_tail(&mut v, 2, &mut scratch);
+    assert_eq!(v, [0, 1, 5, 6]);
+    let mut v = vec![0, 1, 5, 6];
+    super::query::merge_tail(&mut v, 2, &mut scratch);
+    assert_eq!(v, [0, 1, 5, 6]);
+    let mut v = vec![3];
+    super::query::merge_tail(&mut v, 1, &mut scratch);
+    assert_eq!(v, [3]);
+}
+
+#[test]
+fn a_stretch_climbs_parents_that_are_the_next_rank() {
+    let (_, cch) = time_grid(30);
+    let n = cch.rank.len() as u32;
+    let mut stretched = 0;
+    for r in 0..n {
+        let top = cch.stretch[r as usize];
+        assert!(top >= r);
+        assert!((r..top).all(|x| cch.parent(x) == x + 1));
+        assert_ne!(cch.parent(top), top + 1);
+        stretched += u32::from(top > r);
+    }
+    // Nested dissection numbers a separator's nodes in a row.
+    assert!(stretched > n / 10, "{stretched} of {n}");
+}
