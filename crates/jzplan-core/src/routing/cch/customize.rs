@@ -10,9 +10,13 @@ use rayon::prelude::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The bit that marks a network edge in [`Customized`]'s unpacking memo (edge ids are below
-/// 2^31: [`Cch::from_order`] refuses larger networks).
-const EDGE: u64 = 1 << 63;
+/// The high word that marks a network edge (in the low word) in [`Customized`]'s unpacking
+/// memo.
+const EDGE: u64 = (u32::MAX as u64) << 32;
+/// The bit that marks a network edge among the two halves of a triangle in that memo (edge
+/// ids are below 2^31 - 1 and arc ids below 2^30: [`Cch::from_order`] refuses larger networks,
+/// so no half is `u32::MAX`).
+const HALF_EDGE: u32 = 1 << 31;
 
 /// Sample queries [`Customized::calibrate`] runs.
 const CALIBRATION_SAMPLES: usize = 12;
@@ -43,10 +47,12 @@ pub struct Customized {
     dropped: usize,
     fingerprint: u64,
     /// For each arc direction (`2 * arc + down`) that a route has unpacked, what it unpacked
-    /// into: the network edge (with [`EDGE`] set), or the arcs `x – u` and `x – v` of its
-    /// lower triangle (low and high 32 bits; 0: not looked up yet). Made at the first
-    /// unpacking (8 bytes per arc direction), filled as routes unpack arcs: the triangles of
-    /// the arcs high in the hierarchy, which most long routes use, are searched for once.
+    /// into: the network edge (with the high word [`EDGE`]), or its lower triangle `x – u`,
+    /// `x – v` (low and high 32 bits; 0: not looked up yet), each half as the network edge it
+    /// is (with [`HALF_EDGE`] set) or else as its arc. Made at the first unpacking (8 bytes per
+    /// arc direction), filled as routes unpack arcs: the triangles of the arcs high in the
+    /// hierarchy, which most long routes use, are searched for once, and an arc whose halves
+    /// are network edges unpacks in one read.
     /// Shared with [`Customized::perfected`]'s customization (same weights, same unpacking).
     middle: Arc<std::sync::OnceLock<Box<[AtomicU64]>>>,
     /// Whether the perfect step was run.
@@ -287,64 +293,120 @@ impl Customized {
     /// its arcs have lower tails, so the recursion ends.
     ///
     /// What an arc direction unpacked into is kept: the next route through it takes the
-    /// network edge or the two arcs of the triangle at once, instead of scanning the lower
-    /// neighbours of its tail (up to thousands at the top of a large hierarchy). The two arcs
-    /// of a triangle differ, so their pair is never 0, which can mean "not looked up".
+    /// network edge or the two halves of the triangle at once, instead of scanning the lower
+    /// neighbours of its tail (up to thousands at the top of a large hierarchy); a half that is
+    /// a network edge is kept as that edge, so that the half needs no read of its own. The
+    /// two arcs of a triangle differ, so their pair is never 0, which can mean "not looked
+    /// up".
+    ///
+    /// `stack` holds what is left to write, last first: arcs by direction (0 up, 1 down) and
+    /// network edges (2).
     pub(crate) fn unpack(
         &self,
         a: u32,
         down: bool,
-        stack: &mut Vec<(u32, bool)>,
+        stack: &mut Vec<(u32, u8)>,
         out: &mut Vec<u32>,
     ) {
+        let middle = self.memo();
+        stack.clear();
+        stack.push((a, u8::from(down)));
+        while let Some((a, kind)) = stack.pop() {
+            if kind == 2 {
+                out.push(a);
+                continue;
+            }
+            let down = kind == 1;
+            let k = match middle[2 * a as usize + usize::from(down)].load(Ordering::Relaxed) {
+                0 => match self.look_up(middle, a, down) {
+                    Some(k) => k,
+                    None => {
+                        debug_assert!(false, "arc {a} has no edge or triangle of its weight");
+                        continue;
+                    }
+                },
+                k => k,
+            };
+            if k & EDGE == EDGE {
+                out.push(k as u32);
+                continue;
+            }
+            // The halves in travel order: up, `u → x` then `x → v`; down, `v → x` then `x → u`.
+            let (xu, xv) = (k as u32, (k >> 32) as u32);
+            let [(first, fd), (second, sd)] = if down {
+                [(xv, 1), (xu, 0)]
+            } else {
+                [(xu, 1), (xv, 0)]
+            };
+            let item = |h: u32, d: u8| {
+                if h & HALF_EDGE != 0 {
+                    (h & !HALF_EDGE, 2)
+                } else {
+                    (h, d)
+                }
+            };
+            let (first, second) = (item(first, fd), item(second, sd));
+            if first.1 == 2 {
+                out.push(first.0);
+                if second.1 == 2 {
+                    out.push(second.0);
+                } else {
+                    stack.push(second);
+                }
+            } else {
+                stack.push(second);
+                stack.push(first);
+            }
+        }
+    }
+
+    /// The unpacking memo, made at the first call.
+    fn memo(&self) -> &[AtomicU64] {
         let c = &*self.cch;
-        let middle = self.middle.get_or_init(|| {
+        self.middle.get_or_init(|| {
             (0..2 * c.head.len())
                 .into_par_iter()
                 .map(|_| AtomicU64::new(0))
                 .collect()
-        });
-        stack.clear();
-        stack.push((a, down));
-        while let Some((a, down)) = stack.pop() {
-            let d = usize::from(down);
-            let dir = 2 * a as usize + d;
-            // The arc's weight and ends are read only when it was not unpacked before (they
-            // are far apart in memory: three more cache misses a step).
-            let found = match middle[dir].load(Ordering::Relaxed) {
-                0 => {
-                    let wa = self.w[a as usize][d];
-                    debug_assert!(wa.is_finite(), "an arc without a path is never on a route");
-                    let (u, v) = (c.tail[a as usize], c.head[a as usize]);
-                    let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
-                    if let Some(&e) = edges.iter().find(|&&e| self.weights[e as usize] == wa) {
-                        middle[dir].store(EDGE | u64::from(e), Ordering::Relaxed);
-                        out.push(e);
-                        continue;
-                    }
-                    self.triangle(u, v, down, wa).inspect(|&(xu, xv)| {
-                        middle[dir].store(u64::from(xu) | u64::from(xv) << 32, Ordering::Relaxed);
-                    })
-                }
-                k if k & EDGE != 0 => {
-                    out.push(k as u32);
-                    continue;
-                }
-                k => Some((k as u32, (k >> 32) as u32)),
-            };
-            let Some((xu, xv)) = found else {
-                debug_assert!(false, "arc {a} has no edge or triangle of its weight");
-                continue;
-            };
-            // Pushed in reverse travel order.
-            if down {
-                stack.push((xu, false));
-                stack.push((xv, true));
-            } else {
-                stack.push((xv, false));
-                stack.push((xu, true));
-            }
+        })
+    }
+
+    /// What arc `a` in direction `down` unpacks into, found and kept in `middle`: the network
+    /// edge of that direction whose weight equals the arc's, as `EDGE | e`; or else the first
+    /// lower triangle whose two arcs add up to it, each half as its network edge (the same
+    /// look-up) or its arc. `None` only for an arc without a path, which no route uses.
+    fn look_up(&self, middle: &[AtomicU64], a: u32, down: bool) -> Option<u64> {
+        if let Some(e) = self.edge_of(middle, a, down) {
+            return Some(EDGE | u64::from(e));
         }
+        let c = &*self.cch;
+        let wa = self.w[a as usize][usize::from(down)];
+        debug_assert!(wa.is_finite(), "an arc without a path is never on a route");
+        let (u, v) = (c.tail[a as usize], c.head[a as usize]);
+        let (xu, xv) = self.triangle(u, v, down, wa)?;
+        // `x – u` runs against the arc's direction, `x – v` with it.
+        let half = |h: u32, d: bool| self.edge_of(middle, h, d).map_or(h, |e| HALF_EDGE | e);
+        let k = u64::from(half(xu, !down)) | u64::from(half(xv, down)) << 32;
+        middle[2 * a as usize + usize::from(down)].store(k, Ordering::Relaxed);
+        Some(k)
+    }
+
+    /// The network edge that arc `a` in direction `down` is (one of that direction whose
+    /// weight equals the arc's), from `middle` or found and kept there; `None` when the arc's
+    /// weight comes from a lower triangle.
+    fn edge_of(&self, middle: &[AtomicU64], a: u32, down: bool) -> Option<u32> {
+        let dir = 2 * a as usize + usize::from(down);
+        match middle[dir].load(Ordering::Relaxed) {
+            0 => {}
+            k if k & EDGE == EDGE => return Some(k as u32),
+            _ => return None,
+        }
+        let c = &*self.cch;
+        let wa = self.w[a as usize][usize::from(down)];
+        let edges = &c.dir_edges[c.dir_off[dir] as usize..c.dir_off[dir + 1] as usize];
+        let e = *edges.iter().find(|&&e| self.weights[e as usize] == wa)?;
+        middle[dir].store(EDGE | u64::from(e), Ordering::Relaxed);
+        Some(e)
     }
 
     /// The first lower triangle `x – u – v` (lowest `x` first) whose two arcs add up to `wa`
