@@ -345,18 +345,8 @@ impl Customized {
                     (h, d)
                 }
             };
-            let (first, second) = (item(first, fd), item(second, sd));
-            if first.1 == 2 {
-                out.push(first.0);
-                if second.1 == 2 {
-                    out.push(second.0);
-                } else {
-                    stack.push(second);
-                }
-            } else {
-                stack.push(second);
-                stack.push(first);
-            }
+            stack.push(item(second, sd));
+            stack.push(item(first, fd));
         }
     }
 

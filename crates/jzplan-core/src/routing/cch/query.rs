@@ -185,7 +185,6 @@ impl Side {
         self.chain.clear();
         // One ascending run per start node: a climb stops where an earlier one passed. It
         // takes stretches of consecutive ranks ([`Cch::stretch`](super::Cch)) at a time.
-        let mut runs = 0;
         for i in 0..self.touched.len() {
             let from = self.chain.len();
             let mut v = self.touched[i];
@@ -200,11 +199,9 @@ impl Side {
                 }
                 v = c.parent(top);
             }
-            if self.chain.len() > from {
-                runs += 1;
-                if runs > 1 {
-                    merge_tail(&mut self.chain, from, &mut self.scratch);
-                }
+            // A climb after the first one (which starts at 0) that added nodes.
+            if from > 0 && self.chain.len() > from {
+                merge_tail(&mut self.chain, from, &mut self.scratch);
             }
         }
         for &v in &self.chain {
