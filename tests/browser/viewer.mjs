@@ -18,6 +18,13 @@ const out = { consoleErrors: [], pageErrors: [], requestsFailed: [], httpErrors:
 // A bound on the whole run, so that a map that never settles fails the test instead of hanging.
 setTimeout(() => { out.fatal = 'timed out after 180 s'; console.log(JSON.stringify(out)); process.exit(1); }, 180000).unref();
 const idle = (page) => page.evaluate(() => window.jz.idle());
+// Symbols are placed over several frames after a re-layout, and on a loaded machine the idle
+// event can come before the last label is placed: wait (at most 30 s) until every named layer
+// draws something. A layer that never does is left for the test's counts to report.
+const drawn = (page, layers) => page.waitForFunction(
+  (ls) => ls.every((l) => window.jz.map.queryRenderedFeatures({ layers: [l] }).length > 0),
+  layers, { timeout: 30000 }).catch(() => {});
+const LABELS = ['road-labels', 'district-labels', 'hotspot-numbers'];
 try {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   const page = await ctx.newPage();
@@ -33,6 +40,7 @@ try {
   await page.goto(`${base}/?date=2022-06-15`, { waitUntil: 'load' });
   await page.waitForFunction(() => window.jz && window.jz.ready, null, { timeout: 60000 });
   await idle(page);
+  await drawn(page, ['road-labels', 'river-labels', 'poi-labels', 'district-labels']);
   out.counts = await page.evaluate(() => window.jz.counts());
   out.hasDetours = await page.evaluate(() => window.jz.hasDetours);
   // The 15 choke points are not all in the opening view (one model choke point is on the port
@@ -136,6 +144,7 @@ try {
   out.langAfterToggle = await page.evaluate(() => window.jz.lang);
   out.labelFieldAfter = await roadLabel();
   await idle(page);
+  await drawn(page, LABELS);
   out.countsEn = await page.evaluate(() => window.jz.counts());
   out.mapErrors = await page.evaluate(() => window.jz.errors);
   if (shot) {
