@@ -5,7 +5,10 @@
 //!
 //! - order + contraction (metric-independent, once per network) and a full CH preparation;
 //! - customization of the base weights and of a "date" (1 % of the edges closed, others 20 %
-//!   slower), the step every new date or scenario pays;
+//!   slower), the step every new date or scenario pays; and a "works date" (40 edges closed
+//!   or made three times slower, what a day's works do) updated from the base network's
+//!   customization (`Customized::updated`, what a server does on a deep hierarchy) against
+//!   customized from scratch;
 //! - route latencies on the same snapped pairs, CCH and CH interleaved call by call (p50, p95,
 //!   max), with costs cross-checked; the CCH with its elimination-tree search (the default) and
 //!   with the bidirectional Dijkstra.
@@ -69,6 +72,21 @@ fn dated(w: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// A "works date": 20 random edges closed and 20 three times slower (fixed seed).
+fn works_date(w: &[f64]) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(17);
+    let mut out = w.to_vec();
+    for k in 0..40 {
+        let e = rng.random_range(0..w.len());
+        out[e] = if k % 2 == 0 {
+            f64::INFINITY
+        } else {
+            w[e] * 3.0
+        };
+    }
+    out
+}
+
 fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let w = net.weights(Metric::Time);
     let t = Instant::now();
@@ -88,6 +106,15 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     let refined = basic.perfected();
     let refine_time = t.elapsed();
     assert_eq!(refined.dropped(), base.dropped());
+    let works_w = works_date(&w);
+    let t = Instant::now();
+    let (updated, update_stats) = basic.updated_with_stats(&works_w).expect("update");
+    let update_time = t.elapsed();
+    let t = Instant::now();
+    let scratch = cch.customize(&works_w).expect("customize");
+    let scratch_time = t.elapsed();
+    assert_eq!(updated.dropped(), scratch.dropped());
+    drop((updated, scratch));
     let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_time = t.elapsed();
@@ -100,7 +127,8 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
          date customization (perfect) = {:.2} % of a CH preparation; without the perfect step: \
          {basic_time:?} (base), {:.1} MB; the perfect step from the basic customization \
          (Customized::perfected) {refine_time:?}, +{:.1} MB; the perfect step drops {} of {} arc \
-         directions; load {}",
+         directions; works date: updated from the base {update_time:?} ({:.2} % of a CH preparation; \
+         {update_stats:?}), customized from scratch {scratch_time:?}; load {}",
         net.node_count(),
         net.edge_count(),
         cch.arc_count(),
@@ -116,6 +144,7 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
         refined.query_bytes() as f64 / 1e6,
         base.dropped(),
         2 * cch.arc_count(),
+        100.0 * update_time.as_secs_f64() / ch_time.as_secs_f64(),
         std::fs::read_to_string("/proc/loadavg")
             .unwrap_or_default()
             .trim()
@@ -134,6 +163,12 @@ fn side_by_side(c: &mut Criterion, name: &str, net: &RoadNetwork, big: bool) {
     });
     g.bench_function("customize_date_basic", |b| {
         b.iter(|| black_box(cch.customize_with(&date_w, false).unwrap().memory_bytes()))
+    });
+    g.bench_function("update_works_date", |b| {
+        b.iter(|| black_box(basic.updated(&works_w).unwrap().memory_bytes()))
+    });
+    g.bench_function("customize_works_date_basic", |b| {
+        b.iter(|| black_box(cch.customize(&works_w).unwrap().memory_bytes()))
     });
     // What a server adds in the background on a deep hierarchy (Prepared::refine).
     let date_basic = cch.customize_with(&date_w, false).expect("customize");

@@ -481,7 +481,10 @@ fn a_server_moves_a_deep_networks_avoiding_routes_to_the_perfect_step() {
     let batch = Engine::new(grid(&GridOptions::jinzhou(60, 60)).unwrap());
     let cost = batch.route(&q).unwrap().cost;
     let made = batch.routing.counts();
-    assert_eq!((made.customizations, made.perfect_steps), (1, 0));
+    assert_eq!(
+        (made.customizations, made.updates, made.perfect_steps),
+        (1, 1, 0)
+    );
     let server = Engine::new(net);
     server.routing.refine_in_background(true);
     for _ in 0..3 {
@@ -492,7 +495,9 @@ fn a_server_moves_a_deep_networks_avoiding_routes_to_the_perfect_step() {
         server.routing.counts(),
         Made {
             cch: 1,
+            // The base network's, then the avoiding weights' as an update of it.
             customizations: 1,
+            updates: 1,
             perfect_steps: 1,
             ..Made::default()
         }

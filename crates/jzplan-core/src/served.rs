@@ -60,7 +60,7 @@ pub struct RoutingCache {
     /// A node order for it from a prepared file (then only contraction is left to do).
     cch_order: OnceLock<Vec<u32>>,
     /// What this cache prepared itself, for [`RoutingCache::counts`].
-    made: [AtomicUsize; 4],
+    made: [AtomicUsize; 5],
     /// Whether customizations of a deep hierarchy get the perfect step in the background
     /// ([`RoutingCache::refine_in_background`]).
     refine: AtomicBool,
@@ -77,8 +77,12 @@ pub struct Made {
     pub hierarchies: usize,
     /// Customizable hierarchies ordered or contracted (at most one per cache).
     pub cch: usize,
-    /// Customizations of it for a weights vector (a date's, a scenario's, an avoidance's).
+    /// Customizations of it for a weights vector from scratch (a date's, a scenario's, an
+    /// avoidance's; on a deep hierarchy the base network's, which the others update).
     pub customizations: usize,
+    /// Customizations made by updating the base network's ([`Customized::updated`](crate::routing::Customized::updated): only the
+    /// arcs the changed edges reach; deep hierarchies only).
+    pub updates: usize,
     /// Perfect steps started in the background on those customizations (deep hierarchies
     /// only: [`Prepared::refine`]).
     pub perfect_steps: usize,
@@ -88,6 +92,7 @@ const MADE_CH: usize = 0;
 const MADE_CCH: usize = 1;
 const MADE_CUSTOM: usize = 2;
 const MADE_PERFECT: usize = 3;
+const MADE_UPDATE: usize = 4;
 
 impl std::fmt::Debug for RoutingCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -157,6 +162,7 @@ impl RoutingCache {
             cch: n(MADE_CCH),
             customizations: n(MADE_CUSTOM),
             perfect_steps: n(MADE_PERFECT),
+            updates: n(MADE_UPDATE),
         }
     }
 
@@ -465,7 +471,19 @@ impl PendingPlan {
             QueryUse::Route(Algorithm::Ch) => {
                 let c = cache.cch(&net)?;
                 if !plan.prepared.is_customized() {
-                    cache.count(MADE_CUSTOM);
+                    if c.is_deep() && !plan.base {
+                        // A date or scenario differs from the base network by a few edges:
+                        // its customization updates the base network's (made once, kept),
+                        // touching only the arcs those edges reach.
+                        let base = cache.base_prepared(&net, metric)?;
+                        if !base.is_customized() {
+                            cache.count(MADE_CUSTOM);
+                        }
+                        let (_, full) = plan.prepared.customized_from(&net, &c, &base)?;
+                        cache.count(if full { MADE_CUSTOM } else { MADE_UPDATE });
+                    } else {
+                        cache.count(MADE_CUSTOM);
+                    }
                 }
                 plan.prepared.customized(&net, &c)?;
                 // On a deep hierarchy the next routes run on the perfect step's customization,

@@ -139,6 +139,26 @@ impl Prepared {
         Ok(self.custom.get_or_init(|| c))
     }
 
+    /// These weights' customization of `cch` made by updating `base`'s (made now if it is the
+    /// first use of either, then kept; see [`Customized::updated`]): on a deep hierarchy a
+    /// date's customization touches only the arcs its changed edges reach. Also whether the
+    /// update fell back to the full customization (too many arcs reached).
+    pub fn customized_from(
+        &self,
+        net: &RoadNetwork,
+        cch: &Arc<Cch>,
+        base: &Prepared,
+    ) -> Result<(&Customized, bool)> {
+        if std::ptr::eq(self, base) || self.is_customized() {
+            return Ok((self.customized(net, cch)?, false));
+        }
+        self.check(net)?;
+        let from = base.customized(net, cch)?;
+        work::full_pass(net);
+        let (c, stats) = from.updated_with_stats(&self.weights)?;
+        Ok((self.custom.get_or_init(|| c), stats.full))
+    }
+
     /// Starts making the customization with the perfect step from the basic one, on a thread
     /// of its own; [`Prepared::customized`] returns it once made. `busy` lets one step run at
     /// a time among all the weights that share it (each takes both cores and a few hundred MB

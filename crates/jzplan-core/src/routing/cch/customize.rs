@@ -109,19 +109,7 @@ impl Cch {
         perfect: bool,
         middles: usize,
     ) -> Result<Customized> {
-        if weights.len() != self.m {
-            return Err(Error::invalid(format!(
-                "{} weights given for a hierarchy of {} edges",
-                weights.len(),
-                self.m
-            )));
-        }
-        if let Some(i) = weights.iter().position(|w| w.is_nan() || *w < 0.0) {
-            return Err(Error::invalid(format!(
-                "weight of edge {i} is {} (must be >= 0, or infinity for a closed edge)",
-                weights[i]
-            )));
-        }
+        self.check_weights(weights)?;
         let cch: &Cch = self;
         // Step 1: each arc direction takes its cheapest network edge. By chunks of arcs: the
         // chunk starts closed, then the edges of its arc directions (listed by direction, so
@@ -158,10 +146,29 @@ impl Cch {
         Ok(self.queries(Arc::new(w), weights, fingerprint, memo, perfect, middles))
     }
 
+    /// `InvalidInput` unless `weights` has one weight per network edge, each `>= 0` (infinity:
+    /// closed).
+    pub(crate) fn check_weights(&self, weights: &[f64]) -> Result<()> {
+        if weights.len() != self.m {
+            return Err(Error::invalid(format!(
+                "{} weights given for a hierarchy of {} edges",
+                weights.len(),
+                self.m
+            )));
+        }
+        if let Some(i) = weights.iter().position(|w| w.is_nan() || *w < 0.0) {
+            return Err(Error::invalid(format!(
+                "weight of edge {i} is {} (must be >= 0, or infinity for a closed edge)",
+                weights[i]
+            )));
+        }
+        Ok(())
+    }
+
     /// The rest of a customization from the lower triangles' weights `w` (of `weights`, whose
     /// fingerprint is given): the perfect step if asked, what the queries relax, and their
     /// calibration.
-    fn queries(
+    pub(super) fn queries(
         self: &Arc<Self>,
         w: Arc<Vec<ArcW>>,
         weights: Arc<Vec<f64>>,

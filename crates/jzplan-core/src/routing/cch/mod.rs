@@ -41,9 +41,11 @@ pub mod customize;
 pub mod order;
 pub mod perfect;
 pub mod query;
+pub mod update;
 
 pub use customize::{CchSearch, Customized};
 pub use query::CchSearchStats;
+pub use update::UpdateStats;
 
 use crate::network::RoadNetwork;
 use crate::{Error, Result};

@@ -764,3 +764,139 @@ fn a_stretch_climbs_parents_that_are_the_next_rank() {
     // Nested dissection numbers a separator's nodes in a row.
     assert!(stretched > n / 10, "{stretched} of {n}");
 }
+
+/// The arc weights of two customizations, to the bit.
+fn same_arc_weights(a: &Customized, b: &Customized) -> bool {
+    a.w.len() == b.w.len()
+        && a.w
+            .iter()
+            .zip(b.w.iter())
+            .all(|(x, y)| x[0].to_bits() == y[0].to_bits() && x[1].to_bits() == y[1].to_bits())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// An update from one weights vector to another (edges closed, reopened, slowed, made
+    /// free) gives every arc the full customization's weight to the bit, for float weights,
+    /// with the nested-dissection order and with a random one, from a basic or a perfect
+    /// customization; and its routes are Floyd–Warshall's.
+    #[test]
+    fn an_update_equals_the_customization_from_scratch(
+        (n, roads, bytes) in random_graph(),
+        ws in proptest::collection::vec(0.0f64..1e4, 1..64),
+        flips in proptest::collection::vec((any::<u16>(), 0u8..5), 0..12),
+        seed in any::<u64>(),
+    ) {
+        let net = network(n, &roads);
+        let m = net.edge_count();
+        let base: Vec<f64> = (0..m)
+            .map(|i| match bytes[i % bytes.len()] % 10 {
+                9 => f64::INFINITY,
+                8 => 0.0,
+                _ => ws[i % ws.len()] / 7.0,
+            })
+            .collect();
+        let mut next = base.clone();
+        for &(e, how) in &flips {
+            let e = e as usize % m;
+            next[e] = match how {
+                0 => f64::INFINITY,
+                1 => 0.0,
+                2 => next[e] * 2.5,
+                3 => next[e] / 3.0,
+                _ => ws[(e + 1) % ws.len()] / 11.0,
+            };
+        }
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let mut s = seed | 1;
+        for i in (1..n).rev() {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            order.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        let nd = Arc::new(Cch::new(&net).unwrap());
+        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
+        let d = floyd_warshall(&net, &next);
+        for cch in [&nd, &random] {
+            let scratch = cch.customize(&next).unwrap();
+            for perfect in [false, true] {
+                let from = cch.customize_with(&base, perfect).unwrap();
+                let (up, stats) = from.updated_with_stats(&next).unwrap();
+                prop_assert!(!stats.full, "{:?}", stats);
+                prop_assert!(!up.is_perfect());
+                prop_assert!(same_arc_weights(&up, &scratch), "{:?}", stats);
+                prop_assert_eq!(up.fingerprint(), scratch.fingerprint());
+                for s in 0..n as u32 {
+                    for t in 0..n as u32 {
+                        let (got, _) = node_route(&up, s, t);
+                        let want = d[s as usize][t as usize];
+                        prop_assert!(got == want || (got - want).abs() <= 1e-9 * want.max(1.0), "{} -> {}: {} vs {}", s, t, got, want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_ring_updated_closes_and_reopens_a_link_touching_few_arcs() {
+    // 0 – 1 – 2 – 3 – 4 – 5 – 0, two-way, 10 s a link. Closing 0 – 1 makes 0 → 1 go round
+    // the ring (50 s); the update computes only the arcs that link reaches.
+    let roads: Vec<(usize, usize, bool)> = (0..6).map(|i| (i, (i + 1) % 6, false)).collect();
+    let net = network(6, &roads);
+    let open = vec![10.0; net.edge_count()];
+    let cch = Arc::new(Cch::new(&net).unwrap());
+    let base = cch.customize(&open).unwrap();
+    let mut closed = open.clone();
+    for (i, e) in net.edges().iter().enumerate() {
+        if (e.from.index(), e.to.index()) == (0, 1) || (e.from.index(), e.to.index()) == (1, 0) {
+            closed[i] = f64::INFINITY;
+        }
+    }
+    let (c, stats) = base.updated_with_stats(&closed).unwrap();
+    assert_eq!(stats.changed_edges, 2);
+    assert!(!stats.full);
+    assert!(
+        stats.arcs_computed >= 1 && stats.arcs_computed < cch.arc_count(),
+        "{stats:?}"
+    );
+    assert_eq!(node_route(&c, 0, 1).0, 50.0);
+    assert_eq!(node_route(&c, 1, 0).0, 50.0);
+    assert_eq!(node_route(&c, 2, 3).0, 10.0);
+    // Back to the open ring: the same weights as the first customization.
+    let (again, stats) = c.updated_with_stats(&open).unwrap();
+    assert!(!stats.full);
+    assert!(same_arc_weights(&again, &base));
+    assert_eq!(node_route(&again, 0, 1).0, 10.0);
+    // No change: nothing computed.
+    let (same, stats) = base.updated_with_stats(&open).unwrap();
+    assert_eq!((stats.changed_edges, stats.arcs_computed), (0, 0));
+    assert!(same_arc_weights(&same, &base));
+    // Bad weights are refused as by a customization.
+    assert!(base.updated(&open[1..]).is_err());
+    let mut bad = open.clone();
+    bad[0] = f64::NAN;
+    assert!(base.updated(&bad).is_err());
+}
+
+#[test]
+fn an_update_that_changes_every_weight_runs_the_full_customization() {
+    let (w, cch) = time_grid(40);
+    let base = cch.customize(&w).unwrap();
+    let slower: Vec<f64> = w.iter().map(|x| x * 1.5).collect();
+    let (up, stats) = base.updated_with_stats(&slower).unwrap();
+    assert!(stats.full, "{stats:?}");
+    assert_eq!(stats.changed_edges, w.len());
+    assert!(same_arc_weights(&up, &cch.customize(&slower).unwrap()));
+    // A handful of closed edges on the same grid is an update.
+    let mut closed = w.clone();
+    for e in (0..w.len()).step_by(w.len() / 7) {
+        closed[e] = f64::INFINITY;
+    }
+    let (up, stats) = base.updated_with_stats(&closed).unwrap();
+    assert!(!stats.full, "{stats:?}");
+    assert!(stats.arcs_computed < cch.arc_count() / 10, "{stats:?}");
+    assert!(same_arc_weights(&up, &cch.customize(&closed).unwrap()));
+}
