@@ -80,8 +80,9 @@ pub struct Made {
     /// Customizations of it for a weights vector from scratch (a date's, a scenario's, an
     /// avoidance's; on a deep hierarchy the base network's, which the others update).
     pub customizations: usize,
-    /// Customizations made by updating the base network's ([`Customized::updated`](crate::routing::Customized::updated): only the
-    /// arcs the changed edges reach; deep hierarchies only).
+    /// Customizations made by updating the base network's (only the arcs the changed edges
+    /// reach, [`Customized::updated`](crate::routing::Customized::updated); deep hierarchies
+    /// only).
     pub updates: usize,
     /// Perfect steps started in the background on those customizations (deep hierarchies
     /// only: [`Prepared::refine`]).
