@@ -86,6 +86,19 @@ fn node_route(c: &Customized, s: u32, t: u32) -> (f64, Option<Vec<u32>>) {
     (d, path.map(|(_, e, _)| e))
 }
 
+/// A random node order of `n` nodes (a Fisher–Yates shuffle by xorshift from `seed`).
+fn random_order(n: usize, seed: u64) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut s = seed | 1;
+    for i in (1..n).rev() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        order.swap(i, (s % (i as u64 + 1)) as usize);
+    }
+    order
+}
+
 fn edges_of(net: &RoadNetwork) -> Vec<(u32, u32)> {
     net.edges().iter().map(|e| (e.from.0, e.to.0)).collect()
 }
@@ -273,14 +286,7 @@ proptest! {
                 .collect()
         };
         let nd = Arc::new(Cch::new(&net).unwrap());
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        let mut s = seed | 1;
-        for i in (1..n).rev() {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            order.swap(i, (s % (i as u64 + 1)) as usize);
-        }
+        let order = random_order(n, seed);
         let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
         for cch in [&nd, &random] {
             for shift in [0, 5] {
@@ -808,14 +814,7 @@ proptest! {
                 _ => ws[(e + 1) % ws.len()] / 11.0,
             };
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        let mut s = seed | 1;
-        for i in (1..n).rev() {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            order.swap(i, (s % (i as u64 + 1)) as usize);
-        }
+        let order = random_order(n, seed);
         let nd = Arc::new(Cch::new(&net).unwrap());
         let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
         let d = floyd_warshall(&net, &next);
