@@ -171,51 +171,56 @@ fn relax_changed(
             }
         }
         stats.arcs_changed += moved.len();
-        // Every pair `lo < hi` of arcs of `x` with one of them moved: the arc `u – v` between
-        // their heads is an arc of `u` (the upward graph is chordal), found by walking the
-        // arcs of `u` along with `hi` (heads ascending on both sides).
-        let mut mi = 0;
-        for lo in arcs.clone() {
-            if mi == moved.len() {
-                break;
+        // Every pair `lo < hi` of arcs of `x` with one of them moved is a triangle for the arc
+        // `u – v` between their heads (the upward graph is chordal). Pairs with `lo` moved: that
+        // arc is among the arcs of `u`, found by walking them along with `hi` (heads ascending
+        // on both sides). Pairs with only `hi` moved: among the down-neighbours of `v`, walked
+        // along with `lo` (ascending on both sides).
+        let mut triangle = |lo: usize, hi: usize, c: usize, w: &mut [ArcW]| {
+            // Up (u to v) runs x – u down, then x – v up; down the other way round.
+            let sums = |w: &[ArcW]| [w[lo][1] + w[hi][0], w[hi][1] + w[lo][0]];
+            let (now, then) = (sums(w), sums(old));
+            for dir in 0..2 {
+                if now[dir] < w[c][dir] {
+                    w[c][dir] = now[dir];
+                    set(&mut ranks, cch.tail[c] as usize);
+                } else if now[dir] > then[dir] && then[dir].to_bits() == old[c][dir].to_bits() {
+                    set(&mut marked, c);
+                    set(&mut ranks, cch.tail[c] as usize);
+                }
             }
-            let lo_moved = moved[mi] == lo;
-            if lo_moved {
-                mi += 1;
-            }
-            let u = cch.head[lo];
-            let ua = cch.arcs(u);
+        };
+        for &lo in &moved {
+            let ua = cch.arcs(cch.head[lo]);
             let heads = &cch.head[ua.clone()];
             let mut p = 0;
-            let mut pair = |hi: usize, p: &mut usize, w: &mut [ArcW]| {
+            for hi in lo + 1..arcs.end {
                 let v = cch.head[hi];
-                *p += heads[*p..].partition_point(|&h| h < v);
-                debug_assert_eq!(heads[*p], v, "the upper neighbours of a node are joined");
-                let c = ua.start + *p;
-                // Up (u to v) runs x – u down, then x – v up; down the other way round.
-                let sums = |w: &[ArcW]| [w[lo][1] + w[hi][0], w[hi][1] + w[lo][0]];
-                let (now, then) = (sums(w), sums(old));
-                for dir in 0..2 {
-                    if now[dir] < w[c][dir] {
-                        w[c][dir] = now[dir];
-                        set(&mut ranks, u as usize);
-                    } else if now[dir] > then[dir] && then[dir].to_bits() == old[c][dir].to_bits() {
-                        set(&mut marked, c);
-                        set(&mut ranks, u as usize);
-                    }
+                while heads[p] < v {
+                    p += 1;
                 }
-            };
-            if lo_moved {
-                for hi in lo + 1..arcs.end {
-                    pair(hi, &mut p, w);
-                }
-                work += (arcs.end - lo + heads.len()) as u64;
-            } else {
-                for &hi in &moved[mi..] {
-                    pair(hi, &mut p, w);
-                }
-                work += (moved.len() - mi) as u64;
+                triangle(lo, hi, ua.start + p, w);
             }
+            work += (arcs.end - lo + p) as u64;
+        }
+        for (k, &hi) in moved.iter().enumerate() {
+            let dv = cch.downs(cch.head[hi]);
+            let q0 = dv.partition_point(|&(z, _)| z <= x);
+            let mut q = q0;
+            let mut mk = 0;
+            for lo in arcs.start..hi {
+                // The moved ones below `hi` were paired with it above.
+                if mk < k && moved[mk] == lo {
+                    mk += 1;
+                    continue;
+                }
+                let u = cch.head[lo];
+                while dv[q].0 < u {
+                    q += 1;
+                }
+                triangle(lo, hi, dv[q].1 as usize, w);
+            }
+            work += (hi - arcs.start + q - q0) as u64;
         }
         if work > budget {
             stats.work = work;
