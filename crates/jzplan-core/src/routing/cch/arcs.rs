@@ -23,6 +23,27 @@ pub(crate) struct QArc {
     pub(crate) w: f64,
 }
 
+/// What [`Adjacency::build_pair`] may copy for an update: the adjacencies of the customization
+/// updated (built with the same middles, without the perfect step) and the ranks whose arcs'
+/// weights changed (a bit each).
+pub(crate) struct Reuse<'a> {
+    pub(crate) old: &'a (Adjacency, Adjacency),
+    pub(crate) changed: &'a [u64],
+}
+
+impl Reuse<'_> {
+    /// Whether rank `r` keeps the same arcs with the same weights: neither its arcs nor those
+    /// of its middles (what [`redundant`] reads) changed.
+    fn unchanged(&self, cch: &Cch, middles: usize, r: usize) -> bool {
+        let bit = |x: usize| self.changed[x >> 6] & (1 << (x & 63)) != 0;
+        !bit(r)
+            && cch.head[cch.arcs(r as u32)]
+                .iter()
+                .take(middles)
+                .all(|&m| !bit(m as usize))
+    }
+}
+
 /// Arcs per parallel task when building the adjacencies.
 const BUILD_ARCS: usize = 16_384;
 
@@ -31,6 +52,7 @@ const BUILD_ARCS: usize = 16_384;
 /// that the ancestors a query walks (a separator's nodes have consecutive ranks) have their
 /// arcs close together; 12 bytes an arc direction kept and 4 a node.
 #[derive(Debug, Default)]
+#[cfg_attr(test, derive(PartialEq))]
 pub(crate) struct Adjacency {
     off: Vec<u32>,
     heads: Vec<u32>,
@@ -41,13 +63,21 @@ impl Adjacency {
     /// Both adjacencies of a customization `w` (up, down), without the directions `strict`
     /// marks (`strict[a][d]`, by the perfect step; empty: none) nor those a triangle through
     /// one of the `middles` lowest higher neighbours of their tail makes redundant; and the
-    /// number of finite directions.
+    /// number of finite directions. With `reuse`, the ranks it says are unchanged copy their
+    /// arcs from its adjacencies instead of testing them again.
     pub(crate) fn build_pair(
         cch: &Cch,
         w: &[ArcW],
         strict: &[[bool; 2]],
         middles: usize,
+        reuse: Option<Reuse<'_>>,
     ) -> ((Adjacency, Adjacency), usize) {
+        // Whether rank `r` copies its arcs from the old adjacencies.
+        let copied = |r: usize| {
+            reuse
+                .as_ref()
+                .is_some_and(|re| re.unchanged(cch, middles, r))
+        };
         let n = cch.rank.len();
         // Chunks of consecutive ranks with about `BUILD_ARCS` arcs each (the high ranks have
         // many more arcs than the low ones).
@@ -75,6 +105,18 @@ impl Adjacency {
             for r in ranks {
                 let keep = &mut flags[at..at + cch.count[r] as usize];
                 at += keep.len();
+                if let Some(re) = reuse.as_ref().filter(|_| copied(r)) {
+                    // Unchanged: the same finite directions, the same ones kept.
+                    finite += w[cch.arcs(r as u32)]
+                        .iter()
+                        .map(|a| usize::from(a[0].is_finite()) + usize::from(a[1].is_finite()))
+                        .sum::<usize>();
+                    counts.push([0, 1].map(|d| {
+                        let off = &[&re.old.0, &re.old.1][d].off;
+                        off[r + 1] - off[r]
+                    }));
+                    continue;
+                }
                 finite += if strict.is_empty() {
                     redundant::<false>(cch, w, strict, middles, r as u32, keep)
                 } else {
@@ -140,6 +182,22 @@ impl Adjacency {
             let mut flags = flags.iter();
             let mut at = [0usize; 2];
             for r in ranks {
+                if let Some(re) = reuse.as_ref().filter(|_| copied(r)) {
+                    // Unchanged: a copy (its flags are skipped).
+                    for (d, (hs, ws)) in mine.iter_mut().enumerate() {
+                        let old = [&re.old.0, &re.old.1][d];
+                        let from = old.off[r] as usize..old.off[r + 1] as usize;
+                        let to = at[d]..at[d] + from.len();
+                        hs[to.clone()].copy_from_slice(&old.heads[from.clone()]);
+                        ws[to].copy_from_slice(&old.ws[from]);
+                        at[d] += old.off[r + 1] as usize - old.off[r] as usize;
+                    }
+                    let k = cch.count[r] as usize;
+                    if k > 0 {
+                        flags.nth(k - 1);
+                    }
+                    continue;
+                }
                 for (a, k) in cch.arcs(r as u32).zip(&mut flags) {
                     for (d, (hs, ws)) in mine.iter_mut().enumerate() {
                         if k[d] {

@@ -1,7 +1,7 @@
 //! Customization: the weights of every arc of a [`Cch`] for one weights vector.
 
 use super::Cch;
-use super::arcs::{Adjacency, ArcW, TRIANGLE_MIDDLES};
+use super::arcs::{Adjacency, ArcW, Reuse, TRIANGLE_MIDDLES};
 use super::bound::Pot;
 use crate::network::RoadNetwork;
 use crate::routing::search::Access;
@@ -57,6 +57,8 @@ pub struct Customized {
     middle: Arc<std::sync::OnceLock<Box<[AtomicU64]>>>,
     /// Whether the perfect step was run.
     perfect: bool,
+    /// The middles the redundant directions were tested with ([`super::arcs::redundant`]).
+    pub(crate) middles: usize,
     /// Which search [`Customized::search`] runs.
     pub(crate) search: CchSearch,
     /// The inverse of the fastest edge's speed, for the elimination-tree search's bounds
@@ -143,7 +145,15 @@ impl Cch {
         let memo = Arc::new(std::sync::OnceLock::new());
         let fingerprint = super::super::ch::weights_fingerprint(weights);
         let weights = Arc::new(weights.to_vec());
-        Ok(self.queries(Arc::new(w), weights, fingerprint, memo, perfect, middles))
+        Ok(self.queries(
+            Arc::new(w),
+            weights,
+            fingerprint,
+            memo,
+            perfect,
+            middles,
+            None,
+        ))
     }
 
     /// `InvalidInput` unless `weights` has one weight per network edge, each `>= 0` (infinity:
@@ -166,8 +176,10 @@ impl Cch {
     }
 
     /// The rest of a customization from the lower triangles' weights `w` (of `weights`, whose
-    /// fingerprint is given): the perfect step if asked, what the queries relax, and their
+    /// fingerprint is given): the perfect step if asked, what the queries relax (copying, with
+    /// `reuse`, the arcs of the ranks an update left unchanged), and their
     /// calibration.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn queries(
         self: &Arc<Self>,
         w: Arc<Vec<ArcW>>,
@@ -176,6 +188,7 @@ impl Cch {
         middle: Arc<std::sync::OnceLock<Box<[AtomicU64]>>>,
         perfect: bool,
         middles: usize,
+        reuse: Option<Reuse<'_>>,
     ) -> Customized {
         let cch: &Cch = self;
         let strict = if perfect {
@@ -183,7 +196,7 @@ impl Cch {
         } else {
             Vec::new()
         };
-        let (adj, finite) = Adjacency::build_pair(cch, &w, &strict, middles);
+        let (adj, finite) = Adjacency::build_pair(cch, &w, &strict, middles, reuse);
         let dropped = finite - adj.0.len() - adj.1.len();
         let mut c = Customized {
             cch: self.clone(),
@@ -195,6 +208,7 @@ impl Cch {
             dropped,
             middle,
             perfect,
+            middles,
             search: CchSearch::EliminationTree,
             first_bound: None,
         };
@@ -234,6 +248,7 @@ impl Customized {
             self.middle.clone(),
             true,
             TRIANGLE_MIDDLES,
+            None,
         );
         c.with_search(self.search)
     }

@@ -826,6 +826,9 @@ proptest! {
                 prop_assert!(!stats.full, "{:?}", stats);
                 prop_assert!(!up.is_perfect());
                 prop_assert!(same_arc_weights(&up, &scratch), "{:?}", stats);
+                // The query arcs too: those of the unchanged ranks copied, the others tested.
+                prop_assert!(up.adj == scratch.adj, "{:?}", stats);
+                prop_assert_eq!(up.dropped(), scratch.dropped());
                 prop_assert_eq!(up.fingerprint(), scratch.fingerprint());
                 for s in 0..n as u32 {
                     for t in 0..n as u32 {
@@ -897,5 +900,8 @@ fn an_update_that_changes_every_weight_runs_the_full_customization() {
     let (up, stats) = base.updated_with_stats(&closed).unwrap();
     assert!(!stats.full, "{stats:?}");
     assert!(stats.arcs_computed < cch.arc_count() / 10, "{stats:?}");
-    assert!(same_arc_weights(&up, &cch.customize(&closed).unwrap()));
+    let scratch = cch.customize(&closed).unwrap();
+    assert!(same_arc_weights(&up, &scratch));
+    assert!(up.adj == scratch.adj);
+    assert_eq!(up.dropped(), scratch.dropped());
 }

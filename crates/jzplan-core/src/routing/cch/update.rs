@@ -21,7 +21,7 @@
 //! (docs/performance.md); on a small city the full customization is as quick, so the server
 //! updates on deep hierarchies only.
 
-use super::arcs::{ArcW, TRIANGLE_MIDDLES};
+use super::arcs::{ArcW, Reuse, TRIANGLE_MIDDLES};
 use super::{Cch, Customized, NONE};
 use crate::Result;
 use rayon::prelude::*;
@@ -77,11 +77,20 @@ impl Customized {
         w.par_chunks_mut(COPY_CHUNK)
             .zip(self.w.par_chunks(COPY_CHUNK))
             .for_each(|(to, from)| to.copy_from_slice(from));
-        if !relax_changed(cch, weights, &changed, &self.w, &mut w, &mut stats) {
+        let mut moved = vec![0u64; cch.rank.len().div_ceil(64)];
+        if !relax_changed(
+            cch, weights, &changed, &self.w, &mut w, &mut moved, &mut stats,
+        ) {
             stats.full = true;
             return Ok((cch.customize(weights)?, stats));
         }
         let fingerprint = super::super::ch::weights_fingerprint(weights);
+        // The ranks whose arcs and middles kept their weights keep their query arcs: copied
+        // from this customization's, when it was made the same way (no perfect step).
+        let reuse = (!self.is_perfect() && self.middles == TRIANGLE_MIDDLES).then_some(Reuse {
+            old: &self.adj,
+            changed: &moved,
+        });
         let c = cch.queries(
             Arc::new(w),
             Arc::new(weights.to_vec()),
@@ -89,14 +98,16 @@ impl Customized {
             Arc::new(std::sync::OnceLock::new()),
             false,
             TRIANGLE_MIDDLES,
+            reuse,
         );
         Ok((c.with_search(self.search), stats))
     }
 }
 
 /// Brings `w` (a copy of the old customization's arc weights `old`) to the weights of
-/// `weights`, whose `changed` edges differ, rank by rank from the lowest. `false` (and `w`
-/// half done) when the work passed the budget.
+/// `weights`, whose `changed` edges differ, rank by rank from the lowest, setting the bit of
+/// each rank whose arcs changed in `changed_ranks`. `false` (and `w` half done) when the work
+/// passed the budget.
 ///
 /// At each rank `x`: its arcs marked for it are computed again from scratch; then every pair
 /// of arcs `x – u`, `x – v` of which one changed (against `old`) is a triangle whose sum
@@ -110,6 +121,7 @@ fn relax_changed(
     changed: &[u32],
     old: &[ArcW],
     w: &mut [ArcW],
+    changed_ranks: &mut [u64],
     stats: &mut UpdateStats,
 ) -> bool {
     let n = cch.rank.len();
@@ -171,6 +183,9 @@ fn relax_changed(
             }
         }
         stats.arcs_changed += moved.len();
+        if !moved.is_empty() {
+            set(changed_ranks, x as usize);
+        }
         // Every pair `lo < hi` of arcs of `x` with one of them moved is a triangle for the arc
         // `u – v` between their heads (the upward graph is chordal). Pairs with `lo` moved: that
         // arc is among the arcs of `u`, found by walking them along with `hi` (heads ascending
