@@ -72,12 +72,8 @@ impl Adjacency {
         middles: usize,
         reuse: Option<Reuse<'_>>,
     ) -> ((Adjacency, Adjacency), usize) {
-        // Whether rank `r` copies its arcs from the old adjacencies.
-        let copied = |r: usize| {
-            reuse
-                .as_ref()
-                .is_some_and(|re| re.unchanged(cch, middles, r))
-        };
+        // What rank `r` copies its arcs from, if it is unchanged.
+        let copied = |r: usize| reuse.as_ref().filter(|re| re.unchanged(cch, middles, r));
         let n = cch.rank.len();
         // Chunks of consecutive ranks with about `BUILD_ARCS` arcs each (the high ranks have
         // many more arcs than the low ones).
@@ -105,7 +101,7 @@ impl Adjacency {
             for r in ranks {
                 let keep = &mut flags[at..at + cch.count[r] as usize];
                 at += keep.len();
-                if let Some(re) = reuse.as_ref().filter(|_| copied(r)) {
+                if let Some(re) = copied(r) {
                     // Unchanged: the same finite directions, the same ones kept.
                     finite += w[cch.arcs(r as u32)]
                         .iter()
@@ -182,7 +178,7 @@ impl Adjacency {
             let mut flags = flags.iter();
             let mut at = [0usize; 2];
             for r in ranks {
-                if let Some(re) = reuse.as_ref().filter(|_| copied(r)) {
+                if let Some(re) = copied(r) {
                     // Unchanged: a copy (its flags are skipped).
                     for (d, (hs, ws)) in mine.iter_mut().enumerate() {
                         let old = [&re.old.0, &re.old.1][d];
