@@ -30,8 +30,8 @@ use crate::Result;
 use rayon::prelude::*;
 use std::sync::Arc;
 
-/// The update gives up for the full customization past `triangles / WORK_SHARE` merge steps
-/// (and never below `MIN_BUDGET`: on a small hierarchy either is quick).
+/// The update gives up for the full customization past `triangles / WORK_SHARE` steps of work
+/// ([`UpdateStats::work`]; never below `MIN_BUDGET`: on a small hierarchy either is quick).
 const WORK_SHARE: u64 = 4;
 const MIN_BUDGET: u64 = 1 << 16;
 /// Arc weights a task of the copy takes (1 MB).
@@ -42,12 +42,12 @@ const COPY_CHUNK: usize = 1 << 16;
 pub struct UpdateStats {
     /// Network edges whose weight differs.
     pub changed_edges: usize,
-    /// Arcs computed again.
+    /// Arcs computed again from their edges and lower triangles.
     pub arcs_computed: usize,
-    /// Of them, those whose weight changed.
+    /// Arcs whose weight changed (computed again, or lowered by a triangle).
     pub arcs_changed: usize,
-    /// Down-list entries merged and upper neighbours marked: the update's work, against
-    /// the hierarchy's lower triangles for the full customization's.
+    /// The walk's steps: down-neighbours read and pairs of arcs visited, against the
+    /// hierarchy's lower triangles for the full customization.
     pub work: u64,
     /// Whether the full customization ran instead (too much work for an update).
     pub full: bool,
