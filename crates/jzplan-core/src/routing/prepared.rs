@@ -153,7 +153,10 @@ impl Prepared {
             return Ok((self.customized(net, cch)?, false));
         }
         self.check(net)?;
-        let from = base.customized(net, cch)?;
+        let made = base.customized(net, cch)?;
+        // From the basic customization, which is kept once the perfect one is made too: its
+        // query arcs are what an update can copy for the ranks it leaves unchanged.
+        let from = base.custom.get().unwrap_or(made);
         work::full_pass(net);
         let (c, stats) = from.updated_with_stats(&self.weights)?;
         Ok((self.custom.get_or_init(|| c), stats.full))
