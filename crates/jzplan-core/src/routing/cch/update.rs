@@ -80,9 +80,15 @@ impl Customized {
         w.par_chunks_mut(COPY_CHUNK)
             .zip(self.w.par_chunks(COPY_CHUNK))
             .for_each(|(to, from)| to.copy_from_slice(from));
-        let mut moved = vec![0u64; cch.rank.len().div_ceil(64)];
+        let mut changed_ranks = vec![0u64; cch.rank.len().div_ceil(64)];
         if !relax_changed(
-            cch, weights, &changed, &self.w, &mut w, &mut moved, &mut stats,
+            cch,
+            weights,
+            &changed,
+            &self.w,
+            &mut w,
+            &mut changed_ranks,
+            &mut stats,
         ) {
             stats.full = true;
             return Ok((cch.customize(weights)?, stats));
@@ -92,7 +98,7 @@ impl Customized {
         // from this customization's, when it was made the same way (no perfect step).
         let reuse = (!self.is_perfect() && self.middles == TRIANGLE_MIDDLES).then_some(Reuse {
             old: &self.adj,
-            changed: &moved,
+            changed: &changed_ranks,
         });
         let c = cch.queries(
             Arc::new(w),
