@@ -502,6 +502,33 @@ fn a_server_moves_a_deep_networks_avoiding_routes_to_the_perfect_step() {
             ..Made::default()
         }
     );
+    // Once its perfect step is made, the avoiding weights' customization answers alone: they
+    // let their basic one go. The base network's weights keep theirs for the next updates.
+    let plan = jzplan::served::plan(
+        &server.routing,
+        &server.network,
+        None,
+        Metric::Time,
+        &q.options.avoid,
+        jzplan::served::QueryUse::Route(Algorithm::Ch),
+    )
+    .unwrap()
+    .prepare()
+    .unwrap();
+    let avoiding = plan.prepared();
+    let t = std::time::Instant::now();
+    while avoiding.keeps_basic() {
+        assert!(t.elapsed().as_secs() < 300, "the perfect step never ended");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(avoiding.is_refined());
+    let base = server
+        .routing
+        .base_prepared(&server.network, Metric::Time)
+        .unwrap();
+    assert!(base.is_customized() && base.keeps_basic());
+    let r = server.route(&q).unwrap();
+    assert!((r.cost - cost).abs() <= 1e-9 * cost);
     let dir = tempfile::tempdir().unwrap();
     let jz = jinzhou_engine(dir.path(), None);
     jz.routing.refine_in_background(true);

@@ -148,9 +148,11 @@ impl RoutingCache {
 
     /// Starts the perfect step of `p`'s customization of `cch` if this cache refines in the
     /// background, `cch` is deep and no other step runs (O(1); a later query on `p` tries
-    /// again when one did).
-    fn refine(&self, p: &Arc<Prepared>, cch: &Cch) {
-        if self.refine.load(Ordering::Relaxed) && cch.is_deep() && p.refine(&self.refine_busy) {
+    /// again when one did). The base network's weights (`base`) keep their basic
+    /// customization afterwards, for the updates of the others ([`Prepared::refine`]).
+    fn refine(&self, p: &Arc<Prepared>, cch: &Cch, base: bool) {
+        if self.refine.load(Ordering::Relaxed) && cch.is_deep() && p.refine(&self.refine_busy, base)
+        {
             self.count(MADE_PERFECT);
         }
     }
@@ -489,7 +491,7 @@ impl PendingPlan {
                 plan.prepared.customized(&net, &c)?;
                 // On a deep hierarchy the next routes run on the perfect step's customization,
                 // made in the background from this one.
-                cache.refine(&plan.prepared, &c);
+                cache.refine(&plan.prepared, &c, plan.base);
                 plan.cch = Some(c);
             }
             QueryUse::Matrix => {
@@ -540,7 +542,7 @@ pub fn plan(
         QueryUse::Route(Algorithm::Ch) => {
             if cache.cch_ready(&plan.prepared) {
                 let c = cache.cch(net)?;
-                cache.refine(&plan.prepared, &c);
+                cache.refine(&plan.prepared, &c, plan.base);
                 plan.cch = Some(c);
             }
             plan.cch.is_some()

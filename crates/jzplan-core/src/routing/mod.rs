@@ -226,7 +226,23 @@ pub struct Router<'a> {
     /// one prepared on the first [`Algorithm::Ch`] query (errors kept as their message).
     ch_own: std::sync::OnceLock<std::result::Result<Hierarchy, String>>,
     /// A customized CCH given by the caller: answers [`Algorithm::Ch`] instead of a hierarchy.
-    cch: Option<&'a Customized>,
+    cch: Option<CchSlot<'a>>,
+}
+
+/// The customized CCH a router answers on: the caller's, or one shared with a [`Prepared`]
+/// (held while the router lives, so that a [`Prepared`] may let it go meanwhile).
+enum CchSlot<'a> {
+    Borrowed(&'a Customized),
+    Shared(std::sync::Arc<Customized>),
+}
+
+impl CchSlot<'_> {
+    fn get(&self) -> &Customized {
+        match self {
+            CchSlot::Borrowed(c) => c,
+            CchSlot::Shared(c) => c,
+        }
+    }
 }
 
 impl std::fmt::Debug for Router<'_> {
@@ -521,7 +537,7 @@ impl<'a> Router<'a> {
                 (mu, middle, f.settled + b.settled)
             }),
             Algorithm::Ch => {
-                let (mu, middle, settled) = match self.cch {
+                let (mu, middle, settled) = match self.cch.as_ref().map(CchSlot::get) {
                     Some(c) => c.search(&seeds, &targets, mu0),
                     None => self.hierarchy()?.query(&seeds, &targets, mu0),
                 };

@@ -11,7 +11,8 @@
 //! On a deep hierarchy ([`Cch::is_deep`]) a server also asks for the perfect step
 //! ([`Prepared::refine`]): the first routes of a new date run on the basic customization, made
 //! in well under a second, and the next ones on the perfect one, made from it in the
-//! background (their queries relax about half the arcs).
+//! background (their queries relax about half the arcs). The basic customization's query arcs
+//! are then let go, unless the weights are the base of other customizations' updates.
 
 use super::cch::{Cch, Customized};
 use super::ch::{Hierarchy, weights_fingerprint};
@@ -20,7 +21,7 @@ use super::{GraphSlot, Router, work};
 use crate::network::{Metric, RoadNetwork};
 use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// One checked weights vector and its derived data (see the module doc). `Sync`.
 pub struct Prepared {
@@ -29,9 +30,11 @@ pub struct Prepared {
     fingerprint: u64,
     nodes: usize,
     graph: OnceLock<Graph>,
-    custom: OnceLock<Customized>,
+    /// The basic customization, made on first use; let go by [`Prepared::refine`] once the
+    /// perfect one is made, unless asked to keep it. Routers hold it while they live.
+    custom: RwLock<Option<Arc<Customized>>>,
     /// The customization with the perfect step, made from `custom` by [`Prepared::refine`].
-    perfect: OnceLock<Customized>,
+    perfect: OnceLock<Arc<Customized>>,
     /// Whether [`Prepared::refine`] has started it.
     refining: AtomicBool,
     ch: OnceLock<Hierarchy>,
@@ -44,7 +47,7 @@ impl std::fmt::Debug for Prepared {
             .field("edges", &self.weights.len())
             .field("fingerprint", &self.fingerprint)
             .field("graph", &self.graph.get().is_some())
-            .field("customized", &self.custom.get().is_some())
+            .field("customized", &self.is_customized())
             .field("refined", &self.perfect.get().is_some())
             .finish()
     }
@@ -61,7 +64,7 @@ impl Prepared {
             weights,
             nodes: net.node_count(),
             graph: OnceLock::new(),
-            custom: OnceLock::new(),
+            custom: RwLock::new(None),
             perfect: OnceLock::new(),
             refining: AtomicBool::new(false),
             ch: OnceLock::new(),
@@ -121,11 +124,44 @@ impl Prepared {
         Ok(r)
     }
 
+    /// The basic customization, if it is made and kept.
+    fn basic(&self) -> Option<Arc<Customized>> {
+        self.custom
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The customization routes run on: the perfect one once made, else the basic one.
+    fn current(&self) -> Option<Arc<Customized>> {
+        if let Some(p) = self.perfect.get() {
+            return Some(p.clone());
+        }
+        // [`Prepared::refine`] sets the perfect one before it lets the basic one go: look again.
+        self.basic().or_else(|| self.perfect.get().cloned())
+    }
+
+    /// Keeps `c` as the basic customization unless one is kept already (two first uses at
+    /// once both customize; one result is kept, both are equal), and returns the one kept.
+    fn keep_basic(&self, c: Customized) -> Arc<Customized> {
+        let mut slot = self.custom.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = slot.as_ref() {
+            return kept.clone();
+        }
+        if let Some(p) = self.perfect.get() {
+            // Refined and let go meanwhile: the perfect one answers.
+            return p.clone();
+        }
+        let c = Arc::new(c);
+        *slot = Some(c.clone());
+        c
+    }
+
     /// These weights' customization of `cch`, made now if it is the first use (then kept); the
     /// one with the perfect step once [`Prepared::refine`] has made it.
-    pub fn customized(&self, net: &RoadNetwork, cch: &Arc<Cch>) -> Result<&Customized> {
+    pub fn customized(&self, net: &RoadNetwork, cch: &Arc<Cch>) -> Result<Arc<Customized>> {
         self.check(net)?;
-        if let Some(c) = self.perfect.get().or(self.custom.get()) {
+        if let Some(c) = self.current() {
             if !Arc::ptr_eq(c.cch(), cch) {
                 return Err(Error::invalid(
                     "the weights were customized for another hierarchy",
@@ -135,8 +171,7 @@ impl Prepared {
         }
         work::full_pass(net);
         let c = cch.customize(&self.weights)?;
-        // Two first uses at once both customize; one result is kept, both are equal.
-        Ok(self.custom.get_or_init(|| c))
+        Ok(self.keep_basic(c))
     }
 
     /// These weights' customization of `cch` made by updating `base`'s (made now if it is the
@@ -148,18 +183,19 @@ impl Prepared {
         net: &RoadNetwork,
         cch: &Arc<Cch>,
         base: &Prepared,
-    ) -> Result<(&Customized, bool)> {
+    ) -> Result<(Arc<Customized>, bool)> {
         if std::ptr::eq(self, base) || self.is_customized() {
             return Ok((self.customized(net, cch)?, false));
         }
         self.check(net)?;
         let made = base.customized(net, cch)?;
-        // From the basic customization, which is kept once the perfect one is made too: its
-        // query arcs are what an update can copy for the ranks it leaves unchanged.
-        let from = base.custom.get().unwrap_or(made);
+        // From the basic customization, which the base keeps once the perfect one is made too
+        // (`refine` with `keep_basic`): its query arcs are what an update can copy for the
+        // ranks it leaves unchanged.
+        let from = base.basic().unwrap_or(made);
         work::full_pass(net);
         let (c, stats) = from.updated_with_stats(&self.weights)?;
-        Ok((self.custom.get_or_init(|| c), stats.full))
+        Ok((self.keep_basic(c), stats.full))
     }
 
     /// Starts making the customization with the perfect step from the basic one, on a thread
@@ -167,11 +203,16 @@ impl Prepared {
     /// a time among all the weights that share it (each takes both cores and a few hundred MB
     /// for about a second on a 1M-edge network): it is set while the step runs.
     ///
+    /// Once the perfect customization is made, the basic one is let go (its query arcs are
+    /// about a third of a date's memory on a large grid; routers running on it hold it until
+    /// they end) unless `keep_basic`: the base network's weights keep it, since the other
+    /// weights' customizations are updates of it ([`Prepared::customized_from`]).
+    ///
     /// Returns whether the step started. It does not start before the basic customization is
     /// made, when it has the perfect step already, when this step was started before, or
     /// while `busy` is set (then a later call may start it).
-    pub fn refine(self: &Arc<Self>, busy: &Arc<AtomicBool>) -> bool {
-        let Some(basic) = self.custom.get() else {
+    pub fn refine(self: &Arc<Self>, busy: &Arc<AtomicBool>, keep_basic: bool) -> bool {
+        let Some(basic) = self.basic() else {
             return false;
         };
         if basic.is_perfect() || self.refining.load(Ordering::Acquire) {
@@ -199,8 +240,11 @@ impl Prepared {
             .name("jzplan-perfect-step".into())
             .spawn(move || {
                 let _release = release;
-                if let Some(basic) = me.custom.get() {
-                    let _ = me.perfect.set(basic.perfected());
+                if let Some(basic) = me.basic() {
+                    let _ = me.perfect.set(Arc::new(basic.perfected()));
+                    if !keep_basic {
+                        *me.custom.write().unwrap_or_else(|e| e.into_inner()) = None;
+                    }
                 }
             });
         if started.is_err() {
@@ -244,7 +288,12 @@ impl Prepared {
 
     /// Whether the customization is made already.
     pub fn is_customized(&self) -> bool {
-        self.custom.get().is_some()
+        self.perfect.get().is_some() || self.basic().is_some()
+    }
+
+    /// Whether the basic customization is kept (made, and not let go after the perfect step).
+    pub fn keeps_basic(&self) -> bool {
+        self.basic().is_some()
     }
 
     /// A router that answers [`Algorithm::Ch`](super::Algorithm::Ch) on these weights'
@@ -252,7 +301,7 @@ impl Prepared {
     pub fn cch_router<'a>(&'a self, net: &'a RoadNetwork, cch: &Arc<Cch>) -> Result<Router<'a>> {
         let c = self.customized(net, cch)?;
         let mut r = self.router(net)?;
-        r.cch = Some(c);
+        r.cch = Some(super::CchSlot::Shared(c));
         Ok(r)
     }
 
@@ -260,8 +309,12 @@ impl Prepared {
     pub fn memory_bytes(&self) -> usize {
         self.weights.len() * 8
             + self.graph.get().map_or(0, Graph::memory_bytes)
-            + self.custom.get().map_or(0, Customized::memory_bytes)
-            + self.perfect.get().map_or(0, Customized::query_bytes)
+            + match (self.basic(), self.perfect.get()) {
+                // The perfect one shares the basic one's weights and unpacking memo.
+                (Some(b), p) => b.memory_bytes() + p.map_or(0, |p| p.query_bytes()),
+                (None, Some(p)) => p.memory_bytes(),
+                (None, None) => 0,
+            }
             + self.ch.get().map_or(0, Hierarchy::memory_bytes)
     }
 }
@@ -423,7 +476,7 @@ mod tests {
         let p = Arc::new(Prepared::new(&net, w, Metric::Time).unwrap());
         let busy = Arc::new(AtomicBool::new(false));
         assert!(
-            !p.refine(&busy),
+            !p.refine(&busy, true),
             "nothing to refine before the customization"
         );
         let snap = |i: usize| {
@@ -451,10 +504,10 @@ mod tests {
         let (basic_dropped, before) = (c.dropped(), p.memory_bytes());
         // Not while another step holds the flag; then once.
         busy.store(true, Ordering::Release);
-        assert!(!p.refine(&busy));
+        assert!(!p.refine(&busy, true));
         busy.store(false, Ordering::Release);
-        assert!(p.refine(&busy));
-        assert!(!p.refine(&busy), "started once");
+        assert!(p.refine(&busy, true));
+        assert!(!p.refine(&busy, true), "started once");
         let t = std::time::Instant::now();
         while !p.is_refined() || busy.load(Ordering::Acquire) {
             assert!(t.elapsed().as_secs() < 300, "the perfect step never ended");
@@ -464,6 +517,8 @@ mod tests {
         assert!(c.is_perfect());
         assert!(c.dropped() > basic_dropped);
         // The weights and the unpacking memo are shared: only what the queries relax is new.
+        // Asked to keep the basic customization (the base network's), it keeps it.
+        assert!(p.keeps_basic());
         assert_eq!(p.memory_bytes(), before + c.query_bytes());
         for (a, b) in basic.iter().zip(costs(&p)) {
             assert!((a - b).abs() <= 1e-9 * a, "{a} then {b}");
@@ -477,5 +532,50 @@ mod tests {
             let d = r.route(a, b, &dijkstra).unwrap().cost;
             assert!((d - cost).abs() <= 1e-9 * d, "{d} against {cost}");
         }
+    }
+    #[test]
+    fn a_refined_date_lets_its_basic_customization_go_and_routers_on_it_still_answer() {
+        let net = grid(&GridOptions::jinzhou(60, 60)).unwrap();
+        let cch = Arc::new(Cch::new(&net).unwrap());
+        let mut w = net.weights(Metric::Time);
+        w[11] = f64::INFINITY;
+        let p = Arc::new(Prepared::new(&net, w, Metric::Time).unwrap());
+        let snap = |i: usize| {
+            net.snap_index()
+                .snap(&net, net.nodes()[i].point(), 500.0)
+                .unwrap()
+        };
+        let (a, b) = (snap(0), snap(3599));
+        let opts = RouteOptions {
+            algorithm: Algorithm::Ch,
+        };
+        // A router made on the basic customization, kept across the perfect step.
+        let before = p.cch_router(&net, &cch).unwrap();
+        let cost = before.route(&a, &b, &opts).unwrap().cost;
+        let basic_bytes = p.memory_bytes();
+        let busy = Arc::new(AtomicBool::new(false));
+        assert!(p.refine(&busy, false));
+        let t = std::time::Instant::now();
+        while p.keeps_basic() || busy.load(Ordering::Acquire) {
+            assert!(t.elapsed().as_secs() < 300, "the perfect step never ended");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(p.is_refined() && p.is_customized());
+        let c = p.customized(&net, &cch).unwrap();
+        assert!(c.is_perfect());
+        // Only the perfect customization is held now (it shares the weights and memo).
+        assert_eq!(p.memory_bytes(), 8 * net.edge_count() + c.memory_bytes());
+        assert!(p.memory_bytes() < basic_bytes + c.query_bytes());
+        // The old router still answers on the basic one it holds, the new one on the perfect.
+        assert_eq!(before.route(&a, &b, &opts).unwrap().cost, cost);
+        let after = p
+            .cch_router(&net, &cch)
+            .unwrap()
+            .route(&a, &b, &opts)
+            .unwrap();
+        assert!((after.cost - cost).abs() <= 1e-9 * cost);
+        // Nothing to refine again, and nothing is customized again: the perfect one answers.
+        assert!(!p.refine(&busy, false));
+        assert!(Arc::ptr_eq(&p.customized(&net, &cch).unwrap(), &c));
     }
 }

@@ -598,7 +598,7 @@ impl<'a> crate::routing::Router<'a> {
             ));
         }
         let mut r = crate::routing::Router::new(net, weights, metric)?;
-        r.cch = Some(cch);
+        r.cch = Some(crate::routing::CchSlot::Borrowed(cch));
         Ok(r)
     }
 }
