@@ -153,10 +153,23 @@ fn run_feed_export(g: &GlobalOpts, a: &ExportArgs, format: &str) -> anyhow::Resu
     Ok(())
 }
 
+/// The format to write `out` in: `--format`, or else what its extension says. A `--format`
+/// that contradicts the extension is refused (a FlatGeobuf file named `.gpkg` would mislead
+/// whoever opens it next).
 fn out_format(out: &Path, format: Option<&str>) -> crate::Result<VectorFormat> {
-    match format {
-        Some(f) => f.parse(),
-        None => VectorFormat::from_path(out),
+    let Some(f) = format else {
+        return VectorFormat::from_path(out);
+    };
+    let f: VectorFormat = f.parse()?;
+    match VectorFormat::from_path(out) {
+        Ok(named) if named != f => Err(crate::Error::invalid(format!(
+            "--format {} but '{}' is named as a .{} file: name it .{} or leave --format out",
+            f.extension(),
+            out.display(),
+            named.extension(),
+            f.extension()
+        ))),
+        _ => Ok(f),
     }
 }
 

@@ -223,6 +223,31 @@ fn logs_redirected_to_a_file_carry_no_colour_codes() {
 }
 
 #[test]
+fn export_refuses_a_format_its_file_name_contradicts_and_keeps_the_old_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("exp.db");
+    let out = dir.path().join("x.gpkg");
+    let out_s = out.to_str().unwrap();
+    let (code, _, err) = cli(&db, &["export", "--out", out_s]);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(&out).unwrap();
+    // FlatGeobuf into a `.gpkg` name (GDAL would have made a directory of it).
+    let (code, _, err) = cli(&db, &["export", "--out", out_s, "--format", "fgb"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("--format fgb") && err.contains(".gpkg"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    // A directory in the way is not replaced.
+    let d = dir.path().join("d.geojson");
+    std::fs::create_dir(&d).unwrap();
+    let (code, _, err) = cli(&db, &["export", "--out", d.to_str().unwrap()]);
+    assert_eq!(code, 3, "{err}");
+    assert!(d.is_dir() && err.contains("not a regular file"), "{err}");
+}
+
+#[test]
 fn export_writes_every_published_layer_on_a_date() {
     use gdal::vector::LayerAccess;
     let dir = tempfile::tempdir().unwrap();

@@ -184,9 +184,15 @@ fn gdal_write_err(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::Gdal(format!("writing {}: {e}", path.display()))
 }
 
-/// Writes layers to a new file (replacing an existing one) with a GDAL driver, in WGS84
-/// (EPSG:4326). GeoJSON and FlatGeobuf hold a single layer: passing more is an
+/// Writes layers to a new file (replacing an existing regular file) with a GDAL driver, in
+/// WGS84 (EPSG:4326). GeoJSON and FlatGeobuf hold a single layer: passing more is an
 /// `InvalidInput` error. GeoPackage writes run in one transaction.
+///
+/// The file is written beside `path` under a temporary name, read back (every layer must hold
+/// the features written: GDAL's GeoJSON and FlatGeobuf drivers do not report a failed write,
+/// e.g. on a full disk) and only then renamed over `path`. A failed write leaves `path` as it
+/// was and no partial file behind. A `path` that exists and is not a regular file (a
+/// directory, a device) is refused.
 pub fn write_layers(path: &Path, format: VectorFormat, layers: &[OutLayer]) -> Result<()> {
     quiet_gdal();
     if layers.is_empty() {
@@ -204,13 +210,90 @@ pub fn write_layers(path: &Path, format: VectorFormat, layers: &[OutLayer]) -> R
                 .join(", ")
         )));
     }
-    if path.exists() {
-        std::fs::remove_file(path).map_err(|e| Error::io(path, e))?;
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return Err(Error::invalid(format!(
+            "'{}' exists and is not a regular file: not replacing it",
+            path.display()
+        )));
+    }
+    let tmp = temporary_path(path, format);
+    let written =
+        write_new(&tmp, path, format, layers).and_then(|()| read_back(&tmp, path, layers));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    tracing::info!(
+        "wrote {} ({}): {}",
+        path.display(),
+        format.driver_name(),
+        layers
+            .iter()
+            .map(|l| format!("{} {} features", l.name, l.features.len()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+/// A name beside `path` for writing it: hidden, unique to this process, with the format's
+/// extension (the FlatGeobuf driver makes a directory of a name without `.fgb`).
+fn temporary_path(path: &Path, format: VectorFormat) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(
+        ".{name}.{}.tmp.{}",
+        std::process::id(),
+        format.extension()
+    ))
+}
+
+/// Reads the file written at `tmp` (for `path`) back: every layer there, with as many
+/// features as written (read one by one); an `IoError` on `path` otherwise.
+fn read_back(tmp: &Path, path: &Path, layers: &[OutLayer]) -> Result<()> {
+    let failed = |what: String| {
+        Error::io(
+            path,
+            std::io::Error::other(format!(
+                "the file written does not read back ({what}); is the disk full?"
+            )),
+        )
+    };
+    let ds = Dataset::open(tmp).map_err(|e| failed(e.to_string()))?;
+    for l in layers {
+        // Counted by reading them: a FlatGeobuf header states its count whatever follows.
+        let n = ds
+            .layer_by_name(&l.name)
+            .map_err(|e| failed(format!("layer '{}': {e}", l.name)))?
+            .features()
+            .count() as u64;
+        if n != l.features.len() as u64 {
+            return Err(failed(format!(
+                "layer '{}' holds {n} of {} features",
+                l.name,
+                l.features.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Writes `layers` to the new file `tmp` (errors name `path`).
+fn write_new(tmp: &Path, path: &Path, format: VectorFormat, layers: &[OutLayer]) -> Result<()> {
+    if tmp.exists() {
+        std::fs::remove_file(tmp).map_err(|e| Error::io(tmp, e))?;
     }
     let driver = DriverManager::get_driver_by_name(format.driver_name())
         .map_err(|e| Error::Gdal(format!("driver {}: {e}", format.driver_name())))?;
     let mut ds = driver
-        .create_vector_only(path)
+        .create_vector_only(tmp)
         .map_err(|e| gdal_write_err(path, e))?;
     let mut srs = SpatialRef::from_epsg(4326).map_err(|e| gdal_write_err(path, e))?;
     srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
@@ -227,16 +310,6 @@ pub fn write_layers(path: &Path, format: VectorFormat, layers: &[OutLayer]) -> R
         }
     }
     ds.close().map_err(|e| gdal_write_err(path, e))?;
-    tracing::info!(
-        "wrote {} ({}): {}",
-        path.display(),
-        format.driver_name(),
-        layers
-            .iter()
-            .map(|l| format!("{} {} features", l.name, l.features.len()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
     Ok(())
 }
 
@@ -392,5 +465,89 @@ pub fn write_network(net: &RoadNetwork, path: &Path, format: VectorFormat) -> Re
         write_layers(path, format, &[roads_layer(net), nodes_layer(net)])
     } else {
         write_layers(path, format, &[roads_layer(net)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer() -> OutLayer {
+        let mut l = OutLayer::new("flows", GeometryKind::LineString, &[("v", FieldKind::Real)]);
+        for k in 0..50 {
+            let x = 121.1 + 0.001 * k as f64;
+            let line: geo_types::LineString<f64> = vec![(x, 41.1), (x, 41.2)].into();
+            l.push(line, vec![Value::Real(k as f64)]).unwrap();
+        }
+        l
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_write_replaces_a_regular_file_and_leaves_nothing_else_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, format) in [
+            ("a.gpkg", VectorFormat::GeoPackage),
+            ("b.geojson", VectorFormat::GeoJson),
+            ("c.fgb", VectorFormat::FlatGeobuf),
+        ] {
+            let p = dir.path().join(file);
+            std::fs::write(&p, "old").unwrap();
+            write_layers(&p, format, &[layer()]).unwrap();
+            write_layers(&p, format, &[layer()]).unwrap();
+            assert!(p.is_file(), "{file}");
+            let ds = Dataset::open(&p).unwrap();
+            assert_eq!(ds.layer_by_name("flows").unwrap().feature_count(), 50);
+        }
+        assert_eq!(names(dir.path()), ["a.gpkg", "b.geojson", "c.fgb"]);
+    }
+
+    #[test]
+    fn a_path_that_is_no_regular_file_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("d.geojson");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("keep"), "x").unwrap();
+        let err = write_layers(&sub, VectorFormat::GeoJson, &[layer()]).unwrap_err();
+        assert_eq!(err.code(), "InvalidInput", "{err}");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert_eq!(names(&sub), ["keep"]);
+        assert_eq!(names(dir.path()), ["d.geojson"]);
+        // A directory that does not exist: an error, and no file anywhere.
+        let missing = dir.path().join("no/such/dir/x.gpkg");
+        assert!(write_layers(&missing, VectorFormat::GeoPackage, &[layer()]).is_err());
+        assert_eq!(names(dir.path()), ["d.geojson"]);
+    }
+
+    #[test]
+    fn a_file_that_does_not_read_back_whole_is_an_io_error() {
+        // What a full disk leaves of a GeoJSON or FlatGeobuf write, which GDAL does not report:
+        // a truncated file, or an empty one.
+        let dir = tempfile::tempdir().unwrap();
+        let layers = [layer()];
+        for (file, format) in [
+            ("t.geojson", VectorFormat::GeoJson),
+            ("t.fgb", VectorFormat::FlatGeobuf),
+        ] {
+            let tmp = dir.path().join(file);
+            write_new(&tmp, &tmp, format, &layers).unwrap();
+            read_back(&tmp, &tmp, &layers).unwrap();
+            let bytes = std::fs::read(&tmp).unwrap();
+            for keep in [bytes.len() / 2, 0] {
+                std::fs::write(&tmp, &bytes[..keep]).unwrap();
+                let err = read_back(&tmp, Path::new("out"), &layers)
+                    .expect_err(&format!("{file} cut to {keep} bytes"));
+                assert_eq!(err.code(), "IoError", "{file}, {keep} bytes: {err}");
+                assert!(err.to_string().contains("does not read back"), "{err}");
+            }
+        }
     }
 }
