@@ -131,7 +131,10 @@ impl Router<'_> {
             } else {
                 1.0
             };
-            parts.push((p.edge, p.frac, reach, 0.0, (reach - p.frac) * p.w));
+            // An origin at the end of an edge reaches nothing more of it.
+            if reach > p.frac {
+                parts.push((p.edge, p.frac, reach, 0.0, (reach - p.frac) * p.w));
+            }
         }
         let nodes = search::with_space(|sp| {
             sp.start(g.n);
@@ -141,11 +144,20 @@ impl Router<'_> {
         for &(v, dv) in &nodes {
             for a in g.arcs(v, false) {
                 let end = dv + a.w;
-                if end <= budget {
-                    parts.push((EdgeId(a.edge), 0.0, 1.0, dv, end));
+                let mut to = if end <= budget {
+                    1.0
                 } else {
                     // a.w > 0 here, since dv <= budget < end.
-                    parts.push((EdgeId(a.edge), 0.0, (budget - dv) / a.w, dv, budget));
+                    (budget - dv) / a.w
+                };
+                // On an origin's own edge, the part from the origin on is reached from it
+                // (at a lower cost: `dv >= 0`); from its start node, only the part before it.
+                if let Some(p) = o.iter().find(|p| p.edge.0 == a.edge) {
+                    to = to.min(p.frac);
+                }
+                if to > 0.0 {
+                    let c1 = if to >= 1.0 { end } else { dv + to * a.w };
+                    parts.push((EdgeId(a.edge), 0.0, to, dv, c1.min(budget)));
                 }
             }
         }

@@ -339,6 +339,29 @@ fn isochrone_cuts_edges_at_the_budget() {
     assert!(r.isochrone(&from, f64::NAN).is_err());
 }
 
+#[test]
+fn an_isochrone_from_a_node_counts_each_piece_of_road_once() {
+    // From the SW corner node of a 3 × 3 grid (blocks of 200 m, 28.8 s): half a block along
+    // each of its two roads, 100 + 100 m, and no piece of no length.
+    let net = plain_grid(3, 3);
+    let w = net.weights(Metric::Time);
+    let r = Router::new(&net, &w, Metric::Time).unwrap();
+    let from = r.snap(at(&net, 0.0, 0.0), 50.0).unwrap();
+    let iso = r.isochrone(&from, 14.4).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for e in &iso.reached {
+        assert!(e.from_frac < e.to_frac, "{e:?}");
+        assert!(e.geometry.0.len() >= 2, "{e:?}");
+        assert!(seen.insert(e.edge), "edge {:?} twice", e.edge);
+    }
+    let reached_m: f64 = iso
+        .reached
+        .iter()
+        .map(|e| (e.to_frac - e.from_frac) * net.edge(e.edge).length_m)
+        .sum();
+    assert!((reached_m - 200.0).abs() < 1.0, "{reached_m}");
+}
+
 // ---- properties against brute force ---------------------------------------------------
 
 #[derive(Clone, Debug)]
