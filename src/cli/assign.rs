@@ -658,6 +658,8 @@ fn compare_best_known(
     let best = tntp::read_flow(path)?;
     let mut max_rel: f64 = 0.0;
     let mut tstt = 0.0;
+    // Every link once: a partial file would compare part of the total with all of it.
+    let mut seen = vec![false; net.link_count()];
     for b in &best {
         let l = net.tntp_link(b.from, b.to).ok_or_else(|| {
             Error::file(
@@ -666,10 +668,28 @@ fn compare_best_known(
                 "no such link in the network",
             )
         })?;
+        if std::mem::replace(&mut seen[l.index()], true) {
+            return Err(Error::file(
+                path,
+                format!("link {}-{}", b.from, b.to),
+                "the link is listed twice",
+            ));
+        }
         tstt += b.volume * b.cost;
         if b.volume > 1_000.0 {
             max_rel = max_rel.max((r.volume[l.index()] - b.volume).abs() / b.volume);
         }
+    }
+    let covered = seen.iter().filter(|&&s| s).count();
+    if covered < seen.len() {
+        return Err(Error::file(
+            path,
+            "links",
+            format!(
+                "the best-known flows cover {covered} of the network's {} links: is the file cut short?",
+                seen.len()
+            ),
+        ));
     }
     Ok(Comparison {
         max_rel,

@@ -797,3 +797,45 @@ mod cli {
         assert_eq!(bad.status.code(), Some(5));
     }
 }
+
+/// Files cut at a line boundary parse line by line; the CLI refuses them by what they state.
+#[test]
+fn cut_trips_and_best_known_files_are_refused() {
+    let sf = tntp_dir().join("SiouxFalls");
+    let tmp = tempfile::tempdir().unwrap();
+    let cut = |name: &str, lines: usize| {
+        let text = std::fs::read_to_string(sf.join(name)).unwrap();
+        let p = tmp.path().join(name);
+        let head: Vec<&str> = text.lines().take(lines).collect();
+        std::fs::write(&p, head.join("\n") + "\n").unwrap();
+        p
+    };
+    let net = sf.join("SiouxFalls_net.tntp");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(crate::common::jzplan_bin())
+            .arg("assign")
+            .arg("--tntp-net")
+            .arg(&net)
+            .args(args)
+            .env_remove("JZPLAN_NETWORK")
+            .env_remove("JZPLAN_DB")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+                + &String::from_utf8_lossy(&out.stdout),
+        )
+    };
+    let trips = cut("SiouxFalls_trips.tntp", 40);
+    let (code, err) = run(&["--trips", trips.to_str().unwrap()]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("add up to 33300") && err.contains("360600"),
+        "{err}"
+    );
+    let flows = cut("SiouxFalls_flow.tntp", 20);
+    let (code, err) = run(&["--best-known", flows.to_str().unwrap()]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("cover 19 of the network's 76 links"), "{err}");
+}

@@ -307,7 +307,12 @@ pub fn parse_net(path: &Path, text: &str) -> Result<TntpNetwork> {
     })
 }
 
-/// Reads a `_trips.tntp` file.
+/// How far (relative) the demand entries may add up from `<TOTAL OD FLOW>`: headers round
+/// their totals, a cut file misses whole origins.
+const TOTAL_SLACK: f64 = 1e-3;
+
+/// Reads a `_trips.tntp` file (its demand must add up to `<TOTAL OD FLOW>` if the header
+/// states it, within 0.1 %).
 pub fn read_trips(path: &Path) -> Result<TntpTrips> {
     parse_trips(path, &read_text(path)?)
 }
@@ -380,6 +385,20 @@ pub fn parse_trips(path: &Path, text: &str) -> Result<TntpTrips> {
                 ));
             }
             demand[o * n + d as usize - 1] += v;
+        }
+    }
+    // A file cut at a line boundary parses: the stated total is what tells.
+    if let Some(t) = total_od_flow {
+        let sum: f64 = demand.iter().sum();
+        if (sum - t).abs() > (TOTAL_SLACK * t.abs()).max(0.5) {
+            return Err(Error::file(
+                path,
+                "metadata",
+                format!(
+                    "the demand entries add up to {sum}, but <TOTAL OD FLOW> says {t}: \
+                     is the file cut short?"
+                ),
+            ));
         }
     }
     Ok(TntpTrips {
@@ -575,6 +594,21 @@ mod tests {
         let zone = text.replace("2 : 10.0", "9 : 10.0");
         let msg = parse_trips(Path::new("t"), &zone).unwrap_err().to_string();
         assert!(msg.contains("zone 9"), "{msg}");
+        // Cut after origin 1: it still parses, but does not add up to the stated total.
+        let cut = text.split("Origin \t2").next().unwrap();
+        let e = parse_trips(Path::new("t"), cut).unwrap_err();
+        assert_eq!(e.code(), "InvalidFile");
+        let msg = e.to_string();
+        assert!(
+            msg.contains("add up to 10") && msg.contains("says 30"),
+            "{msg}"
+        );
+        // Without a stated total, nothing to compare.
+        let untold = cut.replace("<TOTAL OD FLOW> 30\n", "");
+        assert_eq!(
+            parse_trips(Path::new("t"), &untold).unwrap().total_od_flow,
+            None
+        );
     }
 
     #[test]
