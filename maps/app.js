@@ -480,7 +480,10 @@
     (jz.endMarkers || []).forEach((m) => m.remove());
     jz.endMarkers = [a, b].map((p, i) => new maplibregl.Marker({ color: i ? '#c62828' : '#2e7d32' }).setLngLat(p).addTo(map));
     try {
-      const [onDate, today] = await Promise.all([getJson(`/api/v1/route?${q}&date=${date}`), getJson(`/api/v1/route?${q}`)]);
+      // "Today" is today's network (works in force today), as the dated layers take it;
+      // without a date the API answers on the base network, with no works at all.
+      const [onDate, today] = await Promise.all([getJson(`/api/v1/route?${q}&date=${date}`),
+        getJson(`/api/v1/route?${q}&date=${isoDay(Date.now())}`)]);
       onDate.properties.which = 'date';
       today.properties.which = 'today';
       map.getSource('route').setData({ type: 'FeatureCollection', features: [today, onDate] });
