@@ -349,6 +349,12 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     let json = a.format.get("impact", RECORD)? == Format::Json;
     let (engine, _) = super::open::open_engine(g)?;
     let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
+    if a.algorithm == crate::assignment::Algorithm::Aon {
+        return Err(Error::invalid(
+            "impact compares equilibria: all-or-nothing (aon) reaches none; use bfw, algb, cfw, fw or msa",
+        )
+        .into());
+    }
     let mut demand = engine.impact_demand(zones, a.gap)?;
     demand.opts.algorithm = a.algorithm;
     let choke_points = engine.impact_choke_points(&demand)?;
@@ -449,6 +455,16 @@ pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     };
     let r = engine.impact(&query, &demand, &choke_points)?;
     let c = &r.comparison;
+    // As `--all-works` does: the figures stand, but say that they are not at the gap asked.
+    for (n, s) in [("before", &c.before), ("after", &c.after)] {
+        if !s.converged {
+            eprintln!(
+                "warning: the {n} assignment stopped at gap {:.1e} after {} iterations, short of \
+                 the gap {:.0e} asked: its figures are less precise than stated",
+                s.relative_gap, s.iterations, a.gap
+            );
+        }
+    }
     if let Some(dir) = &a.out {
         let files = crate::io::report::write_comparison(
             dir,
