@@ -347,6 +347,20 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
 pub fn run_impact(g: &GlobalOpts, a: ImpactArgs) -> anyhow::Result<()> {
     use crate::analysis::impact::{ImpactQuery, Task, format_delta};
     let json = a.format.get("impact", RECORD)? == Format::Json;
+    // What can be checked before the minutes of assignments is checked first.
+    if a.all_works {
+        if let Some(year) = a.year
+            && !(2000..=2100).contains(&year)
+        {
+            return Err(Error::invalid(format!(
+                "--year {year} is outside the years the model covers (2000-2100)"
+            ))
+            .into());
+        }
+        if let Some(out) = &a.out {
+            std::fs::create_dir_all(out).map_err(|e| Error::io(out.clone(), e))?;
+        }
+    }
     let (engine, _) = super::open::open_engine(g)?;
     let zones = a.zones.as_deref().map(zones::read_zones).transpose()?;
     if a.algorithm == crate::assignment::Algorithm::Aon {

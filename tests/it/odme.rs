@@ -290,6 +290,40 @@ fn bad_counts_are_clear_errors() {
     od.set(0, 1, 1.0).unwrap();
     assert!(odme::estimate(&net, &od, &[], &OdmeOptions::default()).is_err());
     assert!(odme::estimate(&net, &OdMatrix::new(3), &[], &OdmeOptions::default()).is_err());
+    // Options that cannot run: no step, or a gap that is no target.
+    let counts = odme::parse_counts(
+        std::path::Path::new("c.csv"),
+        &b"links,count\n1-3,5\n"[..],
+        &net,
+    )
+    .unwrap();
+    for (opts, want) in [
+        (
+            OdmeOptions {
+                iterations: 0,
+                ..OdmeOptions::default()
+            },
+            "at least one step",
+        ),
+        (
+            OdmeOptions {
+                target_gap: f64::NAN,
+                ..OdmeOptions::default()
+            },
+            "target gap NaN",
+        ),
+        (
+            OdmeOptions {
+                target_gap: 0.0,
+                ..OdmeOptions::default()
+            },
+            "target gap 0",
+        ),
+    ] {
+        let e = odme::estimate(&net, &od, &counts, &opts).unwrap_err();
+        assert_eq!(e.code(), "InvalidInput");
+        assert!(e.to_string().contains(want), "{e}");
+    }
 }
 
 mod cli {

@@ -300,6 +300,17 @@ pub fn estimate(
     if counts.is_empty() {
         return Err(Error::invalid("matrix estimation needs at least one count"));
     }
+    if opts.iterations == 0 || opts.max_assign_iterations == 0 {
+        return Err(Error::invalid(
+            "matrix estimation needs at least one step and one assignment iteration",
+        ));
+    }
+    if !(opts.target_gap.is_finite() && opts.target_gap > 0.0) {
+        return Err(Error::invalid(format!(
+            "target gap {} must be finite and positive",
+            opts.target_gap
+        )));
+    }
     for c in counts {
         if c.links.is_empty() || !(c.sd > 0.0 && c.sd.is_finite()) {
             return Err(Error::invalid(format!(
