@@ -706,6 +706,7 @@ async fn works_are_created_edited_and_cancelled_through_the_api() {
         (r#"{"id": "OTHER"}"#, "id"),
         (r#"{"colour": "red"}"#, "colour"),
         (r#"{"actual_start": "2099-01-01"}"#, "actual_start"),
+        (r#"{"geometry": null}"#, "geometry: an edit may replace"),
         (r#"{}"#, "nothing to change"),
     ] {
         let r = write(&app, "PATCH", "/api/v1/works/W-2027-001", Some("\"v1\""), b).await;

@@ -243,6 +243,11 @@ pub fn edit(
             "promoter: a submitted work keeps its promoter",
         ));
     }
+    if current.geometry.is_some() && work.geometry.is_none() {
+        return Err(Error::invalid(
+            "geometry: an edit may replace the geometry but not remove it",
+        ));
+    }
     if work.effects != current.effects || work.geometry != current.geometry {
         check_on_network(net, &links_of(net, book)?, &work)?;
     }
