@@ -707,6 +707,10 @@ async fn works_are_created_edited_and_cancelled_through_the_api() {
         (r#"{"colour": "red"}"#, "colour"),
         (r#"{"actual_start": "2099-01-01"}"#, "actual_start"),
         (r#"{"geometry": null}"#, "geometry: an edit may replace"),
+        (
+            r#"{"status": "under_construction", "effective": "2099-01-01"}"#,
+            "effective: 2099-01-01 is after today",
+        ),
         (r#"{}"#, "nothing to change"),
     ] {
         let r = write(&app, "PATCH", "/api/v1/works/W-2027-001", Some("\"v1\""), b).await;
@@ -744,6 +748,10 @@ async fn works_are_created_edited_and_cancelled_through_the_api() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["work"]["status"], "cancelled");
+    assert_eq!(
+        r.json()["work"]["status_source"],
+        "edit:status cancelled effective 2026-12-01"
+    );
     let h = get(&app, "/api/v1/works/W-2027-001/history").await.json();
     let fields: Vec<(&str, &str, &str)> = h
         .as_array()

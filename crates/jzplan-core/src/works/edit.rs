@@ -35,8 +35,20 @@ const CONTROL_KEYS: &[&str] = &[
     "comment",
 ];
 
-fn today() -> NaiveDate {
+/// Today (UTC): actual dates and the effective dates of status changes may not lie after it.
+pub(super) fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
+}
+
+/// Refuses a date after `today` for `field` (an actual date, or the effective date of a status
+/// change, which becomes one): an actual date records what happened, not what is planned.
+pub(super) fn check_not_after_today(field: &str, d: NaiveDate, today: NaiveDate) -> Result<()> {
+    if d > today {
+        return Err(Error::invalid(format!(
+            "{field}: {d} is after today ({today}): an actual date records what happened"
+        )));
+    }
+    Ok(())
 }
 
 fn links_of(net: &RoadNetwork, book: &WorksBook) -> Result<HashMap<String, Vec<EdgeId>>> {
@@ -231,12 +243,12 @@ pub fn edit(
     ] {
         if patch.get(k).is_some_and(|v| !v.is_null())
             && let Some(d) = d
-            && d > day
         {
-            return Err(Error::invalid(format!(
-                "{k}: {d} is after today ({day}): an actual date records what happened"
-            )));
+            check_not_after_today(k, d, day)?;
         }
+    }
+    if let Some(d) = effective {
+        check_not_after_today("effective", d, day)?;
     }
     if current.promoter.is_some() && work.promoter.is_none() {
         return Err(Error::invalid(
@@ -261,6 +273,10 @@ pub fn edit(
     let fields_only = work.clone();
     if let Some(to) = status {
         work = work.with_status(to, effective.unwrap_or(day))?;
+        if patch.get("status_source").is_some_and(|v| !v.is_null()) {
+            // The edit says itself why the status changed.
+            work.status_source = fields_only.status_source.clone();
+        }
     }
     let new_json = serde_json::to_value(&work)
         .map_err(|e| Error::Store(format!("cannot encode work {id}: {e}")))?;

@@ -151,9 +151,9 @@ fn current_work(store: &dyn Store, id: &WorkId, expected_version: u64) -> Result
     Ok(w)
 }
 
-/// Moves a work to status `to`, effective on `on`, if it is still at `expected_version` and
-/// the transition is allowed. A P6 child also moves its choke point to being opened / opened.
-/// Nothing changes on any error.
+/// Moves a work to status `to`, effective on `on` (not after today), if it is still at
+/// `expected_version` and the transition is allowed. A P6 child also moves its choke point to
+/// being opened / opened. Nothing changes on any error.
 #[allow(clippy::too_many_arguments)]
 pub fn set_status(
     book: &WorksBook,
@@ -165,6 +165,7 @@ pub fn set_status(
     actor: &str,
     comment: &str,
 ) -> Result<Work> {
+    super::edit::check_not_after_today("effective", on, super::edit::today())?;
     let w = current_work(book.store()?, id, expected_version)?;
     let nw = w.with_status(to, on)?;
     let change = Change {
