@@ -1002,6 +1002,11 @@ async fn bad_works_and_limits_are_refused_with_stable_codes_and_store_nothing() 
                 "schedule": {"hours": "22:00-24:30"}}]}"#,
             "effects[0].schedule.hours",
         ),
+        (r#"{"geometry": null}"#, "geometry: an edit may replace"),
+        (
+            r#"{"status": "completed", "effective": "2099-01-01"}"#,
+            "effective: 2099-01-01 is after today",
+        ),
     ] {
         let r = write(&app, "PATCH", "/api/v1/works/P1", Some(&etag), b).await;
         assert_problem(&r, 400, "InvalidInput");
