@@ -238,9 +238,15 @@ async fn the_feed_holds_every_write_and_its_findings_in_order_across_a_restart()
         ]
     );
     // Bad parameters: 400, as everywhere in the native API.
+    // …and so is a cursor after the last event, also one beyond i64 that would wrap to 1.
+    let after = format!("since={}", feed(&app, 0).await.1 + 1);
     for q in [
         "since=-1",
         "since=x",
+        after.as_str(),
+        "since=999999999",
+        "since=9223372036854775808",
+        "since=18446744073709551615",
         "limit=0",
         "limit=1001",
         "kind=castle",
@@ -366,6 +372,42 @@ async fn the_feed_streams_as_server_sent_events_and_resumes_after_last_event_id(
         .unwrap();
     let rest = sse_events(&mut s, want.len() - 2).await;
     assert_eq!(rest, want[2..]);
+    drop(s);
+    // A cursor after the last event (or beyond i64, which would wrap to 1) is refused.
+    let newest = &want.last().unwrap().0;
+    for (query, id) in [
+        ("", "18446744073709551615"),
+        ("", "9223372036854775808"),
+        ("", "999999999"),
+        ("?since=999999999", newest.as_str()),
+    ] {
+        let r = client
+            .get(format!("{base}/api/v1/events/stream{query}"))
+            .header("accept", "text/event-stream")
+            .header("last-event-id", id)
+            .send()
+            .await
+            .unwrap();
+        if query.is_empty() {
+            assert_eq!(r.status().as_u16(), 400, "{id}");
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["code"], "InvalidInput");
+            assert_eq!(
+                p["detail"],
+                format!("Last-Event-ID: {id} is after the last event ({newest})")
+            );
+        } else {
+            // Last-Event-ID wins over since: it is the last event, so the stream opens.
+            assert_eq!(r.status().as_u16(), 200);
+        }
+    }
+    let r = client
+        .get(format!("{base}/api/v1/events/stream?since=999999999"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
 }
 
 /// What the receiver got: (headers we check, body).

@@ -228,7 +228,8 @@ pub fn create_work(
     Ok(save(book, net, work, 0, &change)?.work)
 }
 
-/// The events after `since` that pass `filter`, at most `limit` (1–1000) read.
+/// The events after `since` that pass `filter`, at most `limit` (1–1000) read. A `since` after
+/// the last event is refused (a client must not wait past events it will never be sent).
 pub fn page(
     store: &dyn Store,
     since: u64,
@@ -241,6 +242,9 @@ pub fn page(
         )));
     }
     let read = store.events(since, limit)?;
+    if read.is_empty() {
+        check_since(store, "since", since)?;
+    }
     let next = read.last().map_or(since, |e| e.cursor);
     Ok(EventPage {
         events: read
@@ -249,6 +253,17 @@ pub fn page(
             .collect(),
         next,
     })
+}
+
+/// Refuses a cursor (`since`, `Last-Event-ID`: named by `what`) after the last event.
+pub fn check_since(store: &dyn Store, what: &str, since: u64) -> Result<()> {
+    let last = store.last_event()?;
+    if since > last {
+        return Err(Error::invalid(format!(
+            "{what}: {since} is after the last event ({last})"
+        )));
+    }
+    Ok(())
 }
 
 /// A new webhook subscription to `url` for the events passing `filter`, from the event after
@@ -266,15 +281,12 @@ pub fn subscribe(
             e => e,
         })?;
     }
-    let last = store.last_event()?;
     let cursor = match since {
-        Some(c) if c > last => {
-            return Err(Error::invalid(format!(
-                "since: {c} is after the last event ({last})"
-            )));
+        Some(c) => {
+            check_since(store, "since", c)?;
+            c
         }
-        Some(c) => c,
-        None => last,
+        None => store.last_event()?,
     };
     let s = Subscription {
         id: events::new_subscription_id()?,
