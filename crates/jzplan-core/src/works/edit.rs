@@ -5,8 +5,8 @@
 use super::engine::WorksBook;
 use super::rules::{self, Finding, FindingFilter, Moratorium, MoratoriumPeriods, RuleOptions};
 use super::validate::{
-    RecordRules, changed_fields, check_known_fields, check_on_network, check_record,
-    deserialize_work, fill_defaults, merge_patch,
+    RecordRules, changed_fields, check_known_fields, check_not_after_today, check_on_network,
+    check_record, deserialize_work, fill_defaults, merge_patch, today,
 };
 use super::{DateRange, Status, Work, WorkFilter, WorkId, parse_date};
 use crate::network::{EdgeId, RoadNetwork};
@@ -34,22 +34,6 @@ const CONTROL_KEYS: &[&str] = &[
     "planned_end",
     "comment",
 ];
-
-/// Today (UTC): actual dates and the effective dates of status changes may not lie after it.
-pub(super) fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
-
-/// Refuses a date after `today` for `field` (an actual date, or the effective date of a status
-/// change, which becomes one): an actual date records what happened, not what is planned.
-pub(super) fn check_not_after_today(field: &str, d: NaiveDate, today: NaiveDate) -> Result<()> {
-    if d > today {
-        return Err(Error::invalid(format!(
-            "{field}: {d} is after today ({today}): an actual date records what happened"
-        )));
-    }
-    Ok(())
-}
 
 fn links_of(net: &RoadNetwork, book: &WorksBook) -> Result<HashMap<String, Vec<EdgeId>>> {
     Ok(book

@@ -165,7 +165,7 @@ pub fn set_status(
     actor: &str,
     comment: &str,
 ) -> Result<Work> {
-    super::edit::check_not_after_today("effective", on, super::edit::today())?;
+    super::validate::check_not_after_today("effective", on, super::validate::today())?;
     let w = current_work(book.store()?, id, expected_version)?;
     let nw = w.with_status(to, on)?;
     let change = Change {

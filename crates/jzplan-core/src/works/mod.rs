@@ -668,7 +668,7 @@ impl Work {
     /// Applies a status change effective on `on`, after checking the transitions table and
     /// the dates: starting construction records the actual start, completing the actual end;
     /// `status_source` becomes `edit:status <to> effective <on>` (the audit entry names who).
-    /// The callers refuse an `on` after today (`edit::check_not_after_today`). Returns the changed work
+    /// The callers refuse an `on` after today (`validate::check_not_after_today`). Returns the changed work
     /// (version unchanged: the store bumps it).
     pub fn with_status(&self, to: Status, on: NaiveDate) -> Result<Work> {
         check_date("effective date", on)?;
