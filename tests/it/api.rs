@@ -465,6 +465,34 @@ async fn works_api_lists_details_and_guards_changes() {
         403,
         "Forbidden",
     );
+    // The scheme is case-insensitive (RFC 7235): a good token in `bearer` passes (to the stale
+    // If-Match, so nothing changes); another scheme is no bearer token at all: 401.
+    let with_auth = |auth: &'static str| {
+        Request::patch("/api/v1/works/P1")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, auth)
+            .header(header::IF_MATCH, "\"v999\"")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    assert_problem(
+        &send(&app, with_auth("bearer correct horse")).await,
+        412,
+        "PreconditionFailed",
+    );
+    assert_problem(
+        &send(&app, with_auth("BEARER wrong")).await,
+        403,
+        "Forbidden",
+    );
+    let r = send(&app, with_auth("Basic abc")).await;
+    assert_problem(&r, 401, "Unauthorized");
+    assert!(
+        r.headers[header::WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
     assert_problem(
         &patch(&app, "/api/v1/works/P1", Some("correct horse"), None, body).await,
         428,

@@ -187,6 +187,38 @@ async fn native_matrix() {
         400,
         "InvalidInput",
     );
+    // Unknown or misspelt fields, also inside `avoid`, are refused (they would be ignored:
+    // no avoidance, the default metric), naming the field.
+    for (body, field) in [
+        (
+            r#"{"sources": [[121.10, 41.10], [121.12, 41.12]], "metrics": "distance"}"#,
+            "metrics",
+        ),
+        (
+            r#"{"sources": [[121.10, 41.10], [121.12, 41.12]], "colour": 1}"#,
+            "colour",
+        ),
+        (
+            r#"{"sources": [[121.10, 41.10], [121.12, 41.12]], "avoid": {"edges": [1]}}"#,
+            "edges",
+        ),
+    ] {
+        let r = post_json(&app, "/api/v1/matrix", body).await;
+        assert_problem(&r, 400, "InvalidInput");
+        let detail = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(
+            detail.contains(&format!("unknown field `{field}`")),
+            "{detail}"
+        );
+    }
+    // The right spelling of `avoid` is taken.
+    let r = post_json(
+        &app,
+        "/api/v1/matrix",
+        r#"{"sources": [[121.10, 41.10]], "avoid": {"avoid_edges": "0"}}"#,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let r = send(
         &app,
         Request::post("/api/v1/matrix")

@@ -706,6 +706,11 @@ async fn works_are_created_edited_and_cancelled_through_the_api() {
         (r#"{"id": "OTHER"}"#, "id"),
         (r#"{"colour": "red"}"#, "colour"),
         (r#"{"actual_start": "2099-01-01"}"#, "actual_start"),
+        (r#"{"geometry": null}"#, "geometry: an edit may replace"),
+        (
+            r#"{"status": "under_construction", "effective": "2099-01-01"}"#,
+            "effective: 2099-01-01 is after today",
+        ),
         (r#"{}"#, "nothing to change"),
     ] {
         let r = write(&app, "PATCH", "/api/v1/works/W-2027-001", Some("\"v1\""), b).await;
@@ -743,6 +748,10 @@ async fn works_are_created_edited_and_cancelled_through_the_api() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(r.json()["work"]["status"], "cancelled");
+    assert_eq!(
+        r.json()["work"]["status_source"],
+        "edit:status cancelled effective 2026-12-01"
+    );
     let h = get(&app, "/api/v1/works/W-2027-001/history").await.json();
     let fields: Vec<(&str, &str, &str)> = h
         .as_array()
@@ -992,6 +1001,11 @@ async fn bad_works_and_limits_are_refused_with_stable_codes_and_store_nothing() 
                 "target": {"type": "street", "streets": ["锦州街"]},
                 "schedule": {"hours": "22:00-24:30"}}]}"#,
             "effects[0].schedule.hours",
+        ),
+        (r#"{"geometry": null}"#, "geometry: an edit may replace"),
+        (
+            r#"{"status": "completed", "effective": "2099-01-01"}"#,
+            "effective: 2099-01-01 is after today",
         ),
     ] {
         let r = write(&app, "PATCH", "/api/v1/works/P1", Some(&etag), b).await;

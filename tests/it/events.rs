@@ -238,9 +238,15 @@ async fn the_feed_holds_every_write_and_its_findings_in_order_across_a_restart()
         ]
     );
     // Bad parameters: 400, as everywhere in the native API.
+    // …and so is a cursor after the last event, also one beyond i64 that would wrap to 1.
+    let after = format!("since={}", feed(&app, 0).await.1 + 1);
     for q in [
         "since=-1",
         "since=x",
+        after.as_str(),
+        "since=999999999",
+        "since=9223372036854775808",
+        "since=18446744073709551615",
         "limit=0",
         "limit=1001",
         "kind=castle",
@@ -366,6 +372,42 @@ async fn the_feed_streams_as_server_sent_events_and_resumes_after_last_event_id(
         .unwrap();
     let rest = sse_events(&mut s, want.len() - 2).await;
     assert_eq!(rest, want[2..]);
+    drop(s);
+    // A cursor after the last event (or beyond i64, which would wrap to 1) is refused.
+    let newest = &want.last().unwrap().0;
+    for (query, id) in [
+        ("", "18446744073709551615"),
+        ("", "9223372036854775808"),
+        ("", "999999999"),
+        ("?since=999999999", newest.as_str()),
+    ] {
+        let r = client
+            .get(format!("{base}/api/v1/events/stream{query}"))
+            .header("accept", "text/event-stream")
+            .header("last-event-id", id)
+            .send()
+            .await
+            .unwrap();
+        if query.is_empty() {
+            assert_eq!(r.status().as_u16(), 400, "{id}");
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["code"], "InvalidInput");
+            assert_eq!(
+                p["detail"],
+                format!("Last-Event-ID: {id} is after the last event ({newest})")
+            );
+        } else {
+            // Last-Event-ID wins over since: it is the last event, so the stream opens.
+            assert_eq!(r.status().as_u16(), 200);
+        }
+    }
+    let r = client
+        .get(format!("{base}/api/v1/events/stream?since=999999999"))
+        .header("accept", "text/event-stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
 }
 
 /// What the receiver got: (headers we check, body).
@@ -607,4 +649,79 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
     )
     .await;
     assert_problem(&r, 404, "NotFound");
+}
+
+/// A webhook receiver on 127.0.0.1 that notes the cursor of each request, then answers 200
+/// after `delay`.
+async fn slow_receiver(delay: Duration) -> (String, Arc<Mutex<Vec<u64>>>) {
+    use axum::extract::State;
+    use axum::http::HeaderMap;
+    type Seen = (Arc<Mutex<Vec<u64>>>, Duration);
+    async fn hook(State((seen, delay)): State<Seen>, headers: HeaderMap) -> StatusCode {
+        let cursor = headers["x-jzplan-event"].to_str().unwrap().parse().unwrap();
+        seen.lock().unwrap().push(cursor);
+        tokio::time::sleep(delay).await;
+        StatusCode::OK
+    }
+    let seen: Arc<Mutex<Vec<u64>>> = Arc::default();
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(hook))
+        .with_state((seen.clone(), delay));
+    (format!("{}/hook", serve(app).await), seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unresponsive_receiver_does_not_hold_up_the_other_subscriptions() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = jinzhou_state_with(dir.path(), config());
+    let app = api::app_with_state(state.clone());
+    let (hung_url, hung) = slow_receiver(Duration::from_secs(300)).await;
+    let (url, seen) = slow_receiver(Duration::ZERO).await;
+    let subscribe = |url: String, since: u64| {
+        let app = app.clone();
+        async move {
+            let body = json!({"url": url, "since": since}).to_string();
+            let r = write(&app, "POST", "/api/v1/subscriptions", None, &body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        }
+    };
+    let start = feed(&app, 0).await.1;
+    subscribe(hung_url, start).await;
+    let start = four_writes(&app).await;
+    let (events, _) = feed(&app, start).await;
+    let want: Vec<u64> = events
+        .iter()
+        .map(|e| e["cursor"].as_u64().unwrap())
+        .collect();
+    // The receiver never answers within the 60 s timeout.
+    let delivery = api::webhooks::spawn(
+        state.engine.clone(),
+        api::webhooks::DeliveryOptions {
+            poll: Duration::from_millis(50),
+            timeout: Duration::from_secs(60),
+            owner: "replica-1".into(),
+            ..Default::default()
+        },
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while hung.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no delivery started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // While the first receiver keeps its first event waiting, a second subscription gets every
+    // event, in order, within seconds.
+    subscribe(url, start).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while seen.lock().unwrap().len() < want.len() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "held up behind the unresponsive receiver: {:?}",
+            seen.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    delivery.abort();
+    assert_eq!(*seen.lock().unwrap(), want);
+    // The unresponsive one got its first event once (it is still waiting for the answer).
+    assert_eq!(hung.lock().unwrap().len(), 1);
 }

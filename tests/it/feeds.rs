@@ -307,12 +307,40 @@ fn a_closed_two_way_street_is_one_event_per_direction_in_driving_order() {
             .count(),
         3
     );
-    // On a Saturday the nightly closure is not on; the speed limit is.
+    // On Saturday 3 April the Friday night closure runs until 06:00, as routing has it: the
+    // closures are that night's, Friday 22:00 to Saturday 06:00; the speed limit is on too.
     let sat = e
         .road_events(FeedSpan::Day("2027-04-03".parse().unwrap()))
         .unwrap();
-    assert_eq!(sat.events.len(), 2);
-    assert!(sat.events.iter().all(|x| !x.impact.closed));
+    assert_eq!(sat.events.len(), 4);
+    let nights: Vec<_> = sat.events.iter().filter(|x| x.impact.closed).collect();
+    assert_eq!(nights.len(), 2);
+    for c in nights {
+        assert_eq!(c.start.to_rfc3339(), "2027-04-02T22:00:00+08:00");
+        assert_eq!(c.end.to_rfc3339(), "2027-04-03T06:00:00+08:00");
+    }
+    let feed = e
+        .wzdx_feed(FeedSpan::Day("2027-04-03".parse().unwrap()), &publisher())
+        .unwrap();
+    assert_valid(&v, &feed, "Saturday's feed");
+    let closed: Vec<&Value> = feed["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["vehicle_impact"] == "all-lanes-closed")
+        .collect();
+    assert_eq!(closed.len(), 2);
+    assert_eq!(
+        closed[0]["properties"]["start_date"],
+        "2027-04-02T14:00:00Z"
+    );
+    assert_eq!(closed[0]["properties"]["end_date"], "2027-04-02T22:00:00Z");
+    // On Sunday nothing runs into the day: the speed limit only.
+    let sun = e
+        .road_events(FeedSpan::Day("2027-04-04".parse().unwrap()))
+        .unwrap();
+    assert_eq!(sun.events.len(), 2);
+    assert!(sun.events.iter().all(|x| !x.impact.closed));
     // On a Monday the closure runs from 22:00 to 06:00 the next morning, local time.
     let mon = e
         .road_events(FeedSpan::Day("2027-04-05".parse().unwrap()))
@@ -633,6 +661,22 @@ async fn cifs_has_every_required_element_in_json_and_xml() {
         }
     }
     assert_eq!(closed, 2, "one closure per direction");
+    // On Saturday 3 April the Friday night closure is still on until 06:00 (as routing has it).
+    let r = get(&app, "/api/v1/cifs?date=2027-04-03").await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text());
+    let sat = r.json();
+    let closures: Vec<&Value> = sat["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| &i["incident"])
+        .filter(|i| i["type"] == "ROAD_CLOSED")
+        .collect();
+    assert_eq!(closures.len(), 2, "{sat}");
+    for i in closures {
+        assert_eq!(i["starttime"], "2027-04-02T22:00:00+08:00");
+        assert_eq!(i["endtime"], "2027-04-03T06:00:00+08:00");
+    }
 
     let req = Request::get("/api/v1/cifs?window=2027-01-01..2027-12-31")
         .header(header::ACCEPT, "application/xml")

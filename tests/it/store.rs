@@ -141,7 +141,7 @@ fn seeding_is_idempotent_and_keeps_edits(b: Backend) {
     assert_eq!(r.kept_edits[0].0, "P10");
     assert_eq!(
         r.kept_edits[0].1,
-        vec!["actual_start".to_string(), "status".to_string()]
+        ["actual_start", "status", "status_source"]
     );
     assert_eq!(
         e.get_work(&id("P10")).unwrap().work.status,

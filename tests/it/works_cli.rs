@@ -74,6 +74,30 @@ fn cli_works_status_history_timeline_and_errors() {
         ],
     );
     assert_eq!(code, 3, "{err}");
+    // An effective date after today would record a future actual date: refused.
+    let next = (version.parse::<u64>().unwrap() + 1).to_string();
+    let (code, _, err) = cli(
+        &db,
+        &[
+            "works",
+            "set-status",
+            "P10",
+            "completed",
+            "--on",
+            "2099-01-01",
+            "--version",
+            &next,
+        ],
+    );
+    assert_eq!(code, 3, "{err}");
+    assert!(
+        err.contains("effective: 2099-01-01 is after today"),
+        "{err}"
+    );
+    let (_, out, _) = cli(&db, &["works", "show", "P10", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["work"]["status"], "under_construction");
+    assert_eq!(v["work"]["actual_end"], serde_json::Value::Null);
     let (code, _, err) = cli(&db, &["works", "show", "P99"]);
     assert_eq!(code, 5, "{err}");
     let (code, out, _) = cli(&db, &["works", "history", "P10"]);

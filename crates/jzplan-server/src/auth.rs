@@ -104,8 +104,17 @@ impl TokenStore {
     }
 }
 
-/// The caller, authenticated by `Authorization: Bearer <token>`: no token → 401, a token that
-/// is not in the store → 403.
+/// The token of an `Authorization` value `Bearer <token>`, the scheme in any case (RFC 7235
+/// §2.1); `None` for another scheme, no token or a value that is not text.
+pub fn bearer_token(value: &HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller, authenticated by `Authorization: Bearer <token>`: no bearer token (no header,
+/// another scheme such as `Basic`) → 401 with `WWW-Authenticate: Bearer`, a token that is not
+/// in the store → 403.
 #[derive(Clone, Debug)]
 pub struct Authorized(pub String);
 
@@ -115,7 +124,11 @@ impl FromRequestParts<AppState> for Authorized {
         parts: &mut Parts,
         state: &AppState,
     ) -> std::result::Result<Self, Self::Rejection> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        let Some(token) = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(bearer_token)
+        else {
             let mut r = ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "Unauthorized",
@@ -128,14 +141,8 @@ impl FromRequestParts<AppState> for Authorized {
             );
             return Err(r);
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .unwrap_or("");
         match state.config.tokens.check(token) {
-            Some(name) if !token.is_empty() => Ok(Authorized(name.to_string())),
+            Some(name) => Ok(Authorized(name.to_string())),
             _ => Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "Forbidden",
@@ -149,6 +156,19 @@ impl FromRequestParts<AppState> for Authorized {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive_and_other_schemes_have_no_token() {
+        let t = |v: &'static str| bearer_token(&HeaderValue::from_static(v)).map(String::from);
+        assert_eq!(t("Bearer s3cret").as_deref(), Some("s3cret"));
+        assert_eq!(t("bearer s3cret").as_deref(), Some("s3cret"));
+        assert_eq!(t("BEARER  s3cret ").as_deref(), Some("s3cret"));
+        assert_eq!(t("Basic abc"), None);
+        assert_eq!(t("Bearer"), None);
+        assert_eq!(t("Bearer "), None);
+        assert_eq!(t("Bearers3cret"), None);
+        assert_eq!(t(""), None);
+    }
 
     #[test]
     fn checks_hashed_tokens() {

@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventParams {
-    /// Events after this cursor (default 0: from the start).
+    /// Events after this cursor (default 0: from the start; after the last event: 400).
     pub since: Option<u64>,
     /// Most events read (1–1000, default 100).
     pub limit: Option<usize>,
@@ -123,7 +123,8 @@ async fn next_event(mut t: Tail) -> Option<(Result<SseEvent, Infallible>, Tail)>
 
 /// The change feed as Server-Sent Events: one event per feed event (`id` = cursor, `event` =
 /// kind, `data` = the event as JSON), keep-alive comments while nothing happens. A client that
-/// reconnects sends `Last-Event-ID` and misses nothing. Needs `Accept: text/event-stream`.
+/// reconnects sends `Last-Event-ID` and misses nothing; a cursor after the last event is 400.
+/// Needs `Accept: text/event-stream`.
 #[utoipa::path(get, path = "/api/v1/events/stream", tag = "works", params(StreamParams,
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this cursor")),
     responses((status = 200, description = "text/event-stream", content_type = "text/event-stream"),
@@ -156,12 +157,21 @@ pub async fn stream(
         ),
         None => None,
     };
-    let cursor = match last.or(p.since) {
-        Some(c) => c,
-        None => {
-            let engine = s.engine.clone();
-            blocking(move || engine.last_event()).await?
+    let from = match (last, p.since) {
+        (Some(c), _) => Some(("Last-Event-ID", c)),
+        (None, Some(c)) => Some(("since", c)),
+        (None, None) => None,
+    };
+    let engine = s.engine.clone();
+    let newest = blocking(move || engine.last_event()).await?;
+    let cursor = match from {
+        Some((what, c)) if c > newest => {
+            return Err(ApiError::invalid(format!(
+                "{what}: {c} is after the last event ({newest})"
+            )));
         }
+        Some((_, c)) => c,
+        None => newest,
     };
     let tail = Tail {
         engine: s.engine.clone(),

@@ -24,9 +24,11 @@ use utoipa_axum::routes;
 /// Largest `number` of nearest matches.
 pub const MAX_NEAREST: usize = 100;
 
-/// What a query avoids, as given in a query string or a JSON body.
+/// What a query avoids, as given in a query string or a JSON body (an unknown key is refused:
+/// a misspelt one would avoid nothing).
 #[derive(Deserialize, Default, Debug, Clone, ToSchema, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct AvoidParams {
     /// Directed edge ids, comma-separated.
     pub avoid_edges: Option<String>,
@@ -339,8 +341,9 @@ pub async fn isochrone(
     Ok(geojson_response(v))
 }
 
-/// Body of POST /api/v1/matrix.
+/// Body of POST /api/v1/matrix (unknown fields are refused, also in `avoid`).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MatrixRequest {
     /// Network on this date, `YYYY-MM-DD`.
     pub date: Option<String>,

@@ -10,6 +10,8 @@
 //!   wait, so the order is kept.
 //! - With several replicas on one database, a subscription is delivered by whichever holds
 //!   its lease (taken in the store, renewed on every round), so events go out once.
+//! - Each subscription is delivered by a task of its own (one at a time per subscription), so a
+//!   slow or unresponsive receiver delays only its own events, not those of the others.
 //!
 //! Delivery is at least once: if the server stops between the receiver's 2xx and the cursor
 //! write, that event is sent again; `X-Jzplan-Event` (the cursor) lets a receiver drop it.
@@ -20,7 +22,9 @@ use jzplan_core::engine::Engine;
 use jzplan_core::store::events::{Delivery, Event, Subscription};
 use sha2::Sha256;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 
 /// Settings of the delivery task.
 #[derive(Clone, Debug)]
@@ -103,12 +107,40 @@ async fn run(engine: Engine, o: DeliveryOptions) {
             return;
         }
     };
+    let o = Arc::new(o);
+    // The failed event of each subscription waiting for its retry, and the subscriptions being
+    // delivered now (their tasks hand their retry state back when they end; dropping the set,
+    // when this task is aborted, aborts them).
     let mut pending: HashMap<String, Pending> = HashMap::new();
+    let mut running: HashMap<String, tokio::task::AbortHandle> = HashMap::new();
+    let mut tasks: JoinSet<(String, Option<Pending>)> = JoinSet::new();
     loop {
+        while let Some(done) = tasks.try_join_next() {
+            match done {
+                Ok((id, retry)) => {
+                    running.remove(&id);
+                    match retry {
+                        Some(p) => pending.insert(id, p),
+                        None => pending.remove(&id),
+                    };
+                }
+                Err(e) => {
+                    // A delivery task panicked: forget it (its subscription starts again from
+                    // the stored cursor in the next round).
+                    tracing::warn!("webhook delivery task: {e}");
+                    running.retain(|_, h| h.id() != e.id());
+                }
+            }
+        }
         let e = engine.clone();
         match blocking(move || e.subscriptions_with_secrets()).await {
             Ok(subs) => {
                 pending.retain(|id, _| subs.iter().any(|s| &s.id == id));
+                for (id, h) in &running {
+                    if !subs.iter().any(|s| &s.id == id) {
+                        h.abort();
+                    }
+                }
                 for sub in subs {
                     if pending
                         .get(&sub.id)
@@ -118,8 +150,22 @@ async fn run(engine: Engine, o: DeliveryOptions) {
                     }
                     let (e, id, owner) = (engine.clone(), sub.id.clone(), o.owner.clone());
                     let lease = o.lease_s;
-                    match blocking(move || e.claim_subscription(&id, &owner, lease)).await {
-                        Ok(true) => deliver(&engine, &client, &o, &sub, &mut pending).await,
+                    // Also renewed while its task runs.
+                    let claimed = blocking(move || e.claim_subscription(&id, &owner, lease)).await;
+                    if running.contains_key(&sub.id) {
+                        continue;
+                    }
+                    match claimed {
+                        Ok(true) => {
+                            let (engine, client, o) = (engine.clone(), client.clone(), o.clone());
+                            let mut retry = pending.remove(&sub.id);
+                            let id = sub.id.clone();
+                            let h = tasks.spawn(async move {
+                                deliver(&engine, &client, &o, &sub, &mut retry).await;
+                                (sub.id, retry)
+                            });
+                            running.insert(id, h);
+                        }
                         Ok(false) => {}
                         Err(e) => tracing::warn!("webhook {}: lease: {}", sub.id, e.detail),
                     }
@@ -132,13 +178,14 @@ async fn run(engine: Engine, o: DeliveryOptions) {
 }
 
 /// Delivers the pending events of one subscription, in order, until one fails or none is
-/// left.
+/// left; `pending` is its failed event waiting for a retry (set on a failure, cleared on a
+/// success).
 async fn deliver(
     engine: &Engine,
     client: &reqwest::Client,
     o: &DeliveryOptions,
     sub: &Subscription,
-    pending: &mut HashMap<String, Pending>,
+    pending: &mut Option<Pending>,
 ) {
     let mut cursor = sub.cursor;
     loop {
@@ -155,7 +202,7 @@ async fn deliver(
         }
         for ev in &page.events {
             let attempt = pending
-                .get(&sub.id)
+                .as_ref()
                 .filter(|p| p.cursor == ev.cursor)
                 .map_or(1, |p| p.attempts + 1);
             let d = post(client, sub, ev, attempt).await;
@@ -167,17 +214,14 @@ async fn deliver(
                 return;
             }
             if !ok {
-                pending.insert(
-                    sub.id.clone(),
-                    Pending {
-                        cursor: ev.cursor,
-                        attempts: attempt,
-                        next: Instant::now() + backoff(o, attempt),
-                    },
-                );
+                *pending = Some(Pending {
+                    cursor: ev.cursor,
+                    attempts: attempt,
+                    next: Instant::now() + backoff(o, attempt),
+                });
                 return;
             }
-            pending.remove(&sub.id);
+            *pending = None;
         }
         // Every event of the page that passed the filter is delivered: skip the rest.
         let (e, id, next) = (engine.clone(), sub.id.clone(), page.next);

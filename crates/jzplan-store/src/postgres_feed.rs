@@ -31,10 +31,12 @@ fn decode<T: serde::de::DeserializeOwned>(target: &str, what: &str, body: &str) 
 }
 
 pub(crate) fn events(c: &mut Client, target: &str, since: u64, limit: usize) -> Result<Vec<Event>> {
+    // A `since` beyond the largest bigint cursor reads nothing (it must not wrap to negative).
+    let since = i64::try_from(since).unwrap_or(i64::MAX);
     let rows = c
         .query(
             "SELECT cursor, at, body::text FROM events WHERE cursor > $1 ORDER BY cursor LIMIT $2",
-            &[&(since as i64), &(limit as i64)],
+            &[&since, &(limit as i64)],
         )
         .map_err(|e| err(target, &e))?;
     rows.iter()

@@ -23,15 +23,17 @@ fn decode<T: serde::de::DeserializeOwned>(what: &str, key: i64, body: &str) -> R
         .map_err(|e| Error::Store(format!("stored {what} {key} is unreadable: {e}")))
 }
 
-/// The events after `since`, at most `limit`.
+/// The events after `since`, at most `limit` (none after a `since` beyond the largest cursor
+/// SQLite can hold).
 pub(crate) fn events(c: &Connection, since: u64, limit: usize) -> Result<Vec<Event>> {
+    let since = i64::try_from(since).unwrap_or(i64::MAX);
     let rows: Vec<(i64, String, String)> = {
         let mut st = c
             .prepare_cached(
                 "SELECT cursor, at, body FROM events WHERE cursor > ?1 ORDER BY cursor LIMIT ?2",
             )
             .map_err(store)?;
-        st.query_map(params![since as i64, limit as i64], |r| {
+        st.query_map(params![since, limit as i64], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .map_err(store)?

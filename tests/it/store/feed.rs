@@ -66,6 +66,23 @@ pub fn every_write_appends_its_events_and_a_stale_revision_writes_nothing(b: Bac
             (EventKind::Cancelled, "P10".to_string(), v + 3),
         ]
     );
+    // Cursors beyond the last event: the store reads nothing (no wrap past i64 to the first
+    // events), and the feed refuses them.
+    let last = store.last_event().unwrap();
+    for since in [last + 1, i64::MAX as u64 + 1, u64::MAX] {
+        assert!(store.events(since, 10).unwrap().is_empty(), "{since}");
+        let err = e.events(since, 10, &EventFilter::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("invalid input: since: {since} is after the last event ({last})")
+        );
+    }
+    assert!(
+        e.events(last, 10, &EventFilter::default())
+            .unwrap()
+            .events
+            .is_empty()
+    );
 
     // A write computed at an older revision: refused whole (no record, history or event).
     let last = store.last_event().unwrap();

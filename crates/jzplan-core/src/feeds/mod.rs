@@ -367,8 +367,10 @@ fn in_span(w: &Work, span: &FeedSpan) -> bool {
 }
 
 /// Start and end of an event: the work's window (local days, the end day included), or on a
-/// day of a [`FeedSpan::Day`] the hours of its schedule that day. `None` when the schedule
-/// leaves the day out.
+/// day of a [`FeedSpan::Day`] the hours of its schedule that day; on a day the schedule skips
+/// but the night before ran into ([`Schedule::in_force_on`], as routing has it), that night
+/// (from its evening the day before to its morning). `None` when the schedule leaves the day
+/// out.
 fn times(
     w: &Work,
     schedule: Option<&Schedule>,
@@ -379,19 +381,25 @@ fn times(
     match span {
         FeedSpan::Day(d) => {
             if let Some(s) = schedule
-                && !s.applies_on(*d)
+                && !s.in_force_on(*d)
             {
                 return None;
             }
             match schedule.and_then(|s| s.hours) {
                 Some(h) => {
-                    let end_day = if h.overnight() {
-                        d.succ_opt().unwrap_or(*d)
-                    } else {
+                    // The night starting on the day, else (a skipped day) the one ending on it.
+                    let start_day = if schedule.is_some_and(|s| s.applies_on(*d)) {
                         *d
+                    } else {
+                        d.pred_opt().unwrap_or(*d)
+                    };
+                    let end_day = if h.overnight() {
+                        start_day.succ_opt().unwrap_or(start_day)
+                    } else {
+                        start_day
                     };
                     Some((
-                        at(*d, u32::from(h.start_min)),
+                        at(start_day, u32::from(h.start_min)),
                         at(end_day, u32::from(h.end_min)),
                     ))
                 }

@@ -5,8 +5,8 @@
 use super::engine::WorksBook;
 use super::rules::{self, Finding, FindingFilter, Moratorium, MoratoriumPeriods, RuleOptions};
 use super::validate::{
-    RecordRules, changed_fields, check_known_fields, check_on_network, check_record,
-    deserialize_work, fill_defaults, merge_patch,
+    RecordRules, changed_fields, check_known_fields, check_not_after_today, check_on_network,
+    check_record, deserialize_work, fill_defaults, merge_patch, today,
 };
 use super::{DateRange, Status, Work, WorkFilter, WorkId, parse_date};
 use crate::network::{EdgeId, RoadNetwork};
@@ -34,10 +34,6 @@ const CONTROL_KEYS: &[&str] = &[
     "planned_end",
     "comment",
 ];
-
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
 
 fn links_of(net: &RoadNetwork, book: &WorksBook) -> Result<HashMap<String, Vec<EdgeId>>> {
     Ok(book
@@ -231,16 +227,21 @@ pub fn edit(
     ] {
         if patch.get(k).is_some_and(|v| !v.is_null())
             && let Some(d) = d
-            && d > day
         {
-            return Err(Error::invalid(format!(
-                "{k}: {d} is after today ({day}): an actual date records what happened"
-            )));
+            check_not_after_today(k, d, day)?;
         }
+    }
+    if let Some(d) = effective {
+        check_not_after_today("effective", d, day)?;
     }
     if current.promoter.is_some() && work.promoter.is_none() {
         return Err(Error::invalid(
             "promoter: a submitted work keeps its promoter",
+        ));
+    }
+    if current.geometry.is_some() && work.geometry.is_none() {
+        return Err(Error::invalid(
+            "geometry: an edit may replace the geometry but not remove it",
         ));
     }
     if work.effects != current.effects || work.geometry != current.geometry {
@@ -256,6 +257,10 @@ pub fn edit(
     let fields_only = work.clone();
     if let Some(to) = status {
         work = work.with_status(to, effective.unwrap_or(day))?;
+        if patch.get("status_source").is_some_and(|v| !v.is_null()) {
+            // The edit says itself why the status changed.
+            work.status_source = fields_only.status_source.clone();
+        }
     }
     let new_json = serde_json::to_value(&work)
         .map_err(|e| Error::Store(format!("cannot encode work {id}: {e}")))?;

@@ -151,9 +151,9 @@ fn current_work(store: &dyn Store, id: &WorkId, expected_version: u64) -> Result
     Ok(w)
 }
 
-/// Moves a work to status `to`, effective on `on`, if it is still at `expected_version` and
-/// the transition is allowed. A P6 child also moves its choke point to being opened / opened.
-/// Nothing changes on any error.
+/// Moves a work to status `to`, effective on `on` (not after today), if it is still at
+/// `expected_version` and the transition is allowed. A P6 child also moves its choke point to
+/// being opened / opened. Nothing changes on any error.
 #[allow(clippy::too_many_arguments)]
 pub fn set_status(
     book: &WorksBook,
@@ -165,6 +165,7 @@ pub fn set_status(
     actor: &str,
     comment: &str,
 ) -> Result<Work> {
+    super::validate::check_not_after_today("effective", on, super::validate::today())?;
     let w = current_work(book.store()?, id, expected_version)?;
     let nw = w.with_status(to, on)?;
     let change = Change {
@@ -227,7 +228,8 @@ pub fn create_work(
     Ok(save(book, net, work, 0, &change)?.work)
 }
 
-/// The events after `since` that pass `filter`, at most `limit` (1–1000) read.
+/// The events after `since` that pass `filter`, at most `limit` (1–1000) read. A `since` after
+/// the last event is refused (a client must not wait past events it will never be sent).
 pub fn page(
     store: &dyn Store,
     since: u64,
@@ -240,6 +242,9 @@ pub fn page(
         )));
     }
     let read = store.events(since, limit)?;
+    if read.is_empty() {
+        check_since(store, "since", since)?;
+    }
     let next = read.last().map_or(since, |e| e.cursor);
     Ok(EventPage {
         events: read
@@ -248,6 +253,17 @@ pub fn page(
             .collect(),
         next,
     })
+}
+
+/// Refuses a cursor (`since`, `Last-Event-ID`: named by `what`) after the last event.
+pub fn check_since(store: &dyn Store, what: &str, since: u64) -> Result<()> {
+    let last = store.last_event()?;
+    if since > last {
+        return Err(Error::invalid(format!(
+            "{what}: {since} is after the last event ({last})"
+        )));
+    }
+    Ok(())
 }
 
 /// A new webhook subscription to `url` for the events passing `filter`, from the event after
@@ -265,15 +281,12 @@ pub fn subscribe(
             e => e,
         })?;
     }
-    let last = store.last_event()?;
     let cursor = match since {
-        Some(c) if c > last => {
-            return Err(Error::invalid(format!(
-                "since: {c} is after the last event ({last})"
-            )));
+        Some(c) => {
+            check_since(store, "since", c)?;
+            c
         }
-        Some(c) => c,
-        None => last,
+        None => store.last_event()?,
     };
     let s = Subscription {
         id: events::new_subscription_id()?,

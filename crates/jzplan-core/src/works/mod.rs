@@ -666,8 +666,10 @@ impl Work {
     }
 
     /// Applies a status change effective on `on`, after checking the transitions table and
-    /// the dates: starting construction records the actual start, completing the actual end.
-    /// Returns the changed work (version unchanged: the store bumps it).
+    /// the dates: starting construction records the actual start, completing the actual end;
+    /// `status_source` becomes `edit:status <to> effective <on>` (the audit entry names who).
+    /// The callers refuse an `on` after today (`validate::check_not_after_today`). Returns the changed work
+    /// (version unchanged: the store bumps it).
     pub fn with_status(&self, to: Status, on: NaiveDate) -> Result<Work> {
         check_date("effective date", on)?;
         if !self.status.can_move_to(to) {
@@ -691,6 +693,7 @@ impl Work {
         }
         let mut w = self.clone();
         w.status = to;
+        w.status_source = format!("edit:status {to} effective {on}");
         match to {
             Status::UnderConstruction if w.actual_start.is_none() => w.actual_start = Some(on),
             Status::Completed => {
@@ -855,6 +858,10 @@ mod tests {
             .with_status(Status::UnderConstruction, d("2022-05-01"))
             .unwrap();
         assert_eq!(c.actual_start, Some(d("2022-05-01")));
+        assert_eq!(
+            c.status_source,
+            "edit:status under_construction effective 2022-05-01"
+        );
         assert!(matches!(
             w.with_status(Status::Completed, d("2022-05-01")),
             Err(Error::Conflict(_))

@@ -127,6 +127,22 @@ pub fn fill_defaults(v: &mut Value, actor: &str, today: NaiveDate) {
         .or_insert_with(|| Value::String("proposed".into()));
 }
 
+/// Today (UTC): actual dates and the effective dates of status changes may not lie after it.
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// Refuses a date after `today` for `field` (an actual date, or the effective date of a status
+/// change, which becomes one): an actual date records what happened, not what is planned.
+pub fn check_not_after_today(field: &str, d: NaiveDate, today: NaiveDate) -> Result<()> {
+    if d > today {
+        return Err(Error::invalid(format!(
+            "{field}: {d} is after today ({today}): an actual date records what happened"
+        )));
+    }
+    Ok(())
+}
+
 /// What [`check_record`] requires beyond the type's own rules.
 #[derive(Clone, Copy, Debug)]
 pub struct RecordRules {
