@@ -898,3 +898,92 @@ async fn qgis_opens_every_collection_with_its_count_geometry_and_fields() {
     }
     assert!(empty_seen >= 1, "no empty collection was checked");
 }
+
+/// `numberMatched` of an items request that must succeed.
+async fn matched(app: &axum::Router, uri: &str) -> u64 {
+    let r = get(app, uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    r.json()["numberMatched"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn property_filters_compare_numbers_as_numbers() {
+    let app = test_app();
+    // The grid: 6 primary segments (50 km/h, 3 lanes), 6 secondary ones (40 km/h, 2 lanes).
+    for q in ["speed_kmh=40", "speed_kmh=40.0", "lanes=2", "lanes=2.0"] {
+        assert_eq!(
+            matched(&app, &format!("/collections/roads/items?{q}")).await,
+            6,
+            "{q}"
+        );
+    }
+    assert_eq!(matched(&app, "/collections/roads/items?lanes=2.5").await, 0);
+    assert_eq!(
+        matched(&app, "/collections/roads/items?speed_kmh=50&lanes=3").await,
+        6
+    );
+    for q in ["lanes=abc", "speed_kmh=fast", "speed_kmh="] {
+        let r = get(&app, &format!("/collections/roads/items?{q}")).await;
+        assert_problem(&r, 400, "InvalidInput");
+    }
+    let r = get(&app, "/collections/roads/items?lanes=abc").await;
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains("integer"),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bbox_selects_features_whose_geometry_meets_it() {
+    use geo::{BoundingRect, Intersects};
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let lines = state
+        .layers
+        .get("works-lines")
+        .unwrap()
+        .features(None)
+        .unwrap();
+    let p = geo_types::Point::new(121.13, 41.08);
+    // The point of the review: inside the bounding box of some work lines, on none of them.
+    let in_box = lines
+        .iter()
+        .filter(|f| f.geometry.bounding_rect().unwrap().intersects(&p))
+        .count();
+    let on_line = lines.iter().filter(|f| f.geometry.intersects(&p)).count();
+    assert!(in_box > 0 && on_line == 0, "{in_box} {on_line}");
+    let app = jzplan::api::app_with_state(state);
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?bbox=121.13,41.08,121.13,41.08"
+        )
+        .await,
+        0
+    );
+    // A box around the first vertex of each line finds that line.
+    for f in lines.iter().take(5) {
+        let geo_types::Geometry::LineString(l) = &f.geometry else {
+            continue;
+        };
+        let c = l.0[0];
+        let uri = format!(
+            "/collections/works-lines/items?bbox={},{},{},{}&limit=10000",
+            c.x - 1e-5,
+            c.y - 1e-5,
+            c.x + 1e-5,
+            c.y + 1e-5
+        );
+        let j = get(&app, &uri).await.json();
+        assert!(
+            j["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["id"] == f.id.as_str()),
+            "{} not found by {uri}",
+            f.id
+        );
+    }
+}
