@@ -987,3 +987,107 @@ async fn bbox_selects_features_whose_geometry_meets_it() {
         );
     }
 }
+
+#[tokio::test]
+async fn crs84_is_accepted_and_other_crs_refused() {
+    let app = test_app();
+    let crs84 = "http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FOGC%2F1.3%2FCRS84";
+    assert_eq!(
+        matched(&app, &format!("/collections/roads/items?crs={crs84}")).await,
+        12
+    );
+    assert_eq!(
+        matched(
+            &app,
+            &format!("/collections/roads/items?bbox=121.099,41.099,121.101,41.101&bbox-crs={crs84}&crs={crs84}")
+        )
+        .await,
+        2
+    );
+    let one = get(&app, &format!("/collections/roads/items/0?crs={crs84}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    assert_eq!(one.json()["id"], 0);
+    let epsg = "http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F3857";
+    for uri in [
+        format!("/collections/roads/items?crs={epsg}"),
+        format!("/collections/roads/items?bbox-crs={epsg}"),
+        format!("/collections/roads/items/0?crs={epsg}"),
+    ] {
+        assert_problem(&get(&app, &uri).await, 400, "InvalidInput");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dated_collections_refuse_intervals_and_keep_the_date_in_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    for id in ["closures", "detours", "flows"] {
+        for dt in [
+            "2022-06-01/2022-06-02",
+            "../2022-06-01",
+            "2022-06-01/..",
+            "../..",
+        ] {
+            let r = get(&app, &format!("/collections/{id}/items?datetime={dt}")).await;
+            assert_problem(&r, 400, "InvalidInput");
+            let detail = r.json()["detail"].as_str().unwrap().to_string();
+            assert!(
+                detail.contains("one day") && detail.contains(id),
+                "{detail}"
+            );
+        }
+    }
+    // A one-day interval is one day.
+    let j = get(
+        &app,
+        &format!("/collections/detours/items?datetime={WORKS_DAY}/{WORKS_DAY}"),
+    )
+    .await
+    .json();
+    assert_eq!(j["date"], WORKS_DAY);
+    // Collections that do not depend on a date still filter by intervals: no work of the plan
+    // ends before 2000, every one is on site at some time from then on.
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?datetime=../1999-12-31"
+        )
+        .await,
+        0
+    );
+    let all = matched(&app, "/collections/works-lines/items").await;
+    assert!(all > 0);
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?datetime=2000-01-01/.."
+        )
+        .await,
+        all
+    );
+
+    // The self link of a feature of a dated collection keeps its date, and leads to it.
+    let one = get(
+        &app,
+        &format!("/collections/detours/items/P1.1?date={WORKS_DAY}"),
+    )
+    .await
+    .json();
+    let href = one["links"][0]["href"].as_str().unwrap();
+    assert_eq!(one["links"][0]["rel"], "self");
+    assert!(
+        href.ends_with(&format!("/collections/detours/items/P1.1?date={WORKS_DAY}")),
+        "{href}"
+    );
+    let path = &href[href.find("/collections").unwrap()..];
+    assert_eq!(get(&app, path).await.status, StatusCode::OK);
+    // Without a date (today's state, or a collection that is not dated) the link has none.
+    let works = get(&app, "/collections/works-lines/items/P1").await.json();
+    assert!(
+        works["links"][0]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/collections/works-lines/items/P1"),
+        "{works}"
+    );
+}

@@ -413,6 +413,17 @@ pub struct ItemsRequest {
     pub keep: Vec<(String, String)>,
 }
 
+/// Accepts `crs` or `bbox-crs` naming CRS84, the only CRS served; refuses any other.
+fn check_crs(k: &str, v: &str) -> ApiResult<()> {
+    if v == CRS84 {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{k} '{v}' is not supported: only {CRS84}"
+        )))
+    }
+}
+
 /// Parses the raw query string pairs of an items request.
 pub fn parse_items(pairs: Vec<(String, String)>) -> ApiResult<ItemsRequest> {
     let mut q = FeatureQuery {
@@ -424,12 +435,7 @@ pub fn parse_items(pairs: Vec<(String, String)>) -> ApiResult<ItemsRequest> {
     for (k, v) in pairs {
         match k.as_str() {
             "bbox" => q.bbox = Some(parse_bbox(&v)?),
-            "bbox-crs" if v == CRS84 => {}
-            "bbox-crs" | "crs" if v != CRS84 => {
-                return Err(ApiError::invalid(format!(
-                    "{k} '{v}' is not supported: only {CRS84}"
-                )));
-            }
+            "bbox-crs" | "crs" => check_crs(&k, &v)?,
             "limit" => {
                 let n: usize = v.parse().map_err(|_| {
                     ApiError::invalid(format!("limit '{v}' is not a positive integer"))
@@ -619,6 +625,7 @@ pub async fn item(
         match k.as_str() {
             "f" => f_param = Some(v),
             "date" => date = Some(parse_day(&v)?),
+            "crs" => check_crs(&k, &v)?,
             _ => return Err(ApiError::invalid(format!("unknown parameter '{k}'"))),
         }
     }
@@ -637,9 +644,12 @@ pub async fn item(
     Ok(match fmt {
         Format::Json => {
             let mut v = feature_json(f);
+            // A feature of a dated collection exists in the state of its date: the link keeps
+            // it (without it the feature may not exist today).
+            let on = date.map(|d| format!("?date={d}")).unwrap_or_default();
             v["links"] = json!([
                 link(
-                    format!("{base}/collections/{id}/items/{fid}"),
+                    format!("{base}/collections/{id}/items/{}{on}", pct(&fid)),
                     "self",
                     "application/geo+json",
                     "this feature"
