@@ -1091,3 +1091,89 @@ async fn dated_collections_refuse_intervals_and_keep_the_date_in_links() {
         "{works}"
     );
 }
+
+#[tokio::test]
+async fn prev_past_the_end_goes_to_the_last_page_with_features() {
+    let app = test_app();
+    let j = get(&app, "/collections/roads/items?limit=5&offset=100")
+        .await
+        .json();
+    assert_eq!(j["numberMatched"], 12);
+    assert_eq!(j["numberReturned"], 0);
+    let links = j["links"].as_array().unwrap();
+    assert!(links.iter().all(|l| l["rel"] != "next"));
+    let prev = links.iter().find(|l| l["rel"] == "prev").unwrap()["href"]
+        .as_str()
+        .unwrap();
+    // The last 5 of 12: features 7 to 11.
+    assert!(prev.ends_with("/items?limit=5&offset=7"), "{prev}");
+    let path = &prev[prev.find("/collections").unwrap()..];
+    assert_eq!(get(&app, path).await.json()["numberReturned"], 5);
+    // Within the features, prev steps back one page as before.
+    let j = get(&app, "/collections/roads/items?limit=5&offset=7")
+        .await
+        .json();
+    let prev = j["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "prev")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(prev.ends_with("offset=2"), "{prev}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_collection_spans_the_city_not_the_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let city = state.engine.network.bbox().unwrap();
+    let want = [city.min().x, city.min().y, city.max().x, city.max().y];
+    // No environment work of the plan is drawn as a point: the collection is empty.
+    assert!(
+        state
+            .layers
+            .get("environment-works-points")
+            .unwrap()
+            .features(None)
+            .unwrap()
+            .is_empty()
+    );
+    let app = jzplan::api::app_with_state(state);
+    let c = get(&app, "/collections/environment-works-points")
+        .await
+        .json();
+    let bbox: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(bbox, want);
+    let tj = get(&app, "/tiles/environment-works-points.json")
+        .await
+        .json();
+    let bounds: Vec<f64> = tj["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(bounds, want);
+    let centre = &tj["center"];
+    assert!(
+        (centre[0].as_f64().unwrap() - (want[0] + want[2]) / 2.0).abs() < 1e-9,
+        "{tj}"
+    );
+    assert!(
+        (centre[1].as_f64().unwrap() - (want[1] + want[3]) / 2.0).abs() < 1e-9,
+        "{tj}"
+    );
+    // Jinzhou is about 121°E 41°N.
+    assert!(
+        (120.0..123.0).contains(&centre[0].as_f64().unwrap()),
+        "{tj}"
+    );
+}
