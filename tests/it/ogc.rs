@@ -1177,3 +1177,38 @@ async fn an_empty_collection_spans_the_city_not_the_world() {
         "{tj}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn city_layers_carry_their_id_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    for id in ["districts", "rivers", "pois"] {
+        let j = get(&app, &format!("/collections/{id}/items?limit=1"))
+            .await
+            .json();
+        let f = &j["features"][0];
+        assert!(f["id"].is_string(), "{f}");
+        // The id is the feature's, not repeated among the properties (GDAL would list it twice).
+        assert!(f["properties"].get("id").is_none(), "{f}");
+        assert!(f["properties"]["name_en"].is_string(), "{f}");
+        let q = get(&app, &format!("/collections/{id}/queryables"))
+            .await
+            .json();
+        assert!(q["properties"].get("id").is_none(), "{q}");
+        let one = get(
+            &app,
+            &format!("/collections/{id}/items/{}", f["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK);
+    }
+    let base = spawn(app).await;
+    let ds = format!("OAPIF:{base}/");
+    for id in ["districts", "rivers", "pois", "works-lines", "hotspots"] {
+        let Some(info) = ogrinfo(&["-ro", "-so", &ds, id]).await else {
+            eprintln!("SKIPPED: ogrinfo (gdal-bin) is not installed; scripts/setup.sh installs it");
+            return;
+        };
+        assert_eq!(info.matches("\nid: String").count(), 1, "{id}:\n{info}");
+    }
+}
