@@ -898,3 +898,317 @@ async fn qgis_opens_every_collection_with_its_count_geometry_and_fields() {
     }
     assert!(empty_seen >= 1, "no empty collection was checked");
 }
+
+/// `numberMatched` of an items request that must succeed.
+async fn matched(app: &axum::Router, uri: &str) -> u64 {
+    let r = get(app, uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{uri}: {}", r.text());
+    r.json()["numberMatched"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn property_filters_compare_numbers_as_numbers() {
+    let app = test_app();
+    // The grid: 6 primary segments (50 km/h, 3 lanes), 6 secondary ones (40 km/h, 2 lanes).
+    for q in ["speed_kmh=40", "speed_kmh=40.0", "lanes=2", "lanes=2.0"] {
+        assert_eq!(
+            matched(&app, &format!("/collections/roads/items?{q}")).await,
+            6,
+            "{q}"
+        );
+    }
+    assert_eq!(matched(&app, "/collections/roads/items?lanes=2.5").await, 0);
+    assert_eq!(
+        matched(&app, "/collections/roads/items?speed_kmh=50&lanes=3").await,
+        6
+    );
+    for q in ["lanes=abc", "speed_kmh=fast", "speed_kmh="] {
+        let r = get(&app, &format!("/collections/roads/items?{q}")).await;
+        assert_problem(&r, 400, "InvalidInput");
+    }
+    let r = get(&app, "/collections/roads/items?lanes=abc").await;
+    assert!(
+        r.json()["detail"].as_str().unwrap().contains("integer"),
+        "{}",
+        r.text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bbox_selects_features_whose_geometry_meets_it() {
+    use geo::{BoundingRect, Intersects};
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let lines = state
+        .layers
+        .get("works-lines")
+        .unwrap()
+        .features(None)
+        .unwrap();
+    let p = geo_types::Point::new(121.13, 41.08);
+    // The point of the review: inside the bounding box of some work lines, on none of them.
+    let in_box = lines
+        .iter()
+        .filter(|f| f.geometry.bounding_rect().unwrap().intersects(&p))
+        .count();
+    let on_line = lines.iter().filter(|f| f.geometry.intersects(&p)).count();
+    assert!(in_box > 0 && on_line == 0, "{in_box} {on_line}");
+    let app = jzplan::api::app_with_state(state);
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?bbox=121.13,41.08,121.13,41.08"
+        )
+        .await,
+        0
+    );
+    // A box around the first vertex of each line finds that line.
+    for f in lines.iter().take(5) {
+        let geo_types::Geometry::LineString(l) = &f.geometry else {
+            continue;
+        };
+        let c = l.0[0];
+        let uri = format!(
+            "/collections/works-lines/items?bbox={},{},{},{}&limit=10000",
+            c.x - 1e-5,
+            c.y - 1e-5,
+            c.x + 1e-5,
+            c.y + 1e-5
+        );
+        let j = get(&app, &uri).await.json();
+        assert!(
+            j["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["id"] == f.id.as_str()),
+            "{} not found by {uri}",
+            f.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn crs84_is_accepted_and_other_crs_refused() {
+    let app = test_app();
+    let crs84 = "http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FOGC%2F1.3%2FCRS84";
+    assert_eq!(
+        matched(&app, &format!("/collections/roads/items?crs={crs84}")).await,
+        12
+    );
+    assert_eq!(
+        matched(
+            &app,
+            &format!("/collections/roads/items?bbox=121.099,41.099,121.101,41.101&bbox-crs={crs84}&crs={crs84}")
+        )
+        .await,
+        2
+    );
+    let one = get(&app, &format!("/collections/roads/items/0?crs={crs84}")).await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.text());
+    assert_eq!(one.json()["id"], 0);
+    let epsg = "http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F3857";
+    for uri in [
+        format!("/collections/roads/items?crs={epsg}"),
+        format!("/collections/roads/items?bbox-crs={epsg}"),
+        format!("/collections/roads/items/0?crs={epsg}"),
+    ] {
+        assert_problem(&get(&app, &uri).await, 400, "InvalidInput");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dated_collections_refuse_intervals_and_keep_the_date_in_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    for id in ["closures", "detours", "flows"] {
+        for dt in [
+            "2022-06-01/2022-06-02",
+            "../2022-06-01",
+            "2022-06-01/..",
+            "../..",
+        ] {
+            let r = get(&app, &format!("/collections/{id}/items?datetime={dt}")).await;
+            assert_problem(&r, 400, "InvalidInput");
+            let detail = r.json()["detail"].as_str().unwrap().to_string();
+            assert!(
+                detail.contains("one day") && detail.contains(id),
+                "{detail}"
+            );
+        }
+    }
+    // A one-day interval is one day.
+    let j = get(
+        &app,
+        &format!("/collections/detours/items?datetime={WORKS_DAY}/{WORKS_DAY}"),
+    )
+    .await
+    .json();
+    assert_eq!(j["date"], WORKS_DAY);
+    // Collections that do not depend on a date still filter by intervals: no work of the plan
+    // ends before 2000, every one is on site at some time from then on.
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?datetime=../1999-12-31"
+        )
+        .await,
+        0
+    );
+    let all = matched(&app, "/collections/works-lines/items").await;
+    assert!(all > 0);
+    assert_eq!(
+        matched(
+            &app,
+            "/collections/works-lines/items?datetime=2000-01-01/.."
+        )
+        .await,
+        all
+    );
+
+    // The self link of a feature of a dated collection keeps its date, and leads to it.
+    let one = get(
+        &app,
+        &format!("/collections/detours/items/P1.1?date={WORKS_DAY}"),
+    )
+    .await
+    .json();
+    let href = one["links"][0]["href"].as_str().unwrap();
+    assert_eq!(one["links"][0]["rel"], "self");
+    assert!(
+        href.ends_with(&format!("/collections/detours/items/P1.1?date={WORKS_DAY}")),
+        "{href}"
+    );
+    let path = &href[href.find("/collections").unwrap()..];
+    assert_eq!(get(&app, path).await.status, StatusCode::OK);
+    // Without a date (today's state, or a collection that is not dated) the link has none.
+    let works = get(&app, "/collections/works-lines/items/P1").await.json();
+    assert!(
+        works["links"][0]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("/collections/works-lines/items/P1"),
+        "{works}"
+    );
+}
+
+#[tokio::test]
+async fn prev_past_the_end_goes_to_the_last_page_with_features() {
+    let app = test_app();
+    let j = get(&app, "/collections/roads/items?limit=5&offset=100")
+        .await
+        .json();
+    assert_eq!(j["numberMatched"], 12);
+    assert_eq!(j["numberReturned"], 0);
+    let links = j["links"].as_array().unwrap();
+    assert!(links.iter().all(|l| l["rel"] != "next"));
+    let prev = links.iter().find(|l| l["rel"] == "prev").unwrap()["href"]
+        .as_str()
+        .unwrap();
+    // The last 5 of 12: features 7 to 11.
+    assert!(prev.ends_with("/items?limit=5&offset=7"), "{prev}");
+    let path = &prev[prev.find("/collections").unwrap()..];
+    assert_eq!(get(&app, path).await.json()["numberReturned"], 5);
+    // Within the features, prev steps back one page as before.
+    let j = get(&app, "/collections/roads/items?limit=5&offset=7")
+        .await
+        .json();
+    let prev = j["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "prev")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(prev.ends_with("offset=2"), "{prev}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_collection_spans_the_city_not_the_world() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = super::api::jinzhou_state(dir.path());
+    let city = state.engine.network.bbox().unwrap();
+    let want = [city.min().x, city.min().y, city.max().x, city.max().y];
+    // No environment work of the plan is drawn as a point: the collection is empty.
+    assert!(
+        state
+            .layers
+            .get("environment-works-points")
+            .unwrap()
+            .features(None)
+            .unwrap()
+            .is_empty()
+    );
+    let app = jzplan::api::app_with_state(state);
+    let c = get(&app, "/collections/environment-works-points")
+        .await
+        .json();
+    let bbox: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(bbox, want);
+    let tj = get(&app, "/tiles/environment-works-points.json")
+        .await
+        .json();
+    let bounds: Vec<f64> = tj["bounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(bounds, want);
+    let centre = &tj["center"];
+    assert!(
+        (centre[0].as_f64().unwrap() - (want[0] + want[2]) / 2.0).abs() < 1e-9,
+        "{tj}"
+    );
+    assert!(
+        (centre[1].as_f64().unwrap() - (want[1] + want[3]) / 2.0).abs() < 1e-9,
+        "{tj}"
+    );
+    // Jinzhou is about 121°E 41°N.
+    assert!(
+        (120.0..123.0).contains(&centre[0].as_f64().unwrap()),
+        "{tj}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn city_layers_carry_their_id_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = jzplan::api::app_with_state(super::api::jinzhou_state(dir.path()));
+    for id in ["districts", "rivers", "pois"] {
+        let j = get(&app, &format!("/collections/{id}/items?limit=1"))
+            .await
+            .json();
+        let f = &j["features"][0];
+        assert!(f["id"].is_string(), "{f}");
+        // The id is the feature's, not repeated among the properties (GDAL would list it twice).
+        assert!(f["properties"].get("id").is_none(), "{f}");
+        assert!(f["properties"]["name_en"].is_string(), "{f}");
+        let q = get(&app, &format!("/collections/{id}/queryables"))
+            .await
+            .json();
+        assert!(q["properties"].get("id").is_none(), "{q}");
+        let one = get(
+            &app,
+            &format!("/collections/{id}/items/{}", f["id"].as_str().unwrap()),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK);
+    }
+    let base = spawn(app).await;
+    let ds = format!("OAPIF:{base}/");
+    for id in ["districts", "rivers", "pois", "works-lines", "hotspots"] {
+        let Some(info) = ogrinfo(&["-ro", "-so", &ds, id]).await else {
+            eprintln!("SKIPPED: ogrinfo (gdal-bin) is not installed; scripts/setup.sh installs it");
+            return;
+        };
+        assert_eq!(info.matches("\nid: String").count(), 1, "{id}:\n{info}");
+    }
+}

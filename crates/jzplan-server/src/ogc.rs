@@ -213,6 +213,12 @@ pub async fn conformance(headers: HeaderMap, Query(p): Query<FormatParam>) -> Ap
     })
 }
 
+/// The extent of a layer, or for an empty one that of the network (the city), so that
+/// "zoom to layer" still goes to the city; the whole world only without a network.
+pub fn extent_or_network(l: &dyn Layer, s: &AppState) -> Option<Rect<f64>> {
+    l.extent().or_else(|| s.engine.network.bbox())
+}
+
 fn bbox_json(r: Option<Rect<f64>>) -> Value {
     match r {
         Some(r) => json!([[r.min().x, r.min().y, r.max().x, r.max().y]]),
@@ -220,7 +226,7 @@ fn bbox_json(r: Option<Rect<f64>>) -> Value {
     }
 }
 
-fn collection_json(base: &str, l: &dyn Layer) -> Value {
+fn collection_json(base: &str, s: &AppState, l: &dyn Layer) -> Value {
     let i = l.info();
     let id = i.id;
     let today = layers::today();
@@ -241,7 +247,7 @@ fn collection_json(base: &str, l: &dyn Layer) -> Value {
         "description": i.description_on(today),
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": bbox_json(l.extent()), "crs": CRS84}},
+        "extent": {"spatial": {"bbox": bbox_json(extent_or_network(l, s)), "crs": CRS84}},
         "geometryType": i.geometry_type,
         "dated": i.dated,
         "defaultDate": i.dated.then(|| today.to_string()),
@@ -286,7 +292,7 @@ pub async fn collections(
                 .layers
                 .layers()
                 .iter()
-                .map(|l| collection_json(&base, l.as_ref()))
+                .map(|l| collection_json(&base, &s, l.as_ref()))
                 .collect();
             json_response(
                 json!({
@@ -341,7 +347,7 @@ pub async fn collection(
     let fmt = negotiate(p.f.as_deref(), &headers)?;
     let l = s.layers.get(&id)?;
     Ok(match fmt {
-        Format::Json => json_response(collection_json(&base, l.as_ref()), "application/json"),
+        Format::Json => json_response(collection_json(&base, &s, l.as_ref()), "application/json"),
         Format::Html => {
             let i = l.info();
             let props: String = i
@@ -413,6 +419,17 @@ pub struct ItemsRequest {
     pub keep: Vec<(String, String)>,
 }
 
+/// Accepts `crs` or `bbox-crs` naming CRS84, the only CRS served; refuses any other.
+fn check_crs(k: &str, v: &str) -> ApiResult<()> {
+    if v == CRS84 {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(format!(
+            "{k} '{v}' is not supported: only {CRS84}"
+        )))
+    }
+}
+
 /// Parses the raw query string pairs of an items request.
 pub fn parse_items(pairs: Vec<(String, String)>) -> ApiResult<ItemsRequest> {
     let mut q = FeatureQuery {
@@ -424,12 +441,7 @@ pub fn parse_items(pairs: Vec<(String, String)>) -> ApiResult<ItemsRequest> {
     for (k, v) in pairs {
         match k.as_str() {
             "bbox" => q.bbox = Some(parse_bbox(&v)?),
-            "bbox-crs" if v == CRS84 => {}
-            "bbox-crs" | "crs" if v != CRS84 => {
-                return Err(ApiError::invalid(format!(
-                    "{k} '{v}' is not supported: only {CRS84}"
-                )));
-            }
+            "bbox-crs" | "crs" => check_crs(&k, &v)?,
             "limit" => {
                 let n: usize = v.parse().map_err(|_| {
                     ApiError::invalid(format!("limit '{v}' is not a positive integer"))
@@ -530,8 +542,12 @@ pub async fn items(
     ];
     let next = (q.offset + returned < page_.number_matched)
         .then(|| url(&[("offset", (q.offset + returned).to_string())]));
-    let prev =
-        (q.offset > 0).then(|| url(&[("offset", q.offset.saturating_sub(q.limit).to_string())]));
+    // Past the end, `prev` goes to the last page that has features (not to another empty
+    // one): the page of `limit` features ending at the last match.
+    let prev = (q.offset > 0).then(|| {
+        let back = q.offset.min(page_.number_matched).saturating_sub(q.limit);
+        url(&[("offset", back.to_string())])
+    });
     if let Some(n) = &next {
         links.push(link(n.clone(), "next", "application/geo+json", "next page"));
     }
@@ -619,6 +635,7 @@ pub async fn item(
         match k.as_str() {
             "f" => f_param = Some(v),
             "date" => date = Some(parse_day(&v)?),
+            "crs" => check_crs(&k, &v)?,
             _ => return Err(ApiError::invalid(format!("unknown parameter '{k}'"))),
         }
     }
@@ -637,9 +654,12 @@ pub async fn item(
     Ok(match fmt {
         Format::Json => {
             let mut v = feature_json(f);
+            // A feature of a dated collection exists in the state of its date: the link keeps
+            // it (without it the feature may not exist today).
+            let on = date.map(|d| format!("?date={d}")).unwrap_or_default();
             v["links"] = json!([
                 link(
-                    format!("{base}/collections/{id}/items/{fid}"),
+                    format!("{base}/collections/{id}/items/{}{on}", pct(&fid)),
                     "self",
                     "application/geo+json",
                     "this feature"

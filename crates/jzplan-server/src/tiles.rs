@@ -102,7 +102,15 @@ pub async fn tilejson(
             })
         })
         .collect();
-    let b = bounds.unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
+    // Empty layers: the network's box (the city), the world only without a network.
+    let b = bounds
+        .or_else(|| {
+            s.engine
+                .network
+                .bbox()
+                .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        })
+        .unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
     let v = json!({
         "tilejson": "3.0.0",
         "name": spec,

@@ -5,9 +5,12 @@ use crate::Result;
 use crate::dataset;
 use serde_json::{Map, Value};
 
-fn names(id: &str, zh: &str, en: &str, source: &str) -> Map<String, Value> {
+/// The properties every feature of these layers has: names and source. The id is the
+/// feature's own (`id` of the GeoJSON feature), not repeated as a property: a property `id`
+/// that comes first in `properties` (as it would here, in alphabetical order) makes GDAL's OAPIF
+/// driver list two `id` fields.
+fn names(zh: &str, en: &str, source: &str) -> Map<String, Value> {
     let mut p = Map::new();
-    p.insert("id".into(), Value::from(id));
     p.insert("name_zh".into(), Value::from(zh));
     p.insert("name_en".into(), Value::from(en));
     p.insert("source".into(), Value::from(source));
@@ -16,7 +19,6 @@ fn names(id: &str, zh: &str, en: &str, source: &str) -> Map<String, Value> {
 
 fn name_props(extra: Option<PropertyDef>) -> Vec<PropertyDef> {
     let mut v = vec![
-        prop("id", PropKind::String, "stable id"),
         prop("name_zh", PropKind::String, "Chinese name"),
         prop("name_en", PropKind::String, "English name"),
         prop(
@@ -37,7 +39,7 @@ pub fn rivers() -> Result<StaticLayer> {
             Feature::new(
                 r.id.clone(),
                 r.line.clone().into(),
-                names(&r.id, &r.name_zh, &r.name_en, &r.source),
+                names(&r.name_zh, &r.name_en, &r.source),
             )
         })
         .collect();
@@ -60,7 +62,7 @@ pub fn districts() -> Result<StaticLayer> {
     let fs = dataset::districts()?
         .iter()
         .map(|d| {
-            let mut p = names(&d.id, &d.name_zh, &d.name_en, &d.source);
+            let mut p = names(&d.name_zh, &d.name_en, &d.source);
             p.insert("kind".into(), Value::from(d.kind.as_str()));
             Feature::new(d.id.clone(), d.polygon.clone().into(), p)
         })
@@ -89,7 +91,7 @@ pub fn pois() -> Result<StaticLayer> {
     let fs = dataset::pois()?
         .iter()
         .map(|x| {
-            let mut p = names(&x.id, &x.name_zh, &x.name_en, &x.source);
+            let mut p = names(&x.name_zh, &x.name_en, &x.source);
             p.insert("kind".into(), Value::from(x.kind.as_str()));
             Feature::new(x.id.clone(), x.point.into(), p)
         })

@@ -18,7 +18,7 @@ use crate::network::RoadNetwork;
 use crate::works::engine::WorksBook;
 use crate::{Error, Result};
 use chrono::NaiveDate;
-use geo::BoundingRect;
+use geo::{BoundingRect, Intersects};
 use geo_types::{Coord, Geometry, Rect};
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -324,13 +324,14 @@ impl Layer for StaticLayer {
 /// What to select from a layer.
 #[derive(Clone, Debug, Default)]
 pub struct FeatureQuery {
-    /// Only features whose bounding box intersects this one.
+    /// Only features whose geometry intersects this rectangle.
     pub bbox: Option<Rect<f64>>,
     /// Only features valid at some day of this interval (features without dates always match).
     pub datetime: Option<DateInterval>,
     /// Network state of a dated layer.
     pub date: Option<NaiveDate>,
-    /// Property equality filters (`class=primary`), compared as text.
+    /// Property equality filters (`class=primary`), compared by the property's type (numbers
+    /// as numbers: `lanes=2` and `lanes=2.0` are the same filter).
     pub properties: Vec<(String, String)>,
     /// Page size.
     pub limit: usize,
@@ -366,22 +367,100 @@ fn rects_intersect(a: &Rect<f64>, b: &Rect<f64>) -> bool {
         && b.min().y <= a.max().y
 }
 
-/// Does a feature pass the filters of a query (all but paging)?
-pub fn matches(f: &Feature, q: &FeatureQuery) -> bool {
-    if let Some(bb) = &q.bbox {
-        match &f.bbox {
-            Some(fb) if rects_intersect(bb, fb) => {}
-            _ => return false,
+/// Does a feature's geometry intersect `r` (OGC `bbox`: the geometry, not its bounding box,
+/// must touch the rectangle)? The bounding boxes are compared first, as a quick pre-filter.
+fn geometry_intersects(f: &Feature, r: &Rect<f64>) -> bool {
+    f.bbox.is_some_and(|fb| rects_intersect(r, &fb)) && f.geometry.intersects(r)
+}
+
+/// The value a property filter asks for, read by the type the layer declares for it.
+#[derive(Clone, Debug, PartialEq)]
+enum Wanted {
+    /// Text (strings and dates): compared as text.
+    Text(String),
+    /// Number or integer: compared numerically (`40` finds `40.0`).
+    Number(f64),
+    /// true/false.
+    Boolean(bool),
+}
+
+impl Wanted {
+    fn matches(&self, v: &Value) -> bool {
+        match self {
+            Wanted::Text(t) => value_text(v) == *t,
+            Wanted::Number(n) => v.as_f64() == Some(*n),
+            Wanted::Boolean(b) => v.as_bool() == Some(*b),
         }
     }
-    if let (Some(want), Some(valid)) = (&q.datetime, &f.valid)
-        && !want.overlaps(valid)
-    {
-        return false;
+}
+
+/// A query's filters, checked against the layer they run on: property filters name
+/// properties of the layer and give values of their types.
+pub struct Filter<'q> {
+    q: &'q FeatureQuery,
+    properties: Vec<(&'q str, Wanted)>,
+}
+
+impl<'q> Filter<'q> {
+    /// The filters of `q` for the layer `info`, or `InvalidInput` for a property the layer
+    /// does not have or a value that is not of the property's type (`lanes=abc`).
+    pub fn new(info: &LayerInfo, q: &'q FeatureQuery) -> Result<Filter<'q>> {
+        let mut properties = Vec::with_capacity(q.properties.len());
+        for (k, v) in &q.properties {
+            let Some(def) = info.properties.iter().find(|p| p.name == k) else {
+                return Err(Error::invalid(format!(
+                    "'{k}' is neither a parameter nor a property of collection '{}'",
+                    info.id
+                )));
+            };
+            let wanted = match def.kind {
+                PropKind::String | PropKind::Date => Wanted::Text(v.clone()),
+                PropKind::Number | PropKind::Integer => match v.trim().parse::<f64>() {
+                    Ok(n) if n.is_finite() => Wanted::Number(n),
+                    _ => {
+                        let a = if def.kind == PropKind::Integer {
+                            "an integer"
+                        } else {
+                            "a number"
+                        };
+                        return Err(Error::invalid(format!(
+                            "{k}='{v}': '{k}' of collection '{}' is {a}",
+                            info.id
+                        )));
+                    }
+                },
+                PropKind::Boolean => match v.as_str() {
+                    "true" => Wanted::Boolean(true),
+                    "false" => Wanted::Boolean(false),
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "{k}='{v}': '{k}' of collection '{}' is true or false",
+                            info.id
+                        )));
+                    }
+                },
+            };
+            properties.push((k.as_str(), wanted));
+        }
+        Ok(Filter { q, properties })
     }
-    q.properties
-        .iter()
-        .all(|(k, want)| f.properties.get(k).is_some_and(|v| value_text(v) == *want))
+
+    /// Does a feature pass the filters (all but paging)?
+    pub fn matches(&self, f: &Feature) -> bool {
+        if let Some(bb) = &self.q.bbox
+            && !geometry_intersects(f, bb)
+        {
+            return false;
+        }
+        if let (Some(want), Some(valid)) = (&self.q.datetime, &f.valid)
+            && !want.overlaps(valid)
+        {
+            return false;
+        }
+        self.properties
+            .iter()
+            .all(|(k, want)| f.properties.get(*k).is_some_and(|v| want.matches(v)))
+    }
 }
 
 /// The network state a dated layer answers for a query: `date`, else the day of a one-day
@@ -397,34 +476,44 @@ pub fn state_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
     })
 }
 
+/// Refuses a `datetime` that is not one day on a dated layer: its features are the network
+/// state of one day, so an interval has no answer (it would otherwise show today's).
+fn check_one_day(info: &LayerInfo, q: &FeatureQuery) -> Result<()> {
+    match q.datetime {
+        Some(iv) if info.dated && !(iv.start.is_some() && iv.start == iv.end) => {
+            Err(Error::invalid(format!(
+                "collection '{}' shows the network of one day: give datetime=YYYY-MM-DD \
+                 (or date=YYYY-MM-DD), not an interval",
+                info.id
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// [`state_date`] with today filled in for a dated layer: the day whose state it shows.
 pub fn resolved_date(info: &LayerInfo, q: &FeatureQuery) -> Option<NaiveDate> {
     info.dated
         .then(|| state_date(info, q).unwrap_or_else(today))
 }
 
-/// Runs a query on a layer. Property filters must name properties of the layer.
+/// Runs a query on a layer. Property filters must name properties of the layer and give
+/// values of their types; a dated layer takes a one-day `datetime` only.
 pub fn query(layer: &dyn Layer, q: &FeatureQuery) -> Result<Page> {
     let info = layer.info();
-    for (k, _) in &q.properties {
-        if !info.properties.iter().any(|p| p.name == k) {
-            return Err(Error::invalid(format!(
-                "'{k}' is neither a parameter nor a property of collection '{}'",
-                info.id
-            )));
-        }
-    }
+    let filter = Filter::new(info, q)?;
     if q.date.is_some() && !info.dated {
         return Err(Error::invalid(format!(
             "collection '{}' does not depend on a date; use datetime to filter by time",
             info.id
         )));
     }
+    check_one_day(info, q)?;
     let date = resolved_date(info, q);
     let all = layer.features(date)?;
     let mut number_matched = 0;
     let mut features = Vec::with_capacity(q.limit.min(all.len()));
-    for f in all.iter().filter(|f| matches(f, q)) {
+    for f in all.iter().filter(|f| filter.matches(f)) {
         if number_matched >= q.offset && features.len() < q.limit {
             features.push(f.clone());
         }
@@ -650,6 +739,158 @@ mod tests {
             ..Default::default()
         };
         assert!(matches!(query(&l, &bad), Err(Error::InvalidInput(_))));
+    }
+
+    /// A layer of one feature of each geometry kind, with a number, an integer and a boolean.
+    fn shapes(dated: bool) -> StaticLayer {
+        use geo_types::{LineString, MultiPoint, Polygon, line_string, polygon};
+        let info = LayerInfo {
+            id: "shapes",
+            title: "shapes",
+            description: "test",
+            geometry_type: "Geometry",
+            properties: vec![
+                prop("speed", PropKind::Number, "km/h"),
+                prop("lanes", PropKind::Integer, "lanes"),
+                prop("oneway", PropKind::Boolean, "one way"),
+                prop("name", PropKind::String, "name"),
+            ],
+            dated,
+            min_zoom: 0,
+        };
+        let props = |speed: f64, lanes: u32, oneway: bool, name: &str| {
+            let mut p = Map::new();
+            p.insert("speed".into(), Value::from(speed));
+            p.insert("lanes".into(), Value::from(lanes));
+            p.insert("oneway".into(), Value::from(oneway));
+            p.insert("name".into(), Value::from(name));
+            p
+        };
+        // The diagonal from (0,0) to (10,10): its bounding box holds (9,1), the line does not.
+        let diagonal: LineString<f64> = line_string![(x: 0.0, y: 0.0), (x: 10.0, y: 10.0)];
+        // A triangle with corners (20,0), (30,0), (20,10): (29,9) is in its box, not in it.
+        let triangle: Polygon<f64> =
+            polygon![(x: 20.0, y: 0.0), (x: 30.0, y: 0.0), (x: 20.0, y: 10.0)];
+        // Two points far apart: their box holds (45,5), neither point is there.
+        let pair = MultiPoint::from(vec![(40.0, 0.0), (50.0, 10.0)]);
+        StaticLayer::new(
+            info,
+            vec![
+                Feature::new("line", diagonal.into(), props(40.0, 2, true, "40")),
+                Feature::new("area", triangle.into(), props(60.5, 4, false, "60.5")),
+                Feature::new("pair", pair.into(), props(40.0, 1, false, "pair")),
+            ],
+        )
+    }
+
+    fn ids(l: &StaticLayer, q: FeatureQuery) -> Vec<String> {
+        let q = FeatureQuery { limit: 100, ..q };
+        let p = query(l, &q).unwrap();
+        p.features.into_iter().map(|f| f.id).collect()
+    }
+
+    fn around(x: f64, y: f64) -> FeatureQuery {
+        FeatureQuery {
+            bbox: Some(Rect::new(
+                Coord {
+                    x: x - 0.1,
+                    y: y - 0.1,
+                },
+                Coord {
+                    x: x + 0.1,
+                    y: y + 0.1,
+                },
+            )),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn bbox_selects_by_the_geometry_not_its_bounding_box() {
+        let l = shapes(false);
+        // Inside each feature's bounding box but off the feature itself.
+        assert!(ids(&l, around(9.0, 1.0)).is_empty());
+        assert!(ids(&l, around(29.0, 9.0)).is_empty());
+        assert!(ids(&l, around(45.0, 5.0)).is_empty());
+        // On the line, inside the triangle, at one of the points.
+        assert_eq!(ids(&l, around(5.0, 5.0)), ["line"]);
+        assert_eq!(ids(&l, around(22.0, 2.0)), ["area"]);
+        assert_eq!(ids(&l, around(50.0, 10.0)), ["pair"]);
+        // A box holding a whole feature, and one spanning them all.
+        assert_eq!(ids(&l, around(40.0, 0.0)), ["pair"]);
+        let all = FeatureQuery {
+            bbox: Some(Rect::new(
+                Coord { x: -1.0, y: -1.0 },
+                Coord { x: 60.0, y: 1.0 },
+            )),
+            ..Default::default()
+        };
+        assert_eq!(ids(&l, all), ["line", "area", "pair"]);
+    }
+
+    #[test]
+    fn property_filters_compare_by_the_declared_type() {
+        let l = shapes(false);
+        let by = |k: &str, v: &str| FeatureQuery {
+            properties: vec![(k.into(), v.into())],
+            ..Default::default()
+        };
+        assert_eq!(ids(&l, by("speed", "40")), ["line", "pair"]);
+        assert_eq!(ids(&l, by("speed", "40.0")), ["line", "pair"]);
+        assert_eq!(ids(&l, by("speed", "60.5")), ["area"]);
+        assert_eq!(ids(&l, by("lanes", "2")), ["line"]);
+        assert_eq!(ids(&l, by("lanes", "2.0")), ["line"]);
+        assert!(ids(&l, by("lanes", "2.5")).is_empty());
+        assert_eq!(ids(&l, by("oneway", "true")), ["line"]);
+        assert_eq!(ids(&l, by("oneway", "false")), ["area", "pair"]);
+        // Text stays text: the name "40" is not the name "40.0".
+        assert_eq!(ids(&l, by("name", "40")), ["line"]);
+        assert!(ids(&l, by("name", "40.0")).is_empty());
+        for (k, v) in [
+            ("lanes", "abc"),
+            ("speed", ""),
+            ("speed", "NaN"),
+            ("oneway", "yes"),
+        ] {
+            let q = FeatureQuery {
+                limit: 10,
+                ..by(k, v)
+            };
+            assert!(
+                matches!(query(&l, &q), Err(Error::InvalidInput(_))),
+                "{k}={v}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_dated_layer_takes_one_day_not_an_interval() {
+        let l = shapes(true);
+        let on = |dt: &str| FeatureQuery {
+            datetime: Some(DateInterval::parse_ogc(dt).unwrap()),
+            limit: 10,
+            ..Default::default()
+        };
+        let p = query(&l, &on("2022-06-01")).unwrap();
+        assert_eq!(p.date, Some(d("2022-06-01")));
+        let p = query(&l, &on("2022-06-01/2022-06-01")).unwrap();
+        assert_eq!(p.date, Some(d("2022-06-01")));
+        for dt in [
+            "2022-06-01/2022-06-02",
+            "../2022-06-01",
+            "2022-06-01/..",
+            "../..",
+        ] {
+            match query(&l, &on(dt)) {
+                Err(Error::InvalidInput(m)) => {
+                    assert!(m.contains("one day") && m.contains("shapes"), "{m}")
+                }
+                other => panic!("{dt}: {other:?}"),
+            }
+        }
+        // A layer that does not depend on a date filters by intervals as before.
+        let p = query(&shapes(false), &on("2022-06-01/..")).unwrap();
+        assert_eq!(p.number_matched, 3);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! pixels, clipped to the tile plus a buffer, simplified to about a pixel, and encoded with
 //! geozero's MVT writer (prost).
 
-use super::{FeatureQuery, Layer, matches, value_text};
+use super::{FeatureQuery, Filter, Layer, value_text};
 use crate::{Error, Result};
 use chrono::NaiveDate;
 use geo::{Orient, Simplify, orient::Direction};
@@ -383,6 +383,7 @@ pub fn encode_tile(layers: &[&dyn Layer], t: TileId, date: Option<NaiveDate>) ->
             continue;
         }
         let feats = layer.features(if info.dated { date } else { None })?;
+        let filter = Filter::new(info, &q)?;
         let mut tags = geozero::mvt::TagsBuilder::<String>::new();
         let mut out = tile::Layer {
             version: 2,
@@ -390,7 +391,7 @@ pub fn encode_tile(layers: &[&dyn Layer], t: TileId, date: Option<NaiveDate>) ->
             extent: Some(EXTENT),
             ..Default::default()
         };
-        for f in feats.iter().filter(|f| matches(f, &q)) {
+        for f in feats.iter().filter(|f| filter.matches(f)) {
             let Some(g) = to_tile_geometry(&t, &f.geometry) else {
                 continue;
             };
