@@ -88,6 +88,16 @@ async fn feed(app: &axum::Router, since: u64) -> (Vec<Value>, u64) {
     )
 }
 
+/// [`four_writes`], then the cursors of the events they made.
+async fn four_writes_cursors(app: &axum::Router) -> Vec<u64> {
+    let start = four_writes(app).await;
+    let (events, _) = feed(app, start).await;
+    events
+        .iter()
+        .map(|e| e["cursor"].as_u64().unwrap())
+        .collect()
+}
+
 /// Creates A, creates B beside it (a site finding), moves B's dates a year on (the finding is
 /// resolved, an opportunity appears or not), cancels A. Returns the cursor before the writes.
 async fn four_writes(app: &axum::Router) -> u64 {
@@ -509,12 +519,7 @@ async fn webhooks_are_signed_retried_after_a_500_in_order_and_delivered_once() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert!(listed[0].get("secret").is_none(), "{listed}");
 
-    let start = four_writes(&app).await;
-    let (events, _) = feed(&app, start).await;
-    let want: Vec<u64> = events
-        .iter()
-        .map(|e| e["cursor"].as_u64().unwrap())
-        .collect();
+    let want = four_writes_cursors(&app).await;
 
     let delivery = api::webhooks::spawn(
         state.engine.clone(),
@@ -687,12 +692,7 @@ async fn an_unresponsive_receiver_does_not_hold_up_the_other_subscriptions() {
     };
     let start = feed(&app, 0).await.1;
     subscribe(hung_url, start).await;
-    let start = four_writes(&app).await;
-    let (events, _) = feed(&app, start).await;
-    let want: Vec<u64> = events
-        .iter()
-        .map(|e| e["cursor"].as_u64().unwrap())
-        .collect();
+    let want = four_writes_cursors(&app).await;
     // The receiver never answers within the 60 s timeout.
     let delivery = api::webhooks::spawn(
         state.engine.clone(),
