@@ -329,7 +329,12 @@ fn digging_a_freshly_resurfaced_street_breaks_its_moratorium_unless_emergency() 
         (m[0].from.to_string(), m[0].until.to_string()),
         ("2023-06-29".into(), "2026-06-28".into())
     );
-    assert!(m[0].source.contains("城市道路管理条例"));
+    assert!(m[0].basis.contains("城市道路管理条例"));
+    assert!(
+        m[0].source.starts_with("model:moratorium rule"),
+        "{}",
+        m[0].source
+    );
     assert_eq!(m[0].streets, ["北岸路"]);
 }
 

@@ -52,7 +52,16 @@ impl MoratoriaLayer {
                         "the work is completed (else it is scheduled to end)",
                     ),
                     prop("streets", String, "streets protected, comma-separated"),
-                    prop("source", String, "where the period comes from"),
+                    prop(
+                        "source",
+                        String,
+                        "model:moratorium rule … (from the work's end date)",
+                    ),
+                    prop(
+                        "basis",
+                        String,
+                        "where the period comes from (the regulation)",
+                    ),
                 ],
                 dated: false,
                 min_zoom: 0,
@@ -84,6 +93,7 @@ pub fn moratorium_feature(m: &Moratorium) -> Feature {
     p.insert("completed".into(), Value::from(m.completed));
     p.insert("streets".into(), Value::from(m.streets.join(", ")));
     p.insert("source".into(), Value::from(m.source.as_str()));
+    p.insert("basis".into(), Value::from(m.basis.as_str()));
     Feature::new(format!("moratorium:{}", m.work), lines.into(), p).with_valid(DateInterval {
         start: Some(m.from),
         end: Some(m.until),

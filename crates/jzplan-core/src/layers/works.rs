@@ -353,6 +353,11 @@ impl HotspotsLayer {
                     prop("opened_by", String, "work that opens it"),
                     prop("rank", Integer, "rank among model candidates (1 = worst)"),
                     prop("evidence", String, "seed:P6 or model:<method>"),
+                    prop(
+                        "source",
+                        String,
+                        "where the record comes from (as evidence)",
+                    ),
                     prop("version", Integer, "version for If-Match"),
                 ],
                 dated: false,
@@ -387,6 +392,7 @@ impl Layer for HotspotsLayer {
                     p.insert("rank".into(), Value::from(r));
                 }
                 p.insert("evidence".into(), Value::from(h.evidence.as_str()));
+                p.insert("source".into(), Value::from(h.evidence.as_str()));
                 p.insert("version".into(), Value::from(h.version));
                 Feature::new(h.id.as_str(), Point(coord(&h.at)).into(), p)
             })

@@ -47,7 +47,13 @@ pub fn moratoria(
             completed: w.status == Status::Completed,
             streets: parts.streets.into_iter().collect(),
             lines: parts.lines,
-            source: if *periods == MoratoriumPeriods::default() {
+            source: format!(
+                "model:moratorium rule, {years} years after the {} of {} ending {end} (its dates: {})",
+                p.as_str(),
+                w.id,
+                w.dates_source
+            ),
+            basis: if *periods == MoratoriumPeriods::default() {
                 MORATORIUM_SOURCE.to_string()
             } else {
                 format!("configured: {years} years after {}", p.as_str())

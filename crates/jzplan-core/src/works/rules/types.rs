@@ -295,8 +295,11 @@ pub struct Moratorium {
     pub streets: Vec<String>,
     /// The protected footprint, lon/lat lines.
     pub lines: Vec<Vec<[f64; 2]>>,
-    /// Where the period comes from.
+    /// Where the record comes from: `model:moratorium rule …`, the rule applied to the work's
+    /// end date (itself `seed:`/`estimate:`, as the work's `dates_source` says).
     pub source: String,
+    /// Where the period comes from: the regulation (default periods) or the configuration.
+    pub basis: String,
 }
 
 /// Filter of findings; `None` matches all.
