@@ -54,8 +54,9 @@ pub struct ImportGdalArgs {
     #[arg(long)]
     pub layer: Option<String>,
     /// Attribute mapping KEY=FIELD,…; keys: id, name, name_zh, name_en, lanes, speed, oneway,
-    /// class, bridge, tunnel, capacity, source. Unmapped keys use a field of the usual name
-    /// (name, lanes, maxspeed, oneway, highway/fclass/class, bridge, tunnel, source) if any.
+    /// class, bridge, tunnel, capacity, source, planned. Unmapped keys use a field of the usual
+    /// name (name, lanes, maxspeed, oneway, highway/fclass/class, bridge, tunnel, source,
+    /// planned) if any.
     /// Example: --map name=NAME,lanes=LANES,speed=MAXSPD,oneway=ONEWAY,class=HWY
     #[arg(long, value_name = "KEY=FIELD,…")]
     pub map: Option<String>,

@@ -303,6 +303,36 @@ fn shapefile_in_utm_with_a_custom_mapping() {
 }
 
 #[test]
+fn a_planned_field_makes_planned_links() {
+    // As jzplan's served `roads` layer writes them: `planned` true on a road not yet built.
+    let text = r#"{"type":"FeatureCollection","features":[
+{"type":"Feature","properties":{"name":"A","planned":false},"geometry":{"type":"LineString","coordinates":[[121.10,41.10],[121.11,41.10]]}},
+{"type":"Feature","properties":{"name":"B","planned":true},"geometry":{"type":"LineString","coordinates":[[121.11,41.10],[121.12,41.10]]}}]}"#;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("planned.geojson");
+    std::fs::write(&p, text).unwrap();
+    let net = jgdal::read_network(&p, &GdalReadOptions::default()).unwrap();
+    let planned: Vec<bool> = net.edges().iter().map(|e| e.planned).collect();
+    assert_eq!(planned, [false, false, true, true]);
+    // Through GeoPackage too (GDAL's boolean is an integer there).
+    let gpkg = dir.path().join("planned.gpkg");
+    let out = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GPKG"])
+        .arg(&gpkg)
+        .arg(&p)
+        .output();
+    if let Ok(out) = out {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let net = jgdal::read_network(&gpkg, &GdalReadOptions::default()).unwrap();
+        assert_eq!(net.edges().iter().filter(|e| e.planned).count(), 2);
+    }
+}
+
+#[test]
 fn splitting_at_shared_interior_vertices_is_optional() {
     // Two lines crossing at a shared interior vertex (121.11, 41.10).
     let text = r#"{"type":"FeatureCollection","features":[

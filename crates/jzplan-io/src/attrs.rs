@@ -95,6 +95,8 @@ pub struct Segment {
     pub bridge: bool,
     /// In a tunnel.
     pub tunnel: bool,
+    /// Planned, not built (closed until a work opens it).
+    pub planned: bool,
     /// Geometry from `from` to `to`.
     pub geometry: LineString<f64>,
     /// Provenance.
@@ -115,7 +117,7 @@ pub fn add_segment(b: &mut NetworkBuilder, seg: Segment) -> Result<(EdgeId, Opti
         capacity_vph: d.capacity_vph,
         bridge: seg.bridge,
         tunnel: seg.tunnel,
-        planned: false,
+        planned: seg.planned,
         geometry: Some(geometry),
         source: seg.source.clone(),
     };

@@ -386,6 +386,7 @@ pub fn read_osm_pbf(path: &Path, opts: &OsmOptions) -> Result<RoadNetwork> {
                     backward: w.backward.clone(),
                     bridge: w.bridge,
                     tunnel: w.tunnel,
+                    planned: false,
                     geometry,
                     source: tag.clone(),
                 },

@@ -45,12 +45,15 @@ pub struct FieldMapping {
     pub capacity: Option<String>,
     /// Provenance (`source`); default `file:<file name>`.
     pub source: Option<String>,
+    /// Planned, not built (`planned`): such a road is a planned link, closed until a work
+    /// opens it, as in jzplan's own `roads` layer.
+    pub planned: Option<String>,
 }
 
 /// The mapping keys that [`FieldMapping::parse`] accepts.
-pub const MAPPING_KEYS: [&str; 12] = [
+pub const MAPPING_KEYS: [&str; 13] = [
     "id", "name", "name_zh", "name_en", "lanes", "speed", "oneway", "class", "bridge", "tunnel",
-    "capacity", "source",
+    "capacity", "source", "planned",
 ];
 
 impl FieldMapping {
@@ -90,6 +93,7 @@ impl FieldMapping {
             "tunnel" => &mut self.tunnel,
             "capacity" => &mut self.capacity,
             "source" => &mut self.source,
+            "planned" => &mut self.planned,
             _ => return None,
         })
     }
@@ -99,7 +103,7 @@ impl FieldMapping {
         *self == FieldMapping::default()
     }
 
-    fn entries(&self) -> [(&'static str, Option<&str>, &'static [&'static str]); 12] {
+    fn entries(&self) -> [(&'static str, Option<&str>, &'static [&'static str]); 13] {
         [
             ("id", self.id.as_deref(), &["way_id", "osm_id", "id"]),
             ("name", self.name.as_deref(), &["name"]),
@@ -125,6 +129,7 @@ impl FieldMapping {
                 &["capacity_vph", "capacity"],
             ),
             ("source", self.source.as_deref(), &["source"]),
+            ("planned", self.planned.as_deref(), &["planned"]),
         ]
     }
 }
@@ -282,13 +287,13 @@ pub fn read_network(path: &Path, opts: &GdalReadOptions) -> Result<RoadNetwork> 
 // --- generic layers --------------------------------------------------------------------------
 
 struct Resolved {
-    idx: [Option<usize>; 12],
-    names: [String; 12],
+    idx: [Option<usize>; 13],
+    names: [String; 13],
 }
 
 fn resolve_mapping(fields: &[String], lname: &str, m: &FieldMapping) -> Result<Resolved> {
-    let mut idx = [None; 12];
-    let mut names: [String; 12] = Default::default();
+    let mut idx = [None; 13];
+    let mut names: [String; 13] = Default::default();
     for (k, (key, explicit, candidates)) in m.entries().into_iter().enumerate() {
         let found = match explicit {
             Some(want) => Some(
@@ -328,6 +333,7 @@ const K_BRIDGE: usize = 8;
 const K_TUNNEL: usize = 9;
 const K_CAPACITY: usize = 10;
 const K_SOURCE: usize = 11;
+const K_PLANNED: usize = 12;
 
 /// One input line with its parsed attributes, before nodes exist.
 struct RawLine {
@@ -340,6 +346,7 @@ struct RawLine {
     backward: DirAttrs,
     bridge: bool,
     tunnel: bool,
+    planned: bool,
     source: String,
     coords: Vec<Coord<f64>>,
 }
@@ -458,6 +465,7 @@ fn read_generic(
         let source = get(K_SOURCE)?.unwrap_or_else(|| format!("file:{fname}"));
         let bridge = get(K_BRIDGE)?.is_some_and(|v| attrs::parse_flag(&v));
         let tunnel = get(K_TUNNEL)?.is_some_and(|v| attrs::parse_flag(&v));
+        let planned = get(K_PLANNED)?.is_some_and(|v| attrs::parse_flag(&v));
         for coords in feature_lines(path, &f, &loc, ct)? {
             lines.push(RawLine {
                 way_id: way_id.clone(),
@@ -469,6 +477,7 @@ fn read_generic(
                 backward: d.clone(),
                 bridge,
                 tunnel,
+                planned,
                 source: source.clone(),
                 coords,
             });
@@ -598,6 +607,7 @@ fn build_from_lines(
                     backward: l.backward.clone(),
                     bridge: l.bridge,
                     tunnel: l.tunnel,
+                    planned: l.planned,
                     geometry,
                     source: l.source.clone(),
                 },
