@@ -2,7 +2,7 @@
 //! `jzplan impact` (before/after analysis of works with a report).
 
 use super::GlobalOpts;
-use super::opts::{Format, FormatOpts, RECORD, parse_date_arg, print_json};
+use super::opts::{Format, FormatOpts, RECORD, parse_date_arg, print_json, stdout_error};
 use crate::assignment::zones::{self, ConnectorOptions};
 use crate::assignment::{
     Algorithm, AssignNetwork, AssignOptions, AssignmentResult, LinkId, LinkKind, OdMatrix,
@@ -268,7 +268,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
                 "max_rel_diff_links_over_1000": c.max_rel, "tstt": c.tstt,
                 "tstt_rel_diff": c.tstt_rel })),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?).map_err(stdout_error)?;
     } else {
         writeln!(
             out,
@@ -278,17 +278,20 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
             net.zone_count(),
             od.total(),
             r.assigned_demand
-        )?;
+        )
+        .map_err(stdout_error)?;
         writeln!(
             out,
             "{}: {} iterations, relative gap {:.3e} (target {:.1e}), {:.3} s",
             r.algorithm, r.iterations, r.relative_gap, r.target_gap, elapsed
-        )?;
+        )
+        .map_err(stdout_error)?;
         writeln!(
             out,
             "total travel time {:.6e}, total generalized cost {:.6e}",
             r.total_travel_time, r.total_cost
-        )?;
+        )
+        .map_err(stdout_error)?;
         if let Some(c) = &comparison {
             writeln!(
                 out,
@@ -297,7 +300,7 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
                 r.total_cost,
                 c.tstt,
                 c.tstt_rel * 100.0
-            )?;
+            ).map_err(stdout_error)?;
         }
     }
     if r.unreachable_pairs > 0 {
@@ -314,8 +317,9 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
             out,
             "select link {spec}: {} OD pairs, demand {total:.1} (least-cost paths at final costs)",
             pairs.len()
-        )?;
-        writeln!(out, "origin,destination,demand")?;
+        )
+        .map_err(stdout_error)?;
+        writeln!(out, "origin,destination,demand").map_err(stdout_error)?;
         for p in pairs {
             let z = net.zone_names();
             writeln!(
@@ -324,7 +328,8 @@ pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
                 z[p.origin.index()],
                 z[p.destination.index()],
                 p.demand
-            )?;
+            )
+            .map_err(stdout_error)?;
         }
     }
     if r.algorithm == Algorithm::Aon {

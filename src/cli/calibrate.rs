@@ -3,7 +3,7 @@
 
 use super::GlobalOpts;
 use super::assign::{Problem, load_problem};
-use super::opts::{Format, FormatOpts, RECORD};
+use super::opts::{Format, FormatOpts, RECORD, stdout_error};
 use crate::assignment::odme::{self, OdmeOptions, OdmeResult};
 use crate::assignment::{AssignNetwork, LinkId, OdMatrix};
 use crate::io::tntp;
@@ -109,25 +109,28 @@ pub fn run_calibrate(g: &GlobalOpts, a: CalibrateArgs) -> anyhow::Result<()> {
             "uncounted_rmse": uncounted.map(|(b, a, n)| serde_json::json!({
                 "links": n, "before": b, "after": a })),
         });
-        writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&v)?).map_err(stdout_error)?;
     } else {
         writeln!(
             out,
             "{title}: {} counts, prior {prior_src} (total {:.1})",
             counts.len(),
             prior.total()
-        )?;
+        )
+        .map_err(stdout_error)?;
         writeln!(
             out,
             "{:<16} {:>10} {:>8} {:>10} {:>10} {:>6} {:>6}",
             "count", "counted", "sd", "before", "after", "GEH b", "GEH a"
-        )?;
+        )
+        .map_err(stdout_error)?;
         for f in &r.fits {
             writeln!(
                 out,
                 "{:<16} {:>10.1} {:>8.1} {:>10.1} {:>10.1} {:>6.2} {:>6.2}",
                 f.name, f.count, f.sd, f.before, f.after, f.geh_before, f.geh_after
-            )?;
+            )
+            .map_err(stdout_error)?;
         }
         writeln!(
             out,
@@ -135,7 +138,8 @@ pub fn run_calibrate(g: &GlobalOpts, a: CalibrateArgs) -> anyhow::Result<()> {
             share_b * 100.0,
             share_a * 100.0,
             if r.accepted() { "met" } else { "NOT met" }
-        )?;
+        )
+        .map_err(stdout_error)?;
         writeln!(
             out,
             "objective ½Σ((V−count)/sd)² {first:.4e} → {last:.4e} in {} iterations; total \
@@ -144,12 +148,14 @@ pub fn run_calibrate(g: &GlobalOpts, a: CalibrateArgs) -> anyhow::Result<()> {
             prior.total(),
             r.od.total(),
             r.source
-        )?;
+        )
+        .map_err(stdout_error)?;
         if let Some((b, af, n)) = uncounted {
             writeln!(
                 out,
                 "uncounted links ({n}): RMSE vs best known {b:.2} before, {af:.2} after"
-            )?;
+            )
+            .map_err(stdout_error)?;
         }
     }
     Ok(())

@@ -31,6 +31,29 @@ fn into_closed_pipe(db: &Path, args: &[&str]) -> (Option<i32>, String) {
 }
 
 #[test]
+fn assign_and_calibrate_report_a_failed_stdout_as_an_io_error() {
+    // /dev/full: every write fails with "no space left", as on a full disk.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let net = crate::assignment::tntp_dir().join("SiouxFalls/SiouxFalls_net.tntp");
+    for format in ["text", "json"] {
+        let out = Command::new(crate::common::jzplan_bin())
+            .args(["assign", "--tntp-net"])
+            .arg(&net)
+            .args(["--format", format])
+            .env_remove("JZPLAN_NETWORK")
+            .env_remove("JZPLAN_DB")
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(14), "{format}: {err}");
+        assert!(err.contains("IoError") && err.contains("<stdout>"), "{err}");
+    }
+}
+
+#[test]
 fn every_listing_ends_quietly_on_a_closed_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pipe.db");
