@@ -216,7 +216,9 @@ fn leg_json(net: &RoadNetwork, ps: &[Part], r: &Route, o: &LegOpts) -> Value {
             let total: f64 = segs.iter().sum();
             for d in segs {
                 let share = if total > 0.0 { d / total } else { 0.0 };
-                dist.push(d);
+                // The piece's own length shared out, so that the annotations add up to the
+                // leg's distance (edge lengths) as their durations add up to its duration.
+                dist.push(p.distance * share);
                 dur.push(p.duration * share);
                 wt.push(p.weight * share);
             }
