@@ -175,7 +175,7 @@ pub async fn tile(
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| same_etag(t, &etag)));
     if fresh {
         return Ok((
             StatusCode::NOT_MODIFIED,
@@ -199,4 +199,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(tilejson))
         .routes(routes!(tile))
+}
+
+/// Whether an `If-None-Match` entry names `etag`, by the weak comparison HTTP asks of it
+/// (RFC 9110 §13.1.2: a `W/` prefix on either side is ignored), or is `*`.
+fn same_etag(entry: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    entry.trim() == "*" || bare(entry) == bare(etag)
 }
