@@ -94,9 +94,10 @@ pub struct ExportArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Layers to write: roads (directed edges with all attributes; re-readable with
-    /// --network), nodes, or any map layer the server publishes (its collection id: works,
-    /// hotspots, closures, detours, flows, rivers, …). Default: roads and nodes for GeoPackage,
-    /// roads for the one-layer formats GeoJSON and FlatGeobuf.
+    /// --network), nodes, or any map layer the server publishes (its collection id:
+    /// works-lines, works-areas, works-points, hotspots, closures, detours, flows, rivers, …;
+    /// `works` mixes the three geometry types, which GIS tools show one at a time). Default:
+    /// roads and nodes for GeoPackage, roads for the one-layer formats GeoJSON and FlatGeobuf.
     #[arg(long, value_delimiter = ',')]
     pub layer: Vec<String>,
     /// The day of the dated layers (closures, detours, flows; default: today), or of a feed.
@@ -321,6 +322,13 @@ pub fn run_export(g: &GlobalOpts, a: ExportArgs) -> anyhow::Result<()> {
             None
         };
         layers.push(map_layer(layer.as_ref(), date)?);
+    }
+    if day.is_none() && a.date.given()?.is_some() {
+        return Err(crate::Error::invalid(
+            "--date is for the dated layers (closures, detours, flows) and the feeds; the \
+             layers asked for do not depend on the date (roads and nodes are the base network)",
+        )
+        .into());
     }
     gdal::write_layers(&a.out, format, &layers)?;
     outln!(

@@ -268,6 +268,11 @@ fn export_refuses_a_format_its_file_name_contradicts_and_keeps_the_old_file() {
     let (code, _, err) = cli(&db, &["export", "--out", d.to_str().unwrap()]);
     assert_eq!(code, 3, "{err}");
     assert!(d.is_dir() && err.contains("not a regular file"), "{err}");
+    // --date on layers that do not depend on it is refused, not ignored.
+    let (code, _, err) = cli(&db, &["export", "--out", out_s, "--date", "2022-06-01"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--date is for the dated layers"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), before);
 }
 
 #[test]
