@@ -245,7 +245,8 @@ fn map_layer(layer: &dyn Layer, date: Option<chrono::NaiveDate>) -> crate::Resul
         .iter()
         .map(|p| {
             let kind = match p.kind {
-                PropKind::String | PropKind::Date => FieldKind::Text,
+                PropKind::String => FieldKind::Text,
+                PropKind::Date => FieldKind::Date,
                 PropKind::Integer => FieldKind::Integer,
                 PropKind::Number => FieldKind::Real,
                 PropKind::Boolean => FieldKind::Bool,

@@ -299,6 +299,15 @@ fn export_writes_every_published_layer_on_a_date() {
     assert_eq!(count("hotspots"), 15, "{text}");
     // On 2022-06-01 works are on site: closures and their detours are not empty.
     assert!(count("closures") > 0 && count("detours") > 0, "{text}");
+    // Days are written as the format's date type, as the schema declares them.
+    let date_field = ds
+        .layer_by_name("closures")
+        .unwrap()
+        .defn()
+        .fields()
+        .find(|f| f.name() == "date")
+        .map(|f| f.field_type());
+    assert_eq!(date_field, Some(gdal::vector::OGRFieldType::OFTDate));
     let (_, json, _) = cli(&db, &["works", "list", "--format", "json"]);
     let works: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
     let with_geometry = works.iter().filter(|w| !w["geometry"].is_null()).count() as u64;

@@ -23,6 +23,8 @@ pub enum FieldKind {
     Text,
     /// Boolean, stored as integer 0/1 (every format reads it back).
     Bool,
+    /// A day, `YYYY-MM-DD` ([`Value::Text`]), stored as the format's date type.
+    Date,
 }
 
 /// One attribute value of an [`OutFeature`]; must match its field's [`FieldKind`] (or be
@@ -127,6 +129,7 @@ impl OutLayer {
                     | (FieldKind::Real, Value::Real(_))
                     | (FieldKind::Text, Value::Text(_))
                     | (FieldKind::Bool, Value::Bool(_))
+                    | (FieldKind::Date, Value::Text(_))
             );
             if !ok {
                 return Err(Error::invalid(format!(
@@ -165,6 +168,11 @@ impl OutLayer {
                 (FieldKind::Real, Some(J::Number(n))) => n.as_f64().map(Value::Real),
                 (FieldKind::Bool, Some(J::Bool(b))) => Some(Value::Bool(*b)),
                 (FieldKind::Text, Some(J::String(s))) => Some(Value::Text(s.clone())),
+                (FieldKind::Date, Some(J::String(s)))
+                    if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() =>
+                {
+                    Some(Value::Text(s.clone()))
+                }
                 (FieldKind::Text, Some(other)) => Some(Value::Text(other.to_string())),
                 _ => None,
             };
@@ -329,6 +337,7 @@ fn write_one_layer(path: &Path, ds: &mut Dataset, srs: &SpatialRef, l: &OutLayer
             FieldKind::Real => OGRFieldType::OFTReal,
             FieldKind::Text => OGRFieldType::OFTString,
             FieldKind::Bool => OGRFieldType::OFTInteger,
+            FieldKind::Date => OGRFieldType::OFTDate,
         };
         FieldDefn::new(name, ty)
             .and_then(|f| f.add_to_layer(&lyr))
