@@ -260,6 +260,8 @@ pub struct RoadNetwork {
     bwd_edges: Vec<EdgeId>,
     snap_index: OnceLock<snap::SnapIndex>,
     street_names: OnceLock<names::StreetNames>,
+    /// [`RoadNetwork::bbox`], computed on first use.
+    bbox: OnceLock<Option<Rect<f64>>>,
     /// Where the network came from (file path, `embedded:jinzhou`, `generated:grid`).
     pub origin: String,
 }
@@ -365,8 +367,13 @@ impl RoadNetwork {
             .map(EdgeId::from_index)
             .collect()
     }
-    /// Bounding box of all node coordinates.
+    /// Bounding box of all node coordinates (one pass over the nodes on first use, then kept:
+    /// O(1) for the servers' per-request extents of empty layers).
     pub fn bbox(&self) -> Option<Rect<f64>> {
+        *self.bbox.get_or_init(|| self.nodes_bbox())
+    }
+
+    fn nodes_bbox(&self) -> Option<Rect<f64>> {
         let mut it = self.nodes.iter();
         let first = it.next()?;
         let (mut x0, mut y0, mut x1, mut y1) = (first.lon, first.lat, first.lon, first.lat);
@@ -711,6 +718,7 @@ impl NetworkBuilder {
             bwd_edges,
             snap_index: OnceLock::new(),
             street_names: OnceLock::new(),
+            bbox: OnceLock::new(),
             origin: self.origin,
         })
     }
