@@ -24,23 +24,26 @@ pub(crate) struct QArc {
 }
 
 /// What [`Adjacency::build_pair`] may copy for an update: the adjacencies of the customization
-/// updated (built with the same middles, without the perfect step) and the ranks whose arcs'
-/// weights changed (a bit each).
+/// updated (built with the same middles, with the top step but not the full perfect step) and
+/// the ranks whose arcs' weights changed (a bit each).
 pub(crate) struct Reuse<'a> {
     pub(crate) old: &'a (Adjacency, Adjacency),
     pub(crate) changed: &'a [u64],
 }
 
 impl Reuse<'_> {
-    /// Whether rank `r` keeps the same arcs with the same weights: neither its arcs nor those
-    /// of its middles (what [`redundant`] reads) changed.
+    /// Whether rank `r` keeps the same query arcs: neither its arcs nor those of its middles
+    /// (what [`redundant`] reads) changed, and none of them is in the top (the top step's
+    /// marks, which [`redundant`] also reads, depend on every arc above: they are made
+    /// again).
     fn unchanged(&self, cch: &Cch, middles: usize, r: usize) -> bool {
         let bit = |x: usize| self.changed[x >> 6] & (1 << (x & 63)) != 0;
-        !bit(r)
+        let kept = |x: usize| !bit(x) && !cch.top.contains(x);
+        kept(r)
             && cch.head[cch.arcs(r as u32)]
                 .iter()
                 .take(middles)
-                .all(|&m| !bit(m as usize))
+                .all(|&m| kept(m as usize))
     }
 }
 

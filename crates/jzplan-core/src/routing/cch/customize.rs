@@ -89,16 +89,19 @@ impl std::fmt::Debug for Customized {
 impl Cch {
     /// Customizes the hierarchy for `weights` (one per network edge, `>= 0`, infinity =
     /// closed); `InvalidInput` for a wrong length, a negative or NaN weight. O(arcs +
-    /// triangles), in parallel. Without the perfect step (see [`Cch::customize_with`]).
+    /// triangles), in parallel. The perfect step on the top of the elimination tree only (see
+    /// [`Cch::customize_with`]).
     pub fn customize(self: &Arc<Self>, weights: &[f64]) -> Result<Customized> {
         self.customize_with(weights, false)
     }
 
-    /// [`Cch::customize`] with or without the perfect step ([`super::perfect`]), which drops
-    /// from the queries every arc direction no shortest path uses: on the 1M-edge grid it
-    /// takes the query from 0.46 to 0.30 ms p50 but the customization from about 0.55 to
-    /// 1.0–1.3 s (docs/performance.md), so it is not the default; a server makes it later
-    /// from the basic customization ([`Customized::perfected`]).
+    /// [`Cch::customize`] with or without the full perfect step ([`super::perfect`]), which
+    /// drops from the queries every arc direction no shortest path uses. Every customization
+    /// runs it on the top of the elimination tree, where most of what it drops lies: on the
+    /// 1M-edge grid the top step adds a tenth of a second and takes the query most of the
+    /// way, the full step adds 0.7–1.0 s (docs/performance.md, CCH "Fourteenth round"), so
+    /// it is not the default; a server makes it later from the basic customization
+    /// ([`Customized::perfected`]).
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {
         self.customize_full(weights, perfect, TRIANGLE_MIDDLES)
     }
@@ -191,11 +194,7 @@ impl Cch {
         reuse: Option<Reuse<'_>>,
     ) -> Customized {
         let cch: &Cch = self;
-        let strict = if perfect {
-            super::perfect::prune(cch, &w)
-        } else {
-            Vec::new()
-        };
+        let strict = super::perfect::prune(cch, &w, (!perfect).then_some(&cch.top));
         let (adj, finite) = Adjacency::build_pair(cch, &w, &strict, middles, reuse);
         let dropped = finite - adj.0.len() - adj.1.len();
         let mut c = Customized {

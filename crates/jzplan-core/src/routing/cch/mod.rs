@@ -15,9 +15,11 @@
 //!   (the separators, module `chains`, cut once per network in `Cch::from_order`): chains
 //!   with disjoint subtrees in parallel (rayon), the nodes of a chain in blocks that read each
 //!   lower node's arcs once for the whole block; a chain alone at its height (the top
-//!   separators) splits the rows of each block between the threads. The optional perfect step
-//!   ([`perfect`], [`Cch::customize_with`]) then drops every arc direction longer than the
-//!   distance between its ends. Last, the directions a query needs are copied by rank into
+//!   separators) splits the rows of each block between the threads. The perfect step
+//!   ([`perfect`]) then drops every arc direction longer than the distance between its ends:
+//!   every customization runs it on the top of the elimination tree (the nodes with the
+//!   largest subtrees, a third of the pairs of higher neighbours, which every query walks:
+//!   `perfect::Top`), and [`Cch::customize_with`] on all of it if asked. Last, the directions a query needs are copied by rank into
 //!   two compact adjacencies, leaving out those a triangle through one of the tail's lowest
 //!   higher neighbours makes redundant (module `arcs`): on a grid they are most of a
 //!   separator's clique.
@@ -126,6 +128,9 @@ pub struct Cch {
     pub(crate) chord: Vec<f64>,
     /// [`Cch::ancestor_stats`], computed once.
     ancestors: (usize, f64),
+    /// The top of the elimination tree, which every customization makes perfect
+    /// ([`perfect::Top`]).
+    pub(crate) top: perfect::Top,
 }
 
 impl std::fmt::Debug for Cch {
@@ -316,6 +321,7 @@ impl Cch {
             pts: Vec::new(),
             chord: Vec::new(),
             ancestors: (0, 0.0),
+            top: perfect::Top::default(),
         };
         let mut dir_off = vec![0u32; 2 * arcs + 1];
         for &(a, b) in edges {
@@ -348,6 +354,7 @@ impl Cch {
         cch.dir_edges = dir_edges;
         cch.chains = chains::Chains::build(&cch);
         cch.ancestors = cch.count_ancestors();
+        cch.top = perfect::Top::build(&cch, perfect::TOP_SHARE);
         Ok(cch)
     }
 
@@ -393,6 +400,19 @@ impl Cch {
     /// has 1,188; Jinzhou 27 and the Helsinki extract 15).
     pub fn is_deep(&self) -> bool {
         self.ancestors.1 >= DEEP_ANCESTORS
+    }
+
+    /// The same hierarchy with a top of another share of its pairs (1: all of it).
+    #[cfg(test)]
+    pub(crate) fn with_top_share(mut self, share: f64) -> Cch {
+        self.top = perfect::Top::build(&self, share);
+        self
+    }
+
+    /// The nodes and arcs of the top of the elimination tree, which every customization makes
+    /// perfect (the top step; the rest of the perfect step is [`Cch::customize_with`]'s).
+    pub fn top_size(&self) -> (usize, usize) {
+        self.top.size()
     }
 
     /// Number of nodes.
@@ -459,6 +479,7 @@ impl Cch {
                 + self.dir_off.len()
                 + self.dir_edges.len())
             + self.chains.memory_bytes()
+            + self.top.memory_bytes()
             + 24 * self.pts.len()
             + 8 * self.chord.len()
     }

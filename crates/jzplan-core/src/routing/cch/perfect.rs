@@ -40,36 +40,154 @@ const PARALLEL_ARCS: usize = 4_096;
 
 /// Marks every arc direction of `w` (customized by the lower triangles) that is longer than
 /// the distance between its ends: `[up, down]` per arc, `true` = to drop from the queries.
-pub(crate) fn prune(cch: &Cch, w: &[ArcW]) -> Vec<[bool; 2]> {
-    let exact = exact(cch, w, BLOCK_NODES, SPLIT_TRIANGLES);
-    let drop = |(i, a): (usize, &ArcW)| {
-        let e = exact.get(i);
-        [e[0] < a[0], e[1] < a[1]]
+/// With `top`, only the arcs of its nodes are marked (see [`Top`]).
+pub(crate) fn prune(cch: &Cch, w: &[ArcW], top: Option<&Top>) -> Vec<[bool; 2]> {
+    let exact = exact(cch, w, top, BLOCK_NODES, SPLIT_TRIANGLES);
+    let drop = |e: ArcW, a: &ArcW| [e[0] < a[0], e[1] < a[1]];
+    let Some(top) = top else {
+        let drop = |(i, a): (usize, &ArcW)| drop(exact.get(i), a);
+        return if w.len() >= PARALLEL_ARCS {
+            w.par_iter().enumerate().map(drop).collect()
+        } else {
+            w.iter().enumerate().map(drop).collect()
+        };
     };
-    if w.len() >= PARALLEL_ARCS {
-        w.par_iter().enumerate().map(drop).collect()
-    } else {
-        w.iter().enumerate().map(drop).collect()
+    let mut marks = vec![[false; 2]; w.len()];
+    for (x, &start) in top.start.iter().enumerate() {
+        if start != NONE {
+            for (k, i) in cch.arcs(x as u32).enumerate() {
+                marks[i] = drop(exact.get(start as usize + k), &w[i]);
+            }
+        }
     }
+    marks
 }
 
 /// The exact weight of every arc: the distances between their ends, from the weights `w` of
 /// the lower triangles; chains cut into blocks of `block_nodes`, nodes with `split_pairs`
-/// pairs or more split between the threads.
+/// pairs or more split between the threads. With `top`, the distances of its arcs through
+/// its nodes (the others keep their weights in `w`).
 #[cfg(test)]
-pub(crate) fn distances(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Vec<ArcW> {
-    let exact = exact(cch, w, block_nodes, split_pairs);
-    (0..w.len()).map(|i| exact.get(i)).collect()
+pub(crate) fn distances(
+    cch: &Cch,
+    w: &[ArcW],
+    top: Option<&Top>,
+    block_nodes: usize,
+    split_pairs: u64,
+) -> Vec<ArcW> {
+    let exact = exact(cch, w, top, block_nodes, split_pairs);
+    let Some(top) = top else {
+        return (0..w.len()).map(|i| exact.get(i)).collect();
+    };
+    let mut out = w.to_vec();
+    for (x, &start) in top.start.iter().enumerate() {
+        if start != NONE {
+            for (k, i) in cch.arcs(x as u32).enumerate() {
+                out[i] = exact.get(start as usize + k);
+            }
+        }
+    }
+    out
 }
 
-/// The exact weights (see `distances`).
-fn exact(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Shared {
+/// The share of a hierarchy's lower triangles that the pairs of its [`Top`] may reach: what
+/// every customization adds to its lower-triangle step (measured: docs/performance.md, CCH
+/// "Fourteenth round").
+pub(crate) const TOP_SHARE: f64 = 0.35;
+
+/// The top of the elimination tree: the nodes with the largest subtrees, as many as keep
+/// their pairs of higher neighbours within a share of the hierarchy's lower triangles. Every
+/// customization runs the perfect step on the top alone (the *top step*): a node's higher
+/// neighbours are its ancestors, whose subtrees are larger, so the top holds them all and its
+/// arcs get their exact distances, as in the full step. Every query walks the ancestors of
+/// its two ends, and the top is what they share: on the 1M-edge grid its 1,500 nodes of
+/// 250,000 (a third of the pairs) hold half of what the full step drops.
+#[derive(Debug, Default)]
+pub(crate) struct Top {
+    /// Where the arcs of each rank of the top start among the top's arcs; [`NONE`] below it.
+    start: Vec<u32>,
+    /// The top's nodes and arcs.
+    nodes: usize,
+    arcs: usize,
+}
+
+impl Top {
+    /// The top whose pairs are at most `share` of the lower triangles of `cch` (by whole
+    /// groups of nodes with subtrees of one size: a node is never in the top without its
+    /// ancestors).
+    pub(crate) fn build(cch: &Cch, share: f64) -> Top {
+        let n = cch.rank.len();
+        let mut size = vec![1u64; n];
+        for r in 0..n {
+            let p = cch.parent[r];
+            if p != NONE {
+                size[p as usize] += size[r];
+            }
+        }
+        let pairs = |x: u32| {
+            let d = u64::from(cch.count[x as usize]);
+            d * d.saturating_sub(1) / 2
+        };
+        let budget = (share * cch.triangle_count() as f64) as u64;
+        let mut by: Vec<u32> = (0..n as u32).collect();
+        by.sort_unstable_by_key(|&x| std::cmp::Reverse(size[x as usize]));
+        let (mut taken, mut used) = (0, 0u64);
+        while taken < n {
+            let s = size[by[taken] as usize];
+            let group = by[taken..].partition_point(|&x| size[x as usize] == s);
+            let p: u64 = by[taken..taken + group].iter().map(|&x| pairs(x)).sum();
+            if used + p > budget {
+                break;
+            }
+            used += p;
+            taken += group;
+        }
+        by.truncate(taken);
+        by.sort_unstable();
+        let mut start = vec![NONE; n];
+        let mut arcs = 0usize;
+        for &x in &by {
+            start[x as usize] = arcs as u32;
+            arcs += cch.count[x as usize] as usize;
+        }
+        Top {
+            start,
+            nodes: taken,
+            arcs,
+        }
+    }
+
+    /// Whether rank `r` is in the top.
+    #[inline]
+    pub(crate) fn contains(&self, r: usize) -> bool {
+        self.start.get(r).is_some_and(|&s| s != NONE)
+    }
+
+    /// The top's nodes and arcs.
+    pub(crate) fn size(&self) -> (usize, usize) {
+        (self.nodes, self.arcs)
+    }
+
+    /// Heap bytes.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        4 * self.start.len()
+    }
+}
+
+/// The exact weights (see `distances`) of all arcs, or with `top` of its arcs only (laid out
+/// as it says).
+fn exact(cch: &Cch, w: &[ArcW], top: Option<&Top>, block_nodes: usize, split_pairs: u64) -> Shared {
     let blocks = Blocks::build(cch, block_nodes);
+    let (start, exact) = match top {
+        None => (&cch.begin, Shared::from(w)),
+        Some(t) => (&t.start, Shared::of_top(cch, t, w)),
+    };
     let ctx = Ctx {
         cch,
         blocks: &blocks,
         split_pairs,
-        exact: Shared::from(w),
+        start,
+        exact,
         rows: (0..cch.rank.len()).map(|_| OnceLock::new()).collect(),
     };
     let ch = &cch.chains;
@@ -78,6 +196,7 @@ fn exact(cch: &Cch, w: &[ArcW], block_nodes: usize, split_pairs: u64) -> Shared 
         let pairs: u64 = chains
             .iter()
             .flat_map(|&c| ch.chain(c))
+            .filter(|&&x| start[x as usize] != NONE)
             .map(|&x| {
                 let d = u64::from(cch.count[x as usize]);
                 d * d.saturating_sub(1) / 2
@@ -112,6 +231,19 @@ impl Shared {
         })
     }
 
+    /// The weights of the arcs of `top`'s nodes, laid out as it says.
+    fn of_top(cch: &Cch, top: &Top, w: &[ArcW]) -> Shared {
+        let mut out: Vec<[AtomicU64; 2]> = Vec::with_capacity(top.arcs);
+        for (x, &start) in top.start.iter().enumerate() {
+            if start != NONE {
+                debug_assert_eq!(out.len(), start as usize);
+                let bits = |a: &ArcW| a.map(|x| AtomicU64::new(x.to_bits()));
+                out.extend(w[cch.arcs(x as u32)].iter().map(bits));
+            }
+        }
+        Shared(out)
+    }
+
     #[inline(always)]
     fn get(&self, i: usize) -> ArcW {
         let [u, d] = &self.0[i];
@@ -140,7 +272,12 @@ struct Scratch {
 fn relax_chain(ctx: &Ctx, chain: &[u32], s: &mut Scratch) {
     let cch = ctx.cch;
     for &x in chain.iter().rev() {
-        let range = cch.arcs(x);
+        let start = ctx.start[x as usize];
+        if start == NONE {
+            // Below the top (the nodes below it in the chain are too).
+            break;
+        }
+        let range = start as usize..start as usize + cch.count[x as usize] as usize;
         s.arcs.clear();
         s.arcs.extend(range.clone().map(|i| ctx.exact.get(i)));
         relax_split(ctx, x, &mut s.arcs, &mut s.colx);
@@ -236,13 +373,16 @@ impl Blocks {
     }
 }
 
-/// What the tasks share: the exact weights of the arcs, by arc and as the blocks' rows (by
+/// What the tasks share: the exact weights of the arcs, by arc (as `start` lays them out)
+/// and as the blocks' rows (by
 /// rank, each set once, by its node's task, before any task that reads it starts).
 struct Ctx<'a> {
     cch: &'a Cch,
     blocks: &'a Blocks,
     /// Nodes with this many pairs or more are split between the threads.
     split_pairs: u64,
+    /// Where the arcs of each rank start in `exact` ([`NONE`]: not relaxed).
+    start: &'a [u32],
     exact: Shared,
     rows: Vec<OnceLock<Box<[ArcW]>>>,
 }
@@ -272,8 +412,8 @@ fn relax_range(
         // ended); the others are read from their arcs.
         match ctx.rows[a as usize].get() {
             None => {
-                let ra = cch.arcs(a);
-                let a_heads = &cch.head[ra.clone()];
+                let at = ctx.start[a as usize] as usize;
+                let a_heads = &cch.head[cch.arcs(a)];
                 let mut k = 0;
                 let mut ab = |b: u32| {
                     // The higher neighbours of `x` above `a` are higher neighbours of `a`.
@@ -281,7 +421,7 @@ fn relax_range(
                         k += 1;
                     }
                     debug_assert_eq!(a_heads[k], b);
-                    ctx.exact.get(ra.start + k)
+                    ctx.exact.get(at + k)
                 };
                 xa = relax_all(xa, heads[i + 1..].iter().map(|&b| ab(b)), higher);
             }

@@ -287,13 +287,22 @@ proptest! {
         };
         let nd = Arc::new(Cch::new(&net).unwrap());
         let order = random_order(n, seed);
-        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
-        for cch in [&nd, &random] {
+        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order.clone()).unwrap());
+        // Tops of none and of all the pairs (the top step is then the full perfect step).
+        let tops = [0.0, 1.0].map(|share| {
+            Arc::new(Cch::from_order(n, &edges_of(&net), order.clone()).unwrap().with_top_share(share))
+        });
+        for cch in [&nd, &random, &tops[0], &tops[1]] {
             for shift in [0, 5] {
                 let w = weights(shift);
                 for perfect in [false, true] {
                     let c = cch.customize_with(&w, perfect).unwrap();
                     check_all_pairs(&net, &w, &c)?;
+                }
+                if Arc::ptr_eq(cch, &tops[1]) {
+                    // The top step over the whole hierarchy leaves out what the full step does.
+                    let (top, full) = (cch.customize(&w).unwrap(), cch.customize_with(&w, true).unwrap());
+                    prop_assert!(top.adj == full.adj);
                 }
             }
             // Every arc unpacks into a path of its weight in both directions (the edge or
@@ -677,14 +686,38 @@ fn the_perfect_step_by_blocks_and_chains_gives_the_node_by_node_distances() {
     // Blocks of 1 (none), 7 and all of a chain; nodes split from 40 pairs or never.
     let want = distances_node_by_node(&cch, &c.w);
     for (block, split) in [(1, 40), (7, 40), (usize::MAX, u64::MAX)] {
-        let got = super::perfect::distances(&cch, &c.w, block, split);
+        let got = super::perfect::distances(&cch, &c.w, None, block, split);
         assert!(
             got == want,
             "blocks of {block}, split from {split}: the distances differ"
         );
     }
-    let got = super::perfect::distances(&cch, &c.w, 256, 20_000);
+    let got = super::perfect::distances(&cch, &c.w, None, 256, 20_000);
     assert!(got == want);
+    // The top step: the top's arcs get the same distances (a top holds its nodes'
+    // ancestors), the others keep their customized weights; a top of all the pairs is the
+    // whole hierarchy.
+    for share in [0.0, 0.1, 0.35, 1.0] {
+        let top = super::perfect::Top::build(&cch, share);
+        let (nodes, arcs) = top.size();
+        if share == 1.0 {
+            assert_eq!((nodes, arcs), (cch.node_count(), cch.arc_count()));
+        }
+        for (block, split) in [(1, 40), (7, 40), (256, 20_000)] {
+            let got = super::perfect::distances(&cch, &c.w, Some(&top), block, split);
+            for x in 0..cch.node_count() {
+                let of = if top.contains(x) { &want } else { &c.w };
+                let r = cch.arcs(x as u32);
+                assert!(got[r.clone()] == of[r], "share {share}, rank {x}");
+            }
+        }
+        // Upward closed: the parent of a node of the top is in it.
+        assert!((0..cch.node_count()).all(|x| {
+            let p = cch.parent(x as u32);
+            !top.contains(x) || p == super::NONE || top.contains(p as usize)
+        }));
+        assert!(share < 0.1 || nodes > 0, "share {share}: an empty top");
+    }
     // And they are distances: none above the customized weight, some strictly below.
     assert!(
         got.iter()
@@ -816,9 +849,11 @@ proptest! {
         }
         let order = random_order(n, seed);
         let nd = Arc::new(Cch::new(&net).unwrap());
-        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap());
+        let random = Arc::new(Cch::from_order(n, &edges_of(&net), order.clone()).unwrap());
+        // A top of half the pairs: the ranks below it that read its marks are made again.
+        let half = Arc::new(Cch::from_order(n, &edges_of(&net), order).unwrap().with_top_share(0.5));
         let d = floyd_warshall(&net, &next);
-        for cch in [&nd, &random] {
+        for cch in [&nd, &random, &half] {
             let scratch = cch.customize(&next).unwrap();
             for perfect in [false, true] {
                 let from = cch.customize_with(&base, perfect).unwrap();
