@@ -19,6 +19,10 @@
 //! rows, and `x` maps its heads to a block's columns once for all its pairs with a lower head
 //! in that block.
 //!
+//! The *top step* (`Top`) is this step on the top of the elimination tree only, which every
+//! customization runs: its nodes hold all their ancestors, so the same one pass, top first,
+//! gives their arcs their exact distances.
+//!
 //! Dropping an arc direction whose distance is shorter than its customized weight keeps every
 //! query exact: a shortest path is an up-down path of arcs whose customized weights are the
 //! lengths of its segments, which are shortest paths, so none of them is dropped. The customized
@@ -100,8 +104,9 @@ pub(crate) const TOP_SHARE: f64 = 0.35;
 /// customization runs the perfect step on the top alone (the *top step*): a node's higher
 /// neighbours are its ancestors, whose subtrees are larger, so the top holds them all and its
 /// arcs get their exact distances, as in the full step. Every query walks the ancestors of
-/// its two ends, and the top is what they share: on the 1M-edge grid its 1,500 nodes of
-/// 250,000 (a third of the pairs) hold half of what the full step drops.
+/// its two ends, and the top is what they share: on the 1M-edge grid its 1,509 nodes of
+/// 250,000 (a third of the pairs) give a query 61 % of what the full step saves it (arc
+/// directions relaxed: 283,000 without, 190,000 with the top step, 129,000 with the full one).
 #[derive(Debug, Default)]
 pub(crate) struct Top {
     /// Where the arcs of each rank of the top start among the top's arcs; [`NONE`] below it.
@@ -112,9 +117,10 @@ pub(crate) struct Top {
 }
 
 impl Top {
-    /// The top whose pairs are at most `share` of the lower triangles of `cch` (by whole
-    /// groups of nodes with subtrees of one size: a node is never in the top without its
-    /// ancestors).
+    /// The top whose pairs are at most `share` of the lower triangles of `cch`. Nodes are taken
+    /// by decreasing subtree size, a whole group of one size at a time (so that ties do not
+    /// depend on the sort); an ancestor's subtree is larger, so it is taken before its
+    /// descendants.
     pub(crate) fn build(cch: &Cch, share: f64) -> Top {
         let n = cch.rank.len();
         let mut size = vec![1u64; n];
@@ -373,9 +379,9 @@ impl Blocks {
     }
 }
 
-/// What the tasks share: the exact weights of the arcs, by arc (as `start` lays them out)
-/// and as the blocks' rows (by
-/// rank, each set once, by its node's task, before any task that reads it starts).
+/// What the tasks share: the exact weights of the arcs, by arc (as `start` lays them out) and
+/// as the blocks' rows (by rank, each set once, by its node's task, before any task that reads
+/// it starts).
 struct Ctx<'a> {
     cch: &'a Cch,
     blocks: &'a Blocks,
