@@ -136,6 +136,19 @@ pub(crate) fn load_problem(
 ) -> anyhow::Result<(AssignNetwork, OdMatrix, String, String)> {
     let (net, od, title, trips) = match p.tntp_net {
         Some(path) => {
+            // A TNTP network has its own zones and demand and no dates: these options would be
+            // ignored, so they are refused.
+            let road_only = [
+                ("--zones", p.zones.is_some()),
+                ("--date", p.date.is_some()),
+                ("--write-demand", p.write_demand.is_some()),
+            ];
+            if let Some((flag, _)) = road_only.iter().find(|(_, given)| *given) {
+                return Err(Error::invalid(format!(
+                    "{flag} applies to a road network, not to a TNTP network (--tntp-net)"
+                ))
+                .into());
+            }
             let t = tntp::read_net(path)?;
             let net = AssignNetwork::from_tntp(&t)?;
             let trips = match p.trips {
@@ -213,6 +226,16 @@ pub(crate) fn load_problem(
 /// Runs `jzplan assign`.
 pub fn run_assign(g: &GlobalOpts, a: AssignArgs) -> anyhow::Result<()> {
     let json = a.format.get("assign", RECORD)? == Format::Json;
+    if let (Some(out), Some(skims)) = (&a.out, &a.skims) {
+        let same = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if same(out) == same(skims) {
+            return Err(Error::invalid(format!(
+                "--out and --skims name the same file ({}): one would overwrite the other",
+                out.display()
+            ))
+            .into());
+        }
+    }
     let (net, od, title, trips) = load_problem(
         g,
         &Problem {

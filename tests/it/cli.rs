@@ -54,6 +54,54 @@ fn assign_and_calibrate_report_a_failed_stdout_as_an_io_error() {
 }
 
 #[test]
+fn assign_refuses_road_network_options_on_a_tntp_network_and_one_file_for_two_outputs() {
+    let net = crate::assignment::tntp_dir().join("SiouxFalls/SiouxFalls_net.tntp");
+    let net = net.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("out.csv");
+    let file = file.to_str().unwrap();
+    for (flag, value) in [
+        ("--zones", "zones.geojson"),
+        ("--date", "2022-06-01"),
+        ("--write-demand", file),
+    ] {
+        let (code, _, err) = crate::common::run(&["assign", "--tntp-net", net, flag, value]);
+        assert_eq!(code, 3, "{flag}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("TNTP network"),
+            "{flag}: {err}"
+        );
+    }
+    // The same file for the links and the skims, also through another spelling of the path.
+    let other = format!("{}/./out.csv", dir.path().display());
+    let (code, _, err) = crate::common::run(&[
+        "assign",
+        "--tntp-net",
+        net,
+        "--out",
+        file,
+        "--skims",
+        &other,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("--out and --skims"), "{err}");
+    assert!(!std::path::Path::new(file).exists());
+    // Two files: both written.
+    let skims = dir.path().join("skims.csv");
+    let (code, _, err) = crate::common::run(&[
+        "assign",
+        "--tntp-net",
+        net,
+        "--out",
+        file,
+        "--skims",
+        skims.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::path::Path::new(file).exists() && skims.exists());
+}
+
+#[test]
 fn every_listing_ends_quietly_on_a_closed_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pipe.db");
