@@ -102,6 +102,26 @@ fn assign_refuses_road_network_options_on_a_tntp_network_and_one_file_for_two_ou
 }
 
 #[test]
+fn a_text_input_that_is_not_utf8_is_an_invalid_file_not_an_io_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // Latin-1 bytes: "Straße" is not UTF-8 there.
+    let bad = dir.path().join("latin1.txt");
+    std::fs::write(&bad, b"<NUMBER OF ZONES> 1\nStra\xdfe\n").unwrap();
+    let bad = bad.to_str().unwrap();
+    for args in [
+        &["assign", "--tntp-net", bad][..],
+        &["assign", "--zones", bad][..],
+    ] {
+        let (code, _, err) = crate::common::run(args);
+        assert_eq!(code, 4, "{args:?}: {err}");
+        assert!(
+            err.contains("InvalidFile") && err.contains("latin1.txt") && err.contains("UTF-8"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
 fn every_listing_ends_quietly_on_a_closed_stdout() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("pipe.db");

@@ -137,8 +137,13 @@ impl Error {
         }
     }
 
-    /// Wraps an [`std::io::Error`] with the path it concerns.
+    /// Wraps an [`std::io::Error`] with the path it concerns. Content that could not be
+    /// decoded (`InvalidData`: e.g. a text file that is not UTF-8) is the file's fault, not
+    /// the disk's: an [`Error::InvalidFile`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::InvalidData {
+            return Error::file(path, "content", source.to_string());
+        }
         Error::Io {
             path: path.into(),
             source,
