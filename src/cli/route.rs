@@ -290,8 +290,18 @@ pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
     let all = [Format::Text, Format::Json, Format::Geojson];
     match a.common.out.get("route", &all)? {
         Format::Text => out!("{}state: {}\n", route_text(&r), re.label),
-        Format::Json => print_json(&r)?,
-        _ => outln!("{}", r.to_geojson()),
+        Format::Json => {
+            let mut v = serde_json::to_value(&r)?;
+            v["state"] = re.label.clone().into();
+            print_json(&v)?
+        }
+        _ => {
+            let mut f = r.to_geojson();
+            if let Some(p) = f.properties.as_mut() {
+                p.insert("state".into(), re.label.clone().into());
+            }
+            outln!("{f}")
+        }
     }
     Ok(())
 }

@@ -618,6 +618,13 @@ async fn works_api_lists_details_and_guards_changes() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    // The route says which network it was found on.
+    assert_eq!(r.json()["properties"]["state"], "network on 2022-06-15");
+    let base = get(&app, "/api/v1/route?from=121.10,41.125&to=121.15,41.085").await;
+    assert_eq!(
+        base.json()["properties"]["state"],
+        "base network (no works applied)"
+    );
     assert_problem(
         &get(
             &app,

@@ -185,6 +185,42 @@ fn cli_scenarios_and_routes_on_a_date() {
     };
     let on_time = route(&["--date", "2024-01-01"]);
     let late = route(&["--scenario", "p1-late"]);
+    // `jzplan route` names the network state in every format, not only in text.
+    for (format, extra, want) in [
+        (
+            "json",
+            &["--date", "2024-01-01"][..],
+            "network on 2024-01-01",
+        ),
+        (
+            "geojson",
+            &["--scenario", "p1-late"][..],
+            "scenario p1-late",
+        ),
+        ("json", &[][..], "base network (no works applied)"),
+    ] {
+        let args = [
+            &[
+                "route",
+                "--from",
+                "121.105,41.090",
+                "--to",
+                "121.105,41.112",
+            ][..],
+            &["--format", format],
+            extra,
+        ]
+        .concat();
+        let (code, out, err) = cli(&db, &args);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let state = if format == "json" {
+            &v["state"]
+        } else {
+            &v["properties"]["state"]
+        };
+        assert_eq!(state, want, "{format} {extra:?}");
+    }
     // With P1 on time the new bridge is open on 2024-01-01; with P1 late it is still a site.
     assert!(on_time["extra_s"].as_f64().unwrap() < 0.0);
     assert!(late["extra_s"].as_f64().unwrap() > 0.0);

@@ -184,7 +184,8 @@ pub struct RouteParams {
 /// The shortest route between two points.
 #[utoipa::path(get, path = "/api/v1/route", tag = "routing", params(RouteParams),
     responses((status = 200, description = "GeoJSON Feature: LineString with distance_m, duration_s, \
-               streets (turn-by-turn summary), edges, and the snapped end points",
+               streets (turn-by-turn summary), edges, the snapped end points and the network state \
+               it was found on (`state`: base network, network on a date, or scenario)",
                content_type = "application/geo+json"),
               (status = 400, description = "Bad parameter", body = super::error::Problem),
               (status = 404, description = "Unknown edge or street to avoid", body = super::error::Problem),
@@ -211,6 +212,12 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         p.scenario,
         QueryUse::Route(algorithm),
     )?;
+    // The network state the route was found on, worded as `jzplan route` prints it.
+    let state = match (&q.scenario, q.date) {
+        (Some(sc), _) => format!("scenario {sc}"),
+        (None, Some(d)) => format!("network on {d}"),
+        (None, None) => "base network (no works applied)".to_string(),
+    };
     let plan = plan(&s, q).await?;
     let net = plan.network();
     let router = plan.router()?;
@@ -221,6 +228,7 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         serde_json::to_value(r.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
     f["properties"]["from"] = snap_json(net, &a);
     f["properties"]["to"] = snap_json(net, &b);
+    f["properties"]["state"] = state.into();
     Ok(geojson_response(f))
 }
 
