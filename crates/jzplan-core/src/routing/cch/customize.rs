@@ -99,7 +99,7 @@ impl Cch {
     /// drops from the queries every arc direction no shortest path uses. Every customization
     /// runs it on the top of the elimination tree, where most of what it drops lies: on the
     /// 1M-edge grid the top step adds a tenth of a second and takes the query most of the
-    /// way, the full step adds 0.7–1.0 s (docs/performance.md, CCH "Fourteenth round"), so
+    /// way, the full step adds 0.6–1.0 s (docs/performance.md, CCH "Fourteenth round"), so
     /// it is not the default; a server makes it later from the basic customization
     /// ([`Customized::perfected`]).
     pub fn customize_with(self: &Arc<Self>, weights: &[f64], perfect: bool) -> Result<Customized> {

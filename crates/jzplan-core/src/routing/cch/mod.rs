@@ -19,10 +19,10 @@
 //!   ([`perfect`]) then drops every arc direction longer than the distance between its ends:
 //!   every customization runs it on the top of the elimination tree (the nodes with the
 //!   largest subtrees, a third of the pairs of higher neighbours, which every query walks:
-//!   `perfect::Top`), and [`Cch::customize_with`] on all of it if asked. Last, the directions a query needs are copied by rank into
-//!   two compact adjacencies, leaving out those a triangle through one of the tail's lowest
-//!   higher neighbours makes redundant (module `arcs`): on a grid they are most of a
-//!   separator's clique.
+//!   `perfect::Top`), and [`Cch::customize_with`] on all of it if asked. Last, the directions
+//!   a query needs are copied by rank into two compact adjacencies, leaving out those a
+//!   triangle through one of the tail's lowest higher neighbours makes redundant (module
+//!   `arcs`): on a grid they are most of a separator's clique.
 //! - Queries ([`query`]) are by default an elimination-tree search: each side walks the
 //!   ancestors of its start nodes in ascending rank, relaxing the kept upward arcs of every node
 //!   cheaper than the best meeting so far, with no priority queue
