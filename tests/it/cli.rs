@@ -72,31 +72,17 @@ fn assign_refuses_road_network_options_on_a_tntp_network_and_one_file_for_two_ou
             "{flag}: {err}"
         );
     }
+    let assign = |skims: &str| {
+        crate::common::run(&["assign", "--tntp-net", net, "--out", file, "--skims", skims])
+    };
     // The same file for the links and the skims, also through another spelling of the path.
-    let other = format!("{}/./out.csv", dir.path().display());
-    let (code, _, err) = crate::common::run(&[
-        "assign",
-        "--tntp-net",
-        net,
-        "--out",
-        file,
-        "--skims",
-        &other,
-    ]);
+    let (code, _, err) = assign(&format!("{}/./out.csv", dir.path().display()));
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("--out and --skims"), "{err}");
     assert!(!std::path::Path::new(file).exists());
     // Two files: both written.
     let skims = dir.path().join("skims.csv");
-    let (code, _, err) = crate::common::run(&[
-        "assign",
-        "--tntp-net",
-        net,
-        "--out",
-        file,
-        "--skims",
-        skims.to_str().unwrap(),
-    ]);
+    let (code, _, err) = assign(skims.to_str().unwrap());
     assert_eq!(code, 0, "{err}");
     assert!(std::path::Path::new(file).exists() && skims.exists());
 }
