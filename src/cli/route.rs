@@ -84,14 +84,10 @@ impl CommonRouteArgs {
         let minute = self.time.as_deref().map(parse_time).transpose()?;
         let (engine, label) = if date.is_none() && self.scenario.is_none() {
             let engine = super::open::open_network_engine(g)?;
-            (engine, "base network (no works applied)".to_string())
+            (engine, crate::served::state_label(None, None, None))
         } else {
-            let label = match (&self.scenario, date, &self.time) {
-                (Some(s), _, _) => format!("scenario {s}"),
-                (None, Some(d), Some(t)) => format!("network on {d} at {t}"),
-                (None, Some(d), None) => format!("network on {d}"),
-                (None, None, _) => "base network".to_string(),
-            };
+            let label =
+                crate::served::state_label(date, self.time.as_deref(), self.scenario.as_deref());
             (super::open::open_engine(g)?.0, label)
         };
         Ok(RouteEngine {
@@ -290,11 +286,7 @@ pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
     let all = [Format::Text, Format::Json, Format::Geojson];
     match a.common.out.get("route", &all)? {
         Format::Text => out!("{}state: {}\n", route_text(&r), re.label),
-        Format::Json => {
-            let mut v = serde_json::to_value(&r)?;
-            v["state"] = re.label.clone().into();
-            print_json(&v)?
-        }
+        Format::Json => print_json(&with_state(&r, &re.label)?)?,
         _ => {
             let mut f = r.to_geojson();
             if let Some(p) = f.properties.as_mut() {
@@ -304,6 +296,13 @@ pub fn run_route(g: &GlobalOpts, a: RouteArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An answer as JSON with the network state it was found on (`state`).
+fn with_state(answer: &impl serde::Serialize, label: &str) -> anyhow::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(answer)?;
+    v["state"] = label.into();
+    Ok(v)
 }
 
 /// Parses `LON,LAT;LON,LAT;…`.
@@ -375,7 +374,7 @@ pub fn run_matrix(g: &GlobalOpts, a: MatrixArgs) -> anyhow::Result<()> {
             }
             outln!("state: {}", re.label);
         }
-        Format::Json => print_json(&m)?,
+        Format::Json => print_json(&with_state(&m, &re.label)?)?,
         _ => print_csv(&matrix_rows(&pts, &m))?,
     }
     Ok(())
@@ -426,8 +425,14 @@ pub fn run_isochrone(g: &GlobalOpts, a: IsochroneArgs) -> anyhow::Result<()> {
             }
             outln!("state: {}", re.label);
         }
-        Format::Json => print_json(&iso)?,
-        _ => outln!("{}", iso.to_geojson()),
+        Format::Json => print_json(&with_state(&iso, &re.label)?)?,
+        _ => {
+            let mut fc = iso.to_geojson();
+            fc.foreign_members
+                .get_or_insert_with(Default::default)
+                .insert("state".into(), re.label.clone().into());
+            outln!("{fc}")
+        }
     }
     Ok(())
 }

@@ -139,6 +139,7 @@ async fn native_route_nearest_isochrone_and_avoid() {
         .json();
     let fs = iso["features"].as_array().unwrap();
     assert!(fs.iter().any(|f| f["properties"]["kind"] == "reached_edge"));
+    assert_eq!(iso["state"], "base network (no works applied)");
     // 60 s at 50 km/h is 833 m: not quite the first 839 m segment of row 0.
     assert!(
         fs.iter()
@@ -168,6 +169,7 @@ async fn native_matrix() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let j = r.json();
+    assert_eq!(j["state"], "base network (no works applied)");
     let d = &j["distances_m"];
     assert!(close(&d[0][0], 0.0, 0.5));
     assert!(close(&d[0][1], 2.0 * EW_M + 2.0 * NS_M, 10.0), "{j}");

@@ -233,6 +233,7 @@ fn matrix_isochrone_and_stats() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let m: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(m["state"], "base network (no works applied)");
     let d = &m["distances_m"];
     assert_eq!(d[0][0].as_f64(), Some(0.0));
     // (0, 0.5) → (3, 3.5): 3 blocks east and 3 north = 1200 m.
@@ -261,6 +262,11 @@ fn matrix_isochrone_and_stats() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let fc: geojson::FeatureCollection = stdout(&o).parse().unwrap();
     assert!(fc.features.len() > 4);
+    let state = fc.foreign_members.as_ref().and_then(|m| m.get("state"));
+    assert_eq!(
+        state.and_then(|s| s.as_str()),
+        Some("base network (no works applied)")
+    );
     assert_eq!(
         fc.features[0].property("kind").and_then(|k| k.as_str()),
         Some("isochrone")

@@ -331,7 +331,28 @@ pub struct PlanQuery {
     pub usage: QueryUse,
 }
 
+/// How an answer names the network state it was found on (the `state` of a route, matrix or
+/// isochrone, and the last line of `jzplan route`'s text): `base network (no works applied)`,
+/// `network on YYYY-MM-DD` (`… at HH:MM` with a time of day) or `scenario ID`.
+pub fn state_label(
+    date: Option<chrono::NaiveDate>,
+    time: Option<&str>,
+    scenario: Option<&str>,
+) -> String {
+    match (scenario, date, time) {
+        (Some(s), _, _) => format!("scenario {s}"),
+        (None, Some(d), Some(t)) => format!("network on {d} at {t}"),
+        (None, Some(d), None) => format!("network on {d}"),
+        (None, None, _) => "base network (no works applied)".to_string(),
+    }
+}
+
 impl PlanQuery {
+    /// The network state the query runs on, as answers name it ([`state_label`]).
+    pub fn state_label(&self) -> String {
+        state_label(self.date, None, self.scenario.as_deref())
+    }
+
     /// A query on the base network, avoiding nothing.
     pub fn base(metric: Metric, usage: QueryUse) -> Self {
         PlanQuery {

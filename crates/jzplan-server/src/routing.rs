@@ -212,12 +212,7 @@ pub async fn route(State(s): State<AppState>, Query(p): Query<RouteParams>) -> A
         p.scenario,
         QueryUse::Route(algorithm),
     )?;
-    // The network state the route was found on, worded as `jzplan route` prints it.
-    let state = match (&q.scenario, q.date) {
-        (Some(sc), _) => format!("scenario {sc}"),
-        (None, Some(d)) => format!("network on {d}"),
-        (None, None) => "base network (no works applied)".to_string(),
-    };
+    let state = q.state_label();
     let plan = plan(&s, q).await?;
     let net = plan.network();
     let router = plan.router()?;
@@ -310,7 +305,7 @@ pub struct IsochroneParams {
 /// Everything reachable within a time or distance budget.
 #[utoipa::path(get, path = "/api/v1/isochrone", tag = "routing", params(IsochroneParams),
     responses((status = 200, description = "GeoJSON FeatureCollection: the polygon (kind=isochrone) \
-               then every reached edge part (kind=reached_edge)", content_type = "application/geo+json"),
+               then every reached edge part (kind=reached_edge); `state`, the network state it was found on", content_type = "application/geo+json"),
               (status = 400, description = "Bad parameter", body = super::error::Problem),
               (status = 422, description = "NoSegment", body = super::error::Problem)))]
 pub async fn isochrone(
@@ -341,11 +336,14 @@ pub async fn isochrone(
         p.scenario,
         QueryUse::Plain,
     )?;
+    let state = q.state_label();
     let plan = plan(&s, q).await?;
     let router = plan.router()?;
     let a = router.snap(from, radius)?;
     let iso = router.isochrone(&a, budget)?;
-    let v = serde_json::to_value(iso.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut v =
+        serde_json::to_value(iso.to_geojson()).map_err(|e| ApiError::invalid(e.to_string()))?;
+    v["state"] = state.into();
     Ok(geojson_response(v))
 }
 
@@ -389,7 +387,7 @@ fn points(v: &[[f64; 2]], what: &str) -> Result<Vec<Point<f64>>> {
 /// Travel times and distances between many points.
 #[utoipa::path(post, path = "/api/v1/matrix", tag = "routing", request_body = MatrixRequest,
     responses((status = 200, description = "durations_s and distances_m, row = source, column = \
-               target, null = unreachable"),
+               target, null = unreachable; `state`, the network state they were found on"),
               (status = 400, description = "Bad body", body = super::error::Problem),
               (status = 413, description = "TooBig", body = super::error::Problem),
               (status = 422, description = "NoSegment", body = super::error::Problem)))]
@@ -420,6 +418,7 @@ pub async fn matrix(
         req.scenario,
         QueryUse::Matrix,
     )?;
+    let state = q.state_label();
     // Matrices run on rayon and may take a while: off the async workers. Many-to-many on a
     // contraction hierarchy: the base network's, or the state's own (prepared once per state
     // and kept with its weights).
@@ -433,7 +432,9 @@ pub async fn matrix(
         router.matrix_ch(&a, &b)
     })
     .await?;
-    Ok(Json(json!(m)).into_response())
+    let mut v = json!(m);
+    v["state"] = state.into();
+    Ok(Json(v).into_response())
 }
 
 /// Routes of this module.
