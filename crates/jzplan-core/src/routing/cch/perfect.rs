@@ -57,12 +57,8 @@ pub(crate) fn prune(cch: &Cch, w: &[ArcW], top: Option<&Top>) -> Vec<[bool; 2]> 
         };
     };
     let mut marks = vec![[false; 2]; w.len()];
-    for (x, &start) in top.start.iter().enumerate() {
-        if start != NONE {
-            for (k, i) in cch.arcs(x as u32).enumerate() {
-                marks[i] = drop(exact.get(start as usize + k), &w[i]);
-            }
-        }
+    for (i, j) in top.each_arc(cch) {
+        marks[i] = drop(exact.get(j), &w[i]);
     }
     marks
 }
@@ -84,12 +80,8 @@ pub(crate) fn distances(
         return (0..w.len()).map(|i| exact.get(i)).collect();
     };
     let mut out = w.to_vec();
-    for (x, &start) in top.start.iter().enumerate() {
-        if start != NONE {
-            for (k, i) in cch.arcs(x as u32).enumerate() {
-                out[i] = exact.get(start as usize + k);
-            }
-        }
+    for (i, j) in top.each_arc(cch) {
+        out[i] = exact.get(j);
     }
     out
 }
@@ -130,10 +122,6 @@ impl Top {
                 size[p as usize] += size[r];
             }
         }
-        let pairs = |x: u32| {
-            let d = u64::from(cch.count[x as usize]);
-            d * d.saturating_sub(1) / 2
-        };
         let budget = (share * cch.triangle_count() as f64) as u64;
         let mut by: Vec<u32> = (0..n as u32).collect();
         by.sort_unstable_by_key(|&x| std::cmp::Reverse(size[x as usize]));
@@ -141,7 +129,10 @@ impl Top {
         while taken < n {
             let s = size[by[taken] as usize];
             let group = by[taken..].partition_point(|&x| size[x as usize] == s);
-            let p: u64 = by[taken..taken + group].iter().map(|&x| pairs(x)).sum();
+            let p: u64 = by[taken..taken + group]
+                .iter()
+                .map(|&x| pairs(cch, x))
+                .sum();
             if used + p > budget {
                 break;
             }
@@ -163,6 +154,19 @@ impl Top {
         }
     }
 
+    /// The arcs of the top, by rank: each one's index among all the arcs and among the top's.
+    fn each_arc<'a>(&'a self, cch: &'a Cch) -> impl Iterator<Item = (usize, usize)> + 'a {
+        self.start
+            .iter()
+            .enumerate()
+            .filter(|&(_, &start)| start != NONE)
+            .flat_map(move |(x, &start)| {
+                cch.arcs(x as u32)
+                    .enumerate()
+                    .map(move |(k, i)| (i, start as usize + k))
+            })
+    }
+
     /// Whether rank `r` is in the top.
     #[inline]
     pub(crate) fn contains(&self, r: usize) -> bool {
@@ -178,6 +182,12 @@ impl Top {
     pub(crate) fn memory_bytes(&self) -> usize {
         4 * self.start.len()
     }
+}
+
+/// The pairs of higher neighbours of rank `x`: the triangles its perfect step relaxes.
+fn pairs(cch: &Cch, x: u32) -> u64 {
+    let d = u64::from(cch.count[x as usize]);
+    d * d.saturating_sub(1) / 2
 }
 
 /// The exact weights (see `distances`) of all arcs, or with `top` of its arcs only (laid out
@@ -203,10 +213,7 @@ fn exact(cch: &Cch, w: &[ArcW], top: Option<&Top>, block_nodes: usize, split_pai
             .iter()
             .flat_map(|&c| ch.chain(c))
             .filter(|&&x| start[x as usize] != NONE)
-            .map(|&x| {
-                let d = u64::from(cch.count[x as usize]);
-                d * d.saturating_sub(1) / 2
-            })
+            .map(|&x| pairs(cch, x))
             .sum();
         if pairs >= PARALLEL_PAIRS && chains.len() > 1 {
             chains
@@ -239,15 +246,8 @@ impl Shared {
 
     /// The weights of the arcs of `top`'s nodes, laid out as it says.
     fn of_top(cch: &Cch, top: &Top, w: &[ArcW]) -> Shared {
-        let mut out: Vec<[AtomicU64; 2]> = Vec::with_capacity(top.arcs);
-        for (x, &start) in top.start.iter().enumerate() {
-            if start != NONE {
-                debug_assert_eq!(out.len(), start as usize);
-                let bits = |a: &ArcW| a.map(|x| AtomicU64::new(x.to_bits()));
-                out.extend(w[cch.arcs(x as u32)].iter().map(bits));
-            }
-        }
-        Shared(out)
+        let bits = |(i, _): (usize, usize)| w[i].map(|x| AtomicU64::new(x.to_bits()));
+        Shared(top.each_arc(cch).map(bits).collect())
     }
 
     #[inline(always)]
