@@ -209,11 +209,13 @@ fn ch_side_by_side_w(
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_prep = t.elapsed();
     eprintln!(
-        "ch prepare {name}: {ch_prep:?}, {} nodes, {} edges, {} shortcuts, {} up+down arcs, {:.1} MB",
+        "ch prepare {name}: {ch_prep:?}, {} nodes, {} edges, {} shortcuts, {} up+down arcs, {} hub label entries ({:.1} per node and direction), {:.1} MB",
         net.node_count(),
         net.edge_count(),
         h.shortcut_count(),
         h.arc_count(),
+        h.label_entries(),
+        h.label_entries() as f64 / (2 * net.node_count()).max(1) as f64,
         h.memory_bytes() as f64 / 1e6
     );
     let ig = fast_paths_graph(net, &w);

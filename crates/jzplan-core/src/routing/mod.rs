@@ -174,7 +174,8 @@ pub struct Route {
     /// Geometry from the origin point to the destination point (lon/lat).
     #[serde(serialize_with = "ser_line")]
     pub geometry: LineString<f64>,
-    /// Nodes settled by the search (a measure of its work).
+    /// A measure of the search's work: the nodes it settled; for a contraction hierarchy
+    /// with hub labels (small and mid-sized networks), the label entries its merge read.
     pub settled_nodes: usize,
 }
 

@@ -21,11 +21,17 @@
 //! together in rank order (every arc goes up, so a label is final once the lower ones are
 //! done), pruned by the best meeting cost, until no label is left.
 //!
-//! The work is in three files: `prepare.rs` contracts (witness searches, priorities,
-//! shortcuts), `sweep.rs` answers a point-to-point query (the sweep, the route's unpacking),
-//! `query.rs` holds the query's entry points, the upward searches of the CH matrix and the
-//! matrix. This file holds the [`Hierarchy`] they share and the [`HierarchyCache`].
+//! Where they fit a budget (small and mid-sized networks), the hierarchy also carries hub
+//! labels made from it, and a point-to-point query merges two of them instead of sweeping
+//! (`labels.rs`); the answer is the same.
+//!
+//! The work is in four files: `prepare.rs` contracts (witness searches, priorities,
+//! shortcuts), `sweep.rs` answers a point-to-point query by the sweep and unpacks its route,
+//! `labels.rs` makes the hub labels and answers by them, `query.rs` holds the query's entry
+//! points, the upward searches of the CH matrix and the matrix. This file holds the
+//! [`Hierarchy`] they share and the [`HierarchyCache`].
 
+mod labels;
 mod prepare;
 mod query;
 mod sweep;
@@ -91,6 +97,9 @@ pub struct Hierarchy {
     /// The weights the hierarchy was built for (a router checks it has the same ones).
     weights: Vec<f64>,
     fingerprint: u64,
+    /// Hub labels made from it, when they fit their budget (`labels.rs`): point-to-point
+    /// queries then merge two labels instead of sweeping.
+    labels: Option<labels::Labels>,
 }
 
 impl std::fmt::Debug for Hierarchy {
@@ -148,6 +157,7 @@ impl Hierarchy {
             + self.shortcuts.len() * 8
             + self.expansions.memory_bytes()
             + self.weights.len() * 8
+            + self.labels.as_ref().map_or(0, labels::Labels::memory_bytes)
     }
 
     /// The fingerprint of the weights it was built for ([`weights_fingerprint`]).
@@ -589,7 +599,12 @@ mod tests {
         let h2 = Hierarchy::new(&net, &w).unwrap();
         assert_eq!(h.rank, h2.rank);
         assert_eq!(h.shortcuts, h2.shortcuts);
+        // The city's hub labels fit their budget: its routes merge labels. The same
+        // hierarchy without them sweeps; both are checked against Dijkstra.
+        assert!(h.has_labels(), "{h:?}");
         let r = Router::with_hierarchy(&net, &w, Metric::Time, &h).unwrap();
+        let hs = Hierarchy::new(&net, &w).unwrap().without_labels();
+        let rs = Router::with_hierarchy(&net, &w, Metric::Time, &hs).unwrap();
         let bb = net.bbox().unwrap();
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
@@ -613,8 +628,11 @@ mod tests {
             let dijkstra = r.route(&a, &b, &opts(Algorithm::Dijkstra));
             let bidir = r.route(&a, &b, &opts(Algorithm::BidirAStar));
             let ch = r.route(&a, &b, &opts(Algorithm::Ch));
+            let swept = rs.route(&a, &b, &opts(Algorithm::Ch));
             match (dijkstra, bidir, ch) {
                 (Ok(x), Ok(z), Ok(y)) => {
+                    let s = swept.unwrap();
+                    assert!((x.cost - s.cost).abs() <= 1e-9 * x.cost.max(1.0));
                     assert!(
                         (x.cost - y.cost).abs() <= 1e-9 * x.cost.max(1.0),
                         "{} vs {}",
@@ -631,9 +649,12 @@ mod tests {
                         assert_eq!(net.edge(p[0].edge).to, net.edge(p[1].edge).from);
                     }
                     settled_bidir += z.settled_nodes;
-                    settled_ch += y.settled_nodes;
+                    settled_ch += s.settled_nodes;
                 }
-                (Err(x), Err(_), Err(y)) => assert_eq!(x.code(), y.code()),
+                (Err(x), Err(_), Err(y)) => {
+                    assert_eq!(x.code(), y.code());
+                    assert_eq!(x.code(), swept.unwrap_err().code());
+                }
                 (x, _, y) => panic!("dijkstra {x:?} but ch {y:?}"),
             }
             checked += 1;
@@ -757,10 +778,16 @@ mod tests {
                 ChOptions::default()
             };
             let h = Hierarchy::with_options(&net, &w, &o).unwrap();
+            // Queries merge hub labels here (small graphs always fit their budget); the
+            // same hierarchy without them sweeps. Both are exact.
+            prop_assert!(h.has_labels());
+            let sweep = Hierarchy::with_options(&net, &w, &o).unwrap().without_labels();
+            prop_assert!(!sweep.has_labels());
             let d = floyd_warshall(&net, &w);
             for s in 0..n as u32 {
                 for t in 0..n as u32 {
                     check_pair(&h, &net, &w, &d, s, t)?;
+                    check_pair(&sweep, &net, &w, &d, s, t)?;
                 }
             }
             // The many-to-many matrix on buckets equals the one-to-many Dijkstra matrix, from
@@ -800,9 +827,40 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(100))]
 
-        /// A hierarchy contracted in any given order (a shuffle of the nodes) is exact too:
-        /// every pair equals Floyd–Warshall; its ranks are that order; the search statistics
-        /// are those of the query (settled as counted by it, stalled among the settled).
+        /// A hierarchy contracted in any given order (a shuffle of the nodes) is exact too,
+        /// with its hub labels and without: every pair equals Floyd–Warshall; its ranks are
+        /// that order; the search statistics are those of the sweep (settled as counted by
+        /// it, stalled among the settled).
+        #[test]
+        fn labels_and_sweep_agree_from_several_ends_below_a_bound(
+            (n, roads, bytes) in random_graph(),
+            ends in proptest::collection::vec((any::<u8>(), 0u8..8), 2..7),
+            bound in proptest::option::of(0u8..40),
+        ) {
+            let net = network(n, &roads);
+            let w = byte_weights(&net, &bytes);
+            let h = Hierarchy::new(&net, &w).unwrap();
+            prop_assert!(h.has_labels());
+            let sweep = Hierarchy::new(&net, &w).unwrap().without_labels();
+            // Half-integer offsets and a half-integer bound: every sum is exact.
+            let acc: Vec<Access> = ends
+                .iter()
+                .map(|&(v, c)| Access { node: u32::from(v) % n as u32, cost: f64::from(c) / 2.0 })
+                .collect();
+            let (seeds, targets) = acc.split_at(acc.len() / 2);
+            let mu0 = bound.map_or(f64::INFINITY, |b| f64::from(b) / 2.0);
+            let a = h.query(seeds, targets, mu0);
+            let b = sweep.query(seeds, targets, mu0);
+            prop_assert_eq!(a.0, b.0);
+            prop_assert_eq!(a.1.is_some(), b.1.is_some());
+            prop_assert!(a.0 <= mu0);
+            if let Some((si, edges, ti)) = a.1 {
+                prop_assert!(a.0 < mu0);
+                let c = path_cost(&net, &w, seeds[si].node, targets[ti].node, &edges);
+                prop_assert_eq!(seeds[si].cost + c + targets[ti].cost, a.0);
+            }
+        }
+
         #[test]
         fn any_given_order_equals_floyd_warshall(
             (n, roads, bytes) in random_graph(),
@@ -813,6 +871,7 @@ mod tests {
             let mut order: Vec<NodeId> = (0..n as u32).map(NodeId).collect();
             order.sort_by_key(|v| (keys[v.index()], v.0));
             let h = Hierarchy::with_order(&net, &w, &order).unwrap();
+            let sweep = Hierarchy::with_order(&net, &w, &order).unwrap().without_labels();
             for (r, v) in order.iter().enumerate() {
                 prop_assert_eq!(h.rank(*v), r as u32);
             }
@@ -820,8 +879,9 @@ mod tests {
             for s in 0..n as u32 {
                 for t in 0..n as u32 {
                     check_pair(&h, &net, &w, &d, s, t)?;
+                    check_pair(&sweep, &net, &w, &d, s, t)?;
                     let st = h.search_stats(&[(NodeId(s), 0.0)], &[(NodeId(t), 0.0)]).unwrap();
-                    let (_, _, settled) = h.query(
+                    let (_, _, settled) = sweep.query(
                         &[Access { node: s, cost: 0.0 }],
                         &[Access { node: t, cost: 0.0 }],
                         f64::INFINITY,

@@ -433,6 +433,8 @@ impl Hierarchy {
             shortcuts,
             weights: weights.to_vec(),
             fingerprint: weights_fingerprint(weights),
-        })
+            labels: None,
+        }
+        .with_labels())
     }
 }

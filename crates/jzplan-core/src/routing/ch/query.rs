@@ -41,18 +41,17 @@ impl Hierarchy {
         let n = self.rank.len();
         let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
         Ok(with_scratch(|q| {
-            let (_, meet) = self.sweep::<false>(&mut q.sw, &s, &t, f64::INFINITY);
-            meet.map(|m| {
-                let (si, ti, len) =
-                    self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
-                let edges = &q.buf[..len];
-                // The cost summed in travel order; the answer's one allocation.
-                let mut c = s[si].cost;
-                for &e in edges {
-                    c += self.weights[e as usize];
-                }
-                (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
-            })
+            self.best_route(q, &s, &t, f64::INFINITY)
+                .2
+                .map(|(si, ti, len)| {
+                    let edges = &q.buf[..len];
+                    // The cost summed in travel order; the answer's one allocation.
+                    let mut c = s[si].cost;
+                    for &e in edges {
+                        c += self.weights[e as usize];
+                    }
+                    (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
+                })
         }))
     }
 
@@ -89,18 +88,42 @@ impl Hierarchy {
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
         with_scratch(|q| {
-            let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
-            let path = meet.map(|m| {
-                let (si, ti, len) =
-                    self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
-                (si, q.buf[..len].to_vec(), ti)
-            });
-            (mu, path, q.sw.settled)
+            let (mu, work, route) = self.best_route(q, seeds, targets, mu0);
+            let path = route.map(|(si, ti, len)| (si, q.buf[..len].to_vec(), ti));
+            (mu, path, work)
         })
     }
 
-    /// What a query from `sources` to `targets` (as in [`Hierarchy::shortest_path`]) does:
-    /// nodes settled, stalled and arcs relaxed by both searches together.
+    /// The best route below `mu0` by the hub labels if it has them, else by the sweep: its
+    /// cost as found, the work done (label entries read, or labels the sweep processed) and,
+    /// when there is a route, its seed and target indices and its edges' count in `q.buf`.
+    #[inline(always)]
+    fn best_route(
+        &self,
+        q: &mut Scratch,
+        seeds: &[Access],
+        targets: &[Access],
+        mu0: f64,
+    ) -> (f64, usize, Option<(usize, usize, usize)>) {
+        match &self.labels {
+            Some(l) => {
+                let (mu, meet, read) = l.query(&self.rank, seeds, targets, mu0);
+                let route = meet
+                    .map(|m| self.label_route_edges(l, m, &mut q.chain, &mut q.stack, &mut q.buf));
+                (mu, read, route)
+            }
+            None => {
+                let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
+                let route = meet
+                    .map(|m| self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf));
+                (mu, q.sw.settled, route)
+            }
+        }
+    }
+
+    /// What the sweep from `sources` to `targets` (as in [`Hierarchy::shortest_path`]) does:
+    /// nodes settled, stalled and arcs relaxed by both searches together. (It is the query's
+    /// work on a hierarchy without hub labels; with them, a query reads two labels.)
     pub fn search_stats(
         &self,
         sources: &[(NodeId, f64)],

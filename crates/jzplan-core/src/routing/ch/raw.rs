@@ -123,6 +123,8 @@ impl Hierarchy {
             expansions: super::Expansions::new(m, &raw.shortcuts),
             shortcuts: raw.shortcuts,
             weights: raw.weights,
-        })
+            labels: None,
+        }
+        .with_labels())
     }
 }
