@@ -208,8 +208,12 @@ fn ch_side_by_side_w(
     let t = Instant::now();
     let h = Hierarchy::new(net, &w).expect("hierarchy");
     let ch_prep = t.elapsed();
+    // What the hub labels cost of that time (every constructor makes them where they fit).
+    let t = Instant::now();
+    let h = h.without_labels().with_labels();
+    let labels_prep = t.elapsed();
     eprintln!(
-        "ch prepare {name}: {ch_prep:?}, {} nodes, {} edges, {} shortcuts, {} up+down arcs, {} hub label entries ({:.1} per node and direction), {:.1} MB",
+        "ch prepare {name}: {ch_prep:?} (hub labels {labels_prep:?}), {} nodes, {} edges, {} shortcuts, {} up+down arcs, {} hub label entries ({:.1} per node and direction), {:.1} MB",
         net.node_count(),
         net.edge_count(),
         h.shortcut_count(),

@@ -44,7 +44,8 @@ struct Entry {
 /// The labels of one direction.
 #[derive(Default)]
 struct Side {
-    /// For each slot, the range of its entries.
+    /// For each slot while the labels are made, then for each node (a query reads it without
+    /// looking the slot up), the range of its entries.
     span: Vec<[u32; 2]>,
     entries: Vec<Entry>,
     /// For each entry, the index in its label of the entry of its arc's other end (`NONE`
@@ -53,6 +54,7 @@ struct Side {
 }
 
 impl Side {
+    /// The label of slot `x` (while they are made).
     fn label(&self, x: u32) -> &[Entry] {
         let [s, e] = self.span[x as usize];
         &self.entries[s as usize..e as usize]
@@ -163,6 +165,7 @@ impl Labels {
             }
         }
         for s in &mut side {
+            s.span = h.rank.iter().map(|&x| s.span[x as usize]).collect();
             s.entries.shrink_to_fit();
             s.parent.shrink_to_fit();
         }
@@ -181,12 +184,11 @@ impl Labels {
             .sum()
     }
 
-    /// The cheapest meeting of `seeds` and `targets` (slots with costs) below `mu0`: its cost
+    /// The cheapest meeting of `seeds` and `targets` (nodes with costs) below `mu0`: its cost
     /// (`mu0` when there is none) and where it is; plus the label entries read.
     #[inline]
     pub(super) fn query(
         &self,
-        rank: &[u32],
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
@@ -194,9 +196,9 @@ impl Labels {
         let (mut best, mut at, mut read) = (mu0, None, 0);
         let [fw, bw] = &self.side;
         for (i, s) in seeds.iter().enumerate() {
-            let [fs, fe] = fw.span[rank[s.node as usize] as usize];
+            let [fs, fe] = fw.span[s.node as usize];
             for (j, t) in targets.iter().enumerate() {
-                let [bs, be] = bw.span[rank[t.node as usize] as usize];
+                let [bs, be] = bw.span[t.node as usize];
                 read += (fe - fs + be - bs) as usize;
                 let (mut a, mut b) = (fs, bs);
                 while a < fe && b < be {
@@ -218,8 +220,9 @@ impl Labels {
     }
 
     /// The arcs of the path of entry `k` of direction `dir`, from its hub down the label's
-    /// tree (forward: against travel order; backward: in travel order), into `out`.
-    pub(super) fn arcs(&self, dir: usize, [base, k]: [u32; 2], out: &mut Vec<u32>) {
+    /// tree (forward: against travel order; backward: in travel order), each to `f`.
+    #[inline(always)]
+    fn walk(&self, dir: usize, [base, k]: [u32; 2], mut f: impl FnMut(u32)) {
         let s = &self.side[dir];
         let mut i = k as usize;
         loop {
@@ -227,35 +230,43 @@ impl Labels {
             if arc == NONE {
                 return;
             }
-            out.push(arc);
+            f(arc);
             i = base as usize + s.parent[i] as usize;
         }
     }
 }
 
 impl Hierarchy {
-    /// The network edges of the route of a label meeting, in travel order, into `buf[..len]`
-    /// (as [`Hierarchy::route_edges`]): the seed and target indices and `len`.
-    pub(super) fn label_route_edges(
+    /// The route of a label meeting: seed index, network edges in travel order (unpacked
+    /// straight into the answer's vector: no copy out of a scratch buffer) and target index.
+    pub(super) fn label_path(
         &self,
         l: &Labels,
         (si, ti, kf, kb): Meet,
-        chain: &mut Vec<u32>,
-        stack: &mut Vec<u32>,
-        buf: &mut Vec<u32>,
-    ) -> (usize, usize, usize) {
-        chain.clear();
-        l.arcs(0, kf, chain);
-        let mut len = 0;
-        for &a in chain.iter().rev() {
-            len = self.unpack_at(a, stack, buf, len);
+    ) -> (usize, Vec<u32>, usize) {
+        // The forward arcs come from the hub down to the seed, against travel order: kept
+        // here (beyond `DEEP` of them in `deep`) to be unpacked backwards. The unit tests
+        // keep two, so that their routes take both ways.
+        const DEEP: usize = if cfg!(test) { 2 } else { 48 };
+        let mut fw = [0u32; DEEP];
+        let mut deep = Vec::new();
+        let mut k = 0;
+        l.walk(0, kf, |arc| {
+            match fw.get_mut(k) {
+                Some(x) => *x = arc,
+                None => deep.push(arc),
+            }
+            k += 1;
+        });
+        let (mut stack, mut out, mut len) = (Vec::new(), Vec::new(), 0);
+        for &a in deep.iter().rev().chain(fw[..k.min(DEEP)].iter().rev()) {
+            len = self.unpack_at(a, &mut stack, &mut out, len);
         }
-        chain.clear();
-        l.arcs(1, kb, chain);
-        for &a in chain.iter() {
-            len = self.unpack_at(a, stack, buf, len);
-        }
-        (si, ti, len)
+        l.walk(1, kb, |arc| {
+            len = self.unpack_at(arc, &mut stack, &mut out, len)
+        });
+        out.truncate(len);
+        (si, out, ti)
     }
 
     /// Whether its queries merge hub labels (made when they fit [`Labels::budget`]) rather
@@ -275,8 +286,9 @@ impl Hierarchy {
         self
     }
 
-    /// Makes its hub labels if they fit the budget.
-    pub(super) fn with_labels(mut self) -> Hierarchy {
+    /// The same hierarchy with hub labels made again, if they fit their budget (every
+    /// constructor makes them; this is for measuring what they cost).
+    pub fn with_labels(mut self) -> Hierarchy {
         self.labels = None;
         self.labels = Labels::build(&self, Labels::budget(&self));
         self

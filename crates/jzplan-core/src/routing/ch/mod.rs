@@ -520,12 +520,18 @@ mod tests {
             .max();
         assert!(longest > Some(Expansions::MAX), "{longest:?}");
         let d = floyd_warshall(&net, &w);
-        for (s, t) in [(0u32, 199u32), (199, 0), (3, 141), (150, 7)] {
-            let (c, edges) = node_route(&h, s, t);
-            let edges = edges.unwrap();
-            assert_eq!(edges.len(), s.abs_diff(t) as usize);
-            assert_eq!(path_cost(&net, &w, s, t, &edges), c);
-            assert_eq!(c, d[s as usize][t as usize]);
+        // Routes by hub labels (unpacked into the answer's vector, which grows) and by the
+        // sweep (unpacked into a scratch buffer).
+        assert!(h.has_labels());
+        let sweep = Hierarchy::new(&net, &w).unwrap().without_labels();
+        for h in [&h, &sweep] {
+            for (s, t) in [(0u32, 199u32), (199, 0), (3, 141), (150, 7)] {
+                let (c, edges) = node_route(h, s, t);
+                let edges = edges.unwrap();
+                assert_eq!(edges.len(), s.abs_diff(t) as usize);
+                assert_eq!(path_cost(&net, &w, s, t, &edges), c);
+                assert_eq!(c, d[s as usize][t as usize]);
+            }
         }
     }
 

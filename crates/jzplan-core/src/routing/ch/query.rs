@@ -40,18 +40,15 @@ impl Hierarchy {
     ) -> Result<Option<(f64, Vec<EdgeId>)>> {
         let n = self.rank.len();
         let (s, t) = (Ends::check(sources, n)?, Ends::check(targets, n)?);
-        Ok(with_scratch(|q| {
-            self.best_route(q, &s, &t, f64::INFINITY)
-                .2
-                .map(|(si, ti, len)| {
-                    let edges = &q.buf[..len];
-                    // The cost summed in travel order; the answer's one allocation.
-                    let mut c = s[si].cost;
-                    for &e in edges {
-                        c += self.weights[e as usize];
-                    }
-                    (c + t[ti].cost, edges.iter().map(|&e| EdgeId(e)).collect())
-                })
+        let (_, path, _) = self.query(&s, &t, f64::INFINITY);
+        Ok(path.map(|(si, edges, ti)| {
+            // The cost summed in travel order.
+            let mut c = s[si].cost;
+            for &e in &edges {
+                c += self.weights[e as usize];
+            }
+            // Into edge ids in place (the same layout): the answer's one allocation.
+            (c + t[ti].cost, edges.into_iter().map(EdgeId).collect())
         }))
     }
 
@@ -80,45 +77,27 @@ impl Hierarchy {
 
     /// The best route from `seeds` to `targets` (phantom accesses as in `search.rs`) if it is
     /// cheaper than `mu0`: its cost as the searches summed it, the seed index, the network
-    /// edges in travel order and the target index; plus the number of settled nodes.
+    /// edges in travel order and the target index; plus its work (nodes the sweep settled, or
+    /// label entries read).
     pub(crate) fn query(
         &self,
         seeds: &[Access],
         targets: &[Access],
         mu0: f64,
     ) -> (f64, Option<ChPath>, usize) {
-        with_scratch(|q| {
-            let (mu, work, route) = self.best_route(q, seeds, targets, mu0);
-            let path = route.map(|(si, ti, len)| (si, q.buf[..len].to_vec(), ti));
-            (mu, path, work)
-        })
-    }
-
-    /// The best route below `mu0` by the hub labels if it has them, else by the sweep: its
-    /// cost as found, the work done (label entries read, or labels the sweep processed) and,
-    /// when there is a route, its seed and target indices and its edges' count in `q.buf`.
-    #[inline(always)]
-    fn best_route(
-        &self,
-        q: &mut Scratch,
-        seeds: &[Access],
-        targets: &[Access],
-        mu0: f64,
-    ) -> (f64, usize, Option<(usize, usize, usize)>) {
-        match &self.labels {
-            Some(l) => {
-                let (mu, meet, read) = l.query(&self.rank, seeds, targets, mu0);
-                let route = meet
-                    .map(|m| self.label_route_edges(l, m, &mut q.chain, &mut q.stack, &mut q.buf));
-                (mu, read, route)
-            }
-            None => {
-                let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
-                let route = meet
-                    .map(|m| self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf));
-                (mu, q.sw.settled, route)
-            }
+        if let Some(l) = &self.labels {
+            let (mu, meet, read) = l.query(seeds, targets, mu0);
+            return (mu, meet.map(|m| self.label_path(l, m)), read);
         }
+        with_scratch(|q| {
+            let (mu, meet) = self.sweep::<false>(&mut q.sw, seeds, targets, mu0);
+            let path = meet.map(|m| {
+                let (si, ti, len) =
+                    self.route_edges(&q.sw, m, &mut q.chain, &mut q.stack, &mut q.buf);
+                (si, q.buf[..len].to_vec(), ti)
+            });
+            (mu, path, q.sw.settled)
+        })
     }
 
     /// What the sweep from `sources` to `targets` (as in [`Hierarchy::shortest_path`]) does:
