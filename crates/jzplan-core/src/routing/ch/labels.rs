@@ -258,7 +258,9 @@ impl Hierarchy {
             }
             k += 1;
         });
-        let (mut stack, mut out, mut len) = (Vec::new(), Vec::new(), 0);
+        // Room for most routes (and the block copies past their end) in one allocation;
+        // longer ones grow it.
+        let (mut stack, mut out, mut len) = (Vec::new(), vec![0u32; 128], 0);
         for &a in deep.iter().rev().chain(fw[..k.min(DEEP)].iter().rev()) {
             len = self.unpack_at(a, &mut stack, &mut out, len);
         }
