@@ -833,10 +833,10 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(100))]
 
-        /// A hierarchy contracted in any given order (a shuffle of the nodes) is exact too,
-        /// with its hub labels and without: every pair equals Floyd–Warshall; its ranks are
-        /// that order; the search statistics are those of the sweep (settled as counted by
-        /// it, stalled among the settled).
+        /// From several end points with offsets, below a bound or not, a hierarchy's hub
+        /// labels and its sweep find the same cost (to the bit: every sum is exact), the
+        /// same answer to whether a route beats the bound, and a route that is a path from
+        /// a seed to a target costing what was found.
         #[test]
         fn labels_and_sweep_agree_from_several_ends_below_a_bound(
             (n, roads, bytes) in random_graph(),
@@ -867,6 +867,10 @@ mod tests {
             }
         }
 
+        /// A hierarchy contracted in any given order (a shuffle of the nodes) is exact too,
+        /// with its hub labels and without: every pair equals Floyd–Warshall; its ranks are
+        /// that order; the search statistics are those of the sweep (settled as counted by
+        /// it, stalled among the settled).
         #[test]
         fn any_given_order_equals_floyd_warshall(
             (n, roads, bytes) in random_graph(),
