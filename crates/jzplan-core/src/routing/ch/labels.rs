@@ -273,8 +273,9 @@ impl Hierarchy {
         (si, out, ti)
     }
 
-    /// Whether its queries merge hub labels (made when they fit [`Labels::budget`]) rather
-    /// than sweep.
+    /// Whether its queries merge hub labels (made when they fit their budget: 8 × the
+    /// hierarchy's own bytes, 64 entries per node and direction on average) rather than
+    /// sweep.
     pub fn has_labels(&self) -> bool {
         self.labels.is_some()
     }
