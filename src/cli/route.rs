@@ -82,14 +82,13 @@ impl CommonRouteArgs {
     pub fn engine(&self, g: &GlobalOpts) -> anyhow::Result<RouteEngine> {
         let date = self.date.given()?;
         let minute = self.time.as_deref().map(parse_time).transpose()?;
-        let (engine, label) = if date.is_none() && self.scenario.is_none() {
-            let engine = super::open::open_network_engine(g)?;
-            (engine, crate::served::state_label(None, None, None))
+        let engine = if date.is_none() && self.scenario.is_none() {
+            super::open::open_network_engine(g)?
         } else {
-            let label =
-                crate::served::state_label(date, self.time.as_deref(), self.scenario.as_deref());
-            (super::open::open_engine(g)?.0, label)
+            super::open::open_engine(g)?.0
         };
+        let label =
+            crate::served::state_label(date, self.time.as_deref(), self.scenario.as_deref());
         Ok(RouteEngine {
             engine,
             date,
