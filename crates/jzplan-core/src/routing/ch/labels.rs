@@ -45,21 +45,13 @@ struct Entry {
 /// The labels of one direction.
 #[derive(Default)]
 struct Side {
-    /// For each slot while the labels are made, then for each node (a query reads it without
-    /// looking the slot up), the range of its entries.
+    /// For each node (a query reads it without looking the slot up), the range of its
+    /// entries.
     span: Vec<[u32; 2]>,
     entries: Vec<Entry>,
     /// For each entry, the index in its label of the entry of its arc's other end (`NONE`
     /// for a label's own slot).
     parent: Vec<u32>,
-}
-
-impl Side {
-    /// The label of slot `x` (while they are made).
-    fn label(&self, x: u32) -> &[Entry] {
-        let [s, e] = self.span[x as usize];
-        &self.entries[s as usize..e as usize]
-    }
 }
 
 /// Forward and backward hub labels of a [`Hierarchy`].
@@ -88,9 +80,8 @@ impl Labels {
     pub(super) fn build(h: &Hierarchy, max_entries: usize) -> Option<Labels> {
         let n = h.rank.len();
         let mut side: [Side; 2] = Default::default();
-        for s in &mut side {
-            s.span = vec![[0, 0]; n];
-        }
+        // The ranges of the labels by slot, as they are made (by node once they are).
+        let mut by_slot = [vec![[0u32; 2]; n], vec![[0u32; 2]; n]];
         // Candidates of one label: hub, cost, arc touching the hub, parent hub.
         let mut cand: Vec<(u32, f64, u32, u32)> = Vec::new();
         // The tentative label's costs by hub, for the pruning merges.
@@ -108,7 +99,7 @@ impl Labels {
                 cand.push((v, 0.0, NONE, NONE));
                 for a in relax {
                     let sd = &side[dir];
-                    let [s, e] = sd.span[a.head as usize];
+                    let [s, e] = by_slot[dir][a.head as usize];
                     for k in s as usize..e as usize {
                         let en = sd.entries[k];
                         cand.push(if en.hub == a.head {
@@ -135,8 +126,8 @@ impl Labels {
                     let up = if hub == v {
                         NONE
                     } else {
-                        let via = other
-                            .label(hub)
+                        let [os, oe] = by_slot[1 - dir][hub as usize];
+                        let via = other.entries[os as usize..oe as usize]
                             .iter()
                             .map(|o| dense[o.hub as usize] + o.dist)
                             .fold(f64::INFINITY, f64::min);
@@ -155,7 +146,7 @@ impl Labels {
                     pos[c.0 as usize] = NONE;
                 }
                 let end = mine.entries.len();
-                mine.span[v as usize] = [start as u32, end as u32];
+                by_slot[dir][v as usize] = [start as u32, end as u32];
                 total += end - start;
                 // Labels grow down the hierarchy (a lower slot reaches more): stop as soon
                 // as the slots left, at the mean size of the last ones, would not fit.
@@ -165,8 +156,8 @@ impl Labels {
                 }
             }
         }
-        for s in &mut side {
-            s.span = h.rank.iter().map(|&x| s.span[x as usize]).collect();
+        for (s, by_slot) in side.iter_mut().zip(&by_slot) {
+            s.span = h.rank.iter().map(|&x| by_slot[x as usize]).collect();
             s.entries.shrink_to_fit();
             s.parent.shrink_to_fit();
         }
